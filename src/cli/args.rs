@@ -1,0 +1,139 @@
+//! The command line, as clap sees it. These types stop here: `cli::commands` turns them into
+//! library calls.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Governed machine-learning experiments from TOML manifests.
+#[derive(Debug, Parser)]
+#[command(name = "nethical", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a pipeline: validate, plan, execute in parallel, write the run folder.
+    Run(RunArgs),
+    /// Check a manifest without running anything.
+    Validate(ValidateArgs),
+    /// Show every stage instance, whether it will run or come from the cache, and why.
+    Plan(PlanArgs),
+    /// Draw the stage-instance graph.
+    Graph(GraphArgs),
+    /// Print the JSON Schema of manifests.
+    Schema(SchemaArgs),
+}
+
+/// A manifest and the overrides layered over it.
+#[derive(Debug, Args)]
+pub struct ManifestArgs {
+    /// The pipeline manifest (TOML).
+    pub manifest: PathBuf,
+    /// Override a manifest key, e.g. `--set stages.train.epochs=20` (repeatable; applied after
+    /// `NETHICAL_*` environment overrides).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// `nethical run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// Stage instances computed at once [default: all cores].
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = parse_jobs)]
+    pub jobs: Option<NonZeroUsize>,
+    /// After a failure, keep running instances that do not depend on it.
+    #[arg(short = 'k', long)]
+    pub keep_going: bool,
+    /// Recompute every instance, ignoring the cache.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Folder of run folders.
+    #[arg(long, value_name = "DIR", default_value = "runs")]
+    pub runs_dir: PathBuf,
+    /// The stage cache.
+    #[arg(long, value_name = "DIR", env = "NETHICAL_CACHE_DIR", default_value = ".nethical/cache")]
+    pub cache_dir: PathBuf,
+    /// Wait for another run of the same pipeline to finish instead of refusing.
+    #[arg(long)]
+    pub wait: bool,
+    /// Do not write the lockfile beside the manifest.
+    #[arg(long)]
+    pub no_lockfile: bool,
+    /// Print the run summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `nethical validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// Print the result (or every error, with line and column) as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `nethical plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// Plan as if every instance were forced to run.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// The stage cache.
+    #[arg(long, value_name = "DIR", env = "NETHICAL_CACHE_DIR", default_value = ".nethical/cache")]
+    pub cache_dir: PathBuf,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Graph formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormatArg {
+    /// Graphviz DOT.
+    Dot,
+    /// Mermaid flowchart.
+    Mermaid,
+    /// Nodes and edges as JSON.
+    Json,
+}
+
+/// `nethical graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "mermaid")]
+    pub format: GraphFormatArg,
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+}
+
+/// `nethical schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Write it to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+fn parse_jobs(s: &str) -> Result<NonZeroUsize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (it is the number of instances computed at once)".to_owned()),
+        Ok(n) => NonZeroUsize::new(n).ok_or_else(|| "must be at least 1".to_owned()),
+        Err(_) => Err(format!("`{s}` is not a whole number")),
+    }
+}

@@ -1,0 +1,250 @@
+//! One function per subcommand.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde_json::json;
+
+use super::args::{Cli, Command, GraphArgs, GraphFormatArg, ManifestArgs, PlanArgs, RunArgs, SchemaArgs, ValidateArgs};
+use super::reporter::CliReporter;
+use crate::clock::RunClock;
+use crate::error::Error;
+use crate::exec::{Failpoints, InstanceStatus, RunOptions, RunStatus, RunSummary};
+use crate::manifest::{self, ManifestInput, Override};
+use crate::plan::{GraphFormat, Lockfile, Plan, Status, lockfile_path, plan_statuses, render_graph};
+use crate::store::{Cache, write_atomic};
+use crate::exit_code;
+
+pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
+    match cli.command {
+        Command::Run(a) => run(a),
+        Command::Validate(a) => validate(&a),
+        Command::Plan(a) => plan(&a),
+        Command::Graph(a) => graph(&a),
+        Command::Schema(a) => schema(&a),
+    }
+}
+
+/// Reads the manifest and layers `NETHICAL_*` variables, then `--set` flags, over it.
+fn read_input(args: &ManifestArgs) -> Result<ManifestInput, Error> {
+    let text = std::fs::read_to_string(&args.manifest)
+        .map_err(|source| Error::ReadManifest { path: args.manifest.clone(), source })?;
+    let mut overrides = Override::from_env(std::env::vars());
+    for s in &args.set {
+        overrides.push(Override::from_flag(s)?);
+    }
+    Ok(ManifestInput::new(&args.manifest, text, overrides))
+}
+
+fn load_plan(args: &ManifestArgs) -> Result<Plan, Error> {
+    let input = read_input(args)?;
+    Ok(Plan::new(manifest::load(&input)?))
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn validate(args: &ValidateArgs) -> Result<i32, Error> {
+    let input = read_input(&args.manifest)?;
+    match manifest::load(&input) {
+        Ok(m) => {
+            let stages: BTreeSet<&str> = m.instances.iter().map(|i| i.stage.as_str()).collect();
+            if args.json {
+                let ids: Vec<&str> = m.instances.iter().map(|i| i.id.as_str()).collect();
+                print_json(&json!({"valid": true, "pipeline": m.pipeline.name, "stages": stages.len(), "instances": ids}))?;
+            } else {
+                println!(
+                    "{} is valid: pipeline `{}`, {} stages, {} instances",
+                    input.display_name(),
+                    m.pipeline.name,
+                    stages.len(),
+                    m.instances.len()
+                );
+            }
+            Ok(exit_code::OK)
+        }
+        Err(e) if args.json => {
+            let errors: Vec<serde_json::Value> = e
+                .issues()
+                .iter()
+                .map(|i| {
+                    let (file, line, column) = i.location();
+                    json!({"message": i.message(), "file": file, "line": line, "column": column, "help": i.help_text()})
+                })
+                .collect();
+            print_json(&json!({"valid": false, "errors": errors}))?;
+            Ok(exit_code::INVALID_INPUT)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn plan(args: &PlanArgs) -> Result<i32, Error> {
+    let plan = load_plan(&args.manifest)?;
+    let cache = Cache::new(&args.cache_dir);
+    let lock = Lockfile::read(&lockfile_path(&args.manifest.manifest)).ok().flatten();
+    let planned = plan_statuses(&plan, &cache, lock.as_ref(), args.force);
+    if args.json {
+        print_json(&json!({"pipeline": plan.pipeline.name, "stages": planned}))?;
+        return Ok(exit_code::OK);
+    }
+    let to_run = planned.iter().filter(|p| p.status == Status::Run).count();
+    println!(
+        "plan for `{}`: {} instances, {} to run, {} cached",
+        plan.pipeline.name,
+        planned.len(),
+        to_run,
+        planned.len() - to_run
+    );
+    let rows: Vec<[String; 5]> = planned
+        .iter()
+        .map(|p| {
+            let status = match p.status {
+                Status::Run => "run",
+                Status::Cached => "cached",
+            };
+            [p.id.clone(), p.kind.name().to_owned(), p.cohort.clone().unwrap_or_else(|| "-".into()), status.into(), p.reason.clone()]
+        })
+        .collect();
+    print!("{}", table(&["INSTANCE", "KIND", "COHORT", "STATUS", "REASON"], &rows));
+    Ok(exit_code::OK)
+}
+
+/// A plain left-aligned table; the last column is not padded.
+fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(|h| h.chars().count());
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut push = |cells: Vec<&str>| {
+        let mut line = String::from(" ");
+        for (k, c) in cells.iter().enumerate() {
+            line.push(' ');
+            line.push_str(c);
+            if k + 1 < N {
+                line.push_str(&" ".repeat(widths[k] - c.chars().count() + 1));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    };
+    push(header.to_vec());
+    for r in rows {
+        push(r.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+fn graph(args: &GraphArgs) -> Result<i32, Error> {
+    let plan = load_plan(&args.manifest)?;
+    let format = match (args.json, args.format) {
+        (true, _) | (_, GraphFormatArg::Json) => GraphFormat::Json,
+        (_, GraphFormatArg::Dot) => GraphFormat::Dot,
+        (_, GraphFormatArg::Mermaid) => GraphFormat::Mermaid,
+    };
+    print!("{}", render_graph(&plan, format));
+    Ok(exit_code::OK)
+}
+
+fn schema(args: &SchemaArgs) -> Result<i32, Error> {
+    let text = manifest::schema::render();
+    match &args.out {
+        Some(path) => write_atomic(path, text.as_bytes()).map_err(Error::io("write", path))?,
+        None => print!("{text}"),
+    }
+    Ok(exit_code::OK)
+}
+
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn run(args: RunArgs) -> Result<i32, Error> {
+    let plan = load_plan(&args.manifest)?;
+    let clock = RunClock::from_source_date_epoch(env_value("SOURCE_DATE_EPOCH").as_deref())
+        .map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let failpoints = Failpoints::parse(&env_value("NETHICAL_FAILPOINTS").unwrap_or_default()).map_err(Error::InvalidInput)?;
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN));
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
+    // A second Ctrl-C aborts at once; the partial run folder keeps its temporary name.
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(exit_code::INTERRUPTED);
+        }
+        eprintln!("interrupted: stopping; running instances are asked to stop (Ctrl-C again to abort now)");
+    });
+    let opts = RunOptions {
+        jobs,
+        keep_going: args.keep_going,
+        force: args.force,
+        runs_dir: args.runs_dir,
+        cache_dir: args.cache_dir,
+        manifest_path: args.manifest.manifest.clone(),
+        write_lockfile: !args.no_lockfile,
+        clock,
+        failpoints,
+        cancel,
+        wait_for_lock: args.wait,
+    };
+    let reporter = CliReporter::new();
+    let summary = crate::exec::run(&plan, &opts, &reporter)?;
+    reporter.finish();
+    if args.json {
+        print_json(&summary)?;
+    } else {
+        print_summary(&summary, &opts.runs_dir, &args.manifest.manifest);
+    }
+    Ok(match summary.status {
+        RunStatus::Succeeded => exit_code::OK,
+        RunStatus::Failed => exit_code::STAGE_FAILED,
+        RunStatus::Interrupted => exit_code::INTERRUPTED,
+    })
+}
+
+fn print_summary(s: &RunSummary, runs_dir: &Path, manifest: &Path) {
+    let word = match s.status {
+        RunStatus::Succeeded => "succeeded",
+        RunStatus::Failed => "failed",
+        RunStatus::Interrupted => "was interrupted",
+    };
+    println!(
+        "run {}/{} {word}: {} instances, {} ran, {} cached, {} failed, {} skipped",
+        s.pipeline,
+        s.run_id,
+        s.instances.len(),
+        s.count(InstanceStatus::Ran),
+        s.count(InstanceStatus::Cached),
+        s.count(InstanceStatus::Failed),
+        s.count(InstanceStatus::Skipped) + s.count(InstanceStatus::Interrupted),
+    );
+    let rows: Vec<[String; 5]> = s
+        .instances
+        .iter()
+        .map(|r| {
+            let detail = match r.status {
+                InstanceStatus::Failed => r.error.clone().unwrap_or_default(),
+                InstanceStatus::Skipped => r.reason.clone(),
+                _ => r.summary.clone(),
+            };
+            [r.id.clone(), r.kind.clone(), r.cohort.clone().unwrap_or_else(|| "-".into()), r.status.word().into(), detail]
+        })
+        .collect();
+    print!("{}", table(&["INSTANCE", "KIND", "COHORT", "STATUS", "SUMMARY"], &rows));
+    println!("artifacts: {}", runs_dir.join(&s.pipeline).join(&s.run_id).display());
+    if s.status != RunStatus::Succeeded {
+        let done = s.count(InstanceStatus::Ran) + s.count(InstanceStatus::Cached);
+        println!(
+            "hint: fix the cause and run `nethical run {}` again; the {done} completed instances come from the cache",
+            manifest.display()
+        );
+    }
+}

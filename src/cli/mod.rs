@@ -1,0 +1,29 @@
+//! The `nethical` command: parses arguments, calls the library, prints, picks the exit code.
+//! It holds no pipeline logic.
+
+mod args;
+mod commands;
+mod render;
+mod reporter;
+
+use clap::Parser;
+
+pub use args::Cli;
+
+/// Runs the command line and returns the process exit code (see [`crate::exit_code`]).
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { crate::exit_code::INVALID_INPUT } else { crate::exit_code::OK };
+        }
+    };
+    match commands::dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprint!("{}", render::error(&e));
+            e.exit_code()
+        }
+    }
+}

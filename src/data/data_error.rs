@@ -1,0 +1,90 @@
+//! The error type shared by dataset construction, CSV reading and writing, splitting and
+//! standardization.
+
+use thiserror::Error;
+
+/// Why a dataset could not be built, read, written, split or standardized.
+#[derive(Debug, Error)]
+pub enum DataError {
+    #[error("dataset has no features")]
+    NoFeatures,
+
+    #[error("feature name {index} is empty")]
+    EmptyFeatureName { index: usize },
+
+    #[error("feature name `{name}` appears more than once")]
+    DuplicateFeatureName { name: String },
+
+    #[error("{names} feature names were given for {columns} feature columns")]
+    FeatureCountMismatch { names: usize, columns: usize },
+
+    #[error("{labels} labels were given for {rows} rows")]
+    LabelCountMismatch { labels: usize, rows: usize },
+
+    #[error("{ids} row ids were given for {rows} rows")]
+    RowIdCountMismatch { ids: usize, rows: usize },
+
+    #[error("label of row {row} is {value}, but labels must be 0 or 1")]
+    InvalidLabel { row: usize, value: u8 },
+
+    #[error("row id {id} appears more than once")]
+    DuplicateRowId { id: u64 },
+
+    #[error("feature `{feature}` of row {row} is not finite")]
+    NonFiniteFeature { row: usize, feature: String },
+
+    #[error("build the feature matrix")]
+    Shape {
+        #[source]
+        source: ndarray::ShapeError,
+    },
+
+    #[error("read or write dataset csv")]
+    Csv {
+        #[source]
+        source: csv::Error,
+    },
+
+    #[error("dataset csv is empty; expected a header `row,<features...>,label`")]
+    CsvMissingHeader,
+
+    #[error("dataset csv header is `{found}`; expected `row,<features...>,label`")]
+    CsvBadHeader { found: String },
+
+    #[error("line {line} of the dataset csv has {found} fields; the header has {expected}")]
+    CsvFieldCount {
+        line: u64,
+        expected: usize,
+        found: usize,
+    },
+
+    #[error("invalid value `{value}` at line {line}, column {column} (`{name}`): {expected}")]
+    CsvBadValue {
+        line: u64,
+        column: usize,
+        name: String,
+        value: String,
+        expected: &'static str,
+    },
+
+    #[error("train ratio {value} is outside (0, 1)")]
+    InvalidTrainRatio { value: f64 },
+
+    #[error("calibration ratio {value} is outside (0, 1)")]
+    InvalidCalibrationRatio { value: f64 },
+
+    #[error(
+        "train ratio {train} plus calibration ratio {calibration} leaves no room for validation; \
+         their sum must be below 1"
+    )]
+    RatiosTooLarge { train: f64, calibration: f64 },
+
+    #[error("splitting {rows} rows leaves the {part} part empty")]
+    EmptySplitPart { part: &'static str, rows: usize },
+
+    #[error("cannot fit a standardizer on zero rows")]
+    EmptyStandardizerFit,
+
+    #[error("standardizer was fitted on {expected} features but got {found}")]
+    StandardizerFeatureCount { expected: usize, found: usize },
+}

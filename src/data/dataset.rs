@@ -1,0 +1,231 @@
+//! The labelled feature table every stage consumes.
+
+use std::collections::BTreeSet;
+
+use ndarray::{Array2, ArrayView2, Axis};
+
+use super::DataError;
+
+/// A binary-labelled feature table whose rows keep the id they were born with.
+///
+/// Fields are private so that every `Dataset` in the program satisfies the shape, label and
+/// finiteness checks made by [`Dataset::new`]; later stages rely on them instead of
+/// re-checking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    feature_names: Vec<String>,
+    x: Array2<f64>,
+    y: Vec<u8>,
+    row_ids: Vec<u64>,
+}
+
+impl Dataset {
+    /// Builds a dataset whose row ids are the row positions `0..n`.
+    pub fn new(feature_names: Vec<String>, x: Array2<f64>, y: Vec<u8>) -> Result<Self, DataError> {
+        let row_ids = (0..x.nrows() as u64).collect();
+        Self::with_row_ids(feature_names, x, y, row_ids)
+    }
+
+    /// Builds a dataset with explicit row ids, which must be unique so that splits and
+    /// predictions can be traced back to source rows.
+    pub fn with_row_ids(
+        feature_names: Vec<String>,
+        x: Array2<f64>,
+        y: Vec<u8>,
+        row_ids: Vec<u64>,
+    ) -> Result<Self, DataError> {
+        if feature_names.is_empty() {
+            return Err(DataError::NoFeatures);
+        }
+        if feature_names.len() != x.ncols() {
+            return Err(DataError::FeatureCountMismatch {
+                names: feature_names.len(),
+                columns: x.ncols(),
+            });
+        }
+        let mut seen_names = BTreeSet::new();
+        for (index, name) in feature_names.iter().enumerate() {
+            if name.is_empty() {
+                return Err(DataError::EmptyFeatureName { index });
+            }
+            if !seen_names.insert(name.as_str()) {
+                return Err(DataError::DuplicateFeatureName { name: name.clone() });
+            }
+        }
+        if y.len() != x.nrows() {
+            return Err(DataError::LabelCountMismatch {
+                labels: y.len(),
+                rows: x.nrows(),
+            });
+        }
+        if row_ids.len() != x.nrows() {
+            return Err(DataError::RowIdCountMismatch {
+                ids: row_ids.len(),
+                rows: x.nrows(),
+            });
+        }
+        if let Some((row, &value)) = y.iter().enumerate().find(|&(_, &label)| label > 1) {
+            return Err(DataError::InvalidLabel { row, value });
+        }
+        let mut sorted_ids = row_ids.clone();
+        sorted_ids.sort_unstable();
+        if let Some(pair) = sorted_ids.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(DataError::DuplicateRowId { id: pair[0] });
+        }
+        for (row, values) in x.outer_iter().enumerate() {
+            if let Some(feature) = values.iter().position(|value| !value.is_finite()) {
+                return Err(DataError::NonFiniteFeature {
+                    row,
+                    feature: feature_names[feature].clone(),
+                });
+            }
+        }
+        Ok(Self::from_checked_parts(feature_names, x, y, row_ids))
+    }
+
+    /// Skips validation for parts that are valid by construction (generated data, row
+    /// subsets of a valid dataset), where the checks would cost a pass over the data.
+    pub(crate) fn from_checked_parts(
+        feature_names: Vec<String>,
+        x: Array2<f64>,
+        y: Vec<u8>,
+        row_ids: Vec<u64>,
+    ) -> Self {
+        debug_assert_eq!(feature_names.len(), x.ncols());
+        debug_assert_eq!(y.len(), x.nrows());
+        debug_assert_eq!(row_ids.len(), x.nrows());
+        Self {
+            feature_names,
+            x,
+            y,
+            row_ids,
+        }
+    }
+
+    pub fn feature_names(&self) -> &[String] {
+        &self.feature_names
+    }
+
+    /// The feature matrix, rows × features.
+    pub fn x(&self) -> ArrayView2<'_, f64> {
+        self.x.view()
+    }
+
+    /// Labels, each 0 or 1.
+    pub fn y(&self) -> &[u8] {
+        &self.y
+    }
+
+    pub fn row_ids(&self) -> &[u64] {
+        &self.row_ids
+    }
+
+    pub fn n_rows(&self) -> usize {
+        self.x.nrows()
+    }
+
+    pub fn n_features(&self) -> usize {
+        self.x.ncols()
+    }
+
+    /// Number of rows labelled 1.
+    pub fn n_positive(&self) -> usize {
+        self.y.iter().filter(|&&label| label == 1).count()
+    }
+
+    /// The rows at `indices`, in that order, keeping their row ids.
+    ///
+    /// # Panics
+    /// If an index is out of bounds; callers pass indices derived from this dataset.
+    pub fn select(&self, indices: &[usize]) -> Self {
+        Self::from_checked_parts(
+            self.feature_names.clone(),
+            self.x.select(Axis(0), indices),
+            indices.iter().map(|&i| self.y[i]).collect(),
+            indices.iter().map(|&i| self.row_ids[i]).collect(),
+        )
+    }
+
+    /// Takes the dataset apart without copying: names, features, labels, row ids.
+    pub fn into_parts(self) -> (Vec<String>, Array2<f64>, Vec<u8>, Vec<u64>) {
+        (self.feature_names, self.x, self.y, self.row_ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::array;
+
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|name| (*name).to_owned()).collect()
+    }
+
+    #[test]
+    fn new_numbers_rows_from_zero() -> Result<(), DataError> {
+        let data = Dataset::new(
+            names(&["a", "b"]),
+            array![[1.0, 2.0], [3.0, 4.0]],
+            vec![0, 1],
+        )?;
+        assert_eq!(data.row_ids(), [0, 1]);
+        Ok(())
+    }
+
+    #[test]
+    fn rejects_inconsistent_shapes_and_values() {
+        let x = array![[1.0, 2.0], [3.0, 4.0]];
+        let cases = [
+            Dataset::new(names(&["a"]), x.clone(), vec![0, 1]),
+            Dataset::new(names(&["a", "b"]), x.clone(), vec![0]),
+            Dataset::new(names(&["a", "b"]), x.clone(), vec![0, 2]),
+            Dataset::new(names(&["a", "a"]), x.clone(), vec![0, 1]),
+            Dataset::new(names(&["a", ""]), x.clone(), vec![0, 1]),
+            Dataset::with_row_ids(names(&["a", "b"]), x.clone(), vec![0, 1], vec![7, 7]),
+            Dataset::with_row_ids(names(&["a", "b"]), x.clone(), vec![0, 1], vec![7]),
+            Dataset::new(
+                names(&["a", "b"]),
+                array![[1.0, f64::NAN], [3.0, 4.0]],
+                vec![0, 1],
+            ),
+            Dataset::new(vec![], Array2::zeros((2, 0)), vec![0, 1]),
+        ];
+        let messages: Vec<String> = cases
+            .iter()
+            .map(|case| match case {
+                Ok(_) => "accepted".to_owned(),
+                Err(error) => error.to_string(),
+            })
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "1 feature names were given for 2 feature columns",
+                "1 labels were given for 2 rows",
+                "label of row 1 is 2, but labels must be 0 or 1",
+                "feature name `a` appears more than once",
+                "feature name 1 is empty",
+                "row id 7 appears more than once",
+                "1 row ids were given for 2 rows",
+                "feature `b` of row 0 is not finite",
+                "dataset has no features",
+            ]
+        );
+    }
+
+    #[test]
+    fn select_keeps_row_ids() -> Result<(), DataError> {
+        let data = Dataset::with_row_ids(
+            names(&["a"]),
+            array![[1.0], [2.0], [3.0]],
+            vec![0, 1, 1],
+            vec![10, 11, 12],
+        )?;
+        let picked = data.select(&[2, 0]);
+        assert_eq!(picked.row_ids(), [12, 10]);
+        assert_eq!(picked.y(), [1, 0]);
+        assert_eq!(picked.x()[[0, 0]], 3.0);
+        Ok(())
+    }
+}

@@ -1,0 +1,74 @@
+//! The library's top-level error and its exit code.
+
+use std::path::PathBuf;
+
+use crate::exit_code;
+use crate::manifest::{ManifestErrors, OverrideSyntaxError};
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum Error {
+    /// The manifest is invalid.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Manifest(#[from] ManifestErrors),
+    /// The manifest file could not be read.
+    #[error("cannot read manifest `{path}`")]
+    ReadManifest {
+        /// The path given.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A `--set` argument is malformed.
+    #[error(transparent)]
+    Override(#[from] OverrideSyntaxError),
+    /// Some other input is invalid (a flag's value, an environment variable).
+    #[error("{0}")]
+    InvalidInput(String),
+    /// A stage instance failed; the run summary says which.
+    #[error("{0}")]
+    StageFailed(String),
+    /// The run was interrupted.
+    #[error("interrupted: {0}")]
+    Interrupted(String),
+    /// Another run of the pipeline holds its lock.
+    #[error("{0}")]
+    Busy(String),
+    /// A file-system operation failed.
+    #[error("cannot {action} `{path}`")]
+    Io {
+        /// What was being done ("write", "create folder", ...).
+        action: &'static str,
+        /// On what.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A bug.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The documented exit code for this error (see [`crate::exit_code`]).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Manifest(_) | Error::ReadManifest { .. } | Error::Override(_) | Error::InvalidInput(_) => {
+                exit_code::INVALID_INPUT
+            }
+            Error::StageFailed(_) => exit_code::STAGE_FAILED,
+            Error::Interrupted(_) => exit_code::INTERRUPTED,
+            Error::Busy(_) => exit_code::BUSY,
+            Error::Io { .. } | Error::Internal(_) => exit_code::INTERNAL,
+        }
+    }
+
+    /// Wraps an I/O error with what was being done.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { action, path, source }
+    }
+}

@@ -1,0 +1,78 @@
+//! Fault injection for testing failure handling (`NETHICAL_FAILPOINTS`).
+//!
+//! `NETHICAL_FAILPOINTS="train[model=a]=panic;gate=error;data=sleep(2000)"` makes the named
+//! instances panic, fail, or sleep (in 10 ms steps that watch for Ctrl-C) before their stage
+//! runs. It exists so the scheduler's handling of panics, failures and interruption can be
+//! tested through the real binary; cached instances never reach it.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// What to do at an instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Panic inside the stage.
+    Panic,
+    /// Return an error.
+    Error,
+    /// Sleep this many milliseconds first.
+    Sleep(u64),
+}
+
+/// Faults by instance id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Failpoints(BTreeMap<String, Fault>);
+
+impl Failpoints {
+    /// Parses the variable's value.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let mut out = BTreeMap::new();
+        for part in spec.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let (id, action) = part.rsplit_once('=').ok_or_else(|| format!("NETHICAL_FAILPOINTS: `{part}` is not ID=ACTION"))?;
+            let fault = match action {
+                "panic" => Fault::Panic,
+                "error" => Fault::Error,
+                a => a
+                    .strip_prefix("sleep(")
+                    .and_then(|r| r.strip_suffix(')'))
+                    .and_then(|n| n.parse().ok())
+                    .map(Fault::Sleep)
+                    .ok_or_else(|| format!("NETHICAL_FAILPOINTS: unknown action `{a}` (panic, error, sleep(MS))"))?,
+            };
+            out.insert(id.to_owned(), fault);
+        }
+        Ok(Self(out))
+    }
+
+    /// Applies the fault for `id`, if any: panics, returns an error message, or sleeps.
+    pub fn hit(&self, id: &str, cancel: &AtomicBool) -> Result<(), String> {
+        match self.0.get(id) {
+            None => Ok(()),
+            Some(Fault::Panic) => panic!("failpoint: injected panic in {id}"),
+            Some(Fault::Error) => Err("failpoint: injected error".to_owned()),
+            Some(Fault::Sleep(ms)) => {
+                let until = Instant::now() + Duration::from_millis(*ms);
+                while Instant::now() < until && !cancel.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_actions_and_ids_with_brackets() {
+        let f = Failpoints::parse("train[model=a]=panic; gate=error;data=sleep(5)").expect("valid");
+        assert_eq!(f.0.get("train[model=a]"), Some(&Fault::Panic));
+        assert_eq!(f.0.get("data"), Some(&Fault::Sleep(5)));
+        assert!(Failpoints::parse("x=explode").is_err());
+        assert!(f.hit("gate", &AtomicBool::new(false)).is_err());
+        assert!(f.hit("other", &AtomicBool::new(false)).is_ok());
+    }
+}

@@ -1,0 +1,21 @@
+//! How a run tells its caller what is happening; the CLI draws it, tests record it.
+
+use super::summary::InstanceReport;
+
+/// Receives progress events. The library never prints: the CLI implements this with a
+/// progress bar or plain lines.
+pub trait Reporter: Sync {
+    /// The run starts: how many instances, and how many the plan expects to compute.
+    fn started(&self, _run_id: &str, _total: usize, _to_run: usize) {}
+    /// An instance starts computing (cached instances skip this).
+    fn instance_started(&self, _id: &str) {}
+    /// An instance finished, whatever the outcome.
+    fn instance_finished(&self, _report: &InstanceReport) {}
+    /// Something the user should know that does not stop the run.
+    fn warning(&self, _message: &str) {}
+}
+
+/// A reporter that discards everything.
+pub struct Silent;
+
+impl Reporter for Silent {}

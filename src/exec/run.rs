@@ -1,0 +1,416 @@
+//! `nethical run`: executes a plan on a rayon pool.
+//!
+//! The calling thread keeps the DAG: it launches ready instances (at most `jobs` at a time, in
+//! plan order), receives their results over a channel, publishes their outputs into the run
+//! folder and releases their dependents. Workers only compute (or find in the cache) and never
+//! touch the run folder, so output bytes never depend on scheduling: `-j 1` and `-j 8` write
+//! the same files.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroUsize;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::clock::RunClock;
+use crate::error::Error;
+use crate::plan::{LockEntry, Lockfile, Plan, PlannedInstance, Status, cache_key, lockfile_path, plan_statuses};
+use crate::stages::{StageContext, UpstreamOutput, run_stage};
+use crate::store::{Cache, CacheEntry, RelPath, tree_digest};
+
+use super::failpoints::Failpoints;
+use super::git::git_info;
+use super::quiet_panic::{panic_message, quietly};
+use super::reporter::Reporter;
+use super::run_folder::{PipelineLock, RunFolder};
+use super::summary::{InstanceReport, InstanceStatus, RunStatus, RunSummary};
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Instances computed at once (the rayon pool's size).
+    pub jobs: NonZeroUsize,
+    /// After a failure, keep running what does not depend on it.
+    pub keep_going: bool,
+    /// Recompute every instance, ignoring the cache.
+    pub force: bool,
+    /// Where run folders go (`runs/`).
+    pub runs_dir: PathBuf,
+    /// The stage cache (`.nethical/cache/`).
+    pub cache_dir: PathBuf,
+    /// The manifest's path (for its lockfile and git state).
+    pub manifest_path: PathBuf,
+    /// Whether to write the lockfile beside the manifest.
+    pub write_lockfile: bool,
+    /// The run clock.
+    pub clock: RunClock,
+    /// Fault injection (tests).
+    pub failpoints: Failpoints,
+    /// Set by Ctrl-C: stop launching, ask running instances to stop.
+    pub cancel: Arc<AtomicBool>,
+    /// Wait for another run of the same pipeline instead of refusing.
+    pub wait_for_lock: bool,
+}
+
+struct Finished {
+    index: usize,
+    outcome: Result<Result<(CacheEntry, bool), String>, String>,
+    seconds: f64,
+}
+
+#[derive(Clone)]
+enum State {
+    Pending,
+    Running,
+    Done,
+}
+
+/// Runs the plan; `Ok` carries the summary whatever the run's outcome (check its status), `Err`
+/// means the run could not be carried out at all (lock held, folder not writable).
+pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<RunSummary, Error> {
+    let started = Instant::now();
+    let pipeline_dir = opts.runs_dir.join(&plan.pipeline.name);
+    let _lock = PipelineLock::acquire(&pipeline_dir, &plan.pipeline.name, opts.wait_for_lock)?;
+    let cache = Cache::new(&opts.cache_dir);
+    let lock_path = lockfile_path(&opts.manifest_path);
+    let lockfile = match Lockfile::read(&lock_path) {
+        Ok(l) => l,
+        Err(e) => {
+            reporter.warning(&format!("{e}; it will be rewritten"));
+            None
+        }
+    };
+    let planned = plan_statuses(plan, &cache, lockfile.as_ref(), opts.force);
+    let folder = RunFolder::create(&pipeline_dir, &opts.clock.compact(), &plan.manifest_digest)?;
+    folder.write("manifest.resolved.toml", plan.resolved.as_bytes())?;
+    let to_run = planned.iter().filter(|p| p.status == Status::Run).count();
+    reporter.started(folder.run_id(), plan.instances.len(), to_run);
+
+    let mut reports: Vec<InstanceReport> = plan
+        .instances
+        .iter()
+        .zip(&planned)
+        .map(|(inst, p)| InstanceReport {
+            id: inst.decl.id.clone(),
+            kind: inst.decl.kind.name().to_owned(),
+            cohort: inst.decl.cohort.clone(),
+            status: InstanceStatus::Skipped,
+            reason: p.reason.clone(),
+            summary: String::new(),
+            error: None,
+            key: None,
+            outputs: BTreeMap::new(),
+            seconds: 0.0,
+        })
+        .collect();
+    let entries = schedule(plan, opts, &cache, &folder, &planned, &mut reports, reporter)?;
+
+    let cancelled = opts.cancel.load(Ordering::Relaxed);
+    let any_failed = reports.iter().any(|r| r.status == InstanceStatus::Failed);
+    let status = if cancelled {
+        RunStatus::Interrupted
+    } else if any_failed || reports.iter().any(|r| !r.status.completed()) {
+        RunStatus::Failed
+    } else {
+        RunStatus::Succeeded
+    };
+    let summary = RunSummary {
+        format_version: 1,
+        run_id: folder.run_id().to_owned(),
+        pipeline: plan.pipeline.name.clone(),
+        status,
+        manifest: opts.manifest_path.display().to_string(),
+        manifest_digest: plan.manifest_digest.clone(),
+        git: git_info(opts.manifest_path.parent().unwrap_or(std::path::Path::new("."))),
+        tool_version: crate::VERSION.to_owned(),
+        seed: plan.pipeline.seed,
+        started_at: opts.clock.timestamp(),
+        jobs: opts.jobs.get(),
+        seconds: started.elapsed().as_secs_f64(),
+        instances: reports,
+    };
+    let json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
+    folder.write("run.json", &json)?;
+    folder.finish(status == RunStatus::Succeeded)?;
+    if opts.write_lockfile {
+        update_lockfile(plan, &summary, &entries, lockfile, &lock_path, reporter);
+    }
+    Ok(summary)
+}
+
+#[expect(clippy::too_many_lines, reason = "one loop owns the scheduler's state; splitting it scatters the invariants")]
+fn schedule(
+    plan: &Plan,
+    opts: &RunOptions,
+    cache: &Cache,
+    folder: &RunFolder,
+    planned: &[PlannedInstance],
+    reports: &mut [InstanceReport],
+    reporter: &dyn Reporter,
+) -> Result<Vec<Option<CacheEntry>>, Error> {
+    let n = plan.instances.len();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.get())
+        .thread_name(|i| format!("nethical-worker-{i}"))
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start {} worker threads: {e}", opts.jobs)))?;
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut waiting: Vec<usize> = vec![0; n];
+    for (i, inst) in plan.instances.iter().enumerate() {
+        let deps: BTreeSet<usize> = inst.deps.iter().copied().collect();
+        waiting[i] = deps.len();
+        for d in deps {
+            dependents[d].push(i);
+        }
+    }
+    let mut state: Vec<State> = vec![State::Pending; n];
+    let mut entries: Vec<Option<CacheEntry>> = vec![None; n];
+    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+    let mut stopped_by: Option<String> = None;
+    let (tx, rx) = mpsc::channel::<Finished>();
+
+    pool.in_place_scope(|scope| {
+        let mut running = 0usize;
+        loop {
+            let cancelled = opts.cancel.load(Ordering::Relaxed);
+            while running < opts.jobs.get() && stopped_by.is_none() && !cancelled {
+                let Some(i) = ready.pop_first() else { break };
+                state[i] = State::Running;
+                running += 1;
+                let inputs: Vec<UpstreamOutput> = plan.instances[i]
+                    .decl
+                    .needs
+                    .iter()
+                    .flat_map(|(stage, ids)| ids.iter().map(move |id| (stage, id)))
+                    .filter_map(|(stage, id)| {
+                        let j = plan.position(id)?;
+                        Some(UpstreamOutput {
+                            stage: stage.clone(),
+                            id: id.clone(),
+                            kind: plan.instances[j].decl.kind,
+                            cohort: plan.instances[j].decl.cohort.clone(),
+                            entry: entries[j].clone()?,
+                        })
+                    })
+                    .collect();
+                if planned[i].status == Status::Run {
+                    reporter.instance_started(plan.instances[i].id());
+                }
+                let tx = tx.clone();
+                scope.spawn(move |_| {
+                    let t = Instant::now();
+                    let outcome = quietly(|| catch_unwind(AssertUnwindSafe(|| execute(plan, i, inputs, cache, opts))))
+                        .map_err(|p| panic_message(p.as_ref()));
+                    let _ = tx.send(Finished { index: i, outcome, seconds: t.elapsed().as_secs_f64() });
+                });
+            }
+            if running == 0 {
+                break;
+            }
+            let Ok(done) = rx.recv_timeout(Duration::from_millis(20)) else { continue };
+            running -= 1;
+            let i = done.index;
+            let report = &mut reports[i];
+            report.seconds = done.seconds;
+            let outcome = match done.outcome {
+                Err(panic) => Err(format!("panicked: {panic}")),
+                Ok(Err(e)) => Err(e),
+                Ok(Ok((entry, cached))) => publish(folder, &entry).map(|()| (entry, cached)).map_err(|e| e.to_string()),
+            };
+            match outcome {
+                Ok((entry, cached)) => {
+                    report.key = Some(entry.key.clone());
+                    report.summary.clone_from(&entry.meta.summary);
+                    report.outputs = entry.outputs.iter().map(|(p, d)| (p.clone(), d.sha256.clone())).collect();
+                    if cached {
+                        report.reason = "unchanged".to_owned();
+                    }
+                    if let Some(f) = &entry.meta.failure {
+                        report.status = InstanceStatus::Failed;
+                        report.error = Some(f.clone());
+                    } else {
+                        report.status = if cached { InstanceStatus::Cached } else { InstanceStatus::Ran };
+                    }
+                    entries[i] = Some(entry);
+                }
+                Err(e) if opts.cancel.load(Ordering::Relaxed) && e == CANCELLED => {
+                    report.status = InstanceStatus::Interrupted;
+                    report.error = Some("interrupted".to_owned());
+                }
+                Err(e) => {
+                    report.status = InstanceStatus::Failed;
+                    report.error = Some(e);
+                }
+            }
+            state[i] = State::Done;
+            let report = report.clone();
+            reporter.instance_finished(&report);
+            if report.status.completed() {
+                for &d in &dependents[i] {
+                    waiting[d] -= 1;
+                    if waiting[d] == 0 && matches!(state[d], State::Pending) {
+                        ready.insert(d);
+                    }
+                }
+            } else if report.status == InstanceStatus::Failed {
+                if opts.keep_going {
+                    skip_dependents(plan, i, &dependents, &mut state, &mut ready, reports, reporter);
+                } else if stopped_by.is_none() {
+                    stopped_by = Some(report.id.clone());
+                }
+            }
+        }
+    });
+    let cancelled = opts.cancel.load(Ordering::Relaxed);
+    for i in 0..n {
+        if matches!(state[i], State::Pending) {
+            let r = &mut reports[i];
+            r.status = InstanceStatus::Skipped;
+            r.reason = match (&stopped_by, cancelled) {
+                (_, true) => "not started: the run was interrupted".to_owned(),
+                (Some(f), _) => format!("not started: the run stopped after `{f}` failed (--keep-going runs independent instances)"),
+                (None, _) => r.reason.clone(),
+            };
+            let r = r.clone();
+            reporter.instance_finished(&r);
+        }
+    }
+    Ok(entries)
+}
+
+const CANCELLED: &str = "cancelled";
+
+fn skip_dependents(
+    plan: &Plan,
+    failed: usize,
+    dependents: &[Vec<usize>],
+    state: &mut [State],
+    ready: &mut BTreeSet<usize>,
+    reports: &mut [InstanceReport],
+    reporter: &dyn Reporter,
+) {
+    let mut stack = dependents[failed].clone();
+    while let Some(d) = stack.pop() {
+        if !matches!(state[d], State::Pending) {
+            continue;
+        }
+        state[d] = State::Done;
+        ready.remove(&d);
+        reports[d].status = InstanceStatus::Skipped;
+        reports[d].reason = format!("not run: it needs `{}`, which failed", plan.instances[failed].id());
+        reporter.instance_finished(&reports[d]);
+        stack.extend(dependents[d].iter().copied());
+    }
+}
+
+/// Computes one instance, or finds it in the cache. Runs on a worker thread.
+fn execute(
+    plan: &Plan,
+    i: usize,
+    inputs: Vec<UpstreamOutput>,
+    cache: &Cache,
+    opts: &RunOptions,
+) -> Result<(CacheEntry, bool), String> {
+    let inst = &plan.instances[i];
+    let mut digests: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for stage in inst.decl.needs.keys() {
+        digests.entry(stage.clone()).or_default();
+    }
+    for up in &inputs {
+        digests.entry(up.stage.clone()).or_default().insert(up.id.clone(), tree_digest(&up.entry.outputs));
+    }
+    let key = cache_key(inst, &digests);
+    if !opts.force {
+        if let Some(entry) = cache.lookup(&key) {
+            return Ok((entry, true));
+        }
+    }
+    if opts.cancel.load(Ordering::Relaxed) {
+        return Err(CANCELLED.to_owned());
+    }
+    opts.failpoints.hit(inst.id(), &opts.cancel)?;
+    let mut staging = cache.stage(&key).map_err(|e| format!("cannot stage outputs in `{}`: {e}", cache.root().display()))?;
+    let ctx = StageContext { instance: inst, pipeline: &plan.pipeline, inputs: &inputs, clock: opts.clock, cancel: &opts.cancel };
+    let meta = match run_stage(&ctx, &mut staging) {
+        Ok(meta) => meta,
+        Err(e) if e.is_cancelled() => return Err(CANCELLED.to_owned()),
+        Err(e) => return Err(error_chain(&e)),
+    };
+    let entry = staging.commit(meta, opts.force).map_err(|e| format!("cannot store outputs in the cache: {e}"))?;
+    Ok((entry, false))
+}
+
+/// An error and its sources on one line: "a: b: c".
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+fn publish(folder: &RunFolder, entry: &CacheEntry) -> Result<(), Error> {
+    for path in entry.outputs.keys() {
+        let rel = RelPath::new(path).map_err(|e| Error::Internal(e.to_string()))?;
+        let bytes = entry.read(path).map_err(|e| {
+            Error::Internal(format!("{e}; the cache entry `{}` is damaged: delete it or run with --force", entry.key))
+        })?;
+        folder.publish(&rel, &bytes)?;
+    }
+    Ok(())
+}
+
+fn update_lockfile(
+    plan: &Plan,
+    summary: &RunSummary,
+    entries: &[Option<CacheEntry>],
+    previous: Option<Lockfile>,
+    path: &std::path::Path,
+    reporter: &dyn Reporter,
+) {
+    let before = previous.as_ref().map(Lockfile::render);
+    let mut lock = previous.unwrap_or_else(|| Lockfile::new(&plan.pipeline.name));
+    lock.tool_version = crate::VERSION.to_owned();
+    lock.pipeline.clone_from(&plan.pipeline.name);
+    lock.instances.retain(|id, _| plan.position(id).is_some());
+    for (i, inst) in plan.instances.iter().enumerate() {
+        let (Some(entry), true) = (&entries[i], summary.instances[i].status.completed()) else { continue };
+        let mut inputs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        for (stage, ids) in &inst.decl.needs {
+            let m = inputs.entry(stage.clone()).or_default();
+            for id in ids {
+                if let Some(Some(e)) = plan.position(id).map(|j| &entries[j]) {
+                    m.insert(id.clone(), tree_digest(&e.outputs));
+                }
+            }
+        }
+        let params = match toml::Value::try_from(&inst.decl.params) {
+            Ok(toml::Value::Table(t)) => t,
+            _ => toml::Table::new(),
+        };
+        lock.instances.insert(
+            inst.decl.id.clone(),
+            LockEntry {
+                kind: inst.decl.kind,
+                key: entry.key.clone(),
+                seed: inst.seed,
+                cohort: inst.decl.cohort.clone(),
+                inputs,
+                outputs: entry.outputs.iter().map(|(p, d)| (p.clone(), d.sha256.clone())).collect(),
+                params,
+            },
+        );
+    }
+    if before.as_deref() == Some(lock.render().as_str()) {
+        return;
+    }
+    if let Err(e) = lock.write(path) {
+        reporter.warning(&error_chain(&e));
+    }
+}

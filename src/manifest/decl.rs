@@ -1,0 +1,352 @@
+//! Reads a manifest's tables into stage declarations, keeping every span.
+//!
+//! Each stage is read as a table whose common keys (`kind`, `needs`, `matrix`, `cohort`) are
+//! taken out here; the rest (the kind's parameters) stays raw until expansion has interpolated
+//! it for each instance. Deserializing it only then is what lets `epochs = "${matrix.epochs}"`
+//! work and still report a bad value at its own line and column (serde's internally tagged
+//! enums would lose the spans; see STYLE.md).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
+
+use super::diagnostic::{Issues, did_you_mean, one_of};
+use super::input::ManifestInput;
+use super::stage_kind::StageKind;
+use super::PipelineMeta;
+
+/// Top-level tables of a manifest.
+const TOP_KEYS: [&str; 3] = ["pipeline", "vars", "stages"];
+
+/// A stage as declared, before expansion.
+pub(crate) struct StageDecl<'src> {
+    pub(crate) name: String,
+    pub(crate) name_span: Range<usize>,
+    pub(crate) kind: StageKind,
+    pub(crate) needs: Vec<(String, Range<usize>)>,
+    pub(crate) matrix: Option<Spanned<DeValue<'src>>>,
+    pub(crate) cohort: Option<(String, Range<usize>)>,
+    pub(crate) body: Spanned<DeTable<'src>>,
+}
+
+/// The manifest as declared.
+pub(crate) struct ManifestDecl<'src> {
+    pub(crate) pipeline: PipelineMeta,
+    pub(crate) vars: BTreeMap<String, Spanned<DeValue<'src>>>,
+    pub(crate) stages: BTreeMap<String, StageDecl<'src>>,
+}
+
+/// Parses the file and layers the overrides over it; `None` when the TOML itself is broken.
+pub(crate) fn parse_layered<'src>(
+    input: &'src ManifestInput,
+    issues: &mut Issues<'_>,
+) -> Option<Spanned<DeTable<'src>>> {
+    let (mut root, errors) = DeTable::parse_recoverable(input.file_text());
+    for e in &errors {
+        let span = e.span().unwrap_or(0..0);
+        issues.push(span, format!("invalid TOML: {}", e.message().trim_end()), "", None);
+    }
+    if !errors.is_empty() {
+        return None;
+    }
+    for (o, text, start) in input.overrides() {
+        let value = match DeValue::parse(text) {
+            Ok(v) => shift(v, start),
+            Err(_) => Spanned::new(start..start + text.len(), DeValue::String(Cow::Borrowed(text))),
+        };
+        set_path(root.get_mut(), &o.key, value, start..start + text.len(), issues);
+    }
+    Some(root)
+}
+
+/// Moves an override's spans from its own text into the combined buffer.
+fn shift(v: Spanned<DeValue<'_>>, by: usize) -> Spanned<DeValue<'_>> {
+    let span = v.span();
+    let span = span.start + by..span.end + by;
+    let inner = match v.into_inner() {
+        DeValue::Array(items) => {
+            let mut out = DeArray::new();
+            for item in items {
+                out.push(shift(item, by));
+            }
+            DeValue::Array(out)
+        }
+        DeValue::Table(table) => {
+            let mut out = DeTable::new();
+            for (k, item) in table {
+                let ks = k.span();
+                out.insert(Spanned::new(ks.start + by..ks.end + by, k.into_inner()), shift(item, by));
+            }
+            DeValue::Table(out)
+        }
+        other => other,
+    };
+    Spanned::new(span, inner)
+}
+
+fn set_path<'src>(
+    table: &mut DeTable<'src>,
+    key: &[String],
+    value: Spanned<DeValue<'src>>,
+    span: Range<usize>,
+    issues: &mut Issues<'_>,
+) {
+    let Some((first, rest)) = key.split_first() else { return };
+    if rest.is_empty() {
+        table.insert(Spanned::new(span, Cow::Owned(first.clone())), value);
+        return;
+    }
+    if table.get(first.as_str()).is_none() {
+        table.insert(
+            Spanned::new(span.clone(), Cow::Owned(first.clone())),
+            Spanned::new(span.clone(), DeValue::Table(DeTable::new())),
+        );
+    }
+    match table.get_mut(first.as_str()).map(Spanned::get_mut) {
+        Some(DeValue::Table(inner)) => set_path(inner, rest, value, span, issues),
+        _ => issues.push(
+            span,
+            format!("cannot override `{}`: `{first}` is not a table", key.join(".")),
+            "override",
+            None,
+        ),
+    }
+}
+
+/// Turns a serde error from a stage or table into an issue, with a suggestion for unknown keys
+/// and variants.
+pub(crate) fn push_serde_issue(issues: &mut Issues<'_>, e: &toml::de::Error, fallback: Range<usize>, context: Option<&str>) {
+    let message = e.message().trim_end().to_owned();
+    let span = e.span().unwrap_or(fallback);
+    let mut help = None;
+    let mut label = "";
+    for (prefix, what) in [("unknown field `", "unknown key"), ("unknown variant `", "unknown value")] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            label = what;
+            let word = rest.split('`').next().unwrap_or_default();
+            let candidates: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+            help = did_you_mean(word, candidates.iter().copied());
+        }
+    }
+    if message.starts_with("invalid type") {
+        label = "wrong type";
+    } else if message.starts_with("missing field") {
+        label = "in this table";
+    }
+    let help = match (help, context) {
+        (Some(h), Some(c)) => Some(format!("{h} ({c})")),
+        (Some(h), None) => Some(h),
+        (None, Some(c)) => Some(c.to_owned()),
+        (None, None) => None,
+    };
+    issues.push(span, message, label, help);
+}
+
+/// A name that can be a folder: stage and pipeline names appear in paths and ids.
+pub(crate) fn is_safe_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+pub(crate) fn read_manifest<'src>(
+    root: &Spanned<DeTable<'src>>,
+    issues: &mut Issues<'_>,
+) -> Option<ManifestDecl<'src>> {
+    let table = root.get_ref();
+    for (key, _) in table.iter() {
+        if !TOP_KEYS.contains(&key.get_ref().as_ref()) {
+            let help = did_you_mean(key.get_ref(), TOP_KEYS);
+            issues.push(
+                key.span(),
+                format!("unknown top-level table `{}`, expected {}", key.get_ref(), one_of(TOP_KEYS)),
+                "unknown key",
+                help,
+            );
+        }
+    }
+    let pipeline = match table.get("pipeline") {
+        None => {
+            issues.push(0..0, "missing `[pipeline]` table", "", Some("add `[pipeline]` with `name = \"...\"`".into()));
+            None
+        }
+        Some(v) => match PipelineMeta::deserialize(ValueDeserializer::from(v.clone())) {
+            Ok(p) => {
+                if !is_safe_name(&p.name) {
+                    let span = v.get_ref().get("name").map_or(v.span(), Spanned::span);
+                    issues.push(
+                        span,
+                        format!("pipeline name `{}` cannot be a folder name", p.name),
+                        "used as runs/<name>/",
+                        Some("use letters, digits, `_`, `-` and `.`, not starting with `.`".into()),
+                    );
+                }
+                Some(p)
+            }
+            Err(e) => {
+                push_serde_issue(issues, &e, v.span(), None);
+                None
+            }
+        },
+    };
+    let mut vars = BTreeMap::new();
+    if let Some(v) = table.get("vars") {
+        match v.get_ref() {
+            DeValue::Table(t) => {
+                for (k, value) in t.iter() {
+                    vars.insert(k.get_ref().to_string(), value.clone());
+                }
+            }
+            other => issues.push(v.span(), format!("`vars` must be a table, found {}", other.type_str()), "", None),
+        }
+    }
+    let stages = match table.get("stages") {
+        None => {
+            issues.push(0..0, "the manifest declares no stages", "", Some("add a `[stages.<name>]` table".into()));
+            BTreeMap::new()
+        }
+        Some(v) => match v.get_ref() {
+            DeValue::Table(t) => read_stages(t, issues),
+            other => {
+                issues.push(v.span(), format!("`stages` must be a table, found {}", other.type_str()), "", None);
+                BTreeMap::new()
+            }
+        },
+    };
+    Some(ManifestDecl { pipeline: pipeline?, vars, stages })
+}
+
+fn read_stages<'src>(table: &DeTable<'src>, issues: &mut Issues<'_>) -> BTreeMap<String, StageDecl<'src>> {
+    let names: Vec<String> = table.iter().map(|(k, _)| k.get_ref().to_string()).collect();
+    let mut stages = BTreeMap::new();
+    for (key, value) in table.iter() {
+        let name = key.get_ref().to_string();
+        if !is_safe_name(&name) {
+            issues.push(
+                key.span(),
+                format!("stage name `{name}` is not a valid identifier"),
+                "stage name",
+                Some("use letters, digits, `_`, `-` and `.`".into()),
+            );
+        }
+        let DeValue::Table(body) = value.get_ref() else {
+            issues.push(value.span(), format!("stage `{name}` must be a table"), "", None);
+            continue;
+        };
+        if let Some(stage) = read_stage(&name, key.span(), value.span(), body, &names, issues) {
+            stages.insert(name, stage);
+        }
+    }
+    stages
+}
+
+fn read_stage<'src>(
+    name: &str,
+    name_span: Range<usize>,
+    span: Range<usize>,
+    table: &DeTable<'src>,
+    all_names: &[String],
+    issues: &mut Issues<'_>,
+) -> Option<StageDecl<'src>> {
+    let mut body = table.clone();
+    let kind = match body.remove("kind") {
+        None => {
+            issues.push(
+                name_span.clone(),
+                format!("stage `{name}` has no `kind`"),
+                "this stage",
+                Some(format!("add `kind = ...`, one of {}", one_of(StageKind::ALL.map(StageKind::name)))),
+            );
+            None
+        }
+        Some(v) => match v.get_ref().as_str() {
+            None => {
+                issues.push(v.span(), format!("`kind` must be a string, found {}", v.get_ref().type_str()), "wrong type", None);
+                None
+            }
+            Some(k) => match StageKind::from_name(k) {
+                None => {
+                    issues.push(
+                        v.span(),
+                        format!("unknown stage kind `{k}`, expected {}", one_of(StageKind::ALL.map(StageKind::name))),
+                        "unknown kind",
+                        did_you_mean(k, StageKind::ALL.map(StageKind::name)),
+                    );
+                    None
+                }
+                Some(kind) if !kind.is_supported() => {
+                    let supported: Vec<&str> =
+                        StageKind::ALL.into_iter().filter(|k| k.is_supported()).map(StageKind::name).collect();
+                    issues.push(
+                        v.span(),
+                        format!("stage kind `{k}` is not yet supported by nethical {}", crate::VERSION),
+                        "not yet supported",
+                        Some(format!("this version runs {}", one_of(supported))),
+                    );
+                    None
+                }
+                Some(kind) => Some(kind),
+            },
+        },
+    };
+    let mut needs = Vec::new();
+    if let Some(v) = body.remove("needs") {
+        match v.get_ref() {
+            DeValue::Array(items) => {
+                for item in items.iter() {
+                    match item.get_ref().as_str() {
+                        Some(n) if all_names.iter().any(|s| s == n) => needs.push((n.to_owned(), item.span())),
+                        Some(n) => issues.push(
+                            item.span(),
+                            format!("stage `{name}` needs unknown stage `{n}`"),
+                            "not declared",
+                            did_you_mean(n, all_names.iter().map(String::as_str)),
+                        ),
+                        None => issues.push(
+                            item.span(),
+                            format!("`needs` lists stage names, found {}", item.get_ref().type_str()),
+                            "wrong type",
+                            None,
+                        ),
+                    }
+                }
+            }
+            other => issues.push(
+                v.span(),
+                format!("`needs` must be an array of stage names, found {}", other.type_str()),
+                "wrong type",
+                Some(format!("write `needs = [\"...\"]`")),
+            ),
+        }
+    }
+    let matrix = body.remove("matrix");
+    if let Some(m) = &matrix {
+        if !m.get_ref().is_table() {
+            issues.push(m.span(), format!("`matrix` must be a table, found {}", m.get_ref().type_str()), "wrong type", None);
+        }
+    }
+    let cohort = match body.remove("cohort") {
+        None => None,
+        Some(v) => match v.get_ref().as_str() {
+            Some(s) => Some((s.to_owned(), v.span())),
+            None => {
+                issues.push(v.span(), format!("`cohort` must be a string, found {}", v.get_ref().type_str()), "wrong type", None);
+                None
+            }
+        },
+    };
+    Some(StageDecl {
+        name: name.to_owned(),
+        name_span,
+        kind: kind?,
+        needs,
+        matrix,
+        cohort,
+        body: Spanned::new(span, body),
+    })
+}

@@ -1,0 +1,394 @@
+//! Expansion of declared stages into stage instances.
+//!
+//! A stage's instances are the combinations of the matrix variables it inherits and its own
+//! matrix. A per-cohort stage inherits the variables of the stages it needs (their natural
+//! join), so `gate` needing `train[model=...]` gets one instance per `train` instance; a fan-in
+//! stage inherits none and depends on every instance of what it needs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use petgraph::graphmap::DiGraphMap;
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::decl::{ManifestDecl, StageDecl, is_safe_name, push_serde_issue};
+use super::diagnostic::{Issues, one_of};
+use super::interpolate::{Scope, interpolate_table, interpolate_text};
+use super::matrix::{Combo, combinations};
+use super::params::{GateParams, LoadParams, RangeIssue, StageParams, TrainParams};
+use super::stage_kind::StageKind;
+use super::InstanceDecl;
+
+/// Stages in dependency order, ties broken by name; `None` (after reporting) on a cycle.
+pub(crate) fn stage_order(decl: &ManifestDecl<'_>, issues: &mut Issues<'_>) -> Option<Vec<String>> {
+    let mut graph: DiGraphMap<&str, ()> = DiGraphMap::new();
+    for (name, stage) in &decl.stages {
+        graph.add_node(name.as_str());
+        for (need, _) in &stage.needs {
+            graph.add_edge(name.as_str(), need.as_str(), ());
+        }
+    }
+    let mut cyclic = false;
+    for scc in petgraph::algo::tarjan_scc(&graph) {
+        let is_cycle = scc.len() > 1 || graph.contains_edge(scc[0], scc[0]);
+        if !is_cycle {
+            continue;
+        }
+        cyclic = true;
+        let members: BTreeSet<&str> = scc.iter().copied().collect();
+        let start = members.iter().next().copied().unwrap_or_default();
+        let path = cycle_path(&graph, start, &members);
+        let shown: Vec<String> = path.iter().map(|s| format!("`{s}`")).collect();
+        let span = decl.stages.get(start).and_then(|s| {
+            let next = path.get(1).copied().unwrap_or(start);
+            s.needs.iter().find(|(n, _)| n == next).map(|(_, sp)| sp.clone())
+        });
+        issues.push(
+            span.unwrap_or(0..0),
+            format!("the stages form a dependency cycle: {}", shown.join(" → ")),
+            "this need closes the cycle",
+            Some("each stage needs the next one; remove one of these `needs`".into()),
+        );
+    }
+    if cyclic {
+        return None;
+    }
+    let mut indegree: BTreeMap<&str, usize> =
+        decl.stages.iter().map(|(n, s)| (n.as_str(), s.needs.iter().map(|(x, _)| x).collect::<BTreeSet<_>>().len())).collect();
+    let mut ready: BTreeSet<&str> = indegree.iter().filter(|(_, d)| **d == 0).map(|(n, _)| *n).collect();
+    let mut order = Vec::new();
+    while let Some(next) = ready.pop_first() {
+        order.push(next.to_owned());
+        for (name, stage) in &decl.stages {
+            let needs: BTreeSet<&str> = stage.needs.iter().map(|(x, _)| x.as_str()).collect();
+            if needs.contains(next) {
+                if let Some(d) = indegree.get_mut(name.as_str()) {
+                    *d -= 1;
+                    if *d == 0 {
+                        ready.insert(name.as_str());
+                    }
+                }
+            }
+        }
+    }
+    Some(order)
+}
+
+/// The stages of a cycle in order, starting and ending at `start`.
+fn cycle_path<'a>(graph: &DiGraphMap<&'a str, ()>, start: &'a str, members: &BTreeSet<&'a str>) -> Vec<&'a str> {
+    fn walk<'a>(
+        graph: &DiGraphMap<&'a str, ()>,
+        at: &'a str,
+        start: &'a str,
+        members: &BTreeSet<&'a str>,
+        path: &mut Vec<&'a str>,
+        seen: &mut BTreeSet<&'a str>,
+    ) -> bool {
+        let mut next: Vec<&str> = graph.neighbors(at).filter(|n| members.contains(n)).collect();
+        next.sort_unstable();
+        for n in next {
+            if n == start {
+                path.push(n);
+                return true;
+            }
+            if seen.insert(n) {
+                path.push(n);
+                if walk(graph, n, start, members, path, seen) {
+                    return true;
+                }
+                path.pop();
+            }
+        }
+        false
+    }
+    let mut path = vec![start];
+    let mut seen = BTreeSet::from([start]);
+    walk(graph, start, start, members, &mut path, &mut seen);
+    path
+}
+
+/// The kind a stage must find among its needs.
+fn required_upstream(kind: StageKind) -> Option<StageKind> {
+    match kind {
+        StageKind::Train => Some(StageKind::Load),
+        StageKind::Gate => Some(StageKind::Train),
+        _ => None,
+    }
+}
+
+struct Expanded<'src> {
+    id: String,
+    bindings: Combo<'src>,
+    cohort: Option<String>,
+}
+
+fn instance_id(stage: &str, bindings: &Combo<'_>) -> String {
+    if bindings.is_empty() {
+        return stage.to_owned();
+    }
+    let parts: Vec<String> = bindings.iter().map(|(k, b)| format!("{k}={}", b.display())).collect();
+    format!("{stage}[{}]", parts.join(","))
+}
+
+fn compatible(a: &Combo<'_>, b: &Combo<'_>) -> bool {
+    b.iter().all(|(k, v)| a.get(k).is_none_or(|x| x.toml == v.toml))
+}
+
+fn contains(whole: &Combo<'_>, part: &Combo<'_>) -> bool {
+    part.iter().all(|(k, v)| whole.get(k).is_some_and(|x| x.toml == v.toml))
+}
+
+/// Expands every stage; the instances come in dependency order.
+pub(crate) fn expand<'src>(
+    decl: &ManifestDecl<'src>,
+    order: &[String],
+    issues: &mut Issues<'_>,
+) -> Vec<InstanceDecl> {
+    let mut done: BTreeMap<&str, Vec<Expanded<'src>>> = BTreeMap::new();
+    let mut out = Vec::new();
+    let mut cohorts_by_kind: BTreeMap<(StageKind, String), String> = BTreeMap::new();
+    for name in order {
+        let Some(stage) = decl.stages.get(name) else { continue };
+        check_upstream_kinds(decl, stage, issues);
+        let needs: Vec<&str> = {
+            let mut seen = BTreeSet::new();
+            stage.needs.iter().map(|(n, _)| n.as_str()).filter(|n| seen.insert(*n)).collect()
+        };
+        let mut inherited: Vec<Combo<'src>> = vec![Combo::new()];
+        if !stage.kind.is_fan_in() {
+            for need in &needs {
+                let ups = done.get(need).map_or(&[][..], Vec::as_slice);
+                inherited = inherited
+                    .iter()
+                    .flat_map(|acc| {
+                        ups.iter().filter(|u| compatible(acc, &u.bindings)).map(move |u| {
+                            let mut merged = acc.clone();
+                            merged.extend(u.bindings.iter().map(|(k, v)| (k.clone(), v.clone())));
+                            merged
+                        })
+                    })
+                    .collect();
+            }
+            if inherited.is_empty() {
+                issues.push(
+                    stage.name_span.clone(),
+                    format!("the stages `{}` needs share no matrix combination", stage.name),
+                    "no instance to run",
+                    None,
+                );
+                continue;
+            }
+        }
+        let own = match &stage.matrix {
+            None => vec![Combo::new()],
+            Some(m) => match combinations(&stage.name, m, issues) {
+                Some(c) => c,
+                None => continue,
+            },
+        };
+        if let (Some(m), Some(first)) = (&stage.matrix, own.first()) {
+            let clash: Vec<&str> =
+                first.keys().filter(|k| inherited.iter().any(|i| i.contains_key(*k))).map(String::as_str).collect();
+            if !clash.is_empty() {
+                issues.push(
+                    m.span(),
+                    format!("matrix variable {} of stage `{}` is already set by the stages it needs", one_of(clash), stage.name),
+                    "set upstream",
+                    Some("a per-cohort stage runs alongside its upstream instances; drop the variable here".into()),
+                );
+                continue;
+            }
+        }
+        let mut mine: Vec<Expanded<'src>> = Vec::new();
+        for inh in &inherited {
+            for o in &own {
+                let mut bindings = inh.clone();
+                bindings.extend(o.iter().map(|(k, v)| (k.clone(), v.clone())));
+                let id = instance_id(&stage.name, &bindings);
+                let multi = inherited.len() * own.len() > 1;
+                let context = multi.then(|| format!("in instance `{id}`"));
+                let scope = Scope { stage: &stage.name, matrix: &bindings, vars: &decl.vars };
+                let body = Spanned::new(stage.body.span(), interpolate_table(stage.body.get_ref(), &scope, issues));
+                let params = typed_params(stage, body, context.as_deref(), issues);
+                let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                for need in &needs {
+                    let ups = done.get(need).map_or(&[][..], Vec::as_slice);
+                    let ids = ups
+                        .iter()
+                        .filter(|u| stage.kind.is_fan_in() || contains(&bindings, &u.bindings))
+                        .map(|u| u.id.clone())
+                        .collect();
+                    deps.insert((*need).to_owned(), ids);
+                }
+                let cohort = cohort_for(stage, &scope, &needs, &deps, &done, &bindings, issues);
+                if let (Some(c), true) = (&cohort, matches!(stage.kind, StageKind::Train | StageKind::Gate)) {
+                    if let Some(other) = cohorts_by_kind.insert((stage.kind, c.clone()), id.clone()) {
+                        let span = stage.cohort.as_ref().map_or(stage.name_span.clone(), |(_, s)| s.clone());
+                        issues.push(
+                            span,
+                            format!("instances `{other}` and `{id}` both write cohort `{c}`"),
+                            "cohort name",
+                            Some("put a matrix variable in `cohort`, e.g. `cohort = \"x_${matrix.model}\"`".into()),
+                        );
+                    }
+                }
+                let (Some(params), Ok(bindings_owned)) = (params, owned_bindings(&bindings)) else { continue };
+                out.push(InstanceDecl {
+                    id: id.clone(),
+                    stage: stage.name.clone(),
+                    kind: stage.kind,
+                    bindings: bindings_owned,
+                    cohort: cohort.clone(),
+                    needs: deps,
+                    params,
+                });
+                mine.push(Expanded { id, bindings, cohort });
+            }
+        }
+        done.insert(name.as_str(), mine);
+    }
+    out
+}
+
+fn owned_bindings(b: &Combo<'_>) -> Result<BTreeMap<String, toml::Value>, ()> {
+    Ok(b.iter().map(|(k, v)| (k.clone(), v.toml.clone())).collect())
+}
+
+fn cohort_for<'src>(
+    stage: &StageDecl<'src>,
+    scope: &Scope<'_, 'src>,
+    needs: &[&str],
+    deps: &BTreeMap<String, Vec<String>>,
+    done: &BTreeMap<&str, Vec<Expanded<'src>>>,
+    bindings: &Combo<'src>,
+    issues: &mut Issues<'_>,
+) -> Option<String> {
+    if stage.kind.is_fan_in() {
+        return None;
+    }
+    if let Some((template, span)) = &stage.cohort {
+        let name = interpolate_text(template, span.clone(), scope, issues)?;
+        if !is_safe_name(&name) {
+            issues.push(
+                span.clone(),
+                format!("cohort name `{name}` cannot be a folder name"),
+                "used as cohorts/<name>/",
+                Some("use letters, digits, `_`, `-` and `.`, not starting with `.`".into()),
+            );
+            return None;
+        }
+        return Some(name);
+    }
+    for need in needs {
+        let ids = deps.get(*need)?;
+        let ups = done.get(need)?;
+        if let Some(c) = ups.iter().filter(|u| ids.contains(&u.id)).find_map(|u| u.cohort.clone()) {
+            return Some(c);
+        }
+    }
+    if stage.kind == StageKind::Load {
+        return None;
+    }
+    let mut name = stage.name.clone();
+    for b in bindings.values() {
+        name.push('_');
+        name.extend(b.display().chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.') { c } else { '_' }));
+    }
+    Some(name)
+}
+
+fn check_upstream_kinds(decl: &ManifestDecl<'_>, stage: &StageDecl<'_>, issues: &mut Issues<'_>) {
+    let Some(want) = required_upstream(stage.kind) else { return };
+    let found = stage.needs.iter().any(|(n, _)| decl.stages.get(n).is_some_and(|s| s.kind == want));
+    if !found {
+        let candidates: Vec<&str> =
+            decl.stages.values().filter(|s| s.kind == want).map(|s| s.name.as_str()).collect();
+        let help = if candidates.is_empty() {
+            format!("declare a `{want}` stage and list it in `needs`")
+        } else {
+            format!("add {} to `needs`", one_of(candidates))
+        };
+        issues.push(
+            stage.name_span.clone(),
+            format!("stage `{}` of kind `{}` needs a stage of kind `{want}`", stage.name, stage.kind),
+            "missing upstream",
+            Some(help),
+        );
+    }
+}
+
+fn typed_params<'src>(
+    stage: &StageDecl<'src>,
+    body: Spanned<DeTable<'src>>,
+    context: Option<&str>,
+    issues: &mut Issues<'_>,
+) -> Option<StageParams> {
+    let span = body.span();
+    let lookup = body.clone();
+    let de = toml::de::Deserializer::from(body);
+    let (params, ranges) = match stage.kind {
+        StageKind::Load => match LoadParams::deserialize(de) {
+            Ok(p) => {
+                let r = p.range_issues();
+                (StageParams::Load(p), r)
+            }
+            Err(e) => {
+                push_serde_issue(issues, &e, stage.name_span.clone(), context);
+                return None;
+            }
+        },
+        StageKind::Train => match TrainParams::deserialize(de) {
+            Ok(p) => {
+                if !p.model.is_supported() {
+                    let at = lookup.get_ref().get("model").map_or(span.clone(), Spanned::span);
+                    issues.push(
+                        at,
+                        format!("model type `{}` is not yet supported by nethical {}", p.model.name(), crate::VERSION),
+                        "not yet supported",
+                        Some("this version trains `logistic`".into()),
+                    );
+                    return None;
+                }
+                let r = p.range_issues();
+                (StageParams::Train(p), r)
+            }
+            Err(e) => {
+                push_serde_issue(issues, &e, stage.name_span.clone(), context);
+                return None;
+            }
+        },
+        StageKind::Gate => match GateParams::deserialize(de) {
+            Ok(p) => {
+                let r = p.range_issues();
+                (StageParams::Gate(p), r)
+            }
+            Err(e) => {
+                push_serde_issue(issues, &e, stage.name_span.clone(), context);
+                return None;
+            }
+        },
+        _ => return None,
+    };
+    if ranges.is_empty() {
+        return Some(params);
+    }
+    for RangeIssue { key, expected } in ranges {
+        let at = value_span(lookup.get_ref(), &key).unwrap_or_else(|| stage.name_span.clone());
+        issues.push(at, format!("`{}` must be {expected}", key.join(".")), "out of range", context.map(str::to_owned));
+    }
+    None
+}
+
+fn value_span(table: &DeTable<'_>, key: &[&str]) -> Option<Range<usize>> {
+    let (first, rest) = key.split_first()?;
+    let v = table.get(*first)?;
+    if rest.is_empty() {
+        return Some(v.span());
+    }
+    match v.get_ref() {
+        DeValue::Table(t) => value_span(t, rest),
+        _ => None,
+    }
+}

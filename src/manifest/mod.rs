@@ -1,0 +1,136 @@
+//! Manifests: TOML → validated, expanded stage instances.
+//!
+//! Owns reading a manifest file, layering overrides over it, reporting every problem with its
+//! file, line and column, and expanding matrices into stage instances. It knows nothing of
+//! caches, run folders or execution (see `plan` and `exec`).
+
+mod decl;
+mod diagnostic;
+mod expand;
+mod input;
+mod interpolate;
+mod matrix;
+pub mod params;
+pub mod schema;
+mod stage_kind;
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use diagnostic::{ManifestErrors, ManifestIssue};
+pub use input::{ENV_PREFIX, ManifestInput, Override, OverrideOrigin, OverrideSyntaxError};
+pub use matrix::display_value;
+pub use params::StageParams;
+pub use stage_kind::StageKind;
+
+/// The `[pipeline]` table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineMeta {
+    /// The pipeline's name: its runs live under `runs/<name>/`.
+    pub name: String,
+    /// Seed of every stage instance's RNG (each instance derives its own from this and its id).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Free text for people reading the manifest and its reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+fn default_seed() -> u64 {
+    42
+}
+
+/// One stage instance after expansion.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InstanceDecl {
+    /// Stable, readable id: `train[model=logistic]`, or the stage name without a matrix.
+    pub id: String,
+    /// The stage it expands.
+    pub stage: String,
+    /// The stage's kind.
+    pub kind: StageKind,
+    /// Its matrix variables (inherited and own).
+    pub bindings: BTreeMap<String, toml::Value>,
+    /// Its cohort, for per-cohort kinds.
+    pub cohort: Option<String>,
+    /// For each stage it needs, the instances it depends on.
+    pub needs: BTreeMap<String, Vec<String>>,
+    /// Its typed, interpolated parameters.
+    pub params: StageParams,
+}
+
+/// A validated manifest, expanded into instances in dependency order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Manifest {
+    /// The `[pipeline]` table (after overrides).
+    pub pipeline: PipelineMeta,
+    /// Every stage instance, dependencies first, ties broken by stage name.
+    pub instances: Vec<InstanceDecl>,
+    /// `manifest.resolved.toml`: the manifest after layering and expansion.
+    pub resolved: String,
+    /// SHA-256 (hex) of `resolved`: what the run id and `run.json` name.
+    pub digest: String,
+}
+
+/// Validates and expands a manifest, reporting every problem found.
+pub fn load(input: &ManifestInput) -> Result<Manifest, ManifestErrors> {
+    let mut issues = diagnostic::Issues::new(input);
+    let root = decl::parse_layered(input, &mut issues);
+    let decl = root.as_ref().and_then(|r| decl::read_manifest(r, &mut issues));
+    let mut instances = Vec::new();
+    if let Some(decl) = &decl {
+        if let Some(order) = expand::stage_order(decl, &mut issues) {
+            instances = expand::expand(decl, &order, &mut issues);
+        }
+    }
+    let decl = issues.into_result(decl)?;
+    let resolved = render_resolved(&decl.pipeline, &instances);
+    let digest = hex::encode(Sha256::digest(resolved.as_bytes()));
+    Ok(Manifest { pipeline: decl.pipeline, instances, resolved, digest })
+}
+
+#[derive(Serialize)]
+struct ResolvedDoc<'a> {
+    pipeline: &'a PipelineMeta,
+    instances: BTreeMap<&'a str, ResolvedInstance<'a>>,
+}
+
+#[derive(Serialize)]
+struct ResolvedInstance<'a> {
+    stage: &'a str,
+    kind: StageKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cohort: Option<&'a str>,
+    needs: Vec<&'a str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    matrix: &'a BTreeMap<String, toml::Value>,
+    params: &'a StageParams,
+}
+
+fn render_resolved(pipeline: &PipelineMeta, instances: &[InstanceDecl]) -> String {
+    let doc = ResolvedDoc {
+        pipeline,
+        instances: instances
+            .iter()
+            .map(|i| {
+                (
+                    i.id.as_str(),
+                    ResolvedInstance {
+                        stage: &i.stage,
+                        kind: i.kind,
+                        cohort: i.cohort.as_deref(),
+                        needs: i.needs.values().flatten().map(String::as_str).collect(),
+                        matrix: &i.bindings,
+                        params: &i.params,
+                    },
+                )
+            })
+            .collect(),
+    };
+    let body = toml::to_string(&doc).unwrap_or_default();
+    format!("# The manifest after layering and expansion, written by nethical {}.\n{body}", crate::VERSION)
+}

@@ -1,0 +1,296 @@
+//! Typed parameters of each stage kind: what a manifest's stage table may hold besides the
+//! keys every stage shares (`kind`, `needs`, `matrix`, `cohort`).
+//!
+//! These types are deserialized from the stage table after matrix and variable interpolation,
+//! serialized into `manifest.resolved.toml`, the lockfile and cache keys, and turned into
+//! `schemas/pipeline.schema.json`. Defaults are the original trainer's.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Parameters of a `load` stage.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoadParams {
+    /// Where the rows come from.
+    pub source: DataSource,
+    /// How the rows are split into training and validation parts.
+    #[serde(default)]
+    pub split: SplitParams,
+}
+
+/// A data source, written as a one-key table: `source = { synthetic = { num_samples = 5000 } }`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum DataSource {
+    /// Rows generated from the stage's seeded RNG.
+    Synthetic(SyntheticSource),
+}
+
+/// Parameters of the synthetic generator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyntheticSource {
+    /// Number of rows to generate (the original's `--num-samples`).
+    #[serde(default = "default_num_samples")]
+    pub num_samples: u64,
+    /// Which of the original's families to generate.
+    #[serde(default)]
+    pub family: SyntheticFamily,
+}
+
+/// The original's synthetic families.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SyntheticFamily {
+    /// Five uniform features; label = violation_count + severity_max > 1.
+    #[default]
+    Default,
+}
+
+/// How rows are split.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SplitParams {
+    /// `temporal` (first rows train), `random` or `stratified`.
+    #[serde(default)]
+    pub strategy: SplitStrategyName,
+    /// Fraction of rows used for training, strictly between 0 and 1.
+    #[serde(default = "default_train_ratio")]
+    pub train_ratio: f64,
+    /// Fraction of rows held out for post-hoc calibration, taken from the non-training rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration_ratio: Option<f64>,
+}
+
+impl Default for SplitParams {
+    fn default() -> Self {
+        Self { strategy: SplitStrategyName::default(), train_ratio: default_train_ratio(), calibration_ratio: None }
+    }
+}
+
+/// Split strategies of the original (`--split-strategy`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SplitStrategyName {
+    /// The first `train_ratio` of rows train, the rest validate (the original's default).
+    #[default]
+    Temporal,
+    /// A seeded shuffle, then the same cut.
+    Random,
+    /// The cut made within each class, so both parts keep the class balance.
+    Stratified,
+}
+
+/// Parameters of a `train` stage.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrainParams {
+    /// The model type (the original's `--model-type`).
+    pub model: ModelType,
+    /// Passes over the training rows (the original's `--epochs`, which it ignored).
+    #[serde(default = "default_epochs")]
+    pub epochs: u32,
+    /// Rows per gradient step (the original's `--batch-size`, which it ignored).
+    #[serde(default = "default_batch_size")]
+    pub batch_size: u32,
+    /// Gradient-descent step size.
+    #[serde(default = "default_learning_rate")]
+    pub learning_rate: f64,
+    /// L2 penalty on the weights (not the bias).
+    #[serde(default)]
+    pub l2: f64,
+    /// Decision threshold: class 1 iff P(y = 1) >= threshold.
+    #[serde(default = "default_threshold")]
+    pub threshold: f64,
+    /// Equal-width bins of the calibration metrics (the original's `--ece-bins`).
+    #[serde(default = "default_ece_bins")]
+    pub ece_bins: u32,
+}
+
+/// The original's model types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelType {
+    /// A transparent rule/score baseline.
+    Heuristic,
+    /// Logistic regression by mini-batch gradient descent.
+    Logistic,
+    /// A model of normal behaviour.
+    Anomaly,
+    /// A model of feature interactions.
+    Correlation,
+    /// A small transformer encoder.
+    SimpleTransformer,
+}
+
+impl ModelType {
+    /// The name used in manifests and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelType::Heuristic => "heuristic",
+            ModelType::Logistic => "logistic",
+            ModelType::Anomaly => "anomaly",
+            ModelType::Correlation => "correlation",
+            ModelType::SimpleTransformer => "simple_transformer",
+        }
+    }
+
+    /// Whether this version implements the model for real; the others are refused at
+    /// validation time rather than faked.
+    pub fn is_supported(self) -> bool {
+        matches!(self, ModelType::Logistic)
+    }
+}
+
+/// Parameters of a `gate` stage: the original's promotion contract.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateParams {
+    /// Promote only at or above this validation accuracy (`--promotion-min-accuracy`).
+    #[serde(default = "default_min_accuracy")]
+    pub min_accuracy: f64,
+    /// Promote only at or below this ECE, per `ece_policy` (`--promotion-max-ece`).
+    #[serde(default = "default_max_ece")]
+    pub max_ece: f64,
+    /// Whether the ECE criterion applies (`--ece-policy`).
+    #[serde(default)]
+    pub ece_policy: EcePolicy,
+    /// Whether a rejected model fails the run (exit code 1) instead of being kept as a
+    /// candidate.
+    #[serde(default)]
+    pub fail_on_reject: bool,
+}
+
+/// The original's `--ece-policy`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EcePolicy {
+    /// The ECE criterion always applies; an undefined ECE fails it.
+    #[default]
+    Strict,
+    /// The ECE criterion applies when the model outputs probabilities.
+    ProbsOnly,
+    /// Accuracy alone decides.
+    Disable,
+}
+
+/// A parameter value out of its range, named by its key path inside the stage table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeIssue {
+    /// Key path inside the stage table, e.g. `["split", "train_ratio"]`.
+    pub key: Vec<&'static str>,
+    /// What the value must be.
+    pub expected: String,
+}
+
+fn issue(key: &[&'static str], expected: impl Into<String>) -> RangeIssue {
+    RangeIssue { key: key.to_vec(), expected: expected.into() }
+}
+
+fn open_unit(x: f64) -> bool {
+    x > 0.0 && x < 1.0
+}
+
+impl LoadParams {
+    /// Checks value ranges serde cannot express.
+    pub fn range_issues(&self) -> Vec<RangeIssue> {
+        let mut out = Vec::new();
+        let DataSource::Synthetic(s) = &self.source;
+        if s.num_samples < 4 {
+            out.push(issue(&["source", "synthetic", "num_samples"], "at least 4 rows"));
+        }
+        if !open_unit(self.split.train_ratio) {
+            out.push(issue(&["split", "train_ratio"], "a number strictly between 0 and 1"));
+        }
+        if let Some(c) = self.split.calibration_ratio {
+            if !open_unit(c) || c + self.split.train_ratio >= 1.0 {
+                out.push(issue(
+                    &["split", "calibration_ratio"],
+                    "a number strictly between 0 and 1 that leaves rows for validation (train_ratio + calibration_ratio < 1)",
+                ));
+            }
+        }
+        out
+    }
+}
+
+impl TrainParams {
+    /// Checks value ranges serde cannot express.
+    pub fn range_issues(&self) -> Vec<RangeIssue> {
+        let mut out = Vec::new();
+        if self.epochs == 0 {
+            out.push(issue(&["epochs"], "at least 1"));
+        }
+        if self.batch_size == 0 {
+            out.push(issue(&["batch_size"], "at least 1"));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            out.push(issue(&["learning_rate"], "a positive number"));
+        }
+        if !(self.l2.is_finite() && self.l2 >= 0.0) {
+            out.push(issue(&["l2"], "a number >= 0"));
+        }
+        if !open_unit(self.threshold) {
+            out.push(issue(&["threshold"], "a number strictly between 0 and 1"));
+        }
+        if self.ece_bins == 0 || self.ece_bins > 1000 {
+            out.push(issue(&["ece_bins"], "between 1 and 1000"));
+        }
+        out
+    }
+}
+
+impl GateParams {
+    /// Checks value ranges serde cannot express.
+    pub fn range_issues(&self) -> Vec<RangeIssue> {
+        let mut out = Vec::new();
+        if !(0.0..=1.0).contains(&self.min_accuracy) {
+            out.push(issue(&["min_accuracy"], "a number between 0 and 1"));
+        }
+        if !(0.0..=1.0).contains(&self.max_ece) {
+            out.push(issue(&["max_ece"], "a number between 0 and 1"));
+        }
+        out
+    }
+}
+
+fn default_num_samples() -> u64 {
+    10_000
+}
+fn default_train_ratio() -> f64 {
+    0.8
+}
+fn default_epochs() -> u32 {
+    10
+}
+fn default_batch_size() -> u32 {
+    32
+}
+fn default_learning_rate() -> f64 {
+    0.1
+}
+fn default_threshold() -> f64 {
+    0.5
+}
+fn default_ece_bins() -> u32 {
+    10
+}
+fn default_min_accuracy() -> f64 {
+    0.85
+}
+fn default_max_ece() -> f64 {
+    0.08
+}
+
+/// The typed parameters of one stage instance.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum StageParams {
+    /// A `load` stage.
+    Load(LoadParams),
+    /// A `train` stage.
+    Train(TrainParams),
+    /// A `gate` stage.
+    Gate(GateParams),
+}

@@ -1,0 +1,99 @@
+//! `schemas/pipeline.schema.json`: the manifest's JSON Schema, generated from the Rust types.
+//!
+//! The stage wrapper types below exist only to describe the file's shape to schemars (a
+//! stage table is `kind` + the shared keys + that kind's parameters); parsing reads the same
+//! parameter types ([`super::params`]) directly. Every parameter also accepts a
+//! `"${matrix.x}"` / `"${vars.x}"` string, which is resolved before the value is checked.
+
+use std::collections::BTreeMap;
+
+use schemars::{JsonSchema, generate::SchemaSettings};
+use serde_json::{Value, json};
+
+use super::PipelineMeta;
+use super::params::{GateParams, LoadParams, TrainParams};
+
+/// A manifest file.
+#[derive(JsonSchema)]
+#[schemars(title = "nethical pipeline manifest", deny_unknown_fields)]
+#[expect(dead_code, reason = "describes the file's shape to schemars; parsing uses the parameter types directly")]
+struct ManifestDoc {
+    /// The pipeline's name, seed and description.
+    pipeline: PipelineMeta,
+    /// Values for `${vars.NAME}` placeholders.
+    #[serde(default)]
+    vars: BTreeMap<String, Value>,
+    /// The stages, by name.
+    stages: BTreeMap<String, StageDoc>,
+}
+
+/// A stage: `kind`, the keys every stage shares, and the kind's parameters.
+#[derive(JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[expect(dead_code, reason = "schema only")]
+enum StageDoc {
+    /// Load or generate a dataset and split it.
+    Load(Stage<LoadParams>),
+    /// Fit a model and score its validation rows.
+    Train(Stage<TrainParams>),
+    /// Decide promotion of a trained model.
+    Gate(Stage<GateParams>),
+}
+
+#[derive(JsonSchema)]
+#[expect(dead_code, reason = "schema only")]
+struct Stage<P> {
+    /// Stages whose outputs this one reads; it runs after them.
+    #[serde(default)]
+    needs: Vec<String>,
+    /// Matrix variables: each key lists values; the stage runs once per combination.
+    /// `include` adds whole combinations, `exclude` removes matching ones.
+    #[serde(default)]
+    matrix: Option<BTreeMap<String, Value>>,
+    /// Cohort name template, e.g. `"pipeline_${matrix.model}"`.
+    #[serde(default)]
+    cohort: Option<String>,
+    #[serde(flatten)]
+    params: P,
+}
+
+const PLACEHOLDER: &str = r"^(\$\{\s*(matrix|vars)\.[A-Za-z0-9_.-]+\s*\}|.*\$\{.*)$";
+
+/// Lets every property of a parameter definition also be a placeholder string.
+fn allow_placeholders(schema: &mut Value) {
+    let Some(defs) = schema.get_mut("$defs").and_then(Value::as_object_mut) else { return };
+    for (_, def) in defs.iter_mut() {
+        if let Some(props) = def.get_mut("properties").and_then(Value::as_object_mut) {
+            for (name, prop) in props.iter_mut() {
+                if matches!(name.as_str(), "needs" | "matrix" | "cohort" | "kind") {
+                    continue;
+                }
+                let description = prop.as_object_mut().and_then(|o| o.remove("description"));
+                let default = prop.as_object_mut().and_then(|o| o.remove("default"));
+                let mut wrapped = json!({"anyOf": [prop.take(), {"$ref": "#/$defs/Placeholder"}]});
+                if let (Some(d), Some(o)) = (description, wrapped.as_object_mut()) {
+                    o.insert("description".into(), d);
+                }
+                if let (Some(d), Some(o)) = (default, wrapped.as_object_mut()) {
+                    o.insert("default".into(), d);
+                }
+                *prop = wrapped;
+            }
+        }
+    }
+    defs.insert(
+        "Placeholder".into(),
+        json!({"type": "string", "pattern": PLACEHOLDER, "description": "`${matrix.NAME}` or `${vars.NAME}`, resolved per stage instance before the value is checked"}),
+    );
+}
+
+/// The schema as pretty JSON with a final newline.
+pub fn render() -> String {
+    let generator = SchemaSettings::draft2020_12().into_generator();
+    let schema = generator.into_root_schema_for::<ManifestDoc>();
+    let mut value = serde_json::to_value(&schema).unwrap_or(Value::Null);
+    allow_placeholders(&mut value);
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,78 @@
+//! The kinds of stage a manifest can declare.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// What a stage does. Every kind of the design is named here so that a manifest written for a
+/// later version gets "not yet supported" rather than "unknown kind".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StageKind {
+    /// Load or generate a dataset and split it.
+    Load,
+    /// Fit one model on a loaded dataset and score its validation split.
+    Train,
+    /// Decide promotion of a trained model.
+    Gate,
+    /// Seal upstream events and artifacts into the Merkle audit log.
+    Audit,
+    /// Drift statistics across cohorts.
+    Drift,
+    /// Phase 3 governance across cohorts.
+    Phase3,
+    /// Configuration search (Phase 8–9).
+    Optimize,
+    /// Comparison report across cohorts.
+    Report,
+}
+
+impl StageKind {
+    /// Every kind, in the order they are listed to users.
+    pub const ALL: [StageKind; 8] = [
+        StageKind::Load,
+        StageKind::Train,
+        StageKind::Gate,
+        StageKind::Audit,
+        StageKind::Drift,
+        StageKind::Phase3,
+        StageKind::Optimize,
+        StageKind::Report,
+    ];
+
+    /// The name used in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            StageKind::Load => "load",
+            StageKind::Train => "train",
+            StageKind::Gate => "gate",
+            StageKind::Audit => "audit",
+            StageKind::Drift => "drift",
+            StageKind::Phase3 => "phase3",
+            StageKind::Optimize => "optimize",
+            StageKind::Report => "report",
+        }
+    }
+
+    /// Looks a kind up by its manifest name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Whether this version can run the kind. The others are rejected at validation time
+    /// instead of running as stubs.
+    pub fn is_supported(self) -> bool {
+        matches!(self, StageKind::Load | StageKind::Train | StageKind::Gate)
+    }
+
+    /// A fan-in kind sees every instance of the stages it needs and runs once; the others run
+    /// once per cohort, alongside the matrix instances they need.
+    pub fn is_fan_in(self) -> bool {
+        matches!(self, StageKind::Audit | StageKind::Drift | StageKind::Phase3 | StageKind::Report)
+    }
+}
+
+impl std::fmt::Display for StageKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

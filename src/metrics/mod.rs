@@ -1,0 +1,30 @@
+//! Classification, calibration and fairness metrics on labels and probabilities, with the
+//! conventions of `spec/METRICS.md` and numbers checked against scikit-learn and fairlearn.
+//!
+//! A plain library: slices in, typed results out; it knows nothing of manifests or files.
+
+mod calibration;
+mod classification;
+mod config;
+mod confusion;
+mod error;
+mod fairness;
+mod ranking;
+mod report;
+mod scoring;
+mod undefined;
+mod validate;
+
+#[cfg(test)]
+mod tests_reference;
+
+pub use calibration::{DEFAULT_BINS, ReliabilityBin, ece, ece_top_label, mce, reliability};
+pub use classification::{accuracy, f1, fp_rate, precision, recall, specificity};
+pub use config::MetricsConfig;
+pub use confusion::{ConfusionCounts, DEFAULT_THRESHOLD, predict};
+pub use error::MetricsError;
+pub use fairness::{FairnessReport, GroupRates, fairness};
+pub use ranking::{average_precision, roc_auc};
+pub use report::{MetricsReport, evaluate};
+pub use scoring::{LOG_LOSS_EPS, brier, log_loss};
+pub use undefined::Undefined;

@@ -1,0 +1,649 @@
+//! Logistic regression fitted by mini-batch gradient descent on standardized features.
+//!
+//! The original trainer's "logistic" model was an additive z-score heuristic with no
+//! optimisation; this is the real thing. The standardizer is fitted on the training rows
+//! and saved inside the model, so a loaded model scores raw inputs.
+
+use std::f64::consts::LN_2;
+
+use ndarray::ArrayView2;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::log_loss::{BatchGradient, DIVERGENCE_LOSS_FACTOR, margin, sigmoid};
+use super::{ClassWeight, FORMAT_VERSION, FitError, LoadError, LogisticParams, Model};
+use crate::data::Standardizer;
+use crate::data::sampling::shuffle;
+
+/// The `model_type` of the saved form.
+const KIND: &str = "logistic";
+
+/// A fitted logistic regression: P(y = 1) = σ(w · standardize(x) + b).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogisticRegression {
+    feature_names: Vec<String>,
+    standardizer: Standardizer,
+    weights: Vec<f64>,
+    bias: f64,
+    params: LogisticParams,
+    history: Vec<f64>,
+}
+
+impl LogisticRegression {
+    /// Fits the model on raw features `x` (rows × features) and 0/1 labels `y`.
+    ///
+    /// Weights start at zero. Each epoch visits the rows in a fresh order drawn from `rng`
+    /// and takes one gradient step per mini-batch. `cancel` is polled before every epoch.
+    /// The same inputs and generator state give bit-identical weights: all sums run in a
+    /// fixed order on this thread.
+    ///
+    /// Memory beyond the model is one row index per training row plus a few feature-sized
+    /// buffers; the data is standardized row by row as it is visited, never copied whole
+    /// (unless `x` is not in row-major layout, in which case one row-major copy is made).
+    pub fn fit(
+        x: ArrayView2<'_, f64>,
+        y: &[u8],
+        feature_names: &[String],
+        params: &LogisticParams,
+        rng: &mut ChaCha8Rng,
+        cancel: &dyn Fn() -> bool,
+    ) -> Result<Self, FitError> {
+        params.validate()?;
+        let (rows, width) = x.dim();
+        if width == 0 {
+            return Err(FitError::NoFeatures);
+        }
+        if feature_names.len() != width {
+            return Err(FitError::FeatureCountMismatch {
+                names: feature_names.len(),
+                columns: width,
+            });
+        }
+        if y.len() != rows {
+            return Err(FitError::LabelCountMismatch {
+                labels: y.len(),
+                rows,
+            });
+        }
+        if rows == 0 {
+            return Err(FitError::EmptyTrainingSet);
+        }
+        let mut label_counts = [0usize; 2];
+        for (row, &label) in y.iter().enumerate() {
+            match label {
+                0 | 1 => label_counts[usize::from(label)] += 1,
+                value => return Err(FitError::InvalidLabel { row, value }),
+            }
+        }
+
+        let standardizer = Standardizer::fit(x).map_err(|_| FitError::EmptyTrainingSet)?;
+        let statistics = standardizer.mean.iter().zip(&standardizer.std);
+        if let Some(feature) = statistics
+            .map(|(mean, std)| mean.is_finite() && std.is_finite())
+            .position(|finite| !finite)
+        {
+            return Err(FitError::NonFiniteFeature {
+                feature: feature_names[feature].clone(),
+            });
+        }
+        let mean = &standardizer.mean;
+        let inverse_std = standardizer.inverse_std();
+
+        let row_major;
+        let data: &[f64] = match x.as_slice() {
+            Some(data) => data,
+            None => {
+                row_major = x.iter().copied().collect::<Vec<f64>>();
+                &row_major
+            }
+        };
+
+        let row_weights = ClassWeight::weights(params.class_weight, label_counts);
+        let learning_rate = params.learning_rate;
+        let loss_limit = DIVERGENCE_LOSS_FACTOR * LN_2;
+        let mut weights = vec![0.0; width];
+        let mut bias = 0.0;
+        let mut history = Vec::with_capacity(params.epochs as usize);
+        let mut order: Vec<usize> = (0..rows).collect();
+        let batch_capacity = params.batch_size.min(rows);
+        let mut batch_rows = vec![0.0; batch_capacity * width];
+        let mut batch_labels = vec![0u8; batch_capacity];
+        let mut batch = BatchGradient::new(width);
+
+        for epoch in 1..=params.epochs {
+            if cancel() {
+                return Err(FitError::Cancelled);
+            }
+            shuffle(&mut order, rng);
+            let mut loss_sum = 0.0;
+            for chunk in order.chunks(params.batch_size) {
+                // Copying the batch's rows before any arithmetic keeps the copy loop short,
+                // so the CPU overlaps many cache misses of the randomly ordered rows; they
+                // dominate the cost otherwise.
+                let slots = batch_rows.chunks_exact_mut(width).zip(&mut batch_labels);
+                for ((slot, label), &row) in slots.zip(chunk) {
+                    slot.copy_from_slice(&data[row * width..(row + 1) * width]);
+                    *label = y[row];
+                }
+                for slot in batch_rows.chunks_exact_mut(width).take(chunk.len()) {
+                    for ((value, mean), scale) in slot.iter_mut().zip(mean).zip(&inverse_std) {
+                        *value = (*value - mean) * scale;
+                    }
+                }
+                let loss = batch.compute(
+                    &batch_rows[..chunk.len() * width],
+                    &batch_labels[..chunk.len()],
+                    row_weights,
+                    &weights,
+                    bias,
+                    params.l2,
+                );
+                if !loss.is_finite() {
+                    return Err(FitError::Diverged { epoch });
+                }
+                loss_sum += loss * chunk.len() as f64;
+                for (weight, gradient) in weights.iter_mut().zip(batch.gradient()) {
+                    *weight -= learning_rate * gradient;
+                }
+                bias -= learning_rate * batch.bias_gradient();
+            }
+            let epoch_loss = loss_sum / rows as f64;
+            let finite = bias.is_finite() && weights.iter().all(|w| w.is_finite());
+            if !finite || !epoch_loss.is_finite() || epoch_loss > loss_limit {
+                return Err(FitError::Diverged { epoch });
+            }
+            history.push(epoch_loss);
+        }
+
+        Ok(Self {
+            feature_names: feature_names.to_vec(),
+            standardizer,
+            weights,
+            bias,
+            params: params.clone(),
+            history,
+        })
+    }
+
+    pub fn standardizer(&self) -> &Standardizer {
+        &self.standardizer
+    }
+
+    /// Weights on the standardized features, in feature order.
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    pub fn bias(&self) -> f64 {
+        self.bias
+    }
+
+    pub fn params(&self) -> &LogisticParams {
+        &self.params
+    }
+
+    /// Mean training objective of each epoch, averaged over the epoch's mini-batches (each
+    /// evaluated just before its step, weighted by its row count).
+    pub fn history(&self) -> &[f64] {
+        &self.history
+    }
+}
+
+impl Model for LogisticRegression {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn feature_names(&self) -> &[String] {
+        &self.feature_names
+    }
+
+    fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Vec<f64> {
+        assert_eq!(
+            x.ncols(),
+            self.weights.len(),
+            "logistic model expects one column per feature"
+        );
+        let inverse_std = self.standardizer.inverse_std();
+        let mut scaled = vec![0.0; self.weights.len()];
+        x.outer_iter()
+            .map(|row| {
+                for (((out, value), mean), scale) in scaled
+                    .iter_mut()
+                    .zip(row)
+                    .zip(&self.standardizer.mean)
+                    .zip(&inverse_std)
+                {
+                    *out = (value - mean) * scale;
+                }
+                sigmoid(margin(&self.weights, &scaled, self.bias))
+            })
+            .collect()
+    }
+
+    fn to_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::to_value(self)
+    }
+}
+
+/// The saved form as written: the model's fields behind a version and type tag.
+#[derive(Serialize)]
+struct SavedLogisticRef<'a> {
+    format_version: u32,
+    model_type: &'static str,
+    feature_names: &'a [String],
+    standardizer: &'a Standardizer,
+    weights: &'a [f64],
+    bias: f64,
+    params: &'a LogisticParams,
+    history: &'a [f64],
+}
+
+/// The saved form as read, checked by `TryFrom` before it becomes a model.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SavedLogistic {
+    format_version: u64,
+    model_type: String,
+    feature_names: Vec<String>,
+    standardizer: Standardizer,
+    weights: Vec<f64>,
+    bias: f64,
+    params: LogisticParams,
+    history: Vec<f64>,
+}
+
+impl Serialize for LogisticRegression {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        SavedLogisticRef {
+            format_version: FORMAT_VERSION,
+            model_type: KIND,
+            feature_names: &self.feature_names,
+            standardizer: &self.standardizer,
+            weights: &self.weights,
+            bias: self.bias,
+            params: &self.params,
+            history: &self.history,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for LogisticRegression {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let saved = SavedLogistic::deserialize(deserializer)?;
+        Self::try_from(saved).map_err(serde::de::Error::custom)
+    }
+}
+
+impl TryFrom<SavedLogistic> for LogisticRegression {
+    type Error = LoadError;
+
+    fn try_from(saved: SavedLogistic) -> Result<Self, LoadError> {
+        if saved.format_version != u64::from(FORMAT_VERSION) {
+            return Err(LoadError::UnsupportedFormatVersion {
+                found: saved.format_version.to_string(),
+                supported: FORMAT_VERSION,
+            });
+        }
+        if saved.model_type != KIND {
+            return Err(LoadError::UnknownModelType {
+                found: format!("{:?}", saved.model_type),
+                known: KIND,
+            });
+        }
+        let expected = saved.feature_names.len();
+        let lengths = [
+            ("weights", saved.weights.len()),
+            ("standardizer means", saved.standardizer.mean.len()),
+            ("standardizer stds", saved.standardizer.std.len()),
+        ];
+        for (what, found) in lengths {
+            if found != expected || found == 0 {
+                return Err(LoadError::LengthMismatch {
+                    what,
+                    found,
+                    expected,
+                });
+            }
+        }
+        let all_finite = |values: &[f64]| values.iter().all(|v| v.is_finite());
+        if !all_finite(&saved.weights) || !saved.bias.is_finite() {
+            return Err(LoadError::InvalidNumber { what: "weight" });
+        }
+        if !all_finite(&saved.standardizer.mean) {
+            return Err(LoadError::InvalidNumber {
+                what: "standardizer mean",
+            });
+        }
+        if !saved
+            .standardizer
+            .std
+            .iter()
+            .all(|s| s.is_finite() && *s > 0.0)
+        {
+            return Err(LoadError::InvalidNumber {
+                what: "standardizer std",
+            });
+        }
+        saved
+            .params
+            .validate()
+            .map_err(|source| LoadError::InvalidParams { source })?;
+        Ok(Self {
+            feature_names: saved.feature_names,
+            standardizer: saved.standardizer,
+            weights: saved.weights,
+            bias: saved.bias,
+            params: saved.params,
+            history: saved.history,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::error::Error;
+
+    use ndarray::array;
+    use rand::SeedableRng;
+
+    use super::*;
+    use crate::data::synthetic::default_family;
+    use crate::data::{Dataset, SplitConfig, SplitStrategy, Splits, split};
+    use crate::models::load_model;
+
+    fn never() -> bool {
+        false
+    }
+
+    fn stratified(num_samples: usize, seed: u64) -> Result<Splits, Box<dyn Error>> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let data = default_family(num_samples, &mut rng);
+        let config = SplitConfig {
+            strategy: SplitStrategy::Stratified,
+            train_ratio: 0.8,
+            calibration_ratio: None,
+        };
+        Ok(split(&data, &config, &mut rng)?)
+    }
+
+    fn fit_on(
+        data: &Dataset,
+        params: &LogisticParams,
+        seed: u64,
+    ) -> Result<LogisticRegression, FitError> {
+        LogisticRegression::fit(
+            data.x(),
+            data.y(),
+            data.feature_names(),
+            params,
+            &mut ChaCha8Rng::seed_from_u64(seed),
+            &never,
+        )
+    }
+
+    fn accuracy(probabilities: &[f64], labels: &[u8]) -> f64 {
+        let correct = probabilities
+            .iter()
+            .zip(labels)
+            .filter(|&(&p, &y)| u8::from(p >= 0.5) == y)
+            .count();
+        correct as f64 / labels.len() as f64
+    }
+
+    #[test]
+    fn learns_the_default_family() -> Result<(), Box<dyn Error>> {
+        let splits = stratified(10_000, 42)?;
+        let model = fit_on(&splits.train, &LogisticParams::default(), 1)?;
+        let probabilities = model.predict_dataset(&splits.validation)?;
+        let accuracy = accuracy(&probabilities, splits.validation.y());
+        assert!(accuracy >= 0.97, "validation accuracy {accuracy}");
+        // The label depends on the first two features only.
+        let weights = model.weights();
+        assert!(weights[0] > 1.0 && weights[1] > 1.0, "{weights:?}");
+        assert!(
+            weights[2..].iter().all(|w| w.abs() < 0.5 * weights[0]),
+            "{weights:?}"
+        );
+        assert_eq!(model.history().len(), 20);
+        assert!(model.history()[19] < model.history()[0]);
+        Ok(())
+    }
+
+    #[test]
+    fn balanced_class_weight_trains_on_imbalanced_data() -> Result<(), Box<dyn Error>> {
+        let splits = stratified(4_000, 8)?;
+        let keep: Vec<usize> = (0..splits.train.n_rows())
+            .filter(|&i| splits.train.y()[i] == 0 || i % 10 == 0)
+            .collect();
+        let imbalanced = splits.train.select(&keep);
+        let params = LogisticParams {
+            class_weight: Some(ClassWeight::Balanced),
+            ..LogisticParams::default()
+        };
+        let model = fit_on(&imbalanced, &params, 3)?;
+        let probabilities = model.predict_dataset(&splits.validation)?;
+        assert!(accuracy(&probabilities, splits.validation.y()) >= 0.9);
+        Ok(())
+    }
+
+    #[test]
+    fn same_seed_gives_identical_bits() -> Result<(), Box<dyn Error>> {
+        let splits = stratified(2_000, 5)?;
+        let params = LogisticParams {
+            epochs: 5,
+            l2: 0.01,
+            ..LogisticParams::default()
+        };
+        let bits = |model: &LogisticRegression| {
+            let mut bits: Vec<u64> = model.weights().iter().map(|w| w.to_bits()).collect();
+            bits.push(model.bias().to_bits());
+            bits
+        };
+        let first = fit_on(&splits.train, &params, 11)?;
+        assert_eq!(bits(&fit_on(&splits.train, &params, 11)?), bits(&first));
+        assert_ne!(bits(&fit_on(&splits.train, &params, 12)?), bits(&first));
+        Ok(())
+    }
+
+    #[test]
+    fn huge_learning_rate_is_reported_as_divergence() -> Result<(), Box<dyn Error>> {
+        let splits = stratified(1_000, 3)?;
+        let params = LogisticParams {
+            learning_rate: 1e6,
+            ..LogisticParams::default()
+        };
+        let result = fit_on(&splits.train, &params, 1);
+        assert_eq!(result, Err(FitError::Diverged { epoch: 1 }));
+        Ok(())
+    }
+
+    #[test]
+    fn cancel_stops_between_epochs() -> Result<(), Box<dyn Error>> {
+        let splits = stratified(500, 3)?;
+        let data = &splits.train;
+        let polls = Cell::new(0);
+        let cancel_on_third = || {
+            polls.set(polls.get() + 1);
+            polls.get() == 3
+        };
+        let result = LogisticRegression::fit(
+            data.x(),
+            data.y(),
+            data.feature_names(),
+            &LogisticParams::default(),
+            &mut ChaCha8Rng::seed_from_u64(1),
+            &cancel_on_third,
+        );
+        assert_eq!(result, Err(FitError::Cancelled));
+        assert_eq!(polls.get(), 3);
+        Ok(())
+    }
+
+    #[test]
+    fn rejects_bad_inputs() {
+        let names = vec!["a".to_owned(), "b".to_owned()];
+        let x = array![[0.0, 1.0], [2.0, 3.0]];
+        let fit = |x: ArrayView2<'_, f64>, y: &[u8], names: &[String]| {
+            let result = LogisticRegression::fit(
+                x,
+                y,
+                names,
+                &LogisticParams::default(),
+                &mut ChaCha8Rng::seed_from_u64(1),
+                &never,
+            );
+            result.map_or_else(|e| e.to_string(), |_| "ok".to_owned())
+        };
+        assert_eq!(fit(x.view(), &[0, 1], &names), "ok");
+        assert_eq!(
+            fit(x.view(), &[0, 1], &names[..1]),
+            "1 feature names were given for 2 feature columns"
+        );
+        assert_eq!(
+            fit(x.view(), &[0], &names),
+            "1 labels were given for 2 rows"
+        );
+        assert_eq!(
+            fit(x.view(), &[0, 3], &names),
+            "label of row 1 is 3, but labels must be 0 or 1"
+        );
+        assert_eq!(
+            fit(x.select(ndarray::Axis(0), &[]).view(), &[], &names),
+            "training set has no rows"
+        );
+        assert_eq!(
+            fit(array![[0.0, f64::NAN], [1.0, 2.0]].view(), &[0, 1], &names),
+            "feature `b` has non-finite values"
+        );
+    }
+
+    #[test]
+    fn column_major_input_gives_the_same_model() -> Result<(), Box<dyn Error>> {
+        let splits = stratified(600, 4)?;
+        let data = &splits.train;
+        let column_major = data.x().t().as_standard_layout().into_owned();
+        let params = LogisticParams {
+            epochs: 3,
+            ..LogisticParams::default()
+        };
+        let transposed = LogisticRegression::fit(
+            column_major.t(),
+            data.y(),
+            data.feature_names(),
+            &params,
+            &mut ChaCha8Rng::seed_from_u64(2),
+            &never,
+        )?;
+        assert_eq!(transposed, fit_on(data, &params, 2)?);
+        Ok(())
+    }
+
+    #[test]
+    fn saved_model_scores_identically_after_loading() -> Result<(), Box<dyn Error>> {
+        let splits = stratified(2_000, 6)?;
+        let params = LogisticParams {
+            epochs: 5,
+            l2: 1e-3,
+            class_weight: Some(ClassWeight::Balanced),
+            ..LogisticParams::default()
+        };
+        let model = fit_on(&splits.train, &params, 9)?;
+        let json = serde_json::to_string(&model.to_json()?)?;
+
+        let keys: Vec<String> = serde_json::from_str::<serde_json::Value>(&json)?
+            .as_object()
+            .map(|object| object.keys().cloned().collect())
+            .unwrap_or_default();
+        let mut expected = [
+            "format_version",
+            "model_type",
+            "feature_names",
+            "standardizer",
+            "weights",
+            "bias",
+            "params",
+            "history",
+        ];
+        expected.sort_unstable();
+        assert_eq!(keys, expected);
+        // Serializing the model directly keeps the documented key order.
+        let ordered = serde_json::to_string(&model)?;
+        assert!(ordered.starts_with(r#"{"format_version":1,"model_type":"logistic","#));
+
+        let direct: LogisticRegression = serde_json::from_str(&json)?;
+        assert_eq!(direct, model);
+        let loaded = load_model(&json)?;
+        assert_eq!(loaded.kind(), "logistic");
+        let bits = |p: Vec<f64>| p.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+        let x = splits.validation.x();
+        assert_eq!(bits(loaded.predict_proba(x)), bits(model.predict_proba(x)));
+        Ok(())
+    }
+
+    #[test]
+    fn predicting_checks_feature_names() -> Result<(), Box<dyn Error>> {
+        let splits = stratified(500, 2)?;
+        let model = fit_on(&splits.train, &LogisticParams::default(), 1)?;
+        let (mut names, x, y, ids) = splits.validation.into_parts();
+        names.swap(0, 1);
+        let swapped = Dataset::with_row_ids(names, x, y, ids)?;
+        let error = model.predict_dataset(&swapped).map(|_| ());
+        assert_eq!(
+            error.map_err(|e| e.to_string()),
+            Err(
+                "model expects features [\"violation_count\", \"severity_max\", \
+                 \"recency_score\", \"frequency_score\", \"context_risk\"] but the data has \
+                 [\"severity_max\", \"violation_count\", \"recency_score\", \
+                 \"frequency_score\", \"context_risk\"]"
+                    .to_owned()
+            )
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn loading_rejects_inconsistent_files() -> Result<(), Box<dyn Error>> {
+        let splits = stratified(300, 2)?;
+        let params = LogisticParams {
+            epochs: 1,
+            ..LogisticParams::default()
+        };
+        let saved = fit_on(&splits.train, &params, 1)?.to_json()?;
+        let edit = |path: &str, value: serde_json::Value| {
+            let mut edited = saved.clone();
+            if let Some(slot) = edited.pointer_mut(path) {
+                *slot = value;
+            }
+            load_model(&edited.to_string()).map_or_else(|e| e.to_string(), |_| "ok".to_owned())
+        };
+        assert_eq!(edit("/bias", serde_json::json!(0.5)), "ok");
+        assert_eq!(
+            edit("/format_version", serde_json::json!(2)),
+            "saved model has format version 2; this build reads version 1"
+        );
+        assert_eq!(
+            edit("/model_type", serde_json::json!("forest")),
+            "saved model type \"forest\" is not known; known types: logistic"
+        );
+        assert_eq!(
+            edit("/weights", serde_json::json!([1.0])),
+            "saved model has 1 weights for 5 features"
+        );
+        assert_eq!(
+            edit("/standardizer/std/2", serde_json::json!(0.0)),
+            "saved model has a non-finite or non-positive standardizer std"
+        );
+        assert_eq!(
+            edit("/params/epochs", serde_json::json!(0)),
+            "saved model has invalid training parameters"
+        );
+        assert_eq!(
+            load_model("{}").map(|_| ()).map_err(|e| e.to_string()),
+            Err("saved model has no `format_version` field".to_owned())
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,68 @@
+//! The plan: stage instances as a DAG, their cache keys, and why each one runs.
+
+mod cache_key;
+mod graph;
+mod lockfile;
+mod status;
+
+pub use cache_key::{CacheKeyInput, cache_key, instance_seed};
+pub use graph::{GraphFormat, render_graph};
+pub use lockfile::{LockEntry, Lockfile, LockfileError, lockfile_path};
+pub use status::{PlannedInstance, Status, plan_statuses};
+
+use crate::manifest::{InstanceDecl, Manifest, PipelineMeta};
+
+/// One instance with its dependencies resolved to indices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Instance {
+    /// The expanded declaration.
+    pub decl: InstanceDecl,
+    /// Indices (into [`Plan::instances`]) of the instances it depends on, in need order.
+    pub deps: Vec<usize>,
+    /// Its RNG seed, derived from the pipeline seed and its id.
+    pub seed: u64,
+}
+
+impl Instance {
+    /// The instance's id.
+    pub fn id(&self) -> &str {
+        &self.decl.id
+    }
+}
+
+/// Every instance of a manifest, dependencies first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// The `[pipeline]` table.
+    pub pipeline: PipelineMeta,
+    /// SHA-256 of the resolved manifest.
+    pub manifest_digest: String,
+    /// The resolved manifest text.
+    pub resolved: String,
+    /// The instances, in an order where every dependency comes first.
+    pub instances: Vec<Instance>,
+}
+
+impl Plan {
+    /// Builds the plan of a validated manifest.
+    pub fn new(manifest: Manifest) -> Self {
+        let index: std::collections::BTreeMap<String, usize> =
+            manifest.instances.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
+        let seed = manifest.pipeline.seed;
+        let instances = manifest
+            .instances
+            .into_iter()
+            .map(|decl| {
+                let deps = decl.needs.values().flatten().filter_map(|id| index.get(id).copied()).collect();
+                let seed = instance_seed(seed, &decl.id);
+                Instance { decl, deps, seed }
+            })
+            .collect();
+        Self { pipeline: manifest.pipeline, manifest_digest: manifest.digest, resolved: manifest.resolved, instances }
+    }
+
+    /// Index of the instance with this id.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.instances.iter().position(|i| i.decl.id == id)
+    }
+}

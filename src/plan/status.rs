@@ -1,0 +1,171 @@
+//! Whether each instance will run or come from the cache, and why.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Instance, LockEntry, Lockfile, Plan, cache_key};
+use crate::manifest::StageKind;
+use crate::store::{Cache, tree_digest};
+
+/// What a run will do with an instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Its outputs are restored from the cache.
+    Cached,
+    /// It is computed.
+    Run,
+}
+
+/// One line of `nethical plan`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlannedInstance {
+    /// Instance id.
+    pub id: String,
+    /// Stage kind.
+    pub kind: StageKind,
+    /// Ids of the instances it needs.
+    pub needs: Vec<String>,
+    /// Its cohort.
+    pub cohort: Option<String>,
+    /// Cached or run.
+    pub status: Status,
+    /// Why.
+    pub reason: String,
+    /// Its cache key, when its inputs are known before running.
+    #[serde(skip)]
+    pub key: Option<String>,
+}
+
+/// The inputs' tree digests of instance `i`, if every upstream's outputs are known.
+pub(crate) fn known_inputs(
+    plan: &Plan,
+    i: usize,
+    digests: &[Option<String>],
+) -> Option<BTreeMap<String, BTreeMap<String, String>>> {
+    let inst = &plan.instances[i];
+    let mut out = BTreeMap::new();
+    for (stage, ids) in &inst.decl.needs {
+        let mut m = BTreeMap::new();
+        for id in ids {
+            let j = plan.position(id)?;
+            m.insert(id.clone(), digests.get(j)?.clone()?);
+        }
+        out.insert(stage.clone(), m);
+    }
+    Some(out)
+}
+
+/// Why an instance must run, compared with what the lockfile recorded.
+pub(crate) fn run_reason(
+    plan: &Plan,
+    inst: &Instance,
+    lock: Option<&Lockfile>,
+    digests: &[Option<String>],
+    key: Option<&str>,
+) -> String {
+    let Some(entry) = lock.and_then(|l| l.instances.get(inst.id())) else { return "new".to_owned() };
+    let mut reasons = Vec::new();
+    let changed = params_diff(entry, inst);
+    if !changed.is_empty() {
+        reasons.push(format!("params changed: {}", changed.join(", ")));
+    }
+    if entry.cohort != inst.decl.cohort {
+        reasons.push(format!(
+            "cohort changed: {} → {}",
+            entry.cohort.as_deref().unwrap_or("(none)"),
+            inst.decl.cohort.as_deref().unwrap_or("(none)")
+        ));
+    }
+    if entry.seed != inst.seed {
+        reasons.push(format!("seed changed (pipeline seed {})", plan.pipeline.seed));
+    }
+    let stages: Vec<&str> = inst
+        .decl
+        .needs
+        .iter()
+        .filter(|(stage, ids)| {
+            let now: Option<BTreeMap<String, String>> =
+                ids.iter().map(|id| Some((id.clone(), digests.get(plan.position(id)?)?.clone()?))).collect();
+            // An upstream that will run has no digest yet: its outputs count as changed.
+            now.is_none_or(|now| entry.inputs.get(*stage) != Some(&now))
+        })
+        .map(|(s, _)| s.as_str())
+        .collect();
+    if !stages.is_empty() {
+        reasons.push(format!("input changed: {}", stages.join(", ")));
+    }
+    if let Some(l) = lock {
+        if l.tool_version != crate::VERSION {
+            reasons.push(format!("tool version changed: {} → {}", l.tool_version, crate::VERSION));
+        }
+    }
+    if reasons.is_empty() {
+        if key == Some(entry.key.as_str()) {
+            return "outputs not in cache".to_owned();
+        }
+        return "cache key changed".to_owned();
+    }
+    reasons.join("; ")
+}
+
+fn flatten(prefix: &str, v: &toml::Value, out: &mut BTreeMap<String, String>) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, x) in t {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                flatten(&key, x, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_owned(), other.to_string());
+        }
+    }
+}
+
+/// `epochs 10 → 20`-style lines for every parameter that differs from the lockfile.
+fn params_diff(entry: &LockEntry, inst: &Instance) -> Vec<String> {
+    let mut before = BTreeMap::new();
+    flatten("", &toml::Value::Table(entry.params.clone()), &mut before);
+    let mut after = BTreeMap::new();
+    if let Ok(v) = toml::Value::try_from(&inst.decl.params) {
+        flatten("", &v, &mut after);
+    }
+    let keys: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    keys.into_iter()
+        .filter_map(|k| {
+            let (a, b) = (before.get(k), after.get(k));
+            (a != b).then(|| format!("{k} {} → {}", a.map_or("(unset)", String::as_str), b.map_or("(unset)", String::as_str)))
+        })
+        .collect()
+}
+
+/// Plans every instance: cached when its key is in the cache, otherwise run, with the reason.
+pub fn plan_statuses(plan: &Plan, cache: &Cache, lock: Option<&Lockfile>, force: bool) -> Vec<PlannedInstance> {
+    let mut digests: Vec<Option<String>> = vec![None; plan.instances.len()];
+    let mut out = Vec::with_capacity(plan.instances.len());
+    for (i, inst) in plan.instances.iter().enumerate() {
+        let inputs = known_inputs(plan, i, &digests);
+        let key = inputs.as_ref().map(|inp| cache_key(inst, inp));
+        let hit = if force { None } else { key.as_deref().and_then(|k| cache.lookup(k)) };
+        let (status, reason) = match (&hit, force) {
+            (Some(entry), _) => {
+                digests[i] = Some(tree_digest(&entry.outputs));
+                (Status::Cached, "unchanged".to_owned())
+            }
+            (None, true) => (Status::Run, "forced".to_owned()),
+            (None, false) => (Status::Run, run_reason(plan, inst, lock, &digests, key.as_deref())),
+        };
+        out.push(PlannedInstance {
+            id: inst.decl.id.clone(),
+            kind: inst.decl.kind,
+            needs: inst.decl.needs.values().flatten().cloned().collect(),
+            cohort: inst.decl.cohort.clone(),
+            status,
+            reason,
+            key,
+        });
+    }
+    out
+}

@@ -1,0 +1,121 @@
+//! Stage kinds: each adapts the `data`, `models` and `metrics` libraries to the pipeline.
+//!
+//! A stage reads its upstream instances' outputs from the cache, writes its own through a
+//! [`Staging`] (paths relative to the run folder), and returns a one-line summary. It draws
+//! randomness only from an RNG seeded with its instance's seed, and takes timestamps only
+//! from the run clock, so its bytes never depend on scheduling.
+
+mod gate;
+mod load;
+mod stage_error;
+mod train;
+
+use std::sync::atomic::AtomicBool;
+
+use crate::clock::RunClock;
+use crate::manifest::{PipelineMeta, StageKind, StageParams};
+use crate::plan::Instance;
+use crate::store::{CacheEntry, EntryMeta, RelPath, Staging};
+
+pub use stage_error::StageError;
+
+/// The outputs of one upstream instance.
+#[derive(Clone, Debug)]
+pub struct UpstreamOutput {
+    /// The need stage it belongs to.
+    pub stage: String,
+    /// Its instance id.
+    pub id: String,
+    /// Its kind.
+    pub kind: StageKind,
+    /// Its cohort.
+    pub cohort: Option<String>,
+    /// Its cached outputs.
+    pub entry: CacheEntry,
+}
+
+impl UpstreamOutput {
+    /// The output whose path ends with `/name`.
+    pub(crate) fn find(&self, name: &str) -> Result<&str, StageError> {
+        let suffix = format!("/{name}");
+        self.entry
+            .outputs
+            .keys()
+            .find(|p| p.ends_with(&suffix))
+            .map(String::as_str)
+            .ok_or_else(|| StageError::MissingInput(format!("`{}` produced no `{name}`", self.id)))
+    }
+
+    /// Reads the output whose path ends with `/name`.
+    pub(crate) fn read(&self, name: &str) -> Result<Vec<u8>, StageError> {
+        let path = self.find(name)?;
+        self.entry.read(path).map_err(|source| StageError::Io { what: format!("read `{path}` of `{}`", self.id), source })
+    }
+}
+
+/// What a stage instance is given.
+pub struct StageContext<'a> {
+    /// The instance.
+    pub instance: &'a Instance,
+    /// The pipeline.
+    pub pipeline: &'a PipelineMeta,
+    /// Outputs of the instances it needs.
+    pub inputs: &'a [UpstreamOutput],
+    /// The run clock.
+    pub clock: RunClock,
+    /// Set when the run is interrupted; long stages poll it.
+    pub cancel: &'a AtomicBool,
+}
+
+impl StageContext<'_> {
+    /// The single upstream instance of `kind` (what a per-cohort stage reads).
+    pub(crate) fn upstream(&self, kind: StageKind) -> Result<&UpstreamOutput, StageError> {
+        let mut found = self.inputs.iter().filter(|u| u.kind == kind);
+        let first = found
+            .next()
+            .ok_or_else(|| StageError::MissingInput(format!("`{}` needs a `{kind}` stage", self.instance.id())))?;
+        if found.next().is_some() {
+            return Err(StageError::MissingInput(format!(
+                "`{}` needs exactly one `{kind}` instance but was given several",
+                self.instance.id()
+            )));
+        }
+        Ok(first)
+    }
+
+    /// The instance's cohort (per-cohort kinds always have one).
+    pub(crate) fn cohort(&self) -> Result<&str, StageError> {
+        self.instance
+            .decl
+            .cohort
+            .as_deref()
+            .ok_or_else(|| StageError::MissingInput(format!("`{}` has no cohort", self.instance.id())))
+    }
+}
+
+/// A checked output path.
+pub(crate) fn rel(path: &str) -> Result<RelPath, StageError> {
+    RelPath::new(path).map_err(StageError::Path)
+}
+
+/// Pretty JSON with a final newline: the form of every JSON artifact.
+pub(crate) fn json_bytes(value: &impl serde::Serialize) -> Result<Vec<u8>, StageError> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| StageError::Invalid(e.to_string()))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Writes a file into the staging area.
+pub(crate) fn write(out: &mut Staging, path: &str, bytes: &[u8]) -> Result<(), StageError> {
+    let rel = rel(path)?;
+    out.write(&rel, bytes).map_err(|source| StageError::Io { what: format!("write `{path}`"), source })
+}
+
+/// Runs one stage instance.
+pub fn run_stage(ctx: &StageContext<'_>, out: &mut Staging) -> Result<EntryMeta, StageError> {
+    match &ctx.instance.decl.params {
+        StageParams::Load(p) => load::run(ctx, p, out),
+        StageParams::Train(p) => train::run(ctx, p, out),
+        StageParams::Gate(p) => gate::run(ctx, p, out),
+    }
+}

@@ -1,0 +1,51 @@
+//! Why a stage instance failed.
+
+use crate::data::DataError;
+use crate::metrics::MetricsError;
+use crate::models::{FitError, PredictError};
+use crate::store::RelPathError;
+
+/// A stage instance's failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    /// The data could not be loaded or split.
+    #[error("data")]
+    Data(#[from] DataError),
+    /// The model could not be fitted.
+    #[error("training failed")]
+    Fit(#[from] FitError),
+    /// The model could not score the validation rows.
+    #[error("prediction failed")]
+    Predict(#[from] PredictError),
+    /// Metrics could not be computed.
+    #[error("metrics")]
+    Metrics(#[from] MetricsError),
+    /// An input the stage needs is missing or malformed.
+    #[error("missing input: {0}")]
+    MissingInput(String),
+    /// An output path is not allowed.
+    #[error(transparent)]
+    Path(RelPathError),
+    /// A file could not be read or written.
+    #[error("cannot {what}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Something else about the inputs is wrong.
+    #[error("{0}")]
+    Invalid(String),
+    /// The run was interrupted.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl StageError {
+    /// Whether the stage stopped because the run was interrupted.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, StageError::Cancelled | StageError::Fit(FitError::Cancelled))
+    }
+}

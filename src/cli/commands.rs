@@ -12,10 +12,10 @@ use super::reporter::CliReporter;
 use crate::clock::RunClock;
 use crate::error::Error;
 use crate::exec::{Failpoints, InstanceStatus, RunOptions, RunStatus, RunSummary};
+use crate::exit_code;
 use crate::manifest::{self, ManifestInput, Override};
 use crate::plan::{GraphFormat, Lockfile, Plan, Status, lockfile_path, plan_statuses, render_graph};
 use crate::store::{Cache, write_atomic};
-use crate::exit_code;
 
 pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
     match cli.command {
@@ -56,7 +56,9 @@ fn validate(args: &ValidateArgs) -> Result<i32, Error> {
             let stages: BTreeSet<&str> = m.instances.iter().map(|i| i.stage.as_str()).collect();
             if args.json {
                 let ids: Vec<&str> = m.instances.iter().map(|i| i.id.as_str()).collect();
-                print_json(&json!({"valid": true, "pipeline": m.pipeline.name, "stages": stages.len(), "instances": ids}))?;
+                print_json(
+                    &json!({"valid": true, "pipeline": m.pipeline.name, "stages": stages.len(), "instances": ids}),
+                )?;
             } else {
                 println!(
                     "{} is valid: pipeline `{}`, {} stages, {} instances",
@@ -108,7 +110,13 @@ fn plan(args: &PlanArgs) -> Result<i32, Error> {
                 Status::Run => "run",
                 Status::Cached => "cached",
             };
-            [p.id.clone(), p.kind.name().to_owned(), p.cohort.clone().unwrap_or_else(|| "-".into()), status.into(), p.reason.clone()]
+            [
+                p.id.clone(),
+                p.kind.name().to_owned(),
+                p.cohort.clone().unwrap_or_else(|| "-".into()),
+                status.into(),
+                p.reason.clone(),
+            ]
         })
         .collect();
     print!("{}", table(&["INSTANCE", "KIND", "COHORT", "STATUS", "REASON"], &rows));
@@ -171,7 +179,8 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     let plan = load_plan(&args.manifest)?;
     let clock = RunClock::from_source_date_epoch(env_value("SOURCE_DATE_EPOCH").as_deref())
         .map_err(|e| Error::InvalidInput(e.to_string()))?;
-    let failpoints = Failpoints::parse(&env_value("NETHICAL_FAILPOINTS").unwrap_or_default()).map_err(Error::InvalidInput)?;
+    let failpoints =
+        Failpoints::parse(&env_value("NETHICAL_FAILPOINTS").unwrap_or_default()).map_err(Error::InvalidInput)?;
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN));
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&cancel);
@@ -235,16 +244,23 @@ fn print_summary(s: &RunSummary, runs_dir: &Path, manifest: &Path) {
                 InstanceStatus::Skipped => r.reason.clone(),
                 _ => r.summary.clone(),
             };
-            [r.id.clone(), r.kind.clone(), r.cohort.clone().unwrap_or_else(|| "-".into()), r.status.word().into(), detail]
+            [
+                r.id.clone(),
+                r.kind.clone(),
+                r.cohort.clone().unwrap_or_else(|| "-".into()),
+                r.status.word().into(),
+                detail,
+            ]
         })
         .collect();
     print!("{}", table(&["INSTANCE", "KIND", "COHORT", "STATUS", "SUMMARY"], &rows));
     println!("artifacts: {}", runs_dir.join(&s.pipeline).join(&s.run_id).display());
     if s.status != RunStatus::Succeeded {
         let done = s.count(InstanceStatus::Ran) + s.count(InstanceStatus::Cached);
-        println!(
-            "hint: fix the cause and run `nethical run {}` again; the {done} completed instances come from the cache",
-            manifest.display()
-        );
+        let done = match done {
+            1 => "the completed instance comes".to_owned(),
+            n => format!("the {n} completed instances come"),
+        };
+        println!("hint: fix the cause and run `nethical run {}` again; {done} from the cache", manifest.display());
     }
 }

@@ -17,9 +17,12 @@ pub(crate) fn error(e: &Error) -> String {
         Error::Manifest(m) => {
             let theme = if colour() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
             let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
-            let mut out = String::new();
-            if handler.render_report(&mut out, m).is_err() {
-                return format!("error: {m}\n");
+            let mut out = format!("error: {m}\n");
+            for issue in m.issues() {
+                out.push('\n');
+                if handler.render_report(&mut out, issue).is_err() {
+                    out.push_str(&format!("  × {issue}\n"));
+                }
             }
             out
         }

@@ -52,20 +52,10 @@ pub enum DataError {
     CsvBadHeader { found: String },
 
     #[error("line {line} of the dataset csv has {found} fields; the header has {expected}")]
-    CsvFieldCount {
-        line: u64,
-        expected: usize,
-        found: usize,
-    },
+    CsvFieldCount { line: u64, expected: usize, found: usize },
 
     #[error("invalid value `{value}` at line {line}, column {column} (`{name}`): {expected}")]
-    CsvBadValue {
-        line: u64,
-        column: usize,
-        name: String,
-        value: String,
-        expected: &'static str,
-    },
+    CsvBadValue { line: u64, column: usize, name: String, value: String, expected: &'static str },
 
     #[error("train ratio {value} is outside (0, 1)")]
     InvalidTrainRatio { value: f64 },

@@ -38,10 +38,7 @@ impl Dataset {
             return Err(DataError::NoFeatures);
         }
         if feature_names.len() != x.ncols() {
-            return Err(DataError::FeatureCountMismatch {
-                names: feature_names.len(),
-                columns: x.ncols(),
-            });
+            return Err(DataError::FeatureCountMismatch { names: feature_names.len(), columns: x.ncols() });
         }
         let mut seen_names = BTreeSet::new();
         for (index, name) in feature_names.iter().enumerate() {
@@ -53,16 +50,10 @@ impl Dataset {
             }
         }
         if y.len() != x.nrows() {
-            return Err(DataError::LabelCountMismatch {
-                labels: y.len(),
-                rows: x.nrows(),
-            });
+            return Err(DataError::LabelCountMismatch { labels: y.len(), rows: x.nrows() });
         }
         if row_ids.len() != x.nrows() {
-            return Err(DataError::RowIdCountMismatch {
-                ids: row_ids.len(),
-                rows: x.nrows(),
-            });
+            return Err(DataError::RowIdCountMismatch { ids: row_ids.len(), rows: x.nrows() });
         }
         if let Some((row, &value)) = y.iter().enumerate().find(|&(_, &label)| label > 1) {
             return Err(DataError::InvalidLabel { row, value });
@@ -74,10 +65,7 @@ impl Dataset {
         }
         for (row, values) in x.outer_iter().enumerate() {
             if let Some(feature) = values.iter().position(|value| !value.is_finite()) {
-                return Err(DataError::NonFiniteFeature {
-                    row,
-                    feature: feature_names[feature].clone(),
-                });
+                return Err(DataError::NonFiniteFeature { row, feature: feature_names[feature].clone() });
             }
         }
         Ok(Self::from_checked_parts(feature_names, x, y, row_ids))
@@ -94,12 +82,7 @@ impl Dataset {
         debug_assert_eq!(feature_names.len(), x.ncols());
         debug_assert_eq!(y.len(), x.nrows());
         debug_assert_eq!(row_ids.len(), x.nrows());
-        Self {
-            feature_names,
-            x,
-            y,
-            row_ids,
-        }
+        Self { feature_names, x, y, row_ids }
     }
 
     pub fn feature_names(&self) -> &[String] {
@@ -164,11 +147,7 @@ mod tests {
 
     #[test]
     fn new_numbers_rows_from_zero() -> Result<(), DataError> {
-        let data = Dataset::new(
-            names(&["a", "b"]),
-            array![[1.0, 2.0], [3.0, 4.0]],
-            vec![0, 1],
-        )?;
+        let data = Dataset::new(names(&["a", "b"]), array![[1.0, 2.0], [3.0, 4.0]], vec![0, 1])?;
         assert_eq!(data.row_ids(), [0, 1]);
         Ok(())
     }
@@ -184,11 +163,7 @@ mod tests {
             Dataset::new(names(&["a", ""]), x.clone(), vec![0, 1]),
             Dataset::with_row_ids(names(&["a", "b"]), x.clone(), vec![0, 1], vec![7, 7]),
             Dataset::with_row_ids(names(&["a", "b"]), x.clone(), vec![0, 1], vec![7]),
-            Dataset::new(
-                names(&["a", "b"]),
-                array![[1.0, f64::NAN], [3.0, 4.0]],
-                vec![0, 1],
-            ),
+            Dataset::new(names(&["a", "b"]), array![[1.0, f64::NAN], [3.0, 4.0]], vec![0, 1]),
             Dataset::new(vec![], Array2::zeros((2, 0)), vec![0, 1]),
         ];
         let messages: Vec<String> = cases
@@ -216,12 +191,7 @@ mod tests {
 
     #[test]
     fn select_keeps_row_ids() -> Result<(), DataError> {
-        let data = Dataset::with_row_ids(
-            names(&["a"]),
-            array![[1.0], [2.0], [3.0]],
-            vec![0, 1, 1],
-            vec![10, 11, 12],
-        )?;
+        let data = Dataset::with_row_ids(names(&["a"]), array![[1.0], [2.0], [3.0]], vec![0, 1, 1], vec![10, 11, 12])?;
         let picked = data.select(&[2, 0]);
         assert_eq!(picked.row_ids(), [12, 10]);
         assert_eq!(picked.y(), [1, 0]);

@@ -39,23 +39,17 @@ impl Dataset {
                 let _ = write!(field, "{value}");
                 csv.write_field(&field).map_err(csv_error)?;
             }
-            csv.write_field(if label == 1 { "1" } else { "0" })
-                .map_err(csv_error)?;
+            csv.write_field(if label == 1 { "1" } else { "0" }).map_err(csv_error)?;
             csv.write_record(None::<&[u8]>).map_err(csv_error)?;
         }
-        csv.flush().map_err(|source| DataError::Csv {
-            source: source.into(),
-        })
+        csv.flush().map_err(|source| DataError::Csv { source: source.into() })
     }
 
     /// Reads a dataset written by [`Dataset::write_csv`]; nothing else is accepted, since
     /// foreign CSV files go through the ingestion stage, not this hand-off format.
     pub fn read_csv(reader: impl Read) -> Result<Dataset, DataError> {
         let csv_error = |source| DataError::Csv { source };
-        let mut csv = ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(reader);
+        let mut csv = ReaderBuilder::new().has_headers(false).flexible(true).from_reader(reader);
         let mut record = StringRecord::new();
 
         if !csv.read_record(&mut record).map_err(csv_error)? {
@@ -63,16 +57,9 @@ impl Dataset {
         }
         let width = record.len();
         if width < 3 || &record[0] != ROW_COLUMN || &record[width - 1] != LABEL_COLUMN {
-            return Err(DataError::CsvBadHeader {
-                found: record.iter().collect::<Vec<_>>().join(","),
-            });
+            return Err(DataError::CsvBadHeader { found: record.iter().collect::<Vec<_>>().join(",") });
         }
-        let feature_names: Vec<String> = record
-            .iter()
-            .skip(1)
-            .take(width - 2)
-            .map(str::to_owned)
-            .collect();
+        let feature_names: Vec<String> = record.iter().skip(1).take(width - 2).map(str::to_owned).collect();
 
         let mut values = Vec::new();
         let mut y = Vec::new();
@@ -80,11 +67,7 @@ impl Dataset {
         while csv.read_record(&mut record).map_err(csv_error)? {
             let line = record.position().map_or(0, csv::Position::line);
             if record.len() != width {
-                return Err(DataError::CsvFieldCount {
-                    line,
-                    expected: width,
-                    found: record.len(),
-                });
+                return Err(DataError::CsvFieldCount { line, expected: width, found: record.len() });
             }
             let bad_value = |column: usize, expected: &'static str| DataError::CsvBadValue {
                 line,
@@ -97,9 +80,8 @@ impl Dataset {
                 value: record[column].to_owned(),
                 expected,
             };
-            let row_id = record[0]
-                .parse::<u64>()
-                .map_err(|_| bad_value(0, "expected a non-negative integer row id"))?;
+            let row_id =
+                record[0].parse::<u64>().map_err(|_| bad_value(0, "expected a non-negative integer row id"))?;
             row_ids.push(row_id);
             for column in 1..width - 1 {
                 let value = record[column]
@@ -132,11 +114,7 @@ mod tests {
     fn sample() -> Result<Dataset, DataError> {
         Dataset::with_row_ids(
             vec!["a".to_owned(), "b, quoted".to_owned()],
-            array![
-                [0.1 + 0.2, -0.0],
-                [f64::MIN_POSITIVE, 1e300],
-                [1.0 / 3.0, 5e-324]
-            ],
+            array![[0.1 + 0.2, -0.0], [f64::MIN_POSITIVE, 1e300], [1.0 / 3.0, 5e-324]],
             vec![1, 0, 1],
             vec![9, 3, u64::MAX],
         )
@@ -161,10 +139,7 @@ mod tests {
         let data = Dataset::new(vec!["f".to_owned()], array![[0.5], [2.0]], vec![0, 1])?;
         let mut bytes = Vec::new();
         data.write_csv(&mut bytes)?;
-        assert_eq!(
-            String::from_utf8_lossy(&bytes),
-            "row,f,label\n0,0.5,0\n1,2,1\n"
-        );
+        assert_eq!(String::from_utf8_lossy(&bytes), "row,f,label\n0,0.5,0\n1,2,1\n");
         Ok(())
     }
 
@@ -198,22 +173,13 @@ mod tests {
 
     #[test]
     fn rejects_bad_layouts() {
-        assert_eq!(
-            read_error(""),
-            "dataset csv is empty; expected a header `row,<features...>,label`"
-        );
+        assert_eq!(read_error(""), "dataset csv is empty; expected a header `row,<features...>,label`");
         assert_eq!(
             read_error("id,a,label\n"),
             "dataset csv header is `id,a,label`; expected `row,<features...>,label`"
         );
-        assert_eq!(
-            read_error("row,a,label\n0,1\n"),
-            "line 2 of the dataset csv has 2 fields; the header has 3"
-        );
-        assert_eq!(
-            read_error("row,a,label\n0,1,0\n0,2,1\n"),
-            "row id 0 appears more than once"
-        );
+        assert_eq!(read_error("row,a,label\n0,1\n"), "line 2 of the dataset csv has 2 fields; the header has 3");
+        assert_eq!(read_error("row,a,label\n0,1,0\n0,2,1\n"), "row id 0 appears more than once");
     }
 
     #[test]

@@ -50,11 +50,7 @@ mod tests {
     #[test]
     fn unit_draws_stay_in_range() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        assert!(
-            (0..10_000)
-                .map(|_| unit_f64(&mut rng))
-                .all(|u| (0.0..1.0).contains(&u))
-        );
+        assert!((0..10_000).map(|_| unit_f64(&mut rng)).all(|u| (0.0..1.0).contains(&u)));
     }
 
     #[test]
@@ -64,10 +60,7 @@ mod tests {
         for _ in 0..60_000 {
             counts[index_below(&mut rng, 6)] += 1;
         }
-        assert!(
-            counts.iter().all(|&c| (9_000..11_000).contains(&c)),
-            "{counts:?}"
-        );
+        assert!(counts.iter().all(|&c| (9_000..11_000).contains(&c)), "{counts:?}");
         assert_eq!(index_below(&mut rng, 1), 0);
         assert_eq!(index_below(&mut rng, 0), 0);
     }

@@ -50,19 +50,14 @@ impl SplitConfig {
     pub fn validate(&self) -> Result<(), DataError> {
         let in_open_unit = |value: f64| value > 0.0 && value < 1.0;
         if !in_open_unit(self.train_ratio) {
-            return Err(DataError::InvalidTrainRatio {
-                value: self.train_ratio,
-            });
+            return Err(DataError::InvalidTrainRatio { value: self.train_ratio });
         }
         if let Some(calibration) = self.calibration_ratio {
             if !in_open_unit(calibration) {
                 return Err(DataError::InvalidCalibrationRatio { value: calibration });
             }
             if self.train_ratio + calibration >= 1.0 {
-                return Err(DataError::RatiosTooLarge {
-                    train: self.train_ratio,
-                    calibration,
-                });
+                return Err(DataError::RatiosTooLarge { train: self.train_ratio, calibration });
             }
         }
         Ok(())
@@ -81,11 +76,7 @@ pub struct Splits {
 ///
 /// Fails rather than returning an empty part, which would otherwise surface later as a
 /// division by zero in a metric or a model fitted on nothing.
-pub fn split(
-    data: &Dataset,
-    config: &SplitConfig,
-    rng: &mut ChaCha8Rng,
-) -> Result<Splits, DataError> {
+pub fn split(data: &Dataset, config: &SplitConfig, rng: &mut ChaCha8Rng) -> Result<Splits, DataError> {
     config.validate()?;
     let mut parts = match config.strategy {
         SplitStrategy::Temporal => cut((0..data.n_rows()).collect(), config),
@@ -122,14 +113,8 @@ pub fn split(
     if config.calibration_ratio.is_some() && parts.calibration.is_empty() {
         return Err(empty("calibration"));
     }
-    let calibration = config
-        .calibration_ratio
-        .map(|_| data.select(&std::mem::take(&mut parts.calibration)));
-    Ok(Splits {
-        train: data.select(&parts.train),
-        validation: data.select(&parts.validation),
-        calibration,
-    })
+    let calibration = config.calibration_ratio.map(|_| data.select(&std::mem::take(&mut parts.calibration)));
+    Ok(Splits { train: data.select(&parts.train), validation: data.select(&parts.validation), calibration })
 }
 
 /// Row indices of each part, before they are turned into datasets.
@@ -144,18 +129,12 @@ fn cut(mut order: Vec<usize>, config: &SplitConfig) -> PartIndices {
     let len = order.len();
     // `as usize` truncates like Python's `int()` and saturates instead of wrapping.
     let train_len = (len as f64 * config.train_ratio) as usize;
-    let calibration_len = config
-        .calibration_ratio
-        .map_or(0, |ratio| (len as f64 * ratio) as usize);
+    let calibration_len = config.calibration_ratio.map_or(0, |ratio| (len as f64 * ratio) as usize);
     let train_len = train_len.min(len);
     let calibration_len = calibration_len.min(len - train_len);
     let validation = order.split_off(train_len + calibration_len);
     let calibration = order.split_off(train_len);
-    PartIndices {
-        train: order,
-        calibration,
-        validation,
-    }
+    PartIndices { train: order, calibration, validation }
 }
 
 #[cfg(test)]
@@ -170,11 +149,7 @@ mod tests {
     }
 
     fn config(strategy: SplitStrategy, train_ratio: f64, calibration: Option<f64>) -> SplitConfig {
-        SplitConfig {
-            strategy,
-            train_ratio,
-            calibration_ratio: calibration,
-        }
+        SplitConfig { strategy, train_ratio, calibration_ratio: calibration }
     }
 
     fn run(data: &Dataset, config: &SplitConfig) -> Result<Splits, DataError> {
@@ -182,11 +157,7 @@ mod tests {
     }
 
     fn sizes(splits: &Splits) -> (usize, usize, Option<usize>) {
-        (
-            splits.train.n_rows(),
-            splits.validation.n_rows(),
-            splits.calibration.as_ref().map(Dataset::n_rows),
-        )
+        (splits.train.n_rows(), splits.validation.n_rows(), splits.calibration.as_ref().map(Dataset::n_rows))
     }
 
     /// Every source row id appears in exactly one part.
@@ -206,10 +177,7 @@ mod tests {
         let splits = run(&data, &config(SplitStrategy::Temporal, 0.8, None))?;
         assert_eq!(sizes(&splits), (800, 200, None));
         assert_eq!(splits.train.row_ids(), (0..800).collect::<Vec<u64>>());
-        assert_eq!(
-            splits.validation.row_ids(),
-            (800..1000).collect::<Vec<u64>>()
-        );
+        assert_eq!(splits.validation.row_ids(), (800..1000).collect::<Vec<u64>>());
         let first_rows: Vec<usize> = (0..800).collect();
         assert_eq!(splits.train, data.select(&first_rows));
         Ok(())
@@ -285,10 +253,8 @@ mod tests {
             config(SplitStrategy::Temporal, 0.5, Some(1.5)),
             config(SplitStrategy::Stratified, 0.8, Some(0.2)),
         ];
-        let messages: Vec<String> = cases
-            .iter()
-            .map(|case| run(&data, case).map_or_else(|e| e.to_string(), |_| "ok".to_owned()))
-            .collect();
+        let messages: Vec<String> =
+            cases.iter().map(|case| run(&data, case).map_or_else(|e| e.to_string(), |_| "ok".to_owned())).collect();
         assert_eq!(
             messages,
             [
@@ -320,9 +286,6 @@ mod tests {
             message(&data(10), &config(SplitStrategy::Temporal, 0.5, Some(0.05))),
             "splitting 10 rows leaves the calibration part empty"
         );
-        assert_eq!(
-            message(&data(2), &config(SplitStrategy::Temporal, 0.5, None)),
-            "ok"
-        );
+        assert_eq!(message(&data(2), &config(SplitStrategy::Temporal, 0.5, None)), "ok");
     }
 }

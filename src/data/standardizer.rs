@@ -50,10 +50,7 @@ impl Standardizer {
                 squares[j] += deviation * deviation;
             }
         }
-        let mut fitted = Self {
-            mean,
-            std: Vec::with_capacity(width),
-        };
+        let mut fitted = Self { mean, std: Vec::with_capacity(width) };
         for j in 0..width {
             let std = (squares[j] / rows as f64).sqrt();
             // Comparing min and max catches exact constants, whose mean may be off by a
@@ -62,9 +59,7 @@ impl Standardizer {
             if constant {
                 fitted.mean[j] = min[j];
             }
-            fitted
-                .std
-                .push(if constant || std == 0.0 { 1.0 } else { std });
+            fitted.std.push(if constant || std == 0.0 { 1.0 } else { std });
         }
         Ok(fitted)
     }
@@ -81,10 +76,7 @@ impl Standardizer {
     /// Standardizes a matrix with the fitted statistics.
     pub fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, DataError> {
         if x.ncols() != self.n_features() {
-            return Err(DataError::StandardizerFeatureCount {
-                expected: self.n_features(),
-                found: x.ncols(),
-            });
+            return Err(DataError::StandardizerFeatureCount { expected: self.n_features(), found: x.ncols() });
         }
         let inverse_std = self.inverse_std();
         let mut out = x.to_owned();
@@ -138,10 +130,7 @@ mod tests {
     #[test]
     fn reports_misuse() -> Result<(), DataError> {
         let empty = Standardizer::fit(Array2::<f64>::zeros((0, 2)).view());
-        assert_eq!(
-            empty.map_or_else(|e| e.to_string(), |_| "ok".to_owned()),
-            "cannot fit a standardizer on zero rows"
-        );
+        assert_eq!(empty.map_or_else(|e| e.to_string(), |_| "ok".to_owned()), "cannot fit a standardizer on zero rows");
         let fitted = Standardizer::fit(array![[1.0, 2.0]].view())?;
         let wrong = fitted.transform(array![[1.0]].view());
         assert_eq!(
@@ -153,10 +142,7 @@ mod tests {
 
     #[test]
     fn serializes_as_mean_and_std() -> Result<(), serde_json::Error> {
-        let fitted = Standardizer {
-            mean: vec![0.5],
-            std: vec![2.0],
-        };
+        let fitted = Standardizer { mean: vec![0.5], std: vec![2.0] };
         let json = serde_json::to_string(&fitted)?;
         assert_eq!(json, r#"{"mean":[0.5],"std":[2.0]}"#);
         assert_eq!(serde_json::from_str::<Standardizer>(&json)?, fitted);

@@ -14,13 +14,8 @@ use super::Dataset;
 use super::sampling::unit_f64;
 
 /// Feature names of the default family, in the order the values are drawn.
-pub const DEFAULT_FAMILY_FEATURES: [&str; 5] = [
-    "violation_count",
-    "severity_max",
-    "recency_score",
-    "frequency_score",
-    "context_risk",
-];
+pub const DEFAULT_FAMILY_FEATURES: [&str; 5] =
+    ["violation_count", "severity_max", "recency_score", "frequency_score", "context_risk"];
 
 /// `num_samples` rows of five uniform [0, 1) features drawn row by row in
 /// [`DEFAULT_FAMILY_FEATURES`] order, labelled 1 iff `violation_count + severity_max > 1`

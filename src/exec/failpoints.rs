@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+/// The error a stage returns when the run was interrupted under it.
+pub(crate) const CANCELLED: &str = "cancelled";
+
 /// What to do at an instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fault {
@@ -29,7 +32,8 @@ impl Failpoints {
     pub fn parse(spec: &str) -> Result<Self, String> {
         let mut out = BTreeMap::new();
         for part in spec.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-            let (id, action) = part.rsplit_once('=').ok_or_else(|| format!("NETHICAL_FAILPOINTS: `{part}` is not ID=ACTION"))?;
+            let (id, action) =
+                part.rsplit_once('=').ok_or_else(|| format!("NETHICAL_FAILPOINTS: `{part}` is not ID=ACTION"))?;
             let fault = match action {
                 "panic" => Fault::Panic,
                 "error" => Fault::Error,
@@ -45,7 +49,8 @@ impl Failpoints {
         Ok(Self(out))
     }
 
-    /// Applies the fault for `id`, if any: panics, returns an error message, or sleeps.
+    /// Applies the fault for `id`, if any: panics, returns an error message, or sleeps (and
+    /// returns [`CANCELLED`] if the run is interrupted meanwhile).
     pub fn hit(&self, id: &str, cancel: &AtomicBool) -> Result<(), String> {
         match self.0.get(id) {
             None => Ok(()),
@@ -53,7 +58,10 @@ impl Failpoints {
             Some(Fault::Error) => Err("failpoint: injected error".to_owned()),
             Some(Fault::Sleep(ms)) => {
                 let until = Instant::now() + Duration::from_millis(*ms);
-                while Instant::now() < until && !cancel.load(Ordering::Relaxed) {
+                while Instant::now() < until {
+                    if cancel.load(Ordering::Relaxed) {
+                        return Err(CANCELLED.to_owned());
+                    }
                     std::thread::sleep(Duration::from_millis(10));
                 }
                 Ok(())

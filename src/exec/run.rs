@@ -21,7 +21,7 @@ use crate::plan::{LockEntry, Lockfile, Plan, PlannedInstance, Status, cache_key,
 use crate::stages::{StageContext, UpstreamOutput, run_stage};
 use crate::store::{Cache, CacheEntry, RelPath, tree_digest};
 
-use super::failpoints::Failpoints;
+use super::failpoints::{CANCELLED, Failpoints};
 use super::git::git_info;
 use super::quiet_panic::{panic_message, quietly};
 use super::reporter::Reporter;
@@ -271,7 +271,9 @@ fn schedule(
             r.status = InstanceStatus::Skipped;
             r.reason = match (&stopped_by, cancelled) {
                 (_, true) => "not started: the run was interrupted".to_owned(),
-                (Some(f), _) => format!("not started: the run stopped after `{f}` failed (--keep-going runs independent instances)"),
+                (Some(f), _) => {
+                    format!("not started: the run stopped after `{f}` failed (--keep-going runs independent instances)")
+                }
                 (None, _) => r.reason.clone(),
             };
             let r = r.clone();
@@ -280,8 +282,6 @@ fn schedule(
     }
     Ok(entries)
 }
-
-const CANCELLED: &str = "cancelled";
 
 fn skip_dependents(
     plan: &Plan,
@@ -323,17 +323,24 @@ fn execute(
         digests.entry(up.stage.clone()).or_default().insert(up.id.clone(), tree_digest(&up.entry.outputs));
     }
     let key = cache_key(inst, &digests);
-    if !opts.force {
-        if let Some(entry) = cache.lookup(&key) {
-            return Ok((entry, true));
-        }
+    if !opts.force
+        && let Some(entry) = cache.lookup(&key)
+    {
+        return Ok((entry, true));
     }
     if opts.cancel.load(Ordering::Relaxed) {
         return Err(CANCELLED.to_owned());
     }
     opts.failpoints.hit(inst.id(), &opts.cancel)?;
-    let mut staging = cache.stage(&key).map_err(|e| format!("cannot stage outputs in `{}`: {e}", cache.root().display()))?;
-    let ctx = StageContext { instance: inst, pipeline: &plan.pipeline, inputs: &inputs, clock: opts.clock, cancel: &opts.cancel };
+    let mut staging =
+        cache.stage(&key).map_err(|e| format!("cannot stage outputs in `{}`: {e}", cache.root().display()))?;
+    let ctx = StageContext {
+        instance: inst,
+        pipeline: &plan.pipeline,
+        inputs: &inputs,
+        clock: opts.clock,
+        cancel: &opts.cancel,
+    };
     let meta = match run_stage(&ctx, &mut staging) {
         Ok(meta) => meta,
         Err(e) if e.is_cancelled() => return Err(CANCELLED.to_owned()),

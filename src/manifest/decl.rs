@@ -14,10 +14,10 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
 
+use super::PipelineMeta;
 use super::diagnostic::{Issues, did_you_mean, one_of};
 use super::input::ManifestInput;
 use super::stage_kind::StageKind;
-use super::PipelineMeta;
 
 /// Top-level tables of a manifest.
 const TOP_KEYS: [&str; 3] = ["pipeline", "vars", "stages"];
@@ -35,7 +35,9 @@ pub(crate) struct StageDecl<'src> {
 
 /// The manifest as declared.
 pub(crate) struct ManifestDecl<'src> {
-    pub(crate) pipeline: PipelineMeta,
+    /// `None` when `[pipeline]` is missing or invalid (already reported); the stages are
+    /// still checked so every error is reported in one go.
+    pub(crate) pipeline: Option<PipelineMeta>,
     pub(crate) vars: BTreeMap<String, Spanned<DeValue<'src>>>,
     pub(crate) stages: BTreeMap<String, StageDecl<'src>>,
 }
@@ -119,7 +121,12 @@ fn set_path<'src>(
 
 /// Turns a serde error from a stage or table into an issue, with a suggestion for unknown keys
 /// and variants.
-pub(crate) fn push_serde_issue(issues: &mut Issues<'_>, e: &toml::de::Error, fallback: Range<usize>, context: Option<&str>) {
+pub(crate) fn push_serde_issue(
+    issues: &mut Issues<'_>,
+    e: &toml::de::Error,
+    fallback: Range<usize>,
+    context: Option<&str>,
+) {
     let message = e.message().trim_end().to_owned();
     let span = e.span().unwrap_or(fallback);
     let mut help = None;
@@ -134,6 +141,8 @@ pub(crate) fn push_serde_issue(issues: &mut Issues<'_>, e: &toml::de::Error, fal
     }
     if message.starts_with("invalid type") {
         label = "wrong type";
+    } else if message.starts_with("invalid value") {
+        label = "invalid value";
     } else if message.starts_with("missing field") {
         label = "in this table";
     }
@@ -218,7 +227,7 @@ pub(crate) fn read_manifest<'src>(
             }
         },
     };
-    Some(ManifestDecl { pipeline: pipeline?, vars, stages })
+    Some(ManifestDecl { pipeline, vars, stages })
 }
 
 fn read_stages<'src>(table: &DeTable<'src>, issues: &mut Issues<'_>) -> BTreeMap<String, StageDecl<'src>> {
@@ -266,7 +275,12 @@ fn read_stage<'src>(
         }
         Some(v) => match v.get_ref().as_str() {
             None => {
-                issues.push(v.span(), format!("`kind` must be a string, found {}", v.get_ref().type_str()), "wrong type", None);
+                issues.push(
+                    v.span(),
+                    format!("`kind` must be a string, found {}", v.get_ref().type_str()),
+                    "wrong type",
+                    None,
+                );
                 None
             }
             Some(k) => match StageKind::from_name(k) {
@@ -320,22 +334,32 @@ fn read_stage<'src>(
                 v.span(),
                 format!("`needs` must be an array of stage names, found {}", other.type_str()),
                 "wrong type",
-                Some(format!("write `needs = [\"...\"]`")),
+                Some("write `needs = [\"...\"]`".to_string()),
             ),
         }
     }
     let matrix = body.remove("matrix");
-    if let Some(m) = &matrix {
-        if !m.get_ref().is_table() {
-            issues.push(m.span(), format!("`matrix` must be a table, found {}", m.get_ref().type_str()), "wrong type", None);
-        }
+    if let Some(m) = &matrix
+        && !m.get_ref().is_table()
+    {
+        issues.push(
+            m.span(),
+            format!("`matrix` must be a table, found {}", m.get_ref().type_str()),
+            "wrong type",
+            None,
+        );
     }
     let cohort = match body.remove("cohort") {
         None => None,
         Some(v) => match v.get_ref().as_str() {
             Some(s) => Some((s.to_owned(), v.span())),
             None => {
-                issues.push(v.span(), format!("`cohort` must be a string, found {}", v.get_ref().type_str()), "wrong type", None);
+                issues.push(
+                    v.span(),
+                    format!("`cohort` must be a string, found {}", v.get_ref().type_str()),
+                    "wrong type",
+                    None,
+                );
                 None
             }
         },

@@ -94,11 +94,7 @@ impl<'a> Issues<'a> {
         }
         let label = label.into();
         let len = located.span.end.saturating_sub(located.span.start);
-        let labels = vec![LabeledSpan::new(
-            if label.is_empty() { None } else { Some(label) },
-            located.span.start,
-            len,
-        )];
+        let labels = vec![LabeledSpan::new(if label.is_empty() { None } else { Some(label) }, located.span.start, len)];
         self.found.push(ManifestIssue {
             message,
             source_code: NamedSource::new(located.name, located.text),

@@ -13,16 +13,16 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::InstanceDecl;
 use super::decl::{ManifestDecl, StageDecl, is_safe_name, push_serde_issue};
 use super::diagnostic::{Issues, one_of};
 use super::interpolate::{Scope, interpolate_table, interpolate_text};
 use super::matrix::{Combo, combinations};
 use super::params::{GateParams, LoadParams, RangeIssue, StageParams, TrainParams};
 use super::stage_kind::StageKind;
-use super::InstanceDecl;
 
-/// Stages in dependency order, ties broken by name; `None` (after reporting) on a cycle.
-pub(crate) fn stage_order(decl: &ManifestDecl<'_>, issues: &mut Issues<'_>) -> Option<Vec<String>> {
+/// Stages in dependency order, ties broken by name; cycles are reported and left out.
+pub(crate) fn stage_order(decl: &ManifestDecl<'_>, issues: &mut Issues<'_>) -> Vec<String> {
     let mut graph: DiGraphMap<&str, ()> = DiGraphMap::new();
     for (name, stage) in &decl.stages {
         graph.add_node(name.as_str());
@@ -30,13 +30,11 @@ pub(crate) fn stage_order(decl: &ManifestDecl<'_>, issues: &mut Issues<'_>) -> O
             graph.add_edge(name.as_str(), need.as_str(), ());
         }
     }
-    let mut cyclic = false;
     for scc in petgraph::algo::tarjan_scc(&graph) {
         let is_cycle = scc.len() > 1 || graph.contains_edge(scc[0], scc[0]);
         if !is_cycle {
             continue;
         }
-        cyclic = true;
         let members: BTreeSet<&str> = scc.iter().copied().collect();
         let start = members.iter().next().copied().unwrap_or_default();
         let path = cycle_path(&graph, start, &members);
@@ -52,28 +50,30 @@ pub(crate) fn stage_order(decl: &ManifestDecl<'_>, issues: &mut Issues<'_>) -> O
             Some("each stage needs the next one; remove one of these `needs`".into()),
         );
     }
-    if cyclic {
-        return None;
-    }
-    let mut indegree: BTreeMap<&str, usize> =
-        decl.stages.iter().map(|(n, s)| (n.as_str(), s.needs.iter().map(|(x, _)| x).collect::<BTreeSet<_>>().len())).collect();
+    let mut indegree: BTreeMap<&str, usize> = decl
+        .stages
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.needs.iter().map(|(x, _)| x).collect::<BTreeSet<_>>().len()))
+        .collect();
     let mut ready: BTreeSet<&str> = indegree.iter().filter(|(_, d)| **d == 0).map(|(n, _)| *n).collect();
     let mut order = Vec::new();
     while let Some(next) = ready.pop_first() {
         order.push(next.to_owned());
         for (name, stage) in &decl.stages {
             let needs: BTreeSet<&str> = stage.needs.iter().map(|(x, _)| x.as_str()).collect();
-            if needs.contains(next) {
-                if let Some(d) = indegree.get_mut(name.as_str()) {
-                    *d -= 1;
-                    if *d == 0 {
-                        ready.insert(name.as_str());
-                    }
+            if needs.contains(next)
+                && let Some(d) = indegree.get_mut(name.as_str())
+            {
+                *d -= 1;
+                if *d == 0 {
+                    ready.insert(name.as_str());
                 }
             }
         }
     }
-    Some(order)
+    // Stages on a cycle (reported above) and those needing them never become ready, so the
+    // rest of the manifest is still expanded and checked.
+    order
 }
 
 /// The stages of a cycle in order, starting and ending at `start`.
@@ -141,16 +141,17 @@ fn contains(whole: &Combo<'_>, part: &Combo<'_>) -> bool {
 }
 
 /// Expands every stage; the instances come in dependency order.
-pub(crate) fn expand<'src>(
-    decl: &ManifestDecl<'src>,
-    order: &[String],
-    issues: &mut Issues<'_>,
-) -> Vec<InstanceDecl> {
+pub(crate) fn expand<'src>(decl: &ManifestDecl<'src>, order: &[String], issues: &mut Issues<'_>) -> Vec<InstanceDecl> {
     let mut done: BTreeMap<&str, Vec<Expanded<'src>>> = BTreeMap::new();
     let mut out = Vec::new();
     let mut cohorts_by_kind: BTreeMap<(StageKind, String), String> = BTreeMap::new();
     for name in order {
         let Some(stage) = decl.stages.get(name) else { continue };
+        // A stage that needs an invalid (already reported) stage cannot be expanded; saying
+        // so again would only repeat the first error.
+        if stage.needs.iter().any(|(n, _)| !done.contains_key(n.as_str())) {
+            continue;
+        }
         check_upstream_kinds(decl, stage, issues);
         let needs: Vec<&str> = {
             let mut seen = BTreeSet::new();
@@ -194,13 +195,18 @@ pub(crate) fn expand<'src>(
             if !clash.is_empty() {
                 issues.push(
                     m.span(),
-                    format!("matrix variable {} of stage `{}` is already set by the stages it needs", one_of(clash), stage.name),
+                    format!(
+                        "matrix variable {} of stage `{}` is already set by the stages it needs",
+                        one_of(clash),
+                        stage.name
+                    ),
                     "set upstream",
                     Some("a per-cohort stage runs alongside its upstream instances; drop the variable here".into()),
                 );
                 continue;
             }
         }
+        let issues_before = issues.len();
         let mut mine: Vec<Expanded<'src>> = Vec::new();
         for inh in &inherited {
             for o in &own {
@@ -223,16 +229,16 @@ pub(crate) fn expand<'src>(
                     deps.insert((*need).to_owned(), ids);
                 }
                 let cohort = cohort_for(stage, &scope, &needs, &deps, &done, &bindings, issues);
-                if let (Some(c), true) = (&cohort, matches!(stage.kind, StageKind::Train | StageKind::Gate)) {
-                    if let Some(other) = cohorts_by_kind.insert((stage.kind, c.clone()), id.clone()) {
-                        let span = stage.cohort.as_ref().map_or(stage.name_span.clone(), |(_, s)| s.clone());
-                        issues.push(
-                            span,
-                            format!("instances `{other}` and `{id}` both write cohort `{c}`"),
-                            "cohort name",
-                            Some("put a matrix variable in `cohort`, e.g. `cohort = \"x_${matrix.model}\"`".into()),
-                        );
-                    }
+                if let (Some(c), true) = (&cohort, matches!(stage.kind, StageKind::Train | StageKind::Gate))
+                    && let Some(other) = cohorts_by_kind.insert((stage.kind, c.clone()), id.clone())
+                {
+                    let span = stage.cohort.as_ref().map_or(stage.name_span.clone(), |(_, s)| s.clone());
+                    issues.push(
+                        span,
+                        format!("instances `{other}` and `{id}` both write cohort `{c}`"),
+                        "cohort name",
+                        Some("put a matrix variable in `cohort`, e.g. `cohort = \"x_${matrix.model}\"`".into()),
+                    );
                 }
                 let (Some(params), Ok(bindings_owned)) = (params, owned_bindings(&bindings)) else { continue };
                 out.push(InstanceDecl {
@@ -247,7 +253,9 @@ pub(crate) fn expand<'src>(
                 mine.push(Expanded { id, bindings, cohort });
             }
         }
-        done.insert(name.as_str(), mine);
+        if issues.len() == issues_before {
+            done.insert(name.as_str(), mine);
+        }
     }
     out
 }
@@ -294,7 +302,9 @@ fn cohort_for<'src>(
     let mut name = stage.name.clone();
     for b in bindings.values() {
         name.push('_');
-        name.extend(b.display().chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.') { c } else { '_' }));
+        name.extend(
+            b.display().chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.') { c } else { '_' }),
+        );
     }
     Some(name)
 }
@@ -303,8 +313,7 @@ fn check_upstream_kinds(decl: &ManifestDecl<'_>, stage: &StageDecl<'_>, issues: 
     let Some(want) = required_upstream(stage.kind) else { return };
     let found = stage.needs.iter().any(|(n, _)| decl.stages.get(n).is_some_and(|s| s.kind == want));
     if !found {
-        let candidates: Vec<&str> =
-            decl.stages.values().filter(|s| s.kind == want).map(|s| s.name.as_str()).collect();
+        let candidates: Vec<&str> = decl.stages.values().filter(|s| s.kind == want).map(|s| s.name.as_str()).collect();
         let help = if candidates.is_empty() {
             format!("declare a `{want}` stage and list it in `needs`")
         } else {

@@ -79,7 +79,7 @@ impl Override {
                 Some(Self { origin: OverrideOrigin::Env { var: var.clone() }, key, value })
             })
             .collect();
-        found.sort_by(|a, b| a.display().cmp(&b.display()));
+        found.sort_by_key(|a| a.display());
         found
     }
 

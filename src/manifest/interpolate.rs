@@ -56,7 +56,12 @@ impl<'src> Scope<'_, 'src> {
                 return Some(Resolved { value: v.clone(), text });
             }
             let help = did_you_mean(var, self.vars.keys().map(String::as_str));
-            issues.push(span, format!("unknown variable `{var}` in `${{{name}}}`; declare it under `[vars]`"), "unknown variable", help);
+            issues.push(
+                span,
+                format!("unknown variable `{var}` in `${{{name}}}`; declare it under `[vars]`"),
+                "unknown variable",
+                help,
+            );
             return None;
         }
         issues.push(
@@ -98,7 +103,12 @@ fn split(s: &str) -> Result<Vec<Piece<'_>>, &'static str> {
 }
 
 /// Interpolates a string into text only (cohort names).
-pub(crate) fn interpolate_text(s: &str, span: Range<usize>, scope: &Scope<'_, '_>, issues: &mut Issues<'_>) -> Option<String> {
+pub(crate) fn interpolate_text(
+    s: &str,
+    span: Range<usize>,
+    scope: &Scope<'_, '_>,
+    issues: &mut Issues<'_>,
+) -> Option<String> {
     let pieces = match split(s) {
         Ok(p) => p,
         Err(msg) => {
@@ -160,7 +170,11 @@ pub(crate) fn interpolate<'src>(
 }
 
 /// Interpolates every value of a table.
-pub(crate) fn interpolate_table<'src>(t: &DeTable<'src>, scope: &Scope<'_, 'src>, issues: &mut Issues<'_>) -> DeTable<'src> {
+pub(crate) fn interpolate_table<'src>(
+    t: &DeTable<'src>,
+    scope: &Scope<'_, 'src>,
+    issues: &mut Issues<'_>,
+) -> DeTable<'src> {
     let mut out = DeTable::new();
     for (k, item) in t.iter() {
         out.insert(k.clone(), interpolate(item, scope, issues));

@@ -83,14 +83,13 @@ pub fn load(input: &ManifestInput) -> Result<Manifest, ManifestErrors> {
     let decl = root.as_ref().and_then(|r| decl::read_manifest(r, &mut issues));
     let mut instances = Vec::new();
     if let Some(decl) = &decl {
-        if let Some(order) = expand::stage_order(decl, &mut issues) {
-            instances = expand::expand(decl, &order, &mut issues);
-        }
+        let order = expand::stage_order(decl, &mut issues);
+        instances = expand::expand(decl, &order, &mut issues);
     }
-    let decl = issues.into_result(decl)?;
-    let resolved = render_resolved(&decl.pipeline, &instances);
+    let pipeline = issues.into_result(decl.and_then(|d| d.pipeline))?;
+    let resolved = render_resolved(&pipeline, &instances);
     let digest = hex::encode(Sha256::digest(resolved.as_bytes()));
-    Ok(Manifest { pipeline: decl.pipeline, instances, resolved, digest })
+    Ok(Manifest { pipeline, instances, resolved, digest })
 }
 
 #[derive(Serialize)]

@@ -203,13 +203,13 @@ impl LoadParams {
         if !open_unit(self.split.train_ratio) {
             out.push(issue(&["split", "train_ratio"], "a number strictly between 0 and 1"));
         }
-        if let Some(c) = self.split.calibration_ratio {
-            if !open_unit(c) || c + self.split.train_ratio >= 1.0 {
-                out.push(issue(
+        if let Some(c) = self.split.calibration_ratio
+            && (!open_unit(c) || c + self.split.train_ratio >= 1.0)
+        {
+            out.push(issue(
                     &["split", "calibration_ratio"],
                     "a number strictly between 0 and 1 that leaves rows for validation (train_ratio + calibration_ratio < 1)",
                 ));
-            }
         }
         out
     }

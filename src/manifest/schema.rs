@@ -87,12 +87,51 @@ fn allow_placeholders(schema: &mut Value) {
     );
 }
 
+/// Inlines each stage variant's referenced definition, adding `kind`, so the variant lists
+/// every key it allows and `additionalProperties: false` rejects the rest (a `$ref` beside
+/// `properties` cannot do that in the drafts editors implement).
+fn close_stage_variants(schema: &mut Value) {
+    let Some(defs) = schema.get_mut("$defs").and_then(Value::as_object_mut) else { return };
+    let Some(variants) = defs.get("StageDoc").and_then(|d| d.get("oneOf")).and_then(Value::as_array).cloned() else {
+        return;
+    };
+    let mut closed = Vec::new();
+    for variant in variants {
+        let name = variant
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/$defs/"))
+            .unwrap_or_default()
+            .to_owned();
+        let Some(mut body) = defs.remove(&name) else { continue };
+        if let Some(o) = body.as_object_mut() {
+            if let Some(kind) = variant.pointer("/properties/kind").cloned()
+                && let Some(props) = o.get_mut("properties").and_then(Value::as_object_mut)
+            {
+                props.insert("kind".into(), kind);
+            }
+            let mut required: Vec<Value> = o.get("required").and_then(Value::as_array).cloned().unwrap_or_default();
+            required.insert(0, Value::from("kind"));
+            o.insert("required".into(), Value::Array(required));
+            o.insert("additionalProperties".into(), Value::Bool(false));
+            if let Some(d) = variant.get("description") {
+                o.insert("description".into(), d.clone());
+            }
+        }
+        closed.push(body);
+    }
+    if let Some(doc) = defs.get_mut("StageDoc").and_then(Value::as_object_mut) {
+        doc.insert("oneOf".into(), Value::Array(closed));
+    }
+}
+
 /// The schema as pretty JSON with a final newline.
 pub fn render() -> String {
     let generator = SchemaSettings::draft2020_12().into_generator();
     let schema = generator.into_root_schema_for::<ManifestDoc>();
     let mut value = serde_json::to_value(&schema).unwrap_or(Value::Null);
     allow_placeholders(&mut value);
+    close_stage_variants(&mut value);
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text

@@ -48,11 +48,7 @@ pub fn ece_top_label(y_true: &[u8], y_prob: &[f64], bins: usize) -> Result<f64, 
 
 /// Per-bin count, mean probability and fraction of positives, for drawing a reliability
 /// diagram; the non-empty rows equal `calibration_curve`'s `prob_pred` / `prob_true`.
-pub fn reliability(
-    y_true: &[u8],
-    y_prob: &[f64],
-    bins: usize,
-) -> Result<Vec<ReliabilityBin>, MetricsError> {
+pub fn reliability(y_true: &[u8], y_prob: &[f64], bins: usize) -> Result<Vec<ReliabilityBin>, MetricsError> {
     Ok(Binned::positive_class(y_true, y_prob, checked_edges(y_true, y_prob, bins)?).reliability())
 }
 
@@ -65,9 +61,7 @@ fn checked_edges(y_true: &[u8], y_prob: &[f64], bins: usize) -> Result<Vec<f64>,
 /// `np.linspace(0, 1, bins + 1)`: `i * step` with the step computed once, last edge exactly 1.
 pub(crate) fn edges(bins: usize) -> Vec<f64> {
     let step = 1.0 / bins as f64;
-    (0..=bins)
-        .map(|i| if i == bins { 1.0 } else { i as f64 * step })
-        .collect()
+    (0..=bins).map(|i| if i == bins { 1.0 } else { i as f64 * step }).collect()
 }
 
 /// The inner edges `edges[1..bins]` between sentinels: `[-inf, inner..., +inf]`, so bin `b`
@@ -133,10 +127,7 @@ impl Binned {
 
     /// Outcome "argmax label is right", probability `max(p, 1 − p)`.
     pub(crate) fn top_label(y_true: &[u8], y_prob: &[f64], edges: Vec<f64>) -> Self {
-        let rows = y_true
-            .iter()
-            .zip(y_prob)
-            .map(|(&y, &p)| ((p >= 0.5) == (y == 1), p.max(1.0 - p)));
+        let rows = y_true.iter().zip(y_prob).map(|(&y, &p)| ((p >= 0.5) == (y == 1), p.max(1.0 - p)));
         Self::accumulate(rows, edges)
     }
 
@@ -165,10 +156,7 @@ impl Binned {
     }
 
     pub(crate) fn mce(&self) -> f64 {
-        self.totals
-            .iter()
-            .filter_map(BinTotals::gap)
-            .fold(0.0, f64::max)
+        self.totals.iter().filter_map(BinTotals::gap).fold(0.0, f64::max)
     }
 
     pub(crate) fn reliability(&self) -> Vec<ReliabilityBin> {
@@ -211,12 +199,7 @@ mod tests {
         assert_close(&format!("{name} ece"), got(ece), want.ece, TOL);
         assert_close(&format!("{name} mce"), got(mce), want.mce, TOL);
         let top = got(ece_top_label);
-        assert_close(
-            &format!("{name} ece_top_label"),
-            top,
-            want.ece_top_label,
-            TOL,
-        );
+        assert_close(&format!("{name} ece_top_label"), top, want.ece_top_label, TOL);
 
         let rows = reliability(y, p, bins).expect("valid input");
         let counts: Vec<u64> = rows.iter().map(|row| row.count).collect();
@@ -256,18 +239,7 @@ mod tests {
                 0.8825,
                 0.982,
             ],
-            frac_positive: &[
-                0.4,
-                0.0,
-                0.4,
-                0.6,
-                0.4,
-                0.6,
-                0.7142857142857143,
-                0.75,
-                0.75,
-                0.6,
-            ],
+            frac_positive: &[0.4, 0.0, 0.4, 0.6, 0.4, 0.6, 0.7142857142857143, 0.75, 0.75, 0.6],
         };
         check("A bins=10", &Y_A, &P_A, 10, ten);
         let five = Expected {
@@ -275,13 +247,7 @@ mod tests {
             mce: 0.2711111111111111,
             ece_top_label: 0.13729166666666667,
             counts: &[8, 10, 10, 11, 9],
-            mean_prob: &[
-                0.09000000000000001,
-                0.316,
-                0.5279999999999999,
-                0.7136363636363636,
-                0.9377777777777777,
-            ],
+            mean_prob: &[0.09000000000000001, 0.316, 0.5279999999999999, 0.7136363636363636, 0.9377777777777777],
             frac_positive: &[0.25, 0.5, 0.5, 0.7272727272727273, 0.6666666666666666],
         };
         check("A bins=5", &Y_A, &P_A, 5, five);
@@ -334,13 +300,7 @@ mod tests {
             mean_prob: &[0.1, 0.2, 0.3, 0.4],
             frac_positive: &[0.0, 1.0, 0.0, 1.0],
         };
-        check(
-            "NO_PRED_POS",
-            &Y_NO_PRED_POS,
-            &P_NO_PRED_POS,
-            10,
-            no_pred_pos,
-        );
+        check("NO_PRED_POS", &Y_NO_PRED_POS, &P_NO_PRED_POS, 10, no_pred_pos);
         let all_neg_no_pred = Expected {
             ece: 0.2633333333333333,
             mce: 0.49,
@@ -357,19 +317,7 @@ mod tests {
     fn edges_are_numpy_linspace() {
         assert_eq!(
             edges(10),
-            [
-                0.0,
-                0.1,
-                0.2,
-                0.30000000000000004,
-                0.4,
-                0.5,
-                0.6000000000000001,
-                0.7000000000000001,
-                0.8,
-                0.9,
-                1.0
-            ]
+            [0.0, 0.1, 0.2, 0.30000000000000004, 0.4, 0.5, 0.6000000000000001, 0.7000000000000001, 0.8, 0.9, 1.0]
         );
         assert_eq!(edges(3), [0.0, 0.3333333333333333, 0.6666666666666666, 1.0]);
         assert_eq!(edges(1), [0.0, 1.0]);
@@ -420,22 +368,10 @@ mod tests {
     #[test]
     fn rejects_invalid_input() {
         assert_eq!(ece(&[0, 1], &[0.2, 0.8], 0), Err(MetricsError::ZeroBins));
-        assert_eq!(
-            reliability(&[0, 1], &[0.2, 0.8], 0),
-            Err(MetricsError::ZeroBins)
-        );
+        assert_eq!(reliability(&[0, 1], &[0.2, 0.8], 0), Err(MetricsError::ZeroBins));
         assert_eq!(mce(&[], &[], 10), Err(MetricsError::Empty));
-        assert!(matches!(
-            ece_top_label(&[0, 1], &[0.2], 10),
-            Err(MetricsError::LengthMismatch { .. })
-        ));
-        assert!(matches!(
-            ece(&[0, 1], &[0.2, 1.01], 10),
-            Err(MetricsError::InvalidProbability { index: 1, .. })
-        ));
-        assert!(matches!(
-            mce(&[0, 9], &[0.2, 0.3], 10),
-            Err(MetricsError::InvalidLabel { index: 1, .. })
-        ));
+        assert!(matches!(ece_top_label(&[0, 1], &[0.2], 10), Err(MetricsError::LengthMismatch { .. })));
+        assert!(matches!(ece(&[0, 1], &[0.2, 1.01], 10), Err(MetricsError::InvalidProbability { index: 1, .. })));
+        assert!(matches!(mce(&[0, 9], &[0.2, 0.3], 10), Err(MetricsError::InvalidLabel { index: 1, .. })));
     }
 }

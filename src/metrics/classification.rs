@@ -13,56 +13,28 @@ pub fn accuracy(y_true: &[u8], y_prob: &[f64], threshold: f64) -> Result<f64, Me
 }
 
 /// `None` when nothing is predicted positive.
-pub fn precision(
-    y_true: &[u8],
-    y_prob: &[f64],
-    threshold: f64,
-) -> Result<Option<f64>, MetricsError> {
-    Ok(
-        ConfusionCounts::from_probabilities(y_true, y_prob, threshold)?
-            .precision()
-            .ok(),
-    )
+pub fn precision(y_true: &[u8], y_prob: &[f64], threshold: f64) -> Result<Option<f64>, MetricsError> {
+    Ok(ConfusionCounts::from_probabilities(y_true, y_prob, threshold)?.precision().ok())
 }
 
 /// `None` when `y_true` has no positives.
 pub fn recall(y_true: &[u8], y_prob: &[f64], threshold: f64) -> Result<Option<f64>, MetricsError> {
-    Ok(
-        ConfusionCounts::from_probabilities(y_true, y_prob, threshold)?
-            .recall()
-            .ok(),
-    )
+    Ok(ConfusionCounts::from_probabilities(y_true, y_prob, threshold)?.recall().ok())
 }
 
 /// `2TP / (2TP + FP + FN)`; `None` only when there are neither positives nor predicted positives.
 pub fn f1(y_true: &[u8], y_prob: &[f64], threshold: f64) -> Result<Option<f64>, MetricsError> {
-    Ok(
-        ConfusionCounts::from_probabilities(y_true, y_prob, threshold)?
-            .f1()
-            .ok(),
-    )
+    Ok(ConfusionCounts::from_probabilities(y_true, y_prob, threshold)?.f1().ok())
 }
 
 /// `TN / (TN + FP)`; `None` when `y_true` has no negatives.
-pub fn specificity(
-    y_true: &[u8],
-    y_prob: &[f64],
-    threshold: f64,
-) -> Result<Option<f64>, MetricsError> {
-    Ok(
-        ConfusionCounts::from_probabilities(y_true, y_prob, threshold)?
-            .specificity()
-            .ok(),
-    )
+pub fn specificity(y_true: &[u8], y_prob: &[f64], threshold: f64) -> Result<Option<f64>, MetricsError> {
+    Ok(ConfusionCounts::from_probabilities(y_true, y_prob, threshold)?.specificity().ok())
 }
 
 /// `FP / (FP + TN)`; `None` when `y_true` has no negatives.
 pub fn fp_rate(y_true: &[u8], y_prob: &[f64], threshold: f64) -> Result<Option<f64>, MetricsError> {
-    Ok(
-        ConfusionCounts::from_probabilities(y_true, y_prob, threshold)?
-            .fp_rate()
-            .ok(),
-    )
+    Ok(ConfusionCounts::from_probabilities(y_true, y_prob, threshold)?.fp_rate().ok())
 }
 
 #[cfg(test)]
@@ -89,11 +61,7 @@ mod tests {
         assert_eq!(counts, Ok(ConfusionCounts { tp, fp, tn, r#fn }), "{name}");
         // Ratios of small counts are correctly rounded on both sides: compare exactly.
         let got = |f: ThresholdMetric| f(y_true, y_prob, threshold);
-        assert_eq!(
-            accuracy(y_true, y_prob, threshold),
-            Ok(want.accuracy),
-            "{name}"
-        );
+        assert_eq!(accuracy(y_true, y_prob, threshold), Ok(want.accuracy), "{name}");
         assert_eq!(got(precision), Ok(want.precision), "{name} precision");
         assert_eq!(got(recall), Ok(want.recall), "{name} recall");
         assert_eq!(got(f1), Ok(want.f1), "{name} f1");
@@ -164,13 +132,7 @@ mod tests {
             specificity: Some(1.0),
             fp_rate: Some(0.0),
         };
-        check(
-            "NO_PRED_POS",
-            &Y_NO_PRED_POS,
-            &P_NO_PRED_POS,
-            0.5,
-            no_pred_pos,
-        );
+        check("NO_PRED_POS", &Y_NO_PRED_POS, &P_NO_PRED_POS, 0.5, no_pred_pos);
         let all_neg_no_pred = Expected {
             counts: [0, 0, 3, 0],
             accuracy: 1.0,
@@ -180,19 +142,12 @@ mod tests {
             specificity: Some(1.0),
             fp_rate: Some(0.0),
         };
-        check(
-            "ALL_NEG_NO_PRED",
-            &Y_ALL_NEG_NO_PRED,
-            &P_ALL_NEG_NO_PRED,
-            0.5,
-            all_neg_no_pred,
-        );
+        check("ALL_NEG_NO_PRED", &Y_ALL_NEG_NO_PRED, &P_ALL_NEG_NO_PRED, 0.5, all_neg_no_pred);
     }
 
     #[test]
     fn undefined_ratios_say_why() {
-        let counts =
-            ConfusionCounts::from_probabilities(&Y_ALL_NEG_NO_PRED, &P_ALL_NEG_NO_PRED, 0.5);
+        let counts = ConfusionCounts::from_probabilities(&Y_ALL_NEG_NO_PRED, &P_ALL_NEG_NO_PRED, 0.5);
         let counts = counts.expect("valid input");
         assert_eq!(counts.precision(), Err(Undefined::NoPredictedPositives));
         assert_eq!(counts.recall(), Err(Undefined::NoPositiveLabels));
@@ -206,25 +161,10 @@ mod tests {
     #[test]
     fn rejects_invalid_input() {
         assert_eq!(accuracy(&[], &[], 0.5), Err(MetricsError::Empty));
-        assert!(matches!(
-            precision(&[0, 1], &[0.2], 0.5),
-            Err(MetricsError::LengthMismatch { .. })
-        ));
-        assert!(matches!(
-            recall(&[0, 7], &[0.2, 0.3], 0.5),
-            Err(MetricsError::InvalidLabel { index: 1, .. })
-        ));
-        assert!(matches!(
-            f1(&[0, 1], &[0.2, f64::NAN], 0.5),
-            Err(MetricsError::InvalidProbability { index: 1, .. })
-        ));
-        assert!(matches!(
-            specificity(&[0, 1], &[0.2, 0.3], f64::NAN),
-            Err(MetricsError::InvalidThreshold { .. })
-        ));
-        assert!(matches!(
-            fp_rate(&[0, 1], &[-0.5, 0.3], 0.5),
-            Err(MetricsError::InvalidProbability { index: 0, .. })
-        ));
+        assert!(matches!(precision(&[0, 1], &[0.2], 0.5), Err(MetricsError::LengthMismatch { .. })));
+        assert!(matches!(recall(&[0, 7], &[0.2, 0.3], 0.5), Err(MetricsError::InvalidLabel { index: 1, .. })));
+        assert!(matches!(f1(&[0, 1], &[0.2, f64::NAN], 0.5), Err(MetricsError::InvalidProbability { index: 1, .. })));
+        assert!(matches!(specificity(&[0, 1], &[0.2, 0.3], f64::NAN), Err(MetricsError::InvalidThreshold { .. })));
+        assert!(matches!(fp_rate(&[0, 1], &[-0.5, 0.3], 0.5), Err(MetricsError::InvalidProbability { index: 0, .. })));
     }
 }

@@ -15,9 +15,6 @@ pub struct MetricsConfig {
 
 impl Default for MetricsConfig {
     fn default() -> Self {
-        Self {
-            threshold: DEFAULT_THRESHOLD,
-            bins: DEFAULT_BINS,
-        }
+        Self { threshold: DEFAULT_THRESHOLD, bins: DEFAULT_BINS }
     }
 }

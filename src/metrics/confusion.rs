@@ -36,11 +36,7 @@ impl ConfusionCounts {
     }
 
     /// Counts the predictions `p >= threshold` against `y_true`.
-    pub fn from_probabilities(
-        y_true: &[u8],
-        y_prob: &[f64],
-        threshold: f64,
-    ) -> Result<Self, MetricsError> {
+    pub fn from_probabilities(y_true: &[u8], y_prob: &[f64], threshold: f64) -> Result<Self, MetricsError> {
         validate::labels_and_probs(y_true, y_prob)?;
         validate::threshold(threshold)?;
         let mut counts = Self::default();
@@ -78,11 +74,7 @@ impl ConfusionCounts {
     /// From counts, `2TP / (2TP + FP + FN)`, as sklearn does: defined (as 0) when precision or
     /// recall alone is undefined but the other side has errors.
     pub fn f1(&self) -> Result<f64, Undefined> {
-        ratio(
-            2 * self.tp,
-            2 * self.tp + self.fp + self.r#fn,
-            Undefined::NoPositivesAtAll,
-        )
+        ratio(2 * self.tp, 2 * self.tp + self.fp + self.r#fn, Undefined::NoPositivesAtAll)
     }
 
     pub fn specificity(&self) -> Result<f64, Undefined> {
@@ -112,15 +104,7 @@ mod tests {
     #[test]
     fn threshold_is_inclusive() {
         let counts = ConfusionCounts::from_probabilities(&[1, 0, 1], &[0.5, 0.5, 0.4999], 0.5);
-        assert_eq!(
-            counts,
-            Ok(ConfusionCounts {
-                tp: 1,
-                fp: 1,
-                tn: 0,
-                r#fn: 1
-            })
-        );
+        assert_eq!(counts, Ok(ConfusionCounts { tp: 1, fp: 1, tn: 0, r#fn: 1 }));
         assert_eq!(predict(&[0.5, 0.4999, 1.0, 0.0], 0.5), Ok(vec![1, 0, 1, 0]));
     }
 
@@ -129,19 +113,13 @@ mod tests {
         let y_true = [0, 1, 1, 0, 1];
         let y_prob = [0.2, 0.7, 0.3, 0.9, 0.5];
         let from_prob = ConfusionCounts::from_probabilities(&y_true, &y_prob, 0.5);
-        let from_pred = predict(&y_prob, 0.5)
-            .and_then(|y_pred| ConfusionCounts::from_predictions(&y_true, &y_pred));
+        let from_pred = predict(&y_prob, 0.5).and_then(|y_pred| ConfusionCounts::from_predictions(&y_true, &y_pred));
         assert_eq!(from_prob, from_pred);
     }
 
     #[test]
     fn serialises_false_negatives_as_fn() {
-        let counts = ConfusionCounts {
-            tp: 1,
-            fp: 2,
-            tn: 3,
-            r#fn: 4,
-        };
+        let counts = ConfusionCounts { tp: 1, fp: 2, tn: 3, r#fn: 4 };
         let json = serde_json::to_string(&counts).ok();
         assert_eq!(json.as_deref(), Some(r#"{"tp":1,"fp":2,"tn":3,"fn":4}"#));
     }
@@ -150,24 +128,13 @@ mod tests {
     fn rejects_bad_predictions() {
         assert_eq!(
             ConfusionCounts::from_predictions(&[0, 1], &[0, 3]),
-            Err(MetricsError::InvalidLabel {
-                name: "y_pred",
-                index: 1,
-                value: 3
-            })
+            Err(MetricsError::InvalidLabel { name: "y_pred", index: 1, value: 3 })
         );
         assert_eq!(
             ConfusionCounts::from_predictions(&[0, 1], &[0]),
-            Err(MetricsError::LengthMismatch {
-                name: "y_pred",
-                expected: 2,
-                actual: 1
-            })
+            Err(MetricsError::LengthMismatch { name: "y_pred", expected: 2, actual: 1 })
         );
         assert_eq!(predict(&[], 0.5), Err(MetricsError::Empty));
-        assert_eq!(
-            predict(&[0.2], 2.0),
-            Err(MetricsError::InvalidThreshold { value: 2.0 })
-        );
+        assert_eq!(predict(&[0.2], 2.0), Err(MetricsError::InvalidThreshold { value: 2.0 }));
     }
 }

@@ -11,18 +11,10 @@ pub enum MetricsError {
     Empty,
 
     #[error("{name} has {actual} values but y_true has {expected}")]
-    LengthMismatch {
-        name: &'static str,
-        expected: usize,
-        actual: usize,
-    },
+    LengthMismatch { name: &'static str, expected: usize, actual: usize },
 
     #[error("{name}[{index}] is {value}, but labels must be 0 or 1")]
-    InvalidLabel {
-        name: &'static str,
-        index: usize,
-        value: u8,
-    },
+    InvalidLabel { name: &'static str, index: usize, value: u8 },
 
     #[error("y_prob[{index}] is {value}, but probabilities must be finite and in [0, 1]")]
     InvalidProbability { index: usize, value: f64 },

@@ -46,11 +46,7 @@ pub struct FairnessReport {
 
 /// Compares groups on hard predictions; for probabilities, derive `y_pred` with
 /// [`predict`](super::predict) so the decision threshold is the one the metrics use.
-pub fn fairness<G: AsRef<str>>(
-    y_true: &[u8],
-    y_pred: &[u8],
-    groups: &[G],
-) -> Result<FairnessReport, MetricsError> {
+pub fn fairness<G: AsRef<str>>(y_true: &[u8], y_pred: &[u8], groups: &[G]) -> Result<FairnessReport, MetricsError> {
     validate::labels("y_true", y_true)?;
     validate::same_length("y_pred", y_true.len(), y_pred.len())?;
     validate::labels("y_pred", y_pred)?;
@@ -58,10 +54,7 @@ pub fn fairness<G: AsRef<str>>(
 
     let mut counts: BTreeMap<&str, ConfusionCounts> = BTreeMap::new();
     for ((&y, &y_hat), group) in y_true.iter().zip(y_pred).zip(groups) {
-        counts
-            .entry(group.as_ref())
-            .or_default()
-            .add(y == 1, y_hat == 1);
+        counts.entry(group.as_ref()).or_default().add(y == 1, y_hat == 1);
     }
 
     let mut undefined = BTreeMap::new();
@@ -86,12 +79,8 @@ pub fn fairness<G: AsRef<str>>(
     }
 
     let selection = Spread::of(by_group.values().map(|g| Some(g.selection_rate)));
-    let tpr_gap = Spread::of(by_group.values().map(|g| g.tpr))
-        .map(|s| s.gap())
-        .ok_or(Undefined::NoGroupWithPositives);
-    let fpr_gap = Spread::of(by_group.values().map(|g| g.fpr))
-        .map(|s| s.gap())
-        .ok_or(Undefined::NoGroupWithNegatives);
+    let tpr_gap = Spread::of(by_group.values().map(|g| g.tpr)).map(|s| s.gap()).ok_or(Undefined::NoGroupWithPositives);
+    let fpr_gap = Spread::of(by_group.values().map(|g| g.fpr)).map(|s| s.gap()).ok_or(Undefined::NoGroupWithNegatives);
     let dp_ratio = match selection {
         Some(s) if s.max > 0.0 => Ok(s.min / s.max),
         _ => Err(Undefined::NoSelections),
@@ -99,9 +88,7 @@ pub fn fairness<G: AsRef<str>>(
     let equalized_odds = tpr_gap.and_then(|tpr| fpr_gap.map(|fpr| tpr.max(fpr)));
 
     let mut record = |name: &str, value: Result<f64, Undefined>| {
-        value
-            .map_err(|reason| undefined.insert(name.to_owned(), reason.to_string()))
-            .ok()
+        value.map_err(|reason| undefined.insert(name.to_owned(), reason.to_string())).ok()
     };
     Ok(FairnessReport {
         demographic_parity_difference: selection.map_or(0.0, |s| s.gap()),
@@ -126,14 +113,8 @@ impl Spread {
     fn of(rates: impl Iterator<Item = Option<f64>>) -> Option<Self> {
         rates.flatten().fold(None, |spread, rate| {
             Some(match spread {
-                None => Self {
-                    min: rate,
-                    max: rate,
-                },
-                Some(Self { min, max }) => Self {
-                    min: min.min(rate),
-                    max: max.max(rate),
-                },
+                None => Self { min: rate, max: rate },
+                Some(Self { min, max }) => Self { min: min.min(rate), max: max.max(rate) },
             })
         })
     }
@@ -149,11 +130,7 @@ mod tests {
     use super::*;
 
     fn rates(report: &FairnessReport) -> Vec<(&str, f64, Option<f64>, Option<f64>)> {
-        report
-            .by_group
-            .iter()
-            .map(|(name, g)| (name.as_str(), g.selection_rate, g.tpr, g.fpr))
-            .collect()
+        report.by_group.iter().map(|(name, g)| (name.as_str(), g.selection_rate, g.tpr, g.fpr)).collect()
     }
 
     // reference: fairlearn 0.15.0 (scikit-learn 1.9.1) MetricFrame(selection_rate,
@@ -167,12 +144,7 @@ mod tests {
             [
                 ("a", 0.8, Some(1.0), Some(0.5)),
                 ("b", 0.2, Some(0.25), Some(0.16666666666666666)),
-                (
-                    "c",
-                    0.4,
-                    Some(0.42857142857142855),
-                    Some(0.3333333333333333)
-                ),
+                ("c", 0.4, Some(0.42857142857142855), Some(0.3333333333333333)),
             ]
         );
         assert!(report.by_group.values().all(|g| g.n == 10));
@@ -220,14 +192,8 @@ mod tests {
         assert_eq!(report.equal_opportunity_difference, None);
         assert_eq!(report.equalized_odds_difference, None);
         assert_eq!(report.false_positive_rate_difference, Some(0.0));
-        assert_eq!(
-            report.undefined["equalized_odds_difference"],
-            Undefined::NoGroupWithPositives.to_string()
-        );
-        assert_eq!(
-            report.undefined["demographic_parity_ratio"],
-            Undefined::NoSelections.to_string()
-        );
+        assert_eq!(report.undefined["equalized_odds_difference"], Undefined::NoGroupWithPositives.to_string());
+        assert_eq!(report.undefined["demographic_parity_ratio"], Undefined::NoSelections.to_string());
     }
 
     #[test]
@@ -247,11 +213,7 @@ mod tests {
         assert_eq!(fairness(&[], &[], &no_groups), Err(MetricsError::Empty));
         assert_eq!(
             fairness(&[0, 1], &[0, 1], &["a"]),
-            Err(MetricsError::LengthMismatch {
-                name: "groups",
-                expected: 2,
-                actual: 1
-            })
+            Err(MetricsError::LengthMismatch { name: "groups", expected: 2, actual: 1 })
         );
         assert!(matches!(
             fairness(&[0, 1], &[0], &["a", "b"]),
@@ -259,11 +221,7 @@ mod tests {
         ));
         assert_eq!(
             fairness(&[0, 1], &[0, 2], &["a", "b"]),
-            Err(MetricsError::InvalidLabel {
-                name: "y_pred",
-                index: 1,
-                value: 2
-            })
+            Err(MetricsError::InvalidLabel { name: "y_pred", index: 1, value: 2 })
         );
         assert!(matches!(
             fairness(&[5, 1], &[0, 1], &["a", "b"]),

@@ -37,11 +37,7 @@ impl Ranking {
     /// turns `-0.0` into `0.0`, so both are one tie, as numpy sees them. Ties are the runs of
     /// equal `key >> 1`, walked from the highest probability down.
     pub(crate) fn new(y_true: &[u8], y_prob: &[f64]) -> Self {
-        let mut keys: Vec<u64> = y_prob
-            .iter()
-            .zip(y_true)
-            .map(|(&p, &y)| sort_key(p, y))
-            .collect();
+        let mut keys: Vec<u64> = y_prob.iter().zip(y_true).map(|(&p, &y)| sort_key(p, y)).collect();
         keys.sort_unstable();
         let positives = keys.iter().filter(|&&key| key & 1 == 1).count() as u64;
         let negatives = keys.len() as u64 - positives;
@@ -70,16 +66,8 @@ impl Ranking {
 
         let pairs = 2 * u128::from(positives) * u128::from(negatives);
         Self {
-            roc_auc: if pairs == 0 {
-                Err(Undefined::SingleClass)
-            } else {
-                Ok(twice_u as f64 / pairs as f64)
-            },
-            average_precision: if positives == 0 {
-                Err(Undefined::NoPositiveLabels)
-            } else {
-                Ok(ap)
-            },
+            roc_auc: if pairs == 0 { Err(Undefined::SingleClass) } else { Ok(twice_u as f64 / pairs as f64) },
+            average_precision: if positives == 0 { Err(Undefined::NoPositiveLabels) } else { Ok(ap) },
         }
     }
 }
@@ -95,10 +83,7 @@ mod tests {
     use super::*;
 
     fn both(y: &[u8], p: &[f64]) -> (Option<f64>, Option<f64>) {
-        (
-            roc_auc(y, p).expect("valid input"),
-            average_precision(y, p).expect("valid input"),
-        )
+        (roc_auc(y, p).expect("valid input"), average_precision(y, p).expect("valid input"))
     }
 
     // reference: scikit-learn 1.9.1 sklearn.metrics.roc_auc_score and average_precision_score
@@ -108,29 +93,11 @@ mod tests {
     fn matches_sklearn() {
         type Case<'a> = (&'a str, &'a [u8], &'a [f64], Option<f64>, Option<f64>);
         let cases: [Case; 5] = [
-            (
-                "A",
-                &Y_A,
-                &P_A,
-                Some(0.6713286713286712),
-                Some(0.6545728451908495),
-            ),
+            ("A", &Y_A, &P_A, Some(0.6713286713286712), Some(0.6545728451908495)),
             ("ALL_NEG", &Y_ALL_NEG, &P_ALL_NEG, None, None),
             ("ALL_POS", &Y_ALL_POS, &P_ALL_POS, None, Some(1.0)),
-            (
-                "NO_PRED_POS",
-                &Y_NO_PRED_POS,
-                &P_NO_PRED_POS,
-                Some(0.75),
-                Some(0.8333333333333333),
-            ),
-            (
-                "ALL_NEG_NO_PRED",
-                &Y_ALL_NEG_NO_PRED,
-                &P_ALL_NEG_NO_PRED,
-                None,
-                None,
-            ),
+            ("NO_PRED_POS", &Y_NO_PRED_POS, &P_NO_PRED_POS, Some(0.75), Some(0.8333333333333333)),
+            ("ALL_NEG_NO_PRED", &Y_ALL_NEG_NO_PRED, &P_ALL_NEG_NO_PRED, None, None),
         ];
         for (name, y, p, want_auc, want_ap) in cases {
             let (auc, ap) = both(y, p);
@@ -152,16 +119,7 @@ mod tests {
 
     #[test]
     fn sort_keys_order_like_total_cmp() {
-        let mut probs = vec![
-            0.0,
-            -0.0,
-            1.0,
-            0.5,
-            1e-300,
-            5e-324,
-            0.30000000000000004,
-            0.3,
-        ];
+        let mut probs = vec![0.0, -0.0, 1.0, 0.5, 1e-300, 5e-324, 0.30000000000000004, 0.3];
         probs.extend(P_A);
         let mut by_key = probs.clone();
         by_key.sort_unstable_by_key(|&p| sort_key(p, 1));
@@ -190,13 +148,7 @@ mod tests {
             average_precision(&[0, 1], &[0.5, 0.5, 0.5]),
             Err(MetricsError::LengthMismatch { actual: 3, .. })
         ));
-        assert!(matches!(
-            roc_auc(&[0, 1], &[0.5, f64::NAN]),
-            Err(MetricsError::InvalidProbability { index: 1, .. })
-        ));
-        assert!(matches!(
-            average_precision(&[2, 1], &[0.5, 0.5]),
-            Err(MetricsError::InvalidLabel { index: 0, .. })
-        ));
+        assert!(matches!(roc_auc(&[0, 1], &[0.5, f64::NAN]), Err(MetricsError::InvalidProbability { index: 1, .. })));
+        assert!(matches!(average_precision(&[2, 1], &[0.5, 0.5]), Err(MetricsError::InvalidLabel { index: 0, .. })));
     }
 }

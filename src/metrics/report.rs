@@ -44,11 +44,7 @@ pub struct MetricsReport {
 
 /// Validates once, then computes each metric in one pass over the rows (one sort for the
 /// ranking metrics), so a million rows take milliseconds.
-pub fn evaluate(
-    y_true: &[u8],
-    y_prob: &[f64],
-    config: &MetricsConfig,
-) -> Result<MetricsReport, MetricsError> {
+pub fn evaluate(y_true: &[u8], y_prob: &[f64], config: &MetricsConfig) -> Result<MetricsReport, MetricsError> {
     validate::labels_and_probs(y_true, y_prob)?;
     validate::threshold(config.threshold)?;
     validate::bins(config.bins)?;
@@ -64,9 +60,7 @@ pub fn evaluate(
 
     let mut undefined = BTreeMap::new();
     let mut record = |name: &str, value: Result<f64, Undefined>| {
-        value
-            .map_err(|reason| undefined.insert(name.to_owned(), reason.to_string()))
-            .ok()
+        value.map_err(|reason| undefined.insert(name.to_owned(), reason.to_string())).ok()
     };
     Ok(MetricsReport {
         threshold: config.threshold,
@@ -115,11 +109,7 @@ mod tests {
             ("specificity", got.specificity, 0.5909090909090909),
             ("fp_rate", got.fp_rate, 0.4090909090909091),
             ("roc_auc", got.roc_auc, 0.6713286713286712),
-            (
-                "average_precision",
-                got.average_precision,
-                0.6545728451908495,
-            ),
+            ("average_precision", got.average_precision, 0.6545728451908495),
             ("brier", got.brier, 0.25038125),
             ("log_loss", got.log_loss, 2.143573129763297),
             ("ece", got.ece, 0.15562499999999996),
@@ -143,10 +133,7 @@ mod tests {
 
     #[test]
     fn evaluate_agrees_with_the_individual_functions() {
-        let config = MetricsConfig {
-            threshold: 0.3,
-            bins: 3,
-        };
+        let config = MetricsConfig { threshold: 0.3, bins: 3 };
         let got = evaluate(&Y_A, &P_A, &config).expect("valid input");
         let (y, p) = (&Y_A[..], &P_A[..]);
         let ok = |r: Result<Option<f64>, MetricsError>| r.expect("valid input");
@@ -173,24 +160,12 @@ mod tests {
     fn undefined_metrics_are_null_with_a_reason() {
         let got = report(&Y_ALL_NEG_NO_PRED, &P_ALL_NEG_NO_PRED);
         let names: Vec<&str> = got.undefined.keys().map(String::as_str).collect();
-        assert_eq!(
-            names,
-            ["average_precision", "f1", "precision", "recall", "roc_auc"]
-        );
-        assert_eq!(
-            got.undefined["precision"],
-            "no predicted positives (tp + fp = 0)"
-        );
-        assert_eq!(
-            (got.precision, got.recall, got.f1, got.roc_auc),
-            (None, None, None, None)
-        );
+        assert_eq!(names, ["average_precision", "f1", "precision", "recall", "roc_auc"]);
+        assert_eq!(got.undefined["precision"], "no predicted positives (tp + fp = 0)");
+        assert_eq!((got.precision, got.recall, got.f1, got.roc_auc), (None, None, None, None));
         let json = serde_json::to_value(&got).expect("serialisable");
         assert_eq!(json["roc_auc"], serde_json::Value::Null);
-        assert_eq!(
-            json["undefined"]["roc_auc"],
-            Undefined::SingleClass.to_string()
-        );
+        assert_eq!(json["undefined"]["roc_auc"], Undefined::SingleClass.to_string());
 
         let got = report(&Y_ALL_POS, &P_ALL_POS);
         let names: Vec<&str> = got.undefined.keys().map(String::as_str).collect();
@@ -226,17 +201,12 @@ mod tests {
             "reliability",
             "undefined",
         ];
-        let positions: Vec<Option<usize>> = keys
-            .iter()
-            .map(|key| json.find(&format!("\"{key}\":")))
-            .collect();
+        let positions: Vec<Option<usize>> = keys.iter().map(|key| json.find(&format!("\"{key}\":"))).collect();
         assert!(positions.iter().all(Option::is_some), "{json}");
         assert!(positions.is_sorted(), "{json}");
         assert!(json.contains(r#""confusion":{"tp":0,"fp":0,"tn":2,"fn":2}"#));
         // Empty bins are kept, with null means.
-        assert!(
-            json.contains(r#"{"lo":0.4,"hi":0.5,"count":0,"mean_prob":null,"frac_positive":null}"#)
-        );
+        assert!(json.contains(r#"{"lo":0.4,"hi":0.5,"count":0,"mean_prob":null,"frac_positive":null}"#));
         // Same input, same bytes.
         let again = serde_json::to_string(&report(&Y_NO_PRED_POS, &P_NO_PRED_POS));
         assert_eq!(again.ok(), Some(json));
@@ -253,13 +223,7 @@ mod tests {
     #[test]
     fn config_defaults_follow_metrics_md() {
         let config: MetricsConfig = serde_json::from_str("{}").expect("defaults");
-        assert_eq!(
-            config,
-            MetricsConfig {
-                threshold: 0.5,
-                bins: 10
-            }
-        );
+        assert_eq!(config, MetricsConfig { threshold: 0.5, bins: 10 });
         assert!(serde_json::from_str::<MetricsConfig>(r#"{"bin": 5}"#).is_err());
     }
 
@@ -267,31 +231,13 @@ mod tests {
     fn evaluate_rejects_invalid_input() {
         let config = MetricsConfig::default();
         assert_eq!(evaluate(&[], &[], &config), Err(MetricsError::Empty));
-        assert!(matches!(
-            evaluate(&[0, 1], &[0.3], &config),
-            Err(MetricsError::LengthMismatch { .. })
-        ));
-        assert!(matches!(
-            evaluate(&[0, 3], &[0.3, 0.4], &config),
-            Err(MetricsError::InvalidLabel { .. })
-        ));
-        assert!(matches!(
-            evaluate(&[0, 1], &[0.3, f64::NAN], &config),
-            Err(MetricsError::InvalidProbability { .. })
-        ));
+        assert!(matches!(evaluate(&[0, 1], &[0.3], &config), Err(MetricsError::LengthMismatch { .. })));
+        assert!(matches!(evaluate(&[0, 3], &[0.3, 0.4], &config), Err(MetricsError::InvalidLabel { .. })));
+        assert!(matches!(evaluate(&[0, 1], &[0.3, f64::NAN], &config), Err(MetricsError::InvalidProbability { .. })));
         let zero_bins = MetricsConfig { bins: 0, ..config };
-        assert_eq!(
-            evaluate(&[0, 1], &[0.3, 0.4], &zero_bins),
-            Err(MetricsError::ZeroBins)
-        );
-        let bad_threshold = MetricsConfig {
-            threshold: -1.0,
-            ..config
-        };
-        assert_eq!(
-            evaluate(&[0, 1], &[0.3, 0.4], &bad_threshold),
-            Err(MetricsError::InvalidThreshold { value: -1.0 })
-        );
+        assert_eq!(evaluate(&[0, 1], &[0.3, 0.4], &zero_bins), Err(MetricsError::ZeroBins));
+        let bad_threshold = MetricsConfig { threshold: -1.0, ..config };
+        assert_eq!(evaluate(&[0, 1], &[0.3, 0.4], &bad_threshold), Err(MetricsError::InvalidThreshold { value: -1.0 }));
     }
 
     /// Timing, not correctness: `cargo test --release -- --ignored --nocapture`.
@@ -301,9 +247,7 @@ mod tests {
         let n = 1_000_000;
         let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
             (state >> 11) as f64 / (1_u64 << 53) as f64
         };
         let y_prob: Vec<f64> = (0..n).map(|_| next()).collect();

@@ -55,38 +55,15 @@ mod tests {
         let cases: [Case; 5] = [
             ("A", &Y_A, &P_A, 0.25038125, 2.143573129763297),
             ("ALL_NEG", &Y_ALL_NEG, &P_ALL_NEG, 0.276, 0.8116411031212454),
-            (
-                "ALL_POS",
-                &Y_ALL_POS,
-                &P_ALL_POS,
-                0.20750000000000007,
-                0.6070370789923479,
-            ),
-            (
-                "NO_PRED_POS",
-                &Y_NO_PRED_POS,
-                &P_NO_PRED_POS,
-                0.275,
-                0.7469410259762035,
-            ),
-            (
-                "ALL_NEG_NO_PRED",
-                &Y_ALL_NEG_NO_PRED,
-                &P_ALL_NEG_NO_PRED,
-                0.0967,
-                0.33394954007860056,
-            ),
+            ("ALL_POS", &Y_ALL_POS, &P_ALL_POS, 0.20750000000000007, 0.6070370789923479),
+            ("NO_PRED_POS", &Y_NO_PRED_POS, &P_NO_PRED_POS, 0.275, 0.7469410259762035),
+            ("ALL_NEG_NO_PRED", &Y_ALL_NEG_NO_PRED, &P_ALL_NEG_NO_PRED, 0.0967, 0.33394954007860056),
         ];
         for (name, y, p, want_brier, want_log_loss) in cases {
             let got_brier = brier(y, p).expect("valid input");
             let got_log_loss = log_loss(y, p).expect("valid input");
             assert_close(&format!("{name} brier"), got_brier, want_brier, TOL);
-            assert_close(
-                &format!("{name} log_loss"),
-                got_log_loss,
-                want_log_loss,
-                TOL,
-            );
+            assert_close(&format!("{name} log_loss"), got_log_loss, want_log_loss, TOL);
         }
     }
 
@@ -97,11 +74,7 @@ mod tests {
             (&[1], &[0.0], 36.04365338911715),
             (&[0], &[1.0], 36.04365338911715),
             (&[1], &[1.0], 2.2204460492503136e-16),
-            (
-                &[0, 1],
-                &[1e-300, 0.9999999999999999],
-                2.2204460492503136e-16,
-            ),
+            (&[0, 1], &[1e-300, 0.9999999999999999], 2.2204460492503136e-16),
         ];
         for (y, p, want) in cases {
             let got = log_loss(y, p).expect("valid input");
@@ -112,17 +85,11 @@ mod tests {
     #[test]
     fn rejects_invalid_input() {
         assert_eq!(brier(&[], &[]), Err(MetricsError::Empty));
-        assert!(matches!(
-            log_loss(&[1, 0], &[0.5]),
-            Err(MetricsError::LengthMismatch { .. })
-        ));
+        assert!(matches!(log_loss(&[1, 0], &[0.5]), Err(MetricsError::LengthMismatch { .. })));
         assert!(matches!(
             log_loss(&[1, 0], &[0.5, f64::INFINITY]),
             Err(MetricsError::InvalidProbability { index: 1, .. })
         ));
-        assert!(matches!(
-            brier(&[1, 255], &[0.5, 0.5]),
-            Err(MetricsError::InvalidLabel { index: 1, .. })
-        ));
+        assert!(matches!(brier(&[1, 255], &[0.5, 0.5]), Err(MetricsError::InvalidLabel { index: 1, .. })));
     }
 }

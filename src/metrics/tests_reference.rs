@@ -127,8 +127,8 @@ pub(crate) const P_A: [f64; 48] = [
     0.97,
 ];
 pub(crate) const Y_A: [u8; 48] = [
-    0, 1, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 0, 1,
-    1, 1, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 0, 1,
+    0, 1, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 0,
+    0, 0, 1, 0, 1, 0, 1, 1, 0, 1,
 ];
 
 /// Only negative labels, some predicted positive.
@@ -148,12 +148,10 @@ pub(crate) const Y_ALL_NEG_NO_PRED: [u8; 3] = [0, 0, 0];
 pub(crate) const P_ALL_NEG_NO_PRED: [f64; 3] = [0.1, 0.2, 0.49];
 
 /// Fairness case F1: three groups, every rate defined.
-pub(crate) const FY: [u8; 30] = [
-    1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 0, 1, 0, 1, 0,
-];
-pub(crate) const FP: [u8; 30] = [
-    1, 0, 0, 1, 1, 0, 1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0,
-];
+pub(crate) const FY: [u8; 30] =
+    [1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 0, 1, 0, 1, 0];
+pub(crate) const FP: [u8; 30] =
+    [1, 0, 0, 1, 1, 0, 1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0];
 pub(crate) const FG: &str = "abcabcabcabcabcabcabcabcabcabc";
 
 /// Fairness case F2: group "c" has no positive labels, group "d" no negative labels.
@@ -168,10 +166,7 @@ pub(crate) fn groups(s: &str) -> Vec<String> {
 
 /// Asserts `actual` is within `tol` of `expected`, naming the quantity on failure.
 pub(crate) fn assert_close(what: &str, actual: f64, expected: f64, tol: f64) {
-    assert!(
-        (actual - expected).abs() <= tol,
-        "{what}: got {actual:?}, expected {expected:?} (tolerance {tol:e})"
-    );
+    assert!((actual - expected).abs() <= tol, "{what}: got {actual:?}, expected {expected:?} (tolerance {tol:e})");
 }
 
 /// As [`assert_close`], for metrics that may be undefined.

@@ -36,9 +36,5 @@ pub enum Undefined {
 
 /// `num / den`, or `reason` when `den` is zero.
 pub(crate) fn ratio(num: u64, den: u64, reason: Undefined) -> Result<f64, Undefined> {
-    if den == 0 {
-        Err(reason)
-    } else {
-        Ok(num as f64 / den as f64)
-    }
+    if den == 0 { Err(reason) } else { Ok(num as f64 / den as f64) }
 }

@@ -19,13 +19,7 @@ impl ClassWeight {
             Some(Self::Balanced) => {
                 let total = (counts[0] + counts[1]) as f64;
                 // An absent class has no rows to weigh; 1.0 keeps the value finite.
-                counts.map(|count| {
-                    if count == 0 {
-                        1.0
-                    } else {
-                        total / (2.0 * count as f64)
-                    }
-                })
+                counts.map(|count| if count == 0 { 1.0 } else { total / (2.0 * count as f64) })
             }
         }
     }
@@ -38,13 +32,7 @@ mod tests {
     #[test]
     fn balanced_weights_equalise_classes() {
         assert_eq!(ClassWeight::weights(None, [3, 1]), [1.0, 1.0]);
-        assert_eq!(
-            ClassWeight::weights(Some(ClassWeight::Balanced), [3, 1]),
-            [4.0 / 6.0, 2.0]
-        );
-        assert_eq!(
-            ClassWeight::weights(Some(ClassWeight::Balanced), [0, 5]),
-            [1.0, 0.5]
-        );
+        assert_eq!(ClassWeight::weights(Some(ClassWeight::Balanced), [3, 1]), [4.0 / 6.0, 2.0]);
+        assert_eq!(ClassWeight::weights(Some(ClassWeight::Balanced), [0, 5]), [1.0, 0.5]);
     }
 }

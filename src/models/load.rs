@@ -14,27 +14,16 @@ const KNOWN_TYPES: &str = "logistic";
 /// Reads a saved model, dispatching on its `model_type` after checking `format_version`.
 pub fn load_model(json: &str) -> Result<Box<dyn Model>, LoadError> {
     let value: Value = serde_json::from_str(json).map_err(|source| LoadError::Json { source })?;
-    let version = value.get("format_version").ok_or(LoadError::MissingField {
-        field: "format_version",
-    })?;
+    let version = value.get("format_version").ok_or(LoadError::MissingField { field: "format_version" })?;
     if version.as_u64() != Some(u64::from(FORMAT_VERSION)) {
-        return Err(LoadError::UnsupportedFormatVersion {
-            found: version.to_string(),
-            supported: FORMAT_VERSION,
-        });
+        return Err(LoadError::UnsupportedFormatVersion { found: version.to_string(), supported: FORMAT_VERSION });
     }
-    let model_type = value.get("model_type").ok_or(LoadError::MissingField {
-        field: "model_type",
-    })?;
+    let model_type = value.get("model_type").ok_or(LoadError::MissingField { field: "model_type" })?;
     match model_type.as_str() {
         Some("logistic") => {
-            let saved: SavedLogistic =
-                serde_json::from_value(value).map_err(|source| LoadError::Json { source })?;
+            let saved: SavedLogistic = serde_json::from_value(value).map_err(|source| LoadError::Json { source })?;
             Ok(Box::new(LogisticRegression::try_from(saved)?))
         }
-        _ => Err(LoadError::UnknownModelType {
-            found: model_type.to_string(),
-            known: KNOWN_TYPES,
-        }),
+        _ => Err(LoadError::UnknownModelType { found: model_type.to_string(), known: KNOWN_TYPES }),
     }
 }

@@ -24,11 +24,7 @@ pub enum LoadError {
     UnknownModelType { found: String, known: &'static str },
 
     #[error("saved model has {found} {what} for {expected} features")]
-    LengthMismatch {
-        what: &'static str,
-        found: usize,
-        expected: usize,
-    },
+    LengthMismatch { what: &'static str, found: usize, expected: usize },
 
     #[error("saved model has a non-finite or non-positive {what}")]
     InvalidNumber { what: &'static str },

@@ -41,11 +41,8 @@ pub fn margin(weights: &[f64], row: &[f64], bias: f64) -> f64 {
 /// small tail probability for large `|z|`.
 #[inline]
 fn sigmoid_from_tail(z: f64, t: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + t)
-    } else {
-        t / (1.0 + t)
-    }
+    let numerator = if z >= 0.0 { 1.0 } else { t };
+    numerator / (1.0 + t)
 }
 
 /// P(y = 1) for a margin.
@@ -74,12 +71,7 @@ pub struct BatchGradient {
 
 impl BatchGradient {
     pub fn new(width: usize) -> Self {
-        Self {
-            gradient: vec![0.0; width],
-            bias_gradient: 0.0,
-            margins: Vec::new(),
-            residuals: Vec::new(),
-        }
+        Self { gradient: vec![0.0; width], bias_gradient: 0.0, margins: Vec::new(), residuals: Vec::new() }
     }
 
     /// Computes the gradient at (`weights`, `bias`) for the standardized row-major `rows`
@@ -98,32 +90,29 @@ impl BatchGradient {
         let width = weights.len();
         let count = labels.len();
         self.margins.clear();
-        self.margins.extend(
-            rows.chunks_exact(width)
-                .take(count)
-                .map(|row| margin(weights, row, bias)),
-        );
+        self.margins.extend(rows.chunks_exact(width).take(count).map(|row| margin(weights, row, bias)));
 
-        self.residuals.clear();
+        self.residuals.resize(count, 0.0);
         let mut linear_loss = 0.0;
         let mut log_sums = [0.0; 2];
-        let mut products = [1.0; 2];
-        for (start, margins) in (0..)
-            .step_by(LOG_PRODUCT_ROWS)
-            .zip(self.margins.chunks(LOG_PRODUCT_ROWS))
-        {
-            for (&z, &label) in margins.iter().zip(&labels[start..]) {
+        let margins_per_log = self.margins.chunks(LOG_PRODUCT_ROWS);
+        let residuals_per_log = self.residuals.chunks_mut(LOG_PRODUCT_ROWS);
+        let labels_per_log = labels.chunks(LOG_PRODUCT_ROWS);
+        for ((margins, residuals), labels) in margins_per_log.zip(residuals_per_log).zip(labels_per_log) {
+            // Written without data-dependent branches: labels and margin signs are random,
+            // and mispredicted branches would cost more than the arithmetic.
+            let mut products = [1.0; 2];
+            for ((&z, residual), &label) in margins.iter().zip(residuals).zip(labels) {
                 let t = exp_non_positive(-z.abs());
                 let y = f64::from(label);
                 let row_weight = row_weights[usize::from(label)];
                 linear_loss += row_weight * (z.max(0.0) - y * z);
-                products[usize::from(label)] *= 1.0 + t;
-                self.residuals
-                    .push(row_weight * (sigmoid_from_tail(z, t) - y));
+                products[0] *= 1.0 + (1.0 - y) * t;
+                products[1] *= 1.0 + y * t;
+                *residual = row_weight * (sigmoid_from_tail(z, t) - y);
             }
-            for (sum, product) in log_sums.iter_mut().zip(&mut products) {
+            for (sum, product) in log_sums.iter_mut().zip(products) {
                 *sum += product.ln();
-                *product = 1.0;
             }
         }
 
@@ -218,9 +207,8 @@ mod tests {
         batch.compute(&ROWS, &LABELS, ROW_WEIGHTS, &weights, bias, L2);
 
         let h = 1e-5;
-        let relative_error = |analytic: f64, numeric: f64| {
-            (analytic - numeric).abs() / analytic.abs().max(numeric.abs()).max(1e-12)
-        };
+        let relative_error =
+            |analytic: f64, numeric: f64| (analytic - numeric).abs() / analytic.abs().max(numeric.abs()).max(1e-12);
         for j in 0..3 {
             let mut up = weights;
             let mut down = weights;

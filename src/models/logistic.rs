@@ -54,16 +54,10 @@ impl LogisticRegression {
             return Err(FitError::NoFeatures);
         }
         if feature_names.len() != width {
-            return Err(FitError::FeatureCountMismatch {
-                names: feature_names.len(),
-                columns: width,
-            });
+            return Err(FitError::FeatureCountMismatch { names: feature_names.len(), columns: width });
         }
         if y.len() != rows {
-            return Err(FitError::LabelCountMismatch {
-                labels: y.len(),
-                rows,
-            });
+            return Err(FitError::LabelCountMismatch { labels: y.len(), rows });
         }
         if rows == 0 {
             return Err(FitError::EmptyTrainingSet);
@@ -78,13 +72,10 @@ impl LogisticRegression {
 
         let standardizer = Standardizer::fit(x).map_err(|_| FitError::EmptyTrainingSet)?;
         let statistics = standardizer.mean.iter().zip(&standardizer.std);
-        if let Some(feature) = statistics
-            .map(|(mean, std)| mean.is_finite() && std.is_finite())
-            .position(|finite| !finite)
+        if let Some(feature) =
+            statistics.map(|(mean, std)| mean.is_finite() && std.is_finite()).position(|finite| !finite)
         {
-            return Err(FitError::NonFiniteFeature {
-                feature: feature_names[feature].clone(),
-            });
+            return Err(FitError::NonFiniteFeature { feature: feature_names[feature].clone() });
         }
         let mean = &standardizer.mean;
         let inverse_std = standardizer.inverse_std();
@@ -155,14 +146,7 @@ impl LogisticRegression {
             history.push(epoch_loss);
         }
 
-        Ok(Self {
-            feature_names: feature_names.to_vec(),
-            standardizer,
-            weights,
-            bias,
-            params: params.clone(),
-            history,
-        })
+        Ok(Self { feature_names: feature_names.to_vec(), standardizer, weights, bias, params: params.clone(), history })
     }
 
     pub fn standardizer(&self) -> &Standardizer {
@@ -199,20 +183,13 @@ impl Model for LogisticRegression {
     }
 
     fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Vec<f64> {
-        assert_eq!(
-            x.ncols(),
-            self.weights.len(),
-            "logistic model expects one column per feature"
-        );
+        assert_eq!(x.ncols(), self.weights.len(), "logistic model expects one column per feature");
         let inverse_std = self.standardizer.inverse_std();
         let mut scaled = vec![0.0; self.weights.len()];
         x.outer_iter()
             .map(|row| {
-                for (((out, value), mean), scale) in scaled
-                    .iter_mut()
-                    .zip(row)
-                    .zip(&self.standardizer.mean)
-                    .zip(&inverse_std)
+                for (((out, value), mean), scale) in
+                    scaled.iter_mut().zip(row).zip(&self.standardizer.mean).zip(&inverse_std)
                 {
                     *out = (value - mean) * scale;
                 }
@@ -287,10 +264,7 @@ impl TryFrom<SavedLogistic> for LogisticRegression {
             });
         }
         if saved.model_type != KIND {
-            return Err(LoadError::UnknownModelType {
-                found: format!("{:?}", saved.model_type),
-                known: KIND,
-            });
+            return Err(LoadError::UnknownModelType { found: format!("{:?}", saved.model_type), known: KIND });
         }
         let expected = saved.feature_names.len();
         let lengths = [
@@ -300,11 +274,7 @@ impl TryFrom<SavedLogistic> for LogisticRegression {
         ];
         for (what, found) in lengths {
             if found != expected || found == 0 {
-                return Err(LoadError::LengthMismatch {
-                    what,
-                    found,
-                    expected,
-                });
+                return Err(LoadError::LengthMismatch { what, found, expected });
             }
         }
         let all_finite = |values: &[f64]| values.iter().all(|v| v.is_finite());
@@ -312,24 +282,12 @@ impl TryFrom<SavedLogistic> for LogisticRegression {
             return Err(LoadError::InvalidNumber { what: "weight" });
         }
         if !all_finite(&saved.standardizer.mean) {
-            return Err(LoadError::InvalidNumber {
-                what: "standardizer mean",
-            });
+            return Err(LoadError::InvalidNumber { what: "standardizer mean" });
         }
-        if !saved
-            .standardizer
-            .std
-            .iter()
-            .all(|s| s.is_finite() && *s > 0.0)
-        {
-            return Err(LoadError::InvalidNumber {
-                what: "standardizer std",
-            });
+        if !saved.standardizer.std.iter().all(|s| s.is_finite() && *s > 0.0) {
+            return Err(LoadError::InvalidNumber { what: "standardizer std" });
         }
-        saved
-            .params
-            .validate()
-            .map_err(|source| LoadError::InvalidParams { source })?;
+        saved.params.validate().map_err(|source| LoadError::InvalidParams { source })?;
         Ok(Self {
             feature_names: saved.feature_names,
             standardizer: saved.standardizer,
@@ -361,19 +319,11 @@ mod tests {
     fn stratified(num_samples: usize, seed: u64) -> Result<Splits, Box<dyn Error>> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let data = default_family(num_samples, &mut rng);
-        let config = SplitConfig {
-            strategy: SplitStrategy::Stratified,
-            train_ratio: 0.8,
-            calibration_ratio: None,
-        };
+        let config = SplitConfig { strategy: SplitStrategy::Stratified, train_ratio: 0.8, calibration_ratio: None };
         Ok(split(&data, &config, &mut rng)?)
     }
 
-    fn fit_on(
-        data: &Dataset,
-        params: &LogisticParams,
-        seed: u64,
-    ) -> Result<LogisticRegression, FitError> {
+    fn fit_on(data: &Dataset, params: &LogisticParams, seed: u64) -> Result<LogisticRegression, FitError> {
         LogisticRegression::fit(
             data.x(),
             data.y(),
@@ -385,11 +335,7 @@ mod tests {
     }
 
     fn accuracy(probabilities: &[f64], labels: &[u8]) -> f64 {
-        let correct = probabilities
-            .iter()
-            .zip(labels)
-            .filter(|&(&p, &y)| u8::from(p >= 0.5) == y)
-            .count();
+        let correct = probabilities.iter().zip(labels).filter(|&(&p, &y)| u8::from(p >= 0.5) == y).count();
         correct as f64 / labels.len() as f64
     }
 
@@ -403,10 +349,7 @@ mod tests {
         // The label depends on the first two features only.
         let weights = model.weights();
         assert!(weights[0] > 1.0 && weights[1] > 1.0, "{weights:?}");
-        assert!(
-            weights[2..].iter().all(|w| w.abs() < 0.5 * weights[0]),
-            "{weights:?}"
-        );
+        assert!(weights[2..].iter().all(|w| w.abs() < 0.5 * weights[0]), "{weights:?}");
         assert_eq!(model.history().len(), 20);
         assert!(model.history()[19] < model.history()[0]);
         Ok(())
@@ -415,14 +358,10 @@ mod tests {
     #[test]
     fn balanced_class_weight_trains_on_imbalanced_data() -> Result<(), Box<dyn Error>> {
         let splits = stratified(4_000, 8)?;
-        let keep: Vec<usize> = (0..splits.train.n_rows())
-            .filter(|&i| splits.train.y()[i] == 0 || i % 10 == 0)
-            .collect();
+        let keep: Vec<usize> =
+            (0..splits.train.n_rows()).filter(|&i| splits.train.y()[i] == 0 || i % 10 == 0).collect();
         let imbalanced = splits.train.select(&keep);
-        let params = LogisticParams {
-            class_weight: Some(ClassWeight::Balanced),
-            ..LogisticParams::default()
-        };
+        let params = LogisticParams { class_weight: Some(ClassWeight::Balanced), ..LogisticParams::default() };
         let model = fit_on(&imbalanced, &params, 3)?;
         let probabilities = model.predict_dataset(&splits.validation)?;
         assert!(accuracy(&probabilities, splits.validation.y()) >= 0.9);
@@ -432,11 +371,7 @@ mod tests {
     #[test]
     fn same_seed_gives_identical_bits() -> Result<(), Box<dyn Error>> {
         let splits = stratified(2_000, 5)?;
-        let params = LogisticParams {
-            epochs: 5,
-            l2: 0.01,
-            ..LogisticParams::default()
-        };
+        let params = LogisticParams { epochs: 5, l2: 0.01, ..LogisticParams::default() };
         let bits = |model: &LogisticRegression| {
             let mut bits: Vec<u64> = model.weights().iter().map(|w| w.to_bits()).collect();
             bits.push(model.bias().to_bits());
@@ -451,10 +386,7 @@ mod tests {
     #[test]
     fn huge_learning_rate_is_reported_as_divergence() -> Result<(), Box<dyn Error>> {
         let splits = stratified(1_000, 3)?;
-        let params = LogisticParams {
-            learning_rate: 1e6,
-            ..LogisticParams::default()
-        };
+        let params = LogisticParams { learning_rate: 1e6, ..LogisticParams::default() };
         let result = fit_on(&splits.train, &params, 1);
         assert_eq!(result, Err(FitError::Diverged { epoch: 1 }));
         Ok(())
@@ -498,22 +430,10 @@ mod tests {
             result.map_or_else(|e| e.to_string(), |_| "ok".to_owned())
         };
         assert_eq!(fit(x.view(), &[0, 1], &names), "ok");
-        assert_eq!(
-            fit(x.view(), &[0, 1], &names[..1]),
-            "1 feature names were given for 2 feature columns"
-        );
-        assert_eq!(
-            fit(x.view(), &[0], &names),
-            "1 labels were given for 2 rows"
-        );
-        assert_eq!(
-            fit(x.view(), &[0, 3], &names),
-            "label of row 1 is 3, but labels must be 0 or 1"
-        );
-        assert_eq!(
-            fit(x.select(ndarray::Axis(0), &[]).view(), &[], &names),
-            "training set has no rows"
-        );
+        assert_eq!(fit(x.view(), &[0, 1], &names[..1]), "1 feature names were given for 2 feature columns");
+        assert_eq!(fit(x.view(), &[0], &names), "1 labels were given for 2 rows");
+        assert_eq!(fit(x.view(), &[0, 3], &names), "label of row 1 is 3, but labels must be 0 or 1");
+        assert_eq!(fit(x.select(ndarray::Axis(0), &[]).view(), &[], &names), "training set has no rows");
         assert_eq!(
             fit(array![[0.0, f64::NAN], [1.0, 2.0]].view(), &[0, 1], &names),
             "feature `b` has non-finite values"
@@ -525,10 +445,7 @@ mod tests {
         let splits = stratified(600, 4)?;
         let data = &splits.train;
         let column_major = data.x().t().as_standard_layout().into_owned();
-        let params = LogisticParams {
-            epochs: 3,
-            ..LogisticParams::default()
-        };
+        let params = LogisticParams { epochs: 3, ..LogisticParams::default() };
         let transposed = LogisticRegression::fit(
             column_major.t(),
             data.y(),
@@ -557,16 +474,8 @@ mod tests {
             .as_object()
             .map(|object| object.keys().cloned().collect())
             .unwrap_or_default();
-        let mut expected = [
-            "format_version",
-            "model_type",
-            "feature_names",
-            "standardizer",
-            "weights",
-            "bias",
-            "params",
-            "history",
-        ];
+        let mut expected =
+            ["format_version", "model_type", "feature_names", "standardizer", "weights", "bias", "params", "history"];
         expected.sort_unstable();
         assert_eq!(keys, expected);
         // Serializing the model directly keeps the documented key order.
@@ -593,13 +502,11 @@ mod tests {
         let error = model.predict_dataset(&swapped).map(|_| ());
         assert_eq!(
             error.map_err(|e| e.to_string()),
-            Err(
-                "model expects features [\"violation_count\", \"severity_max\", \
+            Err("model expects features [\"violation_count\", \"severity_max\", \
                  \"recency_score\", \"frequency_score\", \"context_risk\"] but the data has \
                  [\"severity_max\", \"violation_count\", \"recency_score\", \
                  \"frequency_score\", \"context_risk\"]"
-                    .to_owned()
-            )
+                .to_owned())
         );
         Ok(())
     }
@@ -607,10 +514,7 @@ mod tests {
     #[test]
     fn loading_rejects_inconsistent_files() -> Result<(), Box<dyn Error>> {
         let splits = stratified(300, 2)?;
-        let params = LogisticParams {
-            epochs: 1,
-            ..LogisticParams::default()
-        };
+        let params = LogisticParams { epochs: 1, ..LogisticParams::default() };
         let saved = fit_on(&splits.train, &params, 1)?.to_json()?;
         let edit = |path: &str, value: serde_json::Value| {
             let mut edited = saved.clone();
@@ -628,18 +532,12 @@ mod tests {
             edit("/model_type", serde_json::json!("forest")),
             "saved model type \"forest\" is not known; known types: logistic"
         );
-        assert_eq!(
-            edit("/weights", serde_json::json!([1.0])),
-            "saved model has 1 weights for 5 features"
-        );
+        assert_eq!(edit("/weights", serde_json::json!([1.0])), "saved model has 1 weights for 5 features");
         assert_eq!(
             edit("/standardizer/std/2", serde_json::json!(0.0)),
             "saved model has a non-finite or non-positive standardizer std"
         );
-        assert_eq!(
-            edit("/params/epochs", serde_json::json!(0)),
-            "saved model has invalid training parameters"
-        );
+        assert_eq!(edit("/params/epochs", serde_json::json!(0)), "saved model has invalid training parameters");
         assert_eq!(
             load_model("{}").map(|_| ()).map_err(|e| e.to_string()),
             Err("saved model has no `format_version` field".to_owned())

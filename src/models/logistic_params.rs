@@ -21,13 +21,7 @@ pub struct LogisticParams {
 impl Default for LogisticParams {
     /// Settings that fit standardized features of a few thousand rows well.
     fn default() -> Self {
-        Self {
-            epochs: 20,
-            batch_size: 32,
-            learning_rate: 0.1,
-            l2: 0.0,
-            class_weight: None,
-        }
+        Self { epochs: 20, batch_size: 32, learning_rate: 0.1, l2: 0.0, class_weight: None }
     }
 }
 
@@ -37,14 +31,10 @@ impl LogisticParams {
             return Err(FitError::InvalidEpochs { value: self.epochs });
         }
         if self.batch_size == 0 {
-            return Err(FitError::InvalidBatchSize {
-                value: self.batch_size,
-            });
+            return Err(FitError::InvalidBatchSize { value: self.batch_size });
         }
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
-            return Err(FitError::InvalidLearningRate {
-                value: self.learning_rate,
-            });
+            return Err(FitError::InvalidLearningRate { value: self.learning_rate });
         }
         if !(self.l2 >= 0.0 && self.l2.is_finite()) {
             return Err(FitError::InvalidL2 { value: self.l2 });
@@ -61,38 +51,15 @@ mod tests {
     fn rejects_out_of_range_values() {
         let base = LogisticParams::default();
         let cases = [
-            LogisticParams {
-                epochs: 0,
-                ..base.clone()
-            },
-            LogisticParams {
-                batch_size: 0,
-                ..base.clone()
-            },
-            LogisticParams {
-                learning_rate: 0.0,
-                ..base.clone()
-            },
-            LogisticParams {
-                learning_rate: f64::INFINITY,
-                ..base.clone()
-            },
-            LogisticParams {
-                l2: -1.0,
-                ..base.clone()
-            },
-            LogisticParams {
-                l2: f64::NAN,
-                ..base.clone()
-            },
+            LogisticParams { epochs: 0, ..base.clone() },
+            LogisticParams { batch_size: 0, ..base.clone() },
+            LogisticParams { learning_rate: 0.0, ..base.clone() },
+            LogisticParams { learning_rate: f64::INFINITY, ..base.clone() },
+            LogisticParams { l2: -1.0, ..base.clone() },
+            LogisticParams { l2: f64::NAN, ..base.clone() },
         ];
-        let messages: Vec<String> = cases
-            .iter()
-            .map(|p| {
-                p.validate()
-                    .map_or_else(|e| e.to_string(), |()| "ok".to_owned())
-            })
-            .collect();
+        let messages: Vec<String> =
+            cases.iter().map(|p| p.validate().map_or_else(|e| e.to_string(), |()| "ok".to_owned())).collect();
         assert_eq!(
             messages,
             [
@@ -109,15 +76,10 @@ mod tests {
 
     #[test]
     fn missing_fields_take_defaults() -> Result<(), serde_json::Error> {
-        let params: LogisticParams =
-            serde_json::from_str(r#"{"epochs": 3, "class_weight": "balanced"}"#)?;
+        let params: LogisticParams = serde_json::from_str(r#"{"epochs": 3, "class_weight": "balanced"}"#)?;
         assert_eq!(
             params,
-            LogisticParams {
-                epochs: 3,
-                class_weight: Some(ClassWeight::Balanced),
-                ..LogisticParams::default()
-            }
+            LogisticParams { epochs: 3, class_weight: Some(ClassWeight::Balanced), ..LogisticParams::default() }
         );
         Ok(())
     }

@@ -6,8 +6,5 @@ use thiserror::Error;
 #[derive(Debug, Error, PartialEq)]
 pub enum PredictError {
     #[error("model expects features {expected:?} but the data has {found:?}")]
-    FeatureMismatch {
-        expected: Vec<String>,
-        found: Vec<String>,
-    },
+    FeatureMismatch { expected: Vec<String>, found: Vec<String> },
 }

@@ -45,12 +45,21 @@ fn mermaid_label(s: &str) -> String {
 pub fn render_graph(plan: &Plan, format: GraphFormat) -> String {
     match format {
         GraphFormat::Dot => {
-            let mut out = format!("digraph {} {{\n  rankdir=LR;\n  node [shape=box];\n", dot_quote(&plan.pipeline.name));
+            let mut out =
+                format!("digraph {} {{\n  rankdir=LR;\n  node [shape=box];\n", dot_quote(&plan.pipeline.name));
             for inst in &plan.instances {
-                out.push_str(&format!("  {} [label={}];\n", dot_quote(inst.id()), dot_quote(&format!("{}\\n({})", inst.id(), inst.decl.kind))));
+                out.push_str(&format!(
+                    "  {} [label={}];\n",
+                    dot_quote(inst.id()),
+                    dot_quote(&format!("{}\\n({})", inst.id(), inst.decl.kind))
+                ));
             }
             for (a, b) in edges(plan) {
-                out.push_str(&format!("  {} -> {};\n", dot_quote(plan.instances[a].id()), dot_quote(plan.instances[b].id())));
+                out.push_str(&format!(
+                    "  {} -> {};\n",
+                    dot_quote(plan.instances[a].id()),
+                    dot_quote(plan.instances[b].id())
+                ));
             }
             out.push_str("}\n");
             out
@@ -58,7 +67,11 @@ pub fn render_graph(plan: &Plan, format: GraphFormat) -> String {
         GraphFormat::Mermaid => {
             let mut out = String::from("flowchart LR\n");
             for (i, inst) in plan.instances.iter().enumerate() {
-                out.push_str(&format!("  n{i}[\"{}<br/><small>{}</small>\"]\n", mermaid_label(inst.id()), inst.decl.kind));
+                out.push_str(&format!(
+                    "  n{i}[\"{}<br/><small>{}</small>\"]\n",
+                    mermaid_label(inst.id()),
+                    inst.decl.kind
+                ));
             }
             for (a, b) in edges(plan) {
                 out.push_str(&format!("  n{a} --> n{b}\n"));
@@ -70,7 +83,12 @@ pub fn render_graph(plan: &Plan, format: GraphFormat) -> String {
                 nodes: plan
                     .instances
                     .iter()
-                    .map(|i| Node { id: i.id(), stage: &i.decl.stage, kind: i.decl.kind.name(), cohort: i.decl.cohort.as_deref() })
+                    .map(|i| Node {
+                        id: i.id(),
+                        stage: &i.decl.stage,
+                        kind: i.decl.kind.name(),
+                        cohort: i.decl.cohort.as_deref(),
+                    })
                     .collect(),
                 edges: edges(plan).into_iter().map(|(a, b)| [plan.instances[a].id(), plan.instances[b].id()]).collect(),
             };

@@ -94,7 +94,12 @@ pub fn lockfile_path(manifest: &Path) -> PathBuf {
 impl Lockfile {
     /// An empty lockfile for a pipeline.
     pub fn new(pipeline: &str) -> Self {
-        Self { schema: LOCK_SCHEMA, pipeline: pipeline.to_owned(), tool_version: crate::VERSION.to_owned(), instances: BTreeMap::new() }
+        Self {
+            schema: LOCK_SCHEMA,
+            pipeline: pipeline.to_owned(),
+            tool_version: crate::VERSION.to_owned(),
+            instances: BTreeMap::new(),
+        }
     }
 
     /// Reads a lockfile; `Ok(None)` when there is none yet.
@@ -107,7 +112,10 @@ impl Lockfile {
         let lock: Lockfile = toml::from_str(&text)
             .map_err(|e| LockfileError::Parse { path: path.to_owned(), message: e.message().to_owned() })?;
         if lock.schema != LOCK_SCHEMA {
-            return Err(LockfileError::Parse { path: path.to_owned(), message: format!("schema {} is not {LOCK_SCHEMA}", lock.schema) });
+            return Err(LockfileError::Parse {
+                path: path.to_owned(),
+                message: format!("schema {} is not {LOCK_SCHEMA}", lock.schema),
+            });
         }
         Ok(Some(lock))
     }
@@ -115,11 +123,14 @@ impl Lockfile {
     /// Renders the lockfile text.
     pub fn render(&self) -> String {
         let body = toml::to_string(self).unwrap_or_default();
-        format!("# Written by nethical; records what each stage instance ran with and produced.\n# Commit it with the manifest. Delete it to forget the recorded state.\n{body}")
+        format!(
+            "# Written by nethical; records what each stage instance ran with and produced.\n# Commit it with the manifest. Delete it to forget the recorded state.\n{body}"
+        )
     }
 
     /// Writes it atomically.
     pub fn write(&self, path: &Path) -> Result<(), LockfileError> {
-        write_atomic(path, self.render().as_bytes()).map_err(|source| LockfileError::Write { path: path.to_owned(), source })
+        write_atomic(path, self.render().as_bytes())
+            .map_err(|source| LockfileError::Write { path: path.to_owned(), source })
     }
 }

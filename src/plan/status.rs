@@ -96,10 +96,10 @@ pub(crate) fn run_reason(
     if !stages.is_empty() {
         reasons.push(format!("input changed: {}", stages.join(", ")));
     }
-    if let Some(l) = lock {
-        if l.tool_version != crate::VERSION {
-            reasons.push(format!("tool version changed: {} → {}", l.tool_version, crate::VERSION));
-        }
+    if let Some(l) = lock
+        && l.tool_version != crate::VERSION
+    {
+        reasons.push(format!("tool version changed: {} → {}", l.tool_version, crate::VERSION));
     }
     if reasons.is_empty() {
         if key == Some(entry.key.as_str()) {
@@ -136,7 +136,9 @@ fn params_diff(entry: &LockEntry, inst: &Instance) -> Vec<String> {
     keys.into_iter()
         .filter_map(|k| {
             let (a, b) = (before.get(k), after.get(k));
-            (a != b).then(|| format!("{k} {} → {}", a.map_or("(unset)", String::as_str), b.map_or("(unset)", String::as_str)))
+            (a != b).then(|| {
+                format!("{k} {} → {}", a.map_or("(unset)", String::as_str), b.map_or("(unset)", String::as_str))
+            })
         })
         .collect()
 }

@@ -63,15 +63,30 @@ pub fn decide(params: &GateParams, accuracy: Option<f64>, ece: Option<f64>) -> G
     let mut violations = Vec::new();
     if !promoted {
         if let Some(e) = ece.filter(|e| *e > params.max_ece) {
-            violations.push(Violation { kind: "calibration_error", severity: if e > 0.15 { "high" } else { "medium" } });
+            violations
+                .push(Violation { kind: "calibration_error", severity: if e > 0.15 { "high" } else { "medium" } });
         }
         if let Some(a) = accuracy.filter(|a| *a < params.min_accuracy) {
             violations.push(Violation { kind: "low_accuracy", severity: if a < 0.70 { "high" } else { "medium" } });
         }
     }
     let criteria = vec![
-        Criterion { metric: "accuracy", operator: ">=", threshold: params.min_accuracy, value: accuracy, applied: true, passed: acc_ok },
-        Criterion { metric: "ece", operator: "<=", threshold: params.max_ece, value: ece, applied: apply_ece, passed: ece_ok },
+        Criterion {
+            metric: "accuracy",
+            operator: ">=",
+            threshold: params.min_accuracy,
+            value: accuracy,
+            applied: true,
+            passed: acc_ok,
+        },
+        Criterion {
+            metric: "ece",
+            operator: "<=",
+            threshold: params.max_ece,
+            value: ece,
+            applied: apply_ece,
+            passed: ece_ok,
+        },
     ];
     GateDecision { criteria, promoted, violations }
 }
@@ -127,12 +142,10 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &GateParams, out: &mut Staging
             format!("{} {v} not {} {:.3}", c.metric, c.operator, c.threshold)
         })
         .collect();
-    let summary = if d.promoted {
-        format!("PASS → {dest}")
-    } else {
-        format!("FAIL ({}) → {dest}", failed.join(", "))
-    };
-    let failure = (!d.promoted && params.fail_on_reject).then(|| format!("gate rejected the model: {}", failed.join(", ")));
+    let summary =
+        if d.promoted { format!("PASS → {dest}") } else { format!("FAIL ({}) → {dest}", failed.join(", ")) };
+    let failure =
+        (!d.promoted && params.fail_on_reject).then(|| format!("gate rejected the model: {}", failed.join(", ")));
     Ok(EntryMeta { summary, failure })
 }
 
@@ -156,12 +169,18 @@ mod tests {
         let d = decide(&params(EcePolicy::Strict), Some(0.69), Some(0.16));
         assert_eq!(
             d.violations,
-            vec![Violation { kind: "calibration_error", severity: "high" }, Violation { kind: "low_accuracy", severity: "high" }]
+            vec![
+                Violation { kind: "calibration_error", severity: "high" },
+                Violation { kind: "low_accuracy", severity: "high" }
+            ]
         );
         let d = decide(&params(EcePolicy::Strict), Some(0.80), Some(0.10));
         assert_eq!(
             d.violations,
-            vec![Violation { kind: "calibration_error", severity: "medium" }, Violation { kind: "low_accuracy", severity: "medium" }]
+            vec![
+                Violation { kind: "calibration_error", severity: "medium" },
+                Violation { kind: "low_accuracy", severity: "medium" }
+            ]
         );
         assert!(decide(&params(EcePolicy::Strict), Some(0.9), Some(0.01)).violations.is_empty());
     }

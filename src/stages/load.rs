@@ -15,7 +15,8 @@ use crate::store::{EntryMeta, Staging};
 
 /// The folder of an instance's data files: its id with anything unusual replaced by `_`.
 pub(crate) fn data_dir(id: &str) -> String {
-    let safe: String = id.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.') { c } else { '_' }).collect();
+    let safe: String =
+        id.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.') { c } else { '_' }).collect();
     format!("data/{}", safe.trim_end_matches('_'))
 }
 
@@ -38,7 +39,11 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
         SplitStrategyName::Random => SplitStrategy::Random,
         SplitStrategyName::Stratified => SplitStrategy::Stratified,
     };
-    let config = SplitConfig { strategy, train_ratio: params.split.train_ratio, calibration_ratio: params.split.calibration_ratio };
+    let config = SplitConfig {
+        strategy,
+        train_ratio: params.split.train_ratio,
+        calibration_ratio: params.split.calibration_ratio,
+    };
     let parts = split(&data, &config, &mut rng)?;
     let dir = data_dir(ctx.instance.id());
     write_csv(out, &format!("{dir}/train.csv"), &parts.train)?;

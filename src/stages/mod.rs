@@ -49,7 +49,9 @@ impl UpstreamOutput {
     /// Reads the output whose path ends with `/name`.
     pub(crate) fn read(&self, name: &str) -> Result<Vec<u8>, StageError> {
         let path = self.find(name)?;
-        self.entry.read(path).map_err(|source| StageError::Io { what: format!("read `{path}` of `{}`", self.id), source })
+        self.entry
+            .read(path)
+            .map_err(|source| StageError::Io { what: format!("read `{path}` of `{}`", self.id), source })
     }
 }
 

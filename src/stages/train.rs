@@ -5,7 +5,6 @@
 //! convention parameters and reliability-diagram data) and `predictions.csv`
 //! (`row,y_true,y_prob,y_pred` for every validation row).
 
-
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};

@@ -14,7 +14,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Like [`write_atomic`], with the content produced by a writer callback (large files).
-pub fn write_atomic_with(path: &Path, write: impl FnOnce(&mut io::BufWriter<File>) -> io::Result<()>) -> io::Result<()> {
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut io::BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
@@ -44,7 +47,8 @@ mod tests {
         write_atomic(&p, b"one").expect("write");
         write_atomic(&p, b"two").expect("write");
         assert_eq!(fs::read(&p).expect("read"), b"two");
-        let names: Vec<_> = fs::read_dir(dir.path().join("a")).expect("dir").map(|e| e.expect("e").file_name()).collect();
+        let names: Vec<_> =
+            fs::read_dir(dir.path().join("a")).expect("dir").map(|e| e.expect("e").file_name()).collect();
         assert_eq!(names.len(), 1);
     }
 

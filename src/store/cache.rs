@@ -58,10 +58,9 @@ impl CacheEntry {
     /// Reads one output file, checking it against its recorded digest: a cache folder edited
     /// or damaged on disk is reported, never silently reused.
     pub fn read(&self, rel: &str) -> io::Result<Vec<u8>> {
-        let want = self
-            .outputs
-            .get(rel)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("`{rel}` is not an output of this entry")))?;
+        let want = self.outputs.get(rel).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::NotFound, format!("`{rel}` is not an output of this entry"))
+        })?;
         let bytes = fs::read(self.files.join(rel))?;
         if hex::encode(Sha256::digest(&bytes)) != want.sha256 {
             return Err(io::Error::new(
@@ -100,7 +99,12 @@ impl Cache {
         let dir = self.entry_dir(key);
         let bytes = fs::read(dir.join("entry.json")).ok()?;
         let file: EntryFile = serde_json::from_slice(&bytes).ok()?;
-        (file.key == key).then(|| CacheEntry { key: file.key, files: dir.join("files"), outputs: file.outputs, meta: file.meta })
+        (file.key == key).then(|| CacheEntry {
+            key: file.key,
+            files: dir.join("files"),
+            outputs: file.outputs,
+            meta: file.meta,
+        })
     }
 
     /// Starts a private staging folder for `key`.
@@ -108,7 +112,13 @@ impl Cache {
         let n = STAGING.fetch_add(1, Ordering::Relaxed);
         let dir = self.root.join("tmp").join(format!("{key}.{}.{n}", std::process::id()));
         fs::create_dir_all(dir.join("files"))?;
-        Ok(Staging { key: key.to_owned(), dir, target: self.entry_dir(key), outputs: BTreeMap::new(), committed: false })
+        Ok(Staging {
+            key: key.to_owned(),
+            dir,
+            target: self.entry_dir(key),
+            outputs: BTreeMap::new(),
+            committed: false,
+        })
     }
 }
 
@@ -150,7 +160,10 @@ impl Staging {
     /// Writes one output file through a callback, hashing it on the way.
     pub fn write_with(&mut self, rel: &RelPath, fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
         if self.outputs.contains_key(rel.as_str()) {
-            return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("output `{}` written twice", rel.as_str())));
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("output `{}` written twice", rel.as_str()),
+            ));
         }
         let path = rel.under(&self.dir.join("files"));
         if let Some(parent) = path.parent() {

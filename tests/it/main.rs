@@ -1,0 +1,12 @@
+//! Integration tests: the real `nethical` binary on real manifests in temporary folders.
+
+mod common;
+
+mod cache;
+mod determinism;
+mod errors;
+mod failures;
+mod graph;
+mod interrupt;
+mod run;
+mod schema;

@@ -1,1 +1,181 @@
-fn main() {}
+//! Runner benchmarks (`cargo bench --bench runner`). Targets (issue #2): a cached re-run of
+//! `pipelines/multi_model.toml` under 50 ms; planning a 1,000-instance matrix under 100 ms;
+//! 8 independent training cohorts at least 1.7× faster with 2 threads than with 1.
+
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use divan::Bencher;
+use nethical::clock::RunClock;
+use nethical::exec::{Failpoints, RunOptions, RunStatus, Silent, run};
+use nethical::manifest::{ManifestInput, load};
+use nethical::plan::{Plan, plan_statuses};
+use nethical::store::Cache;
+
+fn main() {
+    divan::main();
+}
+
+fn plan_of(text: &str) -> Plan {
+    let input = ManifestInput::new(Path::new("bench.toml"), text.to_owned(), Vec::new());
+    Plan::new(load(&input).expect("valid manifest"))
+}
+
+fn options(dir: &Path, jobs: usize, force: bool) -> RunOptions {
+    RunOptions {
+        jobs: NonZeroUsize::new(jobs).expect("jobs"),
+        keep_going: false,
+        force,
+        runs_dir: dir.join("runs"),
+        cache_dir: dir.join("cache"),
+        manifest_path: dir.join("bench.toml"),
+        write_lockfile: false,
+        clock: RunClock::fixed(1_700_000_000),
+        failpoints: Failpoints::default(),
+        cancel: Arc::new(AtomicBool::new(false)),
+        wait_for_lock: false,
+    }
+}
+
+fn run_ok(plan: &Plan, opts: &RunOptions) {
+    let summary = run(plan, opts, &Silent).expect("run");
+    assert_eq!(summary.status, RunStatus::Succeeded);
+}
+
+/// A `train` matrix of `n` values of `epochs` over one small dataset.
+fn matrix_manifest(n: usize, rows: usize, epochs_base: usize) -> String {
+    let values: Vec<String> = (0..n).map(|i| (epochs_base + i).to_string()).collect();
+    format!(
+        r#"[pipeline]
+name = "bench"
+[stages.data]
+kind = "load"
+source = {{ synthetic = {{ num_samples = {rows} }} }}
+[stages.train]
+kind = "train"
+needs = ["data"]
+model = "logistic"
+matrix = {{ epochs = [{}] }}
+epochs = "${{matrix.epochs}}"
+"#,
+        values.join(", ")
+    )
+}
+
+/// Planning: validate, expand and key a 1,000-instance matrix (10 × 10 × 10 trains + a load).
+#[divan::bench]
+fn plan_1000_instance_matrix(bencher: Bencher<'_, '_>) {
+    let text = r#"[pipeline]
+name = "bench"
+[stages.data]
+kind = "load"
+source = { synthetic = { num_samples = 100 } }
+[stages.train]
+kind = "train"
+needs = ["data"]
+model = "logistic"
+matrix = { epochs = [1,2,3,4,5,6,7,8,9,10], batch_size = [1,2,3,4,5,6,7,8,9,10], learning_rate = [0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0] }
+epochs = "${matrix.epochs}"
+batch_size = "${matrix.batch_size}"
+learning_rate = "${matrix.learning_rate}"
+"#;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = Cache::new(dir.path());
+    bencher.bench(|| {
+        let plan = plan_of(text);
+        assert_eq!(plan.instances.len(), 1001);
+        plan_statuses(&plan, &cache, None, false)
+    });
+}
+
+/// Runner overhead: 100 instances whose work is tiny (1 epoch on 24 training rows), computed
+/// from scratch: a load and 99 trains that differ only in their decision threshold.
+#[divan::bench(sample_count = 20)]
+fn overhead_100_instances(bencher: Bencher<'_, '_>) {
+    let thresholds: Vec<String> = (1..=99).map(|i| format!("{}", f64::from(i) / 100.0)).collect();
+    let text = format!(
+        r#"[pipeline]
+name = "bench"
+[stages.data]
+kind = "load"
+source = {{ synthetic = {{ num_samples = 32 }} }}
+[stages.train]
+kind = "train"
+needs = ["data"]
+model = "logistic"
+epochs = 1
+matrix = {{ threshold = [{}] }}
+threshold = "${{matrix.threshold}}"
+"#,
+        thresholds.join(", ")
+    );
+    let plan = plan_of(&text);
+    assert_eq!(plan.instances.len(), 100);
+    bencher.with_inputs(|| tempfile::tempdir().expect("tempdir")).bench_values(|dir| {
+        run_ok(&plan, &options(dir.path(), 2, false));
+        dir
+    });
+}
+
+fn multi_model() -> Plan {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("pipelines/multi_model.toml");
+    let text = std::fs::read_to_string(&path).expect("multi_model.toml");
+    let input = ManifestInput::new(&path, text, Vec::new());
+    Plan::new(load(&input).expect("valid"))
+}
+
+/// A full run of `pipelines/multi_model.toml`, nothing cached, on 2 threads.
+#[divan::bench(sample_count = 10)]
+fn multi_model_full_run(bencher: Bencher<'_, '_>) {
+    let plan = multi_model();
+    bencher.with_inputs(|| tempfile::tempdir().expect("tempdir")).bench_values(|dir| {
+        run_ok(&plan, &options(dir.path(), 2, false));
+        dir
+    });
+}
+
+/// A re-run of `pipelines/multi_model.toml` with every instance in the cache.
+#[divan::bench(sample_count = 30)]
+fn multi_model_cached_rerun(bencher: Bencher<'_, '_>) {
+    let plan = multi_model();
+    let dir = tempfile::tempdir().expect("tempdir");
+    run_ok(&plan, &options(dir.path(), 2, false));
+    bencher.bench(|| run_ok(&plan, &options(dir.path(), 2, false)));
+}
+
+/// 8 independent training cohorts (20,000 rows, 40 epochs each) on 1 and on 2 threads. The
+/// dataset comes from a cache copied in before each sample, so exactly the 8 trainings run.
+#[divan::bench(args = [1, 2], sample_count = 8)]
+fn eight_cohorts(bencher: Bencher<'_, '_>, jobs: usize) {
+    let text = matrix_manifest(8, 20_000, 40);
+    let plan = plan_of(&text);
+    let data_only = plan_of(&text[..text.find("[stages.train]").expect("train stage")]);
+    let warm = tempfile::tempdir().expect("tempdir");
+    run_ok(&data_only, &options(warm.path(), 1, false));
+    bencher
+        .with_inputs(|| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            copy_tree(&warm.path().join("cache"), &dir.path().join("cache"));
+            dir
+        })
+        .bench_values(|dir| {
+            let summary = run(&plan, &options(dir.path(), jobs, false), &Silent).expect("run");
+            assert_eq!(summary.count(nethical::exec::InstanceStatus::Ran), 8);
+            dir
+        });
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let e = e.expect("entry");
+        let dest = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).expect("copy");
+        }
+    }
+}

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::store::{RelPath, write_atomic};
+use crate::store::{RelPath, write_atomic, write_durable};
 
 /// A run folder being written.
 #[derive(Debug)]
@@ -53,10 +53,11 @@ impl RunFolder {
         write_atomic(&path, bytes).map_err(Error::io("write", path))
     }
 
-    /// Writes a run-level file (`run.json`, `manifest.resolved.toml`), replacing any earlier one.
+    /// Writes a run-level file (`run.json`, `manifest.resolved.toml`) durably, replacing any
+    /// earlier one.
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), Error> {
         let path = self.tmp.join(name);
-        write_atomic(&path, bytes).map_err(Error::io("write", path))
+        write_durable(&path, bytes).map_err(Error::io("write", path))
     }
 
     /// Renames the folder into place; when `complete`, points `latest` at it.

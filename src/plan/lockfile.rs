@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::manifest::StageKind;
-use crate::store::write_atomic;
+use crate::store::write_durable;
 
 /// The lockfile format version.
 pub const LOCK_SCHEMA: u32 = 1;
@@ -130,7 +130,7 @@ impl Lockfile {
 
     /// Writes it atomically.
     pub fn write(&self, path: &Path) -> Result<(), LockfileError> {
-        write_atomic(path, self.render().as_bytes())
+        write_durable(path, self.render().as_bytes())
             .map_err(|source| LockfileError::Write { path: path.to_owned(), source })
     }
 }

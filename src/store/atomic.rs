@@ -8,14 +8,25 @@ use std::sync::atomic::{AtomicU64, Ordering};
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so an
-/// interrupted write never leaves a half-written file under the final name.
+/// interrupted or crashed process never leaves a half-written file under the final name.
+///
+/// It does not `fsync`: artifacts are many, and a power loss that empties one is caught later
+/// by its digest. The files that commit a state (`run.json`, the lockfile, a cache entry's
+/// `entry.json`) use [`write_durable`].
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_atomic_with(path, |f| f.write_all(bytes))
+    write_atomic_with(path, false, |f| f.write_all(bytes))
 }
 
-/// Like [`write_atomic`], with the content produced by a writer callback (large files).
+/// [`write_atomic`], with the data on disk (`fsync`) before the rename makes it visible.
+pub fn write_durable(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, true, |f| f.write_all(bytes))
+}
+
+/// Like [`write_atomic`], with the content produced by a writer callback (large files);
+/// `durable` chooses whether to `fsync` before the rename.
 pub fn write_atomic_with(
     path: &Path,
+    durable: bool,
     write: impl FnOnce(&mut io::BufWriter<File>) -> io::Result<()>,
 ) -> io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -27,7 +38,9 @@ pub fn write_atomic_with(
         let mut w = io::BufWriter::new(File::create(&tmp)?);
         write(&mut w)?;
         let f = w.into_inner().map_err(io::IntoInnerError::into_error)?;
-        f.sync_all()?;
+        if durable {
+            f.sync_all()?;
+        }
         fs::rename(&tmp, path)
     })();
     if result.is_err() {
@@ -45,7 +58,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("a/b.json");
         write_atomic(&p, b"one").expect("write");
-        write_atomic(&p, b"two").expect("write");
+        write_durable(&p, b"two").expect("write");
         assert_eq!(fs::read(&p).expect("read"), b"two");
         let names: Vec<_> =
             fs::read_dir(dir.path().join("a")).expect("dir").map(|e| e.expect("e").file_name()).collect();
@@ -57,7 +70,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("x");
         write_atomic(&p, b"old").expect("write");
-        let err = write_atomic_with(&p, |w| {
+        let err = write_atomic_with(&p, true, |w| {
             w.write_all(b"partial")?;
             Err(io::Error::other("boom"))
         });

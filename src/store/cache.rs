@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::atomic::write_atomic;
+use super::atomic::write_durable;
 use super::digest::FileDigest;
 use super::rel_path::RelPath;
 
@@ -188,7 +188,7 @@ impl Staging {
             meta,
         };
         let json = serde_json::to_vec_pretty(&file).map_err(io::Error::other)?;
-        write_atomic(&self.dir.join("entry.json"), &json)?;
+        write_durable(&self.dir.join("entry.json"), &json)?;
         if let Some(parent) = self.target.parent() {
             fs::create_dir_all(parent)?;
         }

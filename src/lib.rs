@@ -5,6 +5,32 @@
 //! instance runs), `exec` (the parallel scheduler, cache, lockfile and run folders), `stages`
 //! (one module per stage kind), and the libraries they use, which know nothing of manifests
 //! or files: `data`, `models`, `metrics`.
+//!
+//! Validating and expanding a manifest from Rust:
+//!
+//! ```
+//! use std::path::Path;
+//! use nethical::manifest::{load, ManifestInput, Override};
+//!
+//! let text = r#"
+//! [pipeline]
+//! name = "demo"
+//! [stages.data]
+//! kind = "load"
+//! source = { synthetic = { num_samples = 1000 } }
+//! [stages.train]
+//! kind = "train"
+//! needs = ["data"]
+//! model = "logistic"
+//! matrix = { learning_rate = [0.1, 1.0] }
+//! learning_rate = "${matrix.learning_rate}"
+//! "#;
+//! let overrides = vec![Override::from_flag("stages.train.epochs=5")?];
+//! let manifest = load(&ManifestInput::new(Path::new("demo.toml"), text.to_owned(), overrides))?;
+//! let ids: Vec<&str> = manifest.instances.iter().map(|i| i.id.as_str()).collect();
+//! assert_eq!(ids, ["data", "train[learning_rate=0.1]", "train[learning_rate=1.0]"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod cli;
 pub mod clock;

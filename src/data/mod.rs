@@ -9,6 +9,7 @@ pub mod sampling;
 pub mod split;
 mod standardizer;
 pub mod synthetic;
+pub mod synthetic_correlation;
 
 pub use data_error::DataError;
 pub use dataset::Dataset;

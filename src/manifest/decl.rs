@@ -60,7 +60,7 @@ pub(crate) fn parse_layered<'src>(
             Ok(v) => shift(v, start),
             Err(_) => Spanned::new(start..start + text.len(), DeValue::String(Cow::Borrowed(text))),
         };
-        set_path(root.get_mut(), &o.key, value, start..start + text.len(), issues);
+        set_path(root.get_mut(), &o.key, &o.key, value, start..start + text.len(), issues);
     }
     Some(root)
 }
@@ -92,6 +92,7 @@ fn shift(v: Spanned<DeValue<'_>>, by: usize) -> Spanned<DeValue<'_>> {
 
 fn set_path<'src>(
     table: &mut DeTable<'src>,
+    full: &[String],
     key: &[String],
     value: Spanned<DeValue<'src>>,
     span: Range<usize>,
@@ -109,10 +110,10 @@ fn set_path<'src>(
         );
     }
     match table.get_mut(first.as_str()).map(Spanned::get_mut) {
-        Some(DeValue::Table(inner)) => set_path(inner, rest, value, span, issues),
+        Some(DeValue::Table(inner)) => set_path(inner, full, rest, value, span, issues),
         _ => issues.push(
             span,
-            format!("cannot override `{}`: `{first}` is not a table", key.join(".")),
+            format!("cannot override `{}`: `{first}` is not a table", full.join(".")),
             "override",
             None,
         ),

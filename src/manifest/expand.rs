@@ -240,12 +240,12 @@ pub(crate) fn expand<'src>(decl: &ManifestDecl<'src>, order: &[String], issues: 
                         Some("put a matrix variable in `cohort`, e.g. `cohort = \"x_${matrix.model}\"`".into()),
                     );
                 }
-                let (Some(params), Ok(bindings_owned)) = (params, owned_bindings(&bindings)) else { continue };
+                let Some(params) = params else { continue };
                 out.push(InstanceDecl {
                     id: id.clone(),
                     stage: stage.name.clone(),
                     kind: stage.kind,
-                    bindings: bindings_owned,
+                    bindings: owned_bindings(&bindings),
                     cohort: cohort.clone(),
                     needs: deps,
                     params,
@@ -260,8 +260,8 @@ pub(crate) fn expand<'src>(decl: &ManifestDecl<'src>, order: &[String], issues: 
     out
 }
 
-fn owned_bindings(b: &Combo<'_>) -> Result<BTreeMap<String, toml::Value>, ()> {
-    Ok(b.iter().map(|(k, v)| (k.clone(), v.toml.clone())).collect())
+fn owned_bindings(b: &Combo<'_>) -> BTreeMap<String, toml::Value> {
+    b.iter().map(|(k, v)| (k.clone(), v.toml.clone())).collect()
 }
 
 fn cohort_for<'src>(

@@ -13,6 +13,8 @@ mod matrix;
 pub mod params;
 pub mod schema;
 mod stage_kind;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 

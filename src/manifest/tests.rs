@@ -1,0 +1,165 @@
+//! Expansion and validation semantics, checked on small manifests.
+
+use std::path::Path;
+
+use super::{Manifest, ManifestErrors, ManifestInput, Override, load};
+
+const HEAD: &str = "[pipeline]\nname = \"t\"\n[stages.data]\nkind = \"load\"\nsource = { synthetic = {} }\n";
+
+fn try_load(body: &str, overrides: &[&str]) -> Result<Manifest, ManifestErrors> {
+    let overrides = overrides.iter().map(|s| Override::from_flag(s).expect("valid flag")).collect();
+    let input = ManifestInput::new(Path::new("t.toml"), format!("{HEAD}{body}"), overrides);
+    load(&input)
+}
+
+fn ids(body: &str) -> Vec<String> {
+    try_load(body, &[]).unwrap_or_else(|e| panic!("{:?}", messages(&e))).instances.into_iter().map(|i| i.id).collect()
+}
+
+fn messages(e: &ManifestErrors) -> Vec<String> {
+    e.issues().iter().map(|i| i.message().to_owned()).collect()
+}
+
+fn errors(body: &str, overrides: &[&str]) -> Vec<String> {
+    messages(&try_load(body, overrides).expect_err("invalid"))
+}
+
+const TRAIN: &str = "[stages.train]\nkind = \"train\"\nneeds = [\"data\"]\nmodel = \"logistic\"\n";
+
+#[test]
+fn matrix_is_the_cartesian_product_in_axis_order() {
+    let got =
+        ids(&format!("{TRAIN}matrix = {{ lr = [0.1, 1.0], bs = [8, 16] }}\nlearning_rate = \"${{matrix.lr}}\"\n"));
+    assert_eq!(got, ["data", "train[bs=8,lr=0.1]", "train[bs=8,lr=1.0]", "train[bs=16,lr=0.1]", "train[bs=16,lr=1.0]"]);
+}
+
+#[test]
+fn exclude_removes_matches_and_include_adds_whole_combinations() {
+    let got = ids(&format!(
+        "{TRAIN}matrix = {{ lr = [0.1, 1.0], bs = [8, 16], exclude = [{{ lr = 1.0 }}], include = [{{ lr = 0.5, bs = 32 }}, {{ lr = 0.1, bs = 8 }}] }}\nlearning_rate = \"${{matrix.lr}}\"\n"
+    ));
+    assert_eq!(got, ["data", "train[bs=8,lr=0.1]", "train[bs=16,lr=0.1]", "train[bs=32,lr=0.5]"]);
+}
+
+#[test]
+fn include_must_name_every_axis_and_exclude_only_known_ones() {
+    let e = errors(
+        &format!("{TRAIN}matrix = {{ lr = [0.1], bs = [8], include = [{{ lr = 0.5 }}], exclude = [{{ l = 1 }}] }}\n"),
+        &[],
+    );
+    assert_eq!(
+        e,
+        [
+            "this `include` entry has no value for matrix variable `bs`",
+            "`l` is not a matrix variable; expected `bs` or `lr`",
+        ]
+    );
+}
+
+#[test]
+fn per_cohort_stages_expand_alongside_and_inherit_cohorts() {
+    let m = try_load(
+        &format!("{TRAIN}matrix = {{ lr = [0.1, 1.0] }}\nlearning_rate = \"${{matrix.lr}}\"\ncohort = \"c_${{matrix.lr}}\"\n[stages.gate]\nkind = \"gate\"\nneeds = [\"train\"]\n"),
+        &[],
+    )
+    .expect("valid");
+    let gates: Vec<(&str, Option<&str>, Vec<&String>)> = m
+        .instances
+        .iter()
+        .filter(|i| i.stage == "gate")
+        .map(|i| (i.id.as_str(), i.cohort.as_deref(), i.needs["train"].iter().collect()))
+        .collect();
+    assert_eq!(gates.len(), 2);
+    assert_eq!(gates[0].0, "gate[lr=0.1]");
+    assert_eq!(gates[0].1, Some("c_0.1"));
+    assert_eq!(gates[0].2, [&"train[lr=0.1]".to_owned()]);
+    assert_eq!(gates[1].2, [&"train[lr=1.0]".to_owned()]);
+}
+
+#[test]
+fn a_stage_needing_two_matrix_stages_joins_them_on_shared_variables() {
+    let m = try_load(
+        &format!(
+            "{TRAIN}matrix = {{ e = [1, 2] }}\nepochs = \"${{matrix.e}}\"\n[stages.other]\nkind = \"train\"\nneeds = [\"data\"]\nmodel = \"logistic\"\nmatrix = {{ e = [1, 2] }}\nepochs = \"${{matrix.e}}\"\ncohort = \"o${{matrix.e}}\"\n[stages.gate]\nkind = \"gate\"\nneeds = [\"train\", \"other\"]\n"
+        ),
+        &[],
+    )
+    .expect("valid");
+    let gates: Vec<&str> = m.instances.iter().filter(|i| i.stage == "gate").map(|i| i.id.as_str()).collect();
+    assert_eq!(gates, ["gate[e=1]", "gate[e=2]"], "joined on `e`, not a 2×2 product");
+}
+
+#[test]
+fn a_per_cohort_stage_cannot_redeclare_an_inherited_variable() {
+    let e = errors(
+        &format!(
+            "{TRAIN}matrix = {{ lr = [0.1] }}\n[stages.gate]\nkind = \"gate\"\nneeds = [\"train\"]\nmatrix = {{ lr = [0.2] }}\n"
+        ),
+        &[],
+    );
+    assert_eq!(e, ["matrix variable `lr` of stage `gate` is already set by the stages it needs"]);
+}
+
+#[test]
+fn whole_placeholders_keep_their_type_and_partial_ones_become_text() {
+    let m = try_load(&format!("[vars]\nn = 7\n{TRAIN}epochs = \"${{vars.n}}\"\ncohort = \"run_${{vars.n}}\"\n"), &[]);
+    let m = m.expect("valid");
+    let train = &m.instances[1];
+    let crate::manifest::StageParams::Train(p) = &train.params else { panic!("train params") };
+    assert_eq!(p.epochs, 7);
+    assert_eq!(train.cohort.as_deref(), Some("run_7"));
+}
+
+#[test]
+fn set_overrides_nested_keys_and_wins_over_the_file() {
+    let m = try_load(TRAIN, &["stages.train.epochs=3", "stages.data.split.strategy=random", "pipeline.seed=9"])
+        .expect("valid");
+    assert_eq!(m.pipeline.seed, 9);
+    let crate::manifest::StageParams::Train(p) = &m.instances[1].params else { panic!("train params") };
+    assert_eq!(p.epochs, 3);
+    let crate::manifest::StageParams::Load(l) = &m.instances[0].params else { panic!("load params") };
+    assert_eq!(l.split.strategy, super::params::SplitStrategyName::Random);
+}
+
+#[test]
+fn overriding_into_a_non_table_is_an_error() {
+    let e = errors(TRAIN, &["stages.train.model.x=3"]);
+    assert_eq!(e, ["cannot override `stages.train.model.x`: `model` is not a table"]);
+}
+
+#[test]
+fn structural_errors_are_all_reported() {
+    let input = ManifestInput::new(
+        Path::new("t.toml"),
+        "[pipline]\nname = \"t\"\n[stages.a]\nneeds = \"b\"\n[stages.b]\nkind = 3\n".to_owned(),
+        Vec::new(),
+    );
+    let e = messages(&load(&input).expect_err("invalid"));
+    assert_eq!(
+        e,
+        [
+            "missing `[pipeline]` table",
+            "unknown top-level table `pipline`, expected `pipeline`, `vars` or `stages`",
+            "stage `a` has no `kind`",
+            "`needs` must be an array of stage names, found string",
+            "`kind` must be a string, found integer",
+        ]
+    );
+}
+
+#[test]
+fn train_and_gate_need_the_right_upstream_kind() {
+    let e = errors("[stages.gate]\nkind = \"gate\"\nneeds = [\"data\"]\n", &[]);
+    assert_eq!(e, ["stage `gate` of kind `gate` needs a stage of kind `train`"]);
+}
+
+#[test]
+fn the_resolved_manifest_and_its_digest_are_stable() {
+    let a = try_load(TRAIN, &[]).expect("valid");
+    let b = try_load(TRAIN, &[]).expect("valid");
+    assert_eq!(a.resolved, b.resolved);
+    assert_eq!(a.digest, b.digest);
+    let c = try_load(TRAIN, &["stages.train.epochs=11"]).expect("valid");
+    assert_ne!(a.digest, c.digest);
+    assert!(a.resolved.contains("[instances.train.params]"), "{}", a.resolved);
+}

@@ -1,0 +1,265 @@
+//! Platt scaling: a one-feature logistic regression of the label on a model's score.
+//!
+//! Fitted as in Platt (1999), "Probabilistic Outputs for Support Vector Machines", with the
+//! Newton method and backtracking line search of Lin, Lin & Weng (2007), "A Note on Platt's
+//! Probabilistic Outputs for Support Vector Machines": targets smoothed to
+//! `(N+ + 1) / (N+ + 2)` for positives and `1 / (N− + 2)` for negatives, which keeps the fit
+//! finite on separable data, and a `1e-12` ridge on the Hessian's diagonal so a constant score
+//! cannot make it singular. Unlike that paper we iterate until the parameters stop moving
+//! (to rounding), not until the gradient is below `1e-5`, so the result is the optimum to
+//! about machine precision and can be checked against an independent implementation.
+
+use serde::{Deserialize, Serialize};
+
+use super::CalibrationError;
+use super::inputs::{check_inputs, check_probabilities};
+use crate::models::log_loss::sigmoid;
+use crate::models::portable_exp::exp_non_positive;
+
+/// Lin, Lin & Weng's `sigma`, added to the Hessian's diagonal.
+const RIDGE: f64 = 1e-12;
+const MAX_ITERATIONS: usize = 100;
+/// Lin, Lin & Weng's `minstep`: the line search gives up below this step.
+const MIN_STEP: f64 = 1e-10;
+/// Armijo's sufficient-decrease constant, as in the paper.
+const SUFFICIENT_DECREASE: f64 = 1e-4;
+/// Scores at least this large in magnitude are divided by their maximum before fitting, as
+/// scikit-learn's `_sigmoid_calibration` does: the optimum is the same (the slope is scaled
+/// back), but `exp` stays far from overflow and the Hessian well-conditioned.
+const RESCALE_THRESHOLD: f64 = 30.0;
+/// Probabilities are clipped to `[ε, 1 − ε]` before taking the logit (ε = `f64::EPSILON`,
+/// the log-loss clipping of METRICS.md), so a model's hard 0 or 1 maps to ±36, not ±∞.
+const PROBABILITY_EPS: f64 = f64::EPSILON;
+
+/// P(y = 1) = σ(a·s + b) for a score `s`.
+///
+/// The sign convention is the usual logistic one, so a useful score has `a > 0`; Platt's
+/// paper writes `1 / (1 + exp(A·s + B))`, i.e. `A = −a`, `B = −b`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "PlattFields")]
+pub struct Platt {
+    pub a: f64,
+    pub b: f64,
+}
+
+/// The saved fields of a [`Platt`], checked to be finite when deserialized.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlattFields {
+    a: f64,
+    b: f64,
+}
+
+impl TryFrom<PlattFields> for Platt {
+    type Error = &'static str;
+
+    fn try_from(fields: PlattFields) -> Result<Self, Self::Error> {
+        if !(fields.a.is_finite() && fields.b.is_finite()) {
+            return Err("platt parameters must be finite");
+        }
+        Ok(Self { a: fields.a, b: fields.b })
+    }
+}
+
+impl Platt {
+    /// Fits `a` and `b` on raw scores (any finite values) and their 0/1 labels.
+    pub fn fit_scores(scores: &[f64], labels: &[u8]) -> Result<Self, CalibrationError> {
+        let positives = check_inputs(scores, labels)?;
+        Ok(Self::fit_checked(scores, labels, positives))
+    }
+
+    /// [`Platt::fit_scores`] for inputs the caller has already checked: as many finite scores
+    /// as labels, at least one, labels 0 or 1, `positives` of them 1.
+    pub(crate) fn fit_checked(scores: &[f64], labels: &[u8], positives: usize) -> Self {
+        let negatives = labels.len() - positives;
+        let (positives, negatives) = (positives as f64, negatives as f64);
+        let high = (positives + 1.0) / (positives + 2.0);
+        let low = 1.0 / (negatives + 2.0);
+        let targets: Vec<f64> = labels.iter().map(|&label| if label == 1 { high } else { low }).collect();
+
+        let largest = scores.iter().fold(0.0_f64, |m, s| m.max(s.abs()));
+        let scale = if largest >= RESCALE_THRESHOLD { largest } else { 1.0 };
+        let scaled: Vec<f64> = scores.iter().map(|s| s / scale).collect();
+
+        let (a, b) = newton(&scaled, &targets, (0.0, ((positives + 1.0) / (negatives + 1.0)).ln()));
+        Self { a: a / scale, b }
+    }
+
+    /// Fits on probabilities in [0, 1] through their logit, the usual input of Platt scaling
+    /// for a model that outputs probabilities.
+    pub fn fit_probabilities(probabilities: &[f64], labels: &[u8]) -> Result<Self, CalibrationError> {
+        check_probabilities(probabilities, labels)?;
+        let logits: Vec<f64> = probabilities.iter().map(|&p| logit(p)).collect();
+        Self::fit_scores(&logits, labels)
+    }
+
+    /// σ(a·s + b).
+    pub fn probability_of_score(&self, score: f64) -> f64 {
+        sigmoid(self.a * score + self.b)
+    }
+
+    /// The calibrated probability for a model probability `p`: σ(a·logit(p) + b).
+    pub fn calibrate(&self, probability: f64) -> f64 {
+        self.probability_of_score(logit(probability))
+    }
+}
+
+/// `ln(p / (1 − p))` with `p` clipped to `[ε, 1 − ε]`.
+pub(super) fn logit(probability: f64) -> f64 {
+    let p = probability.clamp(PROBABILITY_EPS, 1.0 - PROBABILITY_EPS);
+    (p / (1.0 - p)).ln()
+}
+
+/// Minimises the cross-entropy `Σ ln(1 + e^z) − t·z`, `z = a·s + b`, from `start`.
+fn newton(scores: &[f64], targets: &[f64], start: (f64, f64)) -> (f64, f64) {
+    let (mut a, mut b) = start;
+    let mut value = objective(scores, targets, a, b);
+    for _ in 0..MAX_ITERATIONS {
+        let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, RIDGE, 0.0, RIDGE);
+        for (&s, &t) in scores.iter().zip(targets) {
+            let z = a * s + b;
+            let tail = exp_non_positive(-z.abs());
+            // p (1 − p) = e^-|z| / (1 + e^-|z|)², without the cancellation in 1 − p.
+            let curvature = tail / ((1.0 + tail) * (1.0 + tail));
+            let residual = sigmoid(z) - t;
+            ga += residual * s;
+            gb += residual;
+            haa += curvature * s * s;
+            hab += curvature * s;
+            hbb += curvature;
+        }
+        if ga == 0.0 && gb == 0.0 {
+            break;
+        }
+        let determinant = haa * hbb - hab * hab;
+        let da = -(hbb * ga - hab * gb) / determinant;
+        let db = -(haa * gb - hab * ga) / determinant;
+        let slope = ga * da + gb * db;
+
+        let mut step = 1.0;
+        let mut accepted = false;
+        while step >= MIN_STEP {
+            let (next_a, next_b) = (a + step * da, b + step * db);
+            let next = objective(scores, targets, next_a, next_b);
+            // A NaN `next` (from a singular Hessian) fails this test and shrinks the step.
+            if next < value + SUFFICIENT_DECREASE * step * slope {
+                (a, b, value) = (next_a, next_b, next);
+                accepted = true;
+                break;
+            }
+            step /= 2.0;
+        }
+        let settled = |delta: f64, at: f64| (step * delta).abs() <= f64::EPSILON * (1.0 + at.abs());
+        if !accepted || (settled(da, a) && settled(db, b)) {
+            break;
+        }
+    }
+    (a, b)
+}
+
+/// `Σ ln(1 + e^z) − t·z`, written as `max(z, 0) + ln(1 + e^-|z|) − t·z` so it neither
+/// overflows nor loses the small tail.
+fn objective(scores: &[f64], targets: &[f64], a: f64, b: f64) -> f64 {
+    scores
+        .iter()
+        .zip(targets)
+        .map(|(&s, &t)| {
+            let z = a * s + b;
+            z.max(0.0) + exp_non_positive(-z.abs()).ln_1p() - t * z
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Inputs and expected values from /work/scratch/models_a/ref/platt_ref.py. Reference: an
+    // independent numpy 2.4.6 Newton solver (60 undamped steps from a = b = 0, the same
+    // smoothed targets); scipy 1.17.1 `minimize(method="BFGS", gtol=1e-14)` agrees with it to
+    // 8e-11 and scikit-learn 1.9.1's `sklearn.calibration._sigmoid_calibration` (L-BFGS with
+    // its default tolerance; its (A, B) are our (−a, −b)) to 4e-8.
+    const SCORES: [f64; 20] = [
+        -2.3, -1.7, -1.2, -0.9, -0.6, -0.4, -0.2, -0.05, 0.0, 0.1, 0.3, 0.45, 0.6, 0.8, 1.1, 1.4, 1.9, 2.2, 2.8, 3.5,
+    ];
+    const SCORE_LABELS: [u8; 20] = [0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1, 1, 1, 0, 1, 1];
+    const PROBABILITIES: [f64; 20] = [
+        0.02, 0.05, 0.11, 0.2, 0.26, 0.33, 0.41, 0.5, 0.52, 0.6, 0.64, 0.7, 0.77, 0.81, 0.9, 0.93, 0.97, 0.99, 1.0, 0.0,
+    ];
+    const PROBABILITY_LABELS: [u8; 20] = [0, 0, 1, 0, 0, 1, 0, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 0];
+
+    fn assert_close(found: f64, expected: f64) {
+        assert!((found - expected).abs() < 1e-9, "found {found}, expected {expected}");
+    }
+
+    #[test]
+    fn fits_scores_like_the_reference() -> Result<(), CalibrationError> {
+        let platt = Platt::fit_scores(&SCORES, &SCORE_LABELS)?;
+        assert_close(platt.a, 0.6593747866211457);
+        assert_close(platt.b, -0.23976114131839535);
+        Ok(())
+    }
+
+    #[test]
+    fn fits_probabilities_through_the_clipped_logit() -> Result<(), CalibrationError> {
+        // The hard 0 and 1 give logits of ±36, which also exercises the rescaling.
+        let platt = Platt::fit_probabilities(&PROBABILITIES, &PROBABILITY_LABELS)?;
+        assert_close(platt.a, 0.14645349282422146);
+        assert_close(platt.b, 0.40723819412072754);
+        let calibrated: Vec<f64> = [0.0, 0.03, 0.25, 0.5, 0.75, 0.999, 1.0].map(|p| platt.calibrate(p)).to_vec();
+        let expected = [
+            0.007603751415454191,
+            0.4745598372890911,
+            0.56127608318166,
+            0.6004254650929287,
+            0.6383324480657964,
+            0.8051434095316332,
+            0.9966181915452746,
+        ];
+        for (found, expected) in calibrated.into_iter().zip(expected) {
+            assert_close(found, expected);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn separable_scores_give_a_finite_fit() -> Result<(), CalibrationError> {
+        let platt = Platt::fit_scores(&[-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], &[0, 0, 0, 1, 1, 1])?;
+        assert_close(platt.a, 0.6214019550085678);
+        assert_close(platt.b, 0.0);
+        Ok(())
+    }
+
+    #[test]
+    fn degenerate_inputs_give_the_smoothed_base_rate() -> Result<(), CalibrationError> {
+        // A constant score carries no information: P is the smoothed positive rate.
+        let platt = Platt::fit_scores(&[0.5; 4], &[1, 0, 1, 1])?;
+        assert!((platt.probability_of_score(0.5) - 4.0 / 6.0).abs() < 1e-9, "{platt:?}");
+        // One class only: the targets still keep the fit finite.
+        let platt = Platt::fit_scores(&[-1.0, 0.0, 2.0], &[0, 0, 0])?;
+        assert!(platt.a.is_finite() && platt.b.is_finite());
+        assert!(platt.probability_of_score(0.0) < 0.25);
+        Ok(())
+    }
+
+    #[test]
+    fn huge_scores_are_rescaled() -> Result<(), CalibrationError> {
+        let scaled: Vec<f64> = SCORES.iter().map(|s| s * 1e6).collect();
+        let platt = Platt::fit_scores(&scaled, &SCORE_LABELS)?;
+        assert!((platt.a * 1e6 - 0.6593747866211457).abs() < 1e-9 && (platt.b + 0.23976114131839535).abs() < 1e-9);
+        Ok(())
+    }
+
+    #[test]
+    fn rejects_bad_inputs() {
+        let message = |values: &[f64], labels: &[u8]| {
+            Platt::fit_probabilities(values, labels).map_or_else(|e| e.to_string(), |_| "ok".to_owned())
+        };
+        assert_eq!(message(&[0.2, 0.8], &[0, 1]), "ok");
+        assert_eq!(message(&[], &[]), "calibration set has no rows");
+        assert_eq!(message(&[0.2], &[0, 1]), "2 labels were given for 1 calibration inputs");
+        assert_eq!(message(&[0.2, 0.8], &[0, 2]), "label of row 1 is 2, but labels must be 0 or 1");
+        assert_eq!(message(&[f64::NAN, 0.8], &[0, 1]), "calibration input of row 0 is NaN, but it must be finite");
+        assert_eq!(message(&[0.2, 1.5], &[0, 1]), "probability of row 1 is 1.5, but probabilities must be in [0, 1]");
+    }
+}

@@ -20,7 +20,7 @@ fn main() {
 
 fn plan_of(text: &str) -> Plan {
     let input = ManifestInput::new(Path::new("bench.toml"), text.to_owned(), Vec::new());
-    Plan::new(load(&input).expect("valid manifest"))
+    Plan::new(load(&input).expect("valid manifest"), ".")
 }
 
 fn options(dir: &Path, jobs: usize, force: bool) -> RunOptions {
@@ -123,7 +123,7 @@ fn multi_model() -> Plan {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("pipelines/multi_model.toml");
     let text = std::fs::read_to_string(&path).expect("multi_model.toml");
     let input = ManifestInput::new(&path, text, Vec::new());
-    Plan::new(load(&input).expect("valid"))
+    Plan::new(load(&input).expect("valid"), path.parent().unwrap_or(Path::new(".")))
 }
 
 /// A full run of `pipelines/multi_model.toml`, nothing cached, on 2 threads.

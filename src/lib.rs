@@ -42,8 +42,10 @@ pub mod manifest;
 pub mod metrics;
 pub mod models;
 pub mod plan;
+pub mod predictions;
 pub mod stages;
 pub mod store;
+pub mod trained;
 
 pub use error::Error;
 

@@ -72,7 +72,7 @@ fn write_object<'a>(
     path: &mut Vec<Step<'a>>,
 ) -> Result<(), CanonicalJsonError> {
     let mut sorted: Vec<(&String, &Value)> = members.iter().collect();
-    sorted.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+    sorted.sort_unstable_by(|(a, _), (b, _)| cmp_utf16(a, b));
     out.push('{');
     for (index, (name, member)) in sorted.into_iter().enumerate() {
         if index > 0 {
@@ -88,25 +88,40 @@ fn write_object<'a>(
     Ok(())
 }
 
+/// Compares as arrays of UTF-16 code units. UTF-8 byte order is code point order, which only
+/// differs when a character in U+E000..=U+FFFF meets one above U+FFFF; both start with a byte of
+/// 0xEE or more, so names without such bytes (nearly all) are compared as bytes.
+fn cmp_utf16(a: &str, b: &str) -> std::cmp::Ordering {
+    if a.bytes().chain(b.bytes()).all(|byte| byte < 0xEE) { a.cmp(b) } else { a.encode_utf16().cmp(b.encode_utf16()) }
+}
+
 /// RFC 8785 §3.2.2.2: escape only `"`, `\` and the C0 controls; the five with short forms use
 /// them, the rest `\u00xx` in lowercase hex. Everything else, non-ASCII included, is written as is.
 fn write_string(text: &str, out: &mut String) {
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\u{c}' => out.push_str("\\f"),
-            '\r' => out.push_str("\\r"),
-            c if c < ' ' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+    let mut clean_from = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            b'\t' => "\\t",
+            b'\n' => "\\n",
+            0x0c => "\\f",
+            b'\r' => "\\r",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        // ASCII bytes are always character boundaries, so the slices below are valid UTF-8.
+        out.push_str(&text[clean_from..index]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.push_str(escape);
         }
+        clean_from = index + 1;
     }
+    out.push_str(&text[clean_from..]);
     out.push('"');
 }
 
@@ -131,10 +146,7 @@ fn write_number(number: &Number, out: &mut String, path: &[Step<'_>]) -> Result<
 /// ECMAScript Number::toString (ECMA-262 §6.1.6.1.20), the number form RFC 8785 §3.2.2.3
 /// prescribes: the shortest digits that round-trip, plain notation for exponents in [-7, 21),
 /// otherwise `d.ddde±x`.
-///
-/// Rust's `{:e}` already yields the shortest round-trip digits (closest to the value when
-/// several are shortest), which is what ECMAScript requires; only the layout differs.
-fn write_double(x: f64, out: &mut String) {
+pub(crate) fn write_double(x: f64, out: &mut String) {
     if x == 0.0 {
         out.push('0'); // Both zeros, RFC 8785 Appendix B.
         return;
@@ -142,15 +154,15 @@ fn write_double(x: f64, out: &mut String) {
     if x < 0.0 {
         out.push('-');
     }
-    let scientific = format!("{:e}", x.abs());
-    let (mantissa, exponent) = scientific.split_once('e').expect("`{:e}` always writes an exponent");
-    let exponent: i32 = exponent.parse().expect("`{:e}` writes a decimal exponent");
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let (significand, exponent) = shortest_digits(x.abs());
+    let mut text = StackText::default();
+    let _ = write!(text, "{significand}");
+    let digits = text.as_str();
     // ECMA-262 names: the value is 0.digits × 10^n, with k digits.
     let k = digits.len() as i32;
     let n = exponent + 1;
     if k <= n && n <= 21 {
-        out.push_str(&digits);
+        out.push_str(digits);
         out.extend(std::iter::repeat_n('0', (n - k) as usize));
     } else if 0 < n && n <= 21 {
         let (int, frac) = digits.split_at(n as usize);
@@ -158,12 +170,89 @@ fn write_double(x: f64, out: &mut String) {
     } else if -6 < n && n <= 0 {
         out.push_str("0.");
         out.extend(std::iter::repeat_n('0', (-n) as usize));
-        out.push_str(&digits);
+        out.push_str(digits);
     } else {
         let (first, rest) = digits.split_at(1);
         let sign = if n - 1 < 0 { '-' } else { '+' };
         let dot = if rest.is_empty() { "" } else { "." };
         let _ = write!(out, "{first}{dot}{rest}e{sign}{}", (n - 1).abs());
+    }
+}
+
+/// The shortest round-trip significand of `x` (> 0) as an integer, and the decimal exponent of
+/// its first digit, chosen as ECMAScript chooses.
+///
+/// Rust's `{:e}` gives the shortest digits, closest to `x` when several are shortest. When two
+/// are exactly equally close (x ends in a decimal 5 one digit further), ECMA-262 takes the even
+/// one while Rust may take the other: RFC 8785 Appendix B's 1424953923781206.25 must print as
+/// `…206.2`, where `{:e}` gives `…206.3`. Such ties are detected exactly and flipped.
+fn shortest_digits(x: f64) -> (u64, i32) {
+    let mut text = StackText::default();
+    let _ = write!(text, "{x:e}");
+    let (mantissa, exponent) = text.as_str().split_once('e').expect("`{:e}` always writes an exponent");
+    let exponent: i32 = exponent.parse().expect("`{:e}` writes a decimal exponent");
+    let (mut significand, mut count) = (0u64, 0);
+    for digit in mantissa.bytes().filter(u8::is_ascii_digit) {
+        significand = significand * 10 + u64::from(digit - b'0');
+        count += 1;
+    }
+    if significand % 2 == 0 {
+        return (significand, exponent);
+    }
+    // Exponent of the digit after the last one; a tie means x == (t·10 + 5)·10^last.
+    let last = exponent - count;
+    let neighbour = if equals_decimal(x, significand * 10 + 5, last) {
+        significand + 1
+    } else if equals_decimal(x, (significand - 1) * 10 + 5, last) {
+        significand - 1
+    } else {
+        return (significand, exponent);
+    };
+    let same_length = neighbour.to_string().len() == count as usize;
+    let round_trips = format!("{neighbour}e{}", last + 1).parse::<f64>() == Ok(x);
+    if same_length && round_trips { (neighbour, exponent) } else { (significand, exponent) }
+}
+
+/// A few bytes of formatted text on the stack: every double is formatted once per number in
+/// every log line, so it should not cost an allocation.
+#[derive(Default)]
+struct StackText {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl StackText {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).expect("only `str`s are written")
+    }
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        let end = self.len + text.len();
+        self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?.copy_from_slice(text.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Whether `x` (finite, > 0) is exactly `d × 10^p`, compared on the odd parts and powers of two
+/// so no big-number arithmetic is needed: x = m·2^q and d·10^p = d·5^p·2^p.
+fn equals_decimal(x: f64, d: u64, p: i32) -> bool {
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    let (m, q) = if biased == 0 { (fraction, -1074) } else { (fraction | (1 << 52), biased - 1075) };
+    if m == 0 || d == 0 {
+        return false;
+    }
+    let (m_odd, m_twos) = (m >> m.trailing_zeros(), m.trailing_zeros() as i32 + q);
+    let (d_odd, d_twos) = (d >> d.trailing_zeros(), d.trailing_zeros() as i32);
+    let scaled = |odd: u64, fives: i32| 5u128.checked_pow(fives as u32).and_then(|f| u128::from(odd).checked_mul(f));
+    if p >= 0 {
+        scaled(d_odd, p) == Some(u128::from(m_odd)) && d_twos + p == m_twos
+    } else {
+        scaled(m_odd, -p) == Some(u128::from(d_odd)) && m_twos - p == d_twos
     }
 }
 
@@ -264,6 +353,20 @@ mod tests {
             let back: f64 = serde_json::from_str(expected).unwrap();
             assert_eq!(back, f64::from_bits(bits), "bits {bits:016x}");
         }
+    }
+
+    #[test]
+    fn exact_decimal_ties_take_the_even_digit() {
+        // 2^-1 = 5·10^-1 and 2.5 = 25·10^-1 are exact; 0.1 is not 1·10^-1 as a double.
+        assert!(equals_decimal(0.5, 5, -1));
+        assert!(equals_decimal(2.5, 25, -1));
+        assert!(equals_decimal(1024.0, 1024, 0));
+        assert!(equals_decimal(1e22, 1, 22));
+        assert!(!equals_decimal(1e23, 1, 23));
+        assert!(!equals_decimal(0.1, 1, -1));
+        assert!(!equals_decimal(f64::from_bits(0x43143ff3c1cb0959), 14249539237812062, -1));
+        assert!(equals_decimal(f64::from_bits(0x43143ff3c1cb0959), 142495392378120625, -2));
+        assert_eq!(shortest_digits(f64::from_bits(0x43143ff3c1cb0959)), (14249539237812062, 15));
     }
 
     #[test]

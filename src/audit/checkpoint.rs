@@ -149,7 +149,8 @@ mod tests {
     #[test]
     fn extensions_and_empty_trees_round_trip() {
         let checkpoint =
-            Checkpoint::new("nethical.example/run", 0, empty_root(), vec!["run 42".to_owned(), "x".to_owned()]).unwrap();
+            Checkpoint::new("nethical.example/run", 0, empty_root(), vec!["run 42".to_owned(), "x".to_owned()])
+                .unwrap();
         let text = checkpoint.to_text();
         assert_eq!(text, "nethical.example/run\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\nrun 42\nx\n");
         assert_eq!(Checkpoint::parse(&text), Ok(checkpoint));
@@ -187,7 +188,9 @@ mod tests {
                 format!("checkpoint tree size {size:?} is not a decimal number without leading zeros")
             );
         }
-        for bad_root in ["CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I", "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=", "AAAA"] {
+        for bad_root in
+            ["CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I", "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=", "AAAA"]
+        {
             assert_eq!(
                 render(&format!("o\n1\n{bad_root}\n")),
                 format!("checkpoint root hash {bad_root:?} is not the base64 of 32 bytes")
@@ -198,6 +201,9 @@ mod tests {
             "checkpoint line 4 is empty, but extension lines must be non-empty"
         );
         assert_eq!(render(&format!("o\r\n1\n{root}\n")), "checkpoint line 1 contains control character U+000D");
-        assert_eq!(Checkpoint::new("a\nb", 1, [0; 32], vec![]), Err(CheckpointError::ControlCharacter { line: 1, code: 10 }));
+        assert_eq!(
+            Checkpoint::new("a\nb", 1, [0; 32], vec![]),
+            Err(CheckpointError::ControlCharacter { line: 1, code: 10 })
+        );
     }
 }

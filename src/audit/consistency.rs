@@ -35,7 +35,7 @@ impl ConsistencyProof {
     }
 }
 
-/// PROOF(m, D[n]) over the first `new_size` of `leaves` (leaf hashes), RFC 6962 §2.1.2.
+/// `PROOF(m, D[n])` over the first `new_size` of `leaves` (leaf hashes), RFC 6962 §2.1.2.
 ///
 /// `old_size == new_size` gives the empty proof (the trees are the same); `old_size == 0` is
 /// rejected with [`ProofError::EmptyOldTree`].
@@ -70,8 +70,12 @@ fn push_subproof(m: usize, leaves: &[Hash], complete: bool, proof: &mut Vec<Hash
     }
 }
 
-/// How many hashes PROOF(old_size, D[new_size]) has (1 ≤ old_size ≤ new_size).
+/// How many hashes `PROOF(old_size, D[new_size])` has; 0 when no proof exists (old size 0 or
+/// larger than the new size).
 pub fn consistency_proof_len(old_size: u64, new_size: u64) -> usize {
+    if old_size == 0 || old_size > new_size {
+        return 0;
+    }
     let (mut m, mut n, mut complete, mut len) = (old_size, new_size, true, 0);
     while m != n {
         let k = split_point_u64(n);
@@ -196,6 +200,7 @@ mod tests {
             Err(ProofError::OldLargerThanNew { old_size: 4, new_size: 3 })
         );
         assert_eq!(consistency_proof(&leaves, 2, 5), Err(ProofError::SizeExceedsLeaves { size: 5, available: 4 }));
+        assert_eq!((consistency_proof_len(0, 5), consistency_proof_len(6, 5)), (0, 0));
     }
 
     #[test]
@@ -204,7 +209,10 @@ mod tests {
         let r5 = root(&leaves);
         assert_eq!(consistency_proof(&leaves, 5, 5), Ok(vec![]));
         assert_eq!(verify_consistency(5, 5, &r5, &r5, &[]), Ok(()));
-        assert!(matches!(verify_consistency(5, 5, &r5, &root(&leaves[..4]), &[]), Err(ProofError::RootMismatch { .. })));
+        assert!(matches!(
+            verify_consistency(5, 5, &r5, &root(&leaves[..4]), &[]),
+            Err(ProofError::RootMismatch { .. })
+        ));
         assert_eq!(
             verify_consistency(5, 5, &r5, &r5, &[r5]),
             Err(ProofError::WrongProofLength { expected: 0, actual: 1 })

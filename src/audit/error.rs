@@ -1,6 +1,7 @@
 //! Errors of the audit log: one enum per concern, each variant carrying the data that explains it.
 //!
-//! Messages are lowercase fragments that read after "failed to …: ". No variant ever carries
+//! Messages are lowercase fragments: variants that wrap a source say what was being done ("read
+//! key file …", to follow "failed to"), the others say what is wrong. No variant ever carries
 //! private-key material: key errors name the field that is wrong, never its value.
 
 use std::path::PathBuf;

@@ -10,7 +10,7 @@ use super::error::HashHexError;
 /// A SHA-256 output: leaf hashes, node hashes and roots alike.
 pub type Hash = [u8; 32];
 
-/// Number of bytes in a [`Hash`].
+/// Number of bytes in a [`Hash`](type@Hash).
 pub const HASH_LEN: usize = 32;
 
 /// Lowercase hex, the form hashes take in JSON output and error messages.
@@ -29,24 +29,24 @@ pub fn hash_from_hex(text: &str) -> Result<Hash, HashHexError> {
     Ok(hash)
 }
 
-/// `serialize_with` helper: a hash as one hex string.
-pub(crate) fn serialize_hash<S: Serializer>(hash: &Hash, serializer: S) -> Result<S::Ok, S::Error> {
+/// serde `serialize_with` helper: a hash as one hex string.
+pub fn serialize_hash<S: Serializer>(hash: &Hash, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&hash_to_hex(hash))
 }
 
-/// `deserialize_with` helper: a hash from one hex string of exactly 64 digits.
-pub(crate) fn deserialize_hash<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Hash, D::Error> {
+/// serde `deserialize_with` helper: a hash from one hex string of exactly 64 digits.
+pub fn deserialize_hash<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Hash, D::Error> {
     let text = String::deserialize(deserializer)?;
     hash_from_hex(&text).map_err(serde::de::Error::custom)
 }
 
-/// `serialize_with` helper: a list of hashes as hex strings, order kept.
-pub(crate) fn serialize_hashes<S: Serializer>(hashes: &[Hash], serializer: S) -> Result<S::Ok, S::Error> {
+/// serde `serialize_with` helper: a list of hashes as hex strings, order kept.
+pub fn serialize_hashes<S: Serializer>(hashes: &[Hash], serializer: S) -> Result<S::Ok, S::Error> {
     serializer.collect_seq(hashes.iter().map(hash_to_hex))
 }
 
-/// `deserialize_with` helper: a list of hex strings, each exactly 64 digits.
-pub(crate) fn deserialize_hashes<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Hash>, D::Error> {
+/// serde `deserialize_with` helper: a list of hex strings, each exactly 64 digits.
+pub fn deserialize_hashes<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Hash>, D::Error> {
     let texts = Vec::<String>::deserialize(deserializer)?;
     texts.iter().map(|text| hash_from_hex(text).map_err(serde::de::Error::custom)).collect()
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ProofError;
 use super::hash::{Hash, deserialize_hashes, hash_to_hex, serialize_hashes};
-use super::merkle::{root, split_point, split_point_u64};
+use super::merkle::{node_hash, root, split_point, split_point_u64};
 
 /// An inclusion proof as it appears in JSON output: the path is hex, ordered from the leaf's
 /// sibling up to the root's child, as RFC 6962 §2.1.1 lists it. Field names follow RFC 9162.
@@ -33,7 +33,7 @@ impl InclusionProof {
     }
 }
 
-/// PATH(index, D[n]) for the tree of all of `leaves` (leaf hashes), RFC 6962 §2.1.1.
+/// `PATH(index, D[n])` for the tree of all of `leaves` (leaf hashes), RFC 6962 §2.1.1.
 pub fn inclusion_proof(leaves: &[Hash], index: u64) -> Result<Vec<Hash>, ProofError> {
     let size = leaves.len() as u64;
     if index >= size {
@@ -60,9 +60,12 @@ fn push_path(m: usize, leaves: &[Hash], path: &mut Vec<Hash>) {
     }
 }
 
-/// How many hashes PATH(index, D[size]) has; knowing it lets verification reject a truncated or
-/// padded proof by name instead of as a root mismatch.
+/// How many hashes `PATH(index, D[size])` has (0 when index ≥ size: no proof exists); knowing it
+/// lets verification reject a truncated or padded proof by name instead of as a root mismatch.
 pub fn inclusion_proof_len(index: u64, size: u64) -> usize {
+    if index >= size {
+        return 0;
+    }
     let (mut m, mut n, mut len) = (index, size, 0);
     while n > 1 {
         let k = split_point_u64(n);
@@ -95,13 +98,13 @@ pub fn root_from_inclusion_proof(leaf: &Hash, index: u64, size: u64, proof: &[Ha
             return Err(wrong_length());
         }
         if fn_ & 1 == 1 || fn_ == sn {
-            r = super::node_hash(p, &r);
+            r = node_hash(p, &r);
             while fn_ & 1 == 0 && fn_ != 0 {
                 fn_ >>= 1;
                 sn >>= 1;
             }
         } else {
-            r = super::node_hash(&r, p);
+            r = node_hash(&r, p);
         }
         fn_ >>= 1;
         sn >>= 1;
@@ -143,14 +146,13 @@ mod tests {
         // RFC 6962 §2.1.3 (the 7-leaf example tree): the audit path for d0 is [b, h, l], for d3
         // [c, g, l], for d4 [f, j, k] and for d6 [i, k].
         let d = leaves(7);
-        let node = super::super::node_hash;
-        let (g, h, i, j) = (node(&d[0], &d[1]), node(&d[2], &d[3]), node(&d[4], &d[5]), d[6]);
-        let (k, l) = (node(&g, &h), node(&i, &j));
+        let (g, h, i, j) = (node_hash(&d[0], &d[1]), node_hash(&d[2], &d[3]), node_hash(&d[4], &d[5]), d[6]);
+        let (k, l) = (node_hash(&g, &h), node_hash(&i, &j));
         assert_eq!(inclusion_proof(&d, 0), Ok(vec![d[1], h, l]));
         assert_eq!(inclusion_proof(&d, 3), Ok(vec![d[2], g, l]));
         assert_eq!(inclusion_proof(&d, 4), Ok(vec![d[5], j, k]));
         assert_eq!(inclusion_proof(&d, 6), Ok(vec![i, k]));
-        let root = node(&k, &l);
+        let root = node_hash(&k, &l);
         for index in 0..7 {
             let proof = inclusion_proof(&d, index).unwrap();
             assert_eq!(verify_inclusion(&d[index as usize], index, 7, &proof, &root), Ok(()));
@@ -161,6 +163,7 @@ mod tests {
     fn rejects_index_at_or_beyond_size() {
         let leaves = leaves(5);
         assert_eq!(inclusion_proof(&leaves, 5), Err(ProofError::IndexOutOfRange { index: 5, size: 5 }));
+        assert_eq!((inclusion_proof_len(5, 5), inclusion_proof_len(0, 0)), (0, 0));
         let root = root(&leaves);
         let proof = inclusion_proof(&leaves, 4).unwrap();
         assert_eq!(
@@ -201,7 +204,7 @@ mod tests {
             serde_json::json!({
                 "leaf_index": 2,
                 "tree_size": 3,
-                "inclusion_path": [hash_to_hex(&super::super::node_hash(&leaves[0], &leaves[1]))],
+                "inclusion_path": [hash_to_hex(&node_hash(&leaves[0], &leaves[1]))],
             })
         );
         let back: InclusionProof = serde_json::from_value(json).unwrap();

@@ -29,7 +29,7 @@ pub fn empty_root() -> Hash {
     Sha256::digest([]).into()
 }
 
-/// MTH(D[n]) from the leaf hashes, following the RFC 6962 §2.1 recursion literally.
+/// `MTH(D[n])` from the leaf hashes, following the RFC 6962 §2.1 recursion literally.
 ///
 /// This holds every leaf hash in memory; to root a log as it streams by, use
 /// [`Frontier`](super::Frontier), which gives the same hash in O(log n) memory.
@@ -76,10 +76,7 @@ mod tests {
         let expected: Hash = Sha256::digest(&prefixed).into();
         assert_eq!(root(&[leaf_hash(leaf)]), expected);
         // The empty leaf is SHA-256(0x00), a well-known constant.
-        assert_eq!(
-            hash_to_hex(&leaf_hash(b"")),
-            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
-        );
+        assert_eq!(hash_to_hex(&leaf_hash(b"")), "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
     }
 
     #[test]

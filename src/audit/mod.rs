@@ -14,6 +14,7 @@
 //!
 //! A plain library: bytes and values in, typed results out; it knows nothing of manifests.
 
+mod canonical_check;
 mod canonical_json;
 mod checkpoint;
 mod consistency;
@@ -38,9 +39,13 @@ pub use error::{
     CanonicalJsonError, CheckpointError, HashHexError, KeyError, KeyKind, LogError, NoteError, ProofError,
 };
 pub use frontier::Frontier;
-pub use hash::{HASH_LEN, Hash, hash_from_hex, hash_to_hex};
-pub use inclusion::{InclusionProof, inclusion_proof, inclusion_proof_len, root_from_inclusion_proof, verify_inclusion};
-pub use log::scan_log;
+pub use hash::{
+    HASH_LEN, Hash, deserialize_hash, deserialize_hashes, hash_from_hex, hash_to_hex, serialize_hash, serialize_hashes,
+};
+pub use inclusion::{
+    InclusionProof, inclusion_proof, inclusion_proof_len, root_from_inclusion_proof, verify_inclusion,
+};
+pub use log::{LineCheck, read_leaf_hashes, scan_log};
 pub use merkle::{empty_root, leaf_hash, node_hash, root};
 pub use note::{MAX_SIGNATURES, NoteSignature, SignedNote};
 pub use note_key::{ED25519_SIGNATURE_TYPE, NoteSigner, NoteVerifier, key_id};

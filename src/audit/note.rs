@@ -161,7 +161,8 @@ fn check_text(text: &str) -> Result<(), NoteError> {
 fn parse_signature_line(line: &str, line_number: usize) -> Result<NoteSignature, NoteError> {
     let malformed = |reason| NoteError::MalformedSignatureLine { line: line_number, reason };
     let rest = line.strip_prefix(SIGNATURE_PREFIX).ok_or_else(|| malformed("it does not start with \"— \""))?;
-    let (name, data) = rest.split_once(' ').ok_or_else(|| malformed("it has no space between key name and signature"))?;
+    let (name, data) =
+        rest.split_once(' ').ok_or_else(|| malformed("it has no space between key name and signature"))?;
     if !is_valid_key_name(name) {
         return Err(malformed("the key name is empty or has spaces or '+'"));
     }

@@ -28,6 +28,52 @@ pub enum Command {
     Graph(GraphArgs),
     /// Print the JSON Schema of manifests.
     Schema(SchemaArgs),
+    /// Compute the metrics of METRICS.md for any predictions file.
+    Metrics(MetricsArgs),
+    /// Score a raw CSV with a saved model.json.
+    Predict(PredictArgs),
+    /// The original trainer's command line (`--model-type ...`), run as a pipeline.
+    Train(Box<super::train_args::TrainArgs>),
+}
+
+/// `nethical metrics`.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// A CSV with a header, a 0/1 label column and a probability column.
+    pub predictions: PathBuf,
+    /// The label column.
+    #[arg(long, default_value = "y_true")]
+    pub label_col: String,
+    /// The P(y = 1) column.
+    #[arg(long, default_value = "y_prob")]
+    pub prob_col: String,
+    /// A sensitive column: adds the fairness metrics by group.
+    #[arg(long)]
+    pub group_col: Option<String>,
+    /// Equal-width bins of the calibration metrics.
+    #[arg(long, default_value_t = 10)]
+    pub bins: usize,
+    /// Decision threshold: class 1 iff P(y = 1) >= threshold.
+    #[arg(long, default_value_t = 0.5)]
+    pub threshold: f64,
+    /// Print JSON (metric names as in METRICS.md; fairness under `fairness`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `nethical predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// A `model.json` written by a `train` stage.
+    pub model: PathBuf,
+    /// A CSV with a header holding the model's raw input columns (others are ignored).
+    pub data: PathBuf,
+    /// Write the predictions here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Field delimiter.
+    #[arg(long, default_value_t = ',')]
+    pub delimiter: char,
 }
 
 /// A manifest and the overrides layered over it.

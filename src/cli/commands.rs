@@ -7,15 +7,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::json;
 
-use super::args::{Cli, Command, GraphArgs, GraphFormatArg, ManifestArgs, PlanArgs, RunArgs, SchemaArgs, ValidateArgs};
+use super::args::{
+    Cli, Command, GraphArgs, GraphFormatArg, ManifestArgs, MetricsArgs, PlanArgs, PredictArgs, RunArgs, SchemaArgs,
+    ValidateArgs,
+};
 use super::reporter::CliReporter;
 use crate::clock::RunClock;
+use crate::data::csv_source::DEFAULT_MISSING_TOKENS;
 use crate::error::Error;
 use crate::exec::{Failpoints, InstanceStatus, RunOptions, RunStatus, RunSummary};
 use crate::exit_code;
 use crate::manifest::{self, ManifestInput, Override};
+use crate::metrics::MetricsConfig;
 use crate::plan::{GraphFormat, Lockfile, Plan, Status, lockfile_path, plan_statuses, render_graph};
+use crate::predictions::{PredictionColumns, evaluate_predictions, read_predictions};
 use crate::store::{Cache, write_atomic};
+use crate::trained::{TrainedModel, read_raw_csv};
 
 pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
     match cli.command {
@@ -24,6 +31,9 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Plan(a) => plan(&a),
         Command::Graph(a) => graph(&a),
         Command::Schema(a) => schema(&a),
+        Command::Metrics(a) => metrics(&a),
+        Command::Predict(a) => predict(&a),
+        Command::Train(a) => super::train_command::train(*a),
     }
 }
 
@@ -40,7 +50,8 @@ fn read_input(args: &ManifestArgs) -> Result<ManifestInput, Error> {
 
 fn load_plan(args: &ManifestArgs) -> Result<Plan, Error> {
     let input = read_input(args)?;
-    Ok(Plan::new(manifest::load(&input)?))
+    let base = args.manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok(Plan::new(manifest::load(&input)?, base))
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<(), Error> {
@@ -263,4 +274,85 @@ fn print_summary(s: &RunSummary, runs_dir: &Path, manifest: &Path) {
         };
         println!("hint: fix the cause and run `nethical run {}` again; {done} from the cache", manifest.display());
     }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| Error::InvalidInput(format!("cannot read `{}`: {e}", path.display())))
+}
+
+fn invalid(context: &Path, e: &dyn std::error::Error) -> Error {
+    Error::InvalidInput(format!("{}: {}", context.display(), crate::exec::error_chain(e)))
+}
+
+fn metrics(args: &MetricsArgs) -> Result<i32, Error> {
+    let bytes = read_file(&args.predictions)?;
+    let cols =
+        PredictionColumns { label: args.label_col.clone(), prob: args.prob_col.clone(), group: args.group_col.clone() };
+    let source = args.predictions.display().to_string();
+    let p = read_predictions(&bytes, &source, &cols).map_err(|e| Error::InvalidInput(crate::exec::error_chain(&e)))?;
+    let config = MetricsConfig { threshold: args.threshold, bins: args.bins };
+    let e = evaluate_predictions(&p, &config).map_err(|e| invalid(&args.predictions, &e))?;
+    if args.json {
+        print_json(&e)?;
+        return Ok(exit_code::OK);
+    }
+    let m = &e.metrics;
+    println!("{}: {} rows, threshold {}, {} bins", source, m.n, m.threshold, m.bins);
+    let fmt = |v: Option<f64>| v.map_or_else(|| "null".to_owned(), |x| format!("{x:.6}"));
+    let rows: Vec<[String; 2]> = [
+        ("accuracy", m.accuracy),
+        ("precision", m.precision),
+        ("recall", m.recall),
+        ("f1", m.f1),
+        ("specificity", m.specificity),
+        ("fp_rate", m.fp_rate),
+        ("roc_auc", m.roc_auc),
+        ("average_precision", m.average_precision),
+        ("brier", m.brier),
+        ("log_loss", m.log_loss),
+        ("ece", m.ece),
+        ("mce", m.mce),
+        ("ece_top_label", m.ece_top_label),
+    ]
+    .into_iter()
+    .map(|(k, v)| [k.to_owned(), fmt(v)])
+    .collect();
+    print!("{}", table(&["METRIC", "VALUE"], &rows));
+    for (name, why) in &m.undefined {
+        println!("  {name} is null: {why}");
+    }
+    if let Some(f) = &e.fairness {
+        let rows: Vec<[String; 4]> = f
+            .by_group
+            .iter()
+            .map(|(g, r)| [g.clone(), format!("{:.6}", r.selection_rate), fmt(r.tpr), fmt(r.fpr)])
+            .collect();
+        print!("{}", table(&["GROUP", "SELECTION_RATE", "TPR", "FPR"], &rows));
+        println!(
+            "  demographic_parity_difference {:.6}, equalized_odds_difference {}",
+            f.demographic_parity_difference,
+            fmt(f.equalized_odds_difference)
+        );
+    }
+    Ok(exit_code::OK)
+}
+
+fn predict(args: &PredictArgs) -> Result<i32, Error> {
+    let model_text = String::from_utf8(read_file(&args.model)?)
+        .map_err(|_| Error::InvalidInput(format!("`{}` is not UTF-8", args.model.display())))?;
+    let trained = TrainedModel::from_json(&model_text).map_err(|e| invalid(&args.model, &e))?;
+    let delimiter = u8::try_from(args.delimiter)
+        .map_err(|_| Error::InvalidInput(format!("delimiter `{}` is not one ASCII character", args.delimiter)))?;
+    let table = read_raw_csv(&read_file(&args.data)?, delimiter, &DEFAULT_MISSING_TOKENS)
+        .map_err(|e| invalid(&args.data, &e))?;
+    let probs = trained.predict_raw(&table).map_err(|e| invalid(&args.data, &e))?;
+    let mut out = String::from("row,y_prob,y_pred\n");
+    for (row, p) in table.row_ids().iter().zip(&probs) {
+        out.push_str(&format!("{row},{p},{}\n", u8::from(*p >= trained.provenance.threshold)));
+    }
+    match &args.out {
+        Some(path) => write_atomic(path, out.as_bytes()).map_err(Error::io("write", path))?,
+        None => print!("{out}"),
+    }
+    Ok(exit_code::OK)
 }

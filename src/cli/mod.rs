@@ -5,6 +5,8 @@ mod args;
 mod commands;
 mod render;
 mod reporter;
+mod train_args;
+mod train_command;
 
 use clap::Parser;
 

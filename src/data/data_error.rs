@@ -45,6 +45,12 @@ pub enum DataError {
         source: csv::Error,
     },
 
+    #[error("{source_name}: {message}")]
+    CsvSchema { source_name: String, message: String },
+
+    #[error("missing value in column `{column}` of row {row}, and the preprocessor has no value to fill it with")]
+    MissingValue { column: String, row: u64 },
+
     #[error("dataset csv is empty; expected a header `row,<features...>,label`")]
     CsvMissingHeader,
 

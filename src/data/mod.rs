@@ -2,16 +2,20 @@
 //! its CSV hand-off form, the synthetic generator, train/validation/calibration splits and the
 //! feature standardizer fitted on training rows.
 
+pub mod csv_source;
 mod data_error;
 mod dataset;
 mod dataset_csv;
+pub mod preprocess;
 pub mod sampling;
 pub mod split;
 mod standardizer;
 pub mod synthetic;
+pub mod synthetic_anomaly;
 pub mod synthetic_correlation;
+pub mod table;
 
 pub use data_error::DataError;
 pub use dataset::Dataset;
-pub use split::{SplitConfig, SplitStrategy, Splits, split};
+pub use split::{PartIndices, SplitConfig, SplitStrategy, Splits, split, split_indices};
 pub use standardizer::Standardizer;

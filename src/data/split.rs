@@ -77,17 +77,26 @@ pub struct Splits {
 /// Fails rather than returning an empty part, which would otherwise surface later as a
 /// division by zero in a metric or a model fitted on nothing.
 pub fn split(data: &Dataset, config: &SplitConfig, rng: &mut ChaCha8Rng) -> Result<Splits, DataError> {
+    let mut parts = split_indices(data.y(), config, rng)?;
+    let calibration = config.calibration_ratio.map(|_| data.select(&std::mem::take(&mut parts.calibration)));
+    Ok(Splits { train: data.select(&parts.train), validation: data.select(&parts.validation), calibration })
+}
+
+/// The row indices of each part for rows with labels `y`: the cut [`split`] makes, for data
+/// that is not a [`Dataset`] yet (raw tables are split before their text columns are encoded,
+/// so the encoding can be fitted on the training part alone).
+pub fn split_indices(y: &[u8], config: &SplitConfig, rng: &mut ChaCha8Rng) -> Result<PartIndices, DataError> {
     config.validate()?;
-    let mut parts = match config.strategy {
-        SplitStrategy::Temporal => cut((0..data.n_rows()).collect(), config),
+    let rows = y.len();
+    let parts = match config.strategy {
+        SplitStrategy::Temporal => cut((0..rows).collect(), config),
         SplitStrategy::Random => {
-            let mut order: Vec<usize> = (0..data.n_rows()).collect();
+            let mut order: Vec<usize> = (0..rows).collect();
             shuffle(&mut order, rng);
             cut(order, config)
         }
         SplitStrategy::Stratified => {
-            let (mut positive, mut negative): (Vec<usize>, Vec<usize>) =
-                (0..data.n_rows()).partition(|&row| data.y()[row] == 1);
+            let (mut positive, mut negative): (Vec<usize>, Vec<usize>) = (0..rows).partition(|&row| y[row] == 1);
             shuffle(&mut positive, rng);
             shuffle(&mut negative, rng);
             let mut parts = cut(positive, config);
@@ -101,8 +110,6 @@ pub fn split(data: &Dataset, config: &SplitConfig, rng: &mut ChaCha8Rng) -> Resu
             parts
         }
     };
-
-    let rows = data.n_rows();
     let empty = |part| DataError::EmptySplitPart { part, rows };
     if parts.train.is_empty() {
         return Err(empty("train"));
@@ -113,15 +120,18 @@ pub fn split(data: &Dataset, config: &SplitConfig, rng: &mut ChaCha8Rng) -> Resu
     if config.calibration_ratio.is_some() && parts.calibration.is_empty() {
         return Err(empty("calibration"));
     }
-    let calibration = config.calibration_ratio.map(|_| data.select(&std::mem::take(&mut parts.calibration)));
-    Ok(Splits { train: data.select(&parts.train), validation: data.select(&parts.validation), calibration })
+    Ok(parts)
 }
 
 /// Row indices of each part, before they are turned into datasets.
-struct PartIndices {
-    train: Vec<usize>,
-    calibration: Vec<usize>,
-    validation: Vec<usize>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartIndices {
+    /// Training rows.
+    pub train: Vec<usize>,
+    /// Calibration rows (empty without a calibration ratio).
+    pub calibration: Vec<usize>,
+    /// Validation rows.
+    pub validation: Vec<usize>,
 }
 
 /// Cuts `order` into train, calibration and validation by the configured ratios.

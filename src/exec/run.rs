@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 
 use crate::clock::RunClock;
 use crate::error::Error;
-use crate::plan::{LockEntry, Lockfile, Plan, PlannedInstance, Status, cache_key, lockfile_path, plan_statuses};
+use crate::plan::{
+    LockEntry, Lockfile, Plan, PlannedInstance, Status, cache_key, external_digests, lockfile_path, plan_statuses,
+};
 use crate::stages::{StageContext, UpstreamOutput, run_stage};
 use crate::store::{Cache, CacheEntry, RelPath, tree_digest};
 
@@ -322,7 +324,8 @@ fn execute(
     for up in &inputs {
         digests.entry(up.stage.clone()).or_default().insert(up.id.clone(), tree_digest(&up.entry.outputs));
     }
-    let key = cache_key(inst, &digests);
+    let files = external_digests(inst, &plan.base_dir);
+    let key = cache_key(inst, &digests, &files);
     if !opts.force
         && let Some(entry) = cache.lookup(&key)
     {
@@ -338,6 +341,7 @@ fn execute(
         instance: inst,
         pipeline: &plan.pipeline,
         inputs: &inputs,
+        base_dir: &plan.base_dir,
         clock: opts.clock,
         cancel: &opts.cancel,
     };
@@ -409,6 +413,7 @@ fn update_lockfile(
                 seed: inst.seed,
                 cohort: inst.decl.cohort.clone(),
                 inputs,
+                files: external_digests(inst, &plan.base_dir),
                 outputs: entry.outputs.iter().map(|(p, d)| (p.clone(), d.sha256.clone())).collect(),
                 params,
             },

@@ -5,6 +5,8 @@
 //! serialized into `manifest.resolved.toml`, the lockfile and cache keys, and turned into
 //! `schemas/pipeline.schema.json`. Defaults are the original trainer's.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +27,80 @@ pub struct LoadParams {
 pub enum DataSource {
     /// Rows generated from the stage's seeded RNG.
     Synthetic(SyntheticSource),
+    /// A CSV file (boxed: it is far larger than the other sources).
+    Csv(Box<CsvSource>),
+}
+
+/// A CSV file: `source = { csv = { path = "../examples/data/adult.csv", label = "income" } }`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CsvSource {
+    /// The file, relative to the manifest's folder. Its SHA-256 is part of the cache key.
+    pub path: String,
+    /// Field delimiter (one character).
+    #[serde(default = "default_delimiter")]
+    pub delimiter: String,
+    /// Whether the first line names the columns (otherwise `column_1`, `column_2`, ...).
+    #[serde(default = "default_true")]
+    pub header: bool,
+    /// The label column; when absent, the first of label, target, y, class, is_anomaly
+    /// (case-insensitive), then the first name containing `label` or `target`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Text labels to 0/1, e.g. `{ ">50K" = 1, "<=50K" = 0 }`; without it labels must be 0/1.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub label_map: BTreeMap<String, u8>,
+    /// Feature columns; by default every column but the label, the group and `exclude`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<Vec<String>>,
+    /// Columns never used as features.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// A sensitive or cohort column kept aside for fairness analysis, not a feature unless
+    /// `group_as_feature`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Whether the group column is also a feature.
+    #[serde(default)]
+    pub group_as_feature: bool,
+    /// Missing values: `error` (name the first one's line and column), `drop` (drop and count
+    /// the rows), or `impute` (training median for numbers, most frequent training value for
+    /// text).
+    #[serde(default)]
+    pub missing: MissingPolicyName,
+    /// Values read as missing (default: "", "?", "NA", "N/A", "NaN", "null").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_values: Option<Vec<String>>,
+    /// How text columns are encoded (fitted on the training rows, saved with the model).
+    #[serde(default)]
+    pub encode: EncodingName,
+    /// Read at most this many data rows (the original's `--num-samples` cap for CSV data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_rows: Option<u64>,
+}
+
+/// Missing-value policies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingPolicyName {
+    /// Fail, naming the first missing value's line and column.
+    #[default]
+    Error,
+    /// Drop rows with a missing value and count them.
+    Drop,
+    /// Fill from the training rows (median / most frequent).
+    Impute,
+}
+
+/// Encodings of text columns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EncodingName {
+    /// One 0/1 feature per training category.
+    #[default]
+    OneHot,
+    /// The category's index among sorted training categories.
+    Ordinal,
 }
 
 /// Parameters of the synthetic generator.
@@ -196,9 +272,26 @@ impl LoadParams {
     /// Checks value ranges serde cannot express.
     pub fn range_issues(&self) -> Vec<RangeIssue> {
         let mut out = Vec::new();
-        let DataSource::Synthetic(s) = &self.source;
-        if s.num_samples < 4 {
-            out.push(issue(&["source", "synthetic", "num_samples"], "at least 4 rows"));
+        match &self.source {
+            DataSource::Synthetic(s) => {
+                if s.num_samples < 4 {
+                    out.push(issue(&["source", "synthetic", "num_samples"], "at least 4 rows"));
+                }
+            }
+            DataSource::Csv(c) => {
+                if c.path.is_empty() {
+                    out.push(issue(&["source", "csv", "path"], "a file path"));
+                }
+                if c.delimiter.len() != 1 {
+                    out.push(issue(&["source", "csv", "delimiter"], "exactly one ASCII character"));
+                }
+                if c.label_map.values().any(|v| *v > 1) {
+                    out.push(issue(&["source", "csv", "label_map"], "a table whose values are 0 or 1"));
+                }
+                if c.max_rows == Some(0) {
+                    out.push(issue(&["source", "csv", "max_rows"], "at least 1"));
+                }
+            }
         }
         if !open_unit(self.split.train_ratio) {
             out.push(issue(&["split", "train_ratio"], "a number strictly between 0 and 1"));
@@ -255,6 +348,12 @@ impl GateParams {
     }
 }
 
+fn default_delimiter() -> String {
+    ",".to_owned()
+}
+fn default_true() -> bool {
+    true
+}
 fn default_num_samples() -> u64 {
     10_000
 }

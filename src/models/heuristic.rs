@@ -235,8 +235,8 @@ mod tests {
     use crate::data::synthetic::default_family;
     use crate::data::{Dataset, SplitConfig, SplitStrategy, Splits, split};
     use crate::metrics::{accuracy, ece};
-    use crate::models::log_loss::sigmoid;
     use crate::models::load_model;
+    use crate::models::log_loss::sigmoid;
 
     fn stratified(data: &Dataset, seed: u64) -> Result<Splits, Box<dyn Error>> {
         let config = SplitConfig { strategy: SplitStrategy::Stratified, train_ratio: 0.8, calibration_ratio: None };

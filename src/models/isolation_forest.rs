@@ -216,10 +216,6 @@ impl IsolationForest {
         exp_non_positive(-exponent * std::f64::consts::LN_2)
     }
 
-    pub fn n_trees(&self) -> usize {
-        self.trees.len()
-    }
-
     /// Whether a loaded forest can score rows of `features` columns without panicking or
     /// looping.
     pub fn check(&self, features: usize) -> bool {

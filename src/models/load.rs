@@ -2,14 +2,19 @@
 
 use serde_json::Value;
 
+use super::anomaly::{Anomaly, SavedAnomaly};
+use super::correlation::SavedCorrelation;
+use super::heuristic::SavedHeuristic;
 use super::logistic::SavedLogistic;
+use super::transformer::{SavedTransformer, SimpleTransformer};
+use super::{Calibrated, Correlation, Heuristic};
 use super::{LoadError, LogisticRegression, Model};
 
 /// Version of the saved JSON layout written by this build; bumped on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// The `model_type` values [`load_model`] understands, for error messages.
-const KNOWN_TYPES: &str = "logistic";
+const KNOWN_TYPES: &str = "logistic, anomaly, heuristic, correlation, simple_transformer";
 
 /// Reads a saved model, dispatching on its `model_type` after checking `format_version`.
 pub fn load_model(json: &str) -> Result<Box<dyn Model>, LoadError> {
@@ -20,9 +25,27 @@ pub fn load_model(json: &str) -> Result<Box<dyn Model>, LoadError> {
     }
     let model_type = value.get("model_type").ok_or(LoadError::MissingField { field: "model_type" })?;
     match model_type.as_str() {
+        // A calibrated model carries its base model's type; its nested base sends it here.
+        Some(_) if Calibrated::is_saved_form(&value) => Ok(Box::new(Calibrated::from_saved(value)?)),
         Some("logistic") => {
             let saved: SavedLogistic = serde_json::from_value(value).map_err(|source| LoadError::Json { source })?;
             Ok(Box::new(LogisticRegression::try_from(saved)?))
+        }
+        Some("anomaly") => {
+            let saved: SavedAnomaly = serde_json::from_value(value).map_err(|source| LoadError::Json { source })?;
+            Ok(Box::new(Anomaly::try_from(saved)?))
+        }
+        Some("simple_transformer") => {
+            let saved: SavedTransformer = serde_json::from_value(value).map_err(|source| LoadError::Json { source })?;
+            Ok(Box::new(SimpleTransformer::try_from(saved)?))
+        }
+        Some("heuristic") => {
+            let saved: SavedHeuristic = serde_json::from_value(value).map_err(|source| LoadError::Json { source })?;
+            Ok(Box::new(Heuristic::try_from(saved)?))
+        }
+        Some("correlation") => {
+            let saved: SavedCorrelation = serde_json::from_value(value).map_err(|source| LoadError::Json { source })?;
+            Ok(Box::new(Correlation::try_from(saved)?))
         }
         _ => Err(LoadError::UnknownModelType { found: model_type.to_string(), known: KNOWN_TYPES }),
     }

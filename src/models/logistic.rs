@@ -530,7 +530,7 @@ mod tests {
         );
         assert_eq!(
             edit("/model_type", serde_json::json!("forest")),
-            "saved model type \"forest\" is not known; known types: logistic"
+            "saved model type \"forest\" is not known; known types: logistic, anomaly, heuristic, correlation, simple_transformer"
         );
         assert_eq!(edit("/weights", serde_json::json!([1.0])), "saved model has 1 weights for 5 features");
         assert_eq!(

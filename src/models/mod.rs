@@ -1,22 +1,57 @@
 //! Binary classifiers that output P(y = 1), their common [`Model`] interface and their saved
 //! JSON form.
 
+mod activation;
+mod adam;
+pub mod anomaly;
+mod anomaly_calibration;
+mod anomaly_params;
+mod calibrated;
+pub mod calibration;
 mod class_weight;
+pub mod correlation;
+mod correlation_fit_error;
+mod correlation_params;
+mod dense;
 mod fit_error;
+pub mod heuristic;
+mod isolation_forest;
 mod load;
 mod load_error;
 mod log_loss;
 pub mod logistic;
 mod logistic_params;
 mod model;
+mod ngram;
 mod portable_exp;
 mod predict_error;
+mod pseudo_count;
+mod sequence_detector;
+mod token_vocabulary;
+mod training_data;
+pub mod transformer;
+mod transformer_network;
+mod transformer_params;
+mod tree;
+mod tree_builder;
 
+pub use activation::Activation;
+pub use anomaly::Anomaly;
+pub use anomaly_params::AnomalyParams;
+pub use calibrated::Calibrated;
 pub use class_weight::ClassWeight;
+pub use correlation::Correlation;
+pub use correlation_fit_error::CorrelationFitError;
+pub use correlation_params::CorrelationParams;
 pub use fit_error::FitError;
+pub use heuristic::Heuristic;
 pub use load::{FORMAT_VERSION, load_model};
 pub use load_error::LoadError;
 pub use logistic::LogisticRegression;
 pub use logistic_params::LogisticParams;
 pub use model::Model;
 pub use predict_error::PredictError;
+pub use pseudo_count::PseudoCount;
+pub use transformer::SimpleTransformer;
+pub use transformer_params::TransformerParams;
+pub use tree::{RegressionTree, TreeNode};

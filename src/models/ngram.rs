@@ -40,7 +40,12 @@ impl NgramModel {
     ///
     /// `order` must be at least 1 and `smoothing` (α) positive; [`super::AnomalyParams`]
     /// guarantees both by construction.
-    pub fn fit<'a>(order: usize, tokens: usize, smoothing: f64, sequences: impl IntoIterator<Item = &'a [usize]>) -> Self {
+    pub fn fit<'a>(
+        order: usize,
+        tokens: usize,
+        smoothing: f64,
+        sequences: impl IntoIterator<Item = &'a [usize]>,
+    ) -> Self {
         let mut counts = BTreeMap::new();
         for sequence in sequences {
             for grams in Self::grams(order, tokens, sequence) {
@@ -115,8 +120,8 @@ impl NgramModel {
             let context = &gram[..gram.len() - 1];
             let count =
                 self.counts.get(gram).copied().unwrap_or(0) - own_counts.get(gram.as_slice()).copied().unwrap_or(0);
-            let total = self.context_totals.get(context).copied().unwrap_or(0)
-                - own_totals.get(context).copied().unwrap_or(0);
+            let total =
+                self.context_totals.get(context).copied().unwrap_or(0) - own_totals.get(context).copied().unwrap_or(0);
             probability = (count as f64 + prior * probability) / (total as f64 + prior);
         }
         probability
@@ -174,10 +179,8 @@ impl<'de> Deserialize<'de> for NgramModel {
             let Some((&last, context)) = gram.split_last() else {
                 return Err(D::Error::custom("n-gram counts include an empty gram"));
             };
-            let valid = gram.len() <= saved.order
-                && last < begin
-                && context.iter().all(|&symbol| symbol <= begin)
-                && count > 0;
+            let valid =
+                gram.len() <= saved.order && last < begin && context.iter().all(|&symbol| symbol <= begin) && count > 0;
             total = total.checked_add(count).ok_or_else(|| D::Error::custom("n-gram counts overflow"))?;
             if !valid || counts.insert(gram, count).is_some() {
                 return Err(D::Error::custom("n-gram counts include an impossible or repeated gram"));

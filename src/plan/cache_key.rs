@@ -38,10 +38,17 @@ pub struct CacheKeyInput<'a> {
     seed: u64,
     /// Need stage → upstream instance id → tree digest of its outputs.
     inputs: &'a BTreeMap<String, BTreeMap<String, String>>,
+    /// External files read (path as written → SHA-256).
+    files: &'a BTreeMap<String, String>,
 }
 
-/// The cache key of `instance` given its upstream outputs' tree digests.
-pub fn cache_key(instance: &Instance, inputs: &BTreeMap<String, BTreeMap<String, String>>) -> String {
+/// The cache key of `instance` given its upstream outputs' tree digests and the digests of the
+/// external files it reads.
+pub fn cache_key(
+    instance: &Instance,
+    inputs: &BTreeMap<String, BTreeMap<String, String>>,
+    files: &BTreeMap<String, String>,
+) -> String {
     let doc = CacheKeyInput {
         format: 1,
         tool_version: crate::VERSION,
@@ -50,6 +57,7 @@ pub fn cache_key(instance: &Instance, inputs: &BTreeMap<String, BTreeMap<String,
         cohort: instance.decl.cohort.as_deref(),
         seed: instance.seed,
         inputs,
+        files,
     };
     // Serializing through `Value` sorts every object's keys (serde_json's map is a BTreeMap).
     let value = serde_json::to_value(&doc).unwrap_or(serde_json::Value::Null);

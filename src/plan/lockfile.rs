@@ -31,8 +31,11 @@ pub struct LockEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cohort: Option<String>,
     /// Need stage → upstream instance → tree digest of that instance's outputs.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub inputs: BTreeMap<String, BTreeMap<String, String>>,
+    /// External files read (path as written → SHA-256).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, String>,
     /// Output path → SHA-256.
     #[serde(default)]
     pub outputs: BTreeMap<String, String>,

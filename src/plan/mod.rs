@@ -1,11 +1,13 @@
 //! The plan: stage instances as a DAG, their cache keys, and why each one runs.
 
 mod cache_key;
+mod external;
 mod graph;
 mod lockfile;
 mod status;
 
 pub use cache_key::{CacheKeyInput, cache_key, instance_seed};
+pub use external::{external_digests, external_paths};
 pub use graph::{GraphFormat, render_graph};
 pub use lockfile::{LockEntry, Lockfile, LockfileError, lockfile_path};
 pub use status::{PlannedInstance, Status, plan_statuses};
@@ -41,11 +43,13 @@ pub struct Plan {
     pub resolved: String,
     /// The instances, in an order where every dependency comes first.
     pub instances: Vec<Instance>,
+    /// The manifest's folder: relative input paths (a `csv` source) are resolved against it.
+    pub base_dir: std::path::PathBuf,
 }
 
 impl Plan {
-    /// Builds the plan of a validated manifest.
-    pub fn new(manifest: Manifest) -> Self {
+    /// Builds the plan of a validated manifest read from a file in `base_dir`.
+    pub fn new(manifest: Manifest, base_dir: impl Into<std::path::PathBuf>) -> Self {
         let index: std::collections::BTreeMap<String, usize> =
             manifest.instances.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
         let seed = manifest.pipeline.seed;
@@ -58,7 +62,13 @@ impl Plan {
                 Instance { decl, deps, seed }
             })
             .collect();
-        Self { pipeline: manifest.pipeline, manifest_digest: manifest.digest, resolved: manifest.resolved, instances }
+        Self {
+            pipeline: manifest.pipeline,
+            manifest_digest: manifest.digest,
+            resolved: manifest.resolved,
+            instances,
+            base_dir: base_dir.into(),
+        }
     }
 
     /// Index of the instance with this id.

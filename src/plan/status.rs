@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Instance, LockEntry, Lockfile, Plan, cache_key};
+use super::{Instance, LockEntry, Lockfile, Plan, cache_key, external_digests};
 use crate::manifest::StageKind;
 use crate::store::{Cache, tree_digest};
 
@@ -63,6 +63,7 @@ pub(crate) fn run_reason(
     inst: &Instance,
     lock: Option<&Lockfile>,
     digests: &[Option<String>],
+    files: &BTreeMap<String, String>,
     key: Option<&str>,
 ) -> String {
     let Some(entry) = lock.and_then(|l| l.instances.get(inst.id())) else { return "new".to_owned() };
@@ -95,6 +96,12 @@ pub(crate) fn run_reason(
         .collect();
     if !stages.is_empty() {
         reasons.push(format!("input changed: {}", stages.join(", ")));
+    }
+    for (path, digest) in files {
+        if entry.files.get(path) != Some(digest) {
+            let what = if digest == "missing" { "input file missing" } else { "input file changed" };
+            reasons.push(format!("{what}: {path}"));
+        }
     }
     if let Some(l) = lock
         && l.tool_version != crate::VERSION
@@ -149,7 +156,8 @@ pub fn plan_statuses(plan: &Plan, cache: &Cache, lock: Option<&Lockfile>, force:
     let mut out = Vec::with_capacity(plan.instances.len());
     for (i, inst) in plan.instances.iter().enumerate() {
         let inputs = known_inputs(plan, i, &digests);
-        let key = inputs.as_ref().map(|inp| cache_key(inst, inp));
+        let files = external_digests(inst, &plan.base_dir);
+        let key = inputs.as_ref().map(|inp| cache_key(inst, inp, &files));
         let hit = if force { None } else { key.as_deref().and_then(|k| cache.lookup(k)) };
         let (status, reason) = match (&hit, force) {
             (Some(entry), _) => {
@@ -157,7 +165,7 @@ pub fn plan_statuses(plan: &Plan, cache: &Cache, lock: Option<&Lockfile>, force:
                 (Status::Cached, "unchanged".to_owned())
             }
             (None, true) => (Status::Run, "forced".to_owned()),
-            (None, false) => (Status::Run, run_reason(plan, inst, lock, &digests, key.as_deref())),
+            (None, false) => (Status::Run, run_reason(plan, inst, lock, &digests, &files, key.as_deref())),
         };
         out.push(PlannedInstance {
             id: inst.decl.id.clone(),

@@ -1,17 +1,55 @@
-//! `load`: generate or read a dataset and split it into training and validation parts.
+//! `load`: generate or read a dataset and split it into training, validation and (optionally)
+//! calibration parts.
 //!
 //! Outputs, under `data/<instance>/`: `train.csv`, `validation.csv`, `calibration.csv` when a
-//! calibration split is asked for (the bit-exact CSV hand-off form of [`crate::data::Dataset`]),
-//! and `dataset.json` describing what was loaded.
+//! calibration split is asked for, and `dataset.json`. The parts are raw tables (columns
+//! `row,<features...>,[group],y_true`; text kept as text, missing values empty): text columns
+//! are encoded by `train`, fitted on the training part only, so no validation row leaks into
+//! the encoding. `dataset.json` records the source (a CSV file's SHA-256), the column types,
+//! the encoding and missing-value policy, rows read and dropped, and the split.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use super::{StageContext, StageError, json_bytes, rel, write};
-use crate::data::{Dataset, SplitConfig, SplitStrategy, split, synthetic};
-use crate::manifest::params::{DataSource, LoadParams, SplitStrategyName, SyntheticFamily};
-use crate::store::{EntryMeta, Staging};
+use crate::data::csv_source::{CsvOptions, DEFAULT_MISSING_TOKENS, MissingPolicy, read_labeled_csv};
+use crate::data::preprocess::Encoding;
+use crate::data::table::{Column, ColumnKind, Table, Values};
+use crate::data::{SplitConfig, SplitStrategy, split_indices, synthetic};
+use crate::manifest::params::{
+    CsvSource, DataSource, EncodingName, LoadParams, MissingPolicyName, SplitStrategyName, SyntheticFamily,
+};
+use crate::store::{EntryMeta, Staging, sha256_hex};
+
+/// The label column's name in the hand-off tables.
+pub(crate) const LABEL_COLUMN: &str = "y_true";
+
+/// The hand-off schema, stored in `dataset.json` under `schema`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Schema {
+    /// Feature columns and their types, in order.
+    pub features: Vec<(String, ColumnKind)>,
+    /// The group column, kept aside for fairness.
+    pub group: Option<String>,
+    /// How `train` encodes text columns.
+    pub encode: Encoding,
+    /// Whether `train` imputes missing values.
+    pub impute: bool,
+}
+
+impl Schema {
+    /// Column names and kinds of the hand-off CSV (after `row`).
+    pub(crate) fn columns(&self) -> Vec<(String, ColumnKind)> {
+        let mut out = self.features.clone();
+        if let Some(g) = &self.group {
+            out.push((g.clone(), ColumnKind::Text));
+        }
+        out.push((LABEL_COLUMN.to_owned(), ColumnKind::Numeric));
+        out
+    }
+}
 
 /// The folder of an instance's data files: its id with anything unusual replaced by `_`.
 pub(crate) fn data_dir(id: &str) -> String {
@@ -20,19 +58,128 @@ pub(crate) fn data_dir(id: &str) -> String {
     format!("data/{}", safe.trim_end_matches('_'))
 }
 
-fn write_csv(out: &mut Staging, path: &str, data: &Dataset) -> Result<(), StageError> {
+fn write_table(out: &mut Staging, path: &str, table: &Table) -> Result<(), StageError> {
     let r = rel(path)?;
-    out.write_with(&r, |w| data.write_csv(w).map_err(std::io::Error::other))
+    out.write_with(&r, |w| table.write_csv(w).map_err(std::io::Error::other))
         .map_err(|source| StageError::Io { what: format!("write `{path}`"), source })
+}
+
+/// Rows loaded from the source, before the split.
+struct Loaded {
+    features: Table,
+    y: Vec<u8>,
+    group: Option<(String, Vec<String>)>,
+    schema: Schema,
+    description: Value,
+}
+
+fn synthetic_rows(
+    ctx: &StageContext<'_>,
+    num_samples: u64,
+    family: SyntheticFamily,
+    rng: &mut ChaCha8Rng,
+) -> Result<Loaded, StageError> {
+    let rows = usize::try_from(num_samples)
+        .map_err(|_| StageError::Invalid(format!("num_samples {num_samples} does not fit in memory")))?;
+    let data = match family {
+        SyntheticFamily::Default => synthetic::default_family(rows, rng),
+    };
+    let x = data.x();
+    let columns: Vec<Column> = data
+        .feature_names()
+        .iter()
+        .enumerate()
+        .map(|(j, name)| Column {
+            name: name.clone(),
+            values: Values::Numeric(x.column(j).iter().map(|v| Some(*v)).collect()),
+        })
+        .collect();
+    let features = Table::new(columns, data.row_ids().to_vec())?;
+    let schema = Schema {
+        features: data.feature_names().iter().map(|n| (n.clone(), ColumnKind::Numeric)).collect(),
+        group: None,
+        encode: Encoding::OneHot,
+        impute: false,
+    };
+    let description =
+        json!({"source": "synthetic", "family": "default", "seed": ctx.instance.seed, "rows": data.n_rows()});
+    Ok(Loaded { features, y: data.y().to_vec(), group: None, schema, description })
+}
+
+fn csv_rows(ctx: &StageContext<'_>, c: &CsvSource) -> Result<Loaded, StageError> {
+    let path = ctx.base_dir.join(&c.path);
+    let bytes = std::fs::read(&path)
+        .map_err(|source| StageError::Io { what: format!("read data file `{}`", path.display()), source })?;
+    let opts = CsvOptions {
+        delimiter: c.delimiter.as_bytes().first().copied().unwrap_or(b','),
+        header: c.header,
+        label: c.label.clone(),
+        label_map: c.label_map.clone(),
+        features: c.features.clone(),
+        exclude: c.exclude.clone(),
+        group: c.group.clone(),
+        group_as_feature: c.group_as_feature,
+        missing: match c.missing {
+            MissingPolicyName::Error => MissingPolicy::Error,
+            MissingPolicyName::Drop => MissingPolicy::Drop,
+            MissingPolicyName::Impute => MissingPolicy::Impute,
+        },
+        missing_tokens: c.missing_values.clone().unwrap_or_else(|| DEFAULT_MISSING_TOKENS.map(str::to_owned).to_vec()),
+        max_rows: c.max_rows.and_then(|m| usize::try_from(m).ok()),
+    };
+    let (table, report) = read_labeled_csv(&bytes, &c.path, &opts)?;
+    if report.features.iter().any(|(n, _)| n == LABEL_COLUMN) || c.group.as_deref() == Some(LABEL_COLUMN) {
+        return Err(StageError::Invalid(format!(
+            "a column named `{LABEL_COLUMN}` clashes with the label column of the hand-off tables"
+        )));
+    }
+    let schema = Schema {
+        features: report.features.clone(),
+        group: report.group.clone(),
+        encode: match c.encode {
+            EncodingName::OneHot => Encoding::OneHot,
+            EncodingName::Ordinal => Encoding::Ordinal,
+        },
+        impute: c.missing == MissingPolicyName::Impute,
+    };
+    let description = json!({
+        "source": "csv",
+        "path": c.path,
+        "sha256": sha256_hex(&bytes),
+        "rows_read": report.rows_read,
+        "rows_dropped": report.dropped,
+        "label": report.label,
+        "class_counts": report.class_counts,
+    });
+    let group = match (report.group, table.group) {
+        (Some(name), Some(values)) => Some((name, values)),
+        _ => None,
+    };
+    Ok(Loaded { features: table.features, y: table.y, group, schema, description })
+}
+
+/// The hand-off table of one part: features, group, label.
+fn part(loaded: &Loaded, rows: &[usize]) -> Result<Table, StageError> {
+    let features = loaded.features.select(rows);
+    let mut columns = features.columns().to_vec();
+    if let Some((name, values)) = &loaded.group {
+        columns.push(Column {
+            name: name.clone(),
+            values: Values::Text(rows.iter().map(|&i| Some(values[i].clone())).collect()),
+        });
+    }
+    columns.push(Column {
+        name: LABEL_COLUMN.to_owned(),
+        values: Values::Numeric(rows.iter().map(|&i| Some(f64::from(loaded.y[i]))).collect()),
+    });
+    Ok(Table::new(columns, features.row_ids().to_vec())?)
 }
 
 pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.instance.seed);
-    let DataSource::Synthetic(source) = &params.source;
-    let rows = usize::try_from(source.num_samples)
-        .map_err(|_| StageError::Invalid(format!("num_samples {} does not fit in memory", source.num_samples)))?;
-    let data = match source.family {
-        SyntheticFamily::Default => synthetic::default_family(rows, &mut rng),
+    let loaded = match &params.source {
+        DataSource::Synthetic(s) => synthetic_rows(ctx, s.num_samples, s.family, &mut rng)?,
+        DataSource::Csv(c) => csv_rows(ctx, c)?,
     };
     let strategy = match params.split.strategy {
         SplitStrategyName::Temporal => SplitStrategy::Temporal,
@@ -44,37 +191,40 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
         train_ratio: params.split.train_ratio,
         calibration_ratio: params.split.calibration_ratio,
     };
-    let parts = split(&data, &config, &mut rng)?;
+    let parts = split_indices(&loaded.y, &config, &mut rng)?;
     let dir = data_dir(ctx.instance.id());
-    write_csv(out, &format!("{dir}/train.csv"), &parts.train)?;
-    write_csv(out, &format!("{dir}/validation.csv"), &parts.validation)?;
-    if let Some(c) = &parts.calibration {
-        write_csv(out, &format!("{dir}/calibration.csv"), c)?;
+    write_table(out, &format!("{dir}/train.csv"), &part(&loaded, &parts.train)?)?;
+    write_table(out, &format!("{dir}/validation.csv"), &part(&loaded, &parts.validation)?)?;
+    if config.calibration_ratio.is_some() {
+        write_table(out, &format!("{dir}/calibration.csv"), &part(&loaded, &parts.calibration)?)?;
     }
+    let positives = loaded.y.iter().filter(|&&v| v == 1).count();
     let description = json!({
         "format_version": 1,
-        "source": "synthetic",
-        "family": "default",
-        "rows": data.n_rows(),
-        "features": data.feature_names(),
-        "positives": data.n_positive(),
-        "seed": ctx.instance.seed,
+        "data": loaded.description,
+        "rows": loaded.y.len(),
+        "positives": positives,
+        "schema": loaded.schema,
         "split": {
             "strategy": params.split.strategy,
             "train_ratio": params.split.train_ratio,
             "calibration_ratio": params.split.calibration_ratio,
-            "train_rows": parts.train.n_rows(),
-            "validation_rows": parts.validation.n_rows(),
-            "calibration_rows": parts.calibration.as_ref().map(Dataset::n_rows),
+            "train_rows": parts.train.len(),
+            "validation_rows": parts.validation.len(),
+            "calibration_rows": config.calibration_ratio.map(|_| parts.calibration.len()),
         },
     });
     write(out, &format!("{dir}/dataset.json"), &json_bytes(&description)?)?;
+    let source = match &params.source {
+        DataSource::Synthetic(_) => "synthetic rows".to_owned(),
+        DataSource::Csv(c) => format!("rows of {}", c.path),
+    };
     let summary = format!(
-        "{} synthetic rows, {} features (train {}, validation {})",
-        data.n_rows(),
-        data.n_features(),
-        parts.train.n_rows(),
-        parts.validation.n_rows()
+        "{} {source}, {} features (train {}, validation {})",
+        loaded.y.len(),
+        loaded.schema.features.len(),
+        parts.train.len(),
+        parts.validation.len()
     );
     Ok(EntryMeta { summary, failure: None })
 }

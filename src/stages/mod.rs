@@ -63,6 +63,8 @@ pub struct StageContext<'a> {
     pub pipeline: &'a PipelineMeta,
     /// Outputs of the instances it needs.
     pub inputs: &'a [UpstreamOutput],
+    /// The manifest's folder, against which input paths are resolved.
+    pub base_dir: &'a std::path::Path,
     /// The run clock.
     pub clock: RunClock,
     /// Set when the run is interrupted; long stages poll it.

@@ -9,7 +9,7 @@ use crate::store::RelPathError;
 #[derive(Debug, thiserror::Error)]
 pub enum StageError {
     /// The data could not be loaded or split.
-    #[error("data")]
+    #[error(transparent)]
     Data(#[from] DataError),
     /// The model could not be fitted.
     #[error("training failed")]
@@ -18,7 +18,7 @@ pub enum StageError {
     #[error("prediction failed")]
     Predict(#[from] PredictError),
     /// Metrics could not be computed.
-    #[error("metrics")]
+    #[error("cannot compute metrics")]
     Metrics(#[from] MetricsError),
     /// An input the stage needs is missing or malformed.
     #[error("missing input: {0}")]

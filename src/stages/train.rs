@@ -1,24 +1,57 @@
 //! `train`: fit one model on a `load` instance's training rows and score its validation rows.
 //!
-//! Outputs, under `cohorts/<cohort>/`: `model.json` (the saved model, which scores raw inputs,
-//! plus where and when it was trained), `metrics.json` (every metric of METRICS.md with its
-//! convention parameters and reliability-diagram data) and `predictions.csv`
-//! (`row,y_true,y_prob,y_pred` for every validation row).
+//! The raw parts are encoded by a [`Preprocessor`] fitted on the training part alone. Outputs,
+//! under `cohorts/<cohort>/`: `model.json` (the saved model with its preprocessor, so it scores
+//! raw inputs, plus where and when it was trained), `metrics.json` (every metric of METRICS.md
+//! with its convention parameters and reliability-diagram data) and `predictions.csv`
+//! (`row,y_true,y_prob,y_pred` for every validation row, then the group column when the data
+//! has one).
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
+use super::load::{LABEL_COLUMN, Schema};
 use super::{StageContext, StageError, json_bytes, rel, write};
 use crate::data::Dataset;
+use crate::data::preprocess::Preprocessor;
+use crate::data::table::{Table, Values};
 use crate::manifest::StageKind;
 use crate::manifest::params::{ModelType, TrainParams};
 use crate::metrics::{MetricsConfig, evaluate};
 use crate::models::{LogisticParams, LogisticRegression, Model};
 use crate::store::{EntryMeta, Staging};
+use crate::trained::{Provenance, TrainedModel};
 
-fn read_dataset(bytes: &[u8]) -> Result<Dataset, StageError> {
-    Ok(Dataset::read_csv(bytes)?)
+/// One raw part, read with the hand-off schema.
+struct Part {
+    features: Table,
+    y: Vec<u8>,
+    group: Option<Vec<String>>,
+}
+
+fn read_part(bytes: &[u8], schema: &Schema) -> Result<Part, StageError> {
+    let table = Table::read_csv(bytes, &schema.columns())?;
+    let mut features = Vec::new();
+    let mut y = Vec::new();
+    let mut group = None;
+    for c in table.columns() {
+        match (&c.values, c.name.as_str()) {
+            (Values::Numeric(v), LABEL_COLUMN) => {
+                y = v.iter().map(|l| u8::from(l.is_some_and(|l| l >= 0.5))).collect();
+            }
+            (Values::Text(v), name) if schema.group.as_deref() == Some(name) => {
+                group = Some(v.iter().map(|g| g.clone().unwrap_or_default()).collect());
+            }
+            _ => features.push(c.clone()),
+        }
+    }
+    Ok(Part { features: Table::new(features, table.row_ids().to_vec())?, y, group })
+}
+
+fn encode(part: &Part, pre: &Preprocessor) -> Result<Dataset, StageError> {
+    let (names, x) = pre.transform(&part.features)?;
+    Ok(Dataset::with_row_ids(names, x, part.y.clone(), part.features.row_ids().to_vec())?)
 }
 
 /// Adds keys to a JSON object.
@@ -32,8 +65,15 @@ fn extend(mut base: Value, extra: Value) -> Value {
 pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
     let cohort = ctx.cohort()?;
     let data = ctx.upstream(StageKind::Load)?;
-    let train = read_dataset(&data.read("train.csv")?)?;
-    let validation = read_dataset(&data.read("validation.csv")?)?;
+    let description: Value = serde_json::from_slice(&data.read("dataset.json")?)
+        .map_err(|e| StageError::MissingInput(format!("`dataset.json` of `{}` is not JSON: {e}", data.id)))?;
+    let schema: Schema = serde_json::from_value(description["schema"].clone())
+        .map_err(|e| StageError::MissingInput(format!("`dataset.json` of `{}` has no valid schema: {e}", data.id)))?;
+    let train_part = read_part(&data.read("train.csv")?, &schema)?;
+    let validation_part = read_part(&data.read("validation.csv")?, &schema)?;
+    let pre = Preprocessor::fit(&train_part.features, schema.encode, schema.impute);
+    let train = encode(&train_part, &pre)?;
+    let validation = encode(&validation_part, &pre)?;
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.instance.seed);
     let cancel = || ctx.cancel.load(std::sync::atomic::Ordering::Relaxed);
     let model: Box<dyn Model> = match params.model {
@@ -54,17 +94,19 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     let report = evaluate(validation.y(), &probs, &config)?;
 
     let dir = format!("cohorts/{cohort}");
-    let saved = model.to_json().map_err(|e| StageError::Invalid(e.to_string()))?;
-    let model_doc = extend(
-        saved,
-        json!({
-            "cohort": cohort,
-            "trained_at": ctx.clock.timestamp(),
-            "seed": ctx.instance.seed,
-            "training_rows": train.n_rows(),
-            "data": data.id,
-        }),
-    );
+    let trained = TrainedModel {
+        provenance: Provenance {
+            cohort: cohort.to_owned(),
+            trained_at: ctx.clock.timestamp(),
+            seed: ctx.instance.seed,
+            training_rows: train.n_rows(),
+            data: data.id.clone(),
+            threshold: params.threshold,
+        },
+        preprocessor: pre,
+        model,
+    };
+    let model_doc = trained.to_json().map_err(|e| StageError::Invalid(e.to_string()))?;
     write(out, &format!("{dir}/model.json"), &json_bytes(&model_doc)?)?;
     let report_value = serde_json::to_value(&report).map_err(|e| StageError::Invalid(e.to_string()))?;
     let metrics_doc = extend(
@@ -80,11 +122,21 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     let pred_path = format!("{dir}/predictions.csv");
     let r = rel(&pred_path)?;
     out.write_with(&r, |w| {
-        writeln!(w, "row,y_true,y_prob,y_pred")?;
-        for ((row, y), p) in validation.row_ids().iter().zip(validation.y()).zip(&probs) {
-            writeln!(w, "{row},{y},{p},{}", u8::from(*p >= params.threshold))?;
+        let mut csv = csv::Writer::from_writer(w);
+        let mut header = vec!["row", "y_true", "y_prob", "y_pred"];
+        if let Some(g) = &schema.group {
+            header.push(g);
         }
-        Ok(())
+        csv.write_record(&header)?;
+        for (i, ((row, y), p)) in validation.row_ids().iter().zip(validation.y()).zip(&probs).enumerate() {
+            let mut record =
+                vec![row.to_string(), y.to_string(), p.to_string(), u8::from(*p >= params.threshold).to_string()];
+            if let Some(groups) = &validation_part.group {
+                record.push(groups[i].clone());
+            }
+            csv.write_record(&record)?;
+        }
+        csv.flush()
     })
     .map_err(|source| StageError::Io { what: format!("write `{pred_path}`"), source })?;
     let fmt = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |x| format!("{x:.4}"));

@@ -3,6 +3,8 @@
 mod common;
 
 mod cache;
+mod commands;
+mod data;
 mod determinism;
 mod errors;
 mod failures;
@@ -10,3 +12,4 @@ mod graph;
 mod interrupt;
 mod run;
 mod schema;
+mod train_cli;

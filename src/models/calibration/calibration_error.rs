@@ -5,7 +5,7 @@ use thiserror::Error;
 use crate::models::PredictError;
 
 /// Why calibration was refused before anything was fitted.
-#[derive(Debug, Clone, PartialEq, Error)]
+#[derive(Debug, PartialEq, Error)]
 pub enum CalibrationError {
     #[error("calibration set has no rows")]
     Empty,

@@ -1,0 +1,172 @@
+//! `nethical train`: the original trainer's command line (`training/train_any_model.py`),
+//! mapped onto a pipeline. clap types only; `train_command.rs` does the mapping.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// The original's `--split-strategy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SplitArg {
+    /// First rows train.
+    Temporal,
+    /// Shuffled, then cut.
+    Random,
+    /// Cut within each class.
+    Stratified,
+}
+
+/// The original's `--ece-policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EcePolicyArg {
+    /// ECE always applies.
+    Strict,
+    /// ECE applies when the model outputs probabilities.
+    ProbsOnly,
+    /// Accuracy alone.
+    Disable,
+}
+
+/// The original's `--optimization-technique`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum TechniqueArg {
+    /// Random search.
+    RandomSearch,
+    /// Grid search.
+    GridSearch,
+    /// Evolutionary search.
+    Evolutionary,
+}
+
+/// `nethical train`: every flag of the original trainer.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// heuristic, logistic, simple_transformer, anomaly, correlation, or `all` (every model type
+    /// this version implements).
+    #[arg(long)]
+    pub model_type: String,
+    /// Passes over the training rows (the original ignored it).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub epochs: u32,
+    /// Rows per gradient step (the original ignored it).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: u32,
+    /// Synthetic rows to generate.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(4..))]
+    pub num_samples: u64,
+    /// The pipeline seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// 0 quiet, 1 normal, 2 verbose.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub verbosity: u8,
+    /// Fraction of rows used for training (strictly between 0 and 1).
+    #[arg(long, default_value_t = 0.8)]
+    pub train_ratio: f64,
+    /// How rows are split.
+    #[arg(long, value_enum, default_value = "temporal")]
+    pub split_strategy: SplitArg,
+    /// Do not try to download Kaggle datasets.
+    #[arg(long)]
+    pub no_download: bool,
+    /// Kaggle user name.
+    #[arg(long)]
+    pub kaggle_username: Option<String>,
+    /// Kaggle API key (never printed or written anywhere).
+    #[arg(long)]
+    pub kaggle_key: Option<String>,
+    /// Overwrite ~/.kaggle/kaggle.json with the given credentials.
+    #[arg(long)]
+    pub overwrite_kaggle_json: bool,
+    /// A Kaggle dataset slug (repeatable).
+    #[arg(long)]
+    pub kaggle_dataset: Vec<String>,
+    /// Keep a Merkle audit log.
+    #[arg(long)]
+    pub enable_audit: bool,
+    /// Where the audit log goes.
+    #[arg(long, default_value = "training_audit_logs")]
+    pub audit_path: PathBuf,
+    /// Track ethical drift across cohorts.
+    #[arg(long)]
+    pub enable_drift_tracking: bool,
+    /// Where drift reports go.
+    #[arg(long, default_value = "training_drift_reports")]
+    pub drift_report_dir: PathBuf,
+    /// The cohort name (default: the model type).
+    #[arg(long)]
+    pub cohort_id: Option<String>,
+    /// Governance validation of data and predictions.
+    #[arg(long)]
+    pub enable_governance: bool,
+    /// Raw samples checked by governance.
+    #[arg(long, default_value_t = 100)]
+    pub gov_data_samples: u32,
+    /// Predictions checked by governance.
+    #[arg(long, default_value_t = 50)]
+    pub gov_pred_samples: u32,
+    /// A governance violation fails the model.
+    #[arg(long)]
+    pub gov_fail_on_violations: bool,
+    /// Inject adversarial samples.
+    #[arg(long)]
+    pub include_adversarial: bool,
+    /// Adversarial samples per type.
+    #[arg(long, default_value_t = 200)]
+    pub adversarial_count: u32,
+    /// Promote only at or below this ECE.
+    #[arg(long, default_value_t = 0.08)]
+    pub promotion_max_ece: f64,
+    /// Promote only at or above this accuracy.
+    #[arg(long, default_value_t = 0.85)]
+    pub promotion_min_accuracy: f64,
+    /// Equal-width bins of the ECE.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub ece_bins: u32,
+    /// Whether the ECE criterion applies.
+    #[arg(long, value_enum, default_value = "strict")]
+    pub ece_policy: EcePolicyArg,
+    /// Where promoted (`current/`) and other (`candidates/`) models are copied after the run.
+    #[arg(long, default_value = "models")]
+    pub models_dir: PathBuf,
+    /// A baseline model to compare with.
+    #[arg(long)]
+    pub compare_with_baseline: Option<PathBuf>,
+    /// Smallest improvement over the baseline that counts.
+    #[arg(long, default_value_t = 0.02)]
+    pub min_improvement_threshold: f64,
+    /// Retrain even when the cache has the result.
+    #[arg(long)]
+    pub force_retrain: bool,
+    /// Phase 3 governance (risk, correlation, fairness sampling, drift, performance).
+    #[arg(long)]
+    pub enable_phase3: bool,
+    /// Phase 3 storage folder.
+    #[arg(long, default_value = "nethical_training_data")]
+    pub phase3_storage_dir: PathBuf,
+    /// Phase 8–9 optimisation and promotion.
+    #[arg(long)]
+    pub enable_phase89: bool,
+    /// Phase 8–9 storage folder.
+    #[arg(long, default_value = "training_governance_data")]
+    pub phase89_storage: PathBuf,
+    /// Search configurations (with --enable-phase89).
+    #[arg(long)]
+    pub optimize_config: bool,
+    /// Search technique.
+    #[arg(long, value_enum, default_value = "random_search")]
+    pub optimization_technique: TechniqueArg,
+    /// Random-search iterations.
+    #[arg(long, default_value_t = 20)]
+    pub optimization_iterations: u32,
+    /// Folder of run folders.
+    #[arg(long, value_name = "DIR", default_value = "runs")]
+    pub runs_dir: PathBuf,
+    /// The stage cache.
+    #[arg(long, value_name = "DIR", env = "NETHICAL_CACHE_DIR", default_value = ".nethical/cache")]
+    pub cache_dir: PathBuf,
+    /// Stage instances computed at once [default: all cores].
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<std::num::NonZeroUsize>,
+}

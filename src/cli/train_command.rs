@@ -1,0 +1,290 @@
+//! `nethical train`: the original trainer's flags, mapped onto a generated pipeline
+//! (load → train per model type → gate) that runs through the same runner as any manifest.
+//!
+//! What changes from the original: `--epochs` and `--batch-size` take effect; `all` means the
+//! model types this version implements (the original listed ten and five always failed); the
+//! exit code is non-zero when a model fails; flags whose stages come in later versions say so
+//! instead of being ignored.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use serde_json::Value;
+
+use super::reporter::CliReporter;
+use super::train_args::{EcePolicyArg, SplitArg, TrainArgs};
+use crate::clock::RunClock;
+use crate::error::Error;
+use crate::exec::{Failpoints, InstanceStatus, RunOptions, RunStatus};
+use crate::exit_code;
+use crate::manifest::params::ModelType;
+use crate::manifest::{self, ManifestInput};
+use crate::plan::Plan;
+
+/// Model types of the original that it never implemented.
+const NEVER_IMPLEMENTED: [&str; 5] = ["shadow_ai", "deepfake", "polymorphic", "prompt_injection", "adversarial"];
+
+const ALL_TYPES: [ModelType; 5] = [
+    ModelType::Heuristic,
+    ModelType::Logistic,
+    ModelType::SimpleTransformer,
+    ModelType::Anomaly,
+    ModelType::Correlation,
+];
+
+fn not_yet(flag: &str, what: &str) -> Error {
+    Error::InvalidInput(format!("`{flag}` is not yet supported by nethical {}: {what}", crate::VERSION))
+}
+
+/// Refuses the flags whose stages are not implemented yet, rather than ignoring them.
+fn check_flags(a: &TrainArgs) -> Result<(), Error> {
+    let later: [(bool, &str, &str); 8] = [
+        (a.enable_audit, "--enable-audit", "the `audit` stage comes in a later version"),
+        (a.enable_drift_tracking, "--enable-drift-tracking", "the `drift` stage comes in a later version"),
+        (a.enable_phase3, "--enable-phase3", "the `phase3` stage comes in a later version"),
+        (a.enable_phase89 || a.optimize_config, "--enable-phase89", "the `optimize` stage comes in a later version"),
+        (a.enable_governance, "--enable-governance", "governance validation comes in a later version"),
+        (a.include_adversarial, "--include-adversarial", "adversarial samples come in a later version"),
+        (a.compare_with_baseline.is_some(), "--compare-with-baseline", "run comparison comes in a later version"),
+        (
+            !a.kaggle_dataset.is_empty()
+                || a.kaggle_username.is_some()
+                || a.kaggle_key.is_some()
+                || a.overwrite_kaggle_json,
+            "--kaggle-*",
+            "Kaggle downloads come in a later version; use a `csv` source in a manifest",
+        ),
+    ];
+    for (on, flag, what) in later {
+        if on {
+            return Err(not_yet(flag, what));
+        }
+    }
+    if !(a.train_ratio > 0.0 && a.train_ratio < 1.0) {
+        return Err(Error::InvalidInput(format!(
+            "--train-ratio must be strictly between 0 and 1, found {}",
+            a.train_ratio
+        )));
+    }
+    for (v, flag) in
+        [(a.promotion_max_ece, "--promotion-max-ece"), (a.promotion_min_accuracy, "--promotion-min-accuracy")]
+    {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(Error::InvalidInput(format!("{flag} must be between 0 and 1, found {v}")));
+        }
+    }
+    Ok(())
+}
+
+fn model_types(arg: &str) -> Result<Vec<ModelType>, Error> {
+    if arg.eq_ignore_ascii_case("all") {
+        return Ok(ALL_TYPES.into_iter().filter(|m| m.is_supported()).collect());
+    }
+    if let Some(m) = ALL_TYPES.into_iter().find(|m| m.name() == arg) {
+        if !m.is_supported() {
+            return Err(not_yet(&format!("--model-type {arg}"), "this model type is not implemented for real yet"));
+        }
+        return Ok(vec![m]);
+    }
+    if NEVER_IMPLEMENTED.contains(&arg) {
+        return Err(Error::InvalidInput(format!(
+            "model type `{arg}` has no implementation (the original lists it but never implemented it)"
+        )));
+    }
+    let known: Vec<&str> = ALL_TYPES.iter().map(|m| m.name()).collect();
+    Err(Error::InvalidInput(format!("unknown model type `{arg}`; expected {} or all", known.join(", "))))
+}
+
+/// The manifest equivalent to the flags.
+fn manifest_text(a: &TrainArgs, types: &[ModelType]) -> String {
+    let strategy = match a.split_strategy {
+        SplitArg::Temporal => "temporal",
+        SplitArg::Random => "random",
+        SplitArg::Stratified => "stratified",
+    };
+    let policy = match a.ece_policy {
+        EcePolicyArg::Strict => "strict",
+        EcePolicyArg::ProbsOnly => "probs_only",
+        EcePolicyArg::Disable => "disable",
+    };
+    let names: Vec<String> = types.iter().map(|m| format!("\"{}\"", m.name())).collect();
+    let cohort = match &a.cohort_id {
+        Some(c) if types.len() == 1 => c.clone(),
+        Some(c) => format!("{c}_${{matrix.model}}"),
+        None => "${matrix.model}".to_owned(),
+    };
+    let mut text = String::new();
+    let _ = write!(
+        text,
+        r#"[pipeline]
+name = "train"
+seed = {seed}
+description = "nethical train --model-type {model_type}"
+
+[stages.data]
+kind = "load"
+source = {{ synthetic = {{ num_samples = {num_samples} }} }}
+split = {{ strategy = "{strategy}", train_ratio = {train_ratio:?} }}
+
+[stages.train]
+kind = "train"
+needs = ["data"]
+matrix = {{ model = [{names}] }}
+model = "${{matrix.model}}"
+epochs = {epochs}
+batch_size = {batch_size}
+ece_bins = {ece_bins}
+cohort = {cohort:?}
+
+[stages.gate]
+kind = "gate"
+needs = ["train"]
+min_accuracy = {min_accuracy:?}
+max_ece = {max_ece:?}
+ece_policy = "{policy}"
+"#,
+        seed = a.seed,
+        model_type = a.model_type,
+        num_samples = a.num_samples,
+        train_ratio = a.train_ratio,
+        names = names.join(", "),
+        epochs = a.epochs,
+        batch_size = a.batch_size,
+        ece_bins = a.ece_bins,
+        min_accuracy = a.promotion_min_accuracy,
+        max_ece = a.promotion_max_ece,
+    );
+    text
+}
+
+fn read_json(path: &Path) -> Option<Value> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+/// Copies the run's promoted and candidate models into `--models-dir` as the original laid
+/// them out: `<dir>/{current,candidates}/<cohort>_model_<timestamp>.json`.
+fn export_models(run_dir: &Path, models_dir: &Path, stamp: &str) -> Result<usize, Error> {
+    let mut n = 0;
+    for sub in ["current", "candidates"] {
+        let Ok(entries) = std::fs::read_dir(run_dir.join("models").join(sub)) else { continue };
+        let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+        files.sort();
+        for f in files {
+            let Some(name) = f.file_name().and_then(|n| n.to_str()) else { continue };
+            let Some(stem) = name.strip_suffix(".json") else { continue };
+            let dest = models_dir.join(sub).join(format!("{stem}_{stamp}.json"));
+            let bytes = std::fs::read(&f).map_err(Error::io("read", &f))?;
+            crate::store::write_atomic(&dest, &bytes).map_err(Error::io("write", &dest))?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
+    check_flags(&a)?;
+    let types = model_types(&a.model_type)?;
+    if !a.no_download {
+        eprintln!(
+            "warning: Kaggle downloads are not yet supported; training on synthetic data (pass --no-download to say so)"
+        );
+    }
+    let text = manifest_text(&a, &types);
+    let input = ManifestInput::new(Path::new("nethical-train.toml"), text, Vec::new());
+    let plan = Plan::new(manifest::load(&input)?, ".");
+    let clock =
+        RunClock::from_source_date_epoch(std::env::var("SOURCE_DATE_EPOCH").ok().filter(|v| !v.is_empty()).as_deref())
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let opts = RunOptions {
+        jobs: a.jobs.unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN)),
+        keep_going: true,
+        force: a.force_retrain,
+        runs_dir: a.runs_dir.clone(),
+        cache_dir: a.cache_dir.clone(),
+        manifest_path: Path::new("nethical-train.toml").to_path_buf(),
+        write_lockfile: false,
+        clock,
+        failpoints: Failpoints::default(),
+        cancel: Arc::new(AtomicBool::new(false)),
+        wait_for_lock: false,
+    };
+    let reporter = CliReporter::new();
+    let summary = if a.verbosity == 0 {
+        crate::exec::run(&plan, &opts, &crate::exec::Silent)?
+    } else {
+        let s = crate::exec::run(&plan, &opts, &reporter)?;
+        reporter.finish();
+        s
+    };
+    let run_dir = opts.runs_dir.join(&summary.pipeline).join(&summary.run_id);
+    let mut successful = 0;
+    let mut promoted = 0;
+    let mut lines = Vec::new();
+    for m in &types {
+        let cohort = match &a.cohort_id {
+            Some(c) if types.len() == 1 => c.clone(),
+            Some(c) => format!("{c}_{}", m.name()),
+            None => m.name().to_owned(),
+        };
+        let trained = summary
+            .instances
+            .iter()
+            .any(|i| i.kind == "train" && i.cohort.as_deref() == Some(&cohort) && i.status.completed());
+        let gate = read_json(&run_dir.join("cohorts").join(&cohort).join("gate.json"));
+        let metrics = read_json(&run_dir.join("cohorts").join(&cohort).join("metrics.json"));
+        let accuracy = metrics.as_ref().and_then(|m| m["accuracy"].as_f64());
+        let ece = metrics.as_ref().and_then(|m| m["ece"].as_f64());
+        let pass = gate.as_ref().and_then(|g| g["promoted"].as_bool()).unwrap_or(false);
+        if let Some(g) = &gate {
+            println!(
+                "[{}] Promotion Gate Policy: {} | Conditions: {}",
+                m.name(),
+                g["policy"].as_str().unwrap_or(""),
+                g["conditions"].as_str().unwrap_or("")
+            );
+            let ok = |b: bool| if b { "OK" } else { "FAIL" };
+            let acc_ok = accuracy.is_some_and(|x| x >= a.promotion_min_accuracy);
+            let ece_ok = ece.is_some_and(|x| x <= a.promotion_max_ece);
+            println!(
+                "[{}] Gate Values: Accuracy={:.3} ({}) | ECE={:.3} ({}) | Probabilities=yes",
+                m.name(),
+                accuracy.unwrap_or(f64::NAN),
+                ok(acc_ok),
+                ece.unwrap_or(f64::NAN),
+                ok(ece_ok)
+            );
+            println!("[{}] Promotion Gate Result: {}", m.name(), if pass { "PASS" } else { "FAIL" });
+        }
+        successful += usize::from(trained);
+        promoted += usize::from(trained && pass);
+        let status = match (trained, pass) {
+            (true, true) => "✓ PROMOTED",
+            (true, false) => "✓ SUCCESS",
+            (false, _) => "✗ FAILED",
+        };
+        lines.push(format!("  {}: {status} (accuracy: {:.4})", m.name(), accuracy.unwrap_or(f64::NAN)));
+    }
+    let exported = export_models(&run_dir, &a.models_dir, &opts.clock.compact())?;
+    println!("{}", "=".repeat(70));
+    println!("TRAINING SUMMARY");
+    println!("{}", "=".repeat(70));
+    println!("Total models trained: {}", types.len());
+    println!("Successful: {successful}");
+    println!("Promoted: {promoted}");
+    println!("Failed: {}", types.len() - successful);
+    for l in lines {
+        println!("{l}");
+    }
+    println!("Run folder: {}", run_dir.display());
+    println!("Models copied to {}: {exported} files", a.models_dir.display());
+    Ok(match summary.status {
+        RunStatus::Succeeded => exit_code::OK,
+        RunStatus::Interrupted => exit_code::INTERRUPTED,
+        RunStatus::Failed if summary.instances.iter().any(|i| i.status == InstanceStatus::Failed) => {
+            exit_code::STAGE_FAILED
+        }
+        RunStatus::Failed => exit_code::STAGE_FAILED,
+    })
+}

@@ -1,0 +1,421 @@
+//! Reading a user's CSV file into a labelled raw table: which column is the label, which are
+//! features, which is the group column, and what happens to missing values and bad rows.
+//!
+//! The label column is never a feature (the original's numeric-column discovery could take
+//! it). Label values must be 0/1 (`true`/`false` accepted) or be mapped by `label_map`; a value
+//! that is neither is always an error naming its line and column, because dropping it could
+//! silently remove a whole class. Missing feature values follow the stated policy: `error`
+//! (the default) names the first one's line and column, `drop` drops and counts the rows,
+//! `impute` keeps them for the training-fitted preprocessor to fill.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::DataError;
+use super::table::{Column, ColumnKind, Table, Values};
+
+/// The original trainer's label discovery order (exact, case-insensitive).
+pub const LABEL_NAMES: [&str; 5] = ["label", "target", "y", "class", "is_anomaly"];
+
+/// Tokens read as a missing value unless configured otherwise.
+pub const DEFAULT_MISSING_TOKENS: [&str; 6] = ["", "?", "NA", "N/A", "NaN", "null"];
+
+/// What to do with missing feature values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingPolicy {
+    /// Fail, naming the first missing value's line and column.
+    Error,
+    /// Drop rows with a missing value, and count them.
+    Drop,
+    /// Keep them: numeric columns get the training median, text columns the most frequent
+    /// training value.
+    Impute,
+}
+
+/// How to read one CSV file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvOptions {
+    /// Field delimiter.
+    pub delimiter: u8,
+    /// Whether the first line names the columns (otherwise `column_1`, `column_2`, ...).
+    pub header: bool,
+    /// The label column; discovered when `None`.
+    pub label: Option<String>,
+    /// Text label → 0/1.
+    pub label_map: BTreeMap<String, u8>,
+    /// Feature columns to use; all others but label and group when `None`.
+    pub features: Option<Vec<String>>,
+    /// Columns never used as features.
+    pub exclude: Vec<String>,
+    /// A sensitive/cohort column kept aside for fairness analysis.
+    pub group: Option<String>,
+    /// Whether the group column is also a feature.
+    pub group_as_feature: bool,
+    /// Missing-value policy.
+    pub missing: MissingPolicy,
+    /// Values read as missing.
+    pub missing_tokens: Vec<String>,
+    /// Read at most this many data rows (the original's `--num-samples` cap).
+    pub max_rows: Option<usize>,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        Self {
+            delimiter: b',',
+            header: true,
+            label: None,
+            label_map: BTreeMap::new(),
+            features: None,
+            exclude: Vec::new(),
+            group: None,
+            group_as_feature: false,
+            missing: MissingPolicy::Error,
+            missing_tokens: DEFAULT_MISSING_TOKENS.map(str::to_owned).to_vec(),
+            max_rows: None,
+        }
+    }
+}
+
+/// A file's rows, split by role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabeledTable {
+    /// Feature columns (raw, not encoded).
+    pub features: Table,
+    /// Labels, 0/1.
+    pub y: Vec<u8>,
+    /// The group column's values, if one was named.
+    pub group: Option<Vec<String>>,
+}
+
+/// What was read, for `dataset.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CsvReport {
+    /// Data rows in the file (up to `max_rows`).
+    pub rows_read: usize,
+    /// Rows kept.
+    pub rows_used: usize,
+    /// Dropped rows by reason.
+    pub dropped: BTreeMap<String, usize>,
+    /// The label column.
+    pub label: String,
+    /// Feature columns and their types.
+    pub features: Vec<(String, ColumnKind)>,
+    /// The group column.
+    pub group: Option<String>,
+    /// Class counts of the rows kept: [label 0, label 1].
+    pub class_counts: [usize; 2],
+}
+
+fn discover_label(header: &[String]) -> Option<String> {
+    for want in LABEL_NAMES {
+        if let Some(h) = header.iter().find(|h| h.eq_ignore_ascii_case(want)) {
+            return Some(h.clone());
+        }
+    }
+    header
+        .iter()
+        .find(|h| {
+            let l = h.to_ascii_lowercase();
+            l.contains("label") || l.contains("target")
+        })
+        .cloned()
+}
+
+fn parse_label(raw: &str, map: &BTreeMap<String, u8>) -> Option<u8> {
+    if !map.is_empty() {
+        return map.get(raw).copied();
+    }
+    match raw {
+        "0" | "0.0" | "false" | "False" | "FALSE" => Some(0),
+        "1" | "1.0" | "true" | "True" | "TRUE" => Some(1),
+        _ => None,
+    }
+}
+
+fn missing_column(source: &str, what: &str, name: &str, header: &[String]) -> DataError {
+    DataError::CsvSchema {
+        source_name: source.to_owned(),
+        message: format!("{what} `{name}` is not a column; the columns are {}", header.join(", ")),
+    }
+}
+
+/// Reads `bytes` (a CSV file named `source` in messages) into a labelled raw table.
+pub fn read_labeled_csv(bytes: &[u8], source: &str, opts: &CsvOptions) -> Result<(LabeledTable, CsvReport), DataError> {
+    let mut reader = csv::ReaderBuilder::new().delimiter(opts.delimiter).has_headers(opts.header).from_reader(bytes);
+    let first: Vec<String> = if opts.header {
+        reader.headers().map_err(|source| DataError::Csv { source })?.iter().map(|h| h.trim().to_owned()).collect()
+    } else {
+        let n = reader.headers().map_err(|source| DataError::Csv { source })?.len();
+        (1..=n).map(|i| format!("column_{i}")).collect()
+    };
+    let header = first;
+    let mut seen = BTreeSet::new();
+    for h in &header {
+        if !seen.insert(h.as_str()) {
+            return Err(DataError::DuplicateFeatureName { name: h.clone() });
+        }
+    }
+    let label = match &opts.label {
+        Some(l) if header.contains(l) => l.clone(),
+        Some(l) => return Err(missing_column(source, "label", l, &header)),
+        None => discover_label(&header).ok_or_else(|| DataError::CsvSchema {
+            source_name: source.to_owned(),
+            message: format!(
+                "no label column found (looked for {}, then a name containing `label` or `target`); name it with `label = \"...\"`",
+                LABEL_NAMES.join(", ")
+            ),
+        })?,
+    };
+    for (what, names) in
+        [("excluded column", &opts.exclude), ("feature", opts.features.as_ref().unwrap_or(&Vec::new()))]
+    {
+        for n in names {
+            if !header.contains(n) {
+                return Err(missing_column(source, what, n, &header));
+            }
+        }
+    }
+    if let Some(g) = &opts.group
+        && !header.contains(g)
+    {
+        return Err(missing_column(source, "group column", g, &header));
+    }
+    let feature_names: Vec<String> = match &opts.features {
+        Some(f) => f.clone(),
+        None => header
+            .iter()
+            .filter(|h| **h != label && !opts.exclude.contains(h))
+            .filter(|h| opts.group_as_feature || opts.group.as_ref() != Some(*h))
+            .cloned()
+            .collect(),
+    };
+    if feature_names.contains(&label) {
+        return Err(DataError::CsvSchema {
+            source_name: source.to_owned(),
+            message: format!("the label column `{label}` cannot be a feature"),
+        });
+    }
+    if feature_names.is_empty() {
+        return Err(DataError::NoFeatures);
+    }
+    let index = |name: &str| header.iter().position(|h| h == name).unwrap_or(0);
+    let label_at = index(&label);
+    let feature_at: Vec<usize> = feature_names.iter().map(|f| index(f)).collect();
+    let group_at = opts.group.as_deref().map(index);
+    let is_missing = |v: &str| opts.missing_tokens.iter().any(|t| t == v);
+
+    let mut raw: Vec<Vec<Option<String>>> = vec![Vec::new(); feature_names.len()];
+    let mut y = Vec::new();
+    let mut groups = Vec::new();
+    let mut row_ids = Vec::new();
+    let mut dropped: BTreeMap<String, usize> = BTreeMap::new();
+    let mut rows_read = 0;
+    for (row, record) in reader.records().enumerate() {
+        if opts.max_rows.is_some_and(|m| rows_read >= m) {
+            break;
+        }
+        let record = record.map_err(|source| DataError::Csv { source })?;
+        rows_read += 1;
+        let line = record.position().map_or(0, csv::Position::line);
+        let bad = |column: usize, value: &str, expected: &'static str| DataError::CsvBadValue {
+            line,
+            column: column + 1,
+            name: header.get(column).cloned().unwrap_or_default(),
+            value: value.to_owned(),
+            expected,
+        };
+        let label_raw = record.get(label_at).unwrap_or_default().trim();
+        let label_value = if is_missing(label_raw) {
+            if opts.missing == MissingPolicy::Error {
+                return Err(bad(label_at, label_raw, "expected a label, found a missing value"));
+            }
+            *dropped.entry("missing label".to_owned()).or_default() += 1;
+            continue;
+        } else {
+            parse_label(label_raw, &opts.label_map).ok_or_else(|| {
+                bad(
+                    label_at,
+                    label_raw,
+                    if opts.label_map.is_empty() {
+                        "expected 0 or 1; map text labels with `label_map`"
+                    } else {
+                        "expected a value listed in `label_map`"
+                    },
+                )
+            })?
+        };
+        let mut values = Vec::with_capacity(feature_at.len());
+        let mut missing_here = None;
+        for &j in &feature_at {
+            let v = record.get(j).unwrap_or_default().trim();
+            if is_missing(v) {
+                missing_here.get_or_insert(j);
+                values.push(None);
+            } else {
+                values.push(Some(v.to_owned()));
+            }
+        }
+        let group_value = match group_at {
+            Some(j) => {
+                let v = record.get(j).unwrap_or_default().trim();
+                if is_missing(v) {
+                    missing_here.get_or_insert(j);
+                }
+                Some(v.to_owned())
+            }
+            None => None,
+        };
+        if let Some(j) = missing_here {
+            match opts.missing {
+                MissingPolicy::Error => {
+                    return Err(bad(
+                        j,
+                        record.get(j).unwrap_or_default(),
+                        "expected a value; set `missing = \"drop\"` or `\"impute\"` to accept missing values",
+                    ));
+                }
+                MissingPolicy::Drop => {
+                    *dropped.entry(format!("missing value in `{}`", header[j])).or_default() += 1;
+                    continue;
+                }
+                MissingPolicy::Impute => {}
+            }
+        }
+        for (col, v) in raw.iter_mut().zip(values) {
+            col.push(v);
+        }
+        y.push(label_value);
+        if let Some(g) = group_value {
+            groups.push(g);
+        }
+        row_ids.push(row as u64);
+    }
+    let columns: Vec<Column> = feature_names
+        .iter()
+        .zip(raw)
+        .map(|(name, values)| {
+            let numeric: Option<Vec<Option<f64>>> = values
+                .iter()
+                .map(|v| match v {
+                    None => Some(None),
+                    Some(s) => s.parse::<f64>().ok().filter(|x| x.is_finite()).map(Some),
+                })
+                .collect();
+            let values = match numeric {
+                Some(n) => Values::Numeric(n),
+                None => Values::Text(values),
+            };
+            Column { name: name.clone(), values }
+        })
+        .collect();
+    let features = Table::new(columns, row_ids)?;
+    let class_counts = [y.iter().filter(|&&l| l == 0).count(), y.iter().filter(|&&l| l == 1).count()];
+    let report = CsvReport {
+        rows_read,
+        rows_used: y.len(),
+        dropped,
+        label,
+        features: features.columns().iter().map(|c| (c.name.clone(), c.values.kind())).collect(),
+        group: opts.group.clone(),
+        class_counts,
+    };
+    let group = opts.group.as_ref().map(|_| groups);
+    Ok((LabeledTable { features, y, group }, report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ADULT_LIKE: &str =
+        "age,workclass,sex,income\n39,State-gov,Male,<=50K\n50,?,Female,>50K\n38,Private,Male,<=50K\n";
+
+    fn map() -> BTreeMap<String, u8> {
+        BTreeMap::from([("<=50K".to_owned(), 0), (">50K".to_owned(), 1)])
+    }
+
+    #[test]
+    fn label_map_group_and_types() {
+        let opts = CsvOptions {
+            label: Some("income".into()),
+            label_map: map(),
+            group: Some("sex".into()),
+            missing: MissingPolicy::Impute,
+            ..CsvOptions::default()
+        };
+        let (t, report) = read_labeled_csv(ADULT_LIKE.as_bytes(), "adult.csv", &opts).expect("valid");
+        assert_eq!(t.y, [0, 1, 0]);
+        assert_eq!(t.group, Some(vec!["Male".into(), "Female".into(), "Male".into()]));
+        assert_eq!(
+            report.features,
+            [("age".to_owned(), ColumnKind::Numeric), ("workclass".to_owned(), ColumnKind::Text)]
+        );
+        assert_eq!(t.features.column("workclass").map(|c| c.values.is_missing(1)), Some(true));
+        assert_eq!(report.class_counts, [2, 1]);
+    }
+
+    #[test]
+    fn drop_policy_drops_and_counts() {
+        let opts = CsvOptions {
+            label: Some("income".into()),
+            label_map: map(),
+            missing: MissingPolicy::Drop,
+            ..CsvOptions::default()
+        };
+        let (t, report) = read_labeled_csv(ADULT_LIKE.as_bytes(), "adult.csv", &opts).expect("valid");
+        assert_eq!(t.features.row_ids(), [0, 2]);
+        assert_eq!(report.dropped, BTreeMap::from([("missing value in `workclass`".to_owned(), 1)]));
+    }
+
+    #[test]
+    fn error_policy_names_line_and_column() {
+        let opts = CsvOptions { label: Some("income".into()), label_map: map(), ..CsvOptions::default() };
+        let e = read_labeled_csv(ADULT_LIKE.as_bytes(), "adult.csv", &opts).expect_err("missing value");
+        assert_eq!(
+            e.to_string(),
+            "invalid value `?` at line 3, column 2 (`workclass`): expected a value; set `missing = \"drop\"` or `\"impute\"` to accept missing values"
+        );
+    }
+
+    #[test]
+    fn unmapped_labels_are_errors_even_when_dropping() {
+        let opts = CsvOptions { label: Some("income".into()), missing: MissingPolicy::Drop, ..CsvOptions::default() };
+        let e = read_labeled_csv(ADULT_LIKE.as_bytes(), "adult.csv", &opts).expect_err("text labels");
+        assert!(
+            e.to_string().contains("line 2, column 4 (`income`): expected 0 or 1; map text labels with `label_map`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn label_is_discovered_and_never_a_feature() {
+        let (t, report) =
+            read_labeled_csv(b"a,Target,b\n1,0,2\n3,1,4\n", "x.csv", &CsvOptions::default()).expect("valid");
+        assert_eq!(report.label, "Target");
+        assert_eq!(t.features.columns().iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        let opts = CsvOptions { features: Some(vec!["a".into(), "Target".into()]), ..CsvOptions::default() };
+        assert!(read_labeled_csv(b"a,Target,b\n1,0,2\n", "x.csv", &opts).is_err());
+    }
+
+    #[test]
+    fn unknown_columns_are_named() {
+        let opts = CsvOptions { label: Some("incme".into()), ..CsvOptions::default() };
+        let e = read_labeled_csv(ADULT_LIKE.as_bytes(), "adult.csv", &opts).expect_err("unknown");
+        assert_eq!(
+            e.to_string(),
+            "adult.csv: label `incme` is not a column; the columns are age, workclass, sex, income"
+        );
+    }
+
+    #[test]
+    fn max_rows_caps_and_headerless_files_get_numbered_columns() {
+        let opts =
+            CsvOptions { header: false, label: Some("column_3".into()), max_rows: Some(2), ..CsvOptions::default() };
+        let (t, report) = read_labeled_csv(b"1,2,0\n3,4,1\n5,6,1\n", "x.csv", &opts).expect("valid");
+        assert_eq!(report.rows_read, 2);
+        assert_eq!(t.y, [0, 1]);
+    }
+}

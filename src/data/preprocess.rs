@@ -1,0 +1,258 @@
+//! Turning raw columns into model features: imputation and text encoding, fitted on the
+//! training rows only and saved with the model, so validation rows never leak into it (the
+//! original fitted min-max scaling on train and validation together and never saved it) and
+//! a saved model scores raw input.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use super::DataError;
+use super::table::{Table, Values};
+
+/// How text columns become numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// One 0/1 feature per training category (`name=category`); an unseen or missing category
+    /// is all zeros.
+    #[default]
+    OneHot,
+    /// One feature holding the category's index in sorted training categories; an unseen
+    /// category is -1.
+    Ordinal,
+}
+
+/// How one raw column becomes features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum ColumnEncoder {
+    /// A number, passed through; a missing value gets `fill` (the training median) if set.
+    Numeric {
+        /// Column name.
+        name: String,
+        /// Value for missing entries.
+        fill: Option<f64>,
+    },
+    /// A text column.
+    Categorical {
+        /// Column name.
+        name: String,
+        /// Training categories, sorted.
+        categories: Vec<String>,
+        /// Value for missing entries (the most frequent training category) if set.
+        fill: Option<String>,
+        /// How it is encoded.
+        encoding: Encoding,
+    },
+}
+
+/// The fitted preprocessing of a table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preprocessor {
+    /// One encoder per raw column, in column order.
+    pub columns: Vec<ColumnEncoder>,
+}
+
+/// numpy's median: the middle value, or the mean of the two middle values.
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+}
+
+impl Preprocessor {
+    /// Fits on training rows; with `impute`, missing values get the training median (numeric)
+    /// or most frequent value (text, ties broken by the smaller category).
+    pub fn fit(train: &Table, encoding: Encoding, impute: bool) -> Self {
+        let columns = train
+            .columns()
+            .iter()
+            .map(|c| match &c.values {
+                Values::Numeric(v) => ColumnEncoder::Numeric {
+                    name: c.name.clone(),
+                    fill: if impute { median(v.iter().flatten().copied().collect()) } else { None },
+                },
+                Values::Text(v) => {
+                    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+                    for s in v.iter().flatten() {
+                        *counts.entry(s.as_str()).or_default() += 1;
+                    }
+                    let fill = if impute {
+                        counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(k, _)| (*k).to_owned())
+                    } else {
+                        None
+                    };
+                    ColumnEncoder::Categorical {
+                        name: c.name.clone(),
+                        categories: counts
+                            .keys()
+                            .map(|k| (*k).to_owned())
+                            .collect::<BTreeSet<_>>()
+                            .into_iter()
+                            .collect(),
+                        fill,
+                        encoding,
+                    }
+                }
+            })
+            .collect();
+        Self { columns }
+    }
+
+    /// The names of the features it produces.
+    pub fn feature_names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for c in &self.columns {
+            match c {
+                ColumnEncoder::Numeric { name, .. } => out.push(name.clone()),
+                ColumnEncoder::Categorical { name, categories, encoding: Encoding::OneHot, .. } => {
+                    out.extend(categories.iter().map(|k| format!("{name}={k}")));
+                }
+                ColumnEncoder::Categorical { name, encoding: Encoding::Ordinal, .. } => out.push(name.clone()),
+            }
+        }
+        out
+    }
+
+    /// The names of the raw columns it reads.
+    pub fn input_columns(&self) -> Vec<&str> {
+        self.columns
+            .iter()
+            .map(|c| match c {
+                ColumnEncoder::Numeric { name, .. } | ColumnEncoder::Categorical { name, .. } => name.as_str(),
+            })
+            .collect()
+    }
+
+    /// Encodes a table whose columns include the fitted ones (found by name; extra columns are
+    /// ignored, so a raw file with more columns can be scored).
+    pub fn transform(&self, table: &Table) -> Result<(Vec<String>, Array2<f64>), DataError> {
+        let names = self.feature_names();
+        let rows = table.n_rows();
+        let mut x = Array2::<f64>::zeros((rows, names.len()));
+        let mut at = 0;
+        for enc in &self.columns {
+            let name = match enc {
+                ColumnEncoder::Numeric { name, .. } | ColumnEncoder::Categorical { name, .. } => name,
+            };
+            let column = table.column(name).ok_or_else(|| DataError::CsvSchema {
+                source_name: "input".to_owned(),
+                message: format!("the model needs column `{name}`, which the data does not have"),
+            })?;
+            match (enc, &column.values) {
+                (ColumnEncoder::Numeric { fill, .. }, Values::Numeric(v)) => {
+                    for (i, value) in v.iter().enumerate() {
+                        x[(i, at)] = value
+                            .or(*fill)
+                            .ok_or_else(|| DataError::MissingValue { column: name.clone(), row: table.row_ids()[i] })?;
+                    }
+                    at += 1;
+                }
+                (ColumnEncoder::Numeric { fill, .. }, Values::Text(v)) => {
+                    // A raw file read without a schema: parse the numbers here.
+                    for (i, value) in v.iter().enumerate() {
+                        let parsed = match value {
+                            None => None,
+                            Some(s) => Some(s.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| {
+                                DataError::CsvSchema {
+                                    source_name: "input".to_owned(),
+                                    message: format!(
+                                        "column `{name}` was numeric in training but row {} holds `{s}`",
+                                        table.row_ids()[i]
+                                    ),
+                                }
+                            })?),
+                        };
+                        x[(i, at)] = parsed
+                            .or(*fill)
+                            .ok_or_else(|| DataError::MissingValue { column: name.clone(), row: table.row_ids()[i] })?;
+                    }
+                    at += 1;
+                }
+                (ColumnEncoder::Categorical { categories, fill, encoding, .. }, values) => {
+                    let text: Vec<Option<String>> = match values {
+                        Values::Text(v) => v.clone(),
+                        Values::Numeric(v) => v.iter().map(|x| x.map(|x| x.to_string())).collect(),
+                    };
+                    for (i, value) in text.iter().enumerate() {
+                        let value = value.as_ref().or(fill.as_ref());
+                        let index = value.and_then(|s| categories.binary_search(s).ok());
+                        match encoding {
+                            Encoding::OneHot => {
+                                if let Some(k) = index {
+                                    x[(i, at + k)] = 1.0;
+                                }
+                            }
+                            Encoding::Ordinal => {
+                                x[(i, at)] = index.map_or(-1.0, |k| k as f64);
+                            }
+                        }
+                    }
+                    at += match encoding {
+                        Encoding::OneHot => categories.len(),
+                        Encoding::Ordinal => 1,
+                    };
+                }
+            }
+        }
+        Ok((names, x))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::table::Column;
+
+    fn table(age: Vec<Option<f64>>, sex: Vec<Option<&str>>) -> Table {
+        let n = age.len() as u64;
+        Table::new(
+            vec![
+                Column { name: "age".into(), values: Values::Numeric(age) },
+                Column {
+                    name: "sex".into(),
+                    values: Values::Text(sex.into_iter().map(|s| s.map(str::to_owned)).collect()),
+                },
+            ],
+            (0..n).collect(),
+        )
+        .expect("valid")
+    }
+
+    #[test]
+    fn fitted_on_training_rows_only() {
+        let train = table(vec![Some(1.0), Some(3.0), None, Some(10.0)], vec![Some("m"), Some("f"), Some("m"), None]);
+        let p = Preprocessor::fit(&train, Encoding::OneHot, true);
+        assert_eq!(p.feature_names(), ["age", "sex=f", "sex=m"]);
+        let validation = table(vec![None, Some(5.0)], vec![Some("x"), None]);
+        let (_, x) = p.transform(&validation).expect("encode");
+        // age: median of 1, 3, 10 = 3; sex: "x" unseen → zeros; missing → mode "m".
+        assert_eq!(x.row(0).to_vec(), [3.0, 0.0, 0.0]);
+        assert_eq!(x.row(1).to_vec(), [5.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn ordinal_and_no_imputation() {
+        let train = table(vec![Some(1.0), Some(2.0)], vec![Some("b"), Some("a")]);
+        let p = Preprocessor::fit(&train, Encoding::Ordinal, false);
+        let (names, x) = p.transform(&table(vec![Some(4.0)], vec![Some("b")])).expect("encode");
+        assert_eq!(names, ["age", "sex"]);
+        assert_eq!(x.row(0).to_vec(), [4.0, 1.0]);
+        let e = p.transform(&table(vec![None], vec![Some("a")])).expect_err("missing");
+        assert_eq!(
+            e.to_string(),
+            "missing value in column `age` of row 0, and the preprocessor has no value to fill it with"
+        );
+    }
+
+    #[test]
+    fn numpy_median() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0, 10.0]), Some(2.5));
+        assert_eq!(median(vec![]), None);
+    }
+}

@@ -1,0 +1,232 @@
+//! Raw tabular data: named columns that are numeric or text, with missing values, as read from
+//! a CSV file and before any encoding.
+//!
+//! This is what the `load` stage hands to `train`: text columns are only encoded once the
+//! training rows are known, so an encoding (one-hot categories, medians for imputation) is
+//! fitted on the training part alone and saved with the model.
+
+use std::io::{Read, Write};
+
+use serde::{Deserialize, Serialize};
+
+use super::DataError;
+
+/// A column's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnKind {
+    /// Every present value parses as a finite number.
+    Numeric,
+    /// Anything else.
+    Text,
+}
+
+/// A column's values; `None` is a missing value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Values {
+    /// Numbers.
+    Numeric(Vec<Option<f64>>),
+    /// Strings.
+    Text(Vec<Option<String>>),
+}
+
+impl Values {
+    /// The column's type.
+    pub fn kind(&self) -> ColumnKind {
+        match self {
+            Values::Numeric(_) => ColumnKind::Numeric,
+            Values::Text(_) => ColumnKind::Text,
+        }
+    }
+
+    /// Whether row `i` is missing.
+    pub fn is_missing(&self, i: usize) -> bool {
+        match self {
+            Values::Numeric(v) => v[i].is_none(),
+            Values::Text(v) => v[i].is_none(),
+        }
+    }
+
+    fn select(&self, rows: &[usize]) -> Self {
+        match self {
+            Values::Numeric(v) => Values::Numeric(rows.iter().map(|&i| v[i]).collect()),
+            Values::Text(v) => Values::Text(rows.iter().map(|&i| v[i].clone()).collect()),
+        }
+    }
+
+    /// The value of row `i` as CSV text (empty when missing).
+    fn text(&self, i: usize) -> String {
+        match self {
+            Values::Numeric(v) => v[i].map_or_else(String::new, |x| x.to_string()),
+            Values::Text(v) => v[i].clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// A named column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// Its header name.
+    pub name: String,
+    /// Its values.
+    pub values: Values,
+}
+
+/// Named columns of equal length, each row with a stable id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    columns: Vec<Column>,
+    row_ids: Vec<u64>,
+}
+
+impl Table {
+    /// Builds a table; every column must have one value per row id.
+    pub fn new(columns: Vec<Column>, row_ids: Vec<u64>) -> Result<Self, DataError> {
+        for c in &columns {
+            let len = match &c.values {
+                Values::Numeric(v) => v.len(),
+                Values::Text(v) => v.len(),
+            };
+            if len != row_ids.len() {
+                return Err(DataError::RowIdCountMismatch { ids: row_ids.len(), rows: len });
+            }
+        }
+        Ok(Self { columns, row_ids })
+    }
+
+    /// The columns.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// The column named `name`.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Row ids.
+    pub fn row_ids(&self) -> &[u64] {
+        &self.row_ids
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.row_ids.len()
+    }
+
+    /// The rows at `indices`, in that order.
+    pub fn select(&self, indices: &[usize]) -> Self {
+        Self {
+            columns: self
+                .columns
+                .iter()
+                .map(|c| Column { name: c.name.clone(), values: c.values.select(indices) })
+                .collect(),
+            row_ids: indices.iter().map(|&i| self.row_ids[i]).collect(),
+        }
+    }
+
+    /// Writes the hand-off form: header `row,<columns...>`, missing values empty, numbers in
+    /// shortest round-trip form.
+    pub fn write_csv(&self, w: impl Write) -> Result<(), DataError> {
+        let mut out = csv::Writer::from_writer(w);
+        let mut header = vec!["row".to_owned()];
+        header.extend(self.columns.iter().map(|c| c.name.clone()));
+        out.write_record(&header).map_err(|source| DataError::Csv { source })?;
+        for i in 0..self.n_rows() {
+            let mut record = vec![self.row_ids[i].to_string()];
+            record.extend(self.columns.iter().map(|c| c.values.text(i)));
+            out.write_record(&record).map_err(|source| DataError::Csv { source })?;
+        }
+        out.flush().map_err(|e| DataError::Csv { source: e.into() })
+    }
+
+    /// Reads the hand-off form written by [`Table::write_csv`], given each column's kind.
+    pub fn read_csv(r: impl Read, kinds: &[(String, ColumnKind)]) -> Result<Self, DataError> {
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(r);
+        let header: Vec<String> =
+            reader.headers().map_err(|source| DataError::Csv { source })?.iter().map(str::to_owned).collect();
+        let expected: Vec<String> =
+            std::iter::once("row".to_owned()).chain(kinds.iter().map(|(n, _)| n.clone())).collect();
+        if header != expected {
+            return Err(DataError::CsvBadHeader { found: header.join(",") });
+        }
+        let mut row_ids = Vec::new();
+        let mut cols: Vec<Values> = kinds
+            .iter()
+            .map(|(_, k)| match k {
+                ColumnKind::Numeric => Values::Numeric(Vec::new()),
+                ColumnKind::Text => Values::Text(Vec::new()),
+            })
+            .collect();
+        for record in reader.records() {
+            let record = record.map_err(|source| DataError::Csv { source })?;
+            let line = record.position().map_or(0, csv::Position::line);
+            let bad = |column: usize, value: &str, expected: &'static str| DataError::CsvBadValue {
+                line,
+                column: column + 1,
+                name: header.get(column).cloned().unwrap_or_default(),
+                value: value.to_owned(),
+                expected,
+            };
+            let id = record.get(0).unwrap_or_default();
+            row_ids.push(id.parse::<u64>().map_err(|_| bad(0, id, "expected a row id"))?);
+            for (j, values) in cols.iter_mut().enumerate() {
+                let raw = record.get(j + 1).unwrap_or_default();
+                match values {
+                    Values::Numeric(v) if raw.is_empty() => v.push(None),
+                    Values::Numeric(v) => {
+                        let x: f64 = raw.parse().map_err(|_| bad(j + 1, raw, "expected a number"))?;
+                        v.push(Some(x));
+                    }
+                    Values::Text(v) => v.push((!raw.is_empty()).then(|| raw.to_owned())),
+                }
+            }
+        }
+        let columns = kinds.iter().zip(cols).map(|((name, _), values)| Column { name: name.clone(), values }).collect();
+        Table::new(columns, row_ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Table {
+        Table::new(
+            vec![
+                Column { name: "age".into(), values: Values::Numeric(vec![Some(39.0), None, Some(0.1)]) },
+                Column {
+                    name: "sex".into(),
+                    values: Values::Text(vec![Some("Male".into()), Some("a,b".into()), None]),
+                },
+            ],
+            vec![0, 5, 9],
+        )
+        .expect("valid")
+    }
+
+    #[test]
+    fn hand_off_csv_round_trips_missing_values_and_quoting() {
+        let t = sample();
+        let mut buf = Vec::new();
+        t.write_csv(&mut buf).expect("write");
+        assert_eq!(String::from_utf8_lossy(&buf), "row,age,sex\n0,39,Male\n5,,\"a,b\"\n9,0.1,\n");
+        let kinds = vec![("age".to_owned(), ColumnKind::Numeric), ("sex".to_owned(), ColumnKind::Text)];
+        assert_eq!(Table::read_csv(&buf[..], &kinds).expect("read"), t);
+    }
+
+    #[test]
+    fn select_keeps_row_ids() {
+        let t = sample().select(&[2, 0]);
+        assert_eq!(t.row_ids(), [9, 0]);
+        assert_eq!(t.columns()[0].values, Values::Numeric(vec![Some(0.1), Some(39.0)]));
+    }
+
+    #[test]
+    fn bad_number_names_line_and_column() {
+        let kinds = vec![("age".to_owned(), ColumnKind::Numeric)];
+        let e = Table::read_csv(&b"row,age\n0,1\n1,x\n"[..], &kinds).expect_err("bad");
+        assert_eq!(e.to_string(), "invalid value `x` at line 3, column 2 (`age`): expected a number");
+    }
+}

@@ -1,0 +1,770 @@
+//! The transformer encoder as a function of one flat parameter vector: its tensor layout,
+//! initialisation, forward pass and hand-written backward pass.
+//!
+//! Each input column is one token. A numeric column's value `z` (already standardized)
+//! becomes `z · value_weight[k] + position_embedding[t]`; a token column's id becomes
+//! `token_embedding[id] + position_embedding[t]` (one table shared by all token columns, its
+//! last row standing for unknown ids). The position embedding is per column, so it tells the
+//! encoder which feature a token is. Each encoder layer is post-norm, as in Vaswani et al.:
+//!
+//! `H₁ = LN(H + MultiHead(H))`, `H₂ = LN(H₁ + W₂ act(W₁ H₁ + b₁) + b₂)`,
+//!
+//! with scaled dot-product attention over the row's tokens. The outputs are mean-pooled over
+//! tokens and a linear head gives the logit of P(y = 1).
+//!
+//! The loss is the mean log-loss of a batch plus `(l2/2) ‖θ‖²` over the decayed tensors.
+//! Every sum runs in a fixed order on one thread and the only transcendental function is the
+//! portable exponential, so results are bit-identical across runs and machines. A row's
+//! output depends only on that row, so predictions do not depend on how rows are batched.
+
+use std::ops::Range;
+
+use rand_chacha::ChaCha8Rng;
+
+use super::activation::Activation;
+use super::dense::{affine, affine_input_gradient, affine_parameter_gradient, dot};
+use super::log_loss::sigmoid;
+use super::portable_exp::exp_non_positive;
+use crate::data::sampling::unit_f64;
+
+/// Added to the variance in layer normalisation, as in the usual implementations.
+const LAYER_NORM_EPSILON: f64 = 1e-5;
+
+/// How a column enters the encoder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Numeric,
+    Categorical,
+}
+
+/// Everything that fixes the tensor layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Architecture {
+    /// One entry per input column, in column order.
+    pub kinds: Vec<TokenKind>,
+    /// Rows of the token embedding table: known tokens plus one for unknown ids; 0 when no
+    /// column is categorical.
+    pub embedding_rows: usize,
+    pub layers: usize,
+    pub heads: usize,
+    pub head_dim: usize,
+    pub ff_dim: usize,
+    pub activation: Activation,
+}
+
+/// How a tensor starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Init {
+    /// Glorot and Bengio's uniform initialisation for a map from `fan_in` to `fan_out`
+    /// units: U(−a, a) with a = √(6 / (fan_in + fan_out)).
+    Xavier {
+        fan_in: usize,
+        fan_out: usize,
+    },
+    Zeros,
+    Ones,
+}
+
+/// One named tensor of the flat parameter vector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensorSpec {
+    pub name: String,
+    pub rows: usize,
+    pub cols: usize,
+    /// Whether the L2 penalty applies.
+    pub decay: bool,
+    pub range: Range<usize>,
+    init: Init,
+}
+
+/// Where one encoder layer's tensors live in the parameter vector.
+#[derive(Debug, Clone, PartialEq)]
+struct LayerTensors {
+    qkv_weight: Range<usize>,
+    qkv_bias: Range<usize>,
+    output_weight: Range<usize>,
+    output_bias: Range<usize>,
+    norm1_gain: Range<usize>,
+    norm1_bias: Range<usize>,
+    inner_weight: Range<usize>,
+    inner_bias: Range<usize>,
+    outer_weight: Range<usize>,
+    outer_bias: Range<usize>,
+    norm2_gain: Range<usize>,
+    norm2_bias: Range<usize>,
+}
+
+/// One row-block of inputs: `rows` rows of standardized numeric values (row-major, one per
+/// numeric column) and token indices (one per categorical column), each in column order.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a> {
+    pub rows: usize,
+    pub numeric: &'a [f64],
+    pub tokens: &'a [usize],
+}
+
+/// The encoder's shape and the layout of its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    arch: Architecture,
+    d_model: usize,
+    numeric_columns: usize,
+    categorical_columns: usize,
+    tensors: Vec<TensorSpec>,
+    value_weight: Range<usize>,
+    token_embedding: Range<usize>,
+    position_embedding: Range<usize>,
+    layers: Vec<LayerTensors>,
+    head_weight: Range<usize>,
+    head_bias: Range<usize>,
+}
+
+impl Network {
+    pub fn new(arch: Architecture) -> Self {
+        let d = arch.heads * arch.head_dim;
+        let ff = arch.ff_dim;
+        let numeric_columns = arch.kinds.iter().filter(|&&kind| kind == TokenKind::Numeric).count();
+        let categorical_columns = arch.kinds.len() - numeric_columns;
+        let mut tensors = Vec::new();
+        let mut add = |name: String, rows: usize, cols: usize, decay: bool, init: Init| {
+            let start = tensors.last().map_or(0, |last: &TensorSpec| last.range.end);
+            let range = start..start + rows * cols;
+            tensors.push(TensorSpec { name, rows, cols, decay, range: range.clone(), init });
+            range
+        };
+        let embedding = Init::Xavier { fan_in: 1, fan_out: d };
+        let value_weight = add("value_weight".into(), numeric_columns, d, true, embedding);
+        let token_embedding = add("token_embedding".into(), arch.embedding_rows, d, true, embedding);
+        let position_embedding = add("position_embedding".into(), arch.kinds.len(), d, false, embedding);
+        let square = Init::Xavier { fan_in: d, fan_out: d };
+        let layers = (0..arch.layers)
+            .map(|layer| {
+                let mut add_layer = |part: &str, rows, cols, decay, init| {
+                    add(format!("layers.{layer}.{part}"), rows, cols, decay, init)
+                };
+                LayerTensors {
+                    // Q, K and V side by side; each block is initialised as its own d × d map.
+                    qkv_weight: add_layer("attention.qkv_weight", d, 3 * d, true, square),
+                    qkv_bias: add_layer("attention.qkv_bias", 1, 3 * d, false, Init::Zeros),
+                    output_weight: add_layer("attention.output_weight", d, d, true, square),
+                    output_bias: add_layer("attention.output_bias", 1, d, false, Init::Zeros),
+                    norm1_gain: add_layer("norm1.gain", 1, d, false, Init::Ones),
+                    norm1_bias: add_layer("norm1.bias", 1, d, false, Init::Zeros),
+                    inner_weight: add_layer(
+                        "feed_forward.inner_weight",
+                        d,
+                        ff,
+                        true,
+                        Init::Xavier { fan_in: d, fan_out: ff },
+                    ),
+                    inner_bias: add_layer("feed_forward.inner_bias", 1, ff, false, Init::Zeros),
+                    outer_weight: add_layer(
+                        "feed_forward.outer_weight",
+                        ff,
+                        d,
+                        true,
+                        Init::Xavier { fan_in: ff, fan_out: d },
+                    ),
+                    outer_bias: add_layer("feed_forward.outer_bias", 1, d, false, Init::Zeros),
+                    norm2_gain: add_layer("norm2.gain", 1, d, false, Init::Ones),
+                    norm2_bias: add_layer("norm2.bias", 1, d, false, Init::Zeros),
+                }
+            })
+            .collect();
+        let head_weight = add("head.weight".into(), d, 1, true, Init::Xavier { fan_in: d, fan_out: 1 });
+        let head_bias = add("head.bias".into(), 1, 1, false, Init::Zeros);
+        Self {
+            arch,
+            d_model: d,
+            numeric_columns,
+            categorical_columns,
+            tensors,
+            value_weight,
+            token_embedding,
+            position_embedding,
+            layers,
+            head_weight,
+            head_bias,
+        }
+    }
+
+    /// The named tensors, in parameter-vector order.
+    pub fn tensors(&self) -> &[TensorSpec] {
+        &self.tensors
+    }
+
+    pub fn parameter_count(&self) -> usize {
+        self.tensors.last().map_or(0, |last| last.range.end)
+    }
+
+    pub fn numeric_columns(&self) -> usize {
+        self.numeric_columns
+    }
+
+    pub fn categorical_columns(&self) -> usize {
+        self.categorical_columns
+    }
+
+    /// Fresh parameters drawn from `rng`, tensor by tensor in layout order. The unknown-token
+    /// row of the embedding starts at zero: no training row ever updates it, so an unseen id
+    /// contributes only its column's position embedding.
+    pub fn initialize(&self, rng: &mut ChaCha8Rng) -> Vec<f64> {
+        let mut parameters = vec![0.0; self.parameter_count()];
+        for spec in &self.tensors {
+            let values = &mut parameters[spec.range.clone()];
+            match spec.init {
+                Init::Xavier { fan_in, fan_out } => {
+                    let bound = (6.0 / (fan_in + fan_out) as f64).sqrt();
+                    for value in values.iter_mut() {
+                        *value = (2.0 * unit_f64(rng) - 1.0) * bound;
+                    }
+                }
+                Init::Zeros => values.fill(0.0),
+                Init::Ones => values.fill(1.0),
+            }
+        }
+        if let Some(unknown) = self.arch.embedding_rows.checked_sub(1) {
+            let start = self.token_embedding.start + unknown * self.d_model;
+            parameters[start..start + self.d_model].fill(0.0);
+        }
+        parameters
+    }
+
+    /// The logit of P(y = 1) for each row of `batch`.
+    pub fn logits<'w>(&self, parameters: &[f64], batch: Batch<'_>, workspace: &'w mut Workspace) -> &'w [f64] {
+        self.forward(parameters, batch, workspace);
+        &workspace.logits
+    }
+
+    /// The batch objective (mean log-loss plus the L2 penalty) at `parameters`; its gradient
+    /// is written to `gradient` (one entry per parameter).
+    pub fn loss_and_gradient(
+        &self,
+        parameters: &[f64],
+        batch: Batch<'_>,
+        labels: &[u8],
+        l2: f64,
+        workspace: &mut Workspace,
+        gradient: &mut [f64],
+    ) -> f64 {
+        self.forward(parameters, batch, workspace);
+        let (rows, tokens, d) = (batch.rows, self.arch.kinds.len(), self.d_model);
+        let scale = 1.0 / rows.max(1) as f64;
+        gradient.fill(0.0);
+
+        let mut data_loss = 0.0;
+        let ws = workspace;
+        ws.d_output.resize(rows * tokens * d, 0.0);
+        let head_weight = &parameters[self.head_weight.clone()];
+        for (row, (&z, &label)) in ws.logits.iter().zip(labels).enumerate() {
+            let y = f64::from(label);
+            let t = exp_non_positive(-z.abs());
+            data_loss += z.max(0.0) - y * z + t.ln_1p();
+            let d_logit = (sigmoid(z) - y) * scale;
+            let pooled = &ws.pooled[row * d..(row + 1) * d];
+            for (grad, &value) in gradient[self.head_weight.clone()].iter_mut().zip(pooled) {
+                *grad += d_logit * value;
+            }
+            gradient[self.head_bias.start] += d_logit;
+            let d_token = d_logit / tokens as f64;
+            for d_out in ws.d_output[row * tokens * d..(row + 1) * tokens * d].chunks_exact_mut(d) {
+                for (value, &weight) in d_out.iter_mut().zip(head_weight) {
+                    *value = d_token * weight;
+                }
+            }
+        }
+
+        for layer in (0..self.arch.layers).rev() {
+            self.layer_backward(layer, parameters, rows, ws, gradient);
+        }
+        self.embedding_backward(batch, &ws.d_output, gradient);
+
+        let mut penalty = 0.0;
+        for spec in self.tensors.iter().filter(|spec| spec.decay) {
+            for (grad, &value) in gradient[spec.range.clone()].iter_mut().zip(&parameters[spec.range.clone()]) {
+                *grad += l2 * value;
+                penalty += value * value;
+            }
+        }
+        data_loss * scale + 0.5 * l2 * penalty
+    }
+
+    fn forward(&self, parameters: &[f64], batch: Batch<'_>, ws: &mut Workspace) {
+        let (rows, tokens, d) = (batch.rows, self.arch.kinds.len(), self.d_model);
+        ws.prepare(&self.arch, rows);
+        let value_weight = &parameters[self.value_weight.clone()];
+        let token_embedding = &parameters[self.token_embedding.clone()];
+        let position_embedding = &parameters[self.position_embedding.clone()];
+        let embedded = &mut ws.io[0];
+        for row in 0..rows {
+            let (mut numeric, mut categorical) = (0, 0);
+            for (position, kind) in self.arch.kinds.iter().enumerate() {
+                let out = &mut embedded[(row * tokens + position) * d..][..d];
+                let base = &position_embedding[position * d..][..d];
+                let (source, factor) = match kind {
+                    TokenKind::Numeric => {
+                        let value = batch.numeric[row * self.numeric_columns + numeric];
+                        let weight = &value_weight[numeric * d..][..d];
+                        numeric += 1;
+                        (weight, value)
+                    }
+                    TokenKind::Categorical => {
+                        let id = batch.tokens[row * self.categorical_columns + categorical];
+                        categorical += 1;
+                        (&token_embedding[id * d..][..d], 1.0)
+                    }
+                };
+                for ((out, &weight), &position_value) in out.iter_mut().zip(source).zip(base) {
+                    *out = factor * weight + position_value;
+                }
+            }
+        }
+        for layer in 0..self.arch.layers {
+            self.layer_forward(layer, parameters, rows, ws);
+        }
+        let output = &ws.io[self.arch.layers];
+        let head_weight = &parameters[self.head_weight.clone()];
+        let head_bias = parameters[self.head_bias.start];
+        let inverse_tokens = 1.0 / tokens as f64;
+        for row in 0..rows {
+            let pooled = &mut ws.pooled[row * d..(row + 1) * d];
+            pooled.fill(0.0);
+            for token in output[row * tokens * d..(row + 1) * tokens * d].chunks_exact(d) {
+                for (sum, &value) in pooled.iter_mut().zip(token) {
+                    *sum += value;
+                }
+            }
+            for value in pooled.iter_mut() {
+                *value *= inverse_tokens;
+            }
+            ws.logits[row] = dot(pooled, head_weight) + head_bias;
+        }
+    }
+
+    fn layer_forward(&self, layer: usize, p: &[f64], rows: usize, ws: &mut Workspace) {
+        let t = &self.layers[layer];
+        let (d, ff) = (self.d_model, self.arch.ff_dim);
+        let (before, after) = ws.io.split_at_mut(layer + 1);
+        let (input, output) = (&before[layer], &mut after[0]);
+        let cache = &mut ws.caches[layer];
+        affine(input, &p[t.qkv_weight.clone()], &p[t.qkv_bias.clone()], d, 3 * d, &mut cache.qkv);
+        self.attention_forward(rows, &cache.qkv, &mut cache.probabilities, &mut cache.context);
+        affine(&cache.context, &p[t.output_weight.clone()], &p[t.output_bias.clone()], d, d, &mut cache.hidden);
+        for (value, &residual) in cache.hidden.iter_mut().zip(input.iter()) {
+            *value += residual;
+        }
+        layer_norm_forward(
+            &mut cache.hidden,
+            &p[t.norm1_gain.clone()],
+            &p[t.norm1_bias.clone()],
+            d,
+            &mut cache.norm1_hat,
+            &mut cache.norm1_inverse_std,
+        );
+        affine(&cache.hidden, &p[t.inner_weight.clone()], &p[t.inner_bias.clone()], d, ff, &mut cache.inner);
+        for (activated, &inner) in cache.activated.iter_mut().zip(&cache.inner) {
+            *activated = self.arch.activation.apply(inner);
+        }
+        affine(&cache.activated, &p[t.outer_weight.clone()], &p[t.outer_bias.clone()], ff, d, output);
+        for (value, &residual) in output.iter_mut().zip(&cache.hidden) {
+            *value += residual;
+        }
+        layer_norm_forward(
+            output,
+            &p[t.norm2_gain.clone()],
+            &p[t.norm2_bias.clone()],
+            d,
+            &mut cache.norm2_hat,
+            &mut cache.norm2_inverse_std,
+        );
+    }
+
+    /// Softmax attention per row and head; `probabilities` keeps the weights for the
+    /// backward pass.
+    fn attention_forward(&self, rows: usize, qkv: &[f64], probabilities: &mut [f64], context: &mut [f64]) {
+        let (tokens, heads, dh, d) = (self.arch.kinds.len(), self.arch.heads, self.arch.head_dim, self.d_model);
+        let scale = 1.0 / (dh as f64).sqrt();
+        let width = 3 * d;
+        for row in 0..rows {
+            for head in 0..heads {
+                for i in 0..tokens {
+                    let query = &qkv[(row * tokens + i) * width + head * dh..][..dh];
+                    let weights = &mut probabilities[((row * heads + head) * tokens + i) * tokens..][..tokens];
+                    for (j, weight) in weights.iter_mut().enumerate() {
+                        let key = &qkv[(row * tokens + j) * width + d + head * dh..][..dh];
+                        *weight = scale * dot(query, key);
+                    }
+                    let max = weights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    let mut sum = 0.0;
+                    for weight in weights.iter_mut() {
+                        *weight = exp_non_positive(*weight - max);
+                        sum += *weight;
+                    }
+                    for weight in weights.iter_mut() {
+                        *weight /= sum;
+                    }
+                    let out = &mut context[(row * tokens + i) * d + head * dh..][..dh];
+                    out.fill(0.0);
+                    for (j, &weight) in weights.iter().enumerate() {
+                        let value = &qkv[(row * tokens + j) * width + 2 * d + head * dh..][..dh];
+                        for (out, &v) in out.iter_mut().zip(value) {
+                            *out += weight * v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Backpropagates `ws.d_output` (the gradient of the layer's output) through one layer,
+    /// leaving the gradient of its input in `ws.d_output` and adding the parameter gradients.
+    fn layer_backward(&self, layer: usize, p: &[f64], rows: usize, ws: &mut Workspace, gradient: &mut [f64]) {
+        let t = &self.layers[layer];
+        let (d, ff) = (self.d_model, self.arch.ff_dim);
+        let input = &ws.io[layer];
+        let cache = &ws.caches[layer];
+        let n = rows * self.arch.kinds.len();
+
+        // H₂ = LN(H₁ + F): the gradient of the residual sum goes to H₁ and to F.
+        ws.d_hidden.resize(n * d, 0.0);
+        let (gain_grad, bias_grad) = pair_mut(gradient, &t.norm2_gain, &t.norm2_bias);
+        layer_norm_backward(
+            &ws.d_output,
+            &cache.norm2_hat,
+            &cache.norm2_inverse_std,
+            &p[t.norm2_gain.clone()],
+            d,
+            gain_grad,
+            bias_grad,
+            &mut ws.d_hidden,
+        );
+        let (weight_grad, bias_grad) = pair_mut(gradient, &t.outer_weight, &t.outer_bias);
+        affine_parameter_gradient(&cache.activated, &ws.d_hidden, ff, d, weight_grad, bias_grad);
+        ws.d_inner.clear();
+        ws.d_inner.resize(n * ff, 0.0);
+        affine_input_gradient(&ws.d_hidden, &p[t.outer_weight.clone()], ff, d, &mut ws.d_inner, &mut ws.transposed);
+        for (d_inner, &inner) in ws.d_inner.iter_mut().zip(&cache.inner) {
+            *d_inner *= self.arch.activation.derivative(inner);
+        }
+        let (weight_grad, bias_grad) = pair_mut(gradient, &t.inner_weight, &t.inner_bias);
+        affine_parameter_gradient(&cache.hidden, &ws.d_inner, d, ff, weight_grad, bias_grad);
+        affine_input_gradient(&ws.d_inner, &p[t.inner_weight.clone()], d, ff, &mut ws.d_hidden, &mut ws.transposed);
+
+        // H₁ = LN(H + A): the gradient of the residual sum goes to H and to A.
+        let (gain_grad, bias_grad) = pair_mut(gradient, &t.norm1_gain, &t.norm1_bias);
+        layer_norm_backward(
+            &ws.d_hidden,
+            &cache.norm1_hat,
+            &cache.norm1_inverse_std,
+            &p[t.norm1_gain.clone()],
+            d,
+            gain_grad,
+            bias_grad,
+            &mut ws.d_output,
+        );
+        let (weight_grad, bias_grad) = pair_mut(gradient, &t.output_weight, &t.output_bias);
+        affine_parameter_gradient(&cache.context, &ws.d_output, d, d, weight_grad, bias_grad);
+        ws.d_context.clear();
+        ws.d_context.resize(n * d, 0.0);
+        affine_input_gradient(&ws.d_output, &p[t.output_weight.clone()], d, d, &mut ws.d_context, &mut ws.transposed);
+        ws.d_qkv.clear();
+        ws.d_qkv.resize(n * 3 * d, 0.0);
+        self.attention_backward(rows, &cache.qkv, &cache.probabilities, &ws.d_context, &mut ws.d_qkv, &mut ws.d_scores);
+        let (weight_grad, bias_grad) = pair_mut(gradient, &t.qkv_weight, &t.qkv_bias);
+        affine_parameter_gradient(input, &ws.d_qkv, d, 3 * d, weight_grad, bias_grad);
+        affine_input_gradient(&ws.d_qkv, &p[t.qkv_weight.clone()], d, 3 * d, &mut ws.d_output, &mut ws.transposed);
+    }
+
+    /// The gradient of Q, K and V from the gradient of the attention context.
+    fn attention_backward(
+        &self,
+        rows: usize,
+        qkv: &[f64],
+        probabilities: &[f64],
+        d_context: &[f64],
+        d_qkv: &mut [f64],
+        d_scores: &mut Vec<f64>,
+    ) {
+        let (tokens, heads, dh, d) = (self.arch.kinds.len(), self.arch.heads, self.arch.head_dim, self.d_model);
+        let scale = 1.0 / (dh as f64).sqrt();
+        let width = 3 * d;
+        d_scores.resize(tokens, 0.0);
+        for row in 0..rows {
+            for head in 0..heads {
+                for i in 0..tokens {
+                    let weights = &probabilities[((row * heads + head) * tokens + i) * tokens..][..tokens];
+                    let d_out = &d_context[(row * tokens + i) * d + head * dh..][..dh];
+                    // dP_ij = dO_i · V_j, and V_j receives P_ij dO_i.
+                    for (j, (d_score, &weight)) in d_scores.iter_mut().zip(weights).enumerate() {
+                        let v_start = (row * tokens + j) * width + 2 * d + head * dh;
+                        *d_score = dot(d_out, &qkv[v_start..][..dh]);
+                        for (d_v, &g) in d_qkv[v_start..][..dh].iter_mut().zip(d_out) {
+                            *d_v += weight * g;
+                        }
+                    }
+                    // Softmax: dS_ij = P_ij (dP_ij − Σ_k P_ik dP_ik).
+                    let mean = dot(weights, d_scores);
+                    for (d_score, &weight) in d_scores.iter_mut().zip(weights) {
+                        *d_score = weight * (*d_score - mean) * scale;
+                    }
+                    let q_start = (row * tokens + i) * width + head * dh;
+                    for (j, &d_score) in d_scores.iter().enumerate() {
+                        let k_start = (row * tokens + j) * width + d + head * dh;
+                        for e in 0..dh {
+                            d_qkv[q_start + e] += d_score * qkv[k_start + e];
+                            d_qkv[k_start + e] += d_score * qkv[q_start + e];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn embedding_backward(&self, batch: Batch<'_>, d_embedded: &[f64], gradient: &mut [f64]) {
+        let (tokens, d) = (self.arch.kinds.len(), self.d_model);
+        for row in 0..batch.rows {
+            let (mut numeric, mut categorical) = (0, 0);
+            for (position, kind) in self.arch.kinds.iter().enumerate() {
+                let d_token = &d_embedded[(row * tokens + position) * d..][..d];
+                let position_start = self.position_embedding.start + position * d;
+                for (grad, &g) in gradient[position_start..][..d].iter_mut().zip(d_token) {
+                    *grad += g;
+                }
+                match kind {
+                    TokenKind::Numeric => {
+                        let value = batch.numeric[row * self.numeric_columns + numeric];
+                        let start = self.value_weight.start + numeric * d;
+                        for (grad, &g) in gradient[start..][..d].iter_mut().zip(d_token) {
+                            *grad += value * g;
+                        }
+                        numeric += 1;
+                    }
+                    TokenKind::Categorical => {
+                        let id = batch.tokens[row * self.categorical_columns + categorical];
+                        let start = self.token_embedding.start + id * d;
+                        for (grad, &g) in gradient[start..][..d].iter_mut().zip(d_token) {
+                            *grad += g;
+                        }
+                        categorical += 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Two disjoint tensors of one vector, the first before the second.
+fn pair_mut<'a>(values: &'a mut [f64], first: &Range<usize>, second: &Range<usize>) -> (&'a mut [f64], &'a mut [f64]) {
+    let (head, tail) = values.split_at_mut(second.start);
+    (&mut head[first.clone()], &mut tail[..second.len()])
+}
+
+/// Normalises each `d`-wide row of `x` in place to `gain · x̂ + bias`, keeping `x̂` and
+/// `1/σ` for the backward pass.
+fn layer_norm_forward(x: &mut [f64], gain: &[f64], bias: &[f64], d: usize, hat: &mut [f64], inverse_std: &mut [f64]) {
+    let inverse_d = 1.0 / d as f64;
+    for ((row, hat_row), inverse) in x.chunks_exact_mut(d).zip(hat.chunks_exact_mut(d)).zip(inverse_std.iter_mut()) {
+        let mean = row.iter().sum::<f64>() * inverse_d;
+        let variance = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() * inverse_d;
+        *inverse = 1.0 / (variance + LAYER_NORM_EPSILON).sqrt();
+        for (((value, normalised), &g), &b) in row.iter_mut().zip(hat_row.iter_mut()).zip(gain).zip(bias) {
+            *normalised = (*value - mean) * *inverse;
+            *value = *normalised * g + b;
+        }
+    }
+}
+
+/// The gradient of layer normalisation's input, written to `d_x`, from that of its output;
+/// adds the gain and bias gradients.
+#[expect(clippy::too_many_arguments, reason = "the cached forward values and the three gradient outputs")]
+fn layer_norm_backward(
+    d_out: &[f64],
+    hat: &[f64],
+    inverse_std: &[f64],
+    gain: &[f64],
+    d: usize,
+    gain_grad: &mut [f64],
+    bias_grad: &mut [f64],
+    d_x: &mut [f64],
+) {
+    let inverse_d = 1.0 / d as f64;
+    let rows = d_out.chunks_exact(d).zip(hat.chunks_exact(d)).zip(inverse_std).zip(d_x.chunks_exact_mut(d));
+    for (((d_out_row, hat_row), &inverse), d_x_row) in rows {
+        let mut sum = 0.0;
+        let mut sum_with_hat = 0.0;
+        for (i, d_hat) in d_x_row.iter_mut().enumerate() {
+            gain_grad[i] += d_out_row[i] * hat_row[i];
+            bias_grad[i] += d_out_row[i];
+            *d_hat = d_out_row[i] * gain[i];
+            sum += *d_hat;
+            sum_with_hat += *d_hat * hat_row[i];
+        }
+        let (mean, mean_with_hat) = (sum * inverse_d, sum_with_hat * inverse_d);
+        for (d_value, &normalised) in d_x_row.iter_mut().zip(hat_row) {
+            *d_value = inverse * (*d_value - mean - normalised * mean_with_hat);
+        }
+    }
+}
+
+/// The forward values one layer keeps for its backward pass.
+#[derive(Debug, Clone, Default)]
+struct LayerCache {
+    qkv: Vec<f64>,
+    probabilities: Vec<f64>,
+    context: Vec<f64>,
+    /// `H₁`, after the first layer norm.
+    hidden: Vec<f64>,
+    norm1_hat: Vec<f64>,
+    norm1_inverse_std: Vec<f64>,
+    inner: Vec<f64>,
+    activated: Vec<f64>,
+    norm2_hat: Vec<f64>,
+    norm2_inverse_std: Vec<f64>,
+}
+
+/// Buffers reused across batches, sized for the largest batch seen.
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    /// The embedded tokens, then each layer's output.
+    io: Vec<Vec<f64>>,
+    caches: Vec<LayerCache>,
+    pooled: Vec<f64>,
+    logits: Vec<f64>,
+    d_output: Vec<f64>,
+    d_hidden: Vec<f64>,
+    d_inner: Vec<f64>,
+    d_context: Vec<f64>,
+    d_qkv: Vec<f64>,
+    d_scores: Vec<f64>,
+    transposed: Vec<f64>,
+}
+
+impl Workspace {
+    fn prepare(&mut self, arch: &Architecture, rows: usize) {
+        let n = rows * arch.kinds.len();
+        let d = arch.heads * arch.head_dim;
+        self.io.resize_with(arch.layers + 1, Vec::new);
+        for buffer in &mut self.io {
+            buffer.resize(n * d, 0.0);
+        }
+        self.caches.resize_with(arch.layers, LayerCache::default);
+        for cache in &mut self.caches {
+            cache.qkv.resize(n * 3 * d, 0.0);
+            cache.probabilities.resize(n * arch.heads * arch.kinds.len(), 0.0);
+            for buffer in [&mut cache.context, &mut cache.hidden, &mut cache.norm1_hat, &mut cache.norm2_hat] {
+                buffer.resize(n * d, 0.0);
+            }
+            cache.norm1_inverse_std.resize(n, 0.0);
+            cache.norm2_inverse_std.resize(n, 0.0);
+            cache.inner.resize(n * arch.ff_dim, 0.0);
+            cache.activated.resize(n * arch.ff_dim, 0.0);
+        }
+        self.pooled.resize(rows * d, 0.0);
+        self.logits.resize(rows, 0.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+
+    use super::*;
+
+    /// Two numeric and two token columns, two layers of two heads: every code path.
+    fn tiny(activation: Activation) -> Network {
+        Network::new(Architecture {
+            kinds: vec![TokenKind::Numeric, TokenKind::Categorical, TokenKind::Numeric, TokenKind::Categorical],
+            embedding_rows: 4,
+            layers: 2,
+            heads: 2,
+            head_dim: 2,
+            ff_dim: 3,
+            activation,
+        })
+    }
+
+    #[test]
+    fn layout_names_every_tensor_in_order() {
+        let network = tiny(Activation::Gelu);
+        let names: Vec<&str> = network.tensors().iter().map(|spec| spec.name.as_str()).collect();
+        assert_eq!(names.len(), 3 + 2 * 12 + 2);
+        assert_eq!(
+            names[..4],
+            ["value_weight", "token_embedding", "position_embedding", "layers.0.attention.qkv_weight"]
+        );
+        assert_eq!(names[names.len() - 3..], ["layers.1.norm2.bias", "head.weight", "head.bias"]);
+        let d = 4;
+        let per_layer = d * 3 * d + 3 * d + d * d + d + 2 * d + d * 3 + 3 + 3 * d + d + 2 * d;
+        assert_eq!(network.parameter_count(), 2 * d + 4 * d + 4 * d + 2 * per_layer + d + 1);
+    }
+
+    #[test]
+    fn initialisation_is_seeded_and_leaves_the_unknown_token_at_zero() {
+        let network = tiny(Activation::Gelu);
+        let first = network.initialize(&mut ChaCha8Rng::seed_from_u64(1));
+        assert_eq!(first, network.initialize(&mut ChaCha8Rng::seed_from_u64(1)));
+        assert_ne!(first, network.initialize(&mut ChaCha8Rng::seed_from_u64(2)));
+        let unknown = network.token_embedding.start + 3 * 4..network.token_embedding.end;
+        assert!(first[unknown].iter().all(|&v| v == 0.0));
+        let gains = &first[network.layers[0].norm1_gain.clone()];
+        assert!(gains.iter().all(|&g| g == 1.0));
+    }
+
+    /// Every parameter tensor's analytic gradient against central finite differences.
+    #[test]
+    fn gradients_match_central_differences() {
+        for activation in [Activation::Gelu, Activation::Relu] {
+            let network = tiny(activation);
+            let mut rng = ChaCha8Rng::seed_from_u64(7);
+            let mut parameters = network.initialize(&mut rng);
+            // Move every parameter off its initial value, so gains are not 1, biases and the
+            // unknown-token row not 0, and no gradient vanishes by symmetry.
+            for parameter in parameters.iter_mut() {
+                *parameter += 0.3 * (2.0 * unit_f64(&mut rng) - 1.0);
+            }
+            let numeric: Vec<f64> = (0..6).map(|_| 4.0 * unit_f64(&mut rng) - 2.0).collect();
+            // Token id 3 is the unknown row.
+            let tokens = [0, 3, 1, 2, 3, 0];
+            let labels = [1, 0, 1];
+            let batch = Batch { rows: 3, numeric: &numeric, tokens: &tokens };
+            let l2 = 0.05;
+            let mut workspace = Workspace::default();
+            let mut analytic = vec![0.0; parameters.len()];
+            network.loss_and_gradient(&parameters, batch, &labels, l2, &mut workspace, &mut analytic);
+
+            let mut scratch = vec![0.0; parameters.len()];
+            let h = 1e-5;
+            for spec in network.tensors() {
+                let (mut difference, mut analytic_norm, mut numeric_norm) = (0.0, 0.0, 0.0);
+                for i in spec.range.clone() {
+                    let original = parameters[i];
+                    parameters[i] = original + h;
+                    let up = network.loss_and_gradient(&parameters, batch, &labels, l2, &mut workspace, &mut scratch);
+                    parameters[i] = original - h;
+                    let down = network.loss_and_gradient(&parameters, batch, &labels, l2, &mut workspace, &mut scratch);
+                    parameters[i] = original;
+                    let numeric_gradient = (up - down) / (2.0 * h);
+                    difference += (analytic[i] - numeric_gradient).powi(2);
+                    analytic_norm += analytic[i].powi(2);
+                    numeric_norm += numeric_gradient.powi(2);
+                }
+                let relative = difference.sqrt() / analytic_norm.sqrt().max(numeric_norm.sqrt());
+                assert!(analytic_norm > 0.0, "{activation:?} {}: zero gradient", spec.name);
+                assert!(relative < 1e-5, "{activation:?} {}: relative error {relative:e}", spec.name);
+            }
+        }
+    }
+
+    #[test]
+    fn a_row_scores_the_same_alone_or_in_a_batch() {
+        let network = tiny(Activation::Gelu);
+        let parameters = network.initialize(&mut ChaCha8Rng::seed_from_u64(3));
+        let numeric = [0.5, -1.0, 2.0, 0.25];
+        let tokens = [1, 2, 0, 3];
+        let mut workspace = Workspace::default();
+        let both = network.logits(&parameters, Batch { rows: 2, numeric: &numeric, tokens: &tokens }, &mut workspace);
+        let both = both.to_vec();
+        let second = Batch { rows: 1, numeric: &numeric[2..], tokens: &tokens[2..] };
+        assert_eq!(network.logits(&parameters, second, &mut workspace)[0].to_bits(), both[1].to_bits());
+    }
+}

@@ -1,0 +1,96 @@
+//! `nethical metrics` and `nethical predict`.
+
+use crate::common::{SMALL, Test};
+
+const PREDICTIONS: &str = "row,y_true,y_prob,y_pred,grp\n\
+0,1,0.9,1,a\n1,0,0.2,0,a\n2,1,0.65,1,b\n3,1,0.4,0,b\n4,0,0.5,1,a\n5,0,0.1,0,b\n\
+6,1,0.8,1,a\n7,0,0.35,0,b\n8,1,0.55,1,a\n9,0,0.7,1,b\n10,1,0.95,1,a\n11,1,0.3,0,b\n";
+
+#[test]
+fn metrics_match_scikit_learn() {
+    let t = Test::new();
+    t.file("p.csv", PREDICTIONS);
+    let r = t.run(&["metrics", "p.csv", "--json"]);
+    r.ok();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    // Reference: scikit-learn 1.9.1, sklearn.metrics.{accuracy_score, precision_score,
+    // recall_score, f1_score} on p >= 0.5, roc_auc_score, average_precision_score,
+    // brier_score_loss, log_loss, on the 12 rows above.
+    let expected = [
+        ("accuracy", 0.666_666_666_666_666_6),
+        ("precision", 0.714_285_714_285_714_3),
+        ("recall", 0.714_285_714_285_714_3),
+        ("f1", 0.714_285_714_285_714_3),
+        ("roc_auc", 0.8),
+        ("average_precision", 0.869_047_619_047_619_1),
+        ("brier", 0.178_333_333_333_333_32),
+        ("log_loss", 0.515_423_981_863_177),
+    ];
+    for (name, want) in expected {
+        let got = v[name].as_f64().unwrap_or(f64::NAN);
+        assert!((got - want).abs() < 1e-12, "{name}: {got} vs {want}");
+    }
+    assert!(v.get("fairness").is_none());
+}
+
+#[test]
+fn metrics_with_a_group_column_adds_fairness() {
+    let t = Test::new();
+    t.file("p.csv", PREDICTIONS);
+    let r = t.run(&["metrics", "p.csv", "--group-col", "grp", "--json"]);
+    r.ok();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    // Group a: predictions 1,0,1,1,1,1 → selection 5/6; group b: 1,0,0,0,1,0 → 2/6.
+    let a = v["fairness"]["by_group"]["a"]["selection_rate"].as_f64().expect("a");
+    let b = v["fairness"]["by_group"]["b"]["selection_rate"].as_f64().expect("b");
+    assert!((a - 5.0 / 6.0).abs() < 1e-12 && (b - 2.0 / 6.0).abs() < 1e-12, "{a} {b}");
+    let dpd = v["fairness"]["demographic_parity_difference"].as_f64().expect("dpd");
+    assert!((dpd - 0.5).abs() < 1e-12);
+}
+
+#[test]
+fn metrics_errors_name_the_line_and_column() {
+    let t = Test::new();
+    t.file("p.csv", "y_true,y_prob\n1,0.2\n2,0.3\n");
+    let r = t.run(&["metrics", "p.csv"]);
+    r.code(2);
+    insta::assert_snapshot!(r.stderr, @"error: invalid value `2` at line 3, column 1 (`y_true`): expected a label 0 or 1");
+    let r = t.run(&["metrics", "p.csv", "--prob-col", "score"]);
+    r.code(2);
+    insta::assert_snapshot!(r.stderr, @"error: p.csv: probability column `score` is not there; the columns are y_true, y_prob");
+}
+
+#[test]
+fn predict_reproduces_the_validation_predictions_from_raw_data() {
+    let t = Test::new();
+    let m = t.manifest("small", SMALL);
+    t.run(&["run", m.to_str().expect("utf-8")]).ok();
+    let run = t.latest("small");
+    let model = run.join("cohorts/lr_0.5/model.json");
+    let data = run.join("data/data/validation.csv");
+    let r = t.run(&["predict", model.to_str().expect("utf-8"), data.to_str().expect("utf-8"), "--out", "scored.csv"]);
+    r.ok();
+    let scored = std::fs::read_to_string(t.path().join("scored.csv")).expect("scored");
+    let expected = std::fs::read_to_string(run.join("cohorts/lr_0.5/predictions.csv")).expect("predictions");
+    // Same rows (the validation file's rows are numbered from 0 here), same probabilities, bit for bit.
+    let probs = |text: &str, col: usize| -> Vec<String> {
+        text.lines().skip(1).map(|l| l.split(',').nth(col).unwrap_or_default().to_owned()).collect()
+    };
+    assert_eq!(probs(&scored, 1), probs(&expected, 2));
+}
+
+#[test]
+fn predict_names_a_missing_column() {
+    let t = Test::new();
+    let m = t.manifest("small", SMALL);
+    t.run(&["run", m.to_str().expect("utf-8")]).ok();
+    let model = t.latest("small").join("cohorts/lr_0.5/model.json");
+    t.file("raw.csv", "violation_count,severity_max\n0.5,0.5\n");
+    let r = t.run(&["predict", model.to_str().expect("utf-8"), "raw.csv"]);
+    r.code(2);
+    assert!(r.stderr.contains("the model needs column `recency_score`, which the data does not have"), "{}", r.stderr);
+    t.file("bad.json", "{\"format_version\": 1}");
+    let r = t.run(&["predict", "bad.json", "raw.csv"]);
+    r.code(2);
+    assert!(r.stderr.contains("not a nethical model.json"), "{}", r.stderr);
+}

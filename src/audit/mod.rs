@@ -7,6 +7,7 @@
 //! signatures with independent tools:
 //!
 //! - lines: RFC 8785 canonical JSON ([`canonical_json`]); a leaf is one line without its newline;
+//!   [`scan_log`] checks and roots a log file in one streaming pass;
 //! - tree: RFC 6962 §2.1 ([`leaf_hash`], [`node_hash`], [`root`], streaming [`Frontier`]);
 //! - proofs: RFC 6962 §2.1.1–2.1.2, verified per RFC 9162 §2.1.3.2 / §2.1.4.2;
 //! - checkpoints: c2sp.org/tlog-checkpoint, signed as c2sp.org/signed-note with Ed25519 keys in

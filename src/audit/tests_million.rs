@@ -65,7 +65,10 @@ fn million_line_log_roots_by_streaming() {
     println!("scan_log(HashOnly) from file: {:.3} s", start.elapsed().as_secs_f64());
     let start = Instant::now();
     let scanned = scan_log(open(), LineCheck::Canonical).unwrap();
-    println!("scan_log(Canonical) from file (+ parse, re-serialize, compare): {:.3} s", start.elapsed().as_secs_f64());
+    println!(
+        "scan_log(Canonical) from file (every line also checked canonical): {:.3} s",
+        start.elapsed().as_secs_f64()
+    );
 
     let start = Instant::now();
     let leaves: Vec<_> = lines.iter().map(|line| leaf_hash(line.as_bytes())).collect();

@@ -80,12 +80,9 @@ fn check_flags(a: &TrainArgs) -> Result<(), Error> {
 
 fn model_types(arg: &str) -> Result<Vec<ModelType>, Error> {
     if arg.eq_ignore_ascii_case("all") {
-        return Ok(ALL_TYPES.into_iter().filter(|m| m.is_supported()).collect());
+        return Ok(ALL_TYPES.to_vec());
     }
     if let Some(m) = ALL_TYPES.into_iter().find(|m| m.name() == arg) {
-        if !m.is_supported() {
-            return Err(not_yet(&format!("--model-type {arg}"), "this model type is not implemented for real yet"));
-        }
         return Ok(vec![m]);
     }
     if NEVER_IMPLEMENTED.contains(&arg) {
@@ -97,7 +94,26 @@ fn model_types(arg: &str) -> Result<Vec<ModelType>, Error> {
     Err(Error::InvalidInput(format!("unknown model type `{arg}`; expected {} or all", known.join(", "))))
 }
 
-/// The manifest equivalent to the flags.
+/// The original's synthetic family for each model type.
+fn family(m: ModelType) -> &'static str {
+    match m {
+        ModelType::Anomaly => "anomaly",
+        ModelType::Correlation => "correlation",
+        ModelType::Heuristic | ModelType::Logistic | ModelType::SimpleTransformer => "default",
+    }
+}
+
+/// The cohort of a model type.
+fn cohort_of(a: &TrainArgs, m: ModelType, many: bool) -> String {
+    match &a.cohort_id {
+        Some(c) if !many => c.clone(),
+        Some(c) => format!("{c}_{}", m.name()),
+        None => m.name().to_owned(),
+    }
+}
+
+/// The manifest equivalent to the flags: one `load` per synthetic family needed (each model
+/// type gets its family, as in the original), then `train_<type>` and `gate_<type>`.
 fn manifest_text(a: &TrainArgs, types: &[ModelType]) -> String {
     let strategy = match a.split_strategy {
         SplitArg::Temporal => "temporal",
@@ -109,53 +125,37 @@ fn manifest_text(a: &TrainArgs, types: &[ModelType]) -> String {
         EcePolicyArg::ProbsOnly => "probs_only",
         EcePolicyArg::Disable => "disable",
     };
-    let names: Vec<String> = types.iter().map(|m| format!("\"{}\"", m.name())).collect();
-    let cohort = match &a.cohort_id {
-        Some(c) if types.len() == 1 => c.clone(),
-        Some(c) => format!("{c}_${{matrix.model}}"),
-        None => "${matrix.model}".to_owned(),
-    };
     let mut text = String::new();
     let _ = write!(
         text,
-        r#"[pipeline]
-name = "train"
-seed = {seed}
-description = "nethical train --model-type {model_type}"
-
-[stages.data]
-kind = "load"
-source = {{ synthetic = {{ num_samples = {num_samples} }} }}
-split = {{ strategy = "{strategy}", train_ratio = {train_ratio:?} }}
-
-[stages.train]
-kind = "train"
-needs = ["data"]
-matrix = {{ model = [{names}] }}
-model = "${{matrix.model}}"
-epochs = {epochs}
-batch_size = {batch_size}
-ece_bins = {ece_bins}
-cohort = {cohort:?}
-
-[stages.gate]
-kind = "gate"
-needs = ["train"]
-min_accuracy = {min_accuracy:?}
-max_ece = {max_ece:?}
-ece_policy = "{policy}"
-"#,
-        seed = a.seed,
-        model_type = a.model_type,
-        num_samples = a.num_samples,
-        train_ratio = a.train_ratio,
-        names = names.join(", "),
-        epochs = a.epochs,
-        batch_size = a.batch_size,
-        ece_bins = a.ece_bins,
-        min_accuracy = a.promotion_min_accuracy,
-        max_ece = a.promotion_max_ece,
+        "[pipeline]\nname = \"train\"\nseed = {}\ndescription = {:?}\n",
+        a.seed,
+        format!("nethical train --model-type {}", a.model_type)
     );
+    let mut families: Vec<&str> = types.iter().map(|m| family(*m)).collect();
+    families.sort_unstable();
+    families.dedup();
+    for f in families {
+        let _ = write!(
+            text,
+            "\n[stages.data_{f}]\nkind = \"load\"\nsource = {{ synthetic = {{ num_samples = {}, family = \"{f}\" }} }}\nsplit = {{ strategy = \"{strategy}\", train_ratio = {:?} }}\n",
+            a.num_samples, a.train_ratio
+        );
+    }
+    for m in types {
+        let name = m.name();
+        let _ = write!(
+            text,
+            "\n[stages.train_{name}]\nkind = \"train\"\nneeds = [\"data_{}\"]\nmodel = \"{name}\"\nepochs = {}\nbatch_size = {}\nece_bins = {}\ncohort = {:?}\n\n[stages.gate_{name}]\nkind = \"gate\"\nneeds = [\"train_{name}\"]\nmin_accuracy = {:?}\nmax_ece = {:?}\nece_policy = \"{policy}\"\n",
+            family(*m),
+            a.epochs,
+            a.batch_size,
+            a.ece_bins,
+            cohort_of(a, *m, types.len() > 1),
+            a.promotion_min_accuracy,
+            a.promotion_max_ece,
+        );
+    }
     text
 }
 
@@ -223,11 +223,7 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
     let mut promoted = 0;
     let mut lines = Vec::new();
     for m in &types {
-        let cohort = match &a.cohort_id {
-            Some(c) if types.len() == 1 => c.clone(),
-            Some(c) => format!("{c}_{}", m.name()),
-            None => m.name().to_owned(),
-        };
+        let cohort = cohort_of(&a, *m, types.len() > 1);
         let trained = summary
             .instances
             .iter()

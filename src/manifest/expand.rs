@@ -334,7 +334,6 @@ fn typed_params<'src>(
     context: Option<&str>,
     issues: &mut Issues<'_>,
 ) -> Option<StageParams> {
-    let span = body.span();
     let lookup = body.clone();
     let de = toml::de::Deserializer::from(body);
     let (params, ranges) = match stage.kind {
@@ -350,16 +349,6 @@ fn typed_params<'src>(
         },
         StageKind::Train => match TrainParams::deserialize(de) {
             Ok(p) => {
-                if !p.model.is_supported() {
-                    let at = lookup.get_ref().get("model").map_or(span.clone(), Spanned::span);
-                    issues.push(
-                        at,
-                        format!("model type `{}` is not yet supported by nethical {}", p.model.name(), crate::VERSION),
-                        "not yet supported",
-                        Some("this version trains `logistic`".into()),
-                    );
-                    return None;
-                }
                 let r = p.range_issues();
                 (StageParams::Train(p), r)
             }
@@ -385,7 +374,8 @@ fn typed_params<'src>(
     }
     for RangeIssue { key, expected } in ranges {
         let at = value_span(lookup.get_ref(), &key).unwrap_or_else(|| stage.name_span.clone());
-        issues.push(at, format!("`{}` must be {expected}", key.join(".")), "out of range", context.map(str::to_owned));
+        let label = if expected.starts_with("left out") { "not for this model" } else { "out of range" };
+        issues.push(at, format!("`{}` must be {expected}", key.join(".")), label, context.map(str::to_owned));
     }
     None
 }

@@ -104,7 +104,7 @@ pub enum EncodingName {
 }
 
 /// Parameters of the synthetic generator.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SyntheticSource {
     /// Number of rows to generate (the original's `--num-samples`).
@@ -113,6 +113,14 @@ pub struct SyntheticSource {
     /// Which of the original's families to generate.
     #[serde(default)]
     pub family: SyntheticFamily,
+    /// `anomaly` family: probability that an action is replaced by one of the other class's
+    /// (0 = the original, whose classes share no action and are trivially separable).
+    #[serde(default)]
+    pub noise: f64,
+    /// `correlation` family: probability that a row's features are drawn from the other
+    /// class's ranges (0 = the original).
+    #[serde(default)]
+    pub overlap: f64,
 }
 
 /// The original's synthetic families.
@@ -122,6 +130,11 @@ pub enum SyntheticFamily {
     /// Five uniform features; label = violation_count + severity_max > 1.
     #[default]
     Default,
+    /// Three-action sequences (token columns `action_0..2`), 70% normal / 30% anomalous.
+    Anomaly,
+    /// Five coordinated-activity features, 65% normal / 35% escalating, coordinated or
+    /// distributed.
+    Correlation,
 }
 
 /// How rows are split.
@@ -158,30 +171,68 @@ pub enum SplitStrategyName {
     Stratified,
 }
 
-/// Parameters of a `train` stage.
+/// Parameters of a `train` stage. The shared knobs mean, per model: `epochs` — passes over
+/// the training rows for `logistic` and `simple_transformer`, boosting rounds for
+/// `correlation`, unused by `heuristic` and `anomaly` (which fit in one pass); `batch_size` —
+/// rows per gradient step for `logistic` and `simple_transformer`, unused by the others;
+/// `learning_rate` and `l2` — each model's own default when absent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrainParams {
     /// The model type (the original's `--model-type`).
     pub model: ModelType,
-    /// Passes over the training rows (the original's `--epochs`, which it ignored).
+    /// Passes over the training rows, or boosting rounds (the original's `--epochs`, which it
+    /// ignored).
     #[serde(default = "default_epochs")]
     pub epochs: u32,
     /// Rows per gradient step (the original's `--batch-size`, which it ignored).
     #[serde(default = "default_batch_size")]
     pub batch_size: u32,
-    /// Gradient-descent step size.
-    #[serde(default = "default_learning_rate")]
-    pub learning_rate: f64,
-    /// L2 penalty on the weights (not the bias).
-    #[serde(default)]
-    pub l2: f64,
+    /// Step size (gradient descent, Adam, or boosting shrinkage); the model's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learning_rate: Option<f64>,
+    /// L2 penalty (weights, or leaf values for `correlation`); the model's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l2: Option<f64>,
+    /// `logistic` only: `balanced` weighs both classes equally.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_weight: Option<ClassWeightName>,
+    /// `correlation` only: tree depth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_depth: Option<u32>,
+    /// `correlation` only: fewest training rows in a leaf.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_samples_leaf: Option<u32>,
+    /// `correlation` only: fraction of rows each tree is fitted on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subsample: Option<f64>,
+    /// Post-hoc calibration on the load stage's calibration split (`split.calibration_ratio`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibrate: Option<CalibrateName>,
     /// Decision threshold: class 1 iff P(y = 1) >= threshold.
     #[serde(default = "default_threshold")]
     pub threshold: f64,
     /// Equal-width bins of the calibration metrics (the original's `--ece-bins`).
     #[serde(default = "default_ece_bins")]
     pub ece_bins: u32,
+}
+
+/// Class weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassWeightName {
+    /// Each class carries equal total weight.
+    Balanced,
+}
+
+/// Post-hoc calibration methods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CalibrateName {
+    /// Logistic regression on the model's logit (Platt 1999).
+    Platt,
+    /// Isotonic regression (pool-adjacent-violators).
+    Isotonic,
 }
 
 /// The original's model types.
@@ -210,12 +261,6 @@ impl ModelType {
             ModelType::Correlation => "correlation",
             ModelType::SimpleTransformer => "simple_transformer",
         }
-    }
-
-    /// Whether this version implements the model for real; the others are refused at
-    /// validation time rather than faked.
-    pub fn is_supported(self) -> bool {
-        matches!(self, ModelType::Logistic)
     }
 }
 
@@ -277,6 +322,19 @@ impl LoadParams {
                 if s.num_samples < 4 {
                     out.push(issue(&["source", "synthetic", "num_samples"], "at least 4 rows"));
                 }
+                if !(0.0..1.0).contains(&s.noise) {
+                    out.push(issue(&["source", "synthetic", "noise"], "a probability in [0, 1)"));
+                } else if s.noise > 0.0 && s.family != SyntheticFamily::Anomaly {
+                    out.push(issue(&["source", "synthetic", "noise"], "left out: it only applies to family `anomaly`"));
+                }
+                if !(0.0..1.0).contains(&s.overlap) {
+                    out.push(issue(&["source", "synthetic", "overlap"], "a probability in [0, 1)"));
+                } else if s.overlap > 0.0 && s.family != SyntheticFamily::Correlation {
+                    out.push(issue(
+                        &["source", "synthetic", "overlap"],
+                        "left out: it only applies to family `correlation`",
+                    ));
+                }
             }
             DataSource::Csv(c) => {
                 if c.path.is_empty() {
@@ -309,7 +367,8 @@ impl LoadParams {
 }
 
 impl TrainParams {
-    /// Checks value ranges serde cannot express.
+    /// Checks value ranges serde cannot express, and that model-specific keys go with their
+    /// model.
     pub fn range_issues(&self) -> Vec<RangeIssue> {
         let mut out = Vec::new();
         if self.epochs == 0 {
@@ -318,10 +377,10 @@ impl TrainParams {
         if self.batch_size == 0 {
             out.push(issue(&["batch_size"], "at least 1"));
         }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+        if self.learning_rate.is_some_and(|lr| !(lr.is_finite() && lr > 0.0)) {
             out.push(issue(&["learning_rate"], "a positive number"));
         }
-        if !(self.l2.is_finite() && self.l2 >= 0.0) {
+        if self.l2.is_some_and(|l2| !(l2.is_finite() && l2 >= 0.0)) {
             out.push(issue(&["l2"], "a number >= 0"));
         }
         if !open_unit(self.threshold) {
@@ -329,6 +388,24 @@ impl TrainParams {
         }
         if self.ece_bins == 0 || self.ece_bins > 1000 {
             out.push(issue(&["ece_bins"], "between 1 and 1000"));
+        }
+        let only = |present: bool, key: &'static str, model: ModelType, out: &mut Vec<RangeIssue>| {
+            if present && self.model != model {
+                out.push(issue(&[key], format!("left out: it only applies to model `{}`", model.name())));
+            }
+        };
+        only(self.class_weight.is_some(), "class_weight", ModelType::Logistic, &mut out);
+        only(self.max_depth.is_some(), "max_depth", ModelType::Correlation, &mut out);
+        only(self.min_samples_leaf.is_some(), "min_samples_leaf", ModelType::Correlation, &mut out);
+        only(self.subsample.is_some(), "subsample", ModelType::Correlation, &mut out);
+        if self.max_depth.is_some_and(|d| d == 0 || d > 16) {
+            out.push(issue(&["max_depth"], "between 1 and 16"));
+        }
+        if self.min_samples_leaf == Some(0) {
+            out.push(issue(&["min_samples_leaf"], "at least 1"));
+        }
+        if self.subsample.is_some_and(|s| !(s > 0.0 && s <= 1.0)) {
+            out.push(issue(&["subsample"], "a fraction in (0, 1]"));
         }
         out
     }
@@ -365,9 +442,6 @@ fn default_epochs() -> u32 {
 }
 fn default_batch_size() -> u32 {
     32
-}
-fn default_learning_rate() -> f64 {
-    0.1
 }
 fn default_threshold() -> f64 {
     0.5

@@ -7,11 +7,11 @@
 //!
 //! - **sequence mode**, when every feature is a token column (`action_<i>`, read in column
 //!   order): smoothed n-gram models of the sequences, scored by log-likelihood ratio or
-//!   surprise ([`SequenceDetector`]);
-//! - **numeric mode**, otherwise: an [`IsolationForest`] grown on the label-0 (normal)
+//!   surprise (`SequenceDetector`);
+//! - **numeric mode**, otherwise: an `IsolationForest` grown on the label-0 (normal)
 //!   training rows, or on all rows when there are none.
 //!
-//! Either score is mapped to a probability by an [`AnomalyCalibration`] fitted on held-out
+//! Either score is mapped to a probability by an `AnomalyCalibration` fitted on held-out
 //! training scores: leave-one-out for the n-gram counts, out-of-bag trees for the forest, so
 //! the training rows' scores are distributed like those of new rows. The model has no
 //! epochs or batches (see [`AnomalyParams`]).
@@ -24,6 +24,7 @@ use super::anomaly_calibration::AnomalyCalibration;
 use super::isolation_forest::IsolationForest;
 use super::sequence_detector::SequenceDetector;
 use super::token_vocabulary::is_token_column;
+use super::training_data::check_training_data;
 use super::{AnomalyParams, FORMAT_VERSION, FitError, LoadError, Model};
 
 /// The `model_type` of the saved form.
@@ -60,25 +61,8 @@ impl Anomaly {
         rng: &mut ChaCha8Rng,
         cancel: &dyn Fn() -> bool,
     ) -> Result<Self, FitError> {
-        let (rows, width) = x.dim();
-        if width == 0 {
-            return Err(FitError::NoFeatures);
-        }
-        if feature_names.len() != width {
-            return Err(FitError::FeatureCountMismatch { names: feature_names.len(), columns: width });
-        }
-        if y.len() != rows {
-            return Err(FitError::LabelCountMismatch { labels: y.len(), rows });
-        }
-        if rows == 0 {
-            return Err(FitError::EmptyTrainingSet);
-        }
-        if let Some((row, &value)) = y.iter().enumerate().find(|&(_, &label)| label > 1) {
-            return Err(FitError::InvalidLabel { row, value });
-        }
-        if let Some(feature) = x.columns().into_iter().position(|column| !column.iter().all(|v| v.is_finite())) {
-            return Err(FitError::NonFiniteFeature { feature: feature_names[feature].clone() });
-        }
+        check_training_data(x, y, feature_names)?;
+        let rows = x.nrows();
         if cancel() {
             return Err(FitError::Cancelled);
         }

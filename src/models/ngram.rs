@@ -91,6 +91,11 @@ impl NgramModel {
     /// otherwise. Symbols at or above [`NgramModel::tokens`] are read as the last token
     /// symbol (the unknown token).
     pub fn log_likelihood(&self, sequence: &[usize], leave_out: bool) -> f64 {
+        let outcomes = (self.tokens + 1) as f64;
+        if self.counts.is_empty() {
+            // Fitted on no sequences: every symbol has probability 1 / A at any order.
+            return -((sequence.len() + 1) as f64) * outcomes.ln();
+        }
         let unknown = self.tokens.saturating_sub(1);
         let sequence: Vec<usize> = sequence.iter().map(|&symbol| symbol.min(unknown)).collect();
         let grams = Self::grams(self.order, self.tokens, &sequence);
@@ -166,7 +171,7 @@ impl<'de> Deserialize<'de> for NgramModel {
         use serde::de::Error;
 
         let saved = SavedNgram::deserialize(deserializer)?;
-        if saved.order == 0 || saved.tokens == 0 {
+        if saved.order == 0 || saved.tokens == 0 || saved.tokens >= usize::MAX - 1 {
             return Err(D::Error::custom("n-gram order and token count must be at least 1"));
         }
         if !(saved.smoothing > 0.0 && saved.smoothing.is_finite()) {
@@ -185,6 +190,13 @@ impl<'de> Deserialize<'de> for NgramModel {
             if !valid || counts.insert(gram, count).is_some() {
                 return Err(D::Error::custom("n-gram counts include an impossible or repeated gram"));
             }
+        }
+        // Every position of a fitted sequence yields a gram of the full order, so a longer
+        // order than the longest gram cannot come from `fit` (and would only make scoring
+        // allocate padding for nothing).
+        let longest = counts.keys().map(Vec::len).max();
+        if longest.is_some_and(|longest| saved.order > longest) {
+            return Err(D::Error::custom("n-gram order exceeds the longest saved gram"));
         }
         let context_totals = NgramModel::totals(&counts);
         Ok(Self { order: saved.order, tokens: saved.tokens, smoothing: saved.smoothing, counts, context_totals })
@@ -274,6 +286,10 @@ mod tests {
         assert!(reject(r#"{"order":2,"tokens":4,"smoothing":0.5,"counts":[[[0,5],1]]}"#).is_err());
         assert!(reject(r#"{"order":2,"tokens":4,"smoothing":0.0,"counts":[]}"#).is_err());
         assert!(reject(r#"{"order":0,"tokens":4,"smoothing":0.5,"counts":[]}"#).is_err());
+        assert!(reject(r#"{"order":9,"tokens":4,"smoothing":0.5,"counts":[[[0,1],1]]}"#).is_err());
+        // A model fitted on no sequences keeps its order and scores uniformly.
+        let empty: NgramModel = serde_json::from_str(r#"{"order":1000000000,"tokens":4,"smoothing":0.5,"counts":[]}"#)?;
+        assert!((empty.log_likelihood(&[0, 1], false) - 3.0 * (0.2f64).ln()).abs() < 1e-12);
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! The original's "simple_transformer" was the additive z-score heuristic under another name
 //! (§2.5, §3.1 of the spec): with synthetic data its metrics were identical to the heuristic's.
-//! This is a real encoder ([`super::transformer_network`] has the architecture): every
+//! This is a real encoder (`transformer_network` has the architecture): every
 //! feature is a token, numeric features through a learned per-feature linear map, token
 //! columns (`action_<i>`) through a learned embedding table, with a learned per-feature
 //! position embedding; self-attention lets each feature's representation depend on the
@@ -18,6 +18,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::adam::Adam;
 use super::log_loss::{DIVERGENCE_LOSS_FACTOR, sigmoid};
 use super::token_vocabulary::{TokenVocabulary, is_token_column};
+use super::training_data::check_training_data;
 use super::transformer_network::{Architecture, Batch, Network, TokenKind, Workspace};
 use super::{FORMAT_VERSION, FitError, LoadError, Model, TransformerParams};
 use crate::data::Standardizer;
@@ -25,6 +26,10 @@ use crate::data::sampling::shuffle;
 
 /// The `model_type` of the saved form.
 const KIND: &str = "simple_transformer";
+
+/// Weight tensors of one encoder layer, and of the embeddings and head together.
+const TENSORS_PER_LAYER: usize = 12;
+const OTHER_TENSORS: usize = 5;
 
 /// Rows scored per forward pass when predicting: bounds the workspace, and results do not
 /// depend on it.
@@ -117,25 +122,8 @@ impl SimpleTransformer {
         cancel: &dyn Fn() -> bool,
     ) -> Result<Self, FitError> {
         params.validate()?;
+        check_training_data(x, y, feature_names)?;
         let (rows, width) = x.dim();
-        if width == 0 {
-            return Err(FitError::NoFeatures);
-        }
-        if feature_names.len() != width {
-            return Err(FitError::FeatureCountMismatch { names: feature_names.len(), columns: width });
-        }
-        if y.len() != rows {
-            return Err(FitError::LabelCountMismatch { labels: y.len(), rows });
-        }
-        if rows == 0 {
-            return Err(FitError::EmptyTrainingSet);
-        }
-        if let Some((row, &value)) = y.iter().enumerate().find(|&(_, &label)| label > 1) {
-            return Err(FitError::InvalidLabel { row, value });
-        }
-        if let Some(feature) = x.columns().into_iter().position(|column| !column.iter().all(|v| v.is_finite())) {
-            return Err(FitError::NonFiniteFeature { feature: feature_names[feature].clone() });
-        }
 
         let kinds = kinds_of(feature_names);
         let numeric: Vec<usize> = (0..width).filter(|&j| kinds[j] == TokenKind::Numeric).collect();
@@ -385,17 +373,21 @@ impl TryFrom<SavedTransformer> for SimpleTransformer {
             }
             (None, _) => return Err(LoadError::MissingField { field: "standardizer" }),
         }
-        let network = Network::new(architecture(kinds, &saved.vocabulary, &saved.params));
-        let specs = network.tensors();
-        if saved.tensors.len() != specs.len() {
+        // Checked before the layout is built: its size grows with the saved layer count.
+        let expected_tensors = saved.params.layers.get().checked_mul(TENSORS_PER_LAYER).map(|n| n + OTHER_TENSORS);
+        if expected_tensors != Some(saved.tensors.len()) {
             return Err(inconsistent(format!(
-                "saved model has {} weight tensors; its architecture has {}",
+                "saved model has {} weight tensors; {} encoder layers need {}",
                 saved.tensors.len(),
-                specs.len()
+                saved.params.layers,
+                expected_tensors.map_or_else(|| "more".to_owned(), |n| n.to_string())
             )));
         }
-        let mut parameters = Vec::with_capacity(network.parameter_count());
-        for (tensor, spec) in saved.tensors.into_iter().zip(specs) {
+        let network = Network::new(architecture(kinds, &saved.vocabulary, &saved.params));
+        let specs = network.tensors();
+        // Every tensor is checked before anything is allocated for the layout, whose sizes
+        // come from the (possibly edited) file.
+        for (tensor, spec) in saved.tensors.iter().zip(specs) {
             if tensor.name != spec.name
                 || tensor.shape != [spec.rows, spec.cols]
                 || tensor.values.len() != spec.range.len()
@@ -414,8 +406,8 @@ impl TryFrom<SavedTransformer> for SimpleTransformer {
             if !tensor.values.iter().all(|v| v.is_finite()) {
                 return Err(LoadError::InvalidNumber { what: "weight" });
             }
-            parameters.extend(tensor.values);
         }
+        let parameters = saved.tensors.into_iter().flat_map(|tensor| tensor.values).collect();
         Ok(Self {
             feature_names: saved.feature_names,
             params: saved.params,
@@ -584,6 +576,11 @@ mod tests {
             "saved model has 1 standardizer stds for 5 features"
         );
         assert_eq!(edit("/standardizer", serde_json::Value::Null), "saved model has no `standardizer` field");
+        assert_eq!(
+            edit("/params/layers", serde_json::json!(1_000_000_000_000u64)),
+            "parse saved model json: saved model has 17 weight tensors; 1000000000000 encoder layers need \
+             12000000000005"
+        );
         assert_eq!(
             edit("/params/learning_rate", serde_json::json!(0.0)),
             "saved model has invalid training parameters: learning rate must be positive and finite, got 0"

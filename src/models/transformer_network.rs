@@ -13,9 +13,11 @@
 //! tokens and a linear head gives the logit of P(y = 1).
 //!
 //! The loss is the mean log-loss of a batch plus `(l2/2) ‖θ‖²` over the decayed tensors.
-//! Every sum runs in a fixed order on one thread and the only transcendental function is the
-//! portable exponential, so results are bit-identical across runs and machines. A row's
-//! output depends only on that row, so predictions do not depend on how rows are batched.
+//! Every sum runs in a fixed order on one thread, and the forward and backward passes use no
+//! libm function (only `sqrt`, which IEEE 754 rounds exactly, and the portable exponential;
+//! libm's `ln_1p` enters only the reported loss value), so the weights are bit-identical
+//! across runs and machines. A row's output depends only on that row, so predictions do not
+//! depend on how rows are batched.
 
 use std::ops::Range;
 
@@ -121,14 +123,16 @@ pub struct Network {
 
 impl Network {
     pub fn new(arch: Architecture) -> Self {
-        let d = arch.heads * arch.head_dim;
+        // Saturating sizes: absurd settings from a file then fail the shape checks instead
+        // of overflowing.
+        let d = arch.heads.saturating_mul(arch.head_dim);
         let ff = arch.ff_dim;
         let numeric_columns = arch.kinds.iter().filter(|&&kind| kind == TokenKind::Numeric).count();
         let categorical_columns = arch.kinds.len() - numeric_columns;
         let mut tensors = Vec::new();
         let mut add = |name: String, rows: usize, cols: usize, decay: bool, init: Init| {
             let start = tensors.last().map_or(0, |last: &TensorSpec| last.range.end);
-            let range = start..start + rows * cols;
+            let range = start..start.saturating_add(rows.saturating_mul(cols));
             tensors.push(TensorSpec { name, rows, cols, decay, range: range.clone(), init });
             range
         };
@@ -144,8 +148,8 @@ impl Network {
                 };
                 LayerTensors {
                     // Q, K and V side by side; each block is initialised as its own d × d map.
-                    qkv_weight: add_layer("attention.qkv_weight", d, 3 * d, true, square),
-                    qkv_bias: add_layer("attention.qkv_bias", 1, 3 * d, false, Init::Zeros),
+                    qkv_weight: add_layer("attention.qkv_weight", d, d.saturating_mul(3), true, square),
+                    qkv_bias: add_layer("attention.qkv_bias", 1, d.saturating_mul(3), false, Init::Zeros),
                     output_weight: add_layer("attention.output_weight", d, d, true, square),
                     output_bias: add_layer("attention.output_bias", 1, d, false, Init::Zeros),
                     norm1_gain: add_layer("norm1.gain", 1, d, false, Init::Ones),
@@ -214,7 +218,7 @@ impl Network {
             let values = &mut parameters[spec.range.clone()];
             match spec.init {
                 Init::Xavier { fan_in, fan_out } => {
-                    let bound = (6.0 / (fan_in + fan_out) as f64).sqrt();
+                    let bound = (6.0 / (fan_in as f64 + fan_out as f64)).sqrt();
                     for value in values.iter_mut() {
                         *value = (2.0 * unit_f64(rng) - 1.0) * bound;
                     }

@@ -16,10 +16,13 @@ use serde_json::{Value, json};
 use super::{StageContext, StageError, json_bytes, rel, write};
 use crate::data::csv_source::{CsvOptions, DEFAULT_MISSING_TOKENS, MissingPolicy, read_labeled_csv};
 use crate::data::preprocess::Encoding;
+use crate::data::synthetic_anomaly::anomaly_family;
+use crate::data::synthetic_correlation::correlation_family;
 use crate::data::table::{Column, ColumnKind, Table, Values};
 use crate::data::{SplitConfig, SplitStrategy, split_indices, synthetic};
 use crate::manifest::params::{
     CsvSource, DataSource, EncodingName, LoadParams, MissingPolicyName, SplitStrategyName, SyntheticFamily,
+    SyntheticSource,
 };
 use crate::store::{EntryMeta, Staging, sha256_hex};
 
@@ -75,14 +78,18 @@ struct Loaded {
 
 fn synthetic_rows(
     ctx: &StageContext<'_>,
-    num_samples: u64,
-    family: SyntheticFamily,
+    source: &SyntheticSource,
     rng: &mut ChaCha8Rng,
 ) -> Result<Loaded, StageError> {
+    let SyntheticSource { num_samples, family, noise, overlap } = *source;
     let rows = usize::try_from(num_samples)
         .map_err(|_| StageError::Invalid(format!("num_samples {num_samples} does not fit in memory")))?;
     let data = match family {
         SyntheticFamily::Default => synthetic::default_family(rows, rng),
+        SyntheticFamily::Anomaly => anomaly_family(rows, noise, rng).map_err(|e| StageError::Invalid(e.to_string()))?,
+        SyntheticFamily::Correlation => {
+            correlation_family(rows, overlap, rng).map_err(|e| StageError::Invalid(e.to_string()))?
+        }
     };
     let x = data.x();
     let columns: Vec<Column> = data
@@ -178,7 +185,7 @@ fn part(loaded: &Loaded, rows: &[usize]) -> Result<Table, StageError> {
 pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.instance.seed);
     let loaded = match &params.source {
-        DataSource::Synthetic(s) => synthetic_rows(ctx, s.num_samples, s.family, &mut rng)?,
+        DataSource::Synthetic(s) => synthetic_rows(ctx, s, &mut rng)?,
         DataSource::Csv(c) => csv_rows(ctx, c)?,
     };
     let strategy = match params.split.strategy {

@@ -14,6 +14,12 @@ pub enum StageError {
     /// The model could not be fitted.
     #[error("training failed")]
     Fit(#[from] FitError),
+    /// The correlation model could not be fitted.
+    #[error("training failed")]
+    Correlation(#[from] crate::models::CorrelationFitError),
+    /// Post-hoc calibration failed.
+    #[error("calibration failed")]
+    Calibration(#[from] crate::models::calibration::CalibrationError),
     /// The model could not score the validation rows.
     #[error("prediction failed")]
     Predict(#[from] PredictError),
@@ -46,6 +52,11 @@ pub enum StageError {
 impl StageError {
     /// Whether the stage stopped because the run was interrupted.
     pub fn is_cancelled(&self) -> bool {
-        matches!(self, StageError::Cancelled | StageError::Fit(FitError::Cancelled))
+        matches!(
+            self,
+            StageError::Cancelled
+                | StageError::Fit(FitError::Cancelled)
+                | StageError::Correlation(crate::models::CorrelationFitError::Fit(FitError::Cancelled))
+        )
     }
 }

@@ -17,9 +17,13 @@ use crate::data::Dataset;
 use crate::data::preprocess::Preprocessor;
 use crate::data::table::{Table, Values};
 use crate::manifest::StageKind;
-use crate::manifest::params::{ModelType, TrainParams};
+use crate::manifest::params::{CalibrateName, ClassWeightName, ModelType, TrainParams};
 use crate::metrics::{MetricsConfig, evaluate};
-use crate::models::{LogisticParams, LogisticRegression, Model};
+use crate::models::calibration::CalibrationMethod;
+use crate::models::{
+    Anomaly, AnomalyParams, Calibrated, ClassWeight, Correlation, CorrelationParams, Heuristic, LogisticParams,
+    LogisticRegression, Model, SimpleTransformer, TransformerParams,
+};
 use crate::store::{EntryMeta, Staging};
 use crate::trained::{Provenance, TrainedModel};
 
@@ -62,6 +66,55 @@ fn extend(mut base: Value, extra: Value) -> Value {
     base
 }
 
+/// Fits the model type on the encoded training rows, mapping the shared knobs onto its own
+/// parameters (see [`TrainParams`]).
+fn fit(
+    train: &Dataset,
+    params: &TrainParams,
+    rng: &mut ChaCha8Rng,
+    cancel: &dyn Fn() -> bool,
+) -> Result<Box<dyn Model>, StageError> {
+    let (x, y, names) = (train.x(), train.y(), train.feature_names());
+    Ok(match params.model {
+        ModelType::Logistic => {
+            let d = LogisticParams::default();
+            let p = LogisticParams {
+                epochs: params.epochs,
+                batch_size: params.batch_size as usize,
+                learning_rate: params.learning_rate.unwrap_or(d.learning_rate),
+                l2: params.l2.unwrap_or(d.l2),
+                class_weight: params.class_weight.map(|ClassWeightName::Balanced| ClassWeight::Balanced),
+            };
+            Box::new(LogisticRegression::fit(x, y, names, &p, rng, cancel)?)
+        }
+        ModelType::Heuristic => Box::new(Heuristic::fit(x, y, names)?),
+        ModelType::Correlation => {
+            let d = CorrelationParams::default();
+            let p = CorrelationParams {
+                n_trees: params.epochs,
+                max_depth: params.max_depth.unwrap_or(d.max_depth),
+                learning_rate: params.learning_rate.unwrap_or(d.learning_rate),
+                min_samples_leaf: params.min_samples_leaf.map_or(d.min_samples_leaf, |m| m as usize),
+                subsample: params.subsample.unwrap_or(d.subsample),
+                l2: params.l2.unwrap_or(d.l2),
+            };
+            Box::new(Correlation::fit(x, y, names, &p, rng, cancel)?)
+        }
+        ModelType::Anomaly => Box::new(Anomaly::fit(x, y, names, &AnomalyParams::default(), rng, cancel)?),
+        ModelType::SimpleTransformer => {
+            let d = TransformerParams::default();
+            let p = TransformerParams {
+                epochs: params.epochs,
+                batch_size: params.batch_size as usize,
+                learning_rate: params.learning_rate.unwrap_or(d.learning_rate),
+                l2: params.l2.unwrap_or(d.l2),
+                ..d
+            };
+            Box::new(SimpleTransformer::fit(x, y, names, &p, rng, cancel)?)
+        }
+    })
+}
+
 pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
     let cohort = ctx.cohort()?;
     let data = ctx.upstream(StageKind::Load)?;
@@ -76,18 +129,23 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     let validation = encode(&validation_part, &pre)?;
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.instance.seed);
     let cancel = || ctx.cancel.load(std::sync::atomic::Ordering::Relaxed);
-    let model: Box<dyn Model> = match params.model {
-        ModelType::Logistic => {
-            let p = LogisticParams {
-                epochs: params.epochs,
-                batch_size: params.batch_size as usize,
-                learning_rate: params.learning_rate,
-                l2: params.l2,
-                class_weight: None,
+    let model = fit(&train, params, &mut rng, &cancel)?;
+    let model: Box<dyn Model> = match params.calibrate {
+        None => model,
+        Some(method) => {
+            let part = data.read("calibration.csv").map_err(|_| {
+                StageError::MissingInput(format!(
+                    "`calibrate` needs a calibration split: set `split.calibration_ratio` in `{}`",
+                    data.stage
+                ))
+            })?;
+            let calibration = encode(&read_part(&part, &schema)?, &pre)?;
+            let method = match method {
+                CalibrateName::Platt => CalibrationMethod::Platt,
+                CalibrateName::Isotonic => CalibrationMethod::Isotonic,
             };
-            Box::new(LogisticRegression::fit(train.x(), train.y(), train.feature_names(), &p, &mut rng, &cancel)?)
+            Box::new(Calibrated::fit(model, &calibration, method)?)
         }
-        other => return Err(StageError::Invalid(format!("model type `{}` is not implemented", other.name()))),
     };
     let probs = model.predict_dataset(&validation)?;
     let config = MetricsConfig { threshold: params.threshold, bins: params.ece_bins as usize };

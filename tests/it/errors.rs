@@ -66,8 +66,14 @@ fn unknown_and_unsupported_kinds() {
 }
 
 #[test]
-fn unsupported_model_type() {
-    let m = SMALL.replace("model = \"logistic\"", "model = \"anomaly\"");
+fn unknown_model_type() {
+    let m = SMALL.replace("model = \"logistic\"", "model = \"logistc\"");
+    insta::assert_snapshot!(invalid(&m, &[]));
+}
+
+#[test]
+fn model_specific_keys_go_with_their_model() {
+    let m = SMALL.replace("epochs = 5", "epochs = 5\nmax_depth = 3");
     insta::assert_snapshot!(invalid(&m, &[]));
 }
 

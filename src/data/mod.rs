@@ -6,6 +6,7 @@ pub mod csv_source;
 mod data_error;
 mod dataset;
 mod dataset_csv;
+pub mod kaggle;
 pub mod preprocess;
 pub mod sampling;
 pub mod split;

@@ -186,15 +186,7 @@ impl TryFrom<SavedAnomaly> for Anomaly {
     type Error = LoadError;
 
     fn try_from(saved: SavedAnomaly) -> Result<Self, LoadError> {
-        if saved.format_version != u64::from(FORMAT_VERSION) {
-            return Err(LoadError::UnsupportedFormatVersion {
-                found: saved.format_version.to_string(),
-                supported: FORMAT_VERSION,
-            });
-        }
-        if saved.model_type != KIND {
-            return Err(LoadError::UnknownModelType { found: format!("{:?}", saved.model_type), known: KIND });
-        }
+        super::load::check_header(saved.format_version, &saved.model_type, KIND)?;
         let width = saved.feature_names.len();
         if width == 0 {
             return Err(LoadError::LengthMismatch { what: "feature names", found: 0, expected: 1 });

@@ -249,15 +249,7 @@ impl TryFrom<SavedCorrelation> for Correlation {
     /// checks what needs the whole model: feature indices within the feature list, a finite
     /// base score and valid parameters.
     fn try_from(saved: SavedCorrelation) -> Result<Self, LoadError> {
-        if saved.format_version != u64::from(FORMAT_VERSION) {
-            return Err(LoadError::UnsupportedFormatVersion {
-                found: saved.format_version.to_string(),
-                supported: FORMAT_VERSION,
-            });
-        }
-        if saved.model_type != KIND {
-            return Err(LoadError::UnknownModelType { found: format!("{:?}", saved.model_type), known: KIND });
-        }
+        super::load::check_header(saved.format_version, &saved.model_type, KIND)?;
         let width = saved.feature_names.len();
         if width == 0 {
             return Err(LoadError::MissingField { field: "feature_names" });

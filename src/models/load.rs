@@ -16,6 +16,21 @@ pub const FORMAT_VERSION: u32 = 1;
 /// The `model_type` values [`load_model`] understands, for error messages.
 const KNOWN_TYPES: &str = "logistic, anomaly, heuristic, correlation, simple_transformer";
 
+/// Checks a saved model's header: the format version this build reads, and the type the
+/// loading code expects (a file of another type is refused rather than misread).
+pub(crate) fn check_header(format_version: u64, model_type: &str, kind: &'static str) -> Result<(), LoadError> {
+    if format_version != u64::from(FORMAT_VERSION) {
+        return Err(LoadError::UnsupportedFormatVersion {
+            found: format_version.to_string(),
+            supported: FORMAT_VERSION,
+        });
+    }
+    if model_type != kind {
+        return Err(LoadError::UnknownModelType { found: format!("{model_type:?}"), known: kind });
+    }
+    Ok(())
+}
+
 /// Reads a saved model, dispatching on its `model_type` after checking `format_version`.
 pub fn load_model(json: &str) -> Result<Box<dyn Model>, LoadError> {
     let value: Value = serde_json::from_str(json).map_err(|source| LoadError::Json { source })?;

@@ -257,15 +257,7 @@ impl TryFrom<SavedLogistic> for LogisticRegression {
     type Error = LoadError;
 
     fn try_from(saved: SavedLogistic) -> Result<Self, LoadError> {
-        if saved.format_version != u64::from(FORMAT_VERSION) {
-            return Err(LoadError::UnsupportedFormatVersion {
-                found: saved.format_version.to_string(),
-                supported: FORMAT_VERSION,
-            });
-        }
-        if saved.model_type != KIND {
-            return Err(LoadError::UnknownModelType { found: format!("{:?}", saved.model_type), known: KIND });
-        }
+        super::load::check_header(saved.format_version, &saved.model_type, KIND)?;
         let expected = saved.feature_names.len();
         let lengths = [
             ("weights", saved.weights.len()),

@@ -339,15 +339,7 @@ impl TryFrom<SavedTransformer> for SimpleTransformer {
     type Error = LoadError;
 
     fn try_from(saved: SavedTransformer) -> Result<Self, LoadError> {
-        if saved.format_version != u64::from(FORMAT_VERSION) {
-            return Err(LoadError::UnsupportedFormatVersion {
-                found: saved.format_version.to_string(),
-                supported: FORMAT_VERSION,
-            });
-        }
-        if saved.model_type != KIND {
-            return Err(LoadError::UnknownModelType { found: format!("{:?}", saved.model_type), known: KIND });
-        }
+        super::load::check_header(saved.format_version, &saved.model_type, KIND)?;
         if saved.feature_names.is_empty() {
             return Err(LoadError::LengthMismatch { what: "feature names", found: 0, expected: 1 });
         }

@@ -12,6 +12,7 @@ use nethical::clock::RunClock;
 use nethical::exec::{Failpoints, RunOptions, RunStatus, Silent, run};
 use nethical::manifest::{ManifestInput, load};
 use nethical::plan::{Plan, plan_statuses};
+use nethical::stages::KaggleAccess;
 use nethical::store::Cache;
 
 fn main() {
@@ -30,6 +31,7 @@ fn options(dir: &Path, jobs: usize, force: bool) -> RunOptions {
         force,
         runs_dir: dir.join("runs"),
         cache_dir: dir.join("cache"),
+        kaggle: KaggleAccess::default(),
         manifest_path: dir.join("bench.toml"),
         write_lockfile: false,
         clock: RunClock::fixed(1_700_000_000),

@@ -21,6 +21,7 @@ use crate::manifest::{self, ManifestInput, Override};
 use crate::metrics::MetricsConfig;
 use crate::plan::{GraphFormat, Lockfile, Plan, Status, lockfile_path, plan_statuses, render_graph};
 use crate::predictions::{PredictionColumns, evaluate_predictions, read_predictions};
+use crate::stages::KaggleAccess;
 use crate::store::{Cache, write_atomic};
 use crate::trained::{TrainedModel, read_raw_csv};
 
@@ -207,6 +208,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
         keep_going: args.keep_going,
         force: args.force,
         runs_dir: args.runs_dir,
+        kaggle: KaggleAccess::from_env(&args.cache_dir, None),
         cache_dir: args.cache_dir,
         manifest_path: args.manifest.manifest.clone(),
         write_lockfile: !args.no_lockfile,

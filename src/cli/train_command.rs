@@ -16,12 +16,14 @@ use serde_json::Value;
 use super::reporter::CliReporter;
 use super::train_args::{EcePolicyArg, SplitArg, TrainArgs};
 use crate::clock::RunClock;
+use crate::data::kaggle::Credentials;
 use crate::error::Error;
 use crate::exec::{Failpoints, InstanceStatus, RunOptions, RunStatus};
 use crate::exit_code;
 use crate::manifest::params::ModelType;
 use crate::manifest::{self, ManifestInput};
 use crate::plan::Plan;
+use crate::stages::KaggleAccess;
 
 /// Model types of the original that it never implemented.
 const NEVER_IMPLEMENTED: [&str; 5] = ["shadow_ai", "deepfake", "polymorphic", "prompt_injection", "adversarial"];
@@ -40,7 +42,7 @@ fn not_yet(flag: &str, what: &str) -> Error {
 
 /// Refuses the flags whose stages are not implemented yet, rather than ignoring them.
 fn check_flags(a: &TrainArgs) -> Result<(), Error> {
-    let later: [(bool, &str, &str); 8] = [
+    let later: [(bool, &str, &str); 9] = [
         (a.enable_audit, "--enable-audit", "the `audit` stage comes in a later version"),
         (a.enable_drift_tracking, "--enable-drift-tracking", "the `drift` stage comes in a later version"),
         (a.enable_phase3, "--enable-phase3", "the `phase3` stage comes in a later version"),
@@ -49,12 +51,14 @@ fn check_flags(a: &TrainArgs) -> Result<(), Error> {
         (a.include_adversarial, "--include-adversarial", "adversarial samples come in a later version"),
         (a.compare_with_baseline.is_some(), "--compare-with-baseline", "run comparison comes in a later version"),
         (
-            !a.kaggle_dataset.is_empty()
-                || a.kaggle_username.is_some()
-                || a.kaggle_key.is_some()
-                || a.overwrite_kaggle_json,
-            "--kaggle-*",
-            "Kaggle downloads come in a later version; use a `csv` source in a manifest",
+            a.kaggle_dataset.len() > 1,
+            "--kaggle-dataset (more than once)",
+            "train on one dataset per run (the original concatenated unrelated CSVs with different labels)",
+        ),
+        (
+            a.overwrite_kaggle_json,
+            "--overwrite-kaggle-json",
+            "nethical never writes credentials to disk; create ~/.kaggle/kaggle.json yourself or set KAGGLE_USERNAME/KAGGLE_KEY",
         ),
     ];
     for (on, flag, what) in later {
@@ -112,6 +116,11 @@ fn cohort_of(a: &TrainArgs, m: ModelType, many: bool) -> String {
     }
 }
 
+/// The dataset to download, unless `--no-download` says not to.
+fn kaggle_slug(a: &TrainArgs) -> Option<&str> {
+    a.kaggle_dataset.first().filter(|_| !a.no_download).map(String::as_str)
+}
+
 /// The manifest equivalent to the flags: one `load` per synthetic family needed (each model
 /// type gets its family, as in the original), then `train_<type>` and `gate_<type>`.
 fn manifest_text(a: &TrainArgs, types: &[ModelType]) -> String {
@@ -132,10 +141,19 @@ fn manifest_text(a: &TrainArgs, types: &[ModelType]) -> String {
         a.seed,
         format!("nethical train --model-type {}", a.model_type)
     );
+    if let Some(slug) = kaggle_slug(a) {
+        // One real dataset for every model type; rows with missing values are dropped (and
+        // counted), as the original skipped invalid rows.
+        let _ = write!(
+            text,
+            "\n[stages.data_kaggle]\nkind = \"load\"\nsource = {{ kaggle = {{ dataset = {slug:?}, fallback = \"synthetic\", csv = {{ missing = \"drop\", max_rows = {} }} }} }}\nsplit = {{ strategy = \"{strategy}\", train_ratio = {:?} }}\n",
+            a.num_samples, a.train_ratio
+        );
+    }
     let mut families: Vec<&str> = types.iter().map(|m| family(*m)).collect();
     families.sort_unstable();
     families.dedup();
-    for f in families {
+    for f in families.iter().filter(|_| kaggle_slug(a).is_none()) {
         let _ = write!(
             text,
             "\n[stages.data_{f}]\nkind = \"load\"\nsource = {{ synthetic = {{ num_samples = {}, family = \"{f}\" }} }}\nsplit = {{ strategy = \"{strategy}\", train_ratio = {:?} }}\n",
@@ -146,8 +164,8 @@ fn manifest_text(a: &TrainArgs, types: &[ModelType]) -> String {
         let name = m.name();
         let _ = write!(
             text,
-            "\n[stages.train_{name}]\nkind = \"train\"\nneeds = [\"data_{}\"]\nmodel = \"{name}\"\nepochs = {}\nbatch_size = {}\nece_bins = {}\ncohort = {:?}\n\n[stages.gate_{name}]\nkind = \"gate\"\nneeds = [\"train_{name}\"]\nmin_accuracy = {:?}\nmax_ece = {:?}\nece_policy = \"{policy}\"\n",
-            family(*m),
+            "\n[stages.train_{name}]\nkind = \"train\"\nneeds = [\"{}\"]\nmodel = \"{name}\"\nepochs = {}\nbatch_size = {}\nece_bins = {}\ncohort = {:?}\n\n[stages.gate_{name}]\nkind = \"gate\"\nneeds = [\"train_{name}\"]\nmin_accuracy = {:?}\nmax_ece = {:?}\nece_policy = \"{policy}\"\n",
+            kaggle_slug(a).map_or_else(|| format!("data_{}", family(*m)), |_| "data_kaggle".to_owned()),
             a.epochs,
             a.batch_size,
             a.ece_bins,
@@ -186,11 +204,23 @@ fn export_models(run_dir: &Path, models_dir: &Path, stamp: &str) -> Result<usize
 pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
     check_flags(&a)?;
     let types = model_types(&a.model_type)?;
-    if !a.no_download {
+    if !a.no_download && a.kaggle_dataset.is_empty() {
         eprintln!(
-            "warning: Kaggle downloads are not yet supported; training on synthetic data (pass --no-download to say so)"
+            "warning: no --kaggle-dataset given, so training on synthetic data (the original's built-in dataset list \
+             is not downloaded: its CSVs share no label; pass --no-download to say so)"
         );
     }
+    let credentials = match (&a.kaggle_username, &a.kaggle_key) {
+        (None, None) => None,
+        (username, key) => Some(
+            Credentials::resolve(
+                Some((username.clone().unwrap_or_default(), key.clone().unwrap_or_default())),
+                |_| None,
+                None,
+            )
+            .map_err(|e| Error::InvalidInput(format!("--kaggle-username/--kaggle-key: {e}")))?,
+        ),
+    };
     let text = manifest_text(&a, &types);
     let input = ManifestInput::new(Path::new("nethical-train.toml"), text, Vec::new());
     let plan = Plan::new(manifest::load(&input)?, ".");
@@ -203,6 +233,7 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
         force: a.force_retrain,
         runs_dir: a.runs_dir.clone(),
         cache_dir: a.cache_dir.clone(),
+        kaggle: KaggleAccess::from_env(&a.cache_dir, credentials),
         manifest_path: Path::new("nethical-train.toml").to_path_buf(),
         write_lockfile: false,
         clock,
@@ -219,6 +250,11 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
         s
     };
     let run_dir = opts.runs_dir.join(&summary.pipeline).join(&summary.run_id);
+    // Which data each model saw (the original's `dataset_info.source` said "kaggle" even for
+    // its synthetic fallback).
+    for load in summary.instances.iter().filter(|i| i.kind == "load" && !i.summary.is_empty()) {
+        println!("Data ({}): {}", load.id, load.summary);
+    }
     let mut successful = 0;
     let mut promoted = 0;
     let mut lines = Vec::new();

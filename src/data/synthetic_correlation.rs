@@ -97,6 +97,70 @@ pub fn correlation_family(
     ))
 }
 
+/// The ranges shared by both classes in [`coordination_family`]: agent count (inclusive),
+/// then the four rates (half-open), in feature order.
+const SHARED: Ranges = Ranges { agent_count: (1, 20), rates: [(1.0, 100.0), (0.05, 1.0), (0.0, 1.0), (0.0, 1.0)] };
+
+/// `num_samples` rows of the *coordination* family: the correlation family's features and
+/// 65/35 class sizes, but the classes differ only jointly, which is what the original's
+/// correlation engine was for and its own family never tested.
+///
+/// Every feature has the same marginal distribution in both classes ([`SHARED`]). An attack
+/// (label 1) is a row whose `time_correlation` and `payload_similarity` agree: both above the
+/// middle of their range (synchronised agents sending near-identical payloads, a botnet) or
+/// both below it (deliberately jittered timing and varied payloads, an evasive distributed
+/// attack); normal rows have one high and one low. No single feature and no linear combination
+/// separates the classes (a linear model is left with the majority rate), while a model of
+/// feature interactions can reach 100%. `overlap` swaps a row's features to the other class's
+/// quadrants with that probability, as in [`correlation_family`].
+///
+/// Draw order within a row: the overlap coin (only when `overlap > 0`), the five features in
+/// [`CORRELATION_FAMILY_FEATURES`] order, then one draw choosing which of the class's two
+/// quadrants the last two features fall in.
+pub fn coordination_family(
+    num_samples: usize,
+    overlap: f64,
+    rng: &mut ChaCha8Rng,
+) -> Result<Dataset, CorrelationFamilyError> {
+    if !(0.0..1.0).contains(&overlap) {
+        return Err(CorrelationFamilyError::InvalidOverlap { value: overlap });
+    }
+    let normal = ((num_samples as f64 * NORMAL_SHARE) as usize).min(num_samples);
+    let mut rows: Vec<([f64; 5], u8)> = Vec::with_capacity(num_samples);
+    for index in 0..num_samples {
+        let label = u8::from(index >= normal);
+        let swapped = overlap > 0.0 && unit_f64(rng) < overlap;
+        let agree = (label == 1) != swapped;
+        let mut row = draw(&SHARED, rng);
+        // Fold time_correlation and payload_similarity into one half of their range each, so
+        // that the pair lands in a quadrant of the wanted kind.
+        let (time_high, payload_high) = match (index_below(rng, 2) == 1, agree) {
+            (high, true) => (high, high),
+            (high, false) => (high, !high),
+        };
+        for (slot, high) in [(3, time_high), (4, payload_high)] {
+            let half = row[slot] / 2.0;
+            row[slot] = if high { 0.5 + half } else { half };
+        }
+        rows.push((row, label));
+    }
+    shuffle(&mut rows, rng);
+    let mut x = Array2::zeros((num_samples, CORRELATION_FAMILY_FEATURES.len()));
+    let mut y = Vec::with_capacity(num_samples);
+    for (mut out, (values, label)) in x.outer_iter_mut().zip(rows) {
+        for (slot, value) in out.iter_mut().zip(values) {
+            *slot = value;
+        }
+        y.push(label);
+    }
+    Ok(Dataset::from_checked_parts(
+        CORRELATION_FAMILY_FEATURES.map(str::to_owned).to_vec(),
+        x,
+        y,
+        (0..num_samples as u64).collect(),
+    ))
+}
+
 /// One row from `ranges`: `randint(lo, hi)` for the agent count, then `uniform(a, b)` for
 /// each rate, as `a + (b - a) * random()` like CPython's `uniform`.
 fn draw(ranges: &Ranges, rng: &mut ChaCha8Rng) -> [f64; 5] {
@@ -187,6 +251,35 @@ mod tests {
         assert_eq!(generate(300, 0.25, 5)?, generate(300, 0.25, 5)?);
         assert_ne!(generate(300, 0.0, 5)?.x(), generate(300, 0.0, 6)?.x());
         assert_ne!(generate(300, 0.0, 5)?.x(), generate(300, 0.25, 5)?.x());
+        Ok(())
+    }
+
+    #[test]
+    fn coordination_classes_differ_only_jointly() -> Result<(), CorrelationFamilyError> {
+        let data = coordination_family(20_000, 0.0, &mut ChaCha8Rng::seed_from_u64(9))?;
+        assert_eq!((data.n_rows(), data.n_positive()), (20_000, 7_000));
+        let mut means = [[0.0; 5]; 2];
+        let mut counts = [0.0; 2];
+        for (row, &label) in data.x().outer_iter().zip(data.y()) {
+            // The label is exactly "time_correlation and payload_similarity agree".
+            assert_eq!(label == 1, (row[3] > 0.5) == (row[4] > 0.5), "{row:?}");
+            assert!(in_box(&row.to_vec(), &SHARED), "{row:?}");
+            counts[usize::from(label)] += 1.0;
+            for (m, v) in means[usize::from(label)].iter_mut().zip(row) {
+                *m += v;
+            }
+        }
+        // Every feature has (nearly) the same mean in both classes: nothing separates them
+        // one feature at a time. Relative to each feature's range.
+        let widths = [19.0, 99.0, 0.95, 1.0, 1.0];
+        for j in 0..5 {
+            let gap = (means[0][j] / counts[0] - means[1][j] / counts[1]).abs() / widths[j];
+            assert!(gap < 0.02, "feature {j}: {gap}");
+        }
+        let noisy = coordination_family(20_000, 0.2, &mut ChaCha8Rng::seed_from_u64(9))?;
+        let disagree =
+            noisy.x().outer_iter().zip(noisy.y()).filter(|(r, l)| (**l == 1) != ((r[3] > 0.5) == (r[4] > 0.5))).count();
+        assert!((disagree as f64 / 20_000.0 - 0.2).abs() < 0.01, "{disagree}");
         Ok(())
     }
 

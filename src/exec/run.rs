@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::plan::{
     LockEntry, Lockfile, Plan, PlannedInstance, Status, cache_key, external_digests, lockfile_path, plan_statuses,
 };
-use crate::stages::{StageContext, UpstreamOutput, run_stage};
+use crate::stages::{KaggleAccess, StageContext, UpstreamOutput, run_stage};
 use crate::store::{Cache, CacheEntry, RelPath, tree_digest};
 
 use super::failpoints::{CANCELLED, Failpoints};
@@ -55,6 +55,8 @@ pub struct RunOptions {
     pub cancel: Arc<AtomicBool>,
     /// Wait for another run of the same pipeline instead of refusing.
     pub wait_for_lock: bool,
+    /// How `kaggle` sources download.
+    pub kaggle: KaggleAccess,
 }
 
 struct Finished {
@@ -326,10 +328,9 @@ fn execute(
     }
     let files = external_digests(inst, &plan.base_dir);
     let key = cache_key(inst, &digests, &files);
-    if !opts.force
-        && let Some(entry) = cache.lookup(&key)
-    {
-        return Ok((entry, true));
+    let previous = if opts.force { None } else { cache.lookup(&key) };
+    if let Some(entry) = previous.as_ref().filter(|e| e.reusable()) {
+        return Ok((entry.clone(), true));
     }
     if opts.cancel.load(Ordering::Relaxed) {
         return Err(CANCELLED.to_owned());
@@ -344,13 +345,17 @@ fn execute(
         base_dir: &plan.base_dir,
         clock: opts.clock,
         cancel: &opts.cancel,
+        kaggle: &opts.kaggle,
     };
     let meta = match run_stage(&ctx, &mut staging) {
         Ok(meta) => meta,
         Err(e) if e.is_cancelled() => return Err(CANCELLED.to_owned()),
         Err(e) => return Err(error_chain(&e)),
     };
-    let entry = staging.commit(meta, opts.force).map_err(|e| format!("cannot store outputs in the cache: {e}"))?;
+    // A volatile entry from an earlier run is replaced, never kept in preference to this one.
+    let entry = staging
+        .commit(meta, opts.force || previous.is_some())
+        .map_err(|e| format!("cannot store outputs in the cache: {e}"))?;
     Ok((entry, false))
 }
 

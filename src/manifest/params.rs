@@ -29,13 +29,53 @@ pub enum DataSource {
     Synthetic(SyntheticSource),
     /// A CSV file (boxed: it is far larger than the other sources).
     Csv(Box<CsvSource>),
+    /// A Kaggle dataset, downloaded with the user's credentials and read as CSV.
+    Kaggle(Box<KaggleSource>),
+}
+
+/// A Kaggle dataset:
+/// `source = { kaggle = { dataset = "owner/name", sha256 = "…", csv = { path = "data.csv", label = "y" } } }`.
+///
+/// Credentials come from `KAGGLE_USERNAME`/`KAGGLE_KEY` or `~/.kaggle/kaggle.json`; they are
+/// never printed, logged or written. The archive is kept in `<cache>/kaggle/`, named by its
+/// SHA-256.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KaggleSource {
+    /// The dataset's slug, `owner/name`.
+    pub dataset: String,
+    /// The SHA-256 of the dataset's archive. Pinned, the stage is cached like any other and
+    /// runs offline once the archive is in the cache; a different archive from Kaggle is an
+    /// error. Unpinned, the dataset is downloaded on every run (the run prints the digest to
+    /// pin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// What to use when Kaggle cannot be reached or no credentials are set: `synthetic` (the
+    /// default family, 10,000 rows). The run says so, and the result is never cached. Without
+    /// it such a run fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<KaggleFallback>,
+    /// How to read the archive's CSV; `path` is the file inside the archive and may be left out
+    /// when the archive holds one CSV.
+    #[serde(default = "default_kaggle_csv")]
+    pub csv: CsvSource,
+}
+
+/// What a `kaggle` source falls back to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KaggleFallback {
+    /// The default synthetic family, 10,000 rows, from the stage's seed.
+    Synthetic,
 }
 
 /// A CSV file: `source = { csv = { path = "../examples/data/adult.csv", label = "income" } }`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CsvSource {
-    /// The file, relative to the manifest's folder. Its SHA-256 is part of the cache key.
+    /// The file, relative to the manifest's folder; its SHA-256 is part of the cache key. In a
+    /// `kaggle` source: the file inside the archive (optional when it holds one CSV).
+    #[serde(default)]
     pub path: String,
     /// Field delimiter (one character).
     #[serde(default = "default_delimiter")]
@@ -117,8 +157,8 @@ pub struct SyntheticSource {
     /// (0 = the original, whose classes share no action and are trivially separable).
     #[serde(default)]
     pub noise: f64,
-    /// `correlation` family: probability that a row's features are drawn from the other
-    /// class's ranges (0 = the original).
+    /// `correlation` and `coordination` families: probability that a row's features are drawn
+    /// from the other class's ranges (0 = the original).
     #[serde(default)]
     pub overlap: f64,
 }
@@ -135,6 +175,10 @@ pub enum SyntheticFamily {
     /// Five coordinated-activity features, 65% normal / 35% escalating, coordinated or
     /// distributed.
     Correlation,
+    /// The correlation family's features and class sizes, but the classes differ only
+    /// jointly (timing and payload similarity agree for attacks): no single feature or linear
+    /// combination separates them. Not in the original; the test its correlation model lacked.
+    Coordination,
 }
 
 /// How rows are split.
@@ -313,6 +357,20 @@ fn open_unit(x: f64) -> bool {
     x > 0.0 && x < 1.0
 }
 
+/// Range checks shared by `csv` sources and a `kaggle` source's `csv` table.
+fn csv_issues(c: &CsvSource, at: &[&'static str], out: &mut Vec<RangeIssue>) {
+    let key = |last: &'static str| [at, &[last]].concat();
+    if c.delimiter.len() != 1 {
+        out.push(issue(&key("delimiter"), "exactly one ASCII character"));
+    }
+    if c.label_map.values().any(|v| *v > 1) {
+        out.push(issue(&key("label_map"), "a table whose values are 0 or 1"));
+    }
+    if c.max_rows == Some(0) {
+        out.push(issue(&key("max_rows"), "at least 1"));
+    }
+}
+
 impl LoadParams {
     /// Checks value ranges serde cannot express.
     pub fn range_issues(&self) -> Vec<RangeIssue> {
@@ -329,10 +387,12 @@ impl LoadParams {
                 }
                 if !(0.0..1.0).contains(&s.overlap) {
                     out.push(issue(&["source", "synthetic", "overlap"], "a probability in [0, 1)"));
-                } else if s.overlap > 0.0 && s.family != SyntheticFamily::Correlation {
+                } else if s.overlap > 0.0
+                    && !matches!(s.family, SyntheticFamily::Correlation | SyntheticFamily::Coordination)
+                {
                     out.push(issue(
                         &["source", "synthetic", "overlap"],
-                        "left out: it only applies to family `correlation`",
+                        "left out: it only applies to families `correlation` and `coordination`",
                     ));
                 }
             }
@@ -340,15 +400,20 @@ impl LoadParams {
                 if c.path.is_empty() {
                     out.push(issue(&["source", "csv", "path"], "a file path"));
                 }
-                if c.delimiter.len() != 1 {
-                    out.push(issue(&["source", "csv", "delimiter"], "exactly one ASCII character"));
+                csv_issues(c, &["source", "csv"], &mut out);
+            }
+            DataSource::Kaggle(k) => {
+                if crate::data::kaggle::DatasetSlug::parse(&k.dataset).is_err() {
+                    out.push(issue(
+                        &["source", "kaggle", "dataset"],
+                        "a dataset slug `owner/name` (letters, digits, `.`, `_`, `-`)",
+                    ));
                 }
-                if c.label_map.values().any(|v| *v > 1) {
-                    out.push(issue(&["source", "csv", "label_map"], "a table whose values are 0 or 1"));
+                let hex = |d: &str| d.len() == 64 && d.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+                if k.sha256.as_deref().is_some_and(|d| !hex(d)) {
+                    out.push(issue(&["source", "kaggle", "sha256"], "a SHA-256 digest (64 lowercase hex digits)"));
                 }
-                if c.max_rows == Some(0) {
-                    out.push(issue(&["source", "csv", "max_rows"], "at least 1"));
-                }
+                csv_issues(&k.csv, &["source", "kaggle", "csv"], &mut out);
             }
         }
         if !open_unit(self.split.train_ratio) {
@@ -425,6 +490,23 @@ impl GateParams {
     }
 }
 
+fn default_kaggle_csv() -> CsvSource {
+    CsvSource {
+        path: String::new(),
+        delimiter: default_delimiter(),
+        header: true,
+        label: None,
+        label_map: BTreeMap::new(),
+        features: None,
+        exclude: Vec::new(),
+        group: None,
+        group_as_feature: false,
+        missing: MissingPolicyName::default(),
+        missing_values: None,
+        encode: EncodingName::default(),
+        max_rows: None,
+    }
+}
 fn default_delimiter() -> String {
     ",".to_owned()
 }

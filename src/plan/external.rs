@@ -15,7 +15,9 @@ pub fn external_paths(instance: &Instance, base: &Path) -> Vec<(String, PathBuf)
     match &instance.decl.params {
         StageParams::Load(p) => match &p.source {
             DataSource::Csv(c) => vec![(c.path.clone(), base.join(&c.path))],
-            DataSource::Synthetic(_) => Vec::new(),
+            // The archive's digest is pinned in the params (so in the key) or the instance is
+            // volatile and always runs.
+            DataSource::Synthetic(_) | DataSource::Kaggle(_) => Vec::new(),
         },
         _ => Vec::new(),
     }

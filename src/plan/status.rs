@@ -160,6 +160,9 @@ pub fn plan_statuses(plan: &Plan, cache: &Cache, lock: Option<&Lockfile>, force:
         let key = inputs.as_ref().map(|inp| cache_key(inst, inp, &files));
         let hit = if force { None } else { key.as_deref().and_then(|k| cache.lookup(k)) };
         let (status, reason) = match (&hit, force) {
+            (Some(entry), _) if !entry.reusable() => {
+                (Status::Run, format!("always runs: {}", entry.meta.volatile.as_deref().unwrap_or_default()))
+            }
             (Some(entry), _) => {
                 digests[i] = Some(tree_digest(&entry.outputs));
                 (Status::Cached, "unchanged".to_owned())

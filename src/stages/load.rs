@@ -13,11 +13,12 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::load_kaggle::fetch_csv;
 use super::{StageContext, StageError, json_bytes, rel, write};
 use crate::data::csv_source::{CsvOptions, DEFAULT_MISSING_TOKENS, MissingPolicy, read_labeled_csv};
 use crate::data::preprocess::Encoding;
 use crate::data::synthetic_anomaly::anomaly_family;
-use crate::data::synthetic_correlation::correlation_family;
+use crate::data::synthetic_correlation::{coordination_family, correlation_family};
 use crate::data::table::{Column, ColumnKind, Table, Values};
 use crate::data::{SplitConfig, SplitStrategy, split_indices, synthetic};
 use crate::manifest::params::{
@@ -90,6 +91,9 @@ fn synthetic_rows(
         SyntheticFamily::Correlation => {
             correlation_family(rows, overlap, rng).map_err(|e| StageError::Invalid(e.to_string()))?
         }
+        SyntheticFamily::Coordination => {
+            coordination_family(rows, overlap, rng).map_err(|e| StageError::Invalid(e.to_string()))?
+        }
     };
     let x = data.x();
     let columns: Vec<Column> = data
@@ -109,14 +113,21 @@ fn synthetic_rows(
         impute: false,
     };
     let description =
-        json!({"source": "synthetic", "family": "default", "seed": ctx.instance.seed, "rows": data.n_rows()});
+        json!({"source": "synthetic", "family": family, "seed": ctx.instance.seed, "rows": data.n_rows()});
     Ok(Loaded { features, y: data.y().to_vec(), group: None, schema, description })
 }
 
-fn csv_rows(ctx: &StageContext<'_>, c: &CsvSource) -> Result<Loaded, StageError> {
+fn csv_file_rows(ctx: &StageContext<'_>, c: &CsvSource) -> Result<Loaded, StageError> {
     let path = ctx.base_dir.join(&c.path);
     let bytes = std::fs::read(&path)
         .map_err(|source| StageError::Io { what: format!("read data file `{}`", path.display()), source })?;
+    let description = json!({"source": "csv", "path": c.path, "sha256": sha256_hex(&bytes)});
+    csv_rows(&bytes, &c.path, c, description)
+}
+
+/// Reads CSV `bytes` (named `display` in errors) with the options of `c`; `description` says
+/// where the bytes came from and is completed with the read report.
+fn csv_rows(bytes: &[u8], display: &str, c: &CsvSource, mut description: Value) -> Result<Loaded, StageError> {
     let opts = CsvOptions {
         delimiter: c.delimiter.as_bytes().first().copied().unwrap_or(b','),
         header: c.header,
@@ -134,7 +145,7 @@ fn csv_rows(ctx: &StageContext<'_>, c: &CsvSource) -> Result<Loaded, StageError>
         missing_tokens: c.missing_values.clone().unwrap_or_else(|| DEFAULT_MISSING_TOKENS.map(str::to_owned).to_vec()),
         max_rows: c.max_rows.and_then(|m| usize::try_from(m).ok()),
     };
-    let (table, report) = read_labeled_csv(&bytes, &c.path, &opts)?;
+    let (table, report) = read_labeled_csv(bytes, display, &opts)?;
     if report.features.iter().any(|(n, _)| n == LABEL_COLUMN) || c.group.as_deref() == Some(LABEL_COLUMN) {
         return Err(StageError::Invalid(format!(
             "a column named `{LABEL_COLUMN}` clashes with the label column of the hand-off tables"
@@ -149,15 +160,12 @@ fn csv_rows(ctx: &StageContext<'_>, c: &CsvSource) -> Result<Loaded, StageError>
         },
         impute: c.missing == MissingPolicyName::Impute,
     };
-    let description = json!({
-        "source": "csv",
-        "path": c.path,
-        "sha256": sha256_hex(&bytes),
-        "rows_read": report.rows_read,
-        "rows_dropped": report.dropped,
-        "label": report.label,
-        "class_counts": report.class_counts,
-    });
+    if let Value::Object(fields) = &mut description {
+        fields.insert("rows_read".into(), json!(report.rows_read));
+        fields.insert("rows_dropped".into(), json!(report.dropped));
+        fields.insert("label".into(), json!(report.label));
+        fields.insert("class_counts".into(), json!(report.class_counts));
+    }
     let group = match (report.group, table.group) {
         (Some(name), Some(values)) => Some((name, values)),
         _ => None,
@@ -184,9 +192,32 @@ fn part(loaded: &Loaded, rows: &[usize]) -> Result<Table, StageError> {
 
 pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.instance.seed);
-    let loaded = match &params.source {
-        DataSource::Synthetic(s) => synthetic_rows(ctx, s, &mut rng)?,
-        DataSource::Csv(c) => csv_rows(ctx, c)?,
+    let mut volatile = None;
+    let mut fallback_reason = None;
+    let (loaded, source) = match &params.source {
+        DataSource::Synthetic(s) => (synthetic_rows(ctx, s, &mut rng)?, "synthetic rows".to_owned()),
+        DataSource::Csv(c) => (csv_file_rows(ctx, c)?, format!("rows of {}", c.path)),
+        DataSource::Kaggle(k) => match fetch_csv(k, ctx.kaggle, &mut fallback_reason)? {
+            Some(got) => {
+                volatile = got.volatile;
+                let sha = got.description["archive_sha256"].as_str().unwrap_or_default().get(..12).unwrap_or_default();
+                let source = format!("rows of Kaggle {} (archive sha256 {sha}…)", got.display);
+                (csv_rows(&got.bytes, &got.display, &k.csv, got.description)?, source)
+            }
+            None => {
+                let reason = fallback_reason.unwrap_or_default();
+                let fallback =
+                    SyntheticSource { num_samples: 10_000, family: SyntheticFamily::Default, noise: 0.0, overlap: 0.0 };
+                let mut loaded = synthetic_rows(ctx, &fallback, &mut rng)?;
+                if let Value::Object(fields) = &mut loaded.description {
+                    fields.insert("fallback_for".into(), json!(k.dataset));
+                    fields.insert("fallback_reason".into(), json!(reason));
+                }
+                volatile = Some(format!("Kaggle was unavailable, so the synthetic fallback was used ({reason})"));
+                let source = format!("SYNTHETIC FALLBACK rows: Kaggle dataset {} unavailable: {reason}", k.dataset);
+                (loaded, source)
+            }
+        },
     };
     let strategy = match params.split.strategy {
         SplitStrategyName::Temporal => SplitStrategy::Temporal,
@@ -222,10 +253,6 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
         },
     });
     write(out, &format!("{dir}/dataset.json"), &json_bytes(&description)?)?;
-    let source = match &params.source {
-        DataSource::Synthetic(_) => "synthetic rows".to_owned(),
-        DataSource::Csv(c) => format!("rows of {}", c.path),
-    };
     let summary = format!(
         "{} {source}, {} features (train {}, validation {})",
         loaded.y.len(),
@@ -233,5 +260,5 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
         parts.train.len(),
         parts.validation.len()
     );
-    Ok(EntryMeta { summary, failure: None })
+    Ok(EntryMeta { summary, failure: None, volatile })
 }

@@ -7,6 +7,7 @@
 
 mod gate;
 mod load;
+mod load_kaggle;
 mod stage_error;
 mod train;
 
@@ -17,6 +18,7 @@ use crate::manifest::{PipelineMeta, StageKind, StageParams};
 use crate::plan::Instance;
 use crate::store::{CacheEntry, EntryMeta, RelPath, Staging};
 
+pub use load_kaggle::{KAGGLE_API_VAR, KaggleAccess};
 pub use stage_error::StageError;
 
 /// The outputs of one upstream instance.
@@ -69,6 +71,8 @@ pub struct StageContext<'a> {
     pub clock: RunClock,
     /// Set when the run is interrupted; long stages poll it.
     pub cancel: &'a AtomicBool,
+    /// How `kaggle` sources download.
+    pub kaggle: &'a KaggleAccess,
 }
 
 impl StageContext<'_> {

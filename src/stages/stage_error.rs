@@ -41,6 +41,15 @@ pub enum StageError {
         #[source]
         source: std::io::Error,
     },
+    /// A Kaggle dataset could not be fetched or read.
+    #[error("Kaggle dataset `{dataset}`")]
+    Kaggle {
+        /// The dataset's slug.
+        dataset: String,
+        /// Why.
+        #[source]
+        source: crate::data::kaggle::KaggleError,
+    },
     /// Something else about the inputs is wrong.
     #[error("{0}")]
     Invalid(String),

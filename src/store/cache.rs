@@ -31,6 +31,11 @@ pub struct EntryMeta {
     /// `fail_on_reject` that rejected its model).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+    /// Set when the outputs depend on something outside the cache key (an unpinned download,
+    /// a fallback taken because the network was down), saying what: such an entry is never
+    /// reused, and the next run computes the instance again and replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volatile: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -55,6 +60,11 @@ pub struct CacheEntry {
 }
 
 impl CacheEntry {
+    /// Whether a run may use this entry instead of computing the instance.
+    pub fn reusable(&self) -> bool {
+        self.meta.volatile.is_none()
+    }
+
     /// Reads one output file, checking it against its recorded digest: a cache folder edited
     /// or damaged on disk is reported, never silently reused.
     pub fn read(&self, rel: &str) -> io::Result<Vec<u8>> {
@@ -232,7 +242,7 @@ mod tests {
         let cache = Cache::new(dir.path());
         let mut s = cache.stage("abcd").expect("stage");
         s.write(&rel("cohorts/a/x.json"), b"{}").expect("write");
-        let meta = EntryMeta { summary: "ok".into(), failure: None };
+        let meta = EntryMeta { summary: "ok".into(), failure: None, volatile: None };
         let entry = s.commit(meta.clone(), false).expect("commit");
         let found = cache.lookup("abcd").expect("found");
         assert_eq!(found, entry);

@@ -112,7 +112,7 @@ impl Test {
         let mut cmd = Command::cargo_bin("nethical").expect("binary");
         cmd.current_dir(self.path()).args(args);
         for (k, _) in std::env::vars() {
-            if k.starts_with("NETHICAL_") || k == "SOURCE_DATE_EPOCH" {
+            if k.starts_with("NETHICAL_") || k.starts_with("KAGGLE_") || k == "SOURCE_DATE_EPOCH" {
                 cmd.env_remove(k);
             }
         }

@@ -10,6 +10,7 @@ mod errors;
 mod failures;
 mod graph;
 mod interrupt;
+mod kaggle;
 mod run;
 mod schema;
 mod train_cli;

@@ -57,9 +57,5 @@ fn without_no_download_it_says_the_data_is_synthetic() {
     let t = Test::new();
     let r = t.run(&["train", "--model-type", "logistic", "--epochs", "1", "--num-samples", "100"]);
     r.ok();
-    assert!(
-        r.stderr.starts_with("warning: Kaggle downloads are not yet supported; training on synthetic data"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.starts_with("warning: no --kaggle-dataset given, so training on synthetic data"), "{}", r.stderr);
 }

@@ -31,6 +31,8 @@ fn options(dir: &Path, jobs: usize, force: bool) -> RunOptions {
         force,
         runs_dir: dir.join("runs"),
         cache_dir: dir.join("cache"),
+        audit_dir: None,
+        audit_key: None,
         kaggle: KaggleAccess::default(),
         manifest_path: dir.join("bench.toml"),
         write_lockfile: false,

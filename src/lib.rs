@@ -46,6 +46,7 @@ pub mod plan;
 pub mod predictions;
 pub mod stages;
 pub mod store;
+pub mod trail;
 pub mod trained;
 
 pub use error::Error;

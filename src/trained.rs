@@ -38,6 +38,9 @@ struct Envelope {
     provenance: Provenance,
     preprocessor: Preprocessor,
     model: Value,
+    /// Set on published copies by an `audit` stage (`trail::ModelAudit`); not needed to score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    audit: Option<Value>,
 }
 
 /// Why a `model.json` cannot be used.
@@ -74,6 +77,7 @@ impl TrainedModel {
             provenance: self.provenance.clone(),
             preprocessor: self.preprocessor.clone(),
             model: self.model.to_json()?,
+            audit: None,
         };
         serde_json::to_value(&envelope)
     }

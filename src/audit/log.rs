@@ -62,7 +62,7 @@ fn for_each_leaf<R: BufRead>(mut reader: R, check: LineCheck, mut on_leaf: impl 
             .enumerate()
             .map_init(String::new, |canonical, (index, line)| match check {
                 LineCheck::HashOnly => Ok(leaf_hash(line)),
-                LineCheck::Canonical => check_canonical(line, first_line + index as u64, canonical),
+                LineCheck::Canonical => check_canonical_line(line, first_line + index as u64, canonical),
             })
             .collect();
         for result in results {
@@ -109,7 +109,7 @@ fn fill_batch<R: BufRead>(reader: &mut R, batch: &mut Vec<Vec<u8>>, first_line: 
 
 /// The leaf hash of one line, once the line is known to be canonical JSON: by the fast byte
 /// check when it is sure, otherwise by parsing and re-serializing.
-fn check_canonical(entry: &[u8], line: u64, canonical: &mut String) -> Result<Hash, LogError> {
+pub fn check_canonical_line(entry: &[u8], line: u64, canonical: &mut String) -> Result<Hash, LogError> {
     if is_certainly_canonical(entry, canonical) {
         return Ok(leaf_hash(entry));
     }

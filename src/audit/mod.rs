@@ -46,7 +46,7 @@ pub use hash::{
 pub use inclusion::{
     InclusionProof, inclusion_proof, inclusion_proof_len, root_from_inclusion_proof, verify_inclusion,
 };
-pub use log::{LineCheck, read_leaf_hashes, scan_log};
+pub use log::{LineCheck, check_canonical_line, read_leaf_hashes, scan_log};
 pub use merkle::{empty_root, leaf_hash, node_hash, root};
 pub use note::{MAX_SIGNATURES, NoteSignature, SignedNote};
 pub use note_key::{ED25519_SIGNATURE_TYPE, NoteSigner, NoteVerifier, key_id};

@@ -34,6 +34,8 @@ pub enum Command {
     Predict(PredictArgs),
     /// The original trainer's command line (`--model-type ...`), run as a pipeline.
     Train(Box<super::train_args::TrainArgs>),
+    /// Verify, prove and show a pipeline's tamper-evident audit log.
+    Audit(super::audit_command::AuditArgs),
 }
 
 /// `nethical metrics`.

@@ -35,6 +35,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Metrics(a) => metrics(&a),
         Command::Predict(a) => predict(&a),
         Command::Train(a) => super::train_command::train(*a),
+        Command::Audit(a) => super::audit_command::audit(a),
     }
 }
 
@@ -208,6 +209,8 @@ fn run(args: RunArgs) -> Result<i32, Error> {
         keep_going: args.keep_going,
         force: args.force,
         runs_dir: args.runs_dir,
+        audit_dir: None,
+        audit_key: env_value("NETHICAL_AUDIT_KEY").map(std::path::PathBuf::from),
         kaggle: KaggleAccess::from_env(&args.cache_dir, None),
         cache_dir: args.cache_dir,
         manifest_path: args.manifest.manifest.clone(),

@@ -2,6 +2,7 @@
 //! It holds no pipeline logic.
 
 mod args;
+mod audit_command;
 mod commands;
 mod render;
 mod reporter;

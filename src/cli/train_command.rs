@@ -42,8 +42,7 @@ fn not_yet(flag: &str, what: &str) -> Error {
 
 /// Refuses the flags whose stages are not implemented yet, rather than ignoring them.
 fn check_flags(a: &TrainArgs) -> Result<(), Error> {
-    let later: [(bool, &str, &str); 9] = [
-        (a.enable_audit, "--enable-audit", "the `audit` stage comes in a later version"),
+    let later: [(bool, &str, &str); 8] = [
         (a.enable_drift_tracking, "--enable-drift-tracking", "the `drift` stage comes in a later version"),
         (a.enable_phase3, "--enable-phase3", "the `phase3` stage comes in a later version"),
         (a.enable_phase89 || a.optimize_config, "--enable-phase89", "the `optimize` stage comes in a later version"),
@@ -174,6 +173,10 @@ fn manifest_text(a: &TrainArgs, types: &[ModelType]) -> String {
             a.promotion_max_ece,
         );
     }
+    if a.enable_audit {
+        let gates: Vec<String> = types.iter().map(|m| format!("\"gate_{}\"", m.name())).collect();
+        let _ = write!(text, "\n[stages.audit]\nkind = \"audit\"\nneeds = [{}]\n", gates.join(", "));
+    }
     text
 }
 
@@ -233,6 +236,8 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
         force: a.force_retrain,
         runs_dir: a.runs_dir.clone(),
         cache_dir: a.cache_dir.clone(),
+        audit_dir: a.enable_audit.then(|| a.audit_path.clone()),
+        audit_key: std::env::var("NETHICAL_AUDIT_KEY").ok().filter(|v| !v.is_empty()).map(std::path::PathBuf::from),
         kaggle: KaggleAccess::from_env(&a.cache_dir, credentials),
         manifest_path: Path::new("nethical-train.toml").to_path_buf(),
         write_lockfile: false,

@@ -21,6 +21,9 @@ pub enum Fault {
     Error,
     /// Sleep this many milliseconds first.
     Sleep(u64),
+    /// Abort the process at a named point of an `audit` instance's append (`crash(mid_append)`,
+    /// `crash(before_checkpoint)`), as a kill would: no destructors, no cleanup.
+    Crash(String),
 }
 
 /// Faults by instance id.
@@ -37,12 +40,15 @@ impl Failpoints {
             let fault = match action {
                 "panic" => Fault::Panic,
                 "error" => Fault::Error,
+                a if a.starts_with("crash(") && a.ends_with(')') => Fault::Crash(a[6..a.len() - 1].to_owned()),
                 a => a
                     .strip_prefix("sleep(")
                     .and_then(|r| r.strip_suffix(')'))
                     .and_then(|n| n.parse().ok())
                     .map(Fault::Sleep)
-                    .ok_or_else(|| format!("NETHICAL_FAILPOINTS: unknown action `{a}` (panic, error, sleep(MS))"))?,
+                    .ok_or_else(|| {
+                        format!("NETHICAL_FAILPOINTS: unknown action `{a}` (panic, error, sleep(MS), crash(POINT))")
+                    })?,
             };
             out.insert(id.to_owned(), fault);
         }
@@ -53,7 +59,7 @@ impl Failpoints {
     /// returns [`CANCELLED`] if the run is interrupted meanwhile).
     pub fn hit(&self, id: &str, cancel: &AtomicBool) -> Result<(), String> {
         match self.0.get(id) {
-            None => Ok(()),
+            None | Some(Fault::Crash(_)) => Ok(()),
             Some(Fault::Panic) => panic!("failpoint: injected panic in {id}"),
             Some(Fault::Error) => Err("failpoint: injected error".to_owned()),
             Some(Fault::Sleep(ms)) => {
@@ -67,6 +73,13 @@ impl Failpoints {
                 Ok(())
             }
         }
+    }
+}
+
+impl Failpoints {
+    /// Whether instance `id` should abort at `point`.
+    pub fn crashes_at(&self, id: &str, point: &str) -> bool {
+        matches!(self.0.get(id), Some(Fault::Crash(p)) if p == point)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Execution: the scheduler, run folders, the pipeline lock, and progress reporting.
 
+mod audit_step;
 mod failpoints;
 mod git;
 mod quiet_panic;

@@ -17,12 +17,14 @@ use std::time::{Duration, Instant};
 
 use crate::clock::RunClock;
 use crate::error::Error;
+use crate::manifest::StageKind;
 use crate::plan::{
     LockEntry, Lockfile, Plan, PlannedInstance, Status, cache_key, external_digests, lockfile_path, plan_statuses,
 };
 use crate::stages::{KaggleAccess, StageContext, UpstreamOutput, run_stage};
 use crate::store::{Cache, CacheEntry, RelPath, tree_digest};
 
+use super::audit_step::run_audit;
 use super::failpoints::{CANCELLED, Failpoints};
 use super::git::git_info;
 use super::quiet_panic::{panic_message, quietly};
@@ -57,6 +59,10 @@ pub struct RunOptions {
     pub wait_for_lock: bool,
     /// How `kaggle` sources download.
     pub kaggle: KaggleAccess,
+    /// The audit log's folder; `<runs_dir>/<pipeline>/audit` when `None`.
+    pub audit_dir: Option<PathBuf>,
+    /// A C2SP note private key file: checkpoints are signed with it (`NETHICAL_AUDIT_KEY`).
+    pub audit_key: Option<PathBuf>,
 }
 
 struct Finished {
@@ -174,6 +180,7 @@ fn schedule(
     let mut entries: Vec<Option<CacheEntry>> = vec![None; n];
     let mut ready: BTreeSet<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
     let mut stopped_by: Option<String> = None;
+    let mut deferred: Vec<usize> = Vec::new();
     let (tx, rx) = mpsc::channel::<Finished>();
 
     pool.in_place_scope(|scope| {
@@ -182,6 +189,13 @@ fn schedule(
             let cancelled = opts.cancel.load(Ordering::Relaxed);
             while running < opts.jobs.get() && stopped_by.is_none() && !cancelled {
                 let Some(i) = ready.pop_first() else { break };
+                if plan.instances[i].decl.kind == StageKind::Audit {
+                    // Sealed after everything else, in plan order, so the log's order never
+                    // depends on scheduling.
+                    deferred.push(i);
+                    state[i] = State::Done;
+                    continue;
+                }
                 state[i] = State::Running;
                 running += 1;
                 let inputs: Vec<UpstreamOutput> = plan.instances[i]
@@ -269,6 +283,31 @@ fn schedule(
         }
     });
     let cancelled = opts.cancel.load(Ordering::Relaxed);
+    deferred.sort_unstable();
+    for i in deferred {
+        if cancelled {
+            state[i] = State::Pending;
+            continue;
+        }
+        reporter.instance_started(plan.instances[i].id());
+        let t = Instant::now();
+        let outcome = run_audit(plan, i, opts, folder, reports);
+        let report = &mut reports[i];
+        report.seconds = t.elapsed().as_secs_f64();
+        match outcome {
+            Ok((summary, outputs)) => {
+                report.status = InstanceStatus::Ran;
+                report.summary = summary;
+                report.outputs = outputs;
+            }
+            Err(e) => {
+                report.status = InstanceStatus::Failed;
+                report.error = Some(e);
+            }
+        }
+        let report = report.clone();
+        reporter.instance_finished(&report);
+    }
     for i in 0..n {
         if matches!(state[i], State::Pending) {
             let r = &mut reports[i];

@@ -53,6 +53,17 @@ impl RunFolder {
         write_atomic(&path, bytes).map_err(Error::io("write", path))
     }
 
+    /// The folder while the run is written (its temporary name).
+    pub fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Replaces an already published file (an `audit` instance adding a model's proof).
+    pub fn replace(&self, rel: &RelPath, bytes: &[u8]) -> Result<(), Error> {
+        let path = rel.under(&self.tmp);
+        write_atomic(&path, bytes).map_err(Error::io("write", path))
+    }
+
     /// Writes a run-level file (`run.json`, `manifest.resolved.toml`) durably, replacing any
     /// earlier one.
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), Error> {

@@ -18,7 +18,7 @@ use super::decl::{ManifestDecl, StageDecl, is_safe_name, push_serde_issue};
 use super::diagnostic::{Issues, one_of};
 use super::interpolate::{Scope, interpolate_table, interpolate_text};
 use super::matrix::{Combo, combinations};
-use super::params::{GateParams, LoadParams, RangeIssue, StageParams, TrainParams};
+use super::params::{AuditParams, GateParams, LoadParams, RangeIssue, StageParams, TrainParams};
 use super::stage_kind::StageKind;
 
 /// Stages in dependency order, ties broken by name; cycles are reported and left out.
@@ -310,6 +310,24 @@ fn cohort_for<'src>(
 }
 
 fn check_upstream_kinds(decl: &ManifestDecl<'_>, stage: &StageDecl<'_>, issues: &mut Issues<'_>) {
+    for (need, span) in &stage.needs {
+        if decl.stages.get(need).is_some_and(|s| s.kind == StageKind::Audit) {
+            issues.push(
+                span.clone(),
+                format!("stage `{}` needs `{need}`, an audit stage, but nothing can run after an audit stage", stage.name),
+                "an audit stage",
+                Some("an audit stage seals the events of the stages it needs at the end of the run; need its upstream instead".into()),
+            );
+        }
+    }
+    if stage.kind == StageKind::Audit && stage.needs.is_empty() {
+        issues.push(
+            stage.name_span.clone(),
+            format!("audit stage `{}` needs no stage, so it has nothing to seal", stage.name),
+            "nothing to seal",
+            Some("list the stages whose events it seals in `needs`, e.g. `needs = [\"gate\"]`".into()),
+        );
+    }
     let Some(want) = required_upstream(stage.kind) else { return };
     let found = stage.needs.iter().any(|(n, _)| decl.stages.get(n).is_some_and(|s| s.kind == want));
     if !found {
@@ -361,6 +379,16 @@ fn typed_params<'src>(
             Ok(p) => {
                 let r = p.range_issues();
                 (StageParams::Gate(p), r)
+            }
+            Err(e) => {
+                push_serde_issue(issues, &e, stage.name_span.clone(), context);
+                return None;
+            }
+        },
+        StageKind::Audit => match AuditParams::deserialize(de) {
+            Ok(p) => {
+                let r = p.range_issues();
+                (StageParams::Audit(p), r)
             }
             Err(e) => {
                 push_serde_issue(issues, &e, stage.name_span.clone(), context);

@@ -327,6 +327,28 @@ pub struct GateParams {
     pub fail_on_reject: bool,
 }
 
+/// Parameters of an `audit` stage, which seals the events and artifact digests of the stages it
+/// needs (and theirs) into the pipeline's append-only log, `runs/<pipeline>/audit/`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    /// The checkpoint's origin line, naming the log (default `nethical/<pipeline name>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+}
+
+impl AuditParams {
+    /// Checks value ranges serde cannot express.
+    pub fn range_issues(&self) -> Vec<RangeIssue> {
+        match &self.origin {
+            Some(o) if o.trim().is_empty() || o.chars().any(char::is_control) => {
+                vec![issue(&["origin"], "a non-empty name on one line")]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// The original's `--ece-policy`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -548,4 +570,6 @@ pub enum StageParams {
     Train(TrainParams),
     /// A `gate` stage.
     Gate(GateParams),
+    /// An `audit` stage.
+    Audit(AuditParams),
 }

@@ -11,7 +11,7 @@ use schemars::{JsonSchema, generate::SchemaSettings};
 use serde_json::{Value, json};
 
 use super::PipelineMeta;
-use super::params::{GateParams, LoadParams, TrainParams};
+use super::params::{AuditParams, GateParams, LoadParams, TrainParams};
 
 /// A manifest file.
 #[derive(JsonSchema)]
@@ -38,6 +38,8 @@ enum StageDoc {
     Train(Stage<TrainParams>),
     /// Decide promotion of a trained model.
     Gate(Stage<GateParams>),
+    /// Seal the events and artifacts of the stages it needs into the audit log.
+    Audit(Stage<AuditParams>),
 }
 
 #[derive(JsonSchema)]

@@ -157,6 +157,18 @@ pub fn plan_statuses(plan: &Plan, cache: &Cache, lock: Option<&Lockfile>, force:
     for (i, inst) in plan.instances.iter().enumerate() {
         let inputs = known_inputs(plan, i, &digests);
         let files = external_digests(inst, &plan.base_dir);
+        if inst.decl.kind == StageKind::Audit {
+            out.push(PlannedInstance {
+                id: inst.decl.id.clone(),
+                kind: inst.decl.kind,
+                needs: inst.decl.needs.values().flatten().cloned().collect(),
+                cohort: None,
+                status: Status::Run,
+                reason: "always runs: it appends this run's events to the audit log".to_owned(),
+                key: None,
+            });
+            continue;
+        }
         let key = inputs.as_ref().map(|inp| cache_key(inst, inp, &files));
         let hit = if force { None } else { key.as_deref().and_then(|k| cache.lookup(k)) };
         let (status, reason) = match (&hit, force) {

@@ -125,5 +125,10 @@ pub fn run_stage(ctx: &StageContext<'_>, out: &mut Staging) -> Result<EntryMeta,
         StageParams::Load(p) => load::run(ctx, p, out),
         StageParams::Train(p) => train::run(ctx, p, out),
         StageParams::Gate(p) => gate::run(ctx, p, out),
+        // It appends to the pipeline's log, a side effect no cache entry can hold; the runner
+        // executes it on its own thread at the end of the run (`exec::audit_step`).
+        StageParams::Audit(_) => {
+            Err(StageError::Invalid("an audit instance is run by the runner, not as a stage".into()))
+        }
     }
 }

@@ -151,7 +151,7 @@ impl Test {
                     .map(|e| e.path())
                     .filter(|p| {
                         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                        p.is_dir() && !p.is_symlink() && !name.starts_with('.') && name != "latest"
+                        p.is_dir() && !p.is_symlink() && !name.starts_with('.') && name != "latest" && name != "audit"
                     })
                     .collect()
             })

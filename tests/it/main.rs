@@ -2,6 +2,7 @@
 
 mod common;
 
+mod audit;
 mod cache;
 mod commands;
 mod data;

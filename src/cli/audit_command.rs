@@ -1,0 +1,265 @@
+//! `nethical audit`: verify a pipeline's audit log, prove an event's inclusion or two sizes'
+//! consistency, show the events, make a signing key.
+
+use std::io::{BufRead, Write as _};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use crate::audit::{NoteSigner, NoteVerifier, consistency_proof, hash_to_hex, inclusion_proof, root};
+use crate::error::Error;
+use crate::exit_code;
+use crate::trail::{LogDir, VerifyOptions, resolve_log_dir, verify};
+
+/// `nethical audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+/// The `audit` subcommands. DIR is a pipeline's run folder (`runs/<pipeline>`), one run's
+/// folder, or the audit folder itself.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the log and check every checkpoint, proof and artifact digest (exit 1 on the
+    /// first thing that does not hold).
+    Verify {
+        /// The folder.
+        dir: PathBuf,
+        /// A checkpoint you kept: the log must extend it.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        /// A trusted verifier key file (C2SP note format); repeatable. The checkpoint must be
+        /// signed by one of them.
+        #[arg(long = "key", value_name = "FILE")]
+        keys: Vec<PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The RFC 6962 inclusion proof of event N (its `seq`), as JSON, hashes in hex.
+    Prove {
+        /// The folder.
+        dir: PathBuf,
+        /// The event's index.
+        #[arg(long)]
+        event: u64,
+        /// The tree size to prove against (default: the latest checkpoint's).
+        #[arg(long)]
+        size: Option<u64>,
+    },
+    /// The RFC 6962 consistency proof between two tree sizes, as JSON, hashes in hex.
+    Consistency {
+        /// The folder.
+        dir: PathBuf,
+        /// The older size.
+        #[arg(long)]
+        from: u64,
+        /// The newer size (default: the latest checkpoint's).
+        #[arg(long)]
+        to: Option<u64>,
+    },
+    /// The events, one per line.
+    Show {
+        /// The folder.
+        dir: PathBuf,
+        /// Only this run's events.
+        #[arg(long)]
+        run: Option<String>,
+        /// Print the log lines themselves (JSON lines).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make an Ed25519 signing key: writes the private key to FILE (mode 0600, never printed)
+    /// and prints the verifier key to give to `verify --key`.
+    Keygen {
+        /// The key's name (use the log's origin, `nethical/<pipeline>`).
+        name: String,
+        /// Where to write the private key.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+fn trail_error(e: crate::trail::TrailError) -> Error {
+    Error::InvalidInput(e.to_string())
+}
+
+/// The log's leaves after checking it, and the latest checkpoint's size.
+fn leaves_of(dir: &Path) -> Result<(LogDir, Vec<crate::audit::Hash>, u64), Error> {
+    let (log, _, _) = resolve_log_dir(dir).map_err(trail_error)?;
+    let scan = log.scan().map_err(trail_error)?;
+    if let Some(p) = scan.problem {
+        return Err(Error::InvalidInput(format!("line {} of `{}` {}", p.line, log.events().display(), p.problem)));
+    }
+    let size = log.read_checkpoint().map_err(trail_error)?.map_or(scan.leaves.len() as u64, |c| c.size());
+    Ok((log, scan.leaves, size))
+}
+
+fn line_at(log: &LogDir, index: u64) -> Result<String, Error> {
+    let path = log.events();
+    let file = std::fs::File::open(&path).map_err(Error::io("read", &path))?;
+    let line = std::io::BufReader::new(file).lines().nth(usize::try_from(index).unwrap_or(usize::MAX));
+    line.transpose().map_err(Error::io("read", &path))?.ok_or_else(|| Error::InvalidInput(format!("no event {index}")))
+}
+
+fn print(value: &Value) -> Result<(), Error> {
+    println!("{}", serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))?);
+    Ok(())
+}
+
+pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
+    match args.command {
+        AuditCommand::Verify { dir, checkpoint, keys, json } => {
+            let keys = keys
+                .iter()
+                .map(|k| NoteVerifier::from_file(k).map_err(|e| Error::InvalidInput(format!("`{}`: {e}", k.display()))))
+                .collect::<Result<Vec<_>, _>>()?;
+            let v = verify(&dir, &VerifyOptions { checkpoint, keys }).map_err(trail_error)?;
+            if json {
+                print(&json!({
+                    "ok": v.ok(),
+                    "log": v.log.display().to_string(),
+                    "events": v.events,
+                    "checkpoint": v.checkpoint.as_ref().map(|(size, root)| json!({"size": size, "root": root})),
+                    "signature_checked": v.signed,
+                    "runs": v.runs,
+                    "artifacts": v.artifacts,
+                    "models": v.models,
+                    "notes": v.notes,
+                    "findings": v.findings.iter().map(|f| f.0.clone()).collect::<Vec<_>>(),
+                }))?;
+            } else {
+                for note in &v.notes {
+                    println!("note: {note}");
+                }
+                if let Some(first) = v.findings.first() {
+                    eprintln!("error: {}: {}", v.log.display(), first.0);
+                    for more in &v.findings[1..] {
+                        eprintln!("  also: {}", more.0);
+                    }
+                } else {
+                    let (size, root) = v.checkpoint.clone().unwrap_or((0, hash_to_hex(&crate::audit::empty_root())));
+                    println!(
+                        "ok: {} events; checkpoint size {size}, root {root}{}; {} runs, {} artifacts, {} model proofs checked",
+                        v.events,
+                        if v.signed { ", signature valid" } else { "" },
+                        v.runs,
+                        v.artifacts,
+                        v.models
+                    );
+                }
+            }
+            Ok(if v.ok() { exit_code::OK } else { exit_code::STAGE_FAILED })
+        }
+        AuditCommand::Prove { dir, event, size } => {
+            let (log, leaves, latest) = leaves_of(&dir)?;
+            let size = size.unwrap_or(latest);
+            let prefix = leaves.get(..usize::try_from(size).unwrap_or(usize::MAX)).ok_or_else(|| {
+                Error::InvalidInput(format!("tree size {size} is larger than the log ({} events)", leaves.len()))
+            })?;
+            let proof = inclusion_proof(prefix, event).map_err(|e| Error::InvalidInput(e.to_string()))?;
+            let line = line_at(&log, event)?;
+            print(&json!({
+                "leaf_index": event,
+                "tree_size": size,
+                "leaf_hash": hash_to_hex(&prefix[usize::try_from(event).unwrap_or_default()]),
+                "root": hash_to_hex(&root(prefix)),
+                "proof": proof.iter().map(hash_to_hex).collect::<Vec<_>>(),
+                "event": line,
+            }))?;
+            Ok(exit_code::OK)
+        }
+        AuditCommand::Consistency { dir, from, to } => {
+            let (_, leaves, latest) = leaves_of(&dir)?;
+            let to = to.unwrap_or(latest);
+            if to > leaves.len() as u64 {
+                return Err(Error::InvalidInput(format!(
+                    "tree size {to} is larger than the log ({} events)",
+                    leaves.len()
+                )));
+            }
+            let proof = consistency_proof(&leaves, from, to).map_err(|e| Error::InvalidInput(e.to_string()))?;
+            let at = |n: u64| hash_to_hex(&root(&leaves[..usize::try_from(n).unwrap_or_default()]));
+            print(&json!({
+                "from": from,
+                "to": to,
+                "old_root": at(from),
+                "new_root": at(to),
+                "proof": proof.iter().map(hash_to_hex).collect::<Vec<_>>(),
+            }))?;
+            Ok(exit_code::OK)
+        }
+        AuditCommand::Show { dir, run, json } => {
+            let (log, _, _) = resolve_log_dir(&dir).map_err(trail_error)?;
+            let path = log.events();
+            let file = std::fs::File::open(&path).map_err(Error::io("read", &path))?;
+            let mut out = std::io::stdout().lock();
+            for line in std::io::BufReader::new(file).lines() {
+                let line = line.map_err(Error::io("read", &path))?;
+                let event: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+                if run.as_deref().is_some_and(|r| event["run"].as_str() != Some(r)) {
+                    continue;
+                }
+                if json {
+                    if writeln!(out, "{line}").is_err() {
+                        break; // the reader went away (`| head`)
+                    }
+                    continue;
+                }
+                let mut text = format!(
+                    "#{:<6} {:<19} {}",
+                    event["seq"].as_u64().map_or("?".to_owned(), |s| s.to_string()),
+                    event["event"].as_str().unwrap_or("?"),
+                    event["run"].as_str().unwrap_or("")
+                );
+                if let Value::Object(fields) = &event {
+                    for (k, v) in fields.iter().filter(|(k, _)| !matches!(k.as_str(), "seq" | "prev" | "run" | "event"))
+                    {
+                        match v {
+                            Value::Null => {}
+                            Value::String(s) => text.push_str(&format!(" {k}={s}")),
+                            other => text.push_str(&format!(" {k}={other}")),
+                        }
+                    }
+                }
+                if writeln!(out, "{text}").is_err() {
+                    break;
+                }
+            }
+            Ok(exit_code::OK)
+        }
+        AuditCommand::Keygen { name, out } => {
+            let seed: [u8; 32] = rand::random();
+            let signer = NoteSigner::from_seed(&name, seed).map_err(|e| Error::InvalidInput(e.to_string()))?;
+            if out.exists() {
+                return Err(Error::InvalidInput(format!("`{}` exists; not overwriting a key", out.display())));
+            }
+            write_private(&out, signer.to_private_key_text().as_bytes())?;
+            println!("{}", signer.verifier());
+            eprintln!(
+                "private key written to `{}` (keep it secret; set NETHICAL_AUDIT_KEY to its path)",
+                out.display()
+            );
+            Ok(exit_code::OK)
+        }
+    }
+}
+
+/// Writes a new file readable by its owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(Error::io("create", path))?;
+    file.write_all(bytes)
+        .and_then(|()| file.write_all(b"\n"))
+        .and_then(|()| file.sync_all())
+        .map_err(Error::io("write", path))
+}

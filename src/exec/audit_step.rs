@@ -1,0 +1,310 @@
+//! Running an `audit` instance: describe what its upstream did as events, append them to the
+//! pipeline's log (`trail::seal`), record the checkpoints in the run folder, and give each
+//! model its inclusion proof.
+//!
+//! It runs on the scheduler's thread once every other instance is done, in plan order, and
+//! reads only the run folder and the run's reports, so the events (and the log) never depend on
+//! `-j` or on which instances came from the cache. The run clock is the only time it writes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use super::git::git_info;
+use super::run::RunOptions;
+use super::run_folder::RunFolder;
+use super::summary::InstanceReport;
+use crate::audit::{NoteSigner, consistency_proof, hash_to_hex, inclusion_proof};
+use crate::manifest::StageKind;
+use crate::manifest::params::StageParams;
+use crate::plan::Plan;
+use crate::store::{RelPath, sha256_hex};
+use crate::trail::{
+    CrashPoint, LogDir, ModelAudit, attach_model_audit, canonical_line, json_safe, model_content_sha256, seal,
+};
+
+/// A model the run published, and the event that logs it.
+struct ModelCopy {
+    /// Index of its `model_saved` event in the run's list.
+    event: usize,
+    /// The run-folder paths of its copies (the cohort's and, after a gate, the promoted one).
+    paths: Vec<String>,
+}
+
+fn read_json(folder: &RunFolder, rel: &str) -> Result<Value, String> {
+    let path = folder.path().join(rel);
+    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read `{rel}`: {e}"))?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("`{rel}` is not JSON: {e}"))
+}
+
+/// The instances an audit instance seals: everything upstream of it, in plan order.
+fn closure(plan: &Plan, audit: usize) -> Vec<usize> {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<usize> = plan.instances[audit].deps.clone();
+    while let Some(j) = stack.pop() {
+        if seen.insert(j) {
+            stack.extend(plan.instances[j].deps.iter().copied());
+        }
+    }
+    seen.into_iter().collect()
+}
+
+/// Events of one run, in order, and the models among them.
+fn run_events(
+    plan: &Plan,
+    audit: usize,
+    opts: &RunOptions,
+    folder: &RunFolder,
+    reports: &[InstanceReport],
+) -> Result<(Vec<Value>, Vec<ModelCopy>), String> {
+    let sealed = closure(plan, audit);
+    let git = git_info(opts.manifest_path.parent().unwrap_or(std::path::Path::new(".")));
+    let mut events = vec![json!({
+        "event": "run_start",
+        "pipeline": plan.pipeline.name,
+        "manifest_sha256": plan.manifest_digest,
+        "seed": plan.pipeline.seed.to_string(),
+        "tool_version": crate::VERSION,
+        "git": git.map(|g| json!({"commit": g.commit, "dirty": g.dirty})),
+        "time": opts.clock.timestamp(),
+        "audit_instance": plan.instances[audit].id(),
+        "instances": sealed.len(),
+    })];
+    let mut models = Vec::new();
+    let mut by_cohort: BTreeMap<String, usize> = BTreeMap::new();
+    for &j in &sealed {
+        let inst = &plan.instances[j];
+        let report = &reports[j];
+        let params = serde_json::to_value(&inst.decl.params).map_err(|e| e.to_string())?;
+        let params_digest = sha256_hex(canonical_line(&json_safe(params)).map_err(|e| e.to_string())?.as_bytes());
+        let needs: Vec<&String> = inst.decl.needs.values().flatten().collect();
+        events.push(json!({
+            "event": "stage_start",
+            "id": inst.id(),
+            "kind": inst.decl.kind.name(),
+            "cohort": inst.decl.cohort,
+            "needs": needs,
+            "seed": inst.seed.to_string(),
+            "params_sha256": params_digest,
+        }));
+        events.push(json!({
+            "event": "stage_end",
+            "id": inst.id(),
+            "status": report.status.word(),
+            "cache_key": report.key,
+            "outputs": report.outputs,
+        }));
+        let output = |suffix: &str| report.outputs.keys().find(|p| p.ends_with(suffix)).cloned();
+        match inst.decl.kind {
+            StageKind::Load => {
+                if let Some(rel) = output("/dataset.json") {
+                    let d = read_json(folder, &rel)?;
+                    events.push(json!({
+                        "event": "data_loaded",
+                        "id": inst.id(),
+                        "source": d["data"],
+                        "rows": d["rows"],
+                        "positives": d["positives"],
+                        "dataset_sha256": report.outputs.get(&rel),
+                    }));
+                    events.push(json!({"event": "split", "id": inst.id(), "split": d["split"]}));
+                }
+            }
+            StageKind::Train => {
+                let (Some(model_rel), Some(metrics_rel)) = (output("/model.json"), output("/metrics.json")) else {
+                    continue;
+                };
+                let model = read_json(folder, &model_rel)?;
+                let metrics = read_json(folder, &metrics_rel)?;
+                events.push(json!({
+                    "event": "training_completed",
+                    "id": inst.id(),
+                    "cohort": inst.decl.cohort,
+                    "model_type": model["model_type"],
+                    "training_rows": model["training_rows"],
+                    "data": model["data"],
+                    "trained_at": model["trained_at"],
+                }));
+                let scalars: serde_json::Map<String, Value> = metrics
+                    .as_object()
+                    .map(|m| m.iter().filter(|(_, v)| v.is_number()).map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default();
+                events.push(json!({
+                    "event": "validation_metrics",
+                    "id": inst.id(),
+                    "cohort": inst.decl.cohort,
+                    "metrics": scalars,
+                    "metrics_sha256": report.outputs.get(&metrics_rel),
+                }));
+                events.push(json!({
+                    "event": "model_saved",
+                    "id": inst.id(),
+                    "cohort": inst.decl.cohort,
+                    "path": model_rel,
+                    "content_sha256": model_content_sha256(&model).map_err(|e| e.to_string())?,
+                }));
+                if let Some(c) = &inst.decl.cohort {
+                    by_cohort.insert(c.clone(), models.len());
+                }
+                models.push(ModelCopy { event: events.len() - 1, paths: vec![model_rel] });
+            }
+            StageKind::Gate => {
+                let Some(rel) = output("/gate.json") else { continue };
+                let g = read_json(folder, &rel)?;
+                events.push(json!({
+                    "event": "gate_decision",
+                    "id": inst.id(),
+                    "cohort": inst.decl.cohort,
+                    "decision": g["decision"],
+                    "promoted": g["promoted"],
+                    "policy": g["policy"],
+                    "criteria": g["criteria"],
+                    "violations": g["violations"],
+                }));
+                if let Some(dest) = g["destination"].as_str() {
+                    let copy = read_json(folder, dest)?;
+                    events.push(json!({
+                        "event": "promotion",
+                        "id": inst.id(),
+                        "cohort": inst.decl.cohort,
+                        "promoted": g["promoted"],
+                        "path": dest,
+                        "content_sha256": model_content_sha256(&copy).map_err(|e| e.to_string())?,
+                    }));
+                    if let Some(m) = inst.decl.cohort.as_ref().and_then(|c| by_cohort.get(c)) {
+                        models[*m].paths.push(dest.to_owned());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let failed = sealed.iter().filter(|&&j| !reports[j].status.completed()).count();
+    events.push(json!({
+        "event": "run_end",
+        "status": if failed == 0 { "succeeded" } else { "failed" },
+        "instances": sealed.len(),
+        "failed": failed,
+    }));
+    Ok((events.into_iter().map(json_safe).collect(), models))
+}
+
+/// The audit folder as a path relative to the finished run folder (`../audit` by default),
+/// so `nethical audit verify <run folder>` finds its log wherever `--audit-path` put it, and
+/// no absolute path makes the run's bytes depend on where the project lives.
+fn log_from_run_folder(log: &LogDir, folder: &RunFolder) -> String {
+    let (Ok(target), Ok(tmp)) = (std::fs::canonicalize(log.path()), std::fs::canonicalize(folder.path())) else {
+        return "../audit".to_owned();
+    };
+    let Some(base) = tmp.parent().map(|p| p.join(folder.run_id())) else { return "../audit".to_owned() };
+    let (t, b): (Vec<_>, Vec<_>) = (target.components().collect(), base.components().collect());
+    let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); b.len() - common];
+    parts.extend(t[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.join("/")
+}
+
+/// Runs audit instance `i`; returns its summary line and the files it wrote (path → SHA-256).
+pub(super) fn run_audit(
+    plan: &Plan,
+    i: usize,
+    opts: &RunOptions,
+    folder: &RunFolder,
+    reports: &[InstanceReport],
+) -> Result<(String, BTreeMap<String, String>), String> {
+    let inst = &plan.instances[i];
+    let origin = match &inst.decl.params {
+        StageParams::Audit(p) => p.origin.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| format!("nethical/{}", plan.pipeline.name));
+    let (events, models) = run_events(plan, i, opts, folder, reports)?;
+    let dir = opts.audit_dir.clone().unwrap_or_else(|| opts.runs_dir.join(&plan.pipeline.name).join("audit"));
+    let log = LogDir::new(dir);
+    let signer = match &opts.audit_key {
+        Some(path) => Some(
+            NoteSigner::from_file(path)
+                .map_err(|e| format!("cannot use the audit signing key `{}`: {e}", path.display()))?,
+        ),
+        None => None,
+    };
+    let crash = if opts.failpoints.crashes_at(inst.id(), "mid_append") {
+        Some(CrashPoint::MidAppend)
+    } else if opts.failpoints.crashes_at(inst.id(), "before_checkpoint") {
+        Some(CrashPoint::BeforeCheckpoint)
+    } else {
+        None
+    };
+    let sealed = seal(&log, &origin, folder.run_id(), events, signer.as_ref(), crash).map_err(|e| e.to_string())?;
+
+    let mut written = BTreeMap::new();
+    let mut put = |rel: &str, bytes: &[u8], replace: bool| -> Result<(), String> {
+        let path = RelPath::new(rel).map_err(|e| e.to_string())?;
+        if replace { folder.replace(&path, bytes) } else { folder.publish(&path, bytes) }.map_err(|e| e.to_string())?;
+        written.insert(rel.to_owned(), sha256_hex(bytes));
+        Ok(())
+    };
+    let offset = sealed.first_seq + sealed.recovery_events as u64;
+    let root = hash_to_hex(sealed.after.root());
+    for model in &models {
+        let seq = offset + model.event as u64;
+        let line =
+            usize::try_from(seq - sealed.first_seq).ok().and_then(|k| sealed.lines.get(k)).cloned().unwrap_or_default();
+        let proof = inclusion_proof(&sealed.leaves, seq).map_err(|e| e.to_string())?;
+        let audit = ModelAudit {
+            origin: origin.clone(),
+            event: line,
+            leaf_index: seq,
+            tree_size: sealed.after.size(),
+            root: root.clone(),
+            inclusion_proof: proof.iter().map(hash_to_hex).collect(),
+        };
+        for rel in &model.paths {
+            let bytes = std::fs::read(folder.path().join(rel)).map_err(|e| format!("cannot read `{rel}`: {e}"))?;
+            let with = attach_model_audit(&bytes, &audit).map_err(|e| e.to_string())?;
+            put(rel, &with, true)?;
+        }
+    }
+    let (from, to) = (sealed.before.size(), sealed.after.size());
+    let proof =
+        if from == 0 { Vec::new() } else { consistency_proof(&sealed.leaves, from, to).map_err(|e| e.to_string())? };
+    let consistency = json!({
+        "from": {"size": from, "root": hash_to_hex(sealed.before.root())},
+        "to": {"size": to, "root": root},
+        "proof": proof.iter().map(hash_to_hex).collect::<Vec<_>>(),
+    });
+    let seal_record = json!({
+        "format_version": 1,
+        "origin": origin,
+        "log": log_from_run_folder(&log, folder),
+        "audit_instance": inst.id(),
+        "first_event": sealed.first_seq,
+        "events": sealed.lines.len(),
+        "recovery_events": sealed.recovery_events,
+        "signed": signer.is_some(),
+    });
+    let pretty = |v: &Value| -> Result<Vec<u8>, String> {
+        let mut b = serde_json::to_vec_pretty(v).map_err(|e| e.to_string())?;
+        b.push(b'\n');
+        Ok(b)
+    };
+    put("audit/checkpoint.before", sealed.before_text.as_bytes(), false)?;
+    put("audit/checkpoint", sealed.after_text.as_bytes(), false)?;
+    put("audit/consistency.json", &pretty(&consistency)?, false)?;
+    put("audit/seal.json", &pretty(&seal_record)?, false)?;
+
+    // Read back what is on disk: the log must now hash to the checkpoint just written.
+    let check = log.scan().map_err(|e| e.to_string())?;
+    if check.problem.is_some() || crate::audit::root(&check.leaves) != *sealed.after.root() {
+        return Err("the audit log does not hash to its new checkpoint after appending".to_owned());
+    }
+    let repaired = if sealed.recovery_events > 0 { " (after repairing an interrupted append)" } else { "" };
+    let summary = format!(
+        "sealed {} events (#{}..#{}){repaired} → checkpoint size {to}, root {}…",
+        sealed.lines.len(),
+        sealed.first_seq,
+        to.saturating_sub(1),
+        &root[..12]
+    );
+    Ok((summary, written))
+}

@@ -1,0 +1,184 @@
+//! Appending one run's events to the pipeline's log and checkpointing the result.
+
+use std::fs;
+
+use serde_json::{Value, json};
+
+use super::log_dir::{LogDir, Pending, append_synced, prefix_root, read_from, truncate};
+use super::{TrailError, canonical_line};
+use crate::audit::{Checkpoint, Hash, NoteSigner, empty_root, hash_to_hex, leaf_hash, root};
+use crate::store::{sha256_hex, write_durable};
+
+/// Where an append may be made to crash, for the crash-safety tests (see
+/// [`crate::exec::Failpoints`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrashPoint {
+    /// After the marker and half of the events' bytes are written.
+    MidAppend,
+    /// After all events are written and synced, before the checkpoint.
+    BeforeCheckpoint,
+}
+
+/// What a sealed append produced.
+#[derive(Clone, Debug)]
+pub struct Sealed {
+    /// The checkpoint before the run (size 0 for a new log).
+    pub before: Checkpoint,
+    /// The checkpoint file's text before the run, verbatim (signed or not).
+    pub before_text: String,
+    /// The checkpoint after the run.
+    pub after: Checkpoint,
+    /// The checkpoint file's text after the run, as written.
+    pub after_text: String,
+    /// The seq of the first event appended (recovery events included).
+    pub first_seq: u64,
+    /// Every leaf of the log after the append.
+    pub leaves: Vec<Hash>,
+    /// The lines appended, in order (without newlines).
+    pub lines: Vec<String>,
+    /// How many of them were recovery events written before the run's own.
+    pub recovery_events: usize,
+}
+
+/// Appends `events` (objects without `seq`, `prev` and `run`, which are filled in here) for run
+/// `run_id` to the log in `log`, after checking the log against its checkpoint and repairing an
+/// interrupted earlier append. Returns what was written.
+pub fn seal(
+    log: &LogDir,
+    origin: &str,
+    run_id: &str,
+    events: Vec<Value>,
+    signer: Option<&NoteSigner>,
+    crash: Option<CrashPoint>,
+) -> Result<Sealed, TrailError> {
+    let scan = log.scan()?;
+    if let Some(p) = &scan.problem {
+        return Err(TrailError::Broken(format!("line {} {}", p.line, p.problem)));
+    }
+    let before = match log.read_checkpoint()? {
+        Some(c) => c,
+        None => {
+            Checkpoint::new(origin, 0, empty_root(), Vec::new()).map_err(|e| TrailError::Checkpoint(e.to_string()))?
+        }
+    };
+    let before_text = match fs::read_to_string(log.checkpoint()) {
+        Ok(text) => text,
+        Err(_) => before.to_text(),
+    };
+    if before.origin() != origin {
+        return Err(TrailError::Broken(format!(
+            "its checkpoint is for origin `{}`, not `{origin}`; give the audit stage that `origin`",
+            before.origin()
+        )));
+    }
+    let size = before.size();
+    let on_disk = scan.leaves.len() as u64;
+    if on_disk < size {
+        return Err(TrailError::Broken(format!(
+            "the checkpoint seals {size} events but the log holds {on_disk} whole lines: it was truncated"
+        )));
+    }
+    if prefix_root(&scan.leaves, size).as_ref() != Some(before.root()) {
+        return Err(TrailError::Broken(format!(
+            "its first {size} events do not hash to the checkpoint's root: events were edited, or the checkpoint replaced"
+        )));
+    }
+
+    let mut leaves = scan.leaves.clone();
+    let mut recovery = Vec::new();
+    match log.read_pending()? {
+        Some(p) if p.from_size == size => {
+            let whole = scan.torn.is_none() && on_disk == p.to_size && hash_to_hex(&root(&leaves)) == p.to_root;
+            if whole {
+                recovery.push(json!({
+                    "event": "log_recovered",
+                    "from_size": size,
+                    "to_size": on_disk,
+                    "reason": "an earlier run wrote these events whole but stopped before its checkpoint",
+                }));
+            } else {
+                let offset = scan.offset_of(size);
+                let dropped = read_from(&log.events(), offset)?;
+                truncate(&log.events(), offset)?;
+                leaves.truncate(usize::try_from(size).unwrap_or(usize::MAX));
+                recovery.push(json!({
+                    "event": "log_repaired",
+                    "from_size": size,
+                    "dropped_bytes": dropped.len(),
+                    "dropped_sha256": sha256_hex(&dropped),
+                    "reason": "an earlier run was interrupted while appending; its partial events were removed",
+                }));
+            }
+        }
+        Some(p) => {
+            return Err(TrailError::Broken(format!(
+                "an interrupted append started at size {} but the checkpoint seals {size} events",
+                p.from_size
+            )));
+        }
+        None if on_disk > size || scan.torn.is_some() => {
+            return Err(TrailError::Broken(format!(
+                "events {}..{} follow the checkpoint (size {size}) with no interrupted append on record: \
+                 they were appended without a checkpoint",
+                size + 1,
+                on_disk + u64::from(scan.torn.is_some())
+            )));
+        }
+        None => {}
+    }
+
+    let first_seq = leaves.len() as u64;
+    let recovery_events = recovery.len();
+    let mut lines = Vec::with_capacity(recovery.len() + events.len());
+    for mut event in recovery.into_iter().chain(events) {
+        let Value::Object(fields) = &mut event else {
+            return Err(TrailError::Artifact("an audit event must be a JSON object".to_owned()));
+        };
+        fields.insert("seq".into(), json!(leaves.len()));
+        fields.insert("prev".into(), json!(leaves.last().map(hash_to_hex).unwrap_or_default()));
+        fields.insert("run".into(), json!(run_id));
+        let line = canonical_line(&event)?;
+        leaves.push(leaf_hash(line.as_bytes()));
+        lines.push(line);
+    }
+    let after_root = root(&leaves);
+    // Measured from the checkpoint, which a later repair compares it with.
+    let pending = Pending { from_size: size, to_size: leaves.len() as u64, to_root: hash_to_hex(&after_root) };
+    let marker = serde_json::to_vec(&pending).map_err(|e| TrailError::Artifact(e.to_string()))?;
+    fs::create_dir_all(log.path()).map_err(|source| TrailError::Io {
+        what: "create folder",
+        path: log.path().to_owned(),
+        source,
+    })?;
+    write_durable(&log.pending(), &marker).map_err(|source| TrailError::Io {
+        what: "write",
+        path: log.pending(),
+        source,
+    })?;
+    let mut bytes = String::new();
+    for line in &lines {
+        bytes.push_str(line);
+        bytes.push('\n');
+    }
+    if crash == Some(CrashPoint::MidAppend) {
+        append_synced(&log.events(), &bytes.as_bytes()[..bytes.len() / 2])?;
+        std::process::abort();
+    }
+    append_synced(&log.events(), bytes.as_bytes())?;
+    if crash == Some(CrashPoint::BeforeCheckpoint) {
+        std::process::abort();
+    }
+    let after = Checkpoint::new(origin, leaves.len() as u64, after_root, Vec::new())
+        .map_err(|e| TrailError::Checkpoint(e.to_string()))?;
+    let after_text = match signer {
+        Some(s) => after.sign(&[s]).map_err(|e| TrailError::Key(e.to_string()))?.to_text(),
+        None => after.to_text(),
+    };
+    write_durable(&log.checkpoint(), after_text.as_bytes()).map_err(|source| TrailError::Io {
+        what: "write",
+        path: log.checkpoint(),
+        source,
+    })?;
+    fs::remove_file(log.pending()).map_err(|source| TrailError::Io { what: "remove", path: log.pending(), source })?;
+    Ok(Sealed { before, before_text, after, after_text, first_seq, leaves, lines, recovery_events })
+}

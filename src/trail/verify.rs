@@ -256,7 +256,6 @@ fn check_runs(
     leaves: &[Hash],
     v: &mut Verification,
 ) -> Result<(), TrailError> {
-    let records = if log.events().exists() { run_records(log)? } else { BTreeMap::new() };
     let mut runs: Vec<PathBuf> = fs::read_dir(pipeline_dir)
         .map(|rd| {
             rd.filter_map(Result::ok)
@@ -266,6 +265,11 @@ fn check_runs(
         })
         .unwrap_or_default();
     runs.sort();
+    if runs.is_empty() {
+        // Nothing to check artifacts against; skip reading the log a second time.
+        return Ok(());
+    }
+    let records = if log.events().exists() { run_records(log)? } else { BTreeMap::new() };
     for (run_id, _) in records.iter().filter(|(id, _)| only_run.is_none_or(|o| o == id.as_str())) {
         if !pipeline_dir.join(run_id).is_dir() {
             v.notes.push(format!("run {run_id} is in the log but its folder is gone; its artifacts were not checked"));

@@ -305,6 +305,21 @@ fn every_kind_of_tampering_is_detected_and_named() {
         "its `audit/checkpoint` (size 48) does not match the log: it seals 48 events but the log holds 24",
     );
 
+    // A run refuses to append to a log that does not verify, and fails.
+    let t = Test::new();
+    copy_project(base.path(), t.path());
+    let mut lines = log_lines(&t);
+    lines[7] = lines[7].replacen("\"event\":", "\"edited\":true,\"event\":", 1);
+    write_lines(&t, &lines);
+    let refused = run(&t);
+    refused.code(1);
+    assert!(
+        refused.stderr.contains("audit failed: the audit log does not verify: line 9 does not chain to line 8"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(log_lines(&t), lines, "nothing appended");
+
     // A checkpoint kept from the first run: the log must extend it.
     let kept = base.path().join("runs/a").join(&first_run).join("audit/checkpoint");
     verify(&base, &["--checkpoint", kept.to_str().expect("utf-8")]).ok();

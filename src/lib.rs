@@ -39,6 +39,7 @@ pub mod data;
 pub mod error;
 pub mod exec;
 pub mod exit_code;
+pub mod governance;
 pub mod manifest;
 pub mod metrics;
 pub mod models;

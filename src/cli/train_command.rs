@@ -42,8 +42,7 @@ fn not_yet(flag: &str, what: &str) -> Error {
 
 /// Refuses the flags whose stages are not implemented yet, rather than ignoring them.
 fn check_flags(a: &TrainArgs) -> Result<(), Error> {
-    let later: [(bool, &str, &str); 8] = [
-        (a.enable_drift_tracking, "--enable-drift-tracking", "the `drift` stage comes in a later version"),
+    let later: [(bool, &str, &str); 7] = [
         (a.enable_phase3, "--enable-phase3", "the `phase3` stage comes in a later version"),
         (a.enable_phase89 || a.optimize_config, "--enable-phase89", "the `optimize` stage comes in a later version"),
         (a.enable_governance, "--enable-governance", "governance validation comes in a later version"),
@@ -173,8 +172,26 @@ fn manifest_text(a: &TrainArgs, types: &[ModelType]) -> String {
             a.promotion_max_ece,
         );
     }
+    if a.enable_drift_tracking {
+        // Every cohort's train, gate and data: predictions, violations and input features.
+        let mut needs: Vec<String> =
+            types.iter().flat_map(|m| [format!("train_{}", m.name()), format!("gate_{}", m.name())]).collect();
+        if kaggle_slug(a).is_some() {
+            needs.push("data_kaggle".to_owned());
+        } else {
+            let mut families: Vec<&str> = types.iter().map(|m| family(*m)).collect();
+            families.sort_unstable();
+            families.dedup();
+            needs.extend(families.iter().map(|f| format!("data_{f}")));
+        }
+        let quoted: Vec<String> = needs.iter().map(|n| format!("{n:?}")).collect();
+        let _ = write!(text, "\n[stages.drift]\nkind = \"drift\"\nneeds = [{}]\n", quoted.join(", "));
+    }
     if a.enable_audit {
-        let gates: Vec<String> = types.iter().map(|m| format!("\"gate_{}\"", m.name())).collect();
+        let mut gates: Vec<String> = types.iter().map(|m| format!("\"gate_{}\"", m.name())).collect();
+        if a.enable_drift_tracking {
+            gates.push("\"drift\"".to_owned());
+        }
         let _ = write!(text, "\n[stages.audit]\nkind = \"audit\"\nneeds = [{}]\n", gates.join(", "));
     }
     text
@@ -202,6 +219,27 @@ fn export_models(run_dir: &Path, models_dir: &Path, stamp: &str) -> Result<usize
         }
     }
     Ok(n)
+}
+
+/// Copies the run's drift reports to `--drift-report-dir` and prints the original's lines.
+fn report_drift(run_dir: &Path, dir: &Path) -> Result<(), Error> {
+    let Ok(entries) = std::fs::read_dir(run_dir.join("drift_reports")) else { return Ok(()) };
+    let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    files.sort();
+    for f in files {
+        let Some(name) = f.file_name() else { continue };
+        let bytes = std::fs::read(&f).map_err(Error::io("read", &f))?;
+        let dest = dir.join(name);
+        crate::store::write_atomic(&dest, &bytes).map_err(Error::io("write", &dest))?;
+        let report: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        println!("Drift Report ID: {}", report["report_id"].as_str().unwrap_or("?"));
+        println!("Drift detected: {}", report["drift_metrics"]["has_drift"].as_bool().unwrap_or(false));
+        for r in report["recommendations"].as_array().into_iter().flatten().take(5) {
+            println!("  - {}", r.as_str().unwrap_or_default());
+        }
+        println!("Drift report saved to: {}", dest.display());
+    }
+    Ok(())
 }
 
 pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
@@ -304,6 +342,9 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
         lines.push(format!("  {}: {status} (accuracy: {:.4})", m.name(), accuracy.unwrap_or(f64::NAN)));
     }
     let exported = export_models(&run_dir, &a.models_dir, &opts.clock.compact())?;
+    if a.enable_drift_tracking {
+        report_drift(&run_dir, &a.drift_report_dir)?;
+    }
     println!("{}", "=".repeat(70));
     println!("TRAINING SUMMARY");
     println!("{}", "=".repeat(70));

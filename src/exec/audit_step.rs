@@ -176,6 +176,25 @@ fn run_events(
                     }
                 }
             }
+            StageKind::Drift => {
+                for rel in report.outputs.keys().filter(|p| p.starts_with("drift_reports/")) {
+                    let d = read_json(folder, rel)?;
+                    let m = &d["drift_metrics"];
+                    let drifted =
+                        m["pairwise"].as_array().map_or(0, |a| a.iter().filter(|p| p["drifted"] == true).count());
+                    events.push(json!({
+                        "event": "drift_report",
+                        "id": inst.id(),
+                        "path": rel,
+                        "report_id": d["report_id"],
+                        "cohorts": m["cohort_count"],
+                        "has_drift": m["has_drift"],
+                        "drift_score": m["drift_score"],
+                        "drifted_comparisons": drifted,
+                        "recommendations": d["recommendations"],
+                    }));
+                }
+            }
             _ => {}
         }
     }

@@ -144,7 +144,7 @@ pub enum EncodingName {
 }
 
 /// Parameters of the synthetic generator.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SyntheticSource {
     /// Number of rows to generate (the original's `--num-samples`).
@@ -161,6 +161,24 @@ pub struct SyntheticSource {
     /// from the other class's ranges (0 = the original).
     #[serde(default)]
     pub overlap: f64,
+    /// Generate from this seed instead of the instance's, so several `load` instances (a
+    /// matrix) share the same base rows and differ only by what else they set (`shift`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Covariate shift: add `by` to every value of `feature` after generation (labels are
+    /// unchanged), to see what drift looks like.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shift: Option<FeatureShift>,
+}
+
+/// A covariate shift of one synthetic feature.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureShift {
+    /// The feature's name.
+    pub feature: String,
+    /// What is added to each of its values.
+    pub by: f64,
 }
 
 /// The original's synthetic families.
@@ -349,6 +367,62 @@ impl AuditParams {
     }
 }
 
+/// Parameters of a `drift` stage: the ethical drift report across the cohorts of the `train`
+/// stages it needs (add their `gate` and `load` stages to `needs` for gate violations and input
+/// feature drift).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DriftParams {
+    /// The cohort the others are compared with (default: the first, in plan order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// A violation type's rate gap across cohorts above which it drifted (the original's 0.1).
+    #[serde(default = "default_violation_type_threshold")]
+    pub violation_type_threshold: f64,
+    /// An average-risk gap across cohorts above which it drifted (the original's 0.2).
+    #[serde(default = "default_risk_score_threshold")]
+    pub risk_score_threshold: f64,
+    /// PSI above which a variable drifted (METRICS.md: > 0.25 is significant).
+    #[serde(default = "default_psi_threshold")]
+    pub psi_threshold: f64,
+    /// KS p-value at or below which a variable drifted.
+    #[serde(default = "default_ks_pvalue")]
+    pub ks_pvalue: f64,
+}
+
+impl DriftParams {
+    /// Checks value ranges serde cannot express.
+    pub fn range_issues(&self) -> Vec<RangeIssue> {
+        let mut out = Vec::new();
+        for (key, v) in [
+            ("violation_type_threshold", self.violation_type_threshold),
+            ("risk_score_threshold", self.risk_score_threshold),
+            ("ks_pvalue", self.ks_pvalue),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                out.push(issue(&[key], "a number between 0 and 1"));
+            }
+        }
+        if !(self.psi_threshold.is_finite() && self.psi_threshold >= 0.0) {
+            out.push(issue(&["psi_threshold"], "a number >= 0"));
+        }
+        out
+    }
+}
+
+fn default_violation_type_threshold() -> f64 {
+    0.1
+}
+fn default_risk_score_threshold() -> f64 {
+    0.2
+}
+fn default_psi_threshold() -> f64 {
+    0.25
+}
+fn default_ks_pvalue() -> f64 {
+    0.05
+}
+
 /// The original's `--ece-policy`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -406,6 +480,9 @@ impl LoadParams {
                     out.push(issue(&["source", "synthetic", "noise"], "a probability in [0, 1)"));
                 } else if s.noise > 0.0 && s.family != SyntheticFamily::Anomaly {
                     out.push(issue(&["source", "synthetic", "noise"], "left out: it only applies to family `anomaly`"));
+                }
+                if s.shift.as_ref().is_some_and(|f| !f.by.is_finite()) {
+                    out.push(issue(&["source", "synthetic", "shift", "by"], "a finite number"));
                 }
                 if !(0.0..1.0).contains(&s.overlap) {
                     out.push(issue(&["source", "synthetic", "overlap"], "a probability in [0, 1)"));
@@ -572,4 +649,6 @@ pub enum StageParams {
     Gate(GateParams),
     /// An `audit` stage.
     Audit(AuditParams),
+    /// A `drift` stage.
+    Drift(DriftParams),
 }

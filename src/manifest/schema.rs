@@ -11,7 +11,7 @@ use schemars::{JsonSchema, generate::SchemaSettings};
 use serde_json::{Value, json};
 
 use super::PipelineMeta;
-use super::params::{AuditParams, GateParams, LoadParams, TrainParams};
+use super::params::{AuditParams, DriftParams, GateParams, LoadParams, TrainParams};
 
 /// A manifest file.
 #[derive(JsonSchema)]
@@ -40,6 +40,8 @@ enum StageDoc {
     Gate(Stage<GateParams>),
     /// Seal the events and artifacts of the stages it needs into the audit log.
     Audit(Stage<AuditParams>),
+    /// The ethical drift report across the cohorts of the `train` stages it needs.
+    Drift(Stage<DriftParams>),
 }
 
 #[derive(JsonSchema)]

@@ -7,6 +7,7 @@ mod calibration;
 mod classification;
 mod config;
 mod confusion;
+pub mod drift;
 mod error;
 mod fairness;
 mod ranking;

@@ -82,7 +82,7 @@ fn synthetic_rows(
     source: &SyntheticSource,
     rng: &mut ChaCha8Rng,
 ) -> Result<Loaded, StageError> {
-    let SyntheticSource { num_samples, family, noise, overlap } = *source;
+    let SyntheticSource { num_samples, family, noise, overlap, seed, ref shift } = *source;
     let rows = usize::try_from(num_samples)
         .map_err(|_| StageError::Invalid(format!("num_samples {num_samples} does not fit in memory")))?;
     let data = match family {
@@ -96,13 +96,23 @@ fn synthetic_rows(
         }
     };
     let x = data.x();
+    if let Some(s) = shift
+        && !data.feature_names().contains(&s.feature)
+    {
+        return Err(StageError::Invalid(format!(
+            "`shift.feature` `{}` is not a feature of the `{}` family: {}",
+            s.feature,
+            serde_json::to_value(family).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            data.feature_names().join(", ")
+        )));
+    }
     let columns: Vec<Column> = data
         .feature_names()
         .iter()
         .enumerate()
-        .map(|(j, name)| Column {
-            name: name.clone(),
-            values: Values::Numeric(x.column(j).iter().map(|v| Some(*v)).collect()),
+        .map(|(j, name)| {
+            let by = shift.as_ref().filter(|s| &s.feature == name).map_or(0.0, |s| s.by);
+            Column { name: name.clone(), values: Values::Numeric(x.column(j).iter().map(|v| Some(*v + by)).collect()) }
         })
         .collect();
     let features = Table::new(columns, data.row_ids().to_vec())?;
@@ -112,8 +122,15 @@ fn synthetic_rows(
         encode: Encoding::OneHot,
         impute: false,
     };
-    let description =
-        json!({"source": "synthetic", "family": family, "seed": ctx.instance.seed, "rows": data.n_rows()});
+    let mut description = json!({
+        "source": "synthetic",
+        "family": family,
+        "seed": seed.unwrap_or(ctx.instance.seed),
+        "rows": data.n_rows(),
+    });
+    if let (Some(s), Value::Object(fields)) = (shift, &mut description) {
+        fields.insert("shift".into(), json!(s));
+    }
     Ok(Loaded { features, y: data.y().to_vec(), group: None, schema, description })
 }
 
@@ -191,7 +208,12 @@ fn part(loaded: &Loaded, rows: &[usize]) -> Result<Table, StageError> {
 }
 
 pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
-    let mut rng = ChaCha8Rng::seed_from_u64(ctx.instance.seed);
+    // A synthetic `seed` fixes the split too, so instances that share it share their rows.
+    let seed = match &params.source {
+        DataSource::Synthetic(s) => s.seed.unwrap_or(ctx.instance.seed),
+        _ => ctx.instance.seed,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut volatile = None;
     let mut fallback_reason = None;
     let (loaded, source) = match &params.source {
@@ -206,8 +228,14 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
             }
             None => {
                 let reason = fallback_reason.unwrap_or_default();
-                let fallback =
-                    SyntheticSource { num_samples: 10_000, family: SyntheticFamily::Default, noise: 0.0, overlap: 0.0 };
+                let fallback = SyntheticSource {
+                    num_samples: 10_000,
+                    family: SyntheticFamily::Default,
+                    noise: 0.0,
+                    overlap: 0.0,
+                    seed: None,
+                    shift: None,
+                };
                 let mut loaded = synthetic_rows(ctx, &fallback, &mut rng)?;
                 if let Value::Object(fields) = &mut loaded.description {
                     fields.insert("fallback_for".into(), json!(k.dataset));

@@ -5,6 +5,7 @@
 //! randomness only from an RNG seeded with its instance's seed, and takes timestamps only
 //! from the run clock, so its bytes never depend on scheduling.
 
+mod drift;
 mod gate;
 mod load;
 mod load_kaggle;
@@ -125,6 +126,7 @@ pub fn run_stage(ctx: &StageContext<'_>, out: &mut Staging) -> Result<EntryMeta,
         StageParams::Load(p) => load::run(ctx, p, out),
         StageParams::Train(p) => train::run(ctx, p, out),
         StageParams::Gate(p) => gate::run(ctx, p, out),
+        StageParams::Drift(p) => drift::run(ctx, p, out),
         // It appends to the pipeline's log, a side effect no cache entry can hold; the runner
         // executes it on its own thread at the end of the run (`exec::audit_step`).
         StageParams::Audit(_) => {

@@ -59,7 +59,7 @@ fn unknown_stage_in_needs() {
 #[test]
 fn unknown_and_unsupported_kinds() {
     let m = format!(
-        "{}\n[stages.drift]\nkind = \"drift\"\nneeds = [\"gate\"]\n",
+        "{}\n[stages.governance]\nkind = \"phase3\"\nneeds = [\"gate\"]\n",
         SMALL.replace("kind = \"gate\"", "kind = \"gaet\"")
     );
     insta::assert_snapshot!(invalid(&m, &[]));

@@ -7,6 +7,7 @@ mod cache;
 mod commands;
 mod data;
 mod determinism;
+mod drift;
 mod errors;
 mod failures;
 mod graph;

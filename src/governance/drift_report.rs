@@ -1,0 +1,435 @@
+//! The ethical drift report: the original `EthicalDriftReporter`'s JSON, field for field, built
+//! from what the cohorts' models actually did, plus real distribution-drift statistics.
+//!
+//! The original tracked one "action" per model (risk = 1 − accuracy) and never filled
+//! `agent_count` or `by_time`, so every single-model report said "Insufficient cohorts". Here:
+//!
+//! - an *action* is one validation prediction of the cohort's model (agent `model_<type>`);
+//! - its *risk* is the absolute error `|y − p|`, so `avg_risk_score` is the mean absolute error
+//!   of the probabilities and `risk_distribution` counts actions per tier (low < 0.25 ≤ normal
+//!   < 0.5 ≤ high < 0.75 ≤ elevated, the original's tiers);
+//! - a *violation* is a misclassified prediction, typed `false_positive` / `false_negative`,
+//!   severity `high` when the model was confidently wrong (risk ≥ 0.75) else `medium`, plus
+//!   the gate's violations (`calibration_error`, `low_accuracy`) with its severities;
+//! - `by_time` buckets violations by the run clock's hour (all of a run's share one).
+//!
+//! `drift_metrics` keeps the original's keys and rules (violation-type rate drift > 0.1, risk
+//! drift > 0.2, severity drift > 0.15, drift score > 0.3; thresholds configurable) and adds
+//! `pairwise`: PSI, KS, Jensen–Shannon and Wasserstein-1 per (reference, current, variable)
+//! under METRICS.md's conventions.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::metrics::drift::{DriftError, drift_between};
+
+/// The original's risk tiers, by lower bound.
+pub fn risk_tier(risk: f64) -> &'static str {
+    if risk >= 0.75 {
+        "elevated"
+    } else if risk >= 0.5 {
+        "high"
+    } else if risk >= 0.25 {
+        "normal"
+    } else {
+        "low"
+    }
+}
+
+/// What one cohort's model did on its validation rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CohortActions {
+    /// The cohort id.
+    pub cohort: String,
+    /// The acting agent (`model_<type>`).
+    pub agent: String,
+    /// Labels.
+    pub y_true: Vec<u8>,
+    /// P(y = 1).
+    pub y_prob: Vec<f64>,
+    /// Decision threshold.
+    pub threshold: f64,
+    /// The gate's violations: (type, severity).
+    pub gate_violations: Vec<(String, String)>,
+    /// Input features of the validation rows, by name (for feature drift).
+    pub features: BTreeMap<String, Vec<f64>>,
+}
+
+/// `violation_stats` of a cohort.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ViolationStats {
+    /// All violations.
+    pub total_count: u64,
+    /// By severity.
+    pub by_severity: BTreeMap<String, u64>,
+    /// By type.
+    pub by_type: BTreeMap<String, u64>,
+    /// By the hour they happened (run clock), `YYYY-MM-DDTHH:00:00Z`.
+    pub by_time: BTreeMap<String, u64>,
+}
+
+/// One cohort of the report (the original's `CohortProfile`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CohortProfile {
+    /// The cohort id.
+    pub cohort_id: String,
+    /// Distinct agents that acted.
+    pub agent_count: u64,
+    /// Actions (validation predictions).
+    pub action_count: u64,
+    /// Violations.
+    pub violation_stats: ViolationStats,
+    /// Mean risk over actions.
+    pub avg_risk_score: f64,
+    /// Actions per risk tier.
+    pub risk_distribution: BTreeMap<String, u64>,
+}
+
+/// The profile of one cohort; `hour` is the run clock's hour bucket.
+pub fn profile(actions: &CohortActions, hour: &str) -> CohortProfile {
+    let mut stats = ViolationStats::default();
+    let mut tiers: BTreeMap<String, u64> =
+        ["low", "normal", "high", "elevated"].iter().map(|t| ((*t).to_owned(), 0)).collect();
+    let mut add = |kind: &str, severity: &str| {
+        stats.total_count += 1;
+        *stats.by_type.entry(kind.to_owned()).or_default() += 1;
+        *stats.by_severity.entry(severity.to_owned()).or_default() += 1;
+        *stats.by_time.entry(hour.to_owned()).or_default() += 1;
+    };
+    let mut risk_sum = 0.0;
+    for (&y, &p) in actions.y_true.iter().zip(&actions.y_prob) {
+        let risk = (f64::from(y) - p).abs();
+        risk_sum += risk;
+        *tiers.entry(risk_tier(risk).to_owned()).or_default() += 1;
+        let predicted = u8::from(p >= actions.threshold);
+        if predicted != y {
+            let kind = if predicted == 1 { "false_positive" } else { "false_negative" };
+            add(kind, if risk >= 0.75 { "high" } else { "medium" });
+        }
+    }
+    for (kind, severity) in &actions.gate_violations {
+        add(kind, severity);
+    }
+    let n = actions.y_prob.len();
+    CohortProfile {
+        cohort_id: actions.cohort.clone(),
+        agent_count: u64::from(n > 0),
+        action_count: n as u64,
+        violation_stats: stats,
+        avg_risk_score: if n == 0 { 0.0 } else { risk_sum / n as f64 },
+        risk_distribution: tiers,
+    }
+}
+
+/// Where drift starts to count.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DriftThresholds {
+    /// Violation-type rate drift (the original's 0.1).
+    pub violation_type: f64,
+    /// Average-risk drift (the original's 0.2).
+    pub risk_score: f64,
+    /// Severity-share drift that earns a recommendation (the original's 0.15).
+    pub severity: f64,
+    /// Overall drift score that earns a recommendation (the original's 0.3).
+    pub drift_score: f64,
+    /// PSI above which a variable drifted (METRICS.md: > 0.25 significant).
+    pub psi: f64,
+    /// KS p-value at or below which a variable drifted.
+    pub ks_pvalue: f64,
+}
+
+impl Default for DriftThresholds {
+    fn default() -> Self {
+        Self { violation_type: 0.1, risk_score: 0.2, severity: 0.15, drift_score: 0.3, psi: 0.25, ks_pvalue: 0.05 }
+    }
+}
+
+fn spread<'a>(rates: impl Iterator<Item = (&'a str, f64)>) -> Option<(f64, f64, BTreeMap<String, f64>)> {
+    let rates: BTreeMap<String, f64> = rates.map(|(c, r)| (c.to_owned(), r)).collect();
+    let max = rates.values().copied().fold(f64::NEG_INFINITY, f64::max);
+    let min = rates.values().copied().fold(f64::INFINITY, f64::min);
+    (!rates.is_empty()).then_some((max, min, rates))
+}
+
+/// One distribution comparison.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PairwiseDrift {
+    /// The reference cohort.
+    pub reference: String,
+    /// The compared cohort.
+    pub current: String,
+    /// `y_prob` or a feature's name.
+    pub variable: String,
+    /// Population stability index on the reference's decile bins.
+    pub psi: f64,
+    /// Two-sample KS statistic.
+    pub ks_statistic: f64,
+    /// Its two-sided p-value (scipy's `ks_2samp`, method auto).
+    pub ks_pvalue: f64,
+    /// Jensen–Shannon distance (base 2) on the PSI bins.
+    pub js_distance: f64,
+    /// Wasserstein-1 on the raw values.
+    pub wasserstein: f64,
+    /// The inner bin edges fitted on the reference.
+    pub bin_edges: Vec<f64>,
+    /// Whether PSI or KS says it drifted.
+    pub drifted: bool,
+}
+
+/// Every comparison of the report: the reference cohort against each other, and each other
+/// pair, on `y_prob` and every feature all cohorts share.
+pub fn pairwise(
+    cohorts: &[CohortActions],
+    reference: usize,
+    thresholds: &DriftThresholds,
+) -> Result<Vec<PairwiseDrift>, DriftError> {
+    let mut pairs: Vec<(usize, usize)> =
+        (0..cohorts.len()).filter(|&j| j != reference).map(|j| (reference, j)).collect();
+    for i in 0..cohorts.len() {
+        for j in i + 1..cohorts.len() {
+            if i != reference && j != reference {
+                pairs.push((i, j));
+            }
+        }
+    }
+    let shared: Vec<&String> = cohorts
+        .first()
+        .map(|c| c.features.keys().filter(|k| cohorts.iter().all(|o| o.features.contains_key(*k))).collect())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, j) in pairs {
+        let (r, c) = (&cohorts[i], &cohorts[j]);
+        let mut variables: Vec<(&str, &[f64], &[f64])> = vec![("y_prob", &r.y_prob, &c.y_prob)];
+        for name in &shared {
+            variables.push((name.as_str(), &r.features[*name], &c.features[*name]));
+        }
+        for (variable, a, b) in variables {
+            let s = drift_between(a, b)?;
+            out.push(PairwiseDrift {
+                reference: r.cohort.clone(),
+                current: c.cohort.clone(),
+                variable: variable.to_owned(),
+                drifted: s.psi > thresholds.psi || s.ks_pvalue <= thresholds.ks_pvalue,
+                psi: s.psi,
+                ks_statistic: s.ks_statistic,
+                ks_pvalue: s.ks_pvalue,
+                js_distance: s.js_distance,
+                wasserstein: s.wasserstein,
+                bin_edges: s.edges,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `drift_metrics` and `recommendations` of the report.
+pub fn drift_metrics(
+    profiles: &[CohortProfile],
+    pairwise: &[PairwiseDrift],
+    thresholds: &DriftThresholds,
+) -> (Value, Vec<String>) {
+    if profiles.len() < 2 {
+        return (
+            json!({"has_drift": false, "message": "Insufficient cohorts for drift analysis", "cohort_count": profiles.len()}),
+            vec!["No significant ethical drift detected across cohorts".to_owned()],
+        );
+    }
+    let acted: Vec<&CohortProfile> = profiles.iter().filter(|p| p.action_count > 0).collect();
+    let types: std::collections::BTreeSet<&String> =
+        profiles.iter().flat_map(|p| p.violation_stats.by_type.keys()).collect();
+    let mut has_drift = false;
+    let mut violation_type_drift = BTreeMap::new();
+    let mut recommendations = Vec::new();
+    let mut type_drifts = Vec::new();
+    for t in types {
+        let rates = acted.iter().map(|p| {
+            (p.cohort_id.as_str(), *p.violation_stats.by_type.get(t).unwrap_or(&0) as f64 / p.action_count as f64)
+        });
+        if let Some((max, min, rates)) = spread(rates) {
+            let drift = max - min;
+            type_drifts.push(drift);
+            if drift > thresholds.violation_type {
+                has_drift = true;
+                let (hi, lo) = extremes(&rates);
+                recommendations.push(format!(
+                    "Significant drift in '{t}' violations ({:.2}%): {:.2}% of `{hi}`'s actions against {:.2}% of `{lo}`'s. Review policies for affected cohorts.",
+                    drift * 100.0,
+                    max * 100.0,
+                    min * 100.0
+                ));
+            }
+            violation_type_drift
+                .insert(t.clone(), json!({"max_rate": max, "min_rate": min, "drift": drift, "cohort_rates": rates}));
+        }
+    }
+    let severities: std::collections::BTreeSet<&String> =
+        profiles.iter().flat_map(|p| p.violation_stats.by_severity.keys()).collect();
+    let mut severity_drift = BTreeMap::new();
+    let mut severity_notes = Vec::new();
+    for s in severities {
+        let rates = profiles.iter().filter(|p| p.violation_stats.total_count > 0).map(|p| {
+            (
+                p.cohort_id.as_str(),
+                *p.violation_stats.by_severity.get(s).unwrap_or(&0) as f64 / p.violation_stats.total_count as f64,
+            )
+        });
+        if let Some((max, min, _)) = spread(rates) {
+            if max - min > thresholds.severity {
+                severity_notes.push(format!(
+                    "Uneven distribution of '{s}' severity violations ({:.2}% to {:.2}% of each cohort's violations). Investigate cohort-specific patterns.",
+                    min * 100.0,
+                    max * 100.0
+                ));
+            }
+            severity_drift.insert(s.clone(), json!({"max_rate": max, "min_rate": min, "drift": max - min}));
+        }
+    }
+    let risks = profiles.iter().map(|p| (p.cohort_id.as_str(), p.avg_risk_score));
+    let (max_risk, min_risk, risk_by_cohort) = spread(risks).unwrap_or_default();
+    let risk_drift = max_risk - min_risk;
+    let avg_risk = profiles.iter().map(|p| p.avg_risk_score).sum::<f64>() / profiles.len() as f64;
+    if risk_drift > thresholds.risk_score {
+        has_drift = true;
+        let (hi, lo) = extremes(&risk_by_cohort);
+        recommendations.push(format!(
+            "High risk score variance across cohorts ({:.2}%): `{hi}` averages {max_risk:.3}, `{lo}` {min_risk:.3}. Consider cohort-specific risk thresholds.",
+            risk_drift * 100.0
+        ));
+    }
+    recommendations.extend(severity_notes);
+    let drift_score =
+        if type_drifts.is_empty() { 0.0 } else { type_drifts.iter().sum::<f64>() / type_drifts.len() as f64 };
+    if drift_score > thresholds.drift_score {
+        recommendations.push(
+            "High overall drift score detected. Conduct comprehensive fairness audit across all cohorts.".to_owned(),
+        );
+    }
+    for p in pairwise.iter().filter(|p| p.drifted) {
+        has_drift = true;
+        let band = if p.psi > 0.25 {
+            "significant"
+        } else if p.psi >= 0.10 {
+            "moderate"
+        } else {
+            "stable"
+        };
+        recommendations.push(format!(
+            "Cohort `{}` drifted from `{}` on `{}`: PSI {:.3} ({band}), KS D = {:.3} (p = {:.3e}), Wasserstein-1 {:.4}. Compare the two cohorts' `{}` distributions{}.",
+            p.current,
+            p.reference,
+            p.variable,
+            p.psi,
+            p.ks_statistic,
+            p.ks_pvalue,
+            p.wasserstein,
+            p.variable,
+            if p.variable == "y_prob" { " and the data and models behind them" } else { " in their input data" }
+        ));
+    }
+    if !has_drift {
+        recommendations = vec!["No significant ethical drift detected across cohorts".to_owned()];
+    }
+    let metrics = json!({
+        "cohort_count": profiles.len(),
+        "violation_type_drift": violation_type_drift,
+        "severity_drift": severity_drift,
+        "risk_score_drift": {"max_risk": max_risk, "min_risk": min_risk, "drift": risk_drift, "avg_risk": avg_risk},
+        "has_drift": has_drift,
+        "drift_score": drift_score,
+        "pairwise": pairwise,
+        "thresholds": thresholds,
+    });
+    (metrics, recommendations)
+}
+
+/// The cohorts with the highest and lowest value.
+fn extremes(values: &BTreeMap<String, f64>) -> (String, String) {
+    let hi = values.iter().max_by(|a, b| a.1.total_cmp(b.1)).map(|(k, _)| k.clone()).unwrap_or_default();
+    let lo = values.iter().min_by(|a, b| a.1.total_cmp(b.1)).map(|(k, _)| k.clone()).unwrap_or_default();
+    (hi, lo)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cohort(name: &str, y: &[u8], p: &[f64]) -> CohortActions {
+        CohortActions {
+            cohort: name.to_owned(),
+            agent: format!("model_{name}"),
+            y_true: y.to_vec(),
+            y_prob: p.to_vec(),
+            threshold: 0.5,
+            gate_violations: Vec::new(),
+            features: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn profiles_count_real_actions_violations_and_tiers() {
+        let mut c = cohort("a", &[1, 0, 1, 0], &[0.9, 0.95, 0.4, 0.1]);
+        c.gate_violations.push(("low_accuracy".into(), "medium".into()));
+        let p = profile(&c, "2023-11-14T22:00:00Z");
+        assert_eq!((p.agent_count, p.action_count), (1, 4));
+        // Row 2 is a confident false positive (risk 0.95), row 3 a false negative (risk 0.6).
+        assert_eq!(p.violation_stats.by_type["false_positive"], 1);
+        assert_eq!(p.violation_stats.by_type["false_negative"], 1);
+        assert_eq!(p.violation_stats.by_type["low_accuracy"], 1);
+        assert_eq!(p.violation_stats.by_severity["high"], 1);
+        assert_eq!(p.violation_stats.by_severity["medium"], 2);
+        assert_eq!(p.violation_stats.by_time["2023-11-14T22:00:00Z"], 3);
+        assert!((p.avg_risk_score - (0.1 + 0.95 + 0.6 + 0.1) / 4.0).abs() < 1e-15);
+        assert_eq!(p.risk_distribution["low"], 2);
+        assert_eq!(p.risk_distribution["high"], 1);
+        assert_eq!(p.risk_distribution["elevated"], 1);
+    }
+
+    #[test]
+    fn one_cohort_is_insufficient_and_equal_cohorts_do_not_drift() {
+        let a = profile(&cohort("a", &[1, 0], &[0.8, 0.3]), "h");
+        let (m, r) = drift_metrics(std::slice::from_ref(&a), &[], &DriftThresholds::default());
+        assert_eq!(m["has_drift"], false);
+        assert_eq!(r, ["No significant ethical drift detected across cohorts"]);
+        let mut b = a.clone();
+        b.cohort_id = "b".into();
+        let (m, r) = drift_metrics(&[a, b], &[], &DriftThresholds::default());
+        assert_eq!(m["has_drift"], false);
+        assert_eq!(m["cohort_count"], 2);
+        assert_eq!(r.len(), 1);
+    }
+
+    #[test]
+    fn violation_rate_and_risk_gaps_are_drift_with_named_cohorts() {
+        // Violation rates of 20% and 60%, risks 0.2 and 0.8 (the original's test had 20% and
+        // 50%; 60% also takes the overall drift score past 0.3).
+        let a = CohortProfile {
+            cohort_id: "a".into(),
+            agent_count: 1,
+            action_count: 10,
+            violation_stats: ViolationStats {
+                total_count: 2,
+                by_severity: BTreeMap::from([("medium".into(), 2)]),
+                by_type: BTreeMap::from([("false_positive".into(), 2)]),
+                by_time: BTreeMap::new(),
+            },
+            avg_risk_score: 0.2,
+            risk_distribution: BTreeMap::new(),
+        };
+        let mut b = a.clone();
+        b.cohort_id = "b".into();
+        b.violation_stats.by_type.insert("false_positive".into(), 6);
+        b.violation_stats.total_count = 6;
+        b.violation_stats.by_severity.insert("medium".into(), 6);
+        b.avg_risk_score = 0.8;
+        let (m, r) = drift_metrics(&[a, b], &[], &DriftThresholds::default());
+        assert_eq!(m["has_drift"], true);
+        assert!(
+            (m["violation_type_drift"]["false_positive"]["drift"].as_f64().unwrap_or_default() - 0.4).abs() < 1e-12
+        );
+        assert!(r[0].contains("'false_positive'") && r[0].contains("`b`") && r[0].contains("`a`"), "{r:?}");
+        assert!(r[1].starts_with("High risk score variance across cohorts (60.00%)"), "{r:?}");
+        assert!(r.iter().any(|x| x.starts_with("High overall drift score")), "{r:?}");
+    }
+}

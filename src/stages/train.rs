@@ -167,15 +167,32 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     let model_doc = trained.to_json().map_err(|e| StageError::Invalid(e.to_string()))?;
     write(out, &format!("{dir}/model.json"), &json_bytes(&model_doc)?)?;
     let report_value = serde_json::to_value(&report).map_err(|e| StageError::Invalid(e.to_string()))?;
-    let metrics_doc = extend(
-        report_value,
-        json!({
-            "format_version": 1,
-            "cohort": cohort,
-            "model_type": params.model.name(),
-            "split": "validation",
-        }),
-    );
+    // With a group column, METRICS.md's fairness metrics by group (selection rates, parity and
+    // odds gaps), under `fairness` as `nethical metrics --group-col` writes them.
+    let fairness_doc = match (&schema.group, &validation_part.group) {
+        (Some(column), Some(groups)) => {
+            let y_pred: Vec<u8> = probs.iter().map(|&p| u8::from(p >= params.threshold)).collect();
+            let f = crate::metrics::fairness(validation.y(), &y_pred, groups)?;
+            let mut v = serde_json::to_value(&f).map_err(|e| StageError::Invalid(e.to_string()))?;
+            if let Value::Object(fields) = &mut v {
+                fields.insert("group_column".into(), json!(column));
+            }
+            v
+        }
+        _ => Value::Null,
+    };
+    let mut extra = json!({
+        "format_version": 1,
+        "cohort": cohort,
+        "model_type": params.model.name(),
+        "split": "validation",
+    });
+    if !fairness_doc.is_null()
+        && let Value::Object(fields) = &mut extra
+    {
+        fields.insert("fairness".into(), fairness_doc);
+    }
+    let metrics_doc = extend(report_value, extra);
     write(out, &format!("{dir}/metrics.json"), &json_bytes(&metrics_doc)?)?;
     let pred_path = format!("{dir}/predictions.csv");
     let r = rel(&pred_path)?;

@@ -63,6 +63,21 @@ fn group_column_is_kept_aside_and_written_with_predictions() {
         model["model"]["feature_names"].as_array().expect("names").iter().filter_map(|n| n.as_str()).collect();
     assert!(!names.iter().any(|n| n.starts_with("sex")), "the group column is not a feature: {names:?}");
     assert!(names.contains(&"housing=own"), "text columns are one-hot encoded: {names:?}");
+
+    // metrics.json reports the fairness metrics by `sex`, as `nethical metrics` does.
+    let metrics = t.read_json(&run.join("cohorts/c/metrics.json"));
+    let fairness = &metrics["fairness"];
+    assert_eq!(fairness["group_column"], "sex");
+    for group in ["female", "male"] {
+        assert!(fairness["by_group"][group]["selection_rate"].is_number(), "{fairness}");
+    }
+    let predictions_path = run.join("cohorts/c/predictions.csv");
+    let cli = t.run(&["metrics", predictions_path.to_str().expect("utf-8"), "--group-col", "sex", "--json"]);
+    cli.ok();
+    let cli: serde_json::Value = serde_json::from_str(&cli.stdout).expect("json");
+    for key in ["demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference", "by_group"] {
+        assert_eq!(fairness[key], cli["fairness"][key], "{key}");
+    }
 }
 
 #[test]

@@ -1,4 +1,7 @@
-//! Governance over a run's cohorts: the ethical drift report (and, later, the rest of Phase 3).
+//! Governance over a run's cohorts: the ethical drift report, and the Phase 3 risk and
+//! correlation engines (libraries; the `phase3` stage that runs them comes next).
 //! Libraries: values in, reports out; the `drift` stage reads and writes the files.
 
+pub mod correlation_engine;
 pub mod drift_report;
+pub mod risk_engine;

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::metrics::drift::{DriftError, drift_between};
+use crate::metrics::drift::{DriftError, KsMethod, drift_between};
 
 /// The original's risk tiers, by lower bound.
 pub fn risk_tier(risk: f64) -> &'static str {
@@ -168,6 +168,8 @@ pub struct PairwiseDrift {
     pub ks_statistic: f64,
     /// Its two-sided p-value (scipy's `ks_2samp`, method auto).
     pub ks_pvalue: f64,
+    /// `exact` or `asymptotic`, as scipy's `method="auto"` chose.
+    pub ks_method: KsMethod,
     /// Jensen–Shannon distance (base 2) on the PSI bins.
     pub js_distance: f64,
     /// Wasserstein-1 on the raw values.
@@ -215,6 +217,7 @@ pub fn pairwise(
                 psi: s.psi,
                 ks_statistic: s.ks_statistic,
                 ks_pvalue: s.ks_pvalue,
+                ks_method: s.ks_method,
                 js_distance: s.js_distance,
                 wasserstein: s.wasserstein,
                 bin_edges: s.edges,

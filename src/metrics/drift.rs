@@ -138,6 +138,8 @@ pub struct DriftStats {
     pub psi: f64,
     pub ks_statistic: f64,
     pub ks_pvalue: f64,
+    /// How the KS p-value was computed (a convention parameter the artifact records).
+    pub ks_method: KsMethod,
     pub js_distance: f64,
     pub wasserstein: f64,
     /// The PSI/JS bin edges fitted on R, so the numbers can be recomputed.
@@ -209,6 +211,7 @@ pub fn drift_between(reference: &[f64], current: &[f64]) -> Result<DriftStats, D
         psi: psi.value,
         ks_statistic: ks.statistic,
         ks_pvalue: ks.pvalue,
+        ks_method: ks.method,
         js_distance,
         wasserstein: walk.wasserstein,
         edges: psi.edges,
@@ -1967,11 +1970,21 @@ mod tests {
         let stats = drift_between(&[0.0, 1.0, 2.0], &[1.0, 2.0, 3.0]).expect("valid");
         let json = serde_json::to_value(&stats).expect("serialisable");
         let keys: Vec<&str> = json.as_object().expect("object").keys().map(String::as_str).collect();
-        let mut expected =
-            ["psi", "ks_statistic", "ks_pvalue", "js_distance", "wasserstein", "edges", "n_reference", "n_current"];
+        let mut expected = [
+            "psi",
+            "ks_statistic",
+            "ks_pvalue",
+            "ks_method",
+            "js_distance",
+            "wasserstein",
+            "edges",
+            "n_reference",
+            "n_current",
+        ];
         expected.sort_unstable();
         let mut keys = keys;
         keys.sort_unstable();
         assert_eq!(keys, expected);
+        assert_eq!(json["ks_method"], "exact");
     }
 }

@@ -142,6 +142,49 @@ fn missing_column(source: &str, what: &str, name: &str, header: &[String]) -> Da
     }
 }
 
+/// A feature value of the row being read, before the row is known to be kept.
+#[derive(Debug, Clone, Copy)]
+enum Cell {
+    Missing,
+    Number(f64),
+    /// Present but not a finite number (or in a column already known to be text).
+    Text,
+}
+
+/// The values of the columns at `columns` in the data records numbered `rows` (ascending), as
+/// read from `bytes` a second time: missing values as `None`, the rest trimmed.
+fn read_text_columns(
+    bytes: &[u8],
+    opts: &CsvOptions,
+    columns: &[usize],
+    rows: &[usize],
+    is_missing: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Vec<Option<String>>>, DataError> {
+    let mut texts = vec![Vec::with_capacity(rows.len()); columns.len()];
+    if columns.is_empty() {
+        return Ok(texts);
+    }
+    let mut reader = csv::ReaderBuilder::new().delimiter(opts.delimiter).has_headers(opts.header).from_reader(bytes);
+    let mut record = csv::StringRecord::new();
+    let mut wanted = rows.iter().peekable();
+    let mut row = 0;
+    while let Some(&&next) = wanted.peek() {
+        // The first read already saw these records, so they read without error again.
+        if !reader.read_record(&mut record).map_err(|source| DataError::Csv { source })? {
+            break;
+        }
+        if row == next {
+            wanted.next();
+            for (text, &j) in texts.iter_mut().zip(columns) {
+                let v = record.get(j).unwrap_or_default().trim();
+                text.push((!is_missing(v)).then(|| v.to_owned()));
+            }
+        }
+        row += 1;
+    }
+    Ok(texts)
+}
+
 /// Reads `bytes` (a CSV file named `source` in messages) into a labelled raw table.
 pub fn read_labeled_csv(bytes: &[u8], source: &str, opts: &CsvOptions) -> Result<(LabeledTable, CsvReport), DataError> {
     let mut reader = csv::ReaderBuilder::new().delimiter(opts.delimiter).has_headers(opts.header).from_reader(bytes);
@@ -207,17 +250,24 @@ pub fn read_labeled_csv(bytes: &[u8], source: &str, opts: &CsvOptions) -> Result
     let group_at = opts.group.as_deref().map(index);
     let is_missing = |v: &str| opts.missing_tokens.iter().any(|t| t == v);
 
-    let mut raw: Vec<Vec<Option<String>>> = vec![Vec::new(); feature_names.len()];
+    // Feature values are parsed as numbers while reading; a column with a present value that
+    // is not a finite number is text, and its strings are collected by a second read of the
+    // kept rows. No string is allocated for a numeric cell.
+    let mut numbers: Vec<Option<Vec<Option<f64>>>> = vec![Some(Vec::new()); feature_names.len()];
+    let mut cells: Vec<Cell> = Vec::with_capacity(feature_at.len());
     let mut y = Vec::new();
     let mut groups = Vec::new();
     let mut row_ids = Vec::new();
     let mut dropped: BTreeMap<String, usize> = BTreeMap::new();
     let mut rows_read = 0;
-    for (row, record) in reader.records().enumerate() {
+    let mut record = csv::StringRecord::new();
+    for row in 0.. {
         if opts.max_rows.is_some_and(|m| rows_read >= m) {
             break;
         }
-        let record = record.map_err(|source| DataError::Csv { source })?;
+        if !reader.read_record(&mut record).map_err(|source| DataError::Csv { source })? {
+            break;
+        }
         rows_read += 1;
         let line = record.position().map_or(0, csv::Position::line);
         let bad = |column: usize, value: &str, expected: &'static str| DataError::CsvBadValue {
@@ -247,16 +297,18 @@ pub fn read_labeled_csv(bytes: &[u8], source: &str, opts: &CsvOptions) -> Result
                 )
             })?
         };
-        let mut values = Vec::with_capacity(feature_at.len());
+        cells.clear();
         let mut missing_here = None;
-        for &j in &feature_at {
+        for (&j, column) in feature_at.iter().zip(&numbers) {
             let v = record.get(j).unwrap_or_default().trim();
-            if is_missing(v) {
+            cells.push(if is_missing(v) {
                 missing_here.get_or_insert(j);
-                values.push(None);
+                Cell::Missing
+            } else if column.is_none() {
+                Cell::Text
             } else {
-                values.push(Some(v.to_owned()));
-            }
+                v.parse::<f64>().ok().filter(|x| x.is_finite()).map_or(Cell::Text, Cell::Number)
+            });
         }
         let group_value = match group_at {
             Some(j) => {
@@ -284,33 +336,35 @@ pub fn read_labeled_csv(bytes: &[u8], source: &str, opts: &CsvOptions) -> Result
                 MissingPolicy::Impute => {}
             }
         }
-        for (col, v) in raw.iter_mut().zip(values) {
-            col.push(v);
+        for (column, cell) in numbers.iter_mut().zip(&cells) {
+            match (column.as_mut(), *cell) {
+                (Some(values), Cell::Missing) => values.push(None),
+                (Some(values), Cell::Number(x)) => values.push(Some(x)),
+                (Some(_), Cell::Text) => *column = None,
+                (None, _) => {}
+            }
         }
         y.push(label_value);
         if let Some(g) = group_value {
             groups.push(g);
         }
-        row_ids.push(row as u64);
+        row_ids.push(row);
     }
+    let text_at: Vec<usize> =
+        feature_at.iter().zip(&numbers).filter(|(_, column)| column.is_none()).map(|(&j, _)| j).collect();
+    let mut texts = read_text_columns(bytes, opts, &text_at, &row_ids, &is_missing)?.into_iter();
     let columns: Vec<Column> = feature_names
         .iter()
-        .zip(raw)
-        .map(|(name, values)| {
-            let numeric: Option<Vec<Option<f64>>> = values
-                .iter()
-                .map(|v| match v {
-                    None => Some(None),
-                    Some(s) => s.parse::<f64>().ok().filter(|x| x.is_finite()).map(Some),
-                })
-                .collect();
-            let values = match numeric {
-                Some(n) => Values::Numeric(n),
-                None => Values::Text(values),
+        .zip(numbers)
+        .map(|(name, numbers)| {
+            let values = match numbers {
+                Some(numbers) => Values::Numeric(numbers),
+                None => Values::Text(texts.next().unwrap_or_default()),
             };
             Column { name: name.clone(), values }
         })
         .collect();
+    let row_ids = row_ids.into_iter().map(|row| row as u64).collect();
     let features = Table::new(columns, row_ids)?;
     let class_counts = [y.iter().filter(|&&l| l == 0).count(), y.iter().filter(|&&l| l == 1).count()];
     let report = CsvReport {
@@ -388,6 +442,28 @@ mod tests {
             e.to_string().contains("line 2, column 4 (`income`): expected 0 or 1; map text labels with `label_map`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn one_text_value_makes_a_text_column_with_every_kept_string() {
+        let csv = b"a,b,label\n1, 2.50 ,0\n2,x,1\n,4,1\n3,5,0\n";
+        let column = |t: &LabeledTable, name: &str| t.features.column(name).map(|c| c.values.clone());
+        let text = |values: &[&str]| Values::Text(values.iter().map(|v| Some((*v).to_owned())).collect());
+
+        let opts = CsvOptions { missing: MissingPolicy::Impute, ..CsvOptions::default() };
+        let (t, report) = read_labeled_csv(csv, "x.csv", &opts).expect("valid");
+        assert_eq!(column(&t, "a"), Some(Values::Numeric(vec![Some(1.0), Some(2.0), None, Some(3.0)])));
+        assert_eq!(column(&t, "b"), Some(text(&["2.50", "x", "4", "5"])));
+        assert_eq!(report.features, [("a".to_owned(), ColumnKind::Numeric), ("b".to_owned(), ColumnKind::Text)]);
+
+        let opts = CsvOptions { missing: MissingPolicy::Drop, ..CsvOptions::default() };
+        let (t, _) = read_labeled_csv(csv, "x.csv", &opts).expect("valid");
+        assert_eq!(t.features.row_ids(), [0, 1, 3]);
+        assert_eq!(column(&t, "b"), Some(text(&["2.50", "x", "5"])));
+
+        // A text value in a dropped row does not make its column text.
+        let (t, _) = read_labeled_csv(b"a,b,label\n1,2,0\n,x,1\n3,4,0\n", "x.csv", &opts).expect("valid");
+        assert_eq!(column(&t, "b"), Some(Values::Numeric(vec![Some(2.0), Some(4.0)])));
     }
 
     #[test]

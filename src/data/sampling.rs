@@ -6,6 +6,8 @@
 //! output stream is fixed by its specification, so a seed keeps giving the same data for as
 //! long as this file does not change.
 
+use std::ops::Range;
+
 use rand::Rng;
 
 /// A uniform draw from [0, 1) with 53 random bits, the same resolution as CPython's
@@ -37,6 +39,37 @@ pub fn index_below<R: Rng + ?Sized>(rng: &mut R, n: usize) -> usize {
 pub fn shuffle<T, R: Rng + ?Sized>(items: &mut [T], rng: &mut R) {
     for i in (1..items.len()).rev() {
         items.swap(i, index_below(rng, i + 1));
+    }
+}
+
+/// The steps of [`shuffle`] that settle the positions in `positions`, from the top down,
+/// for large slices of indices.
+///
+/// Calling this for consecutive ranges, from the one ending at `items.len()` down to the one
+/// starting at 1, draws the same numbers and gives the same order as one [`shuffle`]; a
+/// caller can so spread a shuffle over other work. Positions outside `1..items.len()` are
+/// ignored.
+///
+/// The draws do not depend on the items, so they are made a group at a time, and the
+/// group's random partners are read before any is swapped: the reads of a slice too large
+/// for the cache then wait for memory together instead of one after another. Items convert
+/// to `u64` so those reads fold into one value the compiler cannot drop.
+pub fn shuffle_steps<T: Copy + Into<u64>, R: Rng + ?Sized>(items: &mut [T], positions: Range<usize>, rng: &mut R) {
+    const GROUP: usize = 64;
+    let mut top = positions.end.min(items.len());
+    let bottom = positions.start.max(1);
+    let mut partners = [0usize; GROUP];
+    while top > bottom {
+        let count = GROUP.min(top - bottom);
+        for (step, partner) in partners[..count].iter_mut().enumerate() {
+            *partner = index_below(rng, top - step);
+        }
+        let touched = partners[..count].iter().fold(0u64, |touched, &partner| touched ^ items[partner].into());
+        std::hint::black_box(touched);
+        for (step, &partner) in partners[..count].iter().enumerate() {
+            items.swap(top - 1 - step, partner);
+        }
+        top -= count;
     }
 }
 
@@ -77,5 +110,22 @@ mod tests {
         assert_ne!(run(4), sorted);
         sorted.sort_unstable();
         assert_eq!(sorted, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn shuffle_in_steps_equals_one_shuffle() {
+        let mut whole: Vec<u32> = (0..1000).collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        shuffle(&mut whole, &mut rng);
+        let after_whole = rng.next_u64();
+
+        let mut pieces: Vec<u32> = (0..1000).collect();
+        // Several groups per range, and ranges that end inside a group.
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for positions in [999..2000, 700..999, 300..700, 300..300, 0..300] {
+            shuffle_steps(&mut pieces, positions, &mut rng);
+        }
+        assert_eq!(pieces, whole);
+        assert_eq!(rng.next_u64(), after_whole);
     }
 }

@@ -35,21 +35,21 @@ impl Standardizer {
         let mut sum = vec![0.0; width];
         let mut min = vec![f64::INFINITY; width];
         let mut max = vec![f64::NEG_INFINITY; width];
-        for row in x.outer_iter() {
-            for (j, &value) in row.iter().enumerate() {
-                sum[j] += value;
-                min[j] = min[j].min(value);
-                max[j] = max[j].max(value);
+        for_each_row(x, |row| {
+            for (((sum, min), max), &value) in sum.iter_mut().zip(&mut min).zip(&mut max).zip(row) {
+                *sum += value;
+                *min = min.min(value);
+                *max = max.max(value);
             }
-        }
+        });
         let mean: Vec<f64> = sum.iter().map(|total| total / rows as f64).collect();
         let mut squares = vec![0.0; width];
-        for row in x.outer_iter() {
-            for (j, &value) in row.iter().enumerate() {
-                let deviation = value - mean[j];
-                squares[j] += deviation * deviation;
+        for_each_row(x, |row| {
+            for ((squares, mean), &value) in squares.iter_mut().zip(&mean).zip(row) {
+                let deviation = value - mean;
+                *squares += deviation * deviation;
             }
-        }
+        });
         let mut fitted = Self { mean, std: Vec::with_capacity(width) };
         for j in 0..width {
             let std = (squares[j] / rows as f64).sqrt();
@@ -86,6 +86,29 @@ impl Standardizer {
             }
         }
         Ok(out)
+    }
+}
+
+/// Calls `visit` with each row of `x` in order, as a slice: in place when the rows are
+/// contiguous, so the per-column loops vectorize, else through one reused buffer.
+fn for_each_row(x: ArrayView2<'_, f64>, mut visit: impl FnMut(&[f64])) {
+    if x.ncols() == 0 {
+        return;
+    }
+    if let Some(data) = x.as_slice() {
+        data.chunks_exact(x.ncols()).for_each(visit);
+        return;
+    }
+    let mut buffer = Vec::with_capacity(x.ncols());
+    for row in x.rows() {
+        match row.as_slice() {
+            Some(values) => visit(values),
+            None => {
+                buffer.clear();
+                buffer.extend(row.iter().copied());
+                visit(&buffer);
+            }
+        }
     }
 }
 

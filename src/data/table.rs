@@ -159,8 +159,8 @@ impl Table {
                 ColumnKind::Text => Values::Text(Vec::new()),
             })
             .collect();
-        for record in reader.records() {
-            let record = record.map_err(|source| DataError::Csv { source })?;
+        let mut record = csv::StringRecord::new();
+        while reader.read_record(&mut record).map_err(|source| DataError::Csv { source })? {
             let line = record.position().map_or(0, csv::Position::line);
             let bad = |column: usize, value: &str, expected: &'static str| DataError::CsvBadValue {
                 line,

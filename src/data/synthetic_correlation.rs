@@ -79,22 +79,7 @@ pub fn correlation_family(
         let ranges = if looks_like_attack { &ATTACKS[index_below(rng, ATTACKS.len())] } else { &NORMAL };
         rows.push((draw(ranges, rng), label));
     }
-    shuffle(&mut rows, rng);
-
-    let mut x = Array2::zeros((num_samples, CORRELATION_FAMILY_FEATURES.len()));
-    let mut y = Vec::with_capacity(num_samples);
-    for (mut out, (values, label)) in x.outer_iter_mut().zip(rows) {
-        for (slot, value) in out.iter_mut().zip(values) {
-            *slot = value;
-        }
-        y.push(label);
-    }
-    Ok(Dataset::from_checked_parts(
-        CORRELATION_FAMILY_FEATURES.map(str::to_owned).to_vec(),
-        x,
-        y,
-        (0..num_samples as u64).collect(),
-    ))
+    Ok(shuffled_dataset(rows, rng))
 }
 
 /// The ranges shared by both classes in [`coordination_family`]: agent count (inclusive),
@@ -144,21 +129,23 @@ pub fn coordination_family(
         }
         rows.push((row, label));
     }
+    Ok(shuffled_dataset(rows, rng))
+}
+
+/// Shuffles the generated rows with [`shuffle`] and assembles them, row ids `0..n` in the
+/// shuffled order: the last step both families share.
+fn shuffled_dataset(mut rows: Vec<([f64; 5], u8)>, rng: &mut ChaCha8Rng) -> Dataset {
     shuffle(&mut rows, rng);
-    let mut x = Array2::zeros((num_samples, CORRELATION_FAMILY_FEATURES.len()));
-    let mut y = Vec::with_capacity(num_samples);
+    let n = rows.len();
+    let mut x = Array2::zeros((n, CORRELATION_FAMILY_FEATURES.len()));
+    let mut y = Vec::with_capacity(n);
     for (mut out, (values, label)) in x.outer_iter_mut().zip(rows) {
         for (slot, value) in out.iter_mut().zip(values) {
             *slot = value;
         }
         y.push(label);
     }
-    Ok(Dataset::from_checked_parts(
-        CORRELATION_FAMILY_FEATURES.map(str::to_owned).to_vec(),
-        x,
-        y,
-        (0..num_samples as u64).collect(),
-    ))
+    Dataset::from_checked_parts(CORRELATION_FAMILY_FEATURES.map(str::to_owned).to_vec(), x, y, (0..n as u64).collect())
 }
 
 /// One row from `ranges`: `randint(lo, hi)` for the agent count, then `uniform(a, b)` for

@@ -43,6 +43,7 @@ pub mod governance;
 pub mod manifest;
 pub mod metrics;
 pub mod models;
+pub mod optimize;
 pub mod plan;
 pub mod predictions;
 pub mod stages;

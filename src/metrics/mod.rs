@@ -5,6 +5,7 @@
 
 mod calibration;
 mod classification;
+pub mod compare;
 mod config;
 mod confusion;
 pub mod drift;

@@ -1,0 +1,104 @@
+//! One cohort's validation rows, prepared once, and its metrics with 95% intervals.
+//!
+//! Preparation is O(N log N) (one sort for DeLong, one pass for the cells); after it every
+//! bootstrap resample costs O(cells), not O(N): see [`super`] for the method and its exactness.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::bootstrap::{Bootstrap, BootstrapEstimate};
+use super::cohort_cells::CohortCells;
+use super::confusion_metric::ConfusionMetric;
+use super::delong::{AucComponents, DelongAuc};
+use super::{CompareError, validate};
+
+/// Generator stream of the cohort intervals (paired comparisons use others).
+const COHORT_STREAM: u64 = 0;
+
+/// A cohort's labels and probabilities with what its intervals and comparisons need.
+#[derive(Debug, Clone)]
+pub struct Cohort<'a> {
+    pub(crate) y_true: &'a [u8],
+    pub(crate) y_prob: &'a [f64],
+    pub(crate) threshold: f64,
+    cells: CohortCells,
+    ece_bins: usize,
+    pub(crate) auc: Result<AucComponents, CompareError>,
+}
+
+/// Every metric of one cohort with its 95% interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CohortIntervals {
+    pub rows: u64,
+    pub threshold: f64,
+    pub resamples: usize,
+    pub seed: u64,
+    /// Percentile bootstrap from exact multinomial resamples of the confusion counts.
+    pub metrics: BTreeMap<ConfusionMetric, BootstrapEstimate>,
+    /// Percentile bootstrap; see `ece_approximation_bound`.
+    pub ece: BootstrapEstimate,
+    pub ece_bins: usize,
+    /// W1 distance bound between the ECE bootstrap law used and the exact row bootstrap's.
+    pub ece_approximation_bound: f64,
+    /// DeLong normal interval (not bootstrapped: it needs no resampling of the sort).
+    pub roc_auc: Option<DelongAuc>,
+    /// Why `roc_auc` is missing, when it is.
+    pub roc_auc_unavailable: Option<String>,
+}
+
+impl<'a> Cohort<'a> {
+    /// Validates the rows and prepares them: `threshold` for the hard predictions (METRICS.md
+    /// `p >= threshold`), `ece_bins` equal-width bins for the ECE.
+    pub fn new(y_true: &'a [u8], y_prob: &'a [f64], threshold: f64, ece_bins: usize) -> Result<Self, CompareError> {
+        validate::labels("y_true", y_true)?;
+        validate::probabilities("y_prob", y_true.len(), y_prob)?;
+        validate::threshold(threshold)?;
+        if ece_bins == 0 {
+            return Err(CompareError::ZeroBins);
+        }
+        Ok(Self {
+            y_true,
+            y_prob,
+            threshold,
+            cells: CohortCells::new(y_true, y_prob, threshold, ece_bins),
+            ece_bins,
+            auc: AucComponents::unchecked(y_true, y_prob),
+        })
+    }
+
+    /// Point estimates and 95% intervals of every metric.
+    pub fn intervals(&self, bootstrap: &Bootstrap) -> CohortIntervals {
+        let mut rng = bootstrap.rng(COHORT_STREAM);
+        let mut scratch = self.cells.scratch();
+        let resamples = bootstrap.resamples();
+        let mut replicates = vec![Vec::with_capacity(resamples); ConfusionMetric::ALL.len()];
+        let mut ece_replicates = Vec::with_capacity(resamples);
+        for _ in 0..resamples {
+            let (counts, ece) = self.cells.resample(&mut rng, &mut scratch);
+            for (metric, values) in ConfusionMetric::ALL.iter().zip(&mut replicates) {
+                values.push(metric.value(counts));
+            }
+            ece_replicates.push(Some(ece));
+        }
+        let (counts, ece) = self.cells.point();
+        let metrics = ConfusionMetric::ALL
+            .iter()
+            .zip(&replicates)
+            .map(|(&metric, values)| (metric, BootstrapEstimate::new(metric.value(counts), values)))
+            .collect();
+        CohortIntervals {
+            rows: self.y_true.len() as u64,
+            threshold: self.threshold,
+            resamples,
+            seed: bootstrap.seed(),
+            metrics,
+            ece: BootstrapEstimate::new(Some(ece), &ece_replicates),
+            ece_bins: self.ece_bins,
+            ece_approximation_bound: self.cells.approximation_bound(),
+            roc_auc: self.auc.as_ref().ok().map(AucComponents::interval),
+            roc_auc_unavailable: self.auc.as_ref().err().map(ToString::to_string),
+        }
+    }
+}

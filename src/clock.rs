@@ -45,6 +45,11 @@ impl RunClock {
         self.at.format("%Y%m%dT%H%M%SZ").to_string()
     }
 
+    /// Unix time in whole seconds (risk decay across runs).
+    pub fn unix_seconds(&self) -> i64 {
+        self.at.timestamp()
+    }
+
     /// Whether `SOURCE_DATE_EPOCH` fixed it.
     pub fn is_fixed(&self) -> bool {
         self.fixed

@@ -138,6 +138,9 @@ pub struct PlanArgs {
     /// Plan as if every instance were forced to run.
     #[arg(short = 'f', long)]
     pub force: bool,
+    /// Folder of run folders (where histories and baseline runs are read).
+    #[arg(long, value_name = "DIR", default_value = "runs")]
+    pub runs_dir: PathBuf,
     /// The stage cache.
     #[arg(long, value_name = "DIR", env = "NETHICAL_CACHE_DIR", default_value = ".nethical/cache")]
     pub cache_dir: PathBuf,

@@ -100,7 +100,7 @@ fn validate(args: &ValidateArgs) -> Result<i32, Error> {
 }
 
 fn plan(args: &PlanArgs) -> Result<i32, Error> {
-    let plan = load_plan(&args.manifest)?;
+    let plan = load_plan(&args.manifest)?.with_runs_dir(&args.runs_dir);
     let cache = Cache::new(&args.cache_dir);
     let lock = Lockfile::read(&lockfile_path(&args.manifest.manifest)).ok().flatten();
     let planned = plan_statuses(&plan, &cache, lock.as_ref(), args.force);

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::reporter::CliReporter;
 use super::train_args::{EcePolicyArg, SplitArg, TrainArgs};
@@ -42,8 +42,7 @@ fn not_yet(flag: &str, what: &str) -> Error {
 
 /// Refuses the flags whose stages are not implemented yet, rather than ignoring them.
 fn check_flags(a: &TrainArgs) -> Result<(), Error> {
-    let later: [(bool, &str, &str); 7] = [
-        (a.enable_phase3, "--enable-phase3", "the `phase3` stage comes in a later version"),
+    let later: [(bool, &str, &str); 6] = [
         (a.enable_phase89 || a.optimize_config, "--enable-phase89", "the `optimize` stage comes in a later version"),
         (a.enable_governance, "--enable-governance", "governance validation comes in a later version"),
         (a.include_adversarial, "--include-adversarial", "adversarial samples come in a later version"),
@@ -172,7 +171,7 @@ fn manifest_text(a: &TrainArgs, types: &[ModelType]) -> String {
             a.promotion_max_ece,
         );
     }
-    if a.enable_drift_tracking {
+    if a.enable_drift_tracking || a.enable_phase3 {
         // Every cohort's train, gate and data: predictions, violations and input features.
         let mut needs: Vec<String> =
             types.iter().flat_map(|m| [format!("train_{}", m.name()), format!("gate_{}", m.name())]).collect();
@@ -185,12 +184,21 @@ fn manifest_text(a: &TrainArgs, types: &[ModelType]) -> String {
             needs.extend(families.iter().map(|f| format!("data_{f}")));
         }
         let quoted: Vec<String> = needs.iter().map(|n| format!("{n:?}")).collect();
-        let _ = write!(text, "\n[stages.drift]\nkind = \"drift\"\nneeds = [{}]\n", quoted.join(", "));
+        // Unlike the original, Phase 3 does not swallow drift tracking: both may run.
+        if a.enable_drift_tracking {
+            let _ = write!(text, "\n[stages.drift]\nkind = \"drift\"\nneeds = [{}]\n", quoted.join(", "));
+        }
+        if a.enable_phase3 {
+            let _ = write!(text, "\n[stages.phase3]\nkind = \"phase3\"\nneeds = [{}]\n", quoted.join(", "));
+        }
     }
     if a.enable_audit {
         let mut gates: Vec<String> = types.iter().map(|m| format!("\"gate_{}\"", m.name())).collect();
         if a.enable_drift_tracking {
             gates.push("\"drift\"".to_owned());
+        }
+        if a.enable_phase3 {
+            gates.push("\"phase3\"".to_owned());
         }
         let _ = write!(text, "\n[stages.audit]\nkind = \"audit\"\nneeds = [{}]\n", gates.join(", "));
     }
@@ -238,6 +246,110 @@ fn report_drift(run_dir: &Path, dir: &Path) -> Result<(), Error> {
             println!("  - {}", r.as_str().unwrap_or_default());
         }
         println!("Drift report saved to: {}", dest.display());
+    }
+    Ok(())
+}
+
+/// A JSON value as Python's `repr` prints it (the original's status lines are dict reprs).
+fn python_repr(v: &Value) -> String {
+    match v {
+        Value::Null => "None".to_owned(),
+        Value::Bool(true) => "True".to_owned(),
+        Value::Bool(false) => "False".to_owned(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => format!("'{s}'"),
+        Value::Array(a) => format!("[{}]", a.iter().map(python_repr).collect::<Vec<_>>().join(", ")),
+        Value::Object(o) => {
+            format!(
+                "{{{}}}",
+                o.iter().map(|(k, v)| format!("'{k}': {}", python_repr(v))).collect::<Vec<_>>().join(", ")
+            )
+        }
+    }
+}
+
+/// Copies the `phase3` stage's folder to `--phase3-storage-dir` and prints the original's
+/// report lines and system status block.
+fn report_phase3(run_dir: &Path, storage: &Path) -> Result<(), Error> {
+    let source = run_dir.join("phase3");
+    if !source.is_dir() {
+        return Ok(());
+    }
+    copy_tree(&source, storage)?;
+    let dir_of = |sub: &str| -> Vec<std::path::PathBuf> {
+        let mut files: Vec<_> = std::fs::read_dir(source.join(sub))
+            .map(|e| e.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+    };
+    println!("Generating ethical drift report using Phase3 integrated governance...");
+    for f in dir_of("drift_reports") {
+        let report = read_json(&f).unwrap_or(Value::Null);
+        println!("Drift Report ID: {}", report["report_id"].as_str().unwrap_or("?"));
+        let has = report["drift_metrics"]["has_drift"].as_bool().unwrap_or(false);
+        println!("Drift detected: {}", if has { "True" } else { "False" });
+        let recs: Vec<&str> =
+            report["recommendations"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        if !recs.is_empty() {
+            println!("Drift Analysis Recommendations:");
+            for (i, r) in recs.iter().take(5).enumerate() {
+                println!("  {}. {r}", i + 1);
+            }
+        }
+    }
+    let status = read_json(&source.join("status.json")).unwrap_or(Value::Null);
+    let timings = read_json(&source.join("performance_timings.json")).unwrap_or(Value::Null);
+    println!("Phase3 System Status:");
+    let c = &status["components"];
+    // In the original's key order (a Python dict keeps insertion order).
+    let components: [(&str, [(&str, Value); 2]); 5] = [
+        ("risk_engine", [("active_profiles", c["risk_engine"]["active_profiles"].clone()), ("enabled", json!(true))]),
+        (
+            "correlation_engine",
+            [("tracked_agents", c["correlation_engine"]["tracked_agents"].clone()), ("enabled", json!(true))],
+        ),
+        ("fairness_sampler", [("active_jobs", c["fairness_sampler"]["active_jobs"].clone()), ("enabled", json!(true))]),
+        (
+            "ethical_drift_reporter",
+            [("tracked_cohorts", c["ethical_drift_reporter"]["tracked_cohorts"].clone()), ("enabled", json!(true))],
+        ),
+        ("performance_optimizer", [("enabled", json!(true)), ("meeting_target", timings["meeting_target"].clone())]),
+    ];
+    for (name, info) in components {
+        let fields: Vec<String> = info.iter().map(|(k, v)| format!("'{k}': {}", python_repr(v))).collect();
+        println!("  ✓ {name}: {{{}}}", fields.join(", "));
+    }
+    if let Some(r) = timings["cpu_reduction_pct"].as_f64() {
+        println!(
+            "  CPU reduction by risk gating: {r:.1}% of {:.3} ms measured ungated (target {}%)",
+            timings["baseline_cpu_ms"].as_f64().unwrap_or(0.0),
+            timings["target_cpu_reduction_pct"]
+        );
+    }
+    for f in dir_of("drift_reports") {
+        if let Some(name) = f.file_name() {
+            println!("Drift report saved to: {}", storage.join("drift_reports").join(name).display());
+        }
+    }
+    Ok(())
+}
+
+/// Copies a folder's files into another, atomically file by file.
+fn copy_tree(from: &Path, to: &Path) -> Result<(), Error> {
+    let entries = std::fs::read_dir(from).map_err(Error::io("read", from))?;
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        let dest = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_tree(&path, &dest)?;
+        } else {
+            let bytes = std::fs::read(&path).map_err(Error::io("read", &path))?;
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent).map_err(Error::io("create folder", parent))?;
+            }
+            crate::store::write_atomic(&dest, &bytes).map_err(Error::io("write", &dest))?;
+        }
     }
     Ok(())
 }
@@ -344,6 +456,9 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
     let exported = export_models(&run_dir, &a.models_dir, &opts.clock.compact())?;
     if a.enable_drift_tracking {
         report_drift(&run_dir, &a.drift_report_dir)?;
+    }
+    if a.enable_phase3 {
+        report_phase3(&run_dir, &a.phase3_storage_dir)?;
     }
     println!("{}", "=".repeat(70));
     println!("TRAINING SUMMARY");

@@ -83,6 +83,14 @@ enum State {
 pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<RunSummary, Error> {
     let started = Instant::now();
     let pipeline_dir = opts.runs_dir.join(&plan.pipeline.name);
+    // Cross-run inputs (histories, baseline runs) are read from this run's runs folder.
+    let with_state;
+    let plan = if plan.state_dir.as_deref() == Some(pipeline_dir.as_path()) {
+        plan
+    } else {
+        with_state = plan.clone().with_runs_dir(&opts.runs_dir);
+        &with_state
+    };
     let _lock = PipelineLock::acquire(&pipeline_dir, &plan.pipeline.name, opts.wait_for_lock)?;
     let cache = Cache::new(&opts.cache_dir);
     let lock_path = lockfile_path(&opts.manifest_path);
@@ -145,8 +153,12 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
     let json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
     folder.write("run.json", &json)?;
     folder.finish(status == RunStatus::Succeeded)?;
+    // The lockfile records the history each instance read, so it is written first.
     if opts.write_lockfile {
         update_lockfile(plan, &summary, &entries, lockfile, &lock_path, reporter);
+    }
+    if status == RunStatus::Succeeded {
+        publish_histories(plan, &pipeline_dir, &entries, reporter);
     }
     Ok(summary)
 }
@@ -365,7 +377,7 @@ fn execute(
     for up in &inputs {
         digests.entry(up.stage.clone()).or_default().insert(up.id.clone(), tree_digest(&up.entry.outputs));
     }
-    let files = external_digests(inst, &plan.base_dir);
+    let files = external_digests(inst, plan);
     let key = cache_key(inst, &digests, &files);
     let previous = if opts.force { None } else { cache.lookup(&key) };
     if let Some(entry) = previous.as_ref().filter(|e| e.reusable()) {
@@ -385,6 +397,7 @@ fn execute(
         clock: opts.clock,
         cancel: &opts.cancel,
         kaggle: &opts.kaggle,
+        state_dir: plan.state_dir.as_deref(),
     };
     let meta = match run_stage(&ctx, &mut staging) {
         Ok(meta) => meta,
@@ -419,6 +432,34 @@ fn publish(folder: &RunFolder, entry: &CacheEntry) -> Result<(), Error> {
         folder.publish(&rel, &bytes)?;
     }
     Ok(())
+}
+
+/// Carries each `phase3` instance's updated history to the next run: only a complete run's, so
+/// a failed or interrupted run never advances it. Written atomically; a failure costs the next
+/// run its history (it is warned about), never this run's results.
+fn publish_histories(
+    plan: &Plan,
+    pipeline_dir: &std::path::Path,
+    entries: &[Option<CacheEntry>],
+    reporter: &dyn Reporter,
+) {
+    for (inst, entry) in plan.instances.iter().zip(entries) {
+        let (crate::manifest::StageParams::Phase3(p), Some(entry)) = (&inst.decl.params, entry) else { continue };
+        if !p.history {
+            continue;
+        }
+        let Some(rel) = entry.outputs.keys().find(|k| k.ends_with("/history.json")) else { continue };
+        let path = crate::plan::history_path(pipeline_dir, inst.id());
+        let written = entry.read(rel).map_err(|e| e.to_string()).and_then(|bytes| {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+            }
+            crate::store::write_durable(&path, &bytes).map_err(|e| e.to_string())
+        });
+        if let Err(e) = written {
+            reporter.warning(&format!("cannot keep the history of `{}` in `{}`: {e}", inst.id(), path.display()));
+        }
+    }
 }
 
 fn update_lockfile(
@@ -457,8 +498,13 @@ fn update_lockfile(
                 seed: inst.seed,
                 cohort: inst.decl.cohort.clone(),
                 inputs,
-                files: external_digests(inst, &plan.base_dir),
-                outputs: entry.outputs.iter().map(|(p, d)| (p.clone(), d.sha256.clone())).collect(),
+                files: external_digests(inst, plan),
+                outputs: entry
+                    .outputs
+                    .iter()
+                    .filter(|(p, _)| !crate::store::is_timing_file(p))
+                    .map(|(p, d)| (p.clone(), d.sha256.clone()))
+                    .collect(),
                 params,
             },
         );

@@ -181,7 +181,7 @@ pub struct PairwiseDrift {
 }
 
 /// Every comparison of the report: the reference cohort against each other, and each other
-/// pair, on `y_prob` and every feature all cohorts share.
+/// pair, on `y_prob` and every feature both cohorts of a pair have.
 pub fn pairwise(
     cohorts: &[CohortActions],
     reference: usize,
@@ -196,16 +196,25 @@ pub fn pairwise(
             }
         }
     }
-    let shared: Vec<&String> = cohorts
-        .first()
-        .map(|c| c.features.keys().filter(|k| cohorts.iter().all(|o| o.features.contains_key(*k))).collect())
-        .unwrap_or_default();
+    let pairs: Vec<(&CohortActions, &CohortActions)> =
+        pairs.into_iter().map(|(i, j)| (&cohorts[i], &cohorts[j])).collect();
+    compare(&pairs, thresholds)
+}
+
+/// Each (reference, current) pair compared on `y_prob` and on every feature both have, in
+/// the reference's feature order. Used within a run ([`pairwise`]) and against the cohorts of
+/// a baseline run.
+pub fn compare(
+    pairs: &[(&CohortActions, &CohortActions)],
+    thresholds: &DriftThresholds,
+) -> Result<Vec<PairwiseDrift>, DriftError> {
     let mut out = Vec::new();
-    for (i, j) in pairs {
-        let (r, c) = (&cohorts[i], &cohorts[j]);
+    for &(r, c) in pairs {
         let mut variables: Vec<(&str, &[f64], &[f64])> = vec![("y_prob", &r.y_prob, &c.y_prob)];
-        for name in &shared {
-            variables.push((name.as_str(), &r.features[*name], &c.features[*name]));
+        for (name, a) in &r.features {
+            if let Some(b) = c.features.get(name) {
+                variables.push((name.as_str(), a, b));
+            }
         }
         for (variable, a, b) in variables {
             let s = drift_between(a, b)?;
@@ -233,7 +242,7 @@ pub fn drift_metrics(
     pairwise: &[PairwiseDrift],
     thresholds: &DriftThresholds,
 ) -> (Value, Vec<String>) {
-    if profiles.len() < 2 {
+    if profiles.len() < 2 && pairwise.is_empty() {
         return (
             json!({"has_drift": false, "message": "Insufficient cohorts for drift analysis", "cohort_count": profiles.len()}),
             vec!["No significant ethical drift detected across cohorts".to_owned()],

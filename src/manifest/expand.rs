@@ -18,7 +18,9 @@ use super::decl::{ManifestDecl, StageDecl, is_safe_name, push_serde_issue};
 use super::diagnostic::{Issues, one_of};
 use super::interpolate::{Scope, interpolate_table, interpolate_text};
 use super::matrix::{Combo, combinations};
-use super::params::{AuditParams, DriftParams, GateParams, LoadParams, RangeIssue, StageParams, TrainParams};
+use super::params::{
+    AuditParams, DriftParams, GateParams, LoadParams, Phase3Params, RangeIssue, StageParams, TrainParams,
+};
 use super::stage_kind::StageKind;
 
 /// Stages in dependency order, ties broken by name; cycles are reported and left out.
@@ -328,12 +330,12 @@ fn check_upstream_kinds(decl: &ManifestDecl<'_>, stage: &StageDecl<'_>, issues: 
             Some("list the stages whose events it seals in `needs`, e.g. `needs = [\"gate\"]`".into()),
         );
     }
-    if stage.kind == StageKind::Drift
+    if matches!(stage.kind, StageKind::Drift | StageKind::Phase3)
         && !stage.needs.iter().any(|(n, _)| decl.stages.get(n).is_some_and(|s| s.kind == StageKind::Train))
     {
         issues.push(
             stage.name_span.clone(),
-            format!("drift stage `{}` needs no `train` stage, so it has no cohorts to compare", stage.name),
+            format!("{} stage `{}` needs no `train` stage, so it has no cohorts to compare", stage.kind, stage.name),
             "missing upstream",
             Some("list the `train` stages whose cohorts it compares in `needs` (and their `gate` and `load` stages for violations and input drift)".into()),
         );
@@ -399,6 +401,16 @@ fn typed_params<'src>(
             Ok(p) => {
                 let r = p.range_issues();
                 (StageParams::Drift(p), r)
+            }
+            Err(e) => {
+                push_serde_issue(issues, &e, stage.name_span.clone(), context);
+                return None;
+            }
+        },
+        StageKind::Phase3 => match Phase3Params::deserialize(de) {
+            Ok(p) => {
+                let r = p.range_issues();
+                (StageParams::Phase3(p), r)
             }
             Err(e) => {
                 push_serde_issue(issues, &e, stage.name_span.clone(), context);

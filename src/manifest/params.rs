@@ -388,6 +388,28 @@ pub struct DriftParams {
     /// KS p-value at or below which a variable drifted.
     #[serde(default = "default_ks_pvalue")]
     pub ks_pvalue: f64,
+    /// An earlier run of this pipeline to compare with (its run id, or `latest` for the last
+    /// complete run): each cohort is compared with its namesake there (or with
+    /// `baseline_cohort`), on top of the comparisons within this run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_run: Option<String>,
+    /// The baseline run's cohort every cohort is compared with (default: the same name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_cohort: Option<String>,
+}
+
+impl Default for DriftParams {
+    fn default() -> Self {
+        Self {
+            reference: None,
+            violation_type_threshold: default_violation_type_threshold(),
+            risk_score_threshold: default_risk_score_threshold(),
+            psi_threshold: default_psi_threshold(),
+            ks_pvalue: default_ks_pvalue(),
+            baseline_run: None,
+            baseline_cohort: None,
+        }
+    }
 }
 
 impl DriftParams {
@@ -406,8 +428,88 @@ impl DriftParams {
         if !(self.psi_threshold.is_finite() && self.psi_threshold >= 0.0) {
             out.push(issue(&["psi_threshold"], "a number >= 0"));
         }
+        if let Some(run) = &self.baseline_run
+            && !is_run_name(run)
+        {
+            out.push(issue(&["baseline_run"], "a run id (a folder name under `runs/<pipeline>/`) or `latest`"));
+        }
+        if self.baseline_cohort.is_some() && self.baseline_run.is_none() {
+            out.push(issue(&["baseline_cohort"], "left out unless `baseline_run` is set"));
+        }
         out
     }
+}
+
+/// A run folder's name: one path component, no dots-only names, no hidden folders, so a
+/// baseline can never point outside the pipeline's runs.
+fn is_run_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Parameters of a `phase3` stage: Phase 3 governance (risk engine, correlation engine,
+/// fairness sampler, ethical drift reporter, performance optimizer) over the cohorts of the
+/// `train` stages it needs (add their `gate` and `load` stages for violations, input drift and
+/// error slices).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Phase3Params {
+    /// Folder of the Phase 3 storage layout in the run folder (`--phase3-storage-dir`);
+    /// default: the stage's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_dir: Option<String>,
+    /// The ethical drift report's reference cohort, thresholds and baseline run.
+    #[serde(default)]
+    pub drift: DriftParams,
+    /// Rows drawn by the fairness sampling job, stratified by cohort and group.
+    #[serde(default = "default_fairness_sample_size")]
+    pub fairness_sample_size: u64,
+    /// CPU reduction the performance optimizer's risk gating aims for, in percent of an
+    /// ungated pass (the original's 30).
+    #[serde(default = "default_target_cpu_reduction_pct")]
+    pub target_cpu_reduction_pct: f64,
+    /// Carry risk profiles and accuracies across runs of this pipeline (scores decay with a
+    /// 24 h half-life; metrics moving together across runs are reported).
+    #[serde(default = "default_true")]
+    pub history: bool,
+}
+
+impl Phase3Params {
+    /// Checks value ranges serde cannot express.
+    pub fn range_issues(&self) -> Vec<RangeIssue> {
+        let mut out: Vec<RangeIssue> = self
+            .drift
+            .range_issues()
+            .into_iter()
+            .map(|mut i| {
+                i.key.insert(0, "drift");
+                i
+            })
+            .collect();
+        if let Some(dir) = &self.storage_dir
+            && crate::store::RelPath::new(dir).is_err()
+        {
+            out.push(issue(&["storage_dir"], "a relative path inside the run folder (no `..`, not absolute)"));
+        }
+        if self.fairness_sample_size == 0 {
+            out.push(issue(&["fairness_sample_size"], "at least 1"));
+        }
+        if !(0.0..=100.0).contains(&self.target_cpu_reduction_pct) {
+            out.push(issue(&["target_cpu_reduction_pct"], "a percentage between 0 and 100"));
+        }
+        out
+    }
+}
+
+fn default_fairness_sample_size() -> u64 {
+    1000
+}
+fn default_target_cpu_reduction_pct() -> f64 {
+    30.0
+}
+fn default_true() -> bool {
+    true
 }
 
 fn default_violation_type_threshold() -> f64 {
@@ -609,9 +711,6 @@ fn default_kaggle_csv() -> CsvSource {
 fn default_delimiter() -> String {
     ",".to_owned()
 }
-fn default_true() -> bool {
-    true
-}
 fn default_num_samples() -> u64 {
     10_000
 }
@@ -651,4 +750,6 @@ pub enum StageParams {
     Audit(AuditParams),
     /// A `drift` stage.
     Drift(DriftParams),
+    /// A `phase3` stage.
+    Phase3(Phase3Params),
 }

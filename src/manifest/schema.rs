@@ -11,7 +11,7 @@ use schemars::{JsonSchema, generate::SchemaSettings};
 use serde_json::{Value, json};
 
 use super::PipelineMeta;
-use super::params::{AuditParams, DriftParams, GateParams, LoadParams, TrainParams};
+use super::params::{AuditParams, DriftParams, GateParams, LoadParams, Phase3Params, TrainParams};
 
 /// A manifest file.
 #[derive(JsonSchema)]
@@ -42,6 +42,9 @@ enum StageDoc {
     Audit(Stage<AuditParams>),
     /// The ethical drift report across the cohorts of the `train` stages it needs.
     Drift(Stage<DriftParams>),
+    /// Phase 3 governance (risk, correlations, fairness sampling, drift, performance) across
+    /// the cohorts of the `train` stages it needs.
+    Phase3(Stage<Phase3Params>),
 }
 
 #[derive(JsonSchema)]

@@ -61,7 +61,15 @@ impl StageKind {
     /// Whether this version can run the kind. The others are rejected at validation time
     /// instead of running as stubs.
     pub fn is_supported(self) -> bool {
-        matches!(self, StageKind::Load | StageKind::Train | StageKind::Gate | StageKind::Audit | StageKind::Drift)
+        matches!(
+            self,
+            StageKind::Load
+                | StageKind::Train
+                | StageKind::Gate
+                | StageKind::Audit
+                | StageKind::Drift
+                | StageKind::Phase3
+        )
     }
 
     /// A fan-in kind sees every instance of the stages it needs and runs once; the others run

@@ -1,32 +1,88 @@
-//! Files a stage reads from outside the pipeline (a `csv` source's path), whose contents are
-//! part of the cache key: edit the file and the stage reruns.
+//! Files a stage reads from outside the pipeline, whose contents are part of the cache key:
+//! edit the file and the stage reruns. They are a `csv` source's path (resolved against the
+//! manifest's folder), a `phase3` stage's history and a `drift` baseline run's artifacts (both
+//! in the pipeline's folder of runs).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::Instance;
+use super::{Instance, Plan};
 use crate::manifest::StageParams;
-use crate::manifest::params::DataSource;
+use crate::manifest::params::{DataSource, DriftParams};
 use crate::store::sha256_hex;
 
-/// The external files an instance reads, as written in the manifest, resolved against the
-/// manifest's folder.
-pub fn external_paths(instance: &Instance, base: &Path) -> Vec<(String, PathBuf)> {
+/// Where a `phase3` instance's history lives: `<runs>/<pipeline>/history/<instance>.json`,
+/// written when a run completes and read by the next one.
+pub fn history_path(state_dir: &Path, instance: &str) -> PathBuf {
+    state_dir.join("history").join(format!("{instance}.json"))
+}
+
+/// The folder of a baseline run (`latest` follows the link to the last complete run), or
+/// `None` when it does not exist.
+pub fn baseline_run_dir(state_dir: &Path, run: &str) -> Option<PathBuf> {
+    let dir = state_dir.join(run);
+    let resolved = if run == "latest" { std::fs::canonicalize(&dir).ok()? } else { dir };
+    resolved.is_dir().then_some(resolved)
+}
+
+/// A baseline run's files a drift comparison reads: each cohort's predictions and model, and
+/// each data instance's validation rows and schema. The run folder itself stands for them when
+/// it is missing, so the key still changes when it appears.
+fn baseline_files(state_dir: &Path, drift: &DriftParams) -> Vec<(String, PathBuf)> {
+    let Some(run) = &drift.baseline_run else { return Vec::new() };
+    let Some(dir) = baseline_run_dir(state_dir, run) else {
+        let dir = state_dir.join(run);
+        return vec![(dir.display().to_string(), dir)];
+    };
+    let mut out = Vec::new();
+    for (folder, names) in
+        [("cohorts", ["predictions.csv", "model.json"]), ("data", ["validation.csv", "dataset.json"])]
+    {
+        let Ok(entries) = std::fs::read_dir(dir.join(folder)) else { continue };
+        let mut subdirs: Vec<PathBuf> =
+            entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        subdirs.sort();
+        for sub in subdirs {
+            for name in names {
+                let path = sub.join(name);
+                if path.is_file() {
+                    // Named by the run's own id, so `latest` moving to another run changes the key.
+                    out.push((path.display().to_string(), path));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The external files an instance reads: the name recorded for it, and where it is read.
+pub fn external_paths(instance: &Instance, plan: &Plan) -> Vec<(String, PathBuf)> {
+    let state = plan.state_dir.as_deref();
     match &instance.decl.params {
         StageParams::Load(p) => match &p.source {
-            DataSource::Csv(c) => vec![(c.path.clone(), base.join(&c.path))],
+            DataSource::Csv(c) => vec![(c.path.clone(), plan.base_dir.join(&c.path))],
             // The archive's digest is pinned in the params (so in the key) or the instance is
             // volatile and always runs.
             DataSource::Synthetic(_) | DataSource::Kaggle(_) => Vec::new(),
         },
-        _ => Vec::new(),
+        StageParams::Drift(p) => state.map(|s| baseline_files(s, p)).unwrap_or_default(),
+        StageParams::Phase3(p) => {
+            let Some(state) = state else { return Vec::new() };
+            let mut out = baseline_files(state, &p.drift);
+            if p.history {
+                let path = history_path(state, instance.id());
+                out.push((path.display().to_string(), path));
+            }
+            out
+        }
+        StageParams::Train(_) | StageParams::Gate(_) | StageParams::Audit(_) => Vec::new(),
     }
 }
 
-/// Path as written → SHA-256 of its contents (or `missing` when it cannot be read, which the
-/// stage itself then reports).
-pub fn external_digests(instance: &Instance, base: &Path) -> BTreeMap<String, String> {
-    external_paths(instance, base)
+/// Name → SHA-256 of its contents (or `missing` when it cannot be read, which the stage itself
+/// then reports or, for a history, starts afresh).
+pub fn external_digests(instance: &Instance, plan: &Plan) -> BTreeMap<String, String> {
+    external_paths(instance, plan)
         .into_iter()
         .map(|(written, path)| {
             let digest = std::fs::read(&path).map_or_else(|_| "missing".to_owned(), |b| sha256_hex(&b));

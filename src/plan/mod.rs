@@ -7,7 +7,7 @@ mod lockfile;
 mod status;
 
 pub use cache_key::{CacheKeyInput, cache_key, instance_seed};
-pub use external::{external_digests, external_paths};
+pub use external::{baseline_run_dir, external_digests, external_paths, history_path};
 pub use graph::{GraphFormat, render_graph};
 pub use lockfile::{LockEntry, Lockfile, LockfileError, lockfile_path};
 pub use status::{PlannedInstance, Status, plan_statuses};
@@ -45,6 +45,10 @@ pub struct Plan {
     pub instances: Vec<Instance>,
     /// The manifest's folder: relative input paths (a `csv` source) are resolved against it.
     pub base_dir: std::path::PathBuf,
+    /// The pipeline's folder of runs (`runs/<pipeline>`), where inputs that outlive a run are
+    /// read: a `phase3` stage's history, a `drift` stage's baseline run. `None` when the
+    /// caller has no runs folder (those inputs then count as absent).
+    pub state_dir: Option<std::path::PathBuf>,
 }
 
 impl Plan {
@@ -68,7 +72,15 @@ impl Plan {
             resolved: manifest.resolved,
             instances,
             base_dir: base_dir.into(),
+            state_dir: None,
         }
+    }
+
+    /// The plan reading cross-run inputs from `<runs_dir>/<pipeline>`.
+    #[must_use]
+    pub fn with_runs_dir(mut self, runs_dir: &std::path::Path) -> Self {
+        self.state_dir = Some(runs_dir.join(&self.pipeline.name));
+        self
     }
 
     /// Index of the instance with this id.

@@ -156,7 +156,7 @@ pub fn plan_statuses(plan: &Plan, cache: &Cache, lock: Option<&Lockfile>, force:
     let mut out = Vec::with_capacity(plan.instances.len());
     for (i, inst) in plan.instances.iter().enumerate() {
         let inputs = known_inputs(plan, i, &digests);
-        let files = external_digests(inst, &plan.base_dir);
+        let files = external_digests(inst, plan);
         if inst.decl.kind == StageKind::Audit {
             out.push(PlannedInstance {
                 id: inst.decl.id.clone(),

@@ -5,10 +5,12 @@
 //! randomness only from an RNG seeded with its instance's seed, and takes timestamps only
 //! from the run clock, so its bytes never depend on scheduling.
 
+mod cohorts;
 mod drift;
 mod gate;
 mod load;
 mod load_kaggle;
+mod phase3;
 mod stage_error;
 mod train;
 
@@ -74,6 +76,8 @@ pub struct StageContext<'a> {
     pub cancel: &'a AtomicBool,
     /// How `kaggle` sources download.
     pub kaggle: &'a KaggleAccess,
+    /// The pipeline's folder of runs (`runs/<pipeline>`): histories and baseline runs.
+    pub state_dir: Option<&'a std::path::Path>,
 }
 
 impl StageContext<'_> {
@@ -127,6 +131,7 @@ pub fn run_stage(ctx: &StageContext<'_>, out: &mut Staging) -> Result<EntryMeta,
         StageParams::Train(p) => train::run(ctx, p, out),
         StageParams::Gate(p) => gate::run(ctx, p, out),
         StageParams::Drift(p) => drift::run(ctx, p, out),
+        StageParams::Phase3(p) => phase3::run(ctx, p, out),
         // It appends to the pipeline's log, a side effect no cache entry can hold; the runner
         // executes it on its own thread at the end of the run (`exec::audit_step`).
         StageParams::Audit(_) => {

@@ -26,11 +26,20 @@ impl FileDigest {
     }
 }
 
-/// One digest for a set of files: SHA-256 over `path\tsha256\n` lines in path order. Equal
-/// trees have equal digests whatever order their files were written in.
+/// Whether an output holds measured timings (its file name contains `timings`): the one kind
+/// of artifact that differs between runs of the same inputs. Timing files are published and
+/// cached like any output but left out of tree digests, lockfiles and audit events, so
+/// downstream cache keys and every other artifact stay byte-identical across runs.
+pub fn is_timing_file(path: &str) -> bool {
+    path.rsplit('/').next().is_some_and(|name| name.contains("timings"))
+}
+
+/// One digest for a set of files: SHA-256 over `path\tsha256\n` lines in path order, timing
+/// files left out ([`is_timing_file`]). Equal trees have equal digests whatever order their
+/// files were written in.
 pub fn tree_digest(files: &BTreeMap<String, FileDigest>) -> String {
     let mut h = Sha256::new();
-    for (path, d) in files {
+    for (path, d) in files.iter().filter(|(p, _)| !is_timing_file(p)) {
         h.update(path.as_bytes());
         h.update(b"\t");
         h.update(d.sha256.as_bytes());
@@ -42,6 +51,17 @@ pub fn tree_digest(files: &BTreeMap<String, FileDigest>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timing_files_are_left_out_of_tree_digests() {
+        let mut a = BTreeMap::new();
+        a.insert("p/risk.json".to_owned(), FileDigest::of(b"1"));
+        let mut b = a.clone();
+        b.insert("p/performance_timings.json".to_owned(), FileDigest::of(b"12.5 ms"));
+        assert_eq!(tree_digest(&a), tree_digest(&b));
+        assert!(is_timing_file("phase3/performance_timings.json"));
+        assert!(!is_timing_file("timings/risk.json"), "only the file name counts");
+    }
 
     #[test]
     fn sha256_of_abc_is_the_fips_vector() {

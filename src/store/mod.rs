@@ -7,5 +7,5 @@ mod rel_path;
 
 pub use atomic::{write_atomic, write_atomic_with, write_durable};
 pub use cache::{Cache, CacheEntry, EntryMeta, Staging};
-pub use digest::{FileDigest, sha256_hex, tree_digest};
+pub use digest::{FileDigest, is_timing_file, sha256_hex, tree_digest};
 pub use rel_path::{RelPath, RelPathError};

@@ -151,7 +151,12 @@ impl Test {
                     .map(|e| e.path())
                     .filter(|p| {
                         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                        p.is_dir() && !p.is_symlink() && !name.starts_with('.') && name != "latest" && name != "audit"
+                        p.is_dir()
+                            && !p.is_symlink()
+                            && !name.starts_with('.')
+                            && name != "latest"
+                            && name != "audit"
+                            && name != "history"
                     })
                     .collect()
             })

@@ -59,9 +59,16 @@ fn unknown_stage_in_needs() {
 #[test]
 fn unknown_and_unsupported_kinds() {
     let m = format!(
-        "{}\n[stages.governance]\nkind = \"phase3\"\nneeds = [\"gate\"]\n",
+        "{}\n[stages.search]\nkind = \"optimize\"\nneeds = [\"gate\"]\n",
         SMALL.replace("kind = \"gate\"", "kind = \"gaet\"")
     );
+    insta::assert_snapshot!(invalid(&m, &[]));
+}
+
+#[test]
+fn phase3_needs_a_train_stage_and_a_safe_storage_dir() {
+    let m =
+        format!("{SMALL}\n[stages.governance]\nkind = \"phase3\"\nneeds = [\"data\"]\nstorage_dir = \"../outside\"\n");
     insta::assert_snapshot!(invalid(&m, &[]));
 }
 

@@ -13,6 +13,7 @@ mod failures;
 mod graph;
 mod interrupt;
 mod kaggle;
+mod phase3;
 mod run;
 mod schema;
 mod train_cli;

@@ -34,7 +34,7 @@ fn logistic_with_the_original_flags_trains_gates_and_exports() {
 #[test]
 fn flags_of_later_stages_are_refused_not_ignored() {
     let t = Test::new();
-    for flag in ["--enable-phase3", "--enable-phase89", "--enable-governance"] {
+    for flag in ["--enable-phase89", "--enable-governance"] {
         let r = t.run(&["train", "--model-type", "logistic", "--no-download", flag]);
         r.code(2);
         assert!(r.stderr.contains("is not yet supported by nethical"), "{flag}: {}", r.stderr);

@@ -1,0 +1,295 @@
+//! The cohorts a fan-in stage (`drift`, `phase3`) compares: what each `train` instance's model
+//! did on its validation rows, with its gate verdict when a `gate` instance of the cohort is
+//! among the needs and its input features when the `load` instance it trained on is. The same
+//! files are read from an earlier run's folder for a baseline comparison.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::{StageContext, StageError, UpstreamOutput};
+use crate::data::table::Values;
+use crate::governance::drift_report::{CohortActions, DriftThresholds, PairwiseDrift, compare, pairwise};
+use crate::manifest::StageKind;
+use crate::manifest::params::DriftParams;
+use crate::predictions::{PredictionColumns, read_predictions};
+use crate::trained::read_raw_csv;
+
+/// One cohort's model and what it did.
+#[derive(Clone, Debug)]
+pub(super) struct Cohort {
+    /// Labels, probabilities, threshold, gate violations and features.
+    pub actions: CohortActions,
+    /// The validation rows' ids, aligned with the predictions.
+    pub rows: Vec<u64>,
+    /// The group column's name and each validation row's group, when the data has one.
+    pub groups: Option<(String, Vec<String>)>,
+    /// The cohort's `metrics.json`.
+    pub metrics: Value,
+    /// The gate's verdict, when a gate of the cohort is among the needs.
+    pub promoted: Option<bool>,
+}
+
+impl Cohort {
+    /// The cohort's name.
+    pub fn name(&self) -> &str {
+        &self.actions.cohort
+    }
+
+    /// A metric of `metrics.json`, when it is a number.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        self.metrics[name].as_f64()
+    }
+}
+
+fn parse_json(bytes: &[u8], what: &str) -> Result<Value, StageError> {
+    serde_json::from_slice(bytes).map_err(|e| StageError::MissingInput(format!("{what} is not JSON: {e}")))
+}
+
+fn json_of(up: &UpstreamOutput, name: &str) -> Result<Value, StageError> {
+    parse_json(&up.read(name)?, &format!("`{name}` of `{}`", up.id))
+}
+
+/// The numeric features of a data instance's validation rows, by name.
+fn validation_features(dataset: &Value, validation_csv: &[u8]) -> Result<BTreeMap<String, Vec<f64>>, StageError> {
+    let table = read_raw_csv(validation_csv, b',', &[""])?;
+    let mut out = BTreeMap::new();
+    let features = dataset["schema"]["features"].as_array().cloned().unwrap_or_default();
+    for feature in features {
+        let (Some(name), Some(kind)) = (feature[0].as_str(), feature[1].as_str()) else { continue };
+        if kind != "numeric" {
+            continue;
+        }
+        let Some(column) = table.column(name) else { continue };
+        let Values::Text(cells) = &column.values else { continue };
+        let values: Vec<f64> = cells.iter().flatten().filter_map(|v| v.parse().ok()).collect();
+        if !values.is_empty() {
+            out.insert(name.to_owned(), values);
+        }
+    }
+    Ok(out)
+}
+
+/// The files of one cohort, wherever they were read from.
+struct CohortFiles<'a> {
+    name: String,
+    source: &'a str,
+    model: Value,
+    metrics: Value,
+    predictions: Vec<u8>,
+    gates: Vec<Value>,
+    data: Option<(Value, Vec<u8>)>,
+}
+
+fn build(files: CohortFiles<'_>) -> Result<Cohort, StageError> {
+    let header = files.predictions.split(|&b| b == b'\n').next().unwrap_or_default();
+    let header: Vec<String> = String::from_utf8_lossy(header).trim().split(',').map(str::to_owned).collect();
+    // `train` writes `row,y_true,y_prob,y_pred[,<group>]`.
+    let group = header.get(4).cloned();
+    let cols = PredictionColumns { group: group.clone(), ..PredictionColumns::default() };
+    let predictions = read_predictions(&files.predictions, files.source, &cols)?;
+    let rows = read_row_ids(&files.predictions, files.source, predictions.y_true.len())?;
+    let violations = files
+        .gates
+        .iter()
+        .flat_map(|g| g["violations"].as_array().cloned().unwrap_or_default())
+        .map(|v| {
+            (v["type"].as_str().unwrap_or("unknown").to_owned(), v["severity"].as_str().unwrap_or("medium").to_owned())
+        })
+        .collect();
+    let promoted = (!files.gates.is_empty()).then(|| files.gates.iter().all(|g| g["promoted"] == true));
+    let features = match &files.data {
+        Some((dataset, csv)) => validation_features(dataset, csv)?,
+        None => BTreeMap::new(),
+    };
+    let model_type = files.model["model_type"].as_str().unwrap_or("unknown").to_owned();
+    Ok(Cohort {
+        actions: CohortActions {
+            agent: format!("model_{model_type}"),
+            cohort: files.name,
+            y_true: predictions.y_true,
+            y_prob: predictions.y_prob,
+            threshold: files.model["threshold"].as_f64().unwrap_or(0.5),
+            gate_violations: violations,
+            features,
+        },
+        rows,
+        groups: group.zip(predictions.groups),
+        metrics: files.metrics,
+        promoted,
+    })
+}
+
+/// The `row` column of a predictions file (positions when it has none).
+fn read_row_ids(bytes: &[u8], source: &str, n: usize) -> Result<Vec<u64>, StageError> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
+    let headers = reader.headers().map_err(|source| crate::data::DataError::Csv { source })?;
+    let Some(at) = headers.iter().position(|h| h.trim() == "row") else { return Ok((0..n as u64).collect()) };
+    let mut rows = Vec::with_capacity(n);
+    for record in reader.records() {
+        let record = record.map_err(|source| crate::data::DataError::Csv { source })?;
+        let cell = record.get(at).unwrap_or_default().trim();
+        let row = cell
+            .parse()
+            .map_err(|_| StageError::MissingInput(format!("{source}: row id `{cell}` is not a whole number")))?;
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Every cohort of the `train` instances among the needs, in need order.
+pub(super) fn gather(ctx: &StageContext<'_>) -> Result<Vec<Cohort>, StageError> {
+    let mut cohorts = Vec::new();
+    for up in ctx.inputs.iter().filter(|u| u.kind == StageKind::Train) {
+        let name = up.cohort.clone().unwrap_or_else(|| up.id.clone());
+        let model = json_of(up, "model.json")?;
+        let gates = ctx
+            .inputs
+            .iter()
+            .filter(|g| g.kind == StageKind::Gate && g.cohort.as_deref() == Some(name.as_str()))
+            .map(|g| json_of(g, "gate.json"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let data_id = model["data"].as_str().unwrap_or_default();
+        let data = match ctx.inputs.iter().find(|l| l.kind == StageKind::Load && l.id == data_id) {
+            Some(load) => Some((json_of(load, "dataset.json")?, load.read("validation.csv")?)),
+            None => None,
+        };
+        cohorts.push(build(CohortFiles {
+            name,
+            source: &up.id,
+            metrics: json_of(up, "metrics.json")?,
+            predictions: up.read("predictions.csv")?,
+            model,
+            gates,
+            data,
+        })?);
+    }
+    if cohorts.is_empty() {
+        return Err(StageError::MissingInput(format!(
+            "`{}` needs at least one `train` stage: its cohorts are what it compares",
+            ctx.instance.id()
+        )));
+    }
+    Ok(cohorts)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, StageError> {
+    std::fs::read(path).map_err(|source| StageError::Io { what: format!("read `{}`", path.display()), source })
+}
+
+/// The cohorts of an earlier run's folder, named `<run id>/<cohort>`, read from the files its
+/// `train` and `gate` instances published (the data instance's rows when they are there).
+fn baseline_cohorts(dir: &Path) -> Result<Vec<Cohort>, StageError> {
+    let run_id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let cohorts_dir = dir.join("cohorts");
+    let entries = std::fs::read_dir(&cohorts_dir)
+        .map_err(|source| StageError::Io { what: format!("read `{}`", cohorts_dir.display()), source })?;
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("predictions.csv").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for name in names {
+        let folder = cohorts_dir.join(&name);
+        let source = format!("{}", folder.join("predictions.csv").display());
+        let model = parse_json(&read_file(&folder.join("model.json"))?, &source)?;
+        let metrics = parse_json(&read_file(&folder.join("metrics.json"))?, &source)?;
+        let gate_path = folder.join("gate.json");
+        let gates = if gate_path.is_file() { vec![parse_json(&read_file(&gate_path)?, &source)?] } else { Vec::new() };
+        let data_dir = dir.join(super::load::data_dir(model["data"].as_str().unwrap_or_default()));
+        let data = if data_dir.join("validation.csv").is_file() && data_dir.join("dataset.json").is_file() {
+            let dataset = parse_json(&read_file(&data_dir.join("dataset.json"))?, &source)?;
+            Some((dataset, read_file(&data_dir.join("validation.csv"))?))
+        } else {
+            None
+        };
+        out.push(build(CohortFiles {
+            name: format!("{run_id}/{name}"),
+            source: &source,
+            predictions: read_file(&folder.join("predictions.csv"))?,
+            model,
+            metrics,
+            gates,
+            data,
+        })?);
+    }
+    Ok(out)
+}
+
+/// The run's cohorts compared with each other (against the reference and pairwise) and, with
+/// a baseline run, each with its namesake (or `baseline_cohort`) in that run.
+pub(super) fn drift_comparisons(
+    ctx: &StageContext<'_>,
+    cohorts: &[Cohort],
+    params: &DriftParams,
+    thresholds: &DriftThresholds,
+) -> Result<(usize, Vec<PairwiseDrift>), StageError> {
+    let reference = match &params.reference {
+        Some(name) => cohorts.iter().position(|c| c.name() == name).ok_or_else(|| {
+            let known: Vec<&str> = cohorts.iter().map(Cohort::name).collect();
+            StageError::Invalid(format!(
+                "reference cohort `{name}` is not among the cohorts compared: {}",
+                known.join(", ")
+            ))
+        })?,
+        None => 0,
+    };
+    let actions: Vec<CohortActions> = cohorts.iter().map(|c| c.actions.clone()).collect();
+    let mut pairs = pairwise(&actions, reference, thresholds).map_err(|e| StageError::Invalid(e.to_string()))?;
+    if let Some(run) = &params.baseline_run {
+        let state = ctx.state_dir.ok_or_else(|| {
+            StageError::Invalid(format!("baseline run `{run}`: this run has no runs folder to find it in"))
+        })?;
+        let dir = crate::plan::baseline_run_dir(state, run).ok_or_else(|| {
+            StageError::Invalid(format!(
+                "baseline run `{run}` is not in `{}`{}",
+                state.display(),
+                list_runs(state).map(|r| format!("; the runs there are {r}")).unwrap_or_default()
+            ))
+        })?;
+        let baseline = baseline_cohorts(&dir)?;
+        let mut matched = Vec::new();
+        for c in &actions {
+            let wanted = params.baseline_cohort.as_deref().unwrap_or(&c.cohort);
+            let found = baseline.iter().find(|b| b.name().split_once('/').is_some_and(|(_, n)| n == wanted));
+            match found {
+                Some(b) => matched.push((&b.actions, c)),
+                None if params.baseline_cohort.is_some() => {
+                    let known: Vec<&str> = baseline.iter().map(Cohort::name).collect();
+                    return Err(StageError::Invalid(format!(
+                        "baseline cohort `{wanted}` is not in run `{}`: its cohorts are {}",
+                        dir.display(),
+                        known.join(", ")
+                    )));
+                }
+                None => {}
+            }
+        }
+        if matched.is_empty() {
+            let known: Vec<&str> = baseline.iter().map(Cohort::name).collect();
+            return Err(StageError::Invalid(format!(
+                "no cohort of this run is in baseline run `{}` (its cohorts are {}); name one with `baseline_cohort`",
+                dir.display(),
+                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+            )));
+        }
+        pairs.extend(compare(&matched, thresholds).map_err(|e| StageError::Invalid(e.to_string()))?);
+    }
+    Ok((reference, pairs))
+}
+
+/// The complete runs in a pipeline's folder, newest first, for an error message.
+fn list_runs(state: &Path) -> Option<String> {
+    let mut runs: Vec<String> = std::fs::read_dir(state)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("run.json").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    runs.sort_unstable_by(|a, b| b.cmp(a));
+    (!runs.is_empty()).then(|| runs.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "))
+}

@@ -270,7 +270,15 @@ fn print_summary(s: &RunSummary, runs_dir: &Path, manifest: &Path) {
         })
         .collect();
     print!("{}", table(&["INSTANCE", "KIND", "COHORT", "STATUS", "SUMMARY"], &rows));
-    println!("artifacts: {}", runs_dir.join(&s.pipeline).join(&s.run_id).display());
+    let run_dir = runs_dir.join(&s.pipeline).join(&s.run_id);
+    for r in s.instances.iter().filter(|r| r.kind == "phase3" && r.status.completed()) {
+        if let Some(status) = r.outputs.keys().find(|p| p.ends_with("/status.json")) {
+            let dir = run_dir.join(status.trim_end_matches("/status.json"));
+            println!("{}:", r.id);
+            super::phase3_status::print_status(&dir);
+        }
+    }
+    println!("artifacts: {}", run_dir.display());
     if s.status != RunStatus::Succeeded {
         let done = s.count(InstanceStatus::Ran) + s.count(InstanceStatus::Cached);
         let done = match done {

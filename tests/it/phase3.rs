@@ -30,7 +30,13 @@ fn phase3_writes_the_original_layout_identically_at_any_j() {
     let m = t.manifest("drift_demo", &pipeline("drift_demo.toml"));
     u.manifest("drift_demo", &pipeline("drift_demo.toml"));
     let m = m.to_str().expect("utf-8");
-    t.run(&["run", "-j", "1", m]).ok();
+    let r = t.run(&["run", "-j", "1", m]);
+    r.ok();
+    assert!(
+        r.stdout.contains("phase3:\nPhase3 System Status:\n  ✓ risk_engine: {'active_profiles': 3, 'enabled': True}\n"),
+        "{}",
+        r.stdout
+    );
     u.run(&["run", "-j", "4", m]).ok();
     let one = t.latest("drift_demo");
     let (a, b) = (tree(&one), tree(&u.latest("drift_demo")));

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::reporter::CliReporter;
 use super::train_args::{EcePolicyArg, SplitArg, TrainArgs};

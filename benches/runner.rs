@@ -183,3 +183,29 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Issue #6: an `optimize` stage training and measuring 100 logistic candidates (10 epochs on
+/// 8,000 training rows of 10,000, random search over learning rate, L2 and threshold); target
+/// under 2 s on 2 cores.
+#[divan::bench(sample_count = 5)]
+fn optimize_100_logistic_candidates(bencher: Bencher<'_, '_>) {
+    let text = r#"[pipeline]
+name = "bench"
+[stages.data]
+kind = "load"
+source = { synthetic = { num_samples = 10000 } }
+split = { strategy = "stratified", train_ratio = 0.8 }
+[stages.search]
+kind = "optimize"
+needs = ["data"]
+model = "logistic"
+technique = "random_search"
+iterations = 100
+space = { learning_rate = { min = 1e-4, max = 1.0, log = true }, l2 = { min = 1e-6, max = 1e-1, log = true }, threshold = { min = 0.3, max = 0.7 } }
+"#;
+    let plan = plan_of(text);
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Forced, so every sample trains all 100 candidates (and regenerates the 10,000 rows,
+    // a few milliseconds).
+    bencher.bench(|| run_ok(&plan, &options(dir.path(), 2, true)));
+}

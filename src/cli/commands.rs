@@ -271,6 +271,12 @@ fn print_summary(s: &RunSummary, runs_dir: &Path, manifest: &Path) {
         .collect();
     print!("{}", table(&["INSTANCE", "KIND", "COHORT", "STATUS", "SUMMARY"], &rows));
     let run_dir = runs_dir.join(&s.pipeline).join(&s.run_id);
+    for r in s.instances.iter().filter(|r| r.kind == "optimize" && r.status.completed()) {
+        if let Some(gate) = r.outputs.keys().find(|p| p.ends_with("/gate.json")) {
+            println!("{}:", r.id);
+            super::optimize_report::print_optimization(&run_dir.join(gate.trim_end_matches("/gate.json")));
+        }
+    }
     for r in s.instances.iter().filter(|r| r.kind == "phase3" && r.status.completed()) {
         if let Some(status) = r.outputs.keys().find(|p| p.ends_with("/status.json")) {
             let dir = run_dir.join(status.trim_end_matches("/status.json"));

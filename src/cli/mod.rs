@@ -4,6 +4,7 @@
 mod args;
 mod audit_command;
 mod commands;
+mod optimize_report;
 mod phase3_status;
 mod render;
 mod reporter;

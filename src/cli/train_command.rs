@@ -14,7 +14,7 @@ use std::sync::atomic::AtomicBool;
 use serde_json::Value;
 
 use super::reporter::CliReporter;
-use super::train_args::{EcePolicyArg, SplitArg, TrainArgs};
+use super::train_args::{EcePolicyArg, SplitArg, TechniqueArg, TrainArgs};
 use crate::clock::RunClock;
 use crate::data::kaggle::Credentials;
 use crate::error::Error;
@@ -42,8 +42,17 @@ fn not_yet(flag: &str, what: &str) -> Error {
 
 /// Refuses the flags whose stages are not implemented yet, rather than ignoring them.
 fn check_flags(a: &TrainArgs) -> Result<(), Error> {
+    if a.optimize_config && !a.enable_phase89 {
+        return Err(Error::InvalidInput(
+            "`--optimize-config` needs `--enable-phase89` (the original silently did nothing)".to_owned(),
+        ));
+    }
     let later: [(bool, &str, &str); 6] = [
-        (a.enable_phase89 || a.optimize_config, "--enable-phase89", "the `optimize` stage comes in a later version"),
+        (
+            a.enable_phase89 && !a.optimize_config,
+            "--enable-phase89 without --optimize-config",
+            "recording a configuration without searching is not supported; add --optimize-config to train, measure and gate candidate configurations",
+        ),
         (a.enable_governance, "--enable-governance", "governance validation comes in a later version"),
         (a.include_adversarial, "--include-adversarial", "adversarial samples come in a later version"),
         (a.compare_with_baseline.is_some(), "--compare-with-baseline", "run comparison comes in a later version"),
@@ -192,8 +201,16 @@ fn manifest_text(a: &TrainArgs, types: &[ModelType]) -> String {
             let _ = write!(text, "\n[stages.phase3]\nkind = \"phase3\"\nneeds = [{}]\n", quoted.join(", "));
         }
     }
+    if a.optimize_config {
+        for m in types {
+            let _ = write!(text, "{}", optimize_stage(a, *m));
+        }
+    }
     if a.enable_audit {
         let mut gates: Vec<String> = types.iter().map(|m| format!("\"gate_{}\"", m.name())).collect();
+        if a.optimize_config {
+            gates.extend(types.iter().map(|m| format!("\"optimize_{}\"", m.name())));
+        }
         if a.enable_drift_tracking {
             gates.push("\"drift\"".to_owned());
         }
@@ -285,6 +302,51 @@ fn report_phase3(run_dir: &Path, storage: &Path) -> Result<(), Error> {
         if let Some(name) = f.file_name() {
             println!("Drift report saved to: {}", storage.join("drift_reports").join(name).display());
         }
+    }
+    Ok(())
+}
+
+/// The `optimize` stage of `--optimize-config` for one model type. The original searched
+/// `classifier_threshold` (0.4–0.7) with gray-zone bounds no model here has; the threshold is
+/// searched the same way, plus the learning rate (logistic, transformer) or the tree depth
+/// (correlation), the parameters that change what those models learn.
+fn optimize_stage(a: &TrainArgs, m: ModelType) -> String {
+    let name = m.name();
+    let data = kaggle_slug(a).map_or_else(|| format!("data_{}", family(m)), |_| "data_kaggle".to_owned());
+    let grid = matches!(a.optimization_technique, TechniqueArg::GridSearch);
+    let extra = match (m, grid) {
+        (ModelType::Logistic | ModelType::SimpleTransformer, false) => {
+            ", learning_rate = { min = 0.001, max = 1.0, log = true }"
+        }
+        (ModelType::Logistic | ModelType::SimpleTransformer, true) => ", learning_rate = [0.01, 0.1, 1.0]",
+        (ModelType::Correlation, false) => ", max_depth = { min = 2, max = 6 }",
+        (ModelType::Correlation, true) => ", max_depth = [2, 4, 6]",
+        _ => "",
+    };
+    let threshold = if grid { "[0.4, 0.5, 0.6]" } else { "{ min = 0.4, max = 0.7 }" };
+    let technique = match a.optimization_technique {
+        TechniqueArg::RandomSearch => "random_search",
+        TechniqueArg::GridSearch => "grid_search",
+        TechniqueArg::Evolutionary => "evolutionary",
+    };
+    format!(
+        "\n[stages.optimize_{name}]\nkind = \"optimize\"\nneeds = [\"{data}\"]\nmodel = \"{name}\"\ntechnique = \"{technique}\"\niterations = {}\npopulation = 10\ngenerations = 5\nbase = {{ epochs = {}, batch_size = {}, ece_bins = {} }}\nspace = {{ threshold = {threshold}{extra} }}\n",
+        a.optimization_iterations, a.epochs, a.batch_size, a.ece_bins
+    )
+}
+
+/// Copies each `optimize` stage's folder to `--phase89-storage` and prints the original's
+/// optimisation lines.
+fn report_phase89(run_dir: &Path, storage: &Path, types: &[ModelType]) -> Result<(), Error> {
+    for m in types {
+        let folder = format!("optimize_{}", m.name());
+        let source = run_dir.join("optimize").join(&folder);
+        if !source.is_dir() {
+            continue;
+        }
+        copy_tree(&source, &storage.join(&folder))?;
+        println!("[{}] Running configuration optimization...", m.name());
+        super::optimize_report::print_optimization(&source);
     }
     Ok(())
 }
@@ -413,6 +475,9 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
     }
     if a.enable_phase3 {
         report_phase3(&run_dir, &a.phase3_storage_dir)?;
+    }
+    if a.optimize_config {
+        report_phase89(&run_dir, &a.phase89_storage, &types)?;
     }
     println!("{}", "=".repeat(70));
     println!("TRAINING SUMMARY");

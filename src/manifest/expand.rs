@@ -116,6 +116,7 @@ fn required_upstream(kind: StageKind) -> Option<StageKind> {
     match kind {
         StageKind::Train => Some(StageKind::Load),
         StageKind::Gate => Some(StageKind::Train),
+        StageKind::Optimize => Some(StageKind::Load),
         _ => None,
     }
 }
@@ -401,6 +402,16 @@ fn typed_params<'src>(
             Ok(p) => {
                 let r = p.range_issues();
                 (StageParams::Drift(p), r)
+            }
+            Err(e) => {
+                push_serde_issue(issues, &e, stage.name_span.clone(), context);
+                return None;
+            }
+        },
+        StageKind::Optimize => match super::optimize_params::OptimizeParams::deserialize(de) {
+            Ok(p) => {
+                let r = p.range_issues();
+                (StageParams::Optimize(p), r)
             }
             Err(e) => {
                 push_serde_issue(issues, &e, stage.name_span.clone(), context);

@@ -10,6 +10,7 @@ mod expand;
 mod input;
 mod interpolate;
 mod matrix;
+pub mod optimize_params;
 pub mod params;
 pub mod schema;
 mod stage_kind;

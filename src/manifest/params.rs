@@ -752,4 +752,6 @@ pub enum StageParams {
     Drift(DriftParams),
     /// A `phase3` stage.
     Phase3(Phase3Params),
+    /// An `optimize` stage.
+    Optimize(super::optimize_params::OptimizeParams),
 }

@@ -45,6 +45,9 @@ enum StageDoc {
     /// Phase 3 governance (risk, correlations, fairness sampling, drift, performance) across
     /// the cohorts of the `train` stages it needs.
     Phase3(Stage<Phase3Params>),
+    /// A configuration search: every candidate trained on the `load` stage it needs and
+    /// measured, then gated against a baseline (Phase 8–9).
+    Optimize(Stage<super::optimize_params::OptimizeParams>),
 }
 
 #[derive(JsonSchema)]

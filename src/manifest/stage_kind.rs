@@ -69,6 +69,7 @@ impl StageKind {
                 | StageKind::Audit
                 | StageKind::Drift
                 | StageKind::Phase3
+                | StageKind::Optimize
         )
     }
 

@@ -87,6 +87,11 @@ impl Model for Calibrated {
         self.base.feature_names()
     }
 
+    /// The base model's, plus the calibrator's map (charged as one more sigmoid).
+    fn ops_per_prediction(&self) -> u64 {
+        self.base.ops_per_prediction() + super::model::EXP_OPS
+    }
+
     fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Vec<f64> {
         let mut probabilities = self.base.predict_proba(x);
         for p in &mut probabilities {

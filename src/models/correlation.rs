@@ -177,6 +177,12 @@ impl Model for Correlation {
         &self.feature_names
     }
 
+    /// Per tree one comparison per level on the deepest path (an upper bound of the path taken)
+    /// and one addition; then the sigmoid.
+    fn ops_per_prediction(&self) -> u64 {
+        self.trees.iter().map(|t| t.depth() as u64 + 1).sum::<u64>() + super::model::EXP_OPS
+    }
+
     fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Vec<f64> {
         assert_eq!(x.ncols(), self.feature_names.len(), "correlation model expects one column per feature");
         x.outer_iter()

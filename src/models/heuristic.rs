@@ -124,6 +124,12 @@ impl Model for Heuristic {
         &self.feature_names
     }
 
+    /// Per feature: standardize (2), clip (2 comparisons), multiply-add (2); then Platt's
+    /// affine map and sigmoid.
+    fn ops_per_prediction(&self) -> u64 {
+        6 * self.weights.len() as u64 + 2 + super::model::EXP_OPS
+    }
+
     fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Vec<f64> {
         let mut probabilities = self.scores(x);
         for p in &mut probabilities {

@@ -482,6 +482,12 @@ impl Model for LogisticRegression {
         &self.feature_names
     }
 
+    /// Per feature a subtraction and a multiplication to standardize, a multiply-add for the
+    /// margin; then the bias and the sigmoid.
+    fn ops_per_prediction(&self) -> u64 {
+        4 * self.weights.len() as u64 + 1 + super::model::EXP_OPS
+    }
+
     fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Vec<f64> {
         assert_eq!(x.ncols(), self.weights.len(), "logistic model expects one column per feature");
         let inverse_std = self.standardizer.inverse_std();

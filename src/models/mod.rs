@@ -49,7 +49,7 @@ pub use load::{FORMAT_VERSION, load_model};
 pub use load_error::LoadError;
 pub use logistic::LogisticRegression;
 pub use logistic_params::LogisticParams;
-pub use model::Model;
+pub use model::{EXP_OPS, Model, count_numbers};
 pub use predict_error::PredictError;
 pub use pseudo_count::PseudoCount;
 pub use transformer::SimpleTransformer;

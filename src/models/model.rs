@@ -7,6 +7,20 @@ use ndarray::ArrayView2;
 use super::PredictError;
 use crate::data::Dataset;
 
+/// Operations charged for one `exp` (a sigmoid): about what libm's `exp` costs in
+/// multiply-adds for its polynomial and range reduction.
+pub const EXP_OPS: u64 = 20;
+
+/// The numbers in a JSON value, recursively.
+pub fn count_numbers(v: &serde_json::Value) -> u64 {
+    match v {
+        serde_json::Value::Number(_) => 1,
+        serde_json::Value::Array(a) => a.iter().map(count_numbers).sum(),
+        serde_json::Value::Object(o) => o.values().map(count_numbers).sum(),
+        _ => 0,
+    }
+}
+
 /// A fitted binary classifier.
 ///
 /// Object-safe so the pipeline can hold any model as `Box<dyn Model>`; saving goes through
@@ -30,6 +44,15 @@ pub trait Model: Debug + Send + Sync {
     /// [`super::load_model`] reads back. (A `Value` keeps keys sorted; serializing the
     /// concrete type directly keeps the documented order.)
     fn to_json(&self) -> Result<serde_json::Value, serde_json::Error>;
+
+    /// Arithmetic operations (additions, multiplications, comparisons; an exponential counts
+    /// as [`EXP_OPS`]) one prediction performs: the deterministic cost behind the optimiser's
+    /// default latency estimate. The default counts the numbers in the saved form, exact for
+    /// dense models that read every parameter once per row (the transformer reads its weights
+    /// once per token, so it undercounts there); models with a cheaper path override it.
+    fn ops_per_prediction(&self) -> u64 {
+        self.to_json().map_or(0, |v| count_numbers(&v))
+    }
 
     /// P(y = 1) for each row of `data`, after checking that its columns are the model's
     /// features in the model's order, so a reordered file cannot be scored silently wrong.

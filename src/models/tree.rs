@@ -73,6 +73,25 @@ impl RegressionTree {
         &self.nodes
     }
 
+    /// Splits on the longest root-to-leaf path (0 for a single leaf). Children come after
+    /// their parent, so one pass in node order settles every depth.
+    pub fn depth(&self) -> usize {
+        let mut depth = vec![0usize; self.nodes.len()];
+        let mut deepest = 0;
+        for (i, node) in self.nodes.iter().enumerate() {
+            let here = depth[i];
+            if let TreeNode::Split { left, right, .. } = *node {
+                for child in [left, right] {
+                    if let Some(d) = depth.get_mut(child) {
+                        *d = here + 1;
+                    }
+                }
+            }
+            deepest = deepest.max(here);
+        }
+        deepest
+    }
+
     /// The leaf value reached by a row whose feature `j` is `feature_value(j)`.
     #[inline]
     pub fn value(&self, feature_value: impl Fn(usize) -> f64) -> f64 {

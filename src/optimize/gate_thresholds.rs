@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Thresholds of the promotion gate; the defaults are the original's `PromotionGate`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct GateThresholds {
     /// Fewest evaluated cases, for the candidate and for the baseline.

@@ -6,10 +6,13 @@ use serde::{Deserialize, Serialize};
 
 /// A search technique. `bayesian`, declared but never implemented by the original, is not
 /// offered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Technique {
     /// Independent uniform samples of the space: [`random_search`](super::random_search).
+    #[default]
     RandomSearch,
     /// Every point of the grid: [`grid_search`](super::grid_search).
     GridSearch,

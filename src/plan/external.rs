@@ -66,6 +66,7 @@ pub fn external_paths(instance: &Instance, plan: &Plan) -> Vec<(String, PathBuf)
             DataSource::Synthetic(_) | DataSource::Kaggle(_) => Vec::new(),
         },
         StageParams::Drift(p) => state.map(|s| baseline_files(s, p)).unwrap_or_default(),
+        StageParams::Optimize(p) => p.review_labels.iter().map(|r| (r.clone(), plan.base_dir.join(r))).collect(),
         StageParams::Phase3(p) => {
             let Some(state) = state else { return Vec::new() };
             let mut out = baseline_files(state, &p.drift);

@@ -10,6 +10,7 @@ mod drift;
 mod gate;
 mod load;
 mod load_kaggle;
+mod optimize;
 mod phase3;
 mod stage_error;
 mod train;
@@ -132,6 +133,7 @@ pub fn run_stage(ctx: &StageContext<'_>, out: &mut Staging) -> Result<EntryMeta,
         StageParams::Gate(p) => gate::run(ctx, p, out),
         StageParams::Drift(p) => drift::run(ctx, p, out),
         StageParams::Phase3(p) => phase3::run(ctx, p, out),
+        StageParams::Optimize(p) => optimize::run(ctx, p, out),
         // It appends to the pipeline's log, a side effect no cache entry can hold; the runner
         // executes it on its own thread at the end of the run (`exec::audit_step`).
         StageParams::Audit(_) => {

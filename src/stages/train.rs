@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
 use super::load::{LABEL_COLUMN, Schema};
-use super::{StageContext, StageError, json_bytes, rel, write};
+use super::{StageContext, StageError, UpstreamOutput, json_bytes, rel, write};
 use crate::data::Dataset;
 use crate::data::preprocess::Preprocessor;
 use crate::data::table::{Table, Values};
@@ -28,10 +28,70 @@ use crate::store::{EntryMeta, Staging};
 use crate::trained::{Provenance, TrainedModel};
 
 /// One raw part, read with the hand-off schema.
-struct Part {
-    features: Table,
-    y: Vec<u8>,
-    group: Option<Vec<String>>,
+pub(super) struct Part {
+    pub features: Table,
+    pub y: Vec<u8>,
+    pub group: Option<Vec<String>>,
+}
+
+/// A `load` instance's parts, encoded by a preprocessor fitted on the training part alone.
+pub(super) struct Prepared {
+    /// The hand-off schema.
+    pub schema: Schema,
+    /// The raw validation part (its group column, its row ids).
+    pub validation_part: Part,
+    /// The fitted preprocessor.
+    pub pre: Preprocessor,
+    /// Encoded training rows.
+    pub train: Dataset,
+    /// Encoded validation rows.
+    pub validation: Dataset,
+}
+
+impl Prepared {
+    /// Reads and encodes a `load` instance's training and validation parts.
+    pub(super) fn read(data: &UpstreamOutput) -> Result<Self, StageError> {
+        let description: Value = serde_json::from_slice(&data.read("dataset.json")?)
+            .map_err(|e| StageError::MissingInput(format!("`dataset.json` of `{}` is not JSON: {e}", data.id)))?;
+        let schema: Schema = serde_json::from_value(description["schema"].clone()).map_err(|e| {
+            StageError::MissingInput(format!("`dataset.json` of `{}` has no valid schema: {e}", data.id))
+        })?;
+        let train_part = read_part(&data.read("train.csv")?, &schema)?;
+        let validation_part = read_part(&data.read("validation.csv")?, &schema)?;
+        let pre = Preprocessor::fit(&train_part.features, schema.encode, schema.impute);
+        let train = encode(&train_part, &pre)?;
+        let validation = encode(&validation_part, &pre)?;
+        Ok(Self { schema, validation_part, pre, train, validation })
+    }
+}
+
+/// Fits the model of `params` on the prepared training rows, calibrated on the `load`
+/// instance's calibration part when `params.calibrate` asks for it.
+pub(super) fn fit_model(
+    data: &UpstreamOutput,
+    prepared: &Prepared,
+    params: &TrainParams,
+    rng: &mut ChaCha8Rng,
+    cancel: &dyn Fn() -> bool,
+) -> Result<Box<dyn Model>, StageError> {
+    let model = fit(&prepared.train, params, rng, cancel)?;
+    Ok(match params.calibrate {
+        None => model,
+        Some(method) => {
+            let part = data.read("calibration.csv").map_err(|_| {
+                StageError::MissingInput(format!(
+                    "`calibrate` needs a calibration split: set `split.calibration_ratio` in `{}`",
+                    data.stage
+                ))
+            })?;
+            let calibration = encode(&read_part(&part, &prepared.schema)?, &prepared.pre)?;
+            let method = match method {
+                CalibrateName::Platt => CalibrationMethod::Platt,
+                CalibrateName::Isotonic => CalibrationMethod::Isotonic,
+            };
+            Box::new(Calibrated::fit(model, &calibration, method)?)
+        }
+    })
 }
 
 fn read_part(bytes: &[u8], schema: &Schema) -> Result<Part, StageError> {
@@ -118,35 +178,12 @@ fn fit(
 pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
     let cohort = ctx.cohort()?;
     let data = ctx.upstream(StageKind::Load)?;
-    let description: Value = serde_json::from_slice(&data.read("dataset.json")?)
-        .map_err(|e| StageError::MissingInput(format!("`dataset.json` of `{}` is not JSON: {e}", data.id)))?;
-    let schema: Schema = serde_json::from_value(description["schema"].clone())
-        .map_err(|e| StageError::MissingInput(format!("`dataset.json` of `{}` has no valid schema: {e}", data.id)))?;
-    let train_part = read_part(&data.read("train.csv")?, &schema)?;
-    let validation_part = read_part(&data.read("validation.csv")?, &schema)?;
-    let pre = Preprocessor::fit(&train_part.features, schema.encode, schema.impute);
-    let train = encode(&train_part, &pre)?;
-    let validation = encode(&validation_part, &pre)?;
+    let Prepared { schema, validation_part, pre, train, validation } = Prepared::read(data)?;
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.instance.seed);
     let cancel = || ctx.cancel.load(std::sync::atomic::Ordering::Relaxed);
-    let model = fit(&train, params, &mut rng, &cancel)?;
-    let model: Box<dyn Model> = match params.calibrate {
-        None => model,
-        Some(method) => {
-            let part = data.read("calibration.csv").map_err(|_| {
-                StageError::MissingInput(format!(
-                    "`calibrate` needs a calibration split: set `split.calibration_ratio` in `{}`",
-                    data.stage
-                ))
-            })?;
-            let calibration = encode(&read_part(&part, &schema)?, &pre)?;
-            let method = match method {
-                CalibrateName::Platt => CalibrationMethod::Platt,
-                CalibrateName::Isotonic => CalibrationMethod::Isotonic,
-            };
-            Box::new(Calibrated::fit(model, &calibration, method)?)
-        }
-    };
+    let prepared = Prepared { schema, validation_part, pre, train, validation };
+    let model = fit_model(data, &prepared, params, &mut rng, &cancel)?;
+    let Prepared { schema, validation_part, pre, train, validation } = prepared;
     let probs = model.predict_dataset(&validation)?;
     let config = MetricsConfig { threshold: params.threshold, bins: params.ece_bins as usize };
     let report = evaluate(validation.y(), &probs, &config)?;

@@ -59,8 +59,16 @@ fn unknown_stage_in_needs() {
 #[test]
 fn unknown_and_unsupported_kinds() {
     let m = format!(
-        "{}\n[stages.search]\nkind = \"optimize\"\nneeds = [\"gate\"]\n",
+        "{}\n[stages.review]\nkind = \"report\"\nneeds = [\"gate\"]\n",
         SMALL.replace("kind = \"gate\"", "kind = \"gaet\"")
+    );
+    insta::assert_snapshot!(invalid(&m, &[]));
+}
+
+#[test]
+fn optimize_spaces_must_be_valid_train_parameters() {
+    let m = format!(
+        "{SMALL}\n[stages.search]\nkind = \"optimize\"\nneeds = [\"data\"]\nmodel = \"logistic\"\nspace = {{ learning_rate = {{ min = 0.0, max = 1.0, log = true }} }}\n\n[stages.search2]\nkind = \"optimize\"\nneeds = [\"data\"]\nmodel = \"logistic\"\nspace = {{ max_depth = [2, 4] }}\n"
     );
     insta::assert_snapshot!(invalid(&m, &[]));
 }

@@ -13,6 +13,7 @@ mod failures;
 mod graph;
 mod interrupt;
 mod kaggle;
+mod optimize;
 mod phase3;
 mod run;
 mod schema;

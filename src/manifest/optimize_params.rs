@@ -1,0 +1,196 @@
+//! Parameters of an `optimize` stage: a search over `train` parameters, each candidate trained
+//! and measured (see [`crate::optimize`]).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::params::{ModelType, RangeIssue, TrainParams};
+use crate::optimize::{GateThresholds, SearchSpace, Technique};
+
+/// A fixed or listed parameter value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SpaceValue {
+    /// `true` / `false`.
+    Bool(bool),
+    /// A whole number.
+    Int(i64),
+    /// A number.
+    Float(f64),
+    /// A name, e.g. `"balanced"`.
+    Str(String),
+}
+
+/// A range of a search space.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpaceRange {
+    /// Lowest value (whole numbers for both bounds make an integer range).
+    pub min: SpaceValue,
+    /// Highest value, inclusive.
+    pub max: SpaceValue,
+    /// Sample (and space grid points) uniformly in the logarithm.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub log: bool,
+    /// Grid points of a float range (default: the stage's `grid_steps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<u32>,
+}
+
+/// One parameter of the search space: a list of values, or a range.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SpaceParam {
+    /// The values to choose from.
+    Choice(Vec<SpaceValue>),
+    /// A numeric range.
+    Range(SpaceRange),
+}
+
+/// How a candidate's latency is measured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LatencyMode {
+    /// Operations per prediction × 1 ns (reproducible; see `Model::ops_per_prediction`).
+    #[default]
+    Deterministic,
+    /// Wall-clock time to score the validation rows, per row; the results are then not
+    /// reproducible, so the stage is never reused from the cache.
+    Measured,
+}
+
+/// Parameters of an `optimize` stage: the model type, the search space over its `train`
+/// parameters, the technique and its budget, the baseline and the promotion gate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptimizeParams {
+    /// The model type every candidate trains.
+    pub model: ModelType,
+    /// `train` parameters every candidate shares, e.g. `{ epochs = 10 }`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub base: BTreeMap<String, SpaceValue>,
+    /// The parameters searched: `name = [values]` or `name = { min, max, log?, steps? }`.
+    pub space: BTreeMap<String, SpaceParam>,
+    /// `random_search`, `grid_search` or `evolutionary`.
+    #[serde(default)]
+    pub technique: Technique,
+    /// Configurations drawn by `random_search`.
+    #[serde(default = "default_iterations")]
+    pub iterations: u32,
+    /// Population of `evolutionary`.
+    #[serde(default = "default_population")]
+    pub population: u32,
+    /// Generations of `evolutionary` after the first.
+    #[serde(default = "default_generations")]
+    pub generations: u32,
+    /// Grid points of each float range without its own `steps` (`grid_search`).
+    #[serde(default = "default_grid_steps")]
+    pub grid_steps: u32,
+    /// The configuration candidates must beat (over `base`; default: `base` alone).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub baseline: BTreeMap<String, SpaceValue>,
+    /// A CSV of human review labels, `row,human_label`: human agreement is measured on them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_labels: Option<String>,
+    /// `deterministic` (default) or `measured`.
+    #[serde(default)]
+    pub latency: LatencyMode,
+    /// The promotion gate's thresholds (defaults: the original's).
+    #[serde(default)]
+    pub gate: GateThresholds,
+}
+
+fn default_iterations() -> u32 {
+    20
+}
+fn default_population() -> u32 {
+    10
+}
+fn default_generations() -> u32 {
+    5
+}
+fn default_grid_steps() -> u32 {
+    3
+}
+
+fn issue(key: &[&'static str], expected: impl Into<String>) -> RangeIssue {
+    RangeIssue { key: key.to_vec(), expected: expected.into() }
+}
+
+impl OptimizeParams {
+    /// The search space, validated.
+    pub fn search_space(&self) -> Result<SearchSpace, String> {
+        let mut params = BTreeMap::new();
+        for (name, p) in &self.space {
+            let value = serde_json::to_value(p).map_err(|e| e.to_string())?;
+            let param: crate::optimize::Param = serde_json::from_value(value).map_err(|e| format!("`{name}`: {e}"))?;
+            params.insert(name.clone(), param);
+        }
+        SearchSpace::new(params).map_err(|e| crate::exec::error_chain(&e))
+    }
+
+    /// The `train` parameters of a configuration: `base`, then `values` over it.
+    pub fn train_params(&self, values: &BTreeMap<String, serde_json::Value>) -> Result<TrainParams, String> {
+        let mut doc = serde_json::Map::new();
+        doc.insert("model".into(), serde_json::to_value(self.model).map_err(|e| e.to_string())?);
+        for (k, v) in &self.base {
+            doc.insert(k.clone(), serde_json::to_value(v).map_err(|e| e.to_string())?);
+        }
+        for (k, v) in values {
+            doc.insert(k.clone(), v.clone());
+        }
+        let params: TrainParams = serde_json::from_value(serde_json::Value::Object(doc)).map_err(|e| e.to_string())?;
+        let issues = params.range_issues();
+        if let Some(i) = issues.first() {
+            return Err(format!("`{}` must be {}", i.key.join("."), i.expected));
+        }
+        Ok(params)
+    }
+
+    /// Checks what serde cannot: the space is valid, every key is a `train` parameter of the
+    /// model, and each range's ends and each listed value give valid `train` parameters.
+    pub fn range_issues(&self) -> Vec<RangeIssue> {
+        let mut out = Vec::new();
+        for key in self.base.keys().chain(self.space.keys()).chain(self.baseline.keys()) {
+            if key == "model" {
+                out.push(issue(&["space"], "free of `model`: the stage's `model` names the model type"));
+            }
+        }
+        if let Err(e) = self.search_space() {
+            out.push(issue(&["space"], format!("a valid search space ({e})")));
+            return out;
+        }
+        let json = |v: &SpaceValue| serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
+        if let Err(e) = self.train_params(&BTreeMap::new()) {
+            out.push(issue(&["base"], format!("valid `train` parameters: {e}")));
+            return out;
+        }
+        for (name, param) in &self.space {
+            let values: Vec<serde_json::Value> = match param {
+                SpaceParam::Choice(v) => v.iter().map(json).collect(),
+                SpaceParam::Range(r) => vec![json(&r.min), json(&r.max)],
+            };
+            for v in values {
+                if let Err(e) = self.train_params(&BTreeMap::from([(name.clone(), v.clone())])) {
+                    out.push(issue(&["space"], format!("valid `train` parameters at `{name}` = {v}: {e}")));
+                    break;
+                }
+            }
+        }
+        let baseline: BTreeMap<String, serde_json::Value> =
+            self.baseline.iter().map(|(k, v)| (k.clone(), json(v))).collect();
+        if let Err(e) = self.train_params(&baseline) {
+            out.push(issue(&["baseline"], format!("valid `train` parameters: {e}")));
+        }
+        for (key, value, least) in
+            [("iterations", self.iterations, 1), ("population", self.population, 2), ("grid_steps", self.grid_steps, 2)]
+        {
+            if value < least {
+                out.push(issue(&[key], format!("at least {least}, found {value}")));
+            }
+        }
+        out
+    }
+}

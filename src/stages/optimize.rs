@@ -1,0 +1,415 @@
+//! `optimize`: a configuration search (Phase 8–9) where every candidate is trained and
+//! measured. The original scored configurations with random numbers; here each candidate is a
+//! set of `train` parameters, fitted on the `load` instance's training rows (seeded by the
+//! instance seed and those parameters, so any `-j` gives the same results and identical
+//! parameters identical metrics) and measured on its
+//! validation rows: recall, precision, FP rate, accuracy, ECE, latency and, with review labels,
+//! human agreement, then the Phase 8–9 fitness. The best is gated against the baseline.
+//!
+//! Outputs under `optimize/<instance>/`: `candidates.json` and `candidates.csv` (every
+//! evaluated configuration, ranked), `gate.json` (the best against the baseline, criterion by
+//! criterion), `best_config.toml` (a snippet to paste into a `train` stage); when the gate
+//! passes, the winner is saved as `models/current/<name>_optimized_model.json`.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::train::{Prepared, fit_model};
+use super::{StageContext, StageError, UpstreamOutput, json_bytes, write};
+use crate::manifest::StageKind;
+use crate::manifest::optimize_params::{LatencyMode, OptimizeParams};
+use crate::manifest::params::TrainParams;
+use crate::metrics::{MetricsConfig, evaluate};
+use crate::optimize::{
+    CandidateMetrics, Config, EvolutionSettings, Fitness, GateDecision, SearchResult, Technique, config_id,
+    evolutionary_search, grid, grid_search, promotion_gate, random_search,
+};
+use crate::plan::instance_seed;
+use crate::store::{EntryMeta, Staging};
+use crate::trained::{Provenance, TrainedModel};
+
+/// Nanoseconds charged per operation by the deterministic latency estimate: about one
+/// multiply-add on a current core, so a 5-feature logistic model costs 41 ns.
+pub const NS_PER_OP: f64 = 1.0;
+
+/// What one configuration measured.
+#[derive(Clone, Debug, Serialize)]
+struct Measured {
+    recall: f64,
+    precision: Option<f64>,
+    fp_rate: f64,
+    accuracy: Option<f64>,
+    ece: Option<f64>,
+    latency_ms: f64,
+    ops_per_prediction: u64,
+    human_agreement: Option<f64>,
+    reviewed_rows: u64,
+    total_cases: u64,
+    fitness: Fitness,
+}
+
+impl Measured {
+    fn candidate_metrics(&self) -> CandidateMetrics {
+        CandidateMetrics {
+            recall: self.recall,
+            fp_rate: self.fp_rate,
+            latency_ms: self.latency_ms,
+            human_agreement: self.human_agreement,
+            total_cases: self.total_cases,
+        }
+    }
+}
+
+/// A configuration's outcome: measured, or why it could not be.
+type Outcome = Result<Measured, String>;
+
+/// Everything a candidate's evaluation reads.
+struct Bench<'a> {
+    data: &'a UpstreamOutput,
+    prepared: &'a Prepared,
+    params: &'a OptimizeParams,
+    reviews: &'a BTreeMap<u64, u8>,
+    seed: u64,
+    cancel: &'a (dyn Fn() -> bool + Sync),
+}
+
+fn values_of(config: &Config) -> BTreeMap<String, Value> {
+    config.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()
+}
+
+impl Bench<'_> {
+    /// The seed of a configuration: the stage's seed and the resolved `train` parameters, so
+    /// identical parameters (a candidate equal to the baseline, say) train identically.
+    fn seed_of(&self, train: &TrainParams) -> u64 {
+        instance_seed(self.seed, &serde_json::to_string(train).unwrap_or_default())
+    }
+
+    fn fit(&self, train: &TrainParams) -> Result<Box<dyn crate::models::Model>, StageError> {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed_of(train));
+        fit_model(self.data, self.prepared, train, &mut rng, self.cancel)
+    }
+
+    fn measure(&self, values: &BTreeMap<String, Value>) -> Outcome {
+        let train = self.params.train_params(values)?;
+        let model = self.fit(&train).map_err(|e| crate::exec::error_chain(&e))?;
+        let validation = &self.prepared.validation;
+        let started = Instant::now();
+        let probs = model.predict_dataset(validation).map_err(|e| e.to_string())?;
+        let measured_ms = started.elapsed().as_secs_f64() * 1e3 / validation.n_rows().max(1) as f64;
+        let config = MetricsConfig { threshold: train.threshold, bins: train.ece_bins as usize };
+        let report = evaluate(validation.y(), &probs, &config).map_err(|e| e.to_string())?;
+        let ops = model.ops_per_prediction();
+        let latency_ms = match self.params.latency {
+            LatencyMode::Deterministic => ops as f64 * NS_PER_OP / 1e6,
+            LatencyMode::Measured => measured_ms,
+        };
+        let (mut agree, mut reviewed) = (0u64, 0u64);
+        for (row, p) in validation.row_ids().iter().zip(&probs) {
+            if let Some(&human) = self.reviews.get(row) {
+                reviewed += 1;
+                agree += u64::from(u8::from(*p >= train.threshold) == human);
+            }
+        }
+        let human_agreement = (reviewed > 0).then(|| agree as f64 / reviewed as f64);
+        // A model that never predicts a positive (or data without negatives) has no recall or
+        // FP rate; such a candidate ranks last rather than borrowing a made-up value.
+        let recall = report.recall.unwrap_or(f64::NAN);
+        let fp_rate = report.fp_rate.unwrap_or(f64::NAN);
+        let metrics = CandidateMetrics { recall, fp_rate, latency_ms, human_agreement, total_cases: report.n };
+        Ok(Measured {
+            recall,
+            precision: report.precision,
+            fp_rate,
+            accuracy: report.accuracy,
+            ece: report.ece,
+            latency_ms,
+            ops_per_prediction: ops,
+            human_agreement,
+            reviewed_rows: reviewed,
+            total_cases: report.n,
+            fitness: metrics.fitness(),
+        })
+    }
+}
+
+/// `row,human_label` rows of the review file.
+fn read_reviews(ctx: &StageContext<'_>, params: &OptimizeParams) -> Result<BTreeMap<u64, u8>, StageError> {
+    let Some(rel) = &params.review_labels else { return Ok(BTreeMap::new()) };
+    let path = ctx.base_dir.join(rel);
+    let bytes = std::fs::read(&path)
+        .map_err(|source| StageError::Io { what: format!("read the review labels `{}`", path.display()), source })?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes.as_slice());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|source| crate::data::DataError::Csv { source })?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    let find = |name: &str| {
+        header.iter().position(|h| h == name).ok_or_else(|| {
+            StageError::Invalid(format!(
+                "review labels `{rel}` need columns `row` and `human_label`; the columns are {}",
+                header.join(", ")
+            ))
+        })
+    };
+    let (row_at, label_at) = (find("row")?, find("human_label")?);
+    let mut out = BTreeMap::new();
+    for record in reader.records() {
+        let record = record.map_err(|source| crate::data::DataError::Csv { source })?;
+        let line = record.position().map_or(0, csv::Position::line);
+        let bad = |what: &str| StageError::Invalid(format!("review labels `{rel}` line {line}: {what}"));
+        let row: u64 =
+            record.get(row_at).unwrap_or_default().trim().parse().map_err(|_| bad("`row` is not a row id"))?;
+        let label = match record.get(label_at).unwrap_or_default().trim() {
+            "0" => 0,
+            "1" => 1,
+            other => return Err(bad(&format!("`human_label` must be 0 or 1, found `{other}`"))),
+        };
+        out.insert(row, label);
+    }
+    Ok(out)
+}
+
+fn fmt_opt(v: Option<f64>) -> String {
+    v.map_or_else(String::new, |x| x.to_string())
+}
+
+/// `candidates.csv`: one row per evaluated configuration, ranked.
+fn candidates_csv(
+    result: &SearchResult,
+    outcomes: &BTreeMap<String, Outcome>,
+    names: &[String],
+) -> Result<Vec<u8>, StageError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = vec!["rank".into(), "config_id".into(), "generation".into()];
+    header.extend(names.iter().cloned());
+    header.extend(
+        ["fitness", "recall", "precision", "fp_rate", "accuracy", "ece", "latency_ms", "human_agreement", "error"]
+            .map(str::to_owned),
+    );
+    let io = |e: csv::Error| StageError::Invalid(format!("cannot write candidates.csv: {e}"));
+    w.write_record(&header).map_err(io)?;
+    for (rank, e) in result.evaluations.iter().enumerate() {
+        let mut row = vec![(rank + 1).to_string(), e.config_id.clone(), e.generation.to_string()];
+        row.extend(names.iter().map(|n| e.config.get(n).map(ToString::to_string).unwrap_or_default()));
+        match outcomes.get(&e.config_id) {
+            Some(Ok(m)) => row.extend([
+                m.fitness.value.to_string(),
+                m.recall.to_string(),
+                fmt_opt(m.precision),
+                m.fp_rate.to_string(),
+                fmt_opt(m.accuracy),
+                fmt_opt(m.ece),
+                m.latency_ms.to_string(),
+                fmt_opt(m.human_agreement),
+                String::new(),
+            ]),
+            Some(Err(why)) => {
+                row.extend(std::iter::repeat_n(String::new(), 8));
+                row.push(why.clone());
+            }
+            None => row.extend(std::iter::repeat_n(String::new(), 9)),
+        }
+        w.write_record(&row).map_err(io)?;
+    }
+    w.into_inner().map_err(|e| StageError::Invalid(format!("cannot write candidates.csv: {e}")))
+}
+
+/// A TOML value for the snippet.
+fn toml_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => toml::Value::String(s.clone()).to_string(),
+        Value::Number(n) if n.is_i64() => n.to_string(),
+        Value::Number(n) => {
+            let f = n.as_f64().unwrap_or(0.0);
+            toml::Value::Float(f).to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+#[expect(clippy::too_many_lines, reason = "one search, then its four outputs in order")]
+pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
+    let data = ctx.upstream(StageKind::Load)?;
+    let prepared = Prepared::read(data)?;
+    let space = params.search_space().map_err(StageError::Invalid)?;
+    let reviews = read_reviews(ctx, params)?;
+    let cancel = || ctx.cancel.load(std::sync::atomic::Ordering::Relaxed);
+    let bench =
+        Bench { data, prepared: &prepared, params, reviews: &reviews, seed: ctx.instance.seed, cancel: &cancel };
+    let outcomes: Mutex<BTreeMap<String, Outcome>> = Mutex::new(BTreeMap::new());
+    let evaluate_batch = |configs: &[Config]| -> Vec<f64> {
+        let measured: Vec<(String, Outcome)> = configs
+            .par_iter()
+            .map(|c| {
+                let id = config_id(c);
+                let outcome = bench.measure(&values_of(c));
+                (id, outcome)
+            })
+            .collect();
+        let fitness = measured.iter().map(|(_, o)| o.as_ref().map_or(f64::NAN, |m| m.fitness.value)).collect();
+        if let Ok(mut all) = outcomes.lock() {
+            all.extend(measured);
+        }
+        fitness
+    };
+    let result = match params.technique {
+        Technique::RandomSearch => {
+            random_search(&space, params.iterations as usize, ctx.instance.seed, &evaluate_batch)
+        }
+        Technique::GridSearch => grid_search(&space, params.grid_steps as usize, &evaluate_batch),
+        Technique::Evolutionary => {
+            let settings = EvolutionSettings {
+                population: params.population as usize,
+                generations: params.generations as usize,
+                ..EvolutionSettings::default()
+            };
+            evolutionary_search(&space, &settings, ctx.instance.seed, None, &evaluate_batch)
+        }
+    }
+    .map_err(|e| StageError::Invalid(crate::exec::error_chain(&e)))?;
+    if cancel() {
+        return Err(StageError::Cancelled);
+    }
+    let outcomes = outcomes.into_inner().map_err(|_| StageError::Invalid("a candidate's training panicked".into()))?;
+
+    let baseline_values: BTreeMap<String, Value> =
+        params.baseline.iter().map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null))).collect();
+    let baseline_id = format!(
+        "cfg_{}",
+        &crate::store::sha256_hex(serde_json::to_string(&baseline_values).unwrap_or_default().as_bytes())[..12]
+    );
+    let baseline = bench.measure(&baseline_values).map_err(StageError::Invalid)?;
+    let name = ctx.instance.decl.cohort.clone().unwrap_or_else(|| {
+        ctx.instance
+            .id()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.') { c } else { '_' })
+            .collect()
+    });
+    let dir = format!("optimize/{name}");
+    let best =
+        result.evaluations.iter().find(|e| outcomes.get(&e.config_id).is_some_and(Result::is_ok)).ok_or_else(|| {
+            let why = outcomes.values().find_map(|o| o.as_ref().err().cloned()).unwrap_or_default();
+            StageError::Invalid(format!("no candidate could be trained and measured: {why}"))
+        })?;
+    let best_measured = outcomes
+        .get(&best.config_id)
+        .and_then(|o| o.as_ref().ok())
+        .ok_or_else(|| StageError::Invalid("the best candidate has no measurements".into()))?;
+    let decision: GateDecision =
+        promotion_gate(&best_measured.candidate_metrics(), &baseline.candidate_metrics(), &params.gate);
+
+    let names: Vec<String> = space.params().keys().cloned().collect();
+    let ranked: Vec<Value> = result
+        .evaluations
+        .iter()
+        .enumerate()
+        .map(|(rank, e)| {
+            let outcome = match outcomes.get(&e.config_id) {
+                Some(Ok(m)) => json!({"metrics": m}),
+                Some(Err(why)) => json!({"error": why}),
+                None => Value::Null,
+            };
+            json!({
+                "rank": rank + 1,
+                "config_id": e.config_id,
+                "generation": e.generation,
+                "config": e.config.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<BTreeMap<_, _>>(),
+                "outcome": outcome,
+            })
+        })
+        .collect();
+    let grid_size = match params.technique {
+        Technique::GridSearch => grid(&space, params.grid_steps as usize).map(|g| g.len()).ok(),
+        _ => None,
+    };
+    write(
+        out,
+        &format!("{dir}/candidates.json"),
+        &json_bytes(&json!({
+            "technique": params.technique,
+            "model": params.model.name(),
+            "evaluations": result.evaluation_count,
+            "grid_size": grid_size,
+            "latency": params.latency,
+            "ns_per_op": NS_PER_OP,
+            "review_labels": params.review_labels,
+            "baseline": {"config_id": baseline_id, "config": baseline_values, "metrics": baseline},
+            "candidates": ranked,
+        }))?,
+    )?;
+    write(out, &format!("{dir}/candidates.csv"), &candidates_csv(&result, &outcomes, &names)?)?;
+    let promoted_path = format!("models/current/{name}_optimized_model.json");
+    write(
+        out,
+        &format!("{dir}/gate.json"),
+        &json_bytes(&json!({
+            "candidate": best.config_id,
+            "baseline": baseline_id,
+            "passed": decision.passed,
+            "decision": if decision.passed { "PASSED" } else { "FAILED" },
+            "criteria": decision.criteria,
+            "reasons": decision.reasons(),
+            "not_evaluated": decision.not_evaluated(),
+            "destination": decision.passed.then_some(&promoted_path),
+        }))?,
+    )?;
+    let mut snippet = format!(
+        "# Best configuration of `{}` ({}, {} evaluated): fitness {:.4}, recall {:.3}, FP rate {:.3}.\n# Paste into the `train` stage of model `{}`.\n",
+        ctx.instance.id(),
+        params.technique,
+        result.evaluation_count,
+        best_measured.fitness.value,
+        best_measured.recall,
+        best_measured.fp_rate,
+        params.model.name()
+    );
+    let mut settings: BTreeMap<String, Value> =
+        params.base.iter().map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null))).collect();
+    settings.extend(values_of(&best.config));
+    for (k, v) in &settings {
+        snippet.push_str(&format!("{k} = {}\n", toml_value(v)));
+    }
+    write(out, &format!("{dir}/best_config.toml"), snippet.as_bytes())?;
+    if decision.passed {
+        let train = params.train_params(&values_of(&best.config)).map_err(StageError::Invalid)?;
+        let model = bench.fit(&train)?;
+        let trained = TrainedModel {
+            provenance: Provenance {
+                cohort: name.clone(),
+                trained_at: ctx.clock.timestamp(),
+                seed: bench.seed_of(&train),
+                training_rows: prepared.train.n_rows(),
+                data: data.id.clone(),
+                threshold: train.threshold,
+            },
+            preprocessor: prepared.pre.clone(),
+            model,
+        };
+        let doc = trained.to_json().map_err(|e| StageError::Invalid(e.to_string()))?;
+        write(out, &promoted_path, &json_bytes(&doc)?)?;
+    }
+    let summary = format!(
+        "{}: {} configurations; best {} fitness {:.4} (recall {:.3}, FP rate {:.3}); gate {}{}",
+        params.technique,
+        result.evaluation_count,
+        best.config_id,
+        best_measured.fitness.value,
+        best_measured.recall,
+        best_measured.fp_rate,
+        if decision.passed { "PASSED" } else { "FAILED" },
+        if decision.passed { format!(" → {promoted_path}") } else { String::new() },
+    );
+    let volatile = (params.latency == LatencyMode::Measured)
+        .then(|| "latency is measured wall-clock time (`latency = \"measured\"`)".to_owned());
+    Ok(EntryMeta { summary, failure: None, volatile })
+}

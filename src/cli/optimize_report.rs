@@ -29,8 +29,11 @@ pub(super) fn print_optimization(dir: &Path) {
     let Some(gate) = read_json(&dir.join("gate.json")) else { return };
     println!("Checking promotion gate for best configuration...");
     println!("Promotion gate: {}", gate["decision"].as_str().unwrap_or("?"));
-    for reason in gate["reasons"].as_array().into_iter().flatten().filter_map(Value::as_str) {
-        println!("  - {reason}");
+    // The original's texts; a failed criterion is marked ✗ (passed ones carry their ✓).
+    for c in gate["criteria"].as_array().into_iter().flatten() {
+        let reason = c["reason"].as_str().unwrap_or_default();
+        let mark = if c["passed"] == false { "✗ " } else { "" };
+        println!("  - {mark}{reason}");
     }
     if let Some(dest) = gate["destination"].as_str() {
         println!("Promoted configuration {}: model saved to {dest}", gate["candidate"].as_str().unwrap_or("?"));

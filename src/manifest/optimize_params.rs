@@ -88,7 +88,8 @@ pub struct OptimizeParams {
     /// Grid points of each float range without its own `steps` (`grid_search`).
     #[serde(default = "default_grid_steps")]
     pub grid_steps: u32,
-    /// The configuration candidates must beat (over `base`; default: `base` alone).
+    /// The configuration candidates must beat (over `base`; default: `base` alone). Leave it
+    /// out and add a `train` stage to `needs` to gate against that cohort's model instead.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub baseline: BTreeMap<String, SpaceValue>,
     /// A CSV of human review labels, `row,human_label`: human agreement is measured on them.

@@ -4,7 +4,9 @@
 //! instance seed and those parameters, so any `-j` gives the same results and identical
 //! parameters identical metrics) and measured on its
 //! validation rows: recall, precision, FP rate, accuracy, ECE, latency and, with review labels,
-//! human agreement, then the Phase 8–9 fitness. The best is gated against the baseline.
+//! human agreement, then the Phase 8–9 fitness. The best is gated against the baseline: a
+//! configuration, or the model of the `train` instance among the needs (a cohort of the same
+//! run), scored on the same validation rows.
 //!
 //! Outputs under `optimize/<instance>/`: `candidates.json` and `candidates.csv` (every
 //! evaluated configuration, ranked), `gate.json` (the best against the baseline, criterion by
@@ -103,18 +105,38 @@ impl Bench<'_> {
         let started = Instant::now();
         let probs = model.predict_dataset(validation).map_err(|e| e.to_string())?;
         let measured_ms = started.elapsed().as_secs_f64() * 1e3 / validation.n_rows().max(1) as f64;
-        let config = MetricsConfig { threshold: train.threshold, bins: train.ece_bins as usize };
-        let report = evaluate(validation.y(), &probs, &config).map_err(|e| e.to_string())?;
-        let ops = model.ops_per_prediction();
+        self.assess(&probs, train.threshold, train.ece_bins, model.ops_per_prediction(), measured_ms)
+    }
+
+    /// A `train` instance's model, scored on this stage's validation rows exactly as the
+    /// candidates are: the baseline when the stage needs a `train` stage.
+    fn measure_trained(&self, up: &UpstreamOutput) -> Outcome {
+        let bytes = up.read("model.json").map_err(|e| crate::exec::error_chain(&e))?;
+        let text = String::from_utf8(bytes).map_err(|e| format!("`model.json` of `{}`: {e}", up.id))?;
+        let trained = TrainedModel::from_json(&text).map_err(|e| format!("`model.json` of `{}`: {e}", up.id))?;
+        let started = Instant::now();
+        let probs = trained
+            .predict_raw(&self.prepared.validation_part.features)
+            .map_err(|e| format!("`{}` cannot score this stage's validation rows: {e}", up.id))?;
+        let measured_ms = started.elapsed().as_secs_f64() * 1e3 / self.prepared.validation.n_rows().max(1) as f64;
+        let bins = self.params.train_params(&BTreeMap::new())?.ece_bins;
+        self.assess(&probs, trained.provenance.threshold, bins, trained.model.ops_per_prediction(), measured_ms)
+    }
+
+    /// The measurements of probabilities for the validation rows.
+    fn assess(&self, probs: &[f64], threshold: f64, ece_bins: u32, ops: u64, measured_ms: f64) -> Outcome {
+        let validation = &self.prepared.validation;
+        let config = MetricsConfig { threshold, bins: ece_bins as usize };
+        let report = evaluate(validation.y(), probs, &config).map_err(|e| e.to_string())?;
         let latency_ms = match self.params.latency {
             LatencyMode::Deterministic => ops as f64 * NS_PER_OP / 1e6,
             LatencyMode::Measured => measured_ms,
         };
         let (mut agree, mut reviewed) = (0u64, 0u64);
-        for (row, p) in validation.row_ids().iter().zip(&probs) {
+        for (row, p) in validation.row_ids().iter().zip(probs) {
             if let Some(&human) = self.reviews.get(row) {
                 reviewed += 1;
-                agree += u64::from(u8::from(*p >= train.threshold) == human);
+                agree += u64::from(u8::from(*p >= threshold) == human);
             }
         }
         let human_agreement = (reviewed > 0).then(|| agree as f64 / reviewed as f64);
@@ -283,11 +305,34 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
 
     let baseline_values: BTreeMap<String, Value> =
         params.baseline.iter().map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null))).collect();
-    let baseline_id = format!(
-        "cfg_{}",
-        &crate::store::sha256_hex(serde_json::to_string(&baseline_values).unwrap_or_default().as_bytes())[..12]
-    );
-    let baseline = bench.measure(&baseline_values).map_err(StageError::Invalid)?;
+    let trained: Vec<&UpstreamOutput> = ctx.inputs.iter().filter(|u| u.kind == StageKind::Train).collect();
+    let (baseline_id, baseline) = match trained.as_slice() {
+        [] => {
+            let id = format!(
+                "cfg_{}",
+                &crate::store::sha256_hex(serde_json::to_string(&baseline_values).unwrap_or_default().as_bytes())[..12]
+            );
+            (id, bench.measure(&baseline_values).map_err(StageError::Invalid)?)
+        }
+        [up] if baseline_values.is_empty() => {
+            let cohort = up.cohort.clone().unwrap_or_else(|| up.id.clone());
+            (format!("cohort:{cohort}"), bench.measure_trained(up).map_err(StageError::Invalid)?)
+        }
+        [_] => {
+            return Err(StageError::Invalid(
+                "the baseline is either `baseline` (a configuration) or the `train` stage among `needs`, not both"
+                    .to_owned(),
+            ));
+        }
+        many => {
+            let ids: Vec<&str> = many.iter().map(|u| u.id.as_str()).collect();
+            return Err(StageError::Invalid(format!(
+                "the baseline must be one trained cohort, but `{}` gets {}",
+                ctx.instance.id(),
+                ids.join(", ")
+            )));
+        }
+    };
     let name = ctx.instance.decl.cohort.clone().unwrap_or_else(|| {
         ctx.instance
             .id()

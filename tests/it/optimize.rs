@@ -213,3 +213,36 @@ fn train_enable_phase89_searches_each_model_type() {
     alone.code(2);
     assert!(alone.stderr.contains("`--optimize-config` needs `--enable-phase89`"), "{}", alone.stderr);
 }
+
+#[test]
+fn the_baseline_can_be_a_trained_cohort_of_the_run() {
+    let t = Test::new();
+    let text = manifest(
+        r#"model = "logistic"
+technique = "random_search"
+iterations = 6
+base = { epochs = 3 }
+space = { threshold = { min = 0.3, max = 0.6 } }"#,
+    )
+    .replace("needs = [\"data\"]\nmodel = \"logistic\"\ntechnique", "needs = [\"data\", \"train\"]\nmodel = \"logistic\"\ntechnique")
+    .replace(
+        "[stages.search]",
+        "[stages.train]\nkind = \"train\"\nneeds = [\"data\"]\nmodel = \"logistic\"\nepochs = 3\nthreshold = 0.97\ncohort = \"current\"\n\n[stages.search]",
+    );
+    let m = t.manifest("opt", &text);
+    t.run(&["run", m.to_str().expect("utf-8")]).ok();
+    let dir = t.latest("opt").join("optimize/current");
+    let gate = json(&dir.join("gate.json"));
+    assert_eq!(gate["baseline"], "cohort:current");
+    let c = json(&dir.join("candidates.json"));
+    let trained = json(&t.latest("opt").join("cohorts/current/metrics.json"));
+    // The cohort's model is measured on the same validation rows as the candidates.
+    assert_eq!(c["baseline"]["metrics"]["recall"], trained["recall"]);
+    assert_eq!(c["baseline"]["metrics"]["accuracy"], trained["accuracy"]);
+
+    let both = text.replace("space = { threshold", "baseline = { threshold = 0.5 }\nspace = { threshold");
+    t.manifest("opt", &both);
+    let r = t.run(&["run", m.to_str().expect("utf-8")]);
+    r.code(1);
+    assert!(r.stderr.contains("either `baseline` (a configuration) or the `train` stage"), "{}", r.stderr);
+}

@@ -46,6 +46,7 @@ pub mod models;
 pub mod optimize;
 pub mod plan;
 pub mod predictions;
+pub mod report;
 pub mod stages;
 pub mod store;
 pub mod trail;

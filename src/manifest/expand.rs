@@ -331,7 +331,7 @@ fn check_upstream_kinds(decl: &ManifestDecl<'_>, stage: &StageDecl<'_>, issues: 
             Some("list the stages whose events it seals in `needs`, e.g. `needs = [\"gate\"]`".into()),
         );
     }
-    if matches!(stage.kind, StageKind::Drift | StageKind::Phase3)
+    if matches!(stage.kind, StageKind::Drift | StageKind::Phase3 | StageKind::Report)
         && !stage.needs.iter().any(|(n, _)| decl.stages.get(n).is_some_and(|s| s.kind == StageKind::Train))
     {
         issues.push(
@@ -418,6 +418,16 @@ fn typed_params<'src>(
                 return None;
             }
         },
+        StageKind::Report => match super::params::ReportParams::deserialize(de) {
+            Ok(p) => {
+                let r = p.range_issues();
+                (StageParams::Report(p), r)
+            }
+            Err(e) => {
+                push_serde_issue(issues, &e, stage.name_span.clone(), context);
+                return None;
+            }
+        },
         StageKind::Phase3 => match Phase3Params::deserialize(de) {
             Ok(p) => {
                 let r = p.range_issues();
@@ -438,7 +448,6 @@ fn typed_params<'src>(
                 return None;
             }
         },
-        _ => return None,
     };
     if ranges.is_empty() {
         return Some(params);

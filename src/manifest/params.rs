@@ -448,6 +448,31 @@ fn is_run_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
+/// Parameters of a `report` stage: the comparison report across the cohorts of the `train`
+/// stages it needs (add their `gate` stages for the gate outcomes, and `drift`, `phase3` and
+/// `optimize` stages for their summaries).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportParams {
+    /// Bootstrap resamples behind each 95% interval.
+    #[serde(default = "default_resamples")]
+    pub resamples: u32,
+}
+
+impl ReportParams {
+    /// Checks value ranges serde cannot express.
+    pub fn range_issues(&self) -> Vec<RangeIssue> {
+        if self.resamples < 100 {
+            return vec![issue(&["resamples"], "at least 100, so the 2.5% and 97.5% percentiles exist")];
+        }
+        Vec::new()
+    }
+}
+
+fn default_resamples() -> u32 {
+    1000
+}
+
 /// Parameters of a `phase3` stage: Phase 3 governance (risk engine, correlation engine,
 /// fairness sampler, ethical drift reporter, performance optimizer) over the cohorts of the
 /// `train` stages it needs (add their `gate` and `load` stages for violations, input drift and
@@ -754,4 +779,6 @@ pub enum StageParams {
     Phase3(Phase3Params),
     /// An `optimize` stage.
     Optimize(super::optimize_params::OptimizeParams),
+    /// A `report` stage.
+    Report(ReportParams),
 }

@@ -48,6 +48,8 @@ enum StageDoc {
     /// A configuration search: every candidate trained on the `load` stage it needs and
     /// measured, then gated against a baseline (Phase 8–9).
     Optimize(Stage<super::optimize_params::OptimizeParams>),
+    /// The comparison report across the cohorts of the `train` stages it needs.
+    Report(Stage<super::params::ReportParams>),
 }
 
 #[derive(JsonSchema)]

@@ -70,6 +70,7 @@ impl StageKind {
                 | StageKind::Drift
                 | StageKind::Phase3
                 | StageKind::Optimize
+                | StageKind::Report
         )
     }
 

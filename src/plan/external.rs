@@ -76,7 +76,7 @@ pub fn external_paths(instance: &Instance, plan: &Plan) -> Vec<(String, PathBuf)
             }
             out
         }
-        StageParams::Train(_) | StageParams::Gate(_) | StageParams::Audit(_) => Vec::new(),
+        StageParams::Train(_) | StageParams::Gate(_) | StageParams::Audit(_) | StageParams::Report(_) => Vec::new(),
     }
 }
 

@@ -12,6 +12,7 @@ mod load;
 mod load_kaggle;
 mod optimize;
 mod phase3;
+mod report;
 mod stage_error;
 mod train;
 
@@ -36,6 +37,8 @@ pub struct UpstreamOutput {
     pub kind: StageKind,
     /// Its cohort.
     pub cohort: Option<String>,
+    /// Its resolved parameters, as JSON (what a report shows of the cohorts).
+    pub params: serde_json::Value,
     /// Its cached outputs.
     pub entry: CacheEntry,
 }
@@ -134,6 +137,7 @@ pub fn run_stage(ctx: &StageContext<'_>, out: &mut Staging) -> Result<EntryMeta,
         StageParams::Drift(p) => drift::run(ctx, p, out),
         StageParams::Phase3(p) => phase3::run(ctx, p, out),
         StageParams::Optimize(p) => optimize::run(ctx, p, out),
+        StageParams::Report(p) => report::run(ctx, p, out),
         // It appends to the pipeline's log, a side effect no cache entry can hold; the runner
         // executes it on its own thread at the end of the run (`exec::audit_step`).
         StageParams::Audit(_) => {

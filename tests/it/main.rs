@@ -15,6 +15,7 @@ mod interrupt;
 mod kaggle;
 mod optimize;
 mod phase3;
+mod report;
 mod run;
 mod schema;
 mod train_cli;

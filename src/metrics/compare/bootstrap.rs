@@ -17,7 +17,7 @@ pub const DEFAULT_RESAMPLES: usize = 1_000;
 /// How many resamples, from which seed. Every interval is a pure function of the data and
 /// these two numbers (ChaCha8 is portable across platforms and releases of `rand_chacha`).
 /// Serialised for the record; built only through [`Bootstrap::new`], which rejects 0 resamples.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Bootstrap {
     resamples: usize,
     seed: u64,
@@ -46,7 +46,7 @@ impl Bootstrap {
 }
 
 /// A point estimate with its 95% percentile-bootstrap interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BootstrapEstimate {
     /// On the original rows; `None` where the metric is undefined there.
@@ -64,6 +64,21 @@ impl BootstrapEstimate {
         let undefined_resamples = (replicates.len() - defined.len()) as u64;
         let ci = estimate.and_then(|_| percentile_interval(&mut defined));
         Self { estimate, ci, undefined_resamples }
+    }
+
+    /// Like [`Self::new`] with the *basic* (reverse-percentile) interval
+    /// `[2θ̂ − q97.5, 2θ̂ − q2.5]`, its low end kept at or above `floor`. For a statistic that
+    /// resampling biases one way, such as the ECE (a resample's bins are noisier, so its
+    /// calibration gaps are larger: the replicates sit above the estimate), the percentile
+    /// interval shifts with the bias and can exclude the estimate; the basic interval
+    /// reflects it back.
+    pub(crate) fn basic(estimate: Option<f64>, replicates: &[Option<f64>], floor: f64) -> Self {
+        let percentile = Self::new(estimate, replicates);
+        let ci = match (estimate, percentile.ci) {
+            (Some(e), Some(Interval { lo, hi })) => Some(Interval { lo: (2.0 * e - hi).max(floor), hi: 2.0 * e - lo }),
+            _ => None,
+        };
+        Self { ci, ..percentile }
     }
 }
 

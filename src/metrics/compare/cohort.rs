@@ -28,7 +28,7 @@ pub struct Cohort<'a> {
 }
 
 /// Every metric of one cohort with its 95% interval.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CohortIntervals {
     pub rows: u64,
@@ -37,7 +37,8 @@ pub struct CohortIntervals {
     pub seed: u64,
     /// Percentile bootstrap from exact multinomial resamples of the confusion counts.
     pub metrics: BTreeMap<ConfusionMetric, BootstrapEstimate>,
-    /// Percentile bootstrap; see `ece_approximation_bound`.
+    /// Basic (reverse-percentile) bootstrap, because resampling biases the ECE upward; see
+    /// `ece_approximation_bound`.
     pub ece: BootstrapEstimate,
     pub ece_bins: usize,
     /// W1 distance bound between the ECE bootstrap law used and the exact row bootstrap's.
@@ -94,7 +95,8 @@ impl<'a> Cohort<'a> {
             resamples,
             seed: bootstrap.seed(),
             metrics,
-            ece: BootstrapEstimate::new(Some(ece), &ece_replicates),
+            // The ECE's replicates are biased upward; the basic interval corrects for it.
+            ece: BootstrapEstimate::basic(Some(ece), &ece_replicates, 0.0),
             ece_bins: self.ece_bins,
             ece_approximation_bound: self.cells.approximation_bound(),
             roc_auc: self.auc.as_ref().ok().map(AucComponents::interval),

@@ -22,7 +22,7 @@ use super::paired_counts::PairedCounts;
 const PAIRED_STREAM: u64 = 1;
 
 /// B compared with A; every difference is B − A.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Comparison {
     pub table: PairedCounts,
@@ -34,13 +34,13 @@ pub struct Comparison {
     pub roc_auc_unavailable: Option<String>,
 }
 
-/// Compares cohort `b` with cohort `a`; both must hold the same labelled rows (same order)
-/// and the same decision threshold.
+/// Compares cohort `b` with cohort `a`; both must hold the same labelled rows (same order).
+/// Each cohort's decisions use its own threshold, so two thresholds can be A/B tested.
 pub fn compare(a: &Cohort<'_>, b: &Cohort<'_>, bootstrap: &Bootstrap) -> Result<Comparison, CompareError> {
-    if a.y_true != b.y_true || a.threshold.to_bits() != b.threshold.to_bits() {
+    if a.y_true != b.y_true {
         return Err(CompareError::DifferentRows);
     }
-    let table = PairedCounts::unchecked(a.y_true, a.y_prob, b.y_prob, a.threshold);
+    let table = PairedCounts::unchecked_each(a.y_true, (a.y_prob, a.threshold), (b.y_prob, b.threshold));
     let (roc_auc, roc_auc_unavailable) = match (&a.auc, &b.auc) {
         (Ok(auc_a), Ok(auc_b)) => (Some(auc_a.compare(auc_b)?), None),
         (Err(reason), _) | (_, Err(reason)) => (None, Some(reason.to_string())),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub type Counts = [u64; 4];
 
 /// A metric computed from confusion counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConfusionMetric {
     Accuracy,

@@ -38,7 +38,7 @@ pub struct AucComponents {
 }
 
 /// A single AUC with its DeLong standard error and 95% normal interval (clamped to [0, 1]).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DelongAuc {
     pub auc: f64,
@@ -47,7 +47,7 @@ pub struct DelongAuc {
 }
 
 /// DeLong's paired test of `AUC_B − AUC_A` on the same rows.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DelongComparison {
     pub auc_a: f64,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub const LEVEL: f64 = 0.95;
 
 /// Lower and upper ends of a 95% interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Interval {
     pub lo: f64,

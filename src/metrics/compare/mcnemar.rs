@@ -13,7 +13,7 @@ use super::confusion_metric::ConfusionMetric;
 use super::paired_counts::PairedCounts;
 
 /// The test's inputs and result; `difference` is accuracy of B minus accuracy of A.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct McNemar {
     pub rows: u64,

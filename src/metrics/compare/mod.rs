@@ -15,7 +15,9 @@
 //!   gives every bin's count and positives exactly; each bin's resampled sum of probabilities
 //!   is drawn from the normal law with its exact conditional mean and variance. That one step
 //!   is approximate, with a proven, data-computed bound on the Wasserstein distance to the
-//!   exact row bootstrap (≤ 2/N; 2e-5 at N = 10⁵): see `cohort_cells`.
+//!   exact row bootstrap (≤ 2/N; 2e-5 at N = 10⁵): see `cohort_cells`. A resample's bins are
+//!   noisier than the data's, so its ECE is biased upward and a percentile interval can miss
+//!   the estimate: the ECE gets the basic interval `[2θ̂ − q97.5, 2θ̂ − q2.5]` instead.
 //! - **ROC-AUC**: DeLong's variance (the fast midrank algorithm of Sun & Xu 2014), not a
 //!   bootstrap: a resampled AUC needs an O(N) pass over the sorted rows per resample (the
 //!   5·10⁹ again), while DeLong needs one sort per cohort and O(N) per pair. Single-cohort

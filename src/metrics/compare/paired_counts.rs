@@ -11,7 +11,7 @@ use super::confusion_metric::{ConfusionMetric, Counts};
 use super::{CompareError, validate};
 
 /// Rows counted by cell `label << 2 | pred_a << 1 | pred_b`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PairedCounts {
     pub cells: [u64; 8],
@@ -42,8 +42,18 @@ impl PairedCounts {
 
     /// Expects validated input.
     pub(crate) fn unchecked(y_true: &[u8], prob_a: &[f64], prob_b: &[f64], threshold: f64) -> Self {
+        Self::unchecked_each(y_true, (prob_a, threshold), (prob_b, threshold))
+    }
+
+    /// Counts A's predictions `p >= threshold_a` and B's `p >= threshold_b`: an A/B test of
+    /// two decision thresholds compares each cohort's own decisions.
+    pub(crate) fn unchecked_each(
+        y_true: &[u8],
+        (prob_a, threshold_a): (&[f64], f64),
+        (prob_b, threshold_b): (&[f64], f64),
+    ) -> Self {
         let rows = y_true.iter().zip(prob_a).zip(prob_b);
-        Self::count(rows.map(|((&y, &a), &b)| (y == 1, a >= threshold, b >= threshold)))
+        Self::count(rows.map(|((&y, &a), &b)| (y == 1, a >= threshold_a, b >= threshold_b)))
     }
 
     fn count(rows: impl Iterator<Item = (bool, bool, bool)>) -> Self {

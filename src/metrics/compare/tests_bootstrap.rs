@@ -204,6 +204,12 @@ fn comparison_agrees_with_the_standalone_tests() {
     let auc_a = cohort_a.intervals(&Bootstrap::new(10, 1).expect("resamples > 0")).roc_auc;
     assert_eq!(auc_a, delong_auc(&y, &a).ok());
 
+    // Two thresholds are an A/B test too: each cohort decides with its own.
+    let strict_b = Cohort::new(&y, &b, 0.7, 15).expect("valid input");
+    let got = compare(&cohort_a, &strict_b, &Bootstrap::new(10, 1).expect("resamples > 0")).expect("same rows");
+    let at = |p: &[f64], t: f64| p.iter().map(|&p| u8::from(p >= t)).collect::<Vec<_>>();
+    assert_eq!(Ok(got.mcnemar), mcnemar(&y, &at(&a, 0.5), &at(&b, 0.7)));
+
     let other_rows: Vec<u8> = y.iter().map(|&v| 1 - v).collect();
     let cohort_c = Cohort::new(&other_rows, &b, 0.5, 15).expect("valid input");
     let err = compare(&cohort_a, &cohort_c, &Bootstrap::new(10, 1).expect("resamples > 0"));

@@ -1,0 +1,104 @@
+//! The types of `comparison.json`.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::metrics::compare::{CohortIntervals, Comparison};
+
+/// Format of `comparison.json`.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The whole report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonReport {
+    /// `1`.
+    pub format_version: u32,
+    /// The pipeline's name.
+    pub pipeline: String,
+    /// The pipeline's seed (a string: it may exceed what JSON numbers hold exactly).
+    pub seed: String,
+    /// The run clock.
+    pub generated_at: String,
+    /// Bootstrap resamples behind each interval.
+    pub resamples: u32,
+    /// Seed of the bootstrap (the report instance's seed).
+    pub bootstrap_seed: String,
+    /// One entry per cohort, in need order.
+    pub cohorts: Vec<CohortReport>,
+    /// Every pair of cohorts scored on the same validation rows.
+    pub comparisons: Vec<PairReport>,
+    /// Drift, Phase 3 and optimisation results, when those stages are among the needs.
+    pub summaries: Vec<StageSummary>,
+}
+
+/// One cohort: what differs about it, its metrics with 95% intervals, its gate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CohortReport {
+    /// The cohort.
+    pub cohort: String,
+    /// The `train` instance.
+    pub instance: String,
+    /// The model type.
+    pub model_type: String,
+    /// The `load` instance it trained on.
+    pub data: String,
+    /// The `train` parameters whose values differ between cohorts.
+    pub params: BTreeMap<String, Value>,
+    /// Confusion metrics and ECE with bootstrap intervals, ROC-AUC with DeLong's.
+    pub intervals: CohortIntervals,
+    /// The reliability diagram's bins, from `metrics.json`.
+    pub reliability: Value,
+    /// The gate's outcome, when the cohort's `gate` stage is among the needs.
+    pub gate: Option<GateSummary>,
+}
+
+/// A gate's outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateSummary {
+    /// `PASS` or `FAIL`.
+    pub decision: String,
+    /// The criteria with their values and thresholds, from `gate.json`.
+    pub criteria: Value,
+}
+
+/// An A/B comparison of two cohorts on the same validation rows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PairReport {
+    /// Cohort A.
+    pub a: String,
+    /// Cohort B (differences are B − A).
+    pub b: String,
+    /// McNemar's exact test, paired bootstrap intervals of every difference, DeLong's test.
+    pub comparison: Comparison,
+    /// What the tests say, one sentence per metric tested (`accuracy`, `roc_auc`).
+    pub sentences: BTreeMap<String, String>,
+}
+
+/// Another stage's result, as a line and its key figures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StageSummary {
+    /// The instance.
+    pub instance: String,
+    /// Its kind (`drift`, `phase3`, `optimize`).
+    pub kind: String,
+    /// One line.
+    pub summary: String,
+    /// Key figures, from the stage's files.
+    pub details: Value,
+}
+
+/// The JSON Schema of `comparison.json`, pretty, with a final newline.
+pub fn render_schema() -> String {
+    let schema = schemars::schema_for!(ComparisonReport);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}

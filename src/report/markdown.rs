@@ -1,0 +1,93 @@
+//! `comparison.md`: the report as a pull-request comment. Tables of each cohort's metrics with
+//! 95% intervals and the parameters that set cohorts apart, then one sentence per A/B test,
+//! then the other stages' lines.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use super::ComparisonReport;
+use crate::metrics::compare::{BootstrapEstimate, ConfusionMetric};
+
+fn estimate(e: &BootstrapEstimate) -> String {
+    match (e.estimate, e.ci) {
+        (Some(v), Some(ci)) => format!("{v:.3} ({:.3}–{:.3})", ci.lo, ci.hi),
+        (Some(v), None) => format!("{v:.3}"),
+        _ => "n/a".to_owned(),
+    }
+}
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "–".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Escapes the characters that would break a table cell.
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The Markdown view of a report.
+pub fn render_markdown(r: &ComparisonReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Comparison report: {}\n", r.pipeline);
+    let _ = writeln!(
+        out,
+        "Seed {} · generated {} · {} cohorts · 95% intervals: bootstrap ({} resamples) for the confusion metrics and ECE, DeLong for ROC-AUC.\n",
+        r.seed,
+        r.generated_at,
+        r.cohorts.len(),
+        r.resamples
+    );
+    let params: Vec<&String> = {
+        let mut keys: Vec<&String> = r.cohorts.iter().flat_map(|c| c.params.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    };
+    let _ = writeln!(out, "## Cohorts\n");
+    let mut header = vec!["cohort".to_owned(), "model".to_owned()];
+    header.extend(params.iter().map(|p| format!("`{p}`")));
+    header.extend(["accuracy", "precision", "recall", "F1", "FP rate", "ROC-AUC", "ECE", "gate"].map(str::to_owned));
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
+    for c in &r.cohorts {
+        let mut row = vec![format!("`{}`", escape(&c.cohort)), c.model_type.clone()];
+        row.extend(params.iter().map(|p| escape(&cell(c.params.get(*p).unwrap_or(&Value::Null)))));
+        for m in ConfusionMetric::ALL {
+            row.push(c.intervals.metrics.get(&m).map_or_else(|| "n/a".to_owned(), estimate));
+        }
+        row.push(
+            c.intervals
+                .roc_auc
+                .map_or_else(|| "n/a".to_owned(), |a| format!("{:.3} ({:.3}–{:.3})", a.auc, a.ci.lo, a.ci.hi)),
+        );
+        row.push(estimate(&c.intervals.ece));
+        row.push(c.gate.as_ref().map_or_else(|| "–".to_owned(), |g| g.decision.clone()));
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+    let _ = writeln!(out);
+    if !r.comparisons.is_empty() {
+        let _ = writeln!(out, "## A/B tests\n");
+        for p in &r.comparisons {
+            let _ =
+                writeln!(out, "**`{}` vs `{}`** ({} shared validation rows)\n", p.a, p.b, p.comparison.mcnemar.rows);
+            for (metric, sentence) in &p.sentences {
+                let test = if metric == "accuracy" { "McNemar's exact test" } else { "DeLong's test" };
+                let _ = writeln!(out, "- {} ({test})", escape(sentence));
+            }
+            let _ = writeln!(out);
+        }
+    }
+    if !r.summaries.is_empty() {
+        let _ = writeln!(out, "## Other stages\n");
+        for s in &r.summaries {
+            let _ = writeln!(out, "- **{}** (`{}`): {}", s.instance, s.kind, escape(&s.summary));
+        }
+        let _ = writeln!(out);
+    }
+    out
+}

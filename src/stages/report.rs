@@ -1,0 +1,192 @@
+//! `report`: the comparison report across the cohorts of the `train` instances it needs.
+//! Writes `report/comparison.json` (see [`crate::report`]) and `report/comparison.md`.
+//!
+//! Per cohort: the `train` parameters that differ between cohorts, every confusion metric and
+//! the ECE with a 95% bootstrap interval (seeded by the instance seed), ROC-AUC with DeLong's
+//! interval, and the gate's outcome. Per pair of cohorts scored on the same validation rows:
+//! McNemar's exact test for accuracy, paired bootstrap intervals of every difference, DeLong's
+//! test for ROC-AUC, and a sentence saying what they mean.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+use super::cohorts::{Cohort, gather};
+use super::{StageContext, StageError, UpstreamOutput, json_bytes, write};
+use crate::manifest::StageKind;
+use crate::manifest::params::ReportParams;
+use crate::metrics::compare::{self, ACCURACY, Bootstrap, ConfusionMetric, ROC_AUC, ab_sentence};
+use crate::report::{CohortReport, ComparisonReport, GateSummary, PairReport, StageSummary, render_markdown};
+use crate::store::{EntryMeta, Staging};
+
+fn json_of(up: &UpstreamOutput, name: &str) -> Result<Value, StageError> {
+    serde_json::from_slice(&up.read(name)?)
+        .map_err(|e| StageError::MissingInput(format!("`{name}` of `{}` is not JSON: {e}", up.id)))
+}
+
+/// The `train` parameters whose values are not the same for every cohort.
+fn differing(trains: &[&UpstreamOutput]) -> Vec<BTreeMap<String, Value>> {
+    let objects: Vec<BTreeMap<String, Value>> = trains
+        .iter()
+        .map(|u| {
+            u.params.as_object().map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+        })
+        .collect();
+    let mut keys: Vec<&String> = objects.iter().flat_map(BTreeMap::keys).collect();
+    keys.sort();
+    keys.dedup();
+    // `model` has its own column.
+    let varying: Vec<String> = keys
+        .into_iter()
+        .filter(|k| k.as_str() != "model")
+        .filter(|k| objects.iter().any(|o| o.get(*k) != objects.first().and_then(|f| f.get(*k))))
+        .cloned()
+        .collect();
+    objects
+        .iter()
+        .map(|o| varying.iter().map(|k| (k.clone(), o.get(k).cloned().unwrap_or(Value::Null))).collect())
+        .collect()
+}
+
+/// Key figures of a `drift`, `phase3` or `optimize` instance, from its files.
+fn summary_of(up: &UpstreamOutput) -> Result<StageSummary, StageError> {
+    let details = match up.kind {
+        StageKind::Drift => {
+            let path = up.entry.outputs.keys().find(|p| p.starts_with("drift_reports/")).cloned();
+            match path {
+                Some(p) => {
+                    let bytes =
+                        up.entry.read(&p).map_err(|source| StageError::Io { what: format!("read `{p}`"), source })?;
+                    let d: Value = serde_json::from_slice(&bytes)
+                        .map_err(|e| StageError::MissingInput(format!("`{p}` of `{}` is not JSON: {e}", up.id)))?;
+                    let drifted: Vec<Value> = d["drift_metrics"]["pairwise"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter(|p| p["drifted"] == true)
+                        .map(|p| json!({"reference": p["reference"], "current": p["current"], "variable": p["variable"], "psi": p["psi"]}))
+                        .collect();
+                    json!({"report_id": d["report_id"], "has_drift": d["drift_metrics"]["has_drift"], "drifted": drifted})
+                }
+                None => Value::Null,
+            }
+        }
+        StageKind::Phase3 => {
+            let risk = json_of(up, "risk_profiles.json")?;
+            let tiers: BTreeMap<String, Value> = risk["profiles"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    (
+                        p["cohort"].as_str().unwrap_or_default().to_owned(),
+                        json!({"score": p["current_score"], "tier": p["current_tier"]}),
+                    )
+                })
+                .collect();
+            let patterns = json_of(up, "correlations.json")?["patterns"].clone();
+            json!({"risk": tiers, "patterns": patterns})
+        }
+        StageKind::Optimize => {
+            let gate = json_of(up, "gate.json")?;
+            json!({"best": gate["candidate"], "baseline": gate["baseline"], "decision": gate["decision"], "reasons": gate["reasons"]})
+        }
+        _ => Value::Null,
+    };
+    Ok(StageSummary {
+        instance: up.id.clone(),
+        kind: up.kind.name().to_owned(),
+        summary: up.entry.meta.summary.clone(),
+        details,
+    })
+}
+
+fn invalid(e: &compare::CompareError) -> StageError {
+    StageError::Invalid(crate::exec::error_chain(e))
+}
+
+pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
+    let cohorts: Vec<Cohort> = gather(ctx)?;
+    let trains: Vec<&UpstreamOutput> = ctx.inputs.iter().filter(|u| u.kind == StageKind::Train).collect();
+    let bootstrap = Bootstrap::new(params.resamples as usize, ctx.instance.seed).map_err(|e| invalid(&e))?;
+    let stats: Vec<compare::Cohort<'_>> = cohorts
+        .iter()
+        .map(|c| {
+            let bins = c.metrics["bins"].as_u64().map_or(crate::metrics::DEFAULT_BINS, |b| b as usize);
+            compare::Cohort::new(&c.actions.y_true, &c.actions.y_prob, c.actions.threshold, bins)
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| invalid(&e))?;
+    let intervals: Vec<_> = stats.par_iter().map(|s| s.intervals(&bootstrap)).collect();
+    let params_by_cohort = differing(&trains);
+    let mut reports = Vec::new();
+    for (((c, up), iv), p) in cohorts.iter().zip(&trains).zip(intervals).zip(params_by_cohort) {
+        let gate = ctx
+            .inputs
+            .iter()
+            .find(|g| g.kind == StageKind::Gate && g.cohort.as_deref() == Some(c.name()))
+            .map(|g| json_of(g, "gate.json"))
+            .transpose()?
+            .map(|g| GateSummary {
+                decision: g["decision"].as_str().unwrap_or("?").to_owned(),
+                criteria: g["criteria"].clone(),
+            });
+        reports.push(CohortReport {
+            cohort: c.name().to_owned(),
+            instance: up.id.clone(),
+            model_type: c.actions.agent.trim_start_matches("model_").to_owned(),
+            data: json_of(up, "model.json")?["data"].as_str().unwrap_or_default().to_owned(),
+            params: p,
+            intervals: iv,
+            reliability: c.metrics["reliability"].clone(),
+            gate,
+        });
+    }
+    let pairs: Vec<(usize, usize)> = (0..cohorts.len())
+        .flat_map(|i| (i + 1..cohorts.len()).map(move |j| (i, j)))
+        .filter(|&(i, j)| cohorts[i].rows == cohorts[j].rows && cohorts[i].actions.y_true == cohorts[j].actions.y_true)
+        .collect();
+    let comparisons: Vec<PairReport> = pairs
+        .par_iter()
+        .map(|&(i, j)| {
+            let (a, b) = (cohorts[i].name(), cohorts[j].name());
+            let comparison = compare::compare(&stats[i], &stats[j], &bootstrap).map_err(|e| invalid(&e))?;
+            let mut sentences = BTreeMap::new();
+            if let Some(ci) = comparison.differences.get(&ConfusionMetric::Accuracy).and_then(|d| d.ci) {
+                let m = &comparison.mcnemar;
+                sentences.insert("accuracy".to_owned(), ab_sentence(a, b, &ACCURACY, m.difference, ci, m.p_value));
+            }
+            if let Some(d) = &comparison.roc_auc {
+                sentences.insert("roc_auc".to_owned(), ab_sentence(a, b, &ROC_AUC, d.difference, d.ci, d.p_value));
+            }
+            Ok(PairReport { a: a.to_owned(), b: b.to_owned(), comparison, sentences })
+        })
+        .collect::<Result<_, StageError>>()?;
+    let summaries = ctx
+        .inputs
+        .iter()
+        .filter(|u| matches!(u.kind, StageKind::Drift | StageKind::Phase3 | StageKind::Optimize))
+        .map(summary_of)
+        .collect::<Result<Vec<_>, _>>()?;
+    let report = ComparisonReport {
+        format_version: crate::report::FORMAT_VERSION,
+        pipeline: ctx.pipeline.name.clone(),
+        seed: ctx.pipeline.seed.to_string(),
+        generated_at: ctx.clock.timestamp(),
+        resamples: params.resamples,
+        bootstrap_seed: ctx.instance.seed.to_string(),
+        cohorts: reports,
+        comparisons,
+        summaries,
+    };
+    write(out, "report/comparison.json", &json_bytes(&report)?)?;
+    write(out, "report/comparison.md", render_markdown(&report).as_bytes())?;
+    let significant = report.comparisons.iter().filter(|p| p.comparison.mcnemar.p_value < compare::ALPHA).count();
+    let summary = format!(
+        "{} cohorts, {} A/B comparisons ({significant} with a significant accuracy difference); report/comparison.md",
+        report.cohorts.len(),
+        report.comparisons.len()
+    );
+    Ok(EntryMeta { summary, failure: None, volatile: None })
+}

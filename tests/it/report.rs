@@ -1,0 +1,98 @@
+//! The `report` stage through the binary: `comparison.json` valid against its committed
+//! schema, the Markdown view (snapshot), intervals and A/B sentences on real cohorts.
+
+use std::fs;
+use std::path::Path;
+
+use crate::common::Test;
+
+const TWO_COHORTS: &str = r#"[pipeline]
+name = "ab"
+seed = 7
+
+[stages.data]
+kind = "load"
+source = { synthetic = { num_samples = 3000 } }
+split = { strategy = "stratified", train_ratio = 0.7 }
+
+[stages.train]
+kind = "train"
+needs = ["data"]
+model = "logistic"
+epochs = 5
+matrix = { threshold = [0.5, 0.9] }
+threshold = "${matrix.threshold}"
+cohort = "t_${matrix.threshold}"
+
+[stages.gate]
+kind = "gate"
+needs = ["train"]
+
+[stages.report]
+kind = "report"
+needs = ["train", "gate"]
+resamples = 500
+"#;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn committed_report_schema_is_fresh() {
+    let generated = nethical::report::render_schema();
+    let path = root().join("schemas/comparison.schema.json");
+    if std::env::var_os("NETHICAL_UPDATE_SCHEMA").is_some() {
+        fs::write(&path, &generated).expect("write schema");
+    }
+    let committed = fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "schemas/comparison.schema.json is stale: run `NETHICAL_UPDATE_SCHEMA=1 cargo test --test it report` and commit it"
+    );
+}
+
+#[test]
+fn the_report_compares_cohorts_with_intervals_and_tests() {
+    let t = Test::new();
+    let m = t.manifest("ab", TWO_COHORTS);
+    t.run(&["run", m.to_str().expect("utf-8")]).ok();
+    let dir = t.latest("ab").join("report");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("comparison.json")).expect("json")).expect("json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(root().join("schemas/comparison.schema.json")).expect("schema"))
+            .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+
+    let cohorts = doc["cohorts"].as_array().expect("cohorts");
+    assert_eq!(cohorts.len(), 2);
+    for c in cohorts {
+        // Only what differs between the cohorts is listed.
+        assert_eq!(
+            c["params"].as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()),
+            Some(vec!["threshold".to_owned()])
+        );
+        let metrics =
+            t.read_json(&t.latest("ab").join("cohorts").join(c["cohort"].as_str().expect("name")).join("metrics.json"));
+        let acc = &c["intervals"]["metrics"]["accuracy"];
+        assert_eq!(acc["estimate"], metrics["accuracy"], "the same accuracy as metrics.json");
+        for interval in [acc, &c["intervals"]["ece"]] {
+            let (e, lo, hi) = (
+                interval["estimate"].as_f64().expect("estimate"),
+                interval["ci"]["lo"].as_f64().expect("lo"),
+                interval["ci"]["hi"].as_f64().expect("hi"),
+            );
+            assert!(lo <= e && e <= hi, "{interval}");
+        }
+        assert!(c["gate"]["decision"].is_string());
+    }
+    let pair = &doc["comparisons"][0];
+    assert_eq!((pair["a"].as_str(), pair["b"].as_str()), (Some("t_0.5"), Some("t_0.9")));
+    let sentence = pair["sentences"]["accuracy"].as_str().expect("sentence");
+    assert!(sentence.contains("95% CI") && sentence.contains("p "), "{sentence}");
+    let md = fs::read_to_string(dir.join("comparison.md")).expect("markdown");
+    insta::assert_snapshot!(md);
+}

@@ -36,6 +36,31 @@ pub enum Command {
     Train(Box<super::train_args::TrainArgs>),
     /// Verify, prove and show a pipeline's tamper-evident audit log.
     Audit(super::audit_command::AuditArgs),
+    /// Re-render a run's comparison report views from its `comparison.json`.
+    Report(ReportArgs),
+    /// List the runs on disk, newest first, with their status and headline metrics.
+    Runs(RunsArgs),
+}
+
+/// `nethical runs`.
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// Only this pipeline's runs.
+    pub pipeline: Option<String>,
+    /// Folder of run folders.
+    #[arg(long, value_name = "DIR", default_value = "runs")]
+    pub runs_dir: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `nethical report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A run folder (`runs/<pipeline>/<run-id>` or `runs/<pipeline>/latest`), its `report/`
+    /// folder, or a `comparison.json`.
+    pub path: PathBuf,
 }
 
 /// `nethical metrics`.

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde_json::json;
 
 use super::args::{
-    Cli, Command, GraphArgs, GraphFormatArg, ManifestArgs, MetricsArgs, PlanArgs, PredictArgs, RunArgs, SchemaArgs,
-    ValidateArgs,
+    Cli, Command, GraphArgs, GraphFormatArg, ManifestArgs, MetricsArgs, PlanArgs, PredictArgs, ReportArgs, RunArgs,
+    SchemaArgs, ValidateArgs,
 };
 use super::reporter::CliReporter;
 use crate::clock::RunClock;
@@ -36,6 +36,8 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Predict(a) => predict(&a),
         Command::Train(a) => super::train_command::train(*a),
         Command::Audit(a) => super::audit_command::audit(a),
+        Command::Report(a) => report(&a),
+        Command::Runs(a) => super::runs_command::runs(&a),
     }
 }
 
@@ -137,7 +139,7 @@ fn plan(args: &PlanArgs) -> Result<i32, Error> {
 }
 
 /// A plain left-aligned table; the last column is not padded.
-fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+pub(super) fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
     let mut widths = header.map(|h| h.chars().count());
     for r in rows {
         for (w, c) in widths.iter_mut().zip(r) {
@@ -293,6 +295,23 @@ fn print_summary(s: &RunSummary, runs_dir: &Path, manifest: &Path) {
         };
         println!("hint: fix the cause and run `nethical run {}` again; {done} from the cache", manifest.display());
     }
+}
+
+/// Reads `comparison.json` (checked against its types) and rewrites `comparison.md` beside it.
+fn report(args: &ReportArgs) -> Result<i32, Error> {
+    let p = &args.path;
+    let json_path = if p.is_dir() {
+        if p.join("comparison.json").is_file() { p.join("comparison.json") } else { p.join("report/comparison.json") }
+    } else {
+        p.clone()
+    };
+    let bytes = read_file(&json_path)?;
+    let doc: crate::report::ComparisonReport = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::InvalidInput(format!("`{}` is not a comparison report: {e}", json_path.display())))?;
+    let md = json_path.with_file_name("comparison.md");
+    write_atomic(&md, crate::report::render_markdown(&doc).as_bytes()).map_err(Error::io("write", &md))?;
+    println!("{}", md.display());
+    Ok(exit_code::OK)
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, Error> {

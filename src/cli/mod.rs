@@ -8,6 +8,7 @@ mod optimize_report;
 mod phase3_status;
 mod render;
 mod reporter;
+mod runs_command;
 mod train_args;
 mod train_command;
 

@@ -95,4 +95,21 @@ fn the_report_compares_cohorts_with_intervals_and_tests() {
     assert!(sentence.contains("95% CI") && sentence.contains("p "), "{sentence}");
     let md = fs::read_to_string(dir.join("comparison.md")).expect("markdown");
     insta::assert_snapshot!(md);
+    let runs = t.run(&["runs"]);
+    runs.ok();
+    assert!(runs.stdout.contains("ab  ") && runs.stdout.contains("succeeded"), "{}", runs.stdout);
+    assert!(runs.stdout.contains("2 cohorts; best accuracy 0.99"), "{}", runs.stdout);
+    let listed: serde_json::Value = serde_json::from_str(&t.run(&["runs", "ab", "--json"]).stdout).expect("json");
+    assert_eq!(
+        listed[0]["cohorts"]["t_0.9"]["accuracy"],
+        t.read_json(&t.latest("ab").join("cohorts/t_0.9/metrics.json"))["accuracy"]
+    );
+    // `nethical report` re-renders the view from the JSON alone.
+    fs::remove_file(dir.join("comparison.md")).expect("remove");
+    t.run(&["report", "runs/ab/latest"]).ok();
+    assert_eq!(fs::read_to_string(dir.join("comparison.md")).expect("re-rendered"), md);
+    fs::write(dir.join("comparison.json"), "{\"format_version\": 1}").expect("write");
+    let bad = t.run(&["report", "runs/ab/latest"]);
+    bad.code(2);
+    assert!(bad.stderr.contains("is not a comparison report"), "{}", bad.stderr);
 }

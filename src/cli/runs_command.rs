@@ -1,0 +1,111 @@
+//! `nethical runs`: the run folders on disk, newest first, with status and headline metrics
+//! (each cohort's accuracy and ECE, from its `metrics.json`).
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::args::RunsArgs;
+use super::commands::table;
+use crate::error::Error;
+use crate::exec::RunSummary;
+use crate::exit_code;
+
+/// One run's line.
+fn describe(run_dir: &Path, summary: &RunSummary) -> Value {
+    let mut cohorts = serde_json::Map::new();
+    for i in summary.instances.iter().filter(|i| i.kind == "train") {
+        let Some(cohort) = &i.cohort else { continue };
+        let path = run_dir.join("cohorts").join(cohort).join("metrics.json");
+        let Some(m) = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok()) else {
+            continue;
+        };
+        cohorts.insert(cohort.clone(), json!({"accuracy": m["accuracy"], "ece": m["ece"]}));
+    }
+    json!({
+        "pipeline": summary.pipeline,
+        "run_id": summary.run_id,
+        "status": summary.status,
+        "started_at": summary.started_at,
+        "instances": summary.instances.len(),
+        "cohorts": cohorts,
+    })
+}
+
+fn headline(cohorts: &Value) -> String {
+    let Some(map) = cohorts.as_object() else { return String::new() };
+    let best = map
+        .iter()
+        .filter_map(|(c, m)| m["accuracy"].as_f64().map(|a| (c, a)))
+        .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)));
+    match best {
+        Some((c, a)) if map.len() > 1 => format!("{} cohorts; best accuracy {a:.4} ({c})", map.len()),
+        Some((_, a)) => format!("accuracy {a:.4}"),
+        None => String::new(),
+    }
+}
+
+pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
+    let root = &args.runs_dir;
+    let pipelines: Vec<String> = match &args.pipeline {
+        Some(p) => vec![p.clone()],
+        None => {
+            let mut names: Vec<String> = std::fs::read_dir(root)
+                .map(|e| {
+                    e.filter_map(Result::ok)
+                        .filter(|e| e.path().is_dir())
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            names.sort();
+            names
+        }
+    };
+    let mut found: Vec<Value> = Vec::new();
+    for p in &pipelines {
+        let dir = root.join(p);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            if args.pipeline.is_some() {
+                return Err(Error::InvalidInput(format!("no runs of pipeline `{p}` in `{}`", root.display())));
+            }
+            continue;
+        };
+        for e in entries.filter_map(Result::ok) {
+            let path = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || name == "latest" || path.is_symlink() {
+                continue;
+            }
+            let Some(summary) =
+                std::fs::read(path.join("run.json")).ok().and_then(|b| serde_json::from_slice::<RunSummary>(&b).ok())
+            else {
+                continue;
+            };
+            found.push(describe(&path, &summary));
+        }
+    }
+    // Newest first: run ids start with the run clock.
+    found.sort_by(|a, b| {
+        b["run_id"].as_str().cmp(&a["run_id"].as_str()).then(a["pipeline"].as_str().cmp(&b["pipeline"].as_str()))
+    });
+    if args.json {
+        let text = serde_json::to_string_pretty(&found).map_err(|e| Error::Internal(e.to_string()))?;
+        println!("{text}");
+        return Ok(exit_code::OK);
+    }
+    let rows: Vec<[String; 5]> = found
+        .iter()
+        .map(|r| {
+            [
+                r["pipeline"].as_str().unwrap_or_default().to_owned(),
+                r["run_id"].as_str().unwrap_or_default().to_owned(),
+                r["status"].as_str().unwrap_or_default().to_owned(),
+                r["instances"].to_string(),
+                headline(&r["cohorts"]),
+            ]
+        })
+        .collect();
+    print!("{}", table(&["PIPELINE", "RUN", "STATUS", "INSTANCES", "HEADLINE"], &rows));
+    Ok(exit_code::OK)
+}

@@ -310,7 +310,9 @@ fn report(args: &ReportArgs) -> Result<i32, Error> {
         .map_err(|e| Error::InvalidInput(format!("`{}` is not a comparison report: {e}", json_path.display())))?;
     let md = json_path.with_file_name("comparison.md");
     write_atomic(&md, crate::report::render_markdown(&doc).as_bytes()).map_err(Error::io("write", &md))?;
-    println!("{}", md.display());
+    let html = json_path.with_file_name("comparison.html");
+    write_atomic(&html, crate::report::render_html(&doc).as_bytes()).map_err(Error::io("write", &html))?;
+    println!("{}\n{}", md.display(), html.display());
     Ok(exit_code::OK)
 }
 

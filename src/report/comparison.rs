@@ -53,6 +53,9 @@ pub struct CohortReport {
     pub intervals: CohortIntervals,
     /// The reliability diagram's bins, from `metrics.json`.
     pub reliability: Value,
+    /// The ROC curve as (FPR, TPR) points from (0, 0) to (1, 1), at most 101 of them (evenly
+    /// spaced along the sorted scores; ties kept together).
+    pub roc: Vec<[f64; 2]>,
     /// The gate's outcome, when the cohort's `gate` stage is among the needs.
     pub gate: Option<GateSummary>,
 }

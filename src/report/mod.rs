@@ -1,11 +1,14 @@
 //! The comparison report: `comparison.json` (the source of truth, whose JSON Schema is
-//! `schemas/comparison.schema.json`) and its Markdown view. The `report` stage builds the
+//! `schemas/comparison.schema.json`) and its views: Markdown for a pull-request comment, and a
+//! self-contained HTML page with inline SVG charts. The `report` stage builds the
 //! document; rendering reads nothing but it.
 
 mod comparison;
+mod html;
 mod markdown;
 
 pub use comparison::{
     CohortReport, ComparisonReport, FORMAT_VERSION, GateSummary, PairReport, StageSummary, render_schema,
 };
+pub use html::render_html;
 pub use markdown::render_markdown;

@@ -1,5 +1,6 @@
 //! `report`: the comparison report across the cohorts of the `train` instances it needs.
-//! Writes `report/comparison.json` (see [`crate::report`]) and `report/comparison.md`.
+//! Writes `report/comparison.json` (see [`crate::report`]) and its views `comparison.md` and
+//! `comparison.html`.
 //!
 //! Per cohort: the `train` parameters that differ between cohorts, every confusion metric and
 //! the ECE with a 95% bootstrap interval (seeded by the instance seed), ROC-AUC with DeLong's
@@ -102,6 +103,35 @@ fn summary_of(up: &UpstreamOutput) -> Result<StageSummary, StageError> {
     })
 }
 
+/// (FPR, TPR) after each distinct score from the highest down, thinned to at most 101 points.
+fn roc_curve(y: &[u8], p: &[f64]) -> Vec<[f64; 2]> {
+    let positives = y.iter().filter(|&&v| v == 1).count() as f64;
+    let negatives = y.len() as f64 - positives;
+    if positives == 0.0 || negatives == 0.0 {
+        return Vec::new();
+    }
+    let mut order: Vec<usize> = (0..y.len()).collect();
+    order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+    let mut points = vec![[0.0, 0.0]];
+    let (mut tp, mut fp) = (0.0, 0.0);
+    let mut k = 0;
+    while k < order.len() {
+        let score = p[order[k]];
+        while k < order.len() && p[order[k]].total_cmp(&score).is_eq() {
+            if y[order[k]] == 1 {
+                tp += 1.0;
+            } else {
+                fp += 1.0;
+            }
+            k += 1;
+        }
+        points.push([fp / negatives, tp / positives]);
+    }
+    let step = points.len().div_ceil(100).max(1);
+    let last = points.len() - 1;
+    points.iter().enumerate().filter(|(i, _)| i % step == 0 || *i == last).map(|(_, p)| *p).collect()
+}
+
 fn invalid(e: &compare::CompareError) -> StageError {
     StageError::Invalid(crate::exec::error_chain(e))
 }
@@ -140,6 +170,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
             params: p,
             intervals: iv,
             reliability: c.metrics["reliability"].clone(),
+            roc: roc_curve(&c.actions.y_true, &c.actions.y_prob),
             gate,
         });
     }
@@ -182,6 +213,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
     };
     write(out, "report/comparison.json", &json_bytes(&report)?)?;
     write(out, "report/comparison.md", render_markdown(&report).as_bytes())?;
+    write(out, "report/comparison.html", crate::report::render_html(&report).as_bytes())?;
     let significant = report.comparisons.iter().filter(|p| p.comparison.mcnemar.p_value < compare::ALPHA).count();
     let summary = format!(
         "{} cohorts, {} A/B comparisons ({significant} with a significant accuracy difference); report/comparison.md",

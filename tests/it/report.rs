@@ -95,6 +95,18 @@ fn the_report_compares_cohorts_with_intervals_and_tests() {
     assert!(sentence.contains("95% CI") && sentence.contains("p "), "{sentence}");
     let md = fs::read_to_string(dir.join("comparison.md")).expect("markdown");
     insta::assert_snapshot!(md);
+    let html = fs::read_to_string(dir.join("comparison.html")).expect("html");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    for banned in ["<script", "http://", "https://", "<link", "@import", "url("] {
+        assert!(!html.contains(banned), "the page must be self-contained: found {banned}");
+    }
+    assert_eq!(html.matches("<figure class=\"chart\"><svg").count(), 6, "4 metric charts, ROC curves, reliability");
+    assert_eq!(html.matches("<figure").count(), html.matches("<svg").count(), "every chart is an inline <svg>");
+    assert!(html.contains("t_0.5 is more accurate than t_0.9"), "the sentences are there");
+    let roc = doc["cohorts"][0]["roc"].as_array().expect("roc");
+    assert_eq!(roc.first(), Some(&serde_json::json!([0.0, 0.0])));
+    assert_eq!(roc.last(), Some(&serde_json::json!([1.0, 1.0])));
+    assert!(roc.len() <= 102);
     let runs = t.run(&["runs"]);
     runs.ok();
     assert!(runs.stdout.contains("ab  ") && runs.stdout.contains("succeeded"), "{}", runs.stdout);
@@ -106,8 +118,10 @@ fn the_report_compares_cohorts_with_intervals_and_tests() {
     );
     // `nethical report` re-renders the view from the JSON alone.
     fs::remove_file(dir.join("comparison.md")).expect("remove");
+    fs::remove_file(dir.join("comparison.html")).expect("remove");
     t.run(&["report", "runs/ab/latest"]).ok();
     assert_eq!(fs::read_to_string(dir.join("comparison.md")).expect("re-rendered"), md);
+    assert_eq!(fs::read_to_string(dir.join("comparison.html")).expect("re-rendered"), html);
     fs::write(dir.join("comparison.json"), "{\"format_version\": 1}").expect("write");
     let bad = t.run(&["report", "runs/ab/latest"]);
     bad.code(2);

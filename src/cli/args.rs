@@ -40,6 +40,29 @@ pub enum Command {
     Report(ReportArgs),
     /// List the runs on disk, newest first, with their status and headline metrics.
     Runs(RunsArgs),
+    /// Parameters and metrics of two runs per cohort, with deltas and A/B tests.
+    Compare(CompareArgs),
+}
+
+/// `nethical compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Run A: a run folder (`runs/<pipeline>/latest`, ...) or a run id.
+    pub a: PathBuf,
+    /// Run B.
+    pub b: PathBuf,
+    /// Show only what differs.
+    #[arg(long)]
+    pub only_changed: bool,
+    /// Print JSON.
+    #[arg(long, conflicts_with = "md")]
+    pub json: bool,
+    /// Print Markdown (the default view, for pasting).
+    #[arg(long)]
+    pub md: bool,
+    /// Where run ids are looked up.
+    #[arg(long, value_name = "DIR", default_value = "runs")]
+    pub runs_dir: PathBuf,
 }
 
 /// `nethical runs`.

@@ -38,6 +38,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Audit(a) => super::audit_command::audit(a),
         Command::Report(a) => report(&a),
         Command::Runs(a) => super::runs_command::runs(&a),
+        Command::Compare(a) => super::runs_command::compare(&a),
     }
 }
 

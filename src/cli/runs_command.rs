@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::args::RunsArgs;
+use super::args::{CompareArgs, RunsArgs};
 use super::commands::table;
 use crate::error::Error;
 use crate::exec::RunSummary;
@@ -107,5 +107,45 @@ pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
         })
         .collect();
     print!("{}", table(&["PIPELINE", "RUN", "STATUS", "INSTANCES", "HEADLINE"], &rows));
+    Ok(exit_code::OK)
+}
+
+/// A run folder from a path or a run id (looked up under every pipeline of `runs_dir`).
+fn resolve_run(arg: &Path, runs_dir: &Path) -> Result<std::path::PathBuf, Error> {
+    if arg.join("run.json").is_file() {
+        return Ok(arg.to_path_buf());
+    }
+    let id = arg.to_string_lossy();
+    let found: Vec<std::path::PathBuf> = std::fs::read_dir(runs_dir)
+        .map(|e| {
+            e.filter_map(Result::ok)
+                .map(|p| p.path().join(id.as_ref()))
+                .filter(|p| p.join("run.json").is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    match found.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Error::InvalidInput(format!(
+            "`{id}` is neither a run folder nor a run id under `{}` (see `nethical runs`)",
+            runs_dir.display()
+        ))),
+        many => Err(Error::InvalidInput(format!(
+            "run id `{id}` is in several pipelines: {}; give the folder",
+            many.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+pub(super) fn compare(args: &CompareArgs) -> Result<i32, Error> {
+    let a = resolve_run(&args.a, &args.runs_dir)?;
+    let b = resolve_run(&args.b, &args.runs_dir)?;
+    let diff = crate::report::diff_runs(&a, &b, args.only_changed).map_err(Error::InvalidInput)?;
+    if args.json {
+        let text = serde_json::to_string_pretty(&diff).map_err(|e| Error::Internal(e.to_string()))?;
+        println!("{text}");
+    } else {
+        print!("{}", crate::report::render_diff_markdown(&diff));
+    }
     Ok(exit_code::OK)
 }

@@ -6,9 +6,11 @@
 mod comparison;
 mod html;
 mod markdown;
+mod run_diff;
 
 pub use comparison::{
     CohortReport, ComparisonReport, FORMAT_VERSION, GateSummary, PairReport, StageSummary, render_schema,
 };
 pub use html::render_html;
 pub use markdown::render_markdown;
+pub use run_diff::{Change, CohortDiff, METRICS, RunDiff, diff_runs, render_diff_markdown};

@@ -127,3 +127,33 @@ fn the_report_compares_cohorts_with_intervals_and_tests() {
     bad.code(2);
     assert!(bad.stderr.contains("is not a comparison report"), "{}", bad.stderr);
 }
+
+#[test]
+fn compare_two_runs_shows_what_changed_and_tests_it() {
+    let t = Test::new();
+    let m = t.manifest("ab", TWO_COHORTS);
+    let m = m.to_str().expect("utf-8");
+    t.run(&["run", m]).ok();
+    let first = fs::read_link(t.path().join("runs/ab/latest")).expect("latest");
+    let first = first.to_str().expect("utf-8").to_owned();
+    t.run_with(&[("SOURCE_DATE_EPOCH", "1700086400")], &["run", m, "--set", "stages.train.epochs=1"]).ok();
+    let r = t.run(&["compare", &first, "runs/ab/latest", "--only-changed", "--json"]);
+    r.ok();
+    let d: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(d["a"], first.as_str());
+    let c = d["cohorts"].as_array().expect("cohorts").iter().find(|c| c["cohort"] == "t_0.5").expect("t_0.5");
+    assert_eq!(c["params"]["epochs"]["a"], 5);
+    assert_eq!(c["params"]["epochs"]["b"], 1);
+    assert_eq!(c["params"]["epochs"]["delta"], -4.0);
+    assert!(c["params"].get("threshold").is_none(), "unchanged parameters are left out: {c}");
+    let acc = &c["metrics"]["accuracy"];
+    let delta = acc["b"].as_f64().expect("b") - acc["a"].as_f64().expect("a");
+    assert!((acc["delta"].as_f64().expect("delta") - delta).abs() < 1e-15);
+    assert!(c["tests"]["accuracy"].as_str().is_some_and(|s| s.contains("p ")), "same rows, so tested: {c}");
+    let md = t.run(&["compare", &first, "runs/ab/latest", "--md"]);
+    md.ok();
+    assert!(md.stdout.contains("| `epochs` | 5 | 1 | -4 |"), "{}", md.stdout);
+    let missing = t.run(&["compare", "nope", "runs/ab/latest"]);
+    missing.code(2);
+    assert!(missing.stderr.contains("`nope` is neither a run folder nor a run id"), "{}", missing.stderr);
+}

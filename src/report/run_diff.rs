@@ -1,0 +1,225 @@
+//! Run-to-run comparison (`nethical compare`): per cohort, the parameters and metrics of two
+//! runs side by side with their deltas (as `dvc params diff` / `dvc metrics diff` show them),
+//! and the A/B tests of the comparison report where both runs scored the same validation rows.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::metrics::compare::{self, ACCURACY, Bootstrap, ConfusionMetric, ROC_AUC, ab_sentence};
+use crate::predictions::{PredictionColumns, read_predictions};
+
+/// The metrics compared (the scalar ones of `metrics.json`).
+pub const METRICS: [&str; 10] =
+    ["accuracy", "precision", "recall", "f1", "fp_rate", "roc_auc", "average_precision", "brier", "log_loss", "ece"];
+
+/// One value in both runs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Change {
+    /// In run A (`null` when absent there).
+    pub a: Value,
+    /// In run B.
+    pub b: Value,
+    /// B − A, for numbers present in both.
+    pub delta: Option<f64>,
+}
+
+/// One cohort in both runs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CohortDiff {
+    /// The cohort.
+    pub cohort: String,
+    /// Its `train` parameters and its data's (`data.<key>`), by dotted key.
+    pub params: BTreeMap<String, Change>,
+    /// Its metrics.
+    pub metrics: BTreeMap<String, Change>,
+    /// A/B tests when both runs scored the same validation rows: `accuracy` (McNemar) and
+    /// `roc_auc` (DeLong), as sentences where A is run A's model and B run B's.
+    pub tests: BTreeMap<String, String>,
+}
+
+/// Two runs compared.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunDiff {
+    /// Run A's folder name.
+    pub a: String,
+    /// Run B's folder name.
+    pub b: String,
+    /// Cohorts of either run, by name.
+    pub cohorts: Vec<CohortDiff>,
+}
+
+fn flatten(prefix: &str, v: &toml::Value, out: &mut BTreeMap<String, Value>) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                flatten(&key, v, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_owned(), serde_json::to_value(other).unwrap_or(Value::Null));
+        }
+    }
+}
+
+/// Cohort → its flattened parameters, from the run's `manifest.resolved.toml`.
+fn cohort_params(run: &Path) -> Result<BTreeMap<String, BTreeMap<String, Value>>, String> {
+    let path = run.join("manifest.resolved.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let doc: toml::Table = text.parse().map_err(|e| format!("`{}` is not TOML: {e}", path.display()))?;
+    let instances = doc.get("instances").and_then(toml::Value::as_table).cloned().unwrap_or_default();
+    let mut out = BTreeMap::new();
+    for inst in instances.values() {
+        let (Some(kind), Some(cohort)) =
+            (inst.get("kind").and_then(toml::Value::as_str), inst.get("cohort").and_then(toml::Value::as_str))
+        else {
+            continue;
+        };
+        if kind != "train" {
+            continue;
+        }
+        let mut params = BTreeMap::new();
+        if let Some(p) = inst.get("params") {
+            flatten("", p, &mut params);
+        }
+        let data =
+            inst.get("needs").and_then(toml::Value::as_array).and_then(|n| n.first()).and_then(toml::Value::as_str);
+        if let Some(p) = data.and_then(|d| instances.get(d)).and_then(|d| d.get("params")) {
+            flatten("data", p, &mut params);
+        }
+        out.insert(cohort.to_owned(), params);
+    }
+    Ok(out)
+}
+
+fn read_json(path: &Path) -> Option<Value> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+fn change(a: Option<&Value>, b: Option<&Value>) -> Change {
+    let (a, b) = (a.cloned().unwrap_or(Value::Null), b.cloned().unwrap_or(Value::Null));
+    let delta = match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) if !a.is_boolean() => Some(y - x),
+        _ => None,
+    };
+    Change { a, b, delta }
+}
+
+/// The A/B sentences for a cohort scored on the same rows in both runs, if it was.
+fn tests(a_run: &Path, b_run: &Path, cohort: &str, names: (&str, &str)) -> BTreeMap<String, String> {
+    type Scored = (Vec<u8>, Vec<f64>, f64, Vec<Vec<u8>>);
+    let read = |run: &Path| -> Option<Scored> {
+        let dir = run.join("cohorts").join(cohort);
+        let bytes = std::fs::read(dir.join("predictions.csv")).ok()?;
+        let p = read_predictions(&bytes, cohort, &PredictionColumns::default()).ok()?;
+        let threshold = read_json(&dir.join("model.json"))?["threshold"].as_f64()?;
+        // The `row` column: the same rows in the same order, or no paired test.
+        let rows: Vec<Vec<u8>> = bytes
+            .split(|&c| c == b'\n')
+            .skip(1)
+            .filter(|l| !l.is_empty())
+            .filter_map(|l| l.split(|&c| c == b',').next().map(<[u8]>::to_vec))
+            .collect();
+        Some((p.y_true, p.y_prob, threshold, rows))
+    };
+    let mut out = BTreeMap::new();
+    let (Some((ya, pa, ta, ra)), Some((yb, pb, tb, rb))) = (read(a_run), read(b_run)) else { return out };
+    if ya != yb || ra != rb {
+        return out;
+    }
+    let (Ok(a), Ok(b)) = (compare::Cohort::new(&ya, &pa, ta, 10), compare::Cohort::new(&yb, &pb, tb, 10)) else {
+        return out;
+    };
+    let Ok(bootstrap) = Bootstrap::new(1000, 0) else { return out };
+    let Ok(c) = compare::compare(&a, &b, &bootstrap) else { return out };
+    if let Some(ci) = c.differences.get(&ConfusionMetric::Accuracy).and_then(|d| d.ci) {
+        out.insert(
+            "accuracy".to_owned(),
+            ab_sentence(names.0, names.1, &ACCURACY, c.mcnemar.difference, ci, c.mcnemar.p_value),
+        );
+    }
+    if let Some(d) = c.roc_auc {
+        out.insert("roc_auc".to_owned(), ab_sentence(names.0, names.1, &ROC_AUC, d.difference, d.ci, d.p_value));
+    }
+    out
+}
+
+/// Compares two run folders; `only_changed` drops what is equal in both.
+pub fn diff_runs(a: &Path, b: &Path, only_changed: bool) -> Result<RunDiff, String> {
+    let name = |p: &Path| {
+        std::fs::canonicalize(p)
+            .ok()
+            .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default()
+    };
+    let (name_a, name_b) = (name(a), name(b));
+    let (params_a, params_b) = (cohort_params(a)?, cohort_params(b)?);
+    let mut cohorts: Vec<&String> = params_a.keys().chain(params_b.keys()).collect();
+    cohorts.sort();
+    cohorts.dedup();
+    let mut out = Vec::new();
+    for cohort in cohorts {
+        let empty = BTreeMap::new();
+        let (pa, pb) = (params_a.get(cohort).unwrap_or(&empty), params_b.get(cohort).unwrap_or(&empty));
+        let mut keys: Vec<&String> = pa.keys().chain(pb.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        let params: BTreeMap<String, Change> = keys
+            .into_iter()
+            .map(|k| (k.clone(), change(pa.get(k), pb.get(k))))
+            .filter(|(_, c)| !only_changed || c.a != c.b)
+            .collect();
+        let ma = read_json(&a.join("cohorts").join(cohort).join("metrics.json")).unwrap_or(Value::Null);
+        let mb = read_json(&b.join("cohorts").join(cohort).join("metrics.json")).unwrap_or(Value::Null);
+        let metrics: BTreeMap<String, Change> = METRICS
+            .iter()
+            .map(|m| ((*m).to_owned(), change(ma.get(*m), mb.get(*m))))
+            .filter(|(_, c)| !(c.a.is_null() && c.b.is_null()))
+            .filter(|(_, c)| !only_changed || c.a != c.b)
+            .collect();
+        let tests = tests(a, b, cohort, ("A", "B"));
+        out.push(CohortDiff { cohort: cohort.clone(), params, metrics, tests });
+    }
+    Ok(RunDiff { a: name_a, b: name_b, cohorts: out })
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::Null => "–".to_owned(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.as_f64().map_or_else(
+            || n.to_string(),
+            |f| if f.fract() == 0.0 && f.abs() < 1e15 { n.to_string() } else { format!("{f:.4}") },
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// The diff as Markdown tables (one per cohort) and test sentences.
+pub fn render_diff_markdown(d: &RunDiff) -> String {
+    use std::fmt::Write as _;
+    let mut out = format!("# A = `{}`, B = `{}`\n\n", d.a, d.b);
+    for c in &d.cohorts {
+        let _ = writeln!(out, "## `{}`\n", c.cohort);
+        if !c.params.is_empty() || !c.metrics.is_empty() {
+            let _ = writeln!(out, "| | A | B | B − A |\n|---|---|---|---|");
+            for (k, ch) in c.params.iter().chain(&c.metrics) {
+                let whole = ch.a.is_i64() && ch.b.is_i64();
+                let delta =
+                    ch.delta.map_or_else(String::new, |x| if whole { format!("{x:+}") } else { format!("{x:+.4}") });
+                let _ = writeln!(out, "| `{k}` | {} | {} | {delta} |", show(&ch.a), show(&ch.b));
+            }
+            out.push('\n');
+        }
+        for s in c.tests.values() {
+            let _ = writeln!(out, "- {s}");
+        }
+        if !c.tests.is_empty() {
+            out.push('\n');
+        }
+    }
+    out
+}

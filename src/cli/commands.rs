@@ -193,6 +193,16 @@ fn env_value(name: &str) -> Option<String> {
 
 fn run(args: RunArgs) -> Result<i32, Error> {
     let plan = load_plan(&args.manifest)?;
+    // A grid search's size, before it starts: a grid grows fast.
+    for inst in &plan.instances {
+        if let manifest::StageParams::Optimize(p) = &inst.decl.params
+            && p.technique == crate::optimize::Technique::GridSearch
+            && let Ok(space) = p.search_space()
+            && let Ok(n) = crate::optimize::grid_size(&space, p.grid_steps as usize)
+        {
+            eprintln!("{}: grid_search over {n} configurations", inst.id());
+        }
+    }
     let clock = RunClock::from_source_date_epoch(env_value("SOURCE_DATE_EPOCH").as_deref())
         .map_err(|e| Error::InvalidInput(e.to_string()))?;
     let failpoints =

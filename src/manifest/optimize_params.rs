@@ -61,6 +61,53 @@ pub enum LatencyMode {
     Measured,
 }
 
+/// What the search maximises.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Objective {
+    /// The Phase 8–9 fitness of METRICS.md.
+    #[default]
+    Fitness,
+    /// Accuracy.
+    Accuracy,
+    /// F1.
+    F1,
+    /// ROC-AUC.
+    RocAuc,
+    /// Recall.
+    Recall,
+    /// Precision.
+    Precision,
+    /// Expected calibration error, minimised.
+    Ece,
+    /// Log loss, minimised.
+    LogLoss,
+    /// Brier score, minimised.
+    Brier,
+}
+
+impl Objective {
+    /// The manifest spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Fitness => "fitness",
+            Self::Accuracy => "accuracy",
+            Self::F1 => "f1",
+            Self::RocAuc => "roc_auc",
+            Self::Recall => "recall",
+            Self::Precision => "precision",
+            Self::Ece => "ece",
+            Self::LogLoss => "log_loss",
+            Self::Brier => "brier",
+        }
+    }
+
+    /// Whether lower is better (the search then maximises the negated value).
+    pub fn minimised(self) -> bool {
+        matches!(self, Self::Ece | Self::LogLoss | Self::Brier)
+    }
+}
+
 /// Parameters of an `optimize` stage: the model type, the search space over its `train`
 /// parameters, the technique and its budget, the baseline and the promotion gate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -76,6 +123,10 @@ pub struct OptimizeParams {
     /// `random_search`, `grid_search` or `evolutionary`.
     #[serde(default)]
     pub technique: Technique,
+    /// What ranks the candidates (default: the Phase 8–9 `fitness`; `ece`, `log_loss` and
+    /// `brier` are minimised). The promotion gate keeps the Phase 8–9 criteria whatever it is.
+    #[serde(default)]
+    pub objective: Objective,
     /// Configurations drawn by `random_search`.
     #[serde(default = "default_iterations")]
     pub iterations: u32,

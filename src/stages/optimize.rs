@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use super::train::{Prepared, fit_model};
 use super::{StageContext, StageError, UpstreamOutput, json_bytes, write};
 use crate::manifest::StageKind;
-use crate::manifest::optimize_params::{LatencyMode, OptimizeParams};
+use crate::manifest::optimize_params::{LatencyMode, Objective, OptimizeParams};
 use crate::manifest::params::TrainParams;
 use crate::metrics::{MetricsConfig, evaluate};
 use crate::optimize::{
@@ -55,6 +55,8 @@ struct Measured {
     reviewed_rows: u64,
     total_cases: u64,
     fitness: Fitness,
+    /// The value the search maximised (the objective, negated when it is minimised).
+    score: f64,
 }
 
 impl Measured {
@@ -145,6 +147,21 @@ impl Bench<'_> {
         let recall = report.recall.unwrap_or(f64::NAN);
         let fp_rate = report.fp_rate.unwrap_or(f64::NAN);
         let metrics = CandidateMetrics { recall, fp_rate, latency_ms, human_agreement, total_cases: report.n };
+        let fitness = metrics.fitness();
+        let objective = self.params.objective;
+        let value = match objective {
+            Objective::Fitness => Some(fitness.value),
+            Objective::Accuracy => report.accuracy,
+            Objective::F1 => report.f1,
+            Objective::RocAuc => report.roc_auc,
+            Objective::Recall => report.recall,
+            Objective::Precision => report.precision,
+            Objective::Ece => report.ece,
+            Objective::LogLoss => report.log_loss,
+            Objective::Brier => report.brier,
+        };
+        // Undefined objectives rank last (NaN), never at a made-up value.
+        let score = value.map_or(f64::NAN, |v| if objective.minimised() { -v } else { v });
         Ok(Measured {
             recall,
             precision: report.precision,
@@ -156,7 +173,8 @@ impl Bench<'_> {
             human_agreement,
             reviewed_rows: reviewed,
             total_cases: report.n,
-            fitness: metrics.fitness(),
+            fitness,
+            score,
         })
     }
 }
@@ -277,7 +295,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
                 (id, outcome)
             })
             .collect();
-        let fitness = measured.iter().map(|(_, o)| o.as_ref().map_or(f64::NAN, |m| m.fitness.value)).collect();
+        let fitness = measured.iter().map(|(_, o)| o.as_ref().map_or(f64::NAN, |m| m.score)).collect();
         if let Ok(mut all) = outcomes.lock() {
             all.extend(measured);
         }
@@ -382,6 +400,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
         &format!("{dir}/candidates.json"),
         &json_bytes(&json!({
             "technique": params.technique,
+            "objective": params.objective.name(),
             "model": params.model.name(),
             "evaluations": result.evaluation_count,
             "grid_size": grid_size,
@@ -443,8 +462,12 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
         let doc = trained.to_json().map_err(|e| StageError::Invalid(e.to_string()))?;
         write(out, &promoted_path, &json_bytes(&doc)?)?;
     }
+    let by = match params.objective {
+        Objective::Fitness => String::new(),
+        o => format!(" by {}", o.name()),
+    };
     let summary = format!(
-        "{}: {} configurations; best {} fitness {:.4} (recall {:.3}, FP rate {:.3}); gate {}{}",
+        "{}: {} configurations{by}; best {} fitness {:.4} (recall {:.3}, FP rate {:.3}); gate {}{}",
         params.technique,
         result.evaluation_count,
         best.config_id,

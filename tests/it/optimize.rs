@@ -92,6 +92,7 @@ fn the_grid_is_visited_exactly_and_identically_at_any_j() {
         serde_json::json!(["human_agreement"])
     );
     assert!(r.stdout.contains("Top 3 Configurations:\n  1. cfg_"), "{}", r.stdout);
+    assert!(r.stderr.contains("search: grid_search over 6 configurations"), "said before it starts: {}", r.stderr);
     assert!(r.stdout.contains("Promotion gate: "), "{}", r.stdout);
     let csv = fs::read_to_string(folder(&t, "opt").join("candidates.csv")).expect("csv");
     assert_eq!(csv.lines().count(), 7, "a header and six candidates");
@@ -245,4 +246,28 @@ space = { threshold = { min = 0.3, max = 0.6 } }"#,
     let r = t.run(&["run", m.to_str().expect("utf-8")]);
     r.code(1);
     assert!(r.stderr.contains("either `baseline` (a configuration) or the `train` stage"), "{}", r.stderr);
+}
+
+#[test]
+fn another_objective_ranks_the_candidates() {
+    let t = Test::new();
+    let search = GRID.replace("technique = \"grid_search\"", "technique = \"grid_search\"\nobjective = \"ece\"");
+    let m = t.manifest("opt", &manifest(&search));
+    t.run(&["run", m.to_str().expect("utf-8")]).ok();
+    let c = json(&folder(&t, "opt").join("candidates.json"));
+    assert_eq!(c["objective"], "ece");
+    let ece: Vec<f64> = c["candidates"]
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .map(|e| e["outcome"]["metrics"]["ece"].as_f64().expect("ece"))
+        .collect();
+    assert!(ece.windows(2).all(|w| w[0] <= w[1]), "lowest ECE first: {ece:?}");
+    let scores: Vec<f64> = c["candidates"]
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .map(|e| e["outcome"]["metrics"]["score"].as_f64().expect("score"))
+        .collect();
+    assert!(scores.iter().zip(&ece).all(|(s, e)| (s + e).abs() < 1e-15), "minimised, so the score is −ECE");
 }

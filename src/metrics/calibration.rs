@@ -66,7 +66,7 @@ pub(crate) fn edges(bins: usize) -> Vec<f64> {
 
 /// The inner edges `edges[1..bins]` between sentinels: `[-inf, inner..., +inf]`, so bin `b`
 /// is exactly the `p` with `bounds[b] < p <= bounds[b + 1]`, 0 included in bin 0.
-fn bounds(edges: &[f64]) -> Vec<f64> {
+pub(crate) fn bounds(edges: &[f64]) -> Vec<f64> {
     let mut bounds = Vec::with_capacity(edges.len());
     bounds.push(f64::NEG_INFINITY);
     bounds.extend_from_slice(&edges[1..edges.len() - 1]);
@@ -80,7 +80,7 @@ fn bounds(edges: &[f64]) -> Vec<f64> {
 /// 2); the loops then step to the exact bin by comparing with the stored edges. The sentinels
 /// end the loops without index tests, so the usual no-step case is two predictable branches,
 /// twice as fast as a binary search over ten edges.
-fn bin_of(bounds: &[f64], p: f64) -> usize {
+pub(crate) fn bin_of(bounds: &[f64], p: f64) -> usize {
     let bins = bounds.len() - 1;
     let mut bin = ((p * bins as f64) as usize).min(bins - 1);
     while bounds[bin] >= p {

@@ -1,9 +1,10 @@
 //! One cohort's rows grouped into cells of (ECE bin, label, prediction): everything a row
 //! bootstrap of the confusion metrics and of the ECE needs, in a few dozen numbers.
 //!
-//! Binning is METRICS.md's, as `metrics::calibration` computes it (copied so this module stands
-//! alone): edges `i · (1/bins)` with the last forced to 1.0, and `p` goes to the bin numbered by
-//! how many inner edges lie strictly below it (bins are `(lo, hi]`, the first also holds 0).
+//! Binning is METRICS.md's, by `metrics::calibration`'s own functions, so the report's ECE is
+//! the one `metrics.json` records: edges `i · (1/bins)` with the last forced to 1.0, and `p`
+//! goes to the bin numbered by how many inner edges lie strictly below it (bins are `(lo, hi]`,
+//! the first also holds 0).
 //!
 //! Per cell the rows' count, label, prediction, sum of `p`, and population mean and standard
 //! deviation of `p` are kept. A resample draws the cell counts `K_c` from the exact multinomial;
@@ -23,6 +24,7 @@
 
 use rand::Rng;
 
+use super::super::calibration::{bin_of, bounds, edges};
 use super::confusion_metric::{ConfusionMetric, Counts};
 use super::multinomial::multinomial;
 use super::normal::standard_normal;
@@ -52,7 +54,7 @@ pub(crate) struct Scratch {
 impl CohortCells {
     /// Expects validated input and `bins >= 1`.
     pub(crate) fn new(y_true: &[u8], y_prob: &[f64], threshold: f64, bins: usize) -> Self {
-        let bounds = bounds(bins);
+        let bounds = bounds(&edges(bins));
         // Dense cell id: (bin, label, prediction).
         let cell_of = |y: u8, p: f64| (bin_of(&bounds, p) * 2 + usize::from(y)) * 2 + usize::from(p >= threshold);
         let dense = 4 * bins;
@@ -147,31 +149,6 @@ impl CohortCells {
     }
 }
 
-/// `[-inf, edges[1..bins]..., +inf]` with `np.linspace`'s edges: bin `b` holds the `p` with
-/// `bounds[b] < p <= bounds[b + 1]`.
-fn bounds(bins: usize) -> Vec<f64> {
-    let step = 1.0 / bins as f64;
-    let mut bounds = Vec::with_capacity(bins + 1);
-    bounds.push(f64::NEG_INFINITY);
-    bounds.extend((1..bins).map(|i| i as f64 * step));
-    bounds.push(f64::INFINITY);
-    bounds
-}
-
-/// numpy's `searchsorted(edges[1:-1], p, side="left")`: a guess from `p · bins`, corrected
-/// against the stored edges (the guess is off by one at edges like 0.30000000000000004).
-fn bin_of(bounds: &[f64], p: f64) -> usize {
-    let bins = bounds.len() - 1;
-    let mut bin = ((p * bins as f64) as usize).min(bins - 1);
-    while bounds[bin] >= p {
-        bin -= 1;
-    }
-    while bounds[bin + 1] < p {
-        bin += 1;
-    }
-    bin
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,7 +156,7 @@ mod tests {
     // reference: numpy 2.4.6 np.searchsorted(np.linspace(0, 1, 11)[1:-1], p, side="left").
     #[test]
     fn bins_follow_numpy() {
-        let bounds = bounds(10);
+        let bounds = bounds(&edges(10));
         let cases = [(0.0, 0), (0.1, 0), (0.2, 1), (0.30000000000000004, 2), (0.3, 2), (0.31, 3), (1.0, 9)];
         for (p, want) in cases {
             assert_eq!(bin_of(&bounds, p), want, "p = {p}");

@@ -33,6 +33,7 @@ fn options(dir: &Path, jobs: usize, force: bool) -> RunOptions {
         cache_dir: dir.join("cache"),
         audit_dir: None,
         audit_key: None,
+        executor: nethical::exec::ExecutorChoice::Local,
         kaggle: KaggleAccess::default(),
         manifest_path: dir.join("bench.toml"),
         write_lockfile: false,

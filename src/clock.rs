@@ -35,6 +35,11 @@ impl RunClock {
         Self { at: DateTime::from_timestamp(secs, 0).unwrap_or_default(), fixed: true }
     }
 
+    /// The clock of a run that started at Unix time `secs` (a Slurm job continuing a run).
+    pub fn at_unix(secs: i64, fixed: bool) -> Self {
+        Self { at: DateTime::from_timestamp(secs, 0).unwrap_or_default(), fixed }
+    }
+
     /// RFC 3339 UTC, second precision: `2026-11-22T12:03:09Z`.
     pub fn timestamp(&self) -> String {
         self.at.to_rfc3339_opts(SecondsFormat::Secs, true)

@@ -42,6 +42,25 @@ pub enum Command {
     Runs(RunsArgs),
     /// Parameters and metrics of two runs per cohort, with deltas and A/B tests.
     Compare(CompareArgs),
+    /// Compute one stage instance from a job spec (what a Slurm job runs).
+    #[command(hide = true)]
+    ExecInstance(ExecInstanceArgs),
+}
+
+/// `nethical exec-instance`.
+#[derive(Debug, Args)]
+pub struct ExecInstanceArgs {
+    /// The job spec (`slurm/<instance>.spec.json` in the run folder).
+    pub spec: PathBuf,
+}
+
+/// Where instances compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExecutorArg {
+    /// Threads of this process.
+    Local,
+    /// Jobs on a Slurm cluster (`sbatch`), on a shared filesystem.
+    Slurm,
 }
 
 /// `nethical compare`.
@@ -142,9 +161,13 @@ pub struct ManifestArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub manifest: ManifestArgs,
-    /// Stage instances computed at once [default: all cores].
+    /// Stage instances computed at once [default: all cores, or the Slurm allocation's CPUs].
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<NonZeroUsize>,
+    /// Where instances compute [default: the manifest's `[executor] kind`, else local].
+    /// Slurm takes its settings from `[executor]` and each stage's `resources`.
+    #[arg(long, value_enum)]
+    pub executor: Option<ExecutorArg>,
     /// After a failure, keep running instances that do not depend on it.
     #[arg(short = 'k', long)]
     pub keep_going: bool,

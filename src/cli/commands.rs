@@ -8,14 +8,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde_json::json;
 
 use super::args::{
-    Cli, Command, GraphArgs, GraphFormatArg, ManifestArgs, MetricsArgs, PlanArgs, PredictArgs, ReportArgs, RunArgs,
-    SchemaArgs, ValidateArgs,
+    Cli, Command, ExecInstanceArgs, ExecutorArg, GraphArgs, GraphFormatArg, ManifestArgs, MetricsArgs, PlanArgs,
+    PredictArgs, ReportArgs, RunArgs, SchemaArgs, ValidateArgs,
 };
 use super::reporter::CliReporter;
 use crate::clock::RunClock;
 use crate::data::csv_source::DEFAULT_MISSING_TOKENS;
 use crate::error::Error;
-use crate::exec::{Failpoints, InstanceStatus, RunOptions, RunStatus, RunSummary};
+use crate::exec::slurm::{JobOutcome, SlurmLaunch, slurm_cpus};
+use crate::exec::{ExecutorChoice, Failpoints, InstanceStatus, RunOptions, RunStatus, RunSummary};
 use crate::exit_code;
 use crate::manifest::{self, ManifestInput, Override};
 use crate::metrics::MetricsConfig;
@@ -39,6 +40,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Report(a) => report(&a),
         Command::Runs(a) => super::runs_command::runs(&a),
         Command::Compare(a) => super::runs_command::compare(&a),
+        Command::ExecInstance(a) => exec_instance(&a),
     }
 }
 
@@ -187,6 +189,39 @@ fn schema(args: &SchemaArgs) -> Result<i32, Error> {
     Ok(exit_code::OK)
 }
 
+/// A Slurm job's instance: sizes rayon from the job's CPUs, turns SIGTERM (`scancel`, a time
+/// limit) into a cooperative stop, and exits 0 (done), 1 (failed) or 130 (stopped).
+fn exec_instance(args: &ExecInstanceArgs) -> Result<i32, Error> {
+    if let Some(n) = slurm_cpus(env_value) {
+        // Fails only if a pool already exists, which then is the one to use.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.get()).build_global();
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(exit_code::INTERRUPTED);
+        }
+    });
+    let status =
+        crate::exec::slurm::exec_instance(&args.spec, cancel).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    match &status.outcome {
+        JobOutcome::Computed | JobOutcome::Cached => {
+            let word = if status.outcome == JobOutcome::Cached { "found in the cache" } else { "computed" };
+            println!("{}: {word} in {:.2} s", status.instance, status.seconds);
+            Ok(exit_code::OK)
+        }
+        JobOutcome::Failed { error } => {
+            eprintln!("{}: failed: {error}", status.instance);
+            Ok(exit_code::STAGE_FAILED)
+        }
+        JobOutcome::Cancelled => {
+            eprintln!("{}: stopped by a signal", status.instance);
+            Ok(exit_code::INTERRUPTED)
+        }
+    }
+}
+
 fn env_value(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
@@ -207,7 +242,24 @@ fn run(args: RunArgs) -> Result<i32, Error> {
         .map_err(|e| Error::InvalidInput(e.to_string()))?;
     let failpoints =
         Failpoints::parse(&env_value("NETHICAL_FAILPOINTS").unwrap_or_default()).map_err(Error::InvalidInput)?;
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN));
+    // Inside a Slurm allocation, its CPUs: without cgroups nothing else stops us taking more.
+    let jobs = args
+        .jobs
+        .or_else(|| slurm_cpus(env_value))
+        .unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN));
+    let kind = match args.executor {
+        Some(ExecutorArg::Local) => manifest::executor::ExecutorKind::Local,
+        Some(ExecutorArg::Slurm) => manifest::executor::ExecutorKind::Slurm,
+        None => plan.executor.kind,
+    };
+    let executor = match kind {
+        manifest::executor::ExecutorKind::Local => ExecutorChoice::Local,
+        manifest::executor::ExecutorKind::Slurm => ExecutorChoice::Slurm(SlurmLaunch {
+            program: std::env::current_exe().map_err(Error::io("find this program's path", "nethical"))?,
+            overrides: args.manifest.set.clone(),
+            path: std::env::var_os("PATH"),
+        }),
+    };
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&cancel);
     // A second Ctrl-C aborts at once; the partial run folder keeps its temporary name.
@@ -232,6 +284,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
         failpoints,
         cancel,
         wait_for_lock: args.wait,
+        executor,
     };
     let reporter = CliReporter::new();
     let summary = crate::exec::run(&plan, &opts, &reporter)?;

@@ -410,6 +410,7 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
         clock,
         failpoints: Failpoints::default(),
         cancel: Arc::new(AtomicBool::new(false)),
+        executor: crate::exec::ExecutorChoice::Local,
         wait_for_lock: false,
     };
     let reporter = CliReporter::new();

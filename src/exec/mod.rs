@@ -1,15 +1,18 @@
-//! Execution: the scheduler, run folders, the pipeline lock, and progress reporting.
+//! Execution: the scheduler, where instances compute (threads or Slurm jobs), run folders, the
+//! pipeline lock, and progress reporting.
 
 mod audit_step;
+mod executor;
 mod failpoints;
 mod git;
 mod quiet_panic;
 mod reporter;
 mod run;
 mod run_folder;
+pub mod slurm;
 mod summary;
 
 pub use failpoints::{Failpoints, Fault};
 pub use reporter::{Reporter, Silent};
-pub use run::{RunOptions, error_chain, run};
+pub use run::{ExecutorChoice, RunOptions, error_chain, run};
 pub use summary::{GitInfo, InstanceReport, InstanceStatus, RunStatus, RunSummary};

@@ -1,35 +1,32 @@
-//! `nethical run`: executes a plan on a rayon pool.
+//! `nethical run`: executes a plan on an executor (a rayon pool, or Slurm jobs).
 //!
-//! The calling thread keeps the DAG: it launches ready instances (at most `jobs` at a time, in
-//! plan order), receives their results over a channel, publishes their outputs into the run
-//! folder and releases their dependents. Workers only compute (or find in the cache) and never
-//! touch the run folder, so output bytes never depend on scheduling: `-j 1` and `-j 8` write
-//! the same files.
+//! The calling thread keeps the DAG: it launches ready instances (at most the executor's
+//! capacity at a time, in plan order), receives their results, publishes their outputs into the
+//! run folder and releases their dependents. Workers and jobs only compute (or find in the
+//! cache) and never touch the run's outputs, so output bytes never depend on scheduling or on
+//! where an instance ran: `-j 1`, `-j 8` and `--executor slurm` write the same files.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::clock::RunClock;
 use crate::error::Error;
 use crate::manifest::StageKind;
-use crate::plan::{
-    LockEntry, Lockfile, Plan, PlannedInstance, Status, cache_key, external_digests, lockfile_path, plan_statuses,
-};
-use crate::stages::{KaggleAccess, StageContext, UpstreamOutput, run_stage};
+use crate::plan::{LockEntry, Lockfile, Plan, PlannedInstance, Status, external_digests, lockfile_path, plan_statuses};
+use crate::stages::{KaggleAccess, UpstreamOutput};
 use crate::store::{Cache, CacheEntry, RelPath, tree_digest};
 
 use super::audit_step::run_audit;
+use super::executor::{Executor, Launch, Local};
 use super::failpoints::{CANCELLED, Failpoints};
 use super::git::git_info;
-use super::quiet_panic::{panic_message, quietly};
 use super::reporter::Reporter;
 use super::run_folder::{PipelineLock, RunFolder};
+use super::slurm::{Slurm, SlurmLaunch};
 use super::summary::{InstanceReport, InstanceStatus, RunStatus, RunSummary};
 
 /// How to run.
@@ -63,12 +60,18 @@ pub struct RunOptions {
     pub audit_dir: Option<PathBuf>,
     /// A C2SP note private key file: checkpoints are signed with it (`NETHICAL_AUDIT_KEY`).
     pub audit_key: Option<PathBuf>,
+    /// Where instances compute.
+    pub executor: ExecutorChoice,
 }
 
-struct Finished {
-    index: usize,
-    outcome: Result<Result<(CacheEntry, bool), String>, String>,
-    seconds: f64,
+/// Where a run's instances compute.
+#[derive(Clone, Debug, Default)]
+pub enum ExecutorChoice {
+    /// A rayon pool of `jobs` threads in this process.
+    #[default]
+    Local,
+    /// Jobs on a Slurm cluster (configured by the manifest's `[executor]` table).
+    Slurm(SlurmLaunch),
 }
 
 #[derive(Clone)]
@@ -82,6 +85,9 @@ enum State {
 /// means the run could not be carried out at all (lock held, folder not writable).
 pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<RunSummary, Error> {
     let started = Instant::now();
+    if let ExecutorChoice::Slurm(launch) = &opts.executor {
+        super::slurm::preflight(launch)?;
+    }
     let pipeline_dir = opts.runs_dir.join(&plan.pipeline.name);
     // Cross-run inputs (histories, baseline runs) are read from this run's runs folder.
     let with_state;
@@ -174,11 +180,6 @@ fn schedule(
     reporter: &dyn Reporter,
 ) -> Result<Vec<Option<CacheEntry>>, Error> {
     let n = plan.instances.len();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.get())
-        .thread_name(|i| format!("nethical-worker-{i}"))
-        .build()
-        .map_err(|e| Error::Internal(format!("cannot start {} worker threads: {e}", opts.jobs)))?;
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut waiting: Vec<usize> = vec![0; n];
     for (i, inst) in plan.instances.iter().enumerate() {
@@ -193,13 +194,18 @@ fn schedule(
     let mut ready: BTreeSet<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
     let mut stopped_by: Option<String> = None;
     let mut deferred: Vec<usize> = Vec::new();
-    let (tx, rx) = mpsc::channel::<Finished>();
 
-    pool.in_place_scope(|scope| {
+    let mut drive = |executor: &mut dyn Executor| {
         let mut running = 0usize;
+        let mut cancel_sent = false;
         loop {
             let cancelled = opts.cancel.load(Ordering::Relaxed);
-            while running < opts.jobs.get() && stopped_by.is_none() && !cancelled {
+            if cancelled && !cancel_sent {
+                cancel_sent = true;
+                executor.cancel();
+            }
+            let mut batch = Vec::new();
+            while running + batch.len() < executor.capacity() && stopped_by.is_none() && !cancelled {
                 let Some(i) = ready.pop_first() else { break };
                 if plan.instances[i].decl.kind == StageKind::Audit {
                     // Sealed after everything else, in plan order, so the log's order never
@@ -209,7 +215,6 @@ fn schedule(
                     continue;
                 }
                 state[i] = State::Running;
-                running += 1;
                 let inputs: Vec<UpstreamOutput> = plan.instances[i]
                     .decl
                     .needs
@@ -230,18 +235,16 @@ fn schedule(
                 if planned[i].status == Status::Run {
                     reporter.instance_started(plan.instances[i].id());
                 }
-                let tx = tx.clone();
-                scope.spawn(move |_| {
-                    let t = Instant::now();
-                    let outcome = quietly(|| catch_unwind(AssertUnwindSafe(|| execute(plan, i, inputs, cache, opts))))
-                        .map_err(|p| panic_message(p.as_ref()));
-                    let _ = tx.send(Finished { index: i, outcome, seconds: t.elapsed().as_secs_f64() });
-                });
+                batch.push(Launch { index: i, inputs });
+            }
+            running += batch.len();
+            if !batch.is_empty() {
+                executor.launch(batch);
             }
             if running == 0 {
                 break;
             }
-            let Ok(done) = rx.recv_timeout(Duration::from_millis(20)) else { continue };
+            let Some(done) = executor.next(Duration::from_millis(20)) else { continue };
             running -= 1;
             let i = done.index;
             let report = &mut reports[i];
@@ -294,7 +297,21 @@ fn schedule(
                 }
             }
         }
-    });
+    };
+    match &opts.executor {
+        ExecutorChoice::Local => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(opts.jobs.get())
+                .thread_name(|i| format!("nethical-worker-{i}"))
+                .build()
+                .map_err(|e| Error::Internal(format!("cannot start {} worker threads: {e}", opts.jobs)))?;
+            pool.in_place_scope(|scope| drive(&mut Local::new(scope, plan, cache, opts)));
+        }
+        ExecutorChoice::Slurm(launch) => {
+            let mut slurm = Slurm::new(plan, opts, cache, folder, launch)?;
+            drive(&mut slurm);
+        }
+    }
     let cancelled = opts.cancel.load(Ordering::Relaxed);
     deferred.sort_unstable();
     for i in deferred {
@@ -360,56 +377,6 @@ fn skip_dependents(
         reporter.instance_finished(&reports[d]);
         stack.extend(dependents[d].iter().copied());
     }
-}
-
-/// Computes one instance, or finds it in the cache. Runs on a worker thread.
-fn execute(
-    plan: &Plan,
-    i: usize,
-    inputs: Vec<UpstreamOutput>,
-    cache: &Cache,
-    opts: &RunOptions,
-) -> Result<(CacheEntry, bool), String> {
-    let inst = &plan.instances[i];
-    let mut digests: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for stage in inst.decl.needs.keys() {
-        digests.entry(stage.clone()).or_default();
-    }
-    for up in &inputs {
-        digests.entry(up.stage.clone()).or_default().insert(up.id.clone(), tree_digest(&up.entry.outputs));
-    }
-    let files = external_digests(inst, plan);
-    let key = cache_key(inst, &digests, &files);
-    let previous = if opts.force { None } else { cache.lookup(&key) };
-    if let Some(entry) = previous.as_ref().filter(|e| e.reusable()) {
-        return Ok((entry.clone(), true));
-    }
-    if opts.cancel.load(Ordering::Relaxed) {
-        return Err(CANCELLED.to_owned());
-    }
-    opts.failpoints.hit(inst.id(), &opts.cancel)?;
-    let mut staging =
-        cache.stage(&key).map_err(|e| format!("cannot stage outputs in `{}`: {e}", cache.root().display()))?;
-    let ctx = StageContext {
-        instance: inst,
-        pipeline: &plan.pipeline,
-        inputs: &inputs,
-        base_dir: &plan.base_dir,
-        clock: opts.clock,
-        cancel: &opts.cancel,
-        kaggle: &opts.kaggle,
-        state_dir: plan.state_dir.as_deref(),
-    };
-    let meta = match run_stage(&ctx, &mut staging) {
-        Ok(meta) => meta,
-        Err(e) if e.is_cancelled() => return Err(CANCELLED.to_owned()),
-        Err(e) => return Err(error_chain(&e)),
-    };
-    // A volatile entry from an earlier run is replaced, never kept in preference to this one.
-    let entry = staging
-        .commit(meta, opts.force || previous.is_some())
-        .map_err(|e| format!("cannot store outputs in the cache: {e}"))?;
-    Ok((entry, false))
 }
 
 /// An error and its sources on one line: "a: b: c".

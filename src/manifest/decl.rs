@@ -16,11 +16,12 @@ use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
 
 use super::PipelineMeta;
 use super::diagnostic::{Issues, did_you_mean, one_of};
+use super::executor::{ExecutorConfig, Resources};
 use super::input::ManifestInput;
 use super::stage_kind::StageKind;
 
 /// Top-level tables of a manifest.
-const TOP_KEYS: [&str; 3] = ["pipeline", "vars", "stages"];
+const TOP_KEYS: [&str; 4] = ["pipeline", "vars", "stages", "executor"];
 
 /// A stage as declared, before expansion.
 pub(crate) struct StageDecl<'src> {
@@ -30,6 +31,8 @@ pub(crate) struct StageDecl<'src> {
     pub(crate) needs: Vec<(String, Range<usize>)>,
     pub(crate) matrix: Option<Spanned<DeValue<'src>>>,
     pub(crate) cohort: Option<(String, Range<usize>)>,
+    /// What its jobs ask a cluster for (not a parameter: it never changes the outputs).
+    pub(crate) resources: Resources,
     pub(crate) body: Spanned<DeTable<'src>>,
 }
 
@@ -40,6 +43,8 @@ pub(crate) struct ManifestDecl<'src> {
     pub(crate) pipeline: Option<PipelineMeta>,
     pub(crate) vars: BTreeMap<String, Spanned<DeValue<'src>>>,
     pub(crate) stages: BTreeMap<String, StageDecl<'src>>,
+    /// The `[executor]` table (defaults when absent or invalid, which is reported).
+    pub(crate) executor: ExecutorConfig,
 }
 
 /// Parses the file and layers the overrides over it; `None` when the TOML itself is broken.
@@ -228,7 +233,24 @@ pub(crate) fn read_manifest<'src>(
             }
         },
     };
-    Some(ManifestDecl { pipeline, vars, stages })
+    let executor = table.get("executor").map_or_else(ExecutorConfig::default, |v| read_executor(v, issues));
+    Some(ManifestDecl { pipeline, vars, stages, executor })
+}
+
+fn read_executor(v: &Spanned<DeValue<'_>>, issues: &mut Issues<'_>) -> ExecutorConfig {
+    match ExecutorConfig::deserialize(ValueDeserializer::from(v.clone())) {
+        Ok(config) => {
+            for (key, message) in config.check() {
+                let span = v.get_ref().get(key).map_or(v.span(), Spanned::span);
+                issues.push(span, message, "out of range", None);
+            }
+            config
+        }
+        Err(e) => {
+            push_serde_issue(issues, &e, v.span(), Some("in `[executor]`"));
+            ExecutorConfig::default()
+        }
+    }
 }
 
 fn read_stages<'src>(table: &DeTable<'src>, issues: &mut Issues<'_>) -> BTreeMap<String, StageDecl<'src>> {
@@ -365,6 +387,16 @@ fn read_stage<'src>(
             }
         },
     };
+    let resources = match body.remove("resources") {
+        None => Resources::default(),
+        Some(v) => match Resources::deserialize(ValueDeserializer::from(v.clone())) {
+            Ok(r) => r,
+            Err(e) => {
+                push_serde_issue(issues, &e, v.span(), Some("`resources` takes `cpus`, `mem` and `time`"));
+                Resources::default()
+            }
+        },
+    };
     Some(StageDecl {
         name: name.to_owned(),
         name_span,
@@ -372,6 +404,7 @@ fn read_stage<'src>(
         needs,
         matrix,
         cohort,
+        resources,
         body: Spanned::new(span, body),
     })
 }

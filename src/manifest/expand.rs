@@ -252,6 +252,7 @@ pub(crate) fn expand<'src>(decl: &ManifestDecl<'src>, order: &[String], issues: 
                     cohort: cohort.clone(),
                     needs: deps,
                     params,
+                    resources: stage.resources.clone(),
                 });
                 mine.push(Expanded { id, bindings, cohort });
             }

@@ -6,6 +6,7 @@
 
 mod decl;
 mod diagnostic;
+pub mod executor;
 mod expand;
 mod input;
 mod interpolate;
@@ -64,6 +65,9 @@ pub struct InstanceDecl {
     pub needs: BTreeMap<String, Vec<String>>,
     /// Its typed, interpolated parameters.
     pub params: StageParams,
+    /// What its job asks a cluster for; not part of the resolved manifest or the cache key.
+    #[serde(skip_serializing_if = "executor::Resources::is_empty")]
+    pub resources: executor::Resources,
 }
 
 /// A validated manifest, expanded into instances in dependency order.
@@ -77,6 +81,8 @@ pub struct Manifest {
     pub resolved: String,
     /// SHA-256 (hex) of `resolved`: what the run id and `run.json` name.
     pub digest: String,
+    /// The `[executor]` table: where instances compute (not part of `resolved`).
+    pub executor: executor::ExecutorConfig,
 }
 
 /// Validates and expands a manifest, reporting every problem found.
@@ -89,10 +95,11 @@ pub fn load(input: &ManifestInput) -> Result<Manifest, ManifestErrors> {
         let order = expand::stage_order(decl, &mut issues);
         instances = expand::expand(decl, &order, &mut issues);
     }
+    let executor = decl.as_ref().map(|d| d.executor.clone()).unwrap_or_default();
     let pipeline = issues.into_result(decl.and_then(|d| d.pipeline))?;
     let resolved = render_resolved(&pipeline, &instances);
     let digest = hex::encode(Sha256::digest(resolved.as_bytes()));
-    Ok(Manifest { pipeline, instances, resolved, digest })
+    Ok(Manifest { pipeline, instances, resolved, digest, executor })
 }
 
 #[derive(Serialize)]

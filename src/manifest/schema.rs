@@ -25,6 +25,9 @@ struct ManifestDoc {
     vars: BTreeMap<String, Value>,
     /// The stages, by name.
     stages: BTreeMap<String, StageDoc>,
+    /// Where the instances compute: `local` threads (the default) or a Slurm cluster.
+    #[serde(default)]
+    executor: Option<super::executor::ExecutorConfig>,
 }
 
 /// A stage: `kind`, the keys every stage shares, and the kind's parameters.
@@ -65,6 +68,9 @@ struct Stage<P> {
     /// Cohort name template, e.g. `"pipeline_${matrix.model}"`.
     #[serde(default)]
     cohort: Option<String>,
+    /// What each of its jobs asks a Slurm cluster for; over `[executor]`'s defaults.
+    #[serde(default)]
+    resources: Option<super::executor::Resources>,
     #[serde(flatten)]
     params: P,
 }
@@ -74,10 +80,14 @@ const PLACEHOLDER: &str = r"^(\$\{\s*(matrix|vars)\.[A-Za-z0-9_.-]+\s*\}|.*\$\{.
 /// Lets every property of a parameter definition also be a placeholder string.
 fn allow_placeholders(schema: &mut Value) {
     let Some(defs) = schema.get_mut("$defs").and_then(Value::as_object_mut) else { return };
-    for (_, def) in defs.iter_mut() {
+    for (name, def) in defs.iter_mut() {
+        // Read before interpolation: they take literal values only.
+        if matches!(name.as_str(), "ExecutorConfig" | "Resources") {
+            continue;
+        }
         if let Some(props) = def.get_mut("properties").and_then(Value::as_object_mut) {
             for (name, prop) in props.iter_mut() {
-                if matches!(name.as_str(), "needs" | "matrix" | "cohort" | "kind") {
+                if matches!(name.as_str(), "needs" | "matrix" | "cohort" | "kind" | "resources") {
                     continue;
                 }
                 let description = prop.as_object_mut().and_then(|o| o.remove("description"));

@@ -139,7 +139,7 @@ fn structural_errors_are_all_reported() {
         e,
         [
             "missing `[pipeline]` table",
-            "unknown top-level table `pipline`, expected `pipeline`, `vars` or `stages`",
+            "unknown top-level table `pipline`, expected `pipeline`, `vars`, `stages` or `executor`",
             "stage `a` has no `kind`",
             "`needs` must be an array of stage names, found string",
             "`kind` must be a string, found integer",
@@ -162,4 +162,47 @@ fn the_resolved_manifest_and_its_digest_are_stable() {
     let c = try_load(TRAIN, &["stages.train.epochs=11"]).expect("valid");
     assert_ne!(a.digest, c.digest);
     assert!(a.resolved.contains("[instances.train.params]"), "{}", a.resolved);
+}
+
+#[test]
+fn the_executor_and_resources_are_read_but_change_no_digest() {
+    let plain = try_load(TRAIN, &[]).expect("valid");
+    let slurm = try_load(
+        &format!(
+            "{TRAIN}resources = {{ cpus = 4, mem = \"8g\", time = \"01:30:00\" }}\n\
+             [executor]\nkind = \"slurm\"\npartition = \"debug\"\nmax_jobs = 8\nmem = \"2G\"\nsbatch_args = [\"--qos=low\"]\n"
+        ),
+        &[],
+    )
+    .expect("valid");
+    assert_eq!(slurm.executor.kind, super::executor::ExecutorKind::Slurm);
+    assert_eq!(slurm.executor.max_jobs.get(), 8);
+    assert_eq!(slurm.executor.partition.as_ref().map(super::executor::SlurmName::as_str), Some("debug"));
+    let train = &slurm.instances[1].resources;
+    assert_eq!(train.cpus.map(std::num::NonZeroU32::get), Some(4));
+    assert_eq!(train.mem.as_ref().map(super::executor::Memory::as_str), Some("8G"));
+    // The load stage falls back to the executor's memory.
+    let data = slurm.instances[0].resources.or(&slurm.executor.default_resources());
+    assert_eq!(data.mem.as_ref().map(super::executor::Memory::as_str), Some("2G"));
+    // Where an instance runs never changes what it computes.
+    assert_eq!(slurm.digest, plain.digest);
+    assert_eq!(slurm.resolved, plain.resolved);
+}
+
+#[test]
+fn bad_executor_settings_are_reported_with_what_is_expected() {
+    let e = errors(&format!("{TRAIN}resources = {{ mem = \"lots\", gpus = 1 }}\n"), &[]);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].contains("unknown field `gpus`") || e[0].contains("is not a memory size"), "{e:?}");
+    let e = errors(&format!("{TRAIN}resources = {{ time = \"1h\" }}\n"), &[]);
+    assert!(e[0].contains("`1h` is not a Slurm time limit"), "{e:?}");
+    let e = errors(&format!("{TRAIN}[executor]\nkind = \"kubernetes\"\n"), &[]);
+    assert!(e[0].contains("unknown variant `kubernetes`, expected `local` or `slurm`"), "{e:?}");
+    let e = errors(&format!("{TRAIN}[executor]\npoll_interval = 0.0\npartition = \"a b\"\n"), &[]);
+    assert!(e.iter().any(|m| m.contains("not a Slurm partition or account name")), "{e:?}");
+    let e = errors(&format!("{TRAIN}[executor]\npoll_interval = 0.0\n"), &[]);
+    assert_eq!(e, ["poll_interval must be between 0.05 and 600 seconds, found 0"]);
+    // `--set executor.kind=slurm` works like any override.
+    let m = try_load(TRAIN, &["executor.kind=slurm"]).expect("valid");
+    assert_eq!(m.executor.kind, super::executor::ExecutorKind::Slurm);
 }

@@ -49,6 +49,8 @@ pub struct Plan {
     /// read: a `phase3` stage's history, a `drift` stage's baseline run. `None` when the
     /// caller has no runs folder (those inputs then count as absent).
     pub state_dir: Option<std::path::PathBuf>,
+    /// The manifest's `[executor]` table.
+    pub executor: crate::manifest::executor::ExecutorConfig,
 }
 
 impl Plan {
@@ -73,6 +75,7 @@ impl Plan {
             instances,
             base_dir: base_dir.into(),
             state_dir: None,
+            executor: manifest.executor,
         }
     }
 

@@ -18,4 +18,5 @@ mod phase3;
 mod report;
 mod run;
 mod schema;
+mod slurm;
 mod train_cli;

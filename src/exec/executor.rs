@@ -1,0 +1,169 @@
+//! Where instances compute. The scheduler (`run`) keeps the DAG and hands each ready batch to an
+//! [`Executor`]; the local one computes on a rayon pool, the Slurm one submits jobs that run this
+//! binary's `exec-instance` on a shared filesystem. Both compute an instance with the same
+//! [`compute`], into the same cache, and the scheduler alone publishes outputs into the run
+//! folder: so where an instance ran never changes a byte of the run.
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::plan::{Plan, cache_key, external_digests};
+use crate::stages::{StageContext, UpstreamOutput, run_stage};
+use crate::store::{Cache, CacheEntry, tree_digest};
+
+use super::failpoints::CANCELLED;
+use super::quiet_panic::{panic_message, quietly};
+use super::run::{RunOptions, error_chain};
+
+/// An instance whose inputs are all done, with those inputs.
+pub(crate) struct Launch {
+    pub(crate) index: usize,
+    pub(crate) inputs: Vec<UpstreamOutput>,
+}
+
+/// An instance that ended: its cache entry (and whether it came from the cache), or why not.
+/// The outer `Err` is a panic's message.
+pub(crate) struct Finished {
+    pub(crate) index: usize,
+    pub(crate) outcome: Result<Result<(CacheEntry, bool), String>, String>,
+    pub(crate) seconds: f64,
+}
+
+/// Runs instances somewhere.
+pub(crate) trait Executor {
+    /// Instances it takes at once.
+    fn capacity(&self) -> usize;
+    /// Starts every instance of `batch` (all ready now, in plan order).
+    fn launch(&mut self, batch: Vec<Launch>);
+    /// The next instance that ended, waiting at most `wait` for one.
+    fn next(&mut self, wait: Duration) -> Option<Finished>;
+    /// The run was interrupted: stop what is running. Each launched instance still ends with
+    /// a [`Finished`] (cancelled ones with [`CANCELLED`]).
+    fn cancel(&mut self);
+}
+
+/// An instance's cache key, from its inputs' outputs and external files.
+pub(crate) fn instance_key(plan: &Plan, i: usize, inputs: &[UpstreamOutput]) -> String {
+    let inst = &plan.instances[i];
+    let mut digests: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for stage in inst.decl.needs.keys() {
+        digests.entry(stage.clone()).or_default();
+    }
+    for up in inputs {
+        digests.entry(up.stage.clone()).or_default().insert(up.id.clone(), tree_digest(&up.entry.outputs));
+    }
+    let files = external_digests(inst, plan);
+    cache_key(inst, &digests, &files)
+}
+
+/// The reusable cache entry under `key`, unless the run is forced.
+pub(crate) fn cached(cache: &Cache, key: &str, opts: &RunOptions) -> Option<CacheEntry> {
+    if opts.force { None } else { cache.lookup(key).filter(CacheEntry::reusable) }
+}
+
+/// Computes instance `i` into the cache under `key` (faults injected first). Returns the new
+/// entry.
+pub(crate) fn compute(
+    plan: &Plan,
+    i: usize,
+    inputs: &[UpstreamOutput],
+    key: &str,
+    cache: &Cache,
+    opts: &RunOptions,
+) -> Result<CacheEntry, String> {
+    let inst = &plan.instances[i];
+    if opts.cancel.load(Ordering::Relaxed) {
+        return Err(CANCELLED.to_owned());
+    }
+    opts.failpoints.hit(inst.id(), &opts.cancel)?;
+    let mut staging =
+        cache.stage(key).map_err(|e| format!("cannot stage outputs in `{}`: {e}", cache.root().display()))?;
+    let ctx = StageContext {
+        instance: inst,
+        pipeline: &plan.pipeline,
+        inputs,
+        base_dir: &plan.base_dir,
+        clock: opts.clock,
+        cancel: &opts.cancel,
+        kaggle: &opts.kaggle,
+        state_dir: plan.state_dir.as_deref(),
+    };
+    let meta = match run_stage(&ctx, &mut staging) {
+        Ok(meta) => meta,
+        Err(e) if e.is_cancelled() => return Err(CANCELLED.to_owned()),
+        Err(e) => return Err(error_chain(&e)),
+    };
+    // A volatile entry from an earlier run is replaced, never kept in preference to this one.
+    let replace = opts.force || cache.lookup(key).is_some();
+    staging.commit(meta, replace).map_err(|e| format!("cannot store outputs in the cache: {e}"))
+}
+
+/// Computes one instance, or finds it in the cache, catching a panic.
+pub(crate) fn execute(
+    plan: &Plan,
+    i: usize,
+    inputs: &[UpstreamOutput],
+    cache: &Cache,
+    opts: &RunOptions,
+) -> Result<Result<(CacheEntry, bool), String>, String> {
+    quietly(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            let key = instance_key(plan, i, inputs);
+            if let Some(entry) = cached(cache, &key, opts) {
+                return Ok((entry, true));
+            }
+            compute(plan, i, inputs, &key, cache, opts).map(|e| (e, false))
+        }))
+    })
+    .map_err(|p| panic_message(p.as_ref()))
+}
+
+/// Threads of this process: a rayon pool of `-j` workers.
+pub(crate) struct Local<'scope, 'env> {
+    scope: &'env rayon::Scope<'scope>,
+    plan: &'scope Plan,
+    cache: &'scope Cache,
+    opts: &'scope RunOptions,
+    tx: mpsc::Sender<Finished>,
+    rx: mpsc::Receiver<Finished>,
+}
+
+impl<'scope, 'env> Local<'scope, 'env> {
+    pub(crate) fn new(
+        scope: &'env rayon::Scope<'scope>,
+        plan: &'scope Plan,
+        cache: &'scope Cache,
+        opts: &'scope RunOptions,
+    ) -> Self {
+        let (tx, rx) = mpsc::channel();
+        Self { scope, plan, cache, opts, tx, rx }
+    }
+}
+
+impl Executor for Local<'_, '_> {
+    fn capacity(&self) -> usize {
+        self.opts.jobs.get()
+    }
+
+    fn launch(&mut self, batch: Vec<Launch>) {
+        for Launch { index, inputs } in batch {
+            let tx = self.tx.clone();
+            let (plan, cache, opts) = (self.plan, self.cache, self.opts);
+            self.scope.spawn(move |_| {
+                let t = Instant::now();
+                let outcome = execute(plan, index, &inputs, cache, opts);
+                let _ = tx.send(Finished { index, outcome, seconds: t.elapsed().as_secs_f64() });
+            });
+        }
+    }
+
+    fn next(&mut self, wait: Duration) -> Option<Finished> {
+        self.rx.recv_timeout(wait).ok()
+    }
+
+    /// Running instances watch the run's cancel flag themselves.
+    fn cancel(&mut self) {}
+}

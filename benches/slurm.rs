@@ -94,7 +94,9 @@ fn main() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let instances = INSTANCES + 1;
-    println!("{instances} instances (1 load + a {INSTANCES}-cohort simple_transformer matrix), median of {REPS} runs from an empty cache");
+    println!(
+        "{instances} instances (1 load + a {INSTANCES}-cohort simple_transformer matrix), median of {REPS} runs from an empty cache"
+    );
     let raw = (0..REPS).map(|_| raw_slurm(dir.path(), INSTANCES)).fold(f64::INFINITY, f64::min);
     println!("raw Slurm, a no-op job then a {INSTANCES}-task no-op array:  {raw:6.2} s (best of {REPS})");
     let m = dir.path().join("bench.toml");

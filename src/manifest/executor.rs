@@ -43,12 +43,10 @@ pub struct Resources {
     /// Memory of the job (`--mem`): a whole number with an optional unit K, M, G or T
     /// (megabytes without one), e.g. `"4G"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[0-9]+[KMGTkmgt]?$"))]
     pub mem: Option<Memory>,
     /// Wall-clock limit (`--time`), in one of Slurm's forms: `MM`, `MM:SS`, `HH:MM:SS`,
     /// `D-HH`, `D-HH:MM`, `D-HH:MM:SS`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^([0-9]+-)?[0-9]+(:[0-9]+){0,2}$"))]
     pub time: Option<TimeLimit>,
 }
 
@@ -72,7 +70,7 @@ impl Resources {
 /// A `--mem` value, checked when the manifest is read rather than when the cluster refuses it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(transparent)]
-pub struct Memory(String);
+pub struct Memory(#[schemars(regex(pattern = r"^[0-9]+[KMGTkmgt]?$"))] String);
 
 impl Memory {
     /// Parses `4G`, `512M`, `1024`.
@@ -106,7 +104,7 @@ impl<'de> Deserialize<'de> for Memory {
 /// A `--time` value in one of Slurm's forms.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(transparent)]
-pub struct TimeLimit(String);
+pub struct TimeLimit(#[schemars(regex(pattern = r"^([0-9]+-)?[0-9]+(:[0-9]+){0,2}$"))] String);
 
 impl TimeLimit {
     /// Parses `30`, `30:00`, `01:30:00`, `2-00`, `2-00:30`, `2-00:30:00`.
@@ -167,8 +165,7 @@ pub struct ExecutorConfig {
     /// Slurm account charged for the jobs (`--account`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<SlurmName>,
-    /// At most this many instances submitted and not yet finished at once (also each job
-    /// array's `%` throttle).
+    /// At most this many instances submitted and not yet finished at once.
     #[serde(default = "default_max_jobs")]
     pub max_jobs: NonZeroU32,
     /// Seconds between two `squeue` calls.
@@ -188,11 +185,9 @@ pub struct ExecutorConfig {
     pub cpus: Option<NonZeroU32>,
     /// Memory of every stage's jobs (`"4G"`), unless the stage's `resources` says otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[0-9]+[KMGTkmgt]?$"))]
     pub mem: Option<Memory>,
     /// Time limit of every stage's jobs, unless the stage's `resources` says otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^([0-9]+-)?[0-9]+(:[0-9]+){0,2}$"))]
     pub time: Option<TimeLimit>,
 }
 
@@ -254,7 +249,7 @@ impl ExecutorConfig {
 /// characters Slurm names use.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(transparent)]
-pub struct SlurmName(String);
+pub struct SlurmName(#[schemars(regex(pattern = r"^[A-Za-z0-9_.-]{1,64}$"))] String);
 
 impl SlurmName {
     /// Parses a name of letters, digits, `_`, `-` and `.`.

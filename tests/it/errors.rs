@@ -198,3 +198,10 @@ fn validate_json_lists_every_error_with_line_and_column() {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
     insta::assert_json_snapshot!(v);
 }
+
+#[test]
+fn executor_settings_are_checked_where_they_are_written() {
+    let m = SMALL.replace("epochs = 5", "epochs = 5\nresources = { cpus = 0, mem = \"4GB\", time = \"1h\" }")
+        + "\n[executor]\nkind = \"slurn\"\npoll_interval = 0\n";
+    insta::assert_snapshot!(invalid(&m, &[]));
+}

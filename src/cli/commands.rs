@@ -372,10 +372,15 @@ fn report(args: &ReportArgs) -> Result<i32, Error> {
     let bytes = read_file(&json_path)?;
     let doc: crate::report::ComparisonReport = serde_json::from_slice(&bytes)
         .map_err(|e| Error::InvalidInput(format!("`{}` is not a comparison report: {e}", json_path.display())))?;
+    // The run folder is the one holding `report/comparison.json`.
+    let run_dir = json_path.parent().and_then(Path::parent).unwrap_or(Path::new("."));
+    let context = crate::report::RunContext::read(run_dir);
     let md = json_path.with_file_name("comparison.md");
-    write_atomic(&md, crate::report::render_markdown(&doc).as_bytes()).map_err(Error::io("write", &md))?;
+    write_atomic(&md, crate::report::render_markdown(&doc, context.as_ref()).as_bytes())
+        .map_err(Error::io("write", &md))?;
     let html = json_path.with_file_name("comparison.html");
-    write_atomic(&html, crate::report::render_html(&doc).as_bytes()).map_err(Error::io("write", &html))?;
+    write_atomic(&html, crate::report::render_html(&doc, context.as_ref()).as_bytes())
+        .map_err(Error::io("write", &html))?;
     println!("{}\n{}", md.display(), html.display());
     Ok(exit_code::OK)
 }

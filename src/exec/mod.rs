@@ -11,6 +11,7 @@ mod run;
 mod run_folder;
 pub mod slurm;
 mod summary;
+mod views;
 
 pub use failpoints::{Failpoints, Fault};
 pub use reporter::{Reporter, Silent};

@@ -132,7 +132,7 @@ fn estimate_cell(v: Option<f64>, ci: Option<(f64, f64)>) -> String {
 
 /// The HTML view of a report.
 #[expect(clippy::too_many_lines, reason = "the page's sections in order")]
-pub fn render_html(r: &ComparisonReport) -> String {
+pub fn render_html(r: &ComparisonReport, run: Option<&super::RunContext>) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
@@ -148,6 +148,13 @@ pub fn render_html(r: &ComparisonReport) -> String {
     let mut params: Vec<&String> = r.cohorts.iter().flat_map(|c| c.params.keys()).collect();
     params.sort();
     params.dedup();
+    if let Some(run) = run {
+        out.push_str("<h2>Run</h2><table class=\"run\"><tbody>");
+        for (k, v) in run.lines() {
+            let _ = write!(out, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(&v));
+        }
+        out.push_str("</tbody></table>");
+    }
     out.push_str("<h2>Cohorts</h2><div class=\"scroll\"><table><thead><tr><th>cohort</th><th>model</th>");
     for p in &params {
         let _ = write!(out, "<th>{}</th>", esc(p));

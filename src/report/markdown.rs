@@ -30,8 +30,8 @@ fn escape(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-/// The Markdown view of a report.
-pub fn render_markdown(r: &ComparisonReport) -> String {
+/// The Markdown view of a report; `run` adds the run's provenance and audit seal.
+pub fn render_markdown(r: &ComparisonReport, run: Option<&super::RunContext>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Comparison report: {}\n", r.pipeline);
     let _ = writeln!(
@@ -48,6 +48,13 @@ pub fn render_markdown(r: &ComparisonReport) -> String {
         keys.dedup();
         keys
     };
+    if let Some(run) = run {
+        let _ = writeln!(out, "## Run\n");
+        for (k, v) in run.lines() {
+            let _ = writeln!(out, "- {k}: {}", escape(&v));
+        }
+        out.push('\n');
+    }
     let _ = writeln!(out, "## Cohorts\n");
     let mut header = vec!["cohort".to_owned(), "model".to_owned()];
     header.extend(params.iter().map(|p| format!("`{p}`")));

@@ -1,11 +1,13 @@
 //! The comparison report: `comparison.json` (the source of truth, whose JSON Schema is
 //! `schemas/comparison.schema.json`) and its views: Markdown for a pull-request comment, and a
 //! self-contained HTML page with inline SVG charts. The `report` stage builds the
-//! document; rendering reads nothing but it.
+//! document; the runner renders the views when the run ends, adding what only the finished run
+//! knows ([`RunContext`]: manifest, git commit, audit seal).
 
 mod comparison;
 mod html;
 mod markdown;
+mod run_context;
 mod run_diff;
 
 pub use comparison::{
@@ -13,4 +15,5 @@ pub use comparison::{
 };
 pub use html::render_html;
 pub use markdown::render_markdown;
+pub use run_context::{AuditSeal, RunContext};
 pub use run_diff::{Change, CohortDiff, METRICS, RunDiff, diff_runs, render_diff_markdown};

@@ -18,7 +18,7 @@ use super::{StageContext, StageError, UpstreamOutput, json_bytes, write};
 use crate::manifest::StageKind;
 use crate::manifest::params::ReportParams;
 use crate::metrics::compare::{self, ACCURACY, Bootstrap, ConfusionMetric, ROC_AUC, ab_sentence};
-use crate::report::{CohortReport, ComparisonReport, GateSummary, PairReport, StageSummary, render_markdown};
+use crate::report::{CohortReport, ComparisonReport, GateSummary, PairReport, StageSummary};
 use crate::store::{EntryMeta, Staging};
 
 fn json_of(up: &UpstreamOutput, name: &str) -> Result<Value, StageError> {
@@ -212,8 +212,6 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
         summaries,
     };
     write(out, "report/comparison.json", &json_bytes(&report)?)?;
-    write(out, "report/comparison.md", render_markdown(&report).as_bytes())?;
-    write(out, "report/comparison.html", crate::report::render_html(&report).as_bytes())?;
     let significant = report.comparisons.iter().filter(|p| p.comparison.mcnemar.p_value < compare::ALPHA).count();
     let summary = format!(
         "{} cohorts, {} A/B comparisons ({significant} with a significant accuracy difference); report/comparison.md",

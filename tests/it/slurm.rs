@@ -245,6 +245,8 @@ fn fake_slurm(t: &Test, state: &str) -> String {
         ("sbatch", "#!/bin/sh\ncat > /dev/null\necho 42\n".to_owned()),
         ("squeue", format!("#!/bin/sh\necho '42_0|{state}|NodeDown'\n")),
         ("scancel", "#!/bin/sh\nexit 0\n".to_owned()),
+        // Slurm 22.05's line for a job whose script exited 127 (`command not found`).
+        ("scontrol", format!("#!/bin/sh\necho 'JobId=43 ArrayJobId=42 ArrayTaskId=0 JobState={state} Reason=NonZeroExitCode ExitCode=127:0'\n")),
     ];
     for (name, body) in scripts {
         let p = bin.join(name);
@@ -276,12 +278,12 @@ fn a_node_that_loses_the_job_fails_the_run_and_says_so() {
 fn a_job_that_ends_without_a_status_is_a_failure_not_a_hang() {
     let t = Test::new();
     let m = t.manifest("one", ONE);
-    let path = fake_slurm(&t, "COMPLETED");
+    let path = fake_slurm(&t, "FAILED");
     let r = t.run_with(&[("PATH", &path)], &["run", "--json", m.to_str().expect("utf-8")]);
     r.code(1);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
     let error = instance(&v, "data")["error"].as_str().expect("error").to_owned();
-    assert!(error.starts_with("Slurm job 42_0 ended (COMPLETED) without writing its status `"), "{error}");
+    assert!(error.starts_with("Slurm job 42_0 ended (FAILED, exit code 127) without writing its status `"), "{error}");
 }
 
 #[test]

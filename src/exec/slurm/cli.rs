@@ -82,12 +82,37 @@ pub(crate) fn batch_script(program: &Path, specs: &[PathBuf], title: &str) -> St
     s
 }
 
+/// Parses `scontrol show job -o` (one line of `Key=Value` words) or `sacct -P -o State,ExitCode`
+/// (`FAILED|3:0`) into `FAILED, exit code 3` / `CANCELLED, signal 9`.
+pub(crate) fn parse_final(out: &str) -> Option<String> {
+    let line = out.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let (state, exit) = if line.contains("JobState=") {
+        let field = |key: &str| {
+            line.split_whitespace().find_map(|w| w.strip_prefix(key)).map(str::to_owned)
+        };
+        (field("JobState=")?, field("ExitCode=")?)
+    } else {
+        let (state, exit) = line.split_once('|')?;
+        // `CANCELLED by 0` names who cancelled; the state is the first word.
+        (state.split_whitespace().next()?.to_owned(), exit.trim().to_owned())
+    };
+    let (code, signal) = exit.split_once(':')?;
+    let (code, signal): (u32, u32) = (code.parse().ok()?, signal.parse().ok()?);
+    Some(match (code, signal) {
+        (_, s) if s > 0 => format!("{state}, signal {s}"),
+        (c, _) => format!("{state}, exit code {c}"),
+    })
+}
+
 /// Where Slurm's tools are.
 #[derive(Clone, Debug)]
 pub(crate) struct SlurmTools {
     sbatch: PathBuf,
     squeue: PathBuf,
     scancel: PathBuf,
+    /// Optional: only for the words of a failure message.
+    scontrol: Option<PathBuf>,
+    sacct: Option<PathBuf>,
 }
 
 /// A tool that could not be run, or that said no.
@@ -111,7 +136,26 @@ impl SlurmTools {
                 )
             })
         };
-        Ok(Self { sbatch: find("sbatch")?, squeue: find("squeue")?, scancel: find("scancel")? })
+        let optional = |name: &str| dirs.iter().map(|d| d.join(name)).find(|p| p.is_file());
+        Ok(Self {
+            sbatch: find("sbatch")?,
+            squeue: find("squeue")?,
+            scancel: find("scancel")?,
+            scontrol: optional("scontrol"),
+            sacct: optional("sacct"),
+        })
+    }
+
+    /// How a job ended, as `FAILED, exit code 3`: from `scontrol` while Slurm remembers the
+    /// job, else from `sacct` when the cluster keeps accounting; `None` when neither knows.
+    pub(crate) fn final_words(&self, job: &str) -> Option<String> {
+        let ask = |tool: &Option<PathBuf>, args: &[&str]| -> Option<String> {
+            let out = Command::new(tool.as_ref()?).args(args).stdin(Stdio::null()).output().ok()?;
+            out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        };
+        ask(&self.scontrol, &["show", "job", "-o", job])
+            .and_then(|o| parse_final(&o))
+            .or_else(|| ask(&self.sacct, &["-n", "-X", "-P", "-j", job, "-o", "State,ExitCode"]).and_then(|o| parse_final(&o)))
     }
 
     /// Submits `script` with `args`; the job id.
@@ -196,6 +240,17 @@ mod tests {
         assert_eq!(q["17_0"].state, JobState::Active("PENDING".into()));
         assert_eq!(q["17_1"].state, JobState::Active("RUNNING".into()));
         assert!(parse_squeue("\n  \n").is_empty());
+    }
+
+    #[test]
+    fn final_states_from_scontrol_and_sacct() {
+        // Slurm 22.05.8 on the CI cluster (docs/slurm.md), shortened.
+        let scontrol = "JobId=7 JobName=wrap UserId=root(0) JobState=FAILED Reason=NonZeroExitCode Dependency=(null) ExitCode=3:0 RunTime=00:00:00";
+        assert_eq!(parse_final(scontrol).as_deref(), Some("FAILED, exit code 3"));
+        assert_eq!(parse_final("FAILED|7:0\n").as_deref(), Some("FAILED, exit code 7"));
+        assert_eq!(parse_final("CANCELLED by 0|0:15").as_deref(), Some("CANCELLED, signal 15"));
+        assert_eq!(parse_final("Slurm accounting storage is disabled"), None);
+        assert_eq!(parse_final(""), None);
     }
 
     #[test]

@@ -348,8 +348,9 @@ impl<'a> Slurm<'a> {
                     let now = Instant::now();
                     let since = *f.ended_at.get_or_insert(now);
                     if now.duration_since(since) >= timeout {
-                        let word = match state {
-                            Some(JobState::Ended(s)) => format!("ended ({s})"),
+                        let word = match (state, self.tools.final_words(&id)) {
+                            (_, Some(words)) => format!("ended ({words})"),
+                            (Some(JobState::Ended(s)), None) => format!("ended ({s})"),
                             _ => "left the queue".to_owned(),
                         };
                         let waited = now.duration_since(f.submitted).as_secs();

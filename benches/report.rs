@@ -1,8 +1,8 @@
 //! Report benchmark (`cargo bench --bench report`), issue #7's case: 50 cohorts × 100,000
 //! validation rows × 1,000 bootstrap resamples; target under 5 s on 2 cores. It does what the
-//! `report` stage does: every cohort's intervals (5 confusion metrics, ECE, DeLong ROC-AUC)
-//! and every pair of cohorts compared (McNemar, paired bootstrap, DeLong) with its sentences:
-//! 1,225 pairs.
+//! `report` stage does: every cohort's intervals (5 confusion metrics, ECE, Brier score, log
+//! loss, DeLong ROC-AUC) and every pair of cohorts compared (McNemar, paired bootstrap, DeLong)
+//! with its sentences: 1,225 pairs.
 
 use divan::Bencher;
 use nethical::metrics::compare::{ACCURACY, Bootstrap, Cohort, ConfusionMetric, ROC_AUC, ab_sentence, compare};

@@ -25,8 +25,7 @@ pub fn log_loss(y_true: &[u8], y_prob: &[f64]) -> Result<f64, MetricsError> {
 pub(crate) fn brier_unchecked(y_true: &[u8], y_prob: &[f64]) -> f64 {
     let mut sum = 0.0;
     for (&y, &p) in y_true.iter().zip(y_prob) {
-        let d = f64::from(y) - p;
-        sum += d * d;
+        sum += brier_term(y, p);
     }
     sum / y_prob.len() as f64
 }
@@ -34,12 +33,26 @@ pub(crate) fn brier_unchecked(y_true: &[u8], y_prob: &[f64]) -> f64 {
 pub(crate) fn log_loss_unchecked(y_true: &[u8], y_prob: &[f64]) -> f64 {
     let mut sum = 0.0;
     for (&y, &p) in y_true.iter().zip(y_prob) {
-        // Clip the probability of the true class, `1 - p` for negatives, as sklearn does;
-        // clipping `p` first and subtracting would differ in the last bits.
-        let q = if y == 1 { p } else { 1.0 - p };
-        sum -= q.clamp(LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS).ln();
+        sum += log_loss_term(y, p);
     }
     sum / y_prob.len() as f64
+}
+
+/// One row's share of the Brier score, `(y - p)^2`. Shared with the comparison report's
+/// bootstrap (`compare::cohort_cells`) so both use one definition.
+pub(crate) fn brier_term(y: u8, p: f64) -> f64 {
+    let d = f64::from(y) - p;
+    d * d
+}
+
+/// One row's share of the log loss, `-ln(clip(q))` with `q` the probability of the true class.
+/// Shared with the comparison report's bootstrap (`compare::cohort_cells`) so both use one
+/// definition.
+pub(crate) fn log_loss_term(y: u8, p: f64) -> f64 {
+    // Clip the probability of the true class, `1 - p` for negatives, as sklearn does;
+    // clipping `p` first and subtracting would differ in the last bits.
+    let q = if y == 1 { p } else { 1.0 - p };
+    -q.clamp(LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS).ln()
 }
 
 #[cfg(test)]

@@ -49,7 +49,8 @@ pub struct CohortReport {
     pub data: String,
     /// The `train` parameters whose values differ between cohorts.
     pub params: BTreeMap<String, Value>,
-    /// Confusion metrics and ECE with bootstrap intervals, ROC-AUC with DeLong's.
+    /// Confusion metrics, ECE, Brier score and log loss with bootstrap intervals, ROC-AUC with
+    /// DeLong's.
     pub intervals: CohortIntervals,
     /// The reliability diagram's bins, from `metrics.json`.
     pub reliability: Value,

@@ -138,7 +138,7 @@ pub fn render_html(r: &ComparisonReport, run: Option<&super::RunContext>) -> Str
         out,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>Comparison report: {p}</title><style>{STYLE}</style></head><body><h1>Comparison report: {p}</h1>\
-<p>Seed {} · generated {} · {} cohorts · 95% intervals: bootstrap ({} resamples) for the confusion metrics and ECE, DeLong for ROC-AUC.</p>",
+<p>Seed {} · generated {} · {} cohorts · 95% intervals: bootstrap ({} resamples) for the confusion metrics, ECE, Brier score and log loss, DeLong for ROC-AUC.</p>",
         esc(&r.seed),
         esc(&r.generated_at),
         r.cohorts.len(),
@@ -159,7 +159,7 @@ pub fn render_html(r: &ComparisonReport, run: Option<&super::RunContext>) -> Str
     for p in &params {
         let _ = write!(out, "<th>{}</th>", esc(p));
     }
-    for h in ["accuracy", "precision", "recall", "F1", "FP rate", "ROC-AUC", "ECE", "gate"] {
+    for h in ["accuracy", "precision", "recall", "F1", "FP rate", "ROC-AUC", "ECE", "Brier", "log loss", "gate"] {
         let _ = write!(out, "<th>{h}</th>");
     }
     out.push_str("</tr></thead><tbody>");
@@ -179,7 +179,9 @@ pub fn render_html(r: &ComparisonReport, run: Option<&super::RunContext>) -> Str
         }
         let auc = c.intervals.roc_auc;
         let _ = write!(out, "<td>{}</td>", estimate_cell(auc.map(|a| a.auc), auc.map(|a| (a.ci.lo, a.ci.hi))));
-        let _ = write!(out, "<td>{}</td>", estimate_cell(c.intervals.ece.estimate, ci_of(&c.intervals.ece)));
+        for e in [&c.intervals.ece, &c.intervals.brier, &c.intervals.log_loss] {
+            let _ = write!(out, "<td>{}</td>", estimate_cell(e.estimate, ci_of(e)));
+        }
         let gate = c.gate.as_ref().map_or_else(
             || "–".to_owned(),
             |g| {

@@ -36,7 +36,7 @@ pub fn render_markdown(r: &ComparisonReport, run: Option<&super::RunContext>) ->
     let _ = writeln!(out, "# Comparison report: {}\n", r.pipeline);
     let _ = writeln!(
         out,
-        "Seed {} · generated {} · {} cohorts · 95% intervals: bootstrap ({} resamples) for the confusion metrics and ECE, DeLong for ROC-AUC.\n",
+        "Seed {} · generated {} · {} cohorts · 95% intervals: bootstrap ({} resamples) for the confusion metrics, ECE, Brier score and log loss, DeLong for ROC-AUC.\n",
         r.seed,
         r.generated_at,
         r.cohorts.len(),
@@ -58,7 +58,10 @@ pub fn render_markdown(r: &ComparisonReport, run: Option<&super::RunContext>) ->
     let _ = writeln!(out, "## Cohorts\n");
     let mut header = vec!["cohort".to_owned(), "model".to_owned()];
     header.extend(params.iter().map(|p| format!("`{p}`")));
-    header.extend(["accuracy", "precision", "recall", "F1", "FP rate", "ROC-AUC", "ECE", "gate"].map(str::to_owned));
+    header.extend(
+        ["accuracy", "precision", "recall", "F1", "FP rate", "ROC-AUC", "ECE", "Brier", "log loss", "gate"]
+            .map(str::to_owned),
+    );
     let _ = writeln!(out, "| {} |", header.join(" | "));
     let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
     for c in &r.cohorts {
@@ -73,6 +76,8 @@ pub fn render_markdown(r: &ComparisonReport, run: Option<&super::RunContext>) ->
                 .map_or_else(|| "n/a".to_owned(), |a| format!("{:.3} ({:.3}–{:.3})", a.auc, a.ci.lo, a.ci.hi)),
         );
         row.push(estimate(&c.intervals.ece));
+        row.push(estimate(&c.intervals.brier));
+        row.push(estimate(&c.intervals.log_loss));
         row.push(c.gate.as_ref().map_or_else(|| "–".to_owned(), |g| g.decision.clone()));
         let _ = writeln!(out, "| {} |", row.join(" | "));
     }

@@ -2,9 +2,9 @@
 //! Writes `report/comparison.json` (see [`crate::report`]) and its views `comparison.md` and
 //! `comparison.html`.
 //!
-//! Per cohort: the `train` parameters that differ between cohorts, every confusion metric and
-//! the ECE with a 95% bootstrap interval (seeded by the instance seed), ROC-AUC with DeLong's
-//! interval, and the gate's outcome. Per pair of cohorts scored on the same validation rows:
+//! Per cohort: the `train` parameters that differ between cohorts, every confusion metric, the
+//! ECE, the Brier score and the log loss with a 95% bootstrap interval (seeded by the instance
+//! seed), ROC-AUC with DeLong's interval, and the gate's outcome. Per pair of cohorts scored on the same validation rows:
 //! McNemar's exact test for accuracy, paired bootstrap intervals of every difference, DeLong's
 //! test for ROC-AUC, and a sentence saying what they mean.
 

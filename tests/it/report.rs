@@ -79,7 +79,15 @@ fn the_report_compares_cohorts_with_intervals_and_tests() {
             t.read_json(&t.latest("ab").join("cohorts").join(c["cohort"].as_str().expect("name")).join("metrics.json"));
         let acc = &c["intervals"]["metrics"]["accuracy"];
         assert_eq!(acc["estimate"], metrics["accuracy"], "the same accuracy as metrics.json");
-        for interval in [acc, &c["intervals"]["ece"]] {
+        // The same function on the same rows: equal, not merely close.
+        for name in ["brier", "log_loss"] {
+            assert_eq!(c["intervals"][name]["estimate"], metrics[name], "the same {name} as metrics.json");
+            assert!(c["intervals"][format!("{name}_approximation_bound")].as_f64().is_some_and(|b| b > 0.0));
+        }
+        // The ECE sums per bin in another order than `metrics::calibration`: equal to rounding.
+        let ece = c["intervals"]["ece"]["estimate"].as_f64().expect("ece");
+        assert!((ece - metrics["ece"].as_f64().expect("ece")).abs() < 1e-12, "the same ECE as metrics.json");
+        for interval in [acc, &c["intervals"]["ece"], &c["intervals"]["brier"], &c["intervals"]["log_loss"]] {
             let (e, lo, hi) = (
                 interval["estimate"].as_f64().expect("estimate"),
                 interval["ci"]["lo"].as_f64().expect("lo"),

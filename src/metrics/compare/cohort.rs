@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::super::scoring::{brier_unchecked, log_loss_unchecked};
 use super::bootstrap::{Bootstrap, BootstrapEstimate};
 use super::cohort_cells::CohortCells;
 use super::confusion_metric::ConfusionMetric;
@@ -16,6 +17,11 @@ use super::{CompareError, validate};
 /// Generator stream of the cohort intervals (paired comparisons use others).
 const COHORT_STREAM: u64 = 0;
 
+/// Generator stream of the Brier score's and log loss's draws. Not [`COHORT_STREAM`]: they came
+/// after the other metrics' intervals, and a stream of their own left every confusion-metric
+/// and ECE interval exactly as it was for a given seed.
+const LOSS_STREAM: u64 = 2;
+
 /// A cohort's labels and probabilities with what its intervals and comparisons need.
 #[derive(Debug, Clone)]
 pub struct Cohort<'a> {
@@ -24,6 +30,9 @@ pub struct Cohort<'a> {
     pub(crate) threshold: f64,
     cells: CohortCells,
     ece_bins: usize,
+    /// `metrics::brier` and `metrics::log_loss` of the rows: the estimates `metrics.json` has.
+    brier: f64,
+    log_loss: f64,
     pub(crate) auc: Result<AucComponents, CompareError>,
 }
 
@@ -43,6 +52,17 @@ pub struct CohortIntervals {
     pub ece_bins: usize,
     /// W1 distance bound between the ECE bootstrap law used and the exact row bootstrap's.
     pub ece_approximation_bound: f64,
+    /// Percentile bootstrap. The Brier score is a mean of per-row terms, so its replicates are
+    /// centred on the estimate (no bias to correct, unlike the ECE); each cell's resampled sum of
+    /// terms is drawn like the ECE's sums of probabilities, see `brier_approximation_bound`.
+    pub brier: BootstrapEstimate,
+    /// W1 distance bound between the Brier bootstrap law used and the exact row bootstrap's.
+    pub brier_approximation_bound: f64,
+    /// Percentile bootstrap, as `brier`, of the log loss (METRICS.md's clipping); see
+    /// `log_loss_approximation_bound`.
+    pub log_loss: BootstrapEstimate,
+    /// W1 distance bound between the log-loss bootstrap law used and the exact row bootstrap's.
+    pub log_loss_approximation_bound: f64,
     /// DeLong normal interval (not bootstrapped: it needs no resampling of the sort).
     pub roc_auc: Option<DelongAuc>,
     /// Why `roc_auc` is missing, when it is.
@@ -65,6 +85,8 @@ impl<'a> Cohort<'a> {
             threshold,
             cells: CohortCells::new(y_true, y_prob, threshold, ece_bins),
             ece_bins,
+            brier: brier_unchecked(y_true, y_prob),
+            log_loss: log_loss_unchecked(y_true, y_prob),
             auc: AucComponents::unchecked(y_true, y_prob),
         })
     }
@@ -72,16 +94,22 @@ impl<'a> Cohort<'a> {
     /// Point estimates and 95% intervals of every metric.
     pub fn intervals(&self, bootstrap: &Bootstrap) -> CohortIntervals {
         let mut rng = bootstrap.rng(COHORT_STREAM);
+        let mut loss_rng = bootstrap.rng(LOSS_STREAM);
         let mut scratch = self.cells.scratch();
         let resamples = bootstrap.resamples();
         let mut replicates = vec![Vec::with_capacity(resamples); ConfusionMetric::ALL.len()];
         let mut ece_replicates = Vec::with_capacity(resamples);
+        let mut brier_replicates = Vec::with_capacity(resamples);
+        let mut log_loss_replicates = Vec::with_capacity(resamples);
         for _ in 0..resamples {
             let (counts, ece) = self.cells.resample(&mut rng, &mut scratch);
             for (metric, values) in ConfusionMetric::ALL.iter().zip(&mut replicates) {
                 values.push(metric.value(counts));
             }
             ece_replicates.push(Some(ece));
+            let (brier, log_loss) = self.cells.resample_losses(&mut loss_rng, &scratch);
+            brier_replicates.push(Some(brier));
+            log_loss_replicates.push(Some(log_loss));
         }
         let (counts, ece) = self.cells.point();
         let metrics = ConfusionMetric::ALL
@@ -99,6 +127,10 @@ impl<'a> Cohort<'a> {
             ece: BootstrapEstimate::basic(Some(ece), &ece_replicates, 0.0),
             ece_bins: self.ece_bins,
             ece_approximation_bound: self.cells.approximation_bound(),
+            brier: BootstrapEstimate::new(Some(self.brier), &brier_replicates),
+            brier_approximation_bound: self.cells.brier_approximation_bound(),
+            log_loss: BootstrapEstimate::new(Some(self.log_loss), &log_loss_replicates),
+            log_loss_approximation_bound: self.cells.log_loss_approximation_bound(),
             roc_auc: self.auc.as_ref().ok().map(AucComponents::interval),
             roc_auc_unavailable: self.auc.as_ref().err().map(ToString::to_string),
         }

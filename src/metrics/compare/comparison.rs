@@ -18,7 +18,7 @@ use super::mcnemar::McNemar;
 use super::multinomial::multinomial;
 use super::paired_counts::PairedCounts;
 
-/// Generator stream of paired comparisons (the cohort intervals use stream 0).
+/// Generator stream of paired comparisons (the cohort intervals use streams 0 and 2).
 const PAIRED_STREAM: u64 = 1;
 
 /// B compared with A; every difference is B − A.

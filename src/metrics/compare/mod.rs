@@ -18,6 +18,13 @@
 //!   exact row bootstrap (≤ 2/N; 2e-5 at N = 10⁵): see `cohort_cells`. A resample's bins are
 //!   noisier than the data's, so its ECE is biased upward and a percentile interval can miss
 //!   the estimate: the ECE gets the basic interval `[2θ̂ − q97.5, 2θ̂ − q2.5]` instead.
+//! - **Brier score and log loss**: means of a per-row term (`metrics::scoring`'s, so the
+//!   log loss is clipped as in `metrics.json`). The same cells keep each term's mean and
+//!   standard deviation, and a resample draws each cell's sum of the term the way the ECE's
+//!   sums of probabilities are drawn, with the same kind of data-computed W1 bound (≤ 2/N for
+//!   the Brier score, ≤ 72.1/N for the clipped log loss). A resampled mean is centred on the
+//!   estimate, so these get the percentile interval. Their normal draws come from a generator
+//!   stream of their own, so the other metrics' intervals are what they were without them.
 //! - **ROC-AUC**: DeLong's variance (the fast midrank algorithm of Sun & Xu 2014), not a
 //!   bootstrap: a resampled AUC needs an O(N) pass over the sorted rows per resample (the
 //!   5·10⁹ again), while DeLong needs one sort per cohort and O(N) per pair. Single-cohort
@@ -47,6 +54,8 @@ mod validate;
 
 #[cfg(test)]
 mod tests_bootstrap;
+#[cfg(test)]
+mod tests_loss_bootstrap;
 
 pub use bootstrap::{Bootstrap, BootstrapEstimate, DEFAULT_RESAMPLES};
 pub use cohort::{Cohort, CohortIntervals};

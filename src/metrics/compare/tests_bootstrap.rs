@@ -11,7 +11,7 @@ use super::*;
 
 /// Labels and two correlated classifiers' probabilities: B is A plus independent noise; the
 /// larger `signal`, the better they separate the classes.
-fn synthetic(rows: usize, seed: u64, signal: f64) -> (Vec<u8>, Vec<f64>, Vec<f64>) {
+pub(super) fn synthetic(rows: usize, seed: u64, signal: f64) -> (Vec<u8>, Vec<f64>, Vec<f64>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut y = Vec::with_capacity(rows);
     let (mut a, mut b) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
@@ -54,7 +54,7 @@ fn mean_sd(values: &[f64]) -> (f64, f64) {
 /// Two independent samples of `r` draws from one law: their means differ by less than
 /// 4.5 · sd · √(2/r), and their sds by less than 4.5 · sd / √r (normal-theory standard errors;
 /// the metrics here are close to normal).
-fn same_law(name: &str, cells: &[f64], rows: &[f64]) {
+pub(super) fn same_law(name: &str, cells: &[f64], rows: &[f64]) {
     let r = cells.len() as f64;
     let (m1, s1) = mean_sd(cells);
     let (m2, s2) = mean_sd(rows);

@@ -161,7 +161,8 @@ pub struct ManifestArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub manifest: ManifestArgs,
-    /// Stage instances computed at once [default: all cores, or the Slurm allocation's CPUs].
+    /// Stage instances computed at once [default: all cores, or the Slurm allocation's CPUs];
+    /// with `--executor slurm`, jobs in flight at once [default: `[executor] max_jobs`].
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<NonZeroUsize>,
     /// Where instances compute [default: the manifest's `[executor] kind`, else local].

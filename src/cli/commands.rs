@@ -258,6 +258,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
             program: std::env::current_exe().map_err(Error::io("find this program's path", "nethical"))?,
             overrides: args.manifest.set.clone(),
             path: std::env::var_os("PATH"),
+            max_jobs: args.jobs,
         }),
     };
     let cancel = Arc::new(AtomicBool::new(false));

@@ -152,7 +152,15 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
         tool_version: crate::VERSION.to_owned(),
         seed: plan.pipeline.seed,
         started_at: opts.clock.timestamp(),
-        jobs: opts.jobs.get(),
+        executor: match &opts.executor {
+            ExecutorChoice::Local => "local",
+            ExecutorChoice::Slurm(_) => "slurm",
+        }
+        .to_owned(),
+        jobs: match &opts.executor {
+            ExecutorChoice::Local => opts.jobs.get(),
+            ExecutorChoice::Slurm(l) => super::slurm::capacity(&plan.executor, l),
+        },
         seconds: started.elapsed().as_secs_f64(),
         instances: reports,
     };

@@ -112,12 +112,19 @@ pub struct RunSummary {
     pub seed: u64,
     /// The run clock (fixed by `SOURCE_DATE_EPOCH`).
     pub started_at: String,
-    /// Worker threads.
+    /// Where instances computed: `local` or `slurm`.
+    #[serde(default = "local")]
+    pub executor: String,
+    /// Worker threads (local), or instances in flight at most (Slurm).
     pub jobs: usize,
     /// Wall-clock seconds of the whole run.
     pub seconds: f64,
     /// Every instance, in plan order.
     pub instances: Vec<InstanceReport>,
+}
+
+fn local() -> String {
+    "local".to_owned()
 }
 
 impl RunSummary {

@@ -15,7 +15,12 @@ use super::summary::InstanceReport;
 
 /// Renders the views of every completed `report` instance; a failure is warned about (the
 /// run's results stand; `nethical report` can render them later).
-pub(crate) fn render_report_views(plan: &Plan, reports: &[InstanceReport], folder: &RunFolder, reporter: &dyn Reporter) {
+pub(crate) fn render_report_views(
+    plan: &Plan,
+    reports: &[InstanceReport],
+    folder: &RunFolder,
+    reporter: &dyn Reporter,
+) {
     let context = RunContext::read(folder.path());
     for (inst, report) in plan.instances.iter().zip(reports) {
         if inst.decl.kind != StageKind::Report || !report.status.completed() {
@@ -35,7 +40,9 @@ fn render(folder: &RunFolder, json: &str, context: Option<&RunContext>) -> Resul
     let bytes = std::fs::read(folder.path().join(json)).map_err(|e| format!("cannot read `{json}`: {e}"))?;
     let doc: ComparisonReport = serde_json::from_slice(&bytes).map_err(|e| format!("`{json}`: {e}"))?;
     let dir = json.rsplit_once('/').map_or("", |(d, _)| d);
-    for (name, text) in [("comparison.md", render_markdown(&doc, context)), ("comparison.html", render_html(&doc, context))] {
+    for (name, text) in
+        [("comparison.md", render_markdown(&doc, context)), ("comparison.html", render_html(&doc, context))]
+    {
         let rel = if dir.is_empty() { name.to_owned() } else { format!("{dir}/{name}") };
         let rel = RelPath::new(&rel).map_err(|e| e.to_string())?;
         folder.replace(&rel, text.as_bytes()).map_err(|e| e.to_string())?;

@@ -49,7 +49,8 @@ impl RunContext {
     /// Reads `run.json` and, if present, `audit/seal.json` and `audit/consistency.json` of a
     /// run folder; `None` without a readable `run.json`.
     pub fn read(run_dir: &Path) -> Option<Self> {
-        let json = |rel: &str| -> Option<Value> { serde_json::from_slice(&std::fs::read(run_dir.join(rel)).ok()?).ok() };
+        let json =
+            |rel: &str| -> Option<Value> { serde_json::from_slice(&std::fs::read(run_dir.join(rel)).ok()?).ok() };
         let run = json("run.json")?;
         let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
         let git = run.get("git").filter(|g| !g.is_null()).map(|g| {

@@ -165,3 +165,56 @@ fn compare_two_runs_shows_what_changed_and_tests_it() {
     missing.code(2);
     assert!(missing.stderr.contains("`nope` is neither a run folder nor a run id"), "{}", missing.stderr);
 }
+
+#[test]
+fn the_views_show_the_run_and_the_audit_checkpoint_root() {
+    let t = Test::new();
+    let m =
+        t.manifest("ab", &format!("{TWO_COHORTS}\n[stages.audit]\nkind = \"audit\"\nneeds = [\"gate\", \"report\"]\n"));
+    let m = m.to_str().expect("utf-8");
+    // A git repository with one commit, so the views name it.
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.org"])
+            .args(args)
+            .current_dir(t.path())
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    t.file(".gitignore", "runs/\n.nethical/\npipelines/*.lock\n");
+    git(&["add", "."]);
+    git(&["commit", "-qm", "pipeline"]);
+    let head = String::from_utf8(
+        std::process::Command::new("git")
+            .args(["rev-parse", "HEAD"])
+            .current_dir(t.path())
+            .output()
+            .expect("git")
+            .stdout,
+    )
+    .expect("utf-8");
+    t.run(&["run", m]).ok();
+    let run = t.latest("ab");
+    let consistency = t.read_json(&run.join("audit/consistency.json"));
+    let root = consistency["to"]["root"].as_str().expect("root");
+    let size = consistency["to"]["size"].as_u64().expect("size");
+    let md = fs::read_to_string(run.join("report/comparison.md")).expect("markdown");
+    assert!(md.contains(&format!("- git commit: {}\n", head.trim())), "{md}");
+    assert!(md.contains(&format!("checkpoint size {size}, root {root}")), "{md}");
+    let html = fs::read_to_string(run.join("report/comparison.html")).expect("html");
+    assert!(html.contains(root) && html.contains(head.trim()));
+    // The views are the run's, not the stage's: the cache, lockfile and audit log record only
+    // comparison.json.
+    let lock = fs::read_to_string(t.path().join("pipelines/ab.lock")).expect("lockfile");
+    assert!(lock.contains("report/comparison.json") && !lock.contains("report/comparison.md"), "{lock}");
+    // A second run restores the report from the cache and still shows its own seal.
+    t.run(&["run", m]).ok();
+    let second = t.latest("ab");
+    assert_ne!(second, run);
+    let root2 = t.read_json(&second.join("audit/consistency.json"))["to"]["root"].as_str().expect("root").to_owned();
+    assert_ne!(root2, root, "the log grew");
+    let md2 = fs::read_to_string(second.join("report/comparison.md")).expect("markdown");
+    assert!(md2.contains(&root2), "{md2}");
+}

@@ -90,6 +90,8 @@ fn a_slurm_run_writes_what_a_local_run_writes() {
     t.run(&["run", "--executor", "local", "--runs-dir", "rl", "--cache-dir", "cl", "--no-lockfile", m]).ok();
     let s_dir = std::fs::canonicalize(t.path().join("rs/cohorts/latest")).expect("slurm run");
     let l_dir = std::fs::canonicalize(t.path().join("rl/cohorts/latest")).expect("local run");
+    assert_eq!(t.read_json(&s_dir.join("run.json"))["executor"], "slurm");
+    assert_eq!(t.read_json(&l_dir.join("run.json"))["executor"], "local");
     let mut s_files = tree(&s_dir);
     let l_files = tree(&l_dir);
     let jobs: serde_json::Value =
@@ -246,7 +248,12 @@ fn fake_slurm(t: &Test, state: &str) -> String {
         ("squeue", format!("#!/bin/sh\necho '42_0|{state}|NodeDown'\n")),
         ("scancel", "#!/bin/sh\nexit 0\n".to_owned()),
         // Slurm 22.05's line for a job whose script exited 127 (`command not found`).
-        ("scontrol", format!("#!/bin/sh\necho 'JobId=43 ArrayJobId=42 ArrayTaskId=0 JobState={state} Reason=NonZeroExitCode ExitCode=127:0'\n")),
+        (
+            "scontrol",
+            format!(
+                "#!/bin/sh\necho 'JobId=43 ArrayJobId=42 ArrayTaskId=0 JobState={state} Reason=NonZeroExitCode ExitCode=127:0'\n"
+            ),
+        ),
     ];
     for (name, body) in scripts {
         let p = bin.join(name);

@@ -87,9 +87,7 @@ pub(crate) fn batch_script(program: &Path, specs: &[PathBuf], title: &str) -> St
 pub(crate) fn parse_final(out: &str) -> Option<String> {
     let line = out.lines().map(str::trim).find(|l| !l.is_empty())?;
     let (state, exit) = if line.contains("JobState=") {
-        let field = |key: &str| {
-            line.split_whitespace().find_map(|w| w.strip_prefix(key)).map(str::to_owned)
-        };
+        let field = |key: &str| line.split_whitespace().find_map(|w| w.strip_prefix(key)).map(str::to_owned);
         (field("JobState=")?, field("ExitCode=")?)
     } else {
         let (state, exit) = line.split_once('|')?;
@@ -153,9 +151,9 @@ impl SlurmTools {
             let out = Command::new(tool.as_ref()?).args(args).stdin(Stdio::null()).output().ok()?;
             out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
         };
-        ask(&self.scontrol, &["show", "job", "-o", job])
-            .and_then(|o| parse_final(&o))
-            .or_else(|| ask(&self.sacct, &["-n", "-X", "-P", "-j", job, "-o", "State,ExitCode"]).and_then(|o| parse_final(&o)))
+        ask(&self.scontrol, &["show", "job", "-o", job]).and_then(|o| parse_final(&o)).or_else(|| {
+            ask(&self.sacct, &["-n", "-X", "-P", "-j", job, "-o", "State,ExitCode"]).and_then(|o| parse_final(&o))
+        })
     }
 
     /// Submits `script` with `args`; the job id.

@@ -42,6 +42,13 @@ pub struct SlurmLaunch {
     pub overrides: Vec<String>,
     /// `PATH` to find `sbatch`, `squeue` and `scancel` on.
     pub path: Option<std::ffi::OsString>,
+    /// `-j N`: instances in flight at most, over `[executor] max_jobs` (Snakemake's `--jobs`).
+    pub max_jobs: Option<std::num::NonZeroUsize>,
+}
+
+/// Instances submitted and not finished, at most.
+pub(crate) fn capacity(config: &ExecutorConfig, launch: &SlurmLaunch) -> usize {
+    launch.max_jobs.map_or(config.max_jobs.get() as usize, std::num::NonZeroUsize::get)
 }
 
 /// An instance to submit: its index, its cache key, and its inputs' keys by instance id.
@@ -379,7 +386,7 @@ impl<'a> Slurm<'a> {
 
 impl Executor for Slurm<'_> {
     fn capacity(&self) -> usize {
-        self.config.max_jobs.get() as usize
+        capacity(&self.config, self.launch)
     }
 
     fn launch(&mut self, batch: Vec<Launch>) {

@@ -46,7 +46,7 @@ impl Bootstrap {
 }
 
 /// A point estimate with its 95% percentile-bootstrap interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BootstrapEstimate {
     /// On the original rows; `None` where the metric is undefined there.

@@ -52,16 +52,21 @@ pub struct CohortIntervals {
     pub ece_bins: usize,
     /// W1 distance bound between the ECE bootstrap law used and the exact row bootstrap's.
     pub ece_approximation_bound: f64,
-    /// Percentile bootstrap. The Brier score is a mean of per-row terms, so its replicates are
+    /// Percentile bootstrap (absent, read as undefined, in reports written before it existed).
+    /// The Brier score is a mean of per-row terms, so its replicates are
     /// centred on the estimate (no bias to correct, unlike the ECE); each cell's resampled sum of
     /// terms is drawn like the ECE's sums of probabilities, see `brier_approximation_bound`.
+    #[serde(default)]
     pub brier: BootstrapEstimate,
     /// W1 distance bound between the Brier bootstrap law used and the exact row bootstrap's.
+    #[serde(default)]
     pub brier_approximation_bound: f64,
     /// Percentile bootstrap, as `brier`, of the log loss (METRICS.md's clipping); see
     /// `log_loss_approximation_bound`.
+    #[serde(default)]
     pub log_loss: BootstrapEstimate,
     /// W1 distance bound between the log-loss bootstrap law used and the exact row bootstrap's.
+    #[serde(default)]
     pub log_loss_approximation_bound: f64,
     /// DeLong normal interval (not bootstrapped: it needs no resampling of the sort).
     pub roc_auc: Option<DelongAuc>,

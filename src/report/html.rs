@@ -10,7 +10,7 @@ use crate::metrics::compare::ConfusionMetric;
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#1b1b1b;line-height:1.45}\
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}\
 .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.85rem}th,td{border:1px solid #ccc;padding:.25rem .45rem;text-align:left;white-space:nowrap}\
-th{background:#f2f2f2}.charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{flex:1 1 17rem;max-width:28rem}\
+th{background:#f2f2f2}table.run td{white-space:normal;overflow-wrap:anywhere}.charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{flex:1 1 17rem;max-width:28rem}\
 svg{width:100%;height:auto}svg text{font-size:11px;fill:#333}.pass{color:#176117}.fail{color:#a11}\
 @media print{body{max-width:none}.chart{break-inside:avoid}h2{break-after:avoid}}";
 

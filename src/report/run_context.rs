@@ -91,7 +91,7 @@ impl RunContext {
             out.push((
                 "audit",
                 format!(
-                    "{} events sealed into `{}`: checkpoint size {}, root {}{}",
+                    "{} events sealed into {}: checkpoint size {}, root {}{}",
                     a.events,
                     a.origin,
                     a.tree_size,

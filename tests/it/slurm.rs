@@ -84,10 +84,20 @@ fn a_slurm_run_writes_what_a_local_run_writes() {
     let t = Test::new();
     let m = t.manifest("cohorts", &format!("{COHORTS}{FAST}"));
     let m = m.to_str().expect("utf-8");
-    let slurm = t.run(&["run", "--executor", "slurm", "--runs-dir", "rs", "--cache-dir", "cs", "--no-lockfile", m]);
+    let slurm = t.run(&["run", "--executor", "slurm", "--runs-dir", "rs", "--cache-dir", "cs", m]);
     slurm.ok();
-    assert!(slurm.stdout.contains("13 instances, 13 ran") || slurm.stdout.contains("instances,"), "{}", slurm.stdout);
-    t.run(&["run", "--executor", "local", "--runs-dir", "rl", "--cache-dir", "cl", "--no-lockfile", m]).ok();
+    assert!(slurm.stdout.contains("13 instances, 13 ran, 0 cached, 0 failed"), "{}", slurm.stdout);
+    let lock = t.path().join("pipelines/cohorts.lock");
+    let slurm_lock = std::fs::read(&lock).expect("lockfile");
+    std::fs::remove_file(&lock).expect("remove");
+    t.run(&["run", "--executor", "local", "--runs-dir", "rl", "--cache-dir", "cl", m]).ok();
+    assert!(std::fs::read(&lock).expect("lockfile") == slurm_lock, "the lockfiles differ");
+    let cache = |dir: &str| {
+        let mut files = tree(&t.path().join(dir));
+        files.retain(|p, _| !p.starts_with("tmp/"));
+        files
+    };
+    assert!(cache("cs") == cache("cl"), "the caches differ");
     let s_dir = std::fs::canonicalize(t.path().join("rs/cohorts/latest")).expect("slurm run");
     let l_dir = std::fs::canonicalize(t.path().join("rl/cohorts/latest")).expect("local run");
     assert_eq!(t.read_json(&s_dir.join("run.json"))["executor"], "slurm");

@@ -74,6 +74,19 @@ fn queue_states(job_name: &str) -> Vec<String> {
     String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
 }
 
+/// The id of the first running task of the jobs named `job_name`, waiting for one.
+fn running_job(job_name: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let states = queue_states(job_name);
+        if let Some(line) = states.iter().find(|l| l.ends_with("|RUNNING")) {
+            return line.split('|').next().expect("id").to_owned();
+        }
+        assert!(Instant::now() < deadline, "{job_name} never started: {states:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn instance<'a>(summary: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     summary["instances"].as_array().expect("instances").iter().find(|i| i["id"] == id).expect("instance")
 }
@@ -171,16 +184,7 @@ fn ctrl_c_cancels_the_runs_jobs() {
     let mut cmd = t.command(&["run", "--executor", "slurm", m.to_str().expect("utf-8")]);
     cmd.env("NETHICAL_FAILPOINTS", "train_b=sleep(120000)").stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = cmd.spawn().expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(90);
-    let job = loop {
-        let running: Vec<String> =
-            queue_states("nethical.cancelme.train_b").into_iter().filter(|l| l.ends_with("|RUNNING")).collect();
-        if let Some(line) = running.first() {
-            break line.split('|').next().expect("id").to_owned();
-        }
-        assert!(Instant::now() < deadline, "train_b never started");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let job = running_job("nethical.cancelme.train_b");
     let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
     assert!(status.success());
     let out = child.wait_with_output().expect("wait");
@@ -227,16 +231,7 @@ fn a_job_cancelled_outside_the_run_fails_its_instance() {
     let mut cmd = t.command(&["run", "--executor", "slurm", "--keep-going", "--json", m.to_str().expect("utf-8")]);
     cmd.env("NETHICAL_FAILPOINTS", "train_a=sleep(120000)").stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = cmd.spawn().expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(90);
-    let job = loop {
-        let running: Vec<String> =
-            queue_states("nethical.outside.train_a").into_iter().filter(|l| l.ends_with("|RUNNING")).collect();
-        if let Some(line) = running.first() {
-            break line.split('|').next().expect("id").to_owned();
-        }
-        assert!(Instant::now() < deadline, "train_a never started");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let job = running_job("nethical.outside.train_a");
     let array = job.split('_').next().expect("array id").to_owned();
     assert!(std::process::Command::new("scancel").arg(&array).status().expect("scancel").success());
     let out = child.wait_with_output().expect("wait");

@@ -243,6 +243,38 @@ fn a_job_cancelled_outside_the_run_fails_its_instance() {
     assert_eq!(instance(&v, "train_b")["status"], "ran");
 }
 
+#[test]
+fn a_job_slurm_requeues_runs_again_and_the_run_completes() {
+    let Some(_cluster) = cluster("a_job_slurm_requeues_runs_again_and_the_run_completes") else { return };
+    let t = Test::new();
+    let text = format!("{}{FAST}", BRANCHES.replace("name = \"branches\"", "name = \"requeue\""));
+    let m = t.manifest("requeue", &text);
+    let mut cmd = t.command(&["run", "--executor", "slurm", "--json", m.to_str().expect("utf-8")]);
+    cmd.env("NETHICAL_FAILPOINTS", "train_a=sleep(3000)").stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = cmd.spawn().expect("spawn");
+    let job = running_job("nethical.requeue.train_a");
+    // What a node failure or a preemption does to a requeueable job; then release it at once
+    // (Slurm holds a requeued job for two minutes).
+    let scontrol = |args: &[&str]| {
+        assert!(std::process::Command::new("scontrol").args(args).status().expect("scontrol").success(), "{args:?}");
+    };
+    scontrol(&["requeue", &job]);
+    std::thread::sleep(Duration::from_millis(500));
+    scontrol(&["update", &format!("jobid={job}"), "starttime=now"]);
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(instance(&v, "train_a")["status"], "ran");
+    assert_eq!(instance(&v, "gate_a")["status"], "ran");
+    let run = std::fs::canonicalize(t.path().join("runs/requeue/latest")).expect("latest");
+    let jobs = t.read_json(&run.join("slurm/jobs.json"));
+    let log = std::fs::read_to_string(jobs["train_a"]["log"].as_str().expect("log")).expect("log");
+    assert!(
+        log.contains("DUE TO JOB REQUEUE") && log.contains("train_a: computed"),
+        "both attempts are in the log:\n{log}"
+    );
+}
+
 /// Scripted `sbatch`/`squeue`/`scancel` in a folder put first on PATH: `squeue` reports
 /// `state` for every job, and no job ever runs.
 fn fake_slurm(t: &Test, state: &str) -> String {

@@ -65,7 +65,8 @@ pub enum JobOutcome {
     Cached,
     /// The stage failed or panicked.
     Failed { error: String },
-    /// Stopped by a signal (`scancel`, a time limit).
+    /// Stopped by a signal (`scancel`, a time limit, a requeue); never written to a status
+    /// file, only the process's exit code (130).
     Cancelled,
 }
 
@@ -116,8 +117,9 @@ pub fn slurm_cpus(var: impl Fn(&str) -> Option<String>) -> Option<std::num::NonZ
     ["SLURM_CPUS_PER_TASK", "SLURM_CPUS_ON_NODE"].iter().find_map(|name| var(name)?.trim().parse().ok())
 }
 
-/// Runs the instance a spec names and writes its status; the process exit code follows
-/// (0 computed or cached, 1 failed, 130 cancelled). `cancel` is set by SIGTERM/SIGINT.
+/// Runs the instance a spec names and writes its status (unless a signal stopped it); the
+/// process exit code follows (0 computed or cached, 1 failed, 130 stopped). `cancel` is set by
+/// SIGTERM/SIGINT.
 pub fn exec_instance(spec_path: &Path, cancel: Arc<AtomicBool>) -> Result<JobStatus, JobError> {
     let t = Instant::now();
     let bytes =
@@ -136,8 +138,13 @@ pub fn exec_instance(spec_path: &Path, cancel: Arc<AtomicBool>) -> Result<JobSta
         seconds: t.elapsed().as_secs_f64(),
         node: std::env::var("SLURMD_NODENAME").ok(),
     };
-    let json = serde_json::to_vec_pretty(&status).unwrap_or_default();
-    write_durable(&spec.status, &json).map_err(|source| JobError::Status { path: spec.status.clone(), source })?;
+    // A signal leaves no status: Slurm's state then says what happened (CANCELLED, TIMEOUT),
+    // and a job Slurm requeues (node failure, preemption, `scontrol requeue`) must not leave a
+    // verdict behind that its next attempt has not reached.
+    if status.outcome != JobOutcome::Cancelled {
+        let json = serde_json::to_vec_pretty(&status).unwrap_or_default();
+        write_durable(&spec.status, &json).map_err(|source| JobError::Status { path: spec.status.clone(), source })?;
+    }
     Ok(status)
 }
 

@@ -182,6 +182,8 @@ impl<'a> Slurm<'a> {
             format!("--chdir={}", self.workdir.display()),
             format!("--output={}", self.dir.join(format!("{stage}-%A_%a.log")).display()),
             "--export=ALL".to_owned(),
+            // A requeued job's second attempt adds to its log instead of erasing the first's.
+            "--open-mode=append".to_owned(),
             "--ntasks=1".to_owned(),
             format!("--array=0-{}", group.len() - 1),
         ];

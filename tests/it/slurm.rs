@@ -149,6 +149,8 @@ fn a_slurm_run_writes_what_a_local_run_writes() {
     assert!(
         v["instances"].as_array().expect("instances").iter().all(|i| i["status"] == "cached" || i["kind"] == "audit")
     );
+    let cached_run = t.path().join("rs/cohorts").join(v["run_id"].as_str().expect("run id"));
+    assert!(!cached_run.join("slurm").exists(), "no job was submitted");
 }
 
 #[test]

@@ -112,7 +112,6 @@ impl<'a> Slurm<'a> {
         let tools = SlurmTools::find(launch.path.clone()).map_err(Error::InvalidInput)?;
         let workdir = std::env::current_dir().map_err(Error::io("read the current folder", "."))?;
         let dir = absolute(&workdir, &folder.path().join("slurm"));
-        std::fs::create_dir_all(&dir).map_err(Error::io("create folder", &dir))?;
         Ok(Self {
             plan,
             opts,
@@ -146,6 +145,13 @@ impl<'a> Slurm<'a> {
 
     /// Writes each instance's spec and submits them as one array; `(index, key)` pairs.
     fn submit(&mut self, stage: &str, group: Vec<ToSubmit>) {
+        // Made on the first submission: a run the cache answers entirely has no `slurm/`.
+        if let Err(e) = std::fs::create_dir_all(&self.dir) {
+            for t in &group {
+                self.fail(t.index, format!("cannot create `{}`: {e}", self.dir.display()));
+            }
+            return;
+        }
         let mut specs = Vec::new();
         for ToSubmit { index, key, inputs } in &group {
             let stem = self.stem(*index);

@@ -49,6 +49,8 @@ ClusterName=ci
 SlurmctldHost=localhost
 SlurmUser=root
 AuthType=auth/munge
+# a requeued job waits cred_expire+1 s before it may run again (default 120): short in CI
+AuthInfo=cred_expire=15
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 $ACCT_CONF

@@ -59,18 +59,34 @@ pub(crate) fn instance_key(plan: &Plan, i: usize, inputs: &[UpstreamOutput]) -> 
     cache_key(inst, &digests, &files)
 }
 
-/// The reusable cache entry under `key`, unless the run is forced.
-pub(crate) fn cached(cache: &Cache, key: &str, opts: &RunOptions) -> Option<CacheEntry> {
-    if opts.force { None } else { cache.lookup(key).filter(CacheEntry::reusable) }
+/// What the cache holds under a key, as far as this run may use it.
+pub(crate) enum Lookup {
+    /// A reusable entry: nothing to compute.
+    Hit(CacheEntry),
+    /// Nothing usable; `replace` when an entry exists that the new one must replace (a
+    /// volatile one, or any under `--force`).
+    Miss { replace: bool },
 }
 
-/// Computes instance `i` into the cache under `key` (faults injected first). Returns the new
-/// entry.
+/// Looks `key` up once, for both the decision and the commit.
+pub(crate) fn lookup(cache: &Cache, key: &str, opts: &RunOptions) -> Lookup {
+    if opts.force {
+        return Lookup::Miss { replace: true };
+    }
+    match cache.lookup(key) {
+        Some(entry) if entry.reusable() => Lookup::Hit(entry),
+        other => Lookup::Miss { replace: other.is_some() },
+    }
+}
+
+/// Computes instance `i` into the cache under `key` (faults injected first), replacing an
+/// existing entry when `replace`. Returns the new entry.
 pub(crate) fn compute(
     plan: &Plan,
     i: usize,
     inputs: &[UpstreamOutput],
     key: &str,
+    replace: bool,
     cache: &Cache,
     opts: &RunOptions,
 ) -> Result<CacheEntry, String> {
@@ -97,7 +113,6 @@ pub(crate) fn compute(
         Err(e) => return Err(error_chain(&e)),
     };
     // A volatile entry from an earlier run is replaced, never kept in preference to this one.
-    let replace = opts.force || cache.lookup(key).is_some();
     staging.commit(meta, replace).map_err(|e| format!("cannot store outputs in the cache: {e}"))
 }
 
@@ -112,10 +127,10 @@ pub(crate) fn execute(
     quietly(|| {
         catch_unwind(AssertUnwindSafe(|| {
             let key = instance_key(plan, i, inputs);
-            if let Some(entry) = cached(cache, &key, opts) {
-                return Ok((entry, true));
+            match lookup(cache, &key, opts) {
+                Lookup::Hit(entry) => Ok((entry, true)),
+                Lookup::Miss { replace } => compute(plan, i, inputs, &key, replace, cache, opts).map(|e| (e, false)),
             }
-            compute(plan, i, inputs, &key, cache, opts).map(|e| (e, false))
         }))
     })
     .map_err(|p| panic_message(p.as_ref()))

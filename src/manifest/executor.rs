@@ -181,6 +181,8 @@ pub struct ExecutorConfig {
     /// More `sbatch` options, passed as they are (e.g. `["--qos=normal", "--constraint=avx2"]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sbatch_args: Vec<String>,
+    // The defaults below repeat `Resources`' fields rather than flatten it: serde cannot
+    // combine `flatten` with `deny_unknown_fields`, and a misspelt key must be an error.
     /// CPUs of every stage's jobs, unless the stage's `resources` says otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpus: Option<NonZeroU32>,

@@ -15,7 +15,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::RunClock;
-use crate::exec::executor::{cached, compute, instance_key};
+use crate::exec::executor::{Lookup, compute, instance_key, lookup};
 use crate::exec::failpoints::{CANCELLED, Failpoints};
 use crate::exec::quiet_panic::{panic_message, quietly};
 use crate::exec::run::{ExecutorChoice, RunOptions};
@@ -227,11 +227,14 @@ fn run_one(spec: &JobSpec, plan: &Plan, i: usize, inputs: &[UpstreamOutput], can
         audit_key: None,
         executor: ExecutorChoice::Local,
     };
-    if cached(&cache, &spec.key, &opts).is_some() {
-        return JobOutcome::Cached;
-    }
+    let replace = match lookup(&cache, &spec.key, &opts) {
+        Lookup::Hit(_) => return JobOutcome::Cached,
+        Lookup::Miss { replace } => replace,
+    };
     let result = quietly(|| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compute(plan, i, inputs, &spec.key, &cache, &opts)))
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            compute(plan, i, inputs, &spec.key, replace, &cache, &opts)
+        }))
     });
     match result {
         Ok(Ok(_)) => JobOutcome::Computed,

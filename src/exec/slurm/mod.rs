@@ -26,7 +26,7 @@ use crate::manifest::executor::ExecutorConfig;
 use crate::plan::Plan;
 use crate::store::{Cache, write_atomic};
 
-use super::executor::{Executor, Finished, Launch, cached, instance_key};
+use super::executor::{Executor, Finished, Launch, Lookup, instance_key, lookup};
 use super::failpoints::CANCELLED;
 use super::run::RunOptions;
 use super::run_folder::RunFolder;
@@ -402,7 +402,7 @@ impl Executor for Slurm<'_> {
         for Launch { index, inputs } in batch {
             let key = instance_key(self.plan, index, &inputs);
             // What the cache has needs no job.
-            if let Some(entry) = cached(self.cache, &key, self.opts) {
+            if let Lookup::Hit(entry) = lookup(self.cache, &key, self.opts) {
                 self.done.push_back(Finished { index, outcome: Ok(Ok((entry, true))), seconds: 0.0 });
                 continue;
             }

@@ -117,6 +117,36 @@ pub struct CsvSource {
     /// Read at most this many data rows (the original's `--num-samples` cap for CSV data).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rows: Option<u64>,
+    /// Rename repeated header names to `name_2`, `name_3`, ... instead of refusing a repeated
+    /// name that is used (as label, group or feature). Unused repeats are ignored either way.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub dedupe_headers: bool,
+    /// Keep only the rows where every condition holds: `column op literal`, with `op` one of
+    /// `==`, `!=`, `<`, `<=`, `>`, `>=` and the literal a number or a "quoted" string, e.g.
+    /// `["days_b_screening_arrest >= -30", "c_charge_degree != \"O\""]`. Rows removed are
+    /// counted in `dataset.json`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filter: Vec<String>,
+    /// Fairness figures leave out groups with fewer validation rows than this (listed with
+    /// their size), so that one row never decides a gap (METRICS.md).
+    #[serde(default = "default_min_group_size", skip_serializing_if = "is_default_min_group_size")]
+    pub min_group_size: u64,
+    /// Pool groups smaller than `min_group_size` into one group `other` instead of leaving
+    /// them out.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub pool_small_groups: bool,
+    /// A one-hot encoded text column may have at most this many categories; more is an error
+    /// naming the column (fix: `exclude` it, or `encode = "ordinal"`).
+    #[serde(default = "default_max_categories", skip_serializing_if = "is_default_max_categories")]
+    pub max_categories: u64,
+    /// A feature that alone separates the training labels with a ROC-AUC at least this high
+    /// (or at most 1 minus it) is reported as a possible label leak.
+    #[serde(default = "default_leak_auc", skip_serializing_if = "is_default_leak_auc")]
+    pub leak_auc: f64,
+    /// Turn the data guards' warnings (ID-like columns, possible leaks, one class, fewer
+    /// training rows than features) into errors.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub strict: bool,
 }
 
 /// Missing-value policies.
@@ -592,6 +622,18 @@ fn csv_issues(c: &CsvSource, at: &[&'static str], out: &mut Vec<RangeIssue>) {
     if c.max_rows == Some(0) {
         out.push(issue(&key("max_rows"), "at least 1"));
     }
+    if c.features.is_some() && !c.exclude.is_empty() {
+        out.push(issue(&key("exclude"), "left out when `features` lists the columns to use (one or the other)"));
+    }
+    if c.min_group_size == 0 {
+        out.push(issue(&key("min_group_size"), "at least 1"));
+    }
+    if c.max_categories < 2 {
+        out.push(issue(&key("max_categories"), "at least 2"));
+    }
+    if !(c.leak_auc > 0.5 && c.leak_auc <= 1.0) {
+        out.push(issue(&key("leak_auc"), "a ROC-AUC in (0.5, 1]"));
+    }
 }
 
 impl LoadParams {
@@ -731,7 +773,41 @@ fn default_kaggle_csv() -> CsvSource {
         missing_values: None,
         encode: EncodingName::default(),
         max_rows: None,
+        dedupe_headers: false,
+        filter: Vec::new(),
+        min_group_size: default_min_group_size(),
+        pool_small_groups: false,
+        max_categories: default_max_categories(),
+        leak_auc: default_leak_auc(),
+        strict: false,
     }
+}
+#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+/// METRICS.md's default: 30 validation rows.
+pub const DEFAULT_MIN_GROUP_SIZE: u64 = 30;
+fn default_min_group_size() -> u64 {
+    DEFAULT_MIN_GROUP_SIZE
+}
+#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
+fn is_default_min_group_size(v: &u64) -> bool {
+    *v == DEFAULT_MIN_GROUP_SIZE
+}
+fn default_max_categories() -> u64 {
+    50
+}
+#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
+fn is_default_max_categories(v: &u64) -> bool {
+    *v == 50
+}
+fn default_leak_auc() -> f64 {
+    0.98
+}
+#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
+fn is_default_leak_auc(v: &f64) -> bool {
+    *v == 0.98
 }
 fn default_delimiter() -> String {
     ",".to_owned()

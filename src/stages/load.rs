@@ -41,17 +41,35 @@ pub(crate) struct Schema {
     pub encode: Encoding,
     /// Whether `train` imputes missing values.
     pub impute: bool,
+    /// Fairness figures leave out (or pool) groups with fewer validation rows than this.
+    #[serde(default = "default_min_group_size")]
+    pub min_group_size: u64,
+    /// Whether groups below `min_group_size` are pooled into `other` instead of left out.
+    #[serde(default)]
+    pub pool_small_groups: bool,
+}
+
+fn default_min_group_size() -> u64 {
+    crate::manifest::params::DEFAULT_MIN_GROUP_SIZE
 }
 
 impl Schema {
     /// Column names and kinds of the hand-off CSV (after `row`).
     pub(crate) fn columns(&self) -> Vec<(String, ColumnKind)> {
         let mut out = self.features.clone();
-        if let Some(g) = &self.group {
+        if let Some(g) = self.group.as_ref().filter(|g| !self.group_is_feature(g)) {
             out.push((g.clone(), ColumnKind::Text));
         }
         out.push((LABEL_COLUMN.to_owned(), ColumnKind::Numeric));
         out
+    }
+}
+
+impl Schema {
+    /// Whether the group column is also a feature (`group_as_feature`, or listed in
+    /// `features`): the hand-off tables then hold it once, as a feature.
+    pub(crate) fn group_is_feature(&self, group: &str) -> bool {
+        self.features.iter().any(|(n, _)| n == group)
     }
 }
 
@@ -121,6 +139,8 @@ fn synthetic_rows(
         group: None,
         encode: Encoding::OneHot,
         impute: false,
+        min_group_size: default_min_group_size(),
+        pool_small_groups: false,
     };
     let mut description = json!({
         "source": "synthetic",
@@ -176,6 +196,8 @@ fn csv_rows(bytes: &[u8], display: &str, c: &CsvSource, mut description: Value) 
             EncodingName::Ordinal => Encoding::Ordinal,
         },
         impute: c.missing == MissingPolicyName::Impute,
+        min_group_size: c.min_group_size,
+        pool_small_groups: c.pool_small_groups,
     };
     if let Value::Object(fields) = &mut description {
         fields.insert("rows_read".into(), json!(report.rows_read));
@@ -194,7 +216,7 @@ fn csv_rows(bytes: &[u8], display: &str, c: &CsvSource, mut description: Value) 
 fn part(loaded: &Loaded, rows: &[usize]) -> Result<Table, StageError> {
     let features = loaded.features.select(rows);
     let mut columns = features.columns().to_vec();
-    if let Some((name, values)) = &loaded.group {
+    if let Some((name, values)) = loaded.group.as_ref().filter(|(name, _)| !loaded.schema.group_is_feature(name)) {
         columns.push(Column {
             name: name.clone(),
             values: Values::Text(rows.iter().map(|&i| Some(values[i].clone())).collect()),

@@ -100,12 +100,20 @@ fn read_part(bytes: &[u8], schema: &Schema) -> Result<Part, StageError> {
     let mut y = Vec::new();
     let mut group = None;
     for c in table.columns() {
+        if schema.group.as_deref() == Some(c.name.as_str()) {
+            // The group column goes to the fairness figures, and to the model as well when it
+            // is also a feature (then it is in the hand-off table once, with the feature's type).
+            group = Some(match &c.values {
+                Values::Text(v) => v.iter().map(|g| g.clone().unwrap_or_default()).collect(),
+                Values::Numeric(v) => v.iter().map(|g| g.map(|g| g.to_string()).unwrap_or_default()).collect(),
+            });
+            if !schema.group_is_feature(&c.name) {
+                continue;
+            }
+        }
         match (&c.values, c.name.as_str()) {
             (Values::Numeric(v), LABEL_COLUMN) => {
                 y = v.iter().map(|l| u8::from(l.is_some_and(|l| l >= 0.5))).collect();
-            }
-            (Values::Text(v), name) if schema.group.as_deref() == Some(name) => {
-                group = Some(v.iter().map(|g| g.clone().unwrap_or_default()).collect());
             }
             _ => features.push(c.clone()),
         }

@@ -37,6 +37,7 @@ pub mod cli;
 pub mod clock;
 pub mod data;
 pub mod error;
+pub mod error_chain;
 pub mod exec;
 pub mod exit_code;
 pub mod governance;

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::DataError;
+use super::row_filter::Condition;
 use super::table::{Column, ColumnKind, Table, Values};
 
 /// The original trainer's label discovery order (exact, case-insensitive).
@@ -59,6 +60,14 @@ pub struct CsvOptions {
     pub missing_tokens: Vec<String>,
     /// Read at most this many data rows (the original's `--num-samples` cap).
     pub max_rows: Option<usize>,
+    /// Rename repeated header names `name_2`, `name_3`, ... (otherwise a repeated name is an
+    /// error only where it is used).
+    pub dedupe_headers: bool,
+    /// Rows are kept only where every condition holds.
+    pub filter: Vec<Condition>,
+    /// A text feature column with more distinct values than this is an error (one-hot
+    /// encoding would make one feature per value); `None` for no limit.
+    pub max_categories: Option<usize>,
 }
 
 impl Default for CsvOptions {
@@ -75,6 +84,9 @@ impl Default for CsvOptions {
             missing: MissingPolicy::Error,
             missing_tokens: DEFAULT_MISSING_TOKENS.map(str::to_owned).to_vec(),
             max_rows: None,
+            dedupe_headers: false,
+            filter: Vec::new(),
+            max_categories: None,
         }
     }
 }
@@ -135,11 +147,101 @@ fn parse_label(raw: &str, map: &BTreeMap<String, u8>) -> Option<u8> {
     }
 }
 
-fn missing_column(source: &str, what: &str, name: &str, header: &[String]) -> DataError {
-    DataError::CsvSchema {
+fn missing_column(source: &str, role: CsvRole, name: &str, header: &[String]) -> DataError {
+    let hint = header
+        .iter()
+        .map(|h| (strsim::damerau_levenshtein(name, h), h))
+        .filter(|(d, h)| *d <= 2.max(h.len() / 3) && *d < h.len().max(name.len()))
+        .min()
+        .map(|(_, h)| format!("did you mean `{h}`?"));
+    DataError::UnknownColumn {
         source_name: source.to_owned(),
-        message: format!("{what} `{name}` is not a column; the columns are {}", header.join(", ")),
+        role,
+        name: name.to_owned(),
+        columns: header.join(", "),
+        hint: hint.map(|h| format!(" ({h})")).unwrap_or_default(),
     }
+}
+
+/// Which setting of a CSV source names a column: how an error points back at the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsvRole {
+    /// `label`
+    Label,
+    /// `group`
+    Group,
+    /// `features`
+    Feature,
+    /// `exclude`
+    Exclude,
+    /// `filter`
+    Filter,
+    /// A feature taken by default (no `features` list).
+    DefaultFeature,
+}
+
+impl CsvRole {
+    /// The manifest key that names the column.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Label => "label",
+            Self::Group => "group",
+            Self::Feature => "features",
+            Self::Exclude => "exclude",
+            Self::Filter => "filter",
+            Self::DefaultFeature => "path",
+        }
+    }
+}
+
+impl std::fmt::Display for CsvRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Label => "label",
+            Self::Group => "group column",
+            Self::Feature => "feature",
+            Self::Exclude => "excluded column",
+            Self::Filter => "filtered column",
+            Self::DefaultFeature => "feature",
+        })
+    }
+}
+
+/// Renames repeated names `name_2`, `name_3`, ... (skipping names the header already has).
+fn dedupe(header: &[String]) -> Vec<String> {
+    let taken: BTreeSet<&str> = header.iter().map(String::as_str).collect();
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    header
+        .iter()
+        .map(|h| {
+            if used.insert(h.clone()) {
+                return h.clone();
+            }
+            let mut k = 2;
+            loop {
+                let candidate = format!("{h}_{k}");
+                if !taken.contains(candidate.as_str()) && used.insert(candidate.clone()) {
+                    return candidate;
+                }
+                k += 1;
+            }
+        })
+        .collect()
+}
+
+/// Refuses a used name that the header holds more than once, naming both positions.
+fn check_unique(source: &str, header: &[String], role: CsvRole, name: &str) -> Result<(), DataError> {
+    let mut at = header.iter().enumerate().filter(|(_, h)| *h == name).map(|(i, _)| i + 1);
+    if let (Some(first), Some(second)) = (at.next(), at.next()) {
+        return Err(DataError::DuplicateColumn {
+            source_name: source.to_owned(),
+            role,
+            name: name.to_owned(),
+            first,
+            second,
+        });
+    }
+    Ok(())
 }
 
 /// A feature value of the row being read, before the row is known to be kept.
@@ -194,16 +296,10 @@ pub fn read_labeled_csv(bytes: &[u8], source: &str, opts: &CsvOptions) -> Result
         let n = reader.headers().map_err(|source| DataError::Csv { source })?.len();
         (1..=n).map(|i| format!("column_{i}")).collect()
     };
-    let header = first;
-    let mut seen = BTreeSet::new();
-    for h in &header {
-        if !seen.insert(h.as_str()) {
-            return Err(DataError::DuplicateFeatureName { name: h.clone() });
-        }
-    }
+    let header = if opts.dedupe_headers { dedupe(&first) } else { first };
     let label = match &opts.label {
         Some(l) if header.contains(l) => l.clone(),
-        Some(l) => return Err(missing_column(source, "label", l, &header)),
+        Some(l) => return Err(missing_column(source, CsvRole::Label, l, &header)),
         None => discover_label(&header).ok_or_else(|| DataError::CsvSchema {
             source_name: source.to_owned(),
             message: format!(
@@ -212,28 +308,45 @@ pub fn read_labeled_csv(bytes: &[u8], source: &str, opts: &CsvOptions) -> Result
             ),
         })?,
     };
-    for (what, names) in
-        [("excluded column", &opts.exclude), ("feature", opts.features.as_ref().unwrap_or(&Vec::new()))]
+    check_unique(source, &header, CsvRole::Label, &label)?;
+    for (role, names) in
+        [(CsvRole::Exclude, &opts.exclude), (CsvRole::Feature, opts.features.as_ref().unwrap_or(&Vec::new()))]
     {
         for n in names {
             if !header.contains(n) {
-                return Err(missing_column(source, what, n, &header));
+                return Err(missing_column(source, role, n, &header));
+            }
+            if role == CsvRole::Feature {
+                check_unique(source, &header, role, n)?;
             }
         }
     }
-    if let Some(g) = &opts.group
-        && !header.contains(g)
-    {
-        return Err(missing_column(source, "group column", g, &header));
+    if let Some(g) = &opts.group {
+        if !header.contains(g) {
+            return Err(missing_column(source, CsvRole::Group, g, &header));
+        }
+        check_unique(source, &header, CsvRole::Group, g)?;
+    }
+    for c in &opts.filter {
+        if !header.contains(&c.column) {
+            return Err(missing_column(source, CsvRole::Filter, &c.column, &header));
+        }
+        check_unique(source, &header, CsvRole::Filter, &c.column)?;
     }
     let feature_names: Vec<String> = match &opts.features {
         Some(f) => f.clone(),
-        None => header
-            .iter()
-            .filter(|h| **h != label && !opts.exclude.contains(h))
-            .filter(|h| opts.group_as_feature || opts.group.as_ref() != Some(*h))
-            .cloned()
-            .collect(),
+        None => {
+            let mut names: Vec<String> = Vec::new();
+            for h in header
+                .iter()
+                .filter(|h| **h != label && !opts.exclude.contains(h))
+                .filter(|h| opts.group_as_feature || opts.group.as_ref() != Some(*h))
+            {
+                check_unique(source, &header, CsvRole::DefaultFeature, h)?;
+                names.push(h.clone());
+            }
+            names
+        }
     };
     if feature_names.contains(&label) {
         return Err(DataError::CsvSchema {
@@ -248,7 +361,13 @@ pub fn read_labeled_csv(bytes: &[u8], source: &str, opts: &CsvOptions) -> Result
     let label_at = index(&label);
     let feature_at: Vec<usize> = feature_names.iter().map(|f| index(f)).collect();
     let group_at = opts.group.as_deref().map(index);
+    let filter_at: Vec<usize> = opts.filter.iter().map(|c| index(&c.column)).collect();
     let is_missing = |v: &str| opts.missing_tokens.iter().any(|t| t == v);
+    // Whether each feature column has a present value in a row the filter keeps: a column
+    // without one is an error naming it, whatever the missing-value policy (it would otherwise
+    // drop every row, or be imputed from nothing).
+    let mut present = vec![false; feature_at.len()];
+    let mut first_missing: Option<DataError> = None;
 
     // Feature values are parsed as numbers while reading; a column with a present value that
     // is not a finite number is text, and its strings are collected by a second read of the
@@ -277,6 +396,28 @@ pub fn read_labeled_csv(bytes: &[u8], source: &str, opts: &CsvOptions) -> Result
             value: value.to_owned(),
             expected,
         };
+        let mut failed = None;
+        for (c, &j) in opts.filter.iter().zip(&filter_at) {
+            let v = record.get(j).unwrap_or_default().trim();
+            let cell = (!is_missing(v)).then_some(v);
+            if cell.is_some_and(|v| c.needs_number() && v.parse::<f64>().is_err()) {
+                return Err(DataError::FilterNotNumeric {
+                    line,
+                    column: j + 1,
+                    name: c.column.clone(),
+                    value: v.to_owned(),
+                    condition: c.text.clone(),
+                });
+            }
+            if !c.holds(cell) {
+                failed = Some(c);
+                break;
+            }
+        }
+        if let Some(c) = failed {
+            *dropped.entry(format!("filter: {}", c.text)).or_default() += 1;
+            continue;
+        }
         let label_raw = record.get(label_at).unwrap_or_default().trim();
         let label_value = if is_missing(label_raw) {
             if opts.missing == MissingPolicy::Error {
@@ -299,14 +440,16 @@ pub fn read_labeled_csv(bytes: &[u8], source: &str, opts: &CsvOptions) -> Result
         };
         cells.clear();
         let mut missing_here = None;
-        for (&j, column) in feature_at.iter().zip(&numbers) {
+        for ((&j, column), present) in feature_at.iter().zip(&numbers).zip(&mut present) {
             let v = record.get(j).unwrap_or_default().trim();
             cells.push(if is_missing(v) {
                 missing_here.get_or_insert(j);
                 Cell::Missing
             } else if column.is_none() {
+                *present = true;
                 Cell::Text
             } else {
+                *present = true;
                 v.parse::<f64>().ok().filter(|x| x.is_finite()).map_or(Cell::Text, Cell::Number)
             });
         }
@@ -323,11 +466,16 @@ pub fn read_labeled_csv(bytes: &[u8], source: &str, opts: &CsvOptions) -> Result
         if let Some(j) = missing_here {
             match opts.missing {
                 MissingPolicy::Error => {
-                    return Err(bad(
-                        j,
-                        record.get(j).unwrap_or_default(),
-                        "expected a value; set `missing = \"drop\"` or `\"impute\"` to accept missing values",
-                    ));
+                    // Read on, so that an entirely empty column is named instead of its first
+                    // row; the first missing value is the error otherwise.
+                    if first_missing.is_none() {
+                        first_missing = Some(bad(
+                            j,
+                            record.get(j).unwrap_or_default(),
+                            "expected a value; set `missing = \"drop\"` or `\"impute\"` to accept missing values",
+                        ));
+                    }
+                    continue;
                 }
                 MissingPolicy::Drop => {
                     *dropped.entry(format!("missing value in `{}`", header[j])).or_default() += 1;
@@ -350,9 +498,35 @@ pub fn read_labeled_csv(bytes: &[u8], source: &str, opts: &CsvOptions) -> Result
         }
         row_ids.push(row);
     }
+    if let Some((k, _)) = present.iter().enumerate().find(|(_, p)| !**p) {
+        return Err(DataError::EmptyColumn {
+            source_name: source.to_owned(),
+            name: feature_names[k].clone(),
+            column: feature_at[k] + 1,
+            rows: rows_read - dropped.iter().filter(|(k, _)| k.starts_with("filter: ")).map(|(_, n)| n).sum::<usize>(),
+        });
+    }
+    if let Some(e) = first_missing {
+        return Err(e);
+    }
     let text_at: Vec<usize> =
         feature_at.iter().zip(&numbers).filter(|(_, column)| column.is_none()).map(|(&j, _)| j).collect();
-    let mut texts = read_text_columns(bytes, opts, &text_at, &row_ids, &is_missing)?.into_iter();
+    let texts = read_text_columns(bytes, opts, &text_at, &row_ids, &is_missing)?;
+    if let Some(max) = opts.max_categories {
+        for (text, &j) in texts.iter().zip(&text_at) {
+            let distinct: BTreeSet<&str> = text.iter().flatten().map(String::as_str).collect();
+            if distinct.len() > max {
+                return Err(DataError::TooManyCategories {
+                    source_name: source.to_owned(),
+                    name: header[j].clone(),
+                    column: j + 1,
+                    categories: distinct.len(),
+                    max,
+                });
+            }
+        }
+    }
+    let mut texts = texts.into_iter();
     let columns: Vec<Column> = feature_names
         .iter()
         .zip(numbers)
@@ -482,7 +656,7 @@ mod tests {
         let e = read_labeled_csv(ADULT_LIKE.as_bytes(), "adult.csv", &opts).expect_err("unknown");
         assert_eq!(
             e.to_string(),
-            "adult.csv: label `incme` is not a column; the columns are age, workclass, sex, income"
+            "adult.csv: label `incme` is not a column (did you mean `income`?); the columns are age, workclass, sex, income"
         );
     }
 

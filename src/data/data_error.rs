@@ -3,6 +3,8 @@
 
 use thiserror::Error;
 
+use super::csv_source::CsvRole;
+
 /// Why a dataset could not be built, read, written, split or standardized.
 #[derive(Debug, Error)]
 pub enum DataError {
@@ -47,6 +49,29 @@ pub enum DataError {
 
     #[error("{source_name}: {message}")]
     CsvSchema { source_name: String, message: String },
+
+    #[error("{source_name}: {role} `{name}` is not a column{hint}; the columns are {columns}")]
+    UnknownColumn { source_name: String, role: CsvRole, name: String, columns: String, hint: String },
+
+    #[error(
+        "{source_name}: the {role} `{name}` is the name of columns {first} and {second}; set `dedupe_headers = true` to read them as `{name}` and `{name}_2`, or exclude it"
+    )]
+    DuplicateColumn { source_name: String, role: CsvRole, name: String, first: usize, second: usize },
+
+    #[error(
+        "{source_name}: column {column} `{name}` has no value in any of the {rows} rows read; exclude it with `exclude = [\"{name}\"]`"
+    )]
+    EmptyColumn { source_name: String, name: String, column: usize, rows: usize },
+
+    #[error(
+        "{source_name}: text column {column} `{name}` has {categories} distinct values, over `max_categories` = {max} for one-hot encoding; exclude it, use `encode = \"ordinal\"`, or raise `max_categories`"
+    )]
+    TooManyCategories { source_name: String, name: String, column: usize, categories: usize, max: usize },
+
+    #[error(
+        "invalid value `{value}` at line {line}, column {column} (`{name}`): filter `{condition}` compares numbers, and this is not one"
+    )]
+    FilterNotNumeric { line: u64, column: usize, name: String, value: String, condition: String },
 
     #[error("missing value in column `{column}` of row {row}, and the preprocessor has no value to fill it with")]
     MissingValue { column: String, row: u64 },

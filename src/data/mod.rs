@@ -4,10 +4,13 @@
 
 pub mod csv_source;
 mod data_error;
+pub mod data_file;
 mod dataset;
 mod dataset_csv;
+pub mod guards;
 pub mod kaggle;
 pub mod preprocess;
+pub mod row_filter;
 pub mod sampling;
 pub mod split;
 mod standardizer;

@@ -16,7 +16,8 @@ use crate::store::{Cache, CacheEntry, tree_digest};
 
 use super::failpoints::CANCELLED;
 use super::quiet_panic::{panic_message, quietly};
-use super::run::{RunOptions, error_chain};
+use super::run::RunOptions;
+use crate::error_chain::error_chain;
 
 /// An instance whose inputs are all done, with those inputs.
 pub(crate) struct Launch {

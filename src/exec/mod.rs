@@ -13,7 +13,8 @@ pub mod slurm;
 mod summary;
 mod views;
 
+pub use crate::error_chain::error_chain;
 pub use failpoints::{Failpoints, Fault};
 pub use reporter::{Reporter, Silent};
-pub use run::{ExecutorChoice, RunOptions, error_chain, run};
+pub use run::{ExecutorChoice, RunOptions, run};
 pub use summary::{GitInfo, InstanceReport, InstanceStatus, RunStatus, RunSummary};

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::clock::RunClock;
 use crate::error::Error;
+use crate::error_chain::error_chain;
 use crate::manifest::StageKind;
 use crate::plan::{LockEntry, Lockfile, Plan, PlannedInstance, Status, external_digests, lockfile_path, plan_statuses};
 use crate::stages::{KaggleAccess, UpstreamOutput};
@@ -127,6 +128,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
             error: None,
             key: None,
             outputs: BTreeMap::new(),
+            warnings: Vec::new(),
             seconds: 0.0,
         })
         .collect();
@@ -267,6 +269,7 @@ fn schedule(
                 Ok((entry, cached)) => {
                     report.key = Some(entry.key.clone());
                     report.summary.clone_from(&entry.meta.summary);
+                    report.warnings.clone_from(&entry.meta.warnings);
                     report.outputs = entry.outputs.iter().map(|(p, d)| (p.clone(), d.sha256.clone())).collect();
                     if cached {
                         report.reason = "unchanged".to_owned();
@@ -291,6 +294,9 @@ fn schedule(
             state[i] = State::Done;
             let report = report.clone();
             reporter.instance_finished(&report);
+            for w in &report.warnings {
+                reporter.warning(&format!("{}: {w}", report.id));
+            }
             if report.status.completed() {
                 for &d in &dependents[i] {
                     waiting[d] -= 1;
@@ -386,18 +392,6 @@ fn skip_dependents(
         reporter.instance_finished(&reports[d]);
         stack.extend(dependents[d].iter().copied());
     }
-}
-
-/// An error and its sources on one line: "a: b: c".
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 fn publish(folder: &RunFolder, entry: &CacheEntry) -> Result<(), Error> {

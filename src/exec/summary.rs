@@ -64,6 +64,9 @@ pub struct InstanceReport {
     /// Output path → SHA-256.
     #[serde(default)]
     pub outputs: BTreeMap<String, String>,
+    /// What the stage warned about (a data guard's finding), computed or restored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// Wall-clock seconds (not reproducible; lives only in `run.json`).
     pub seconds: f64,
 }

@@ -78,6 +78,11 @@ impl<'a> Issues<'a> {
         Self { input, found: Vec::new() }
     }
 
+    /// The manifest's folder, against which data paths are resolved.
+    pub(crate) fn base_dir(&self) -> std::path::PathBuf {
+        self.input.path().parent().map(std::path::Path::to_path_buf).unwrap_or_default()
+    }
+
     /// Records a problem at `span` with a short label under it and an optional help line.
     pub(crate) fn push(
         &mut self,

@@ -451,6 +451,19 @@ fn typed_params<'src>(
         },
     };
     if ranges.is_empty() {
+        // The data file is read only once the stage's own settings are valid.
+        let StageParams::Load(load) = &params else { return Some(params) };
+        let found = super::data_check::load_issues(load, &issues.base_dir());
+        if found.is_empty() {
+            return Some(params);
+        }
+        for super::data_check::DataIssue { keys, message, label } in found {
+            let at =
+                keys.iter().find_map(|k| value_span(lookup.get_ref(), k)).unwrap_or_else(|| stage.name_span.clone());
+            issues.push(at, message, label, context.map(str::to_owned));
+        }
+        // The settings themselves are valid: the stages that need this one still expand and
+        // report their own problems.
         return Some(params);
     }
     for RangeIssue { key, expected } in ranges {

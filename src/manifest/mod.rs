@@ -4,6 +4,7 @@
 //! file, line and column, and expanding matrices into stage instances. It knows nothing of
 //! caches, run folders or execution (see `plan` and `exec`).
 
+mod data_check;
 mod decl;
 mod diagnostic;
 pub mod executor;

@@ -180,7 +180,7 @@ impl OptimizeParams {
             let param: crate::optimize::Param = serde_json::from_value(value).map_err(|e| format!("`{name}`: {e}"))?;
             params.insert(name.clone(), param);
         }
-        SearchSpace::new(params).map_err(|e| crate::exec::error_chain(&e))
+        SearchSpace::new(params).map_err(|e| crate::error_chain::error_chain(&e))
     }
 
     /// The `train` parameters of a configuration: `base`, then `values` over it.

@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::data::csv_source::{CsvOptions, DEFAULT_MISSING_TOKENS, MissingPolicy};
+use crate::data::row_filter::{Condition, FilterSyntaxError};
+
 /// Parameters of a `load` stage.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -147,6 +150,37 @@ pub struct CsvSource {
     /// training rows than features) into errors.
     #[serde(default, skip_serializing_if = "is_false")]
     pub strict: bool,
+}
+
+impl CsvSource {
+    /// How the CSV reader reads this source. A `filter` that does not parse is reported by
+    /// `range_issues` when the manifest is read; here it is the error.
+    pub fn options(&self) -> Result<CsvOptions, FilterSyntaxError> {
+        Ok(CsvOptions {
+            delimiter: self.delimiter.as_bytes().first().copied().unwrap_or(b','),
+            header: self.header,
+            label: self.label.clone(),
+            label_map: self.label_map.clone(),
+            features: self.features.clone(),
+            exclude: self.exclude.clone(),
+            group: self.group.clone(),
+            group_as_feature: self.group_as_feature,
+            missing: match self.missing {
+                MissingPolicyName::Error => MissingPolicy::Error,
+                MissingPolicyName::Drop => MissingPolicy::Drop,
+                MissingPolicyName::Impute => MissingPolicy::Impute,
+            },
+            missing_tokens: self
+                .missing_values
+                .clone()
+                .unwrap_or_else(|| DEFAULT_MISSING_TOKENS.map(str::to_owned).to_vec()),
+            max_rows: self.max_rows.and_then(|m| usize::try_from(m).ok()),
+            dedupe_headers: self.dedupe_headers,
+            filter: self.filter.iter().map(|f| Condition::parse(f)).collect::<Result<_, _>>()?,
+            max_categories: (self.encode == EncodingName::OneHot)
+                .then(|| usize::try_from(self.max_categories).unwrap_or(usize::MAX)),
+        })
+    }
 }
 
 /// Missing-value policies.
@@ -621,6 +655,11 @@ fn csv_issues(c: &CsvSource, at: &[&'static str], out: &mut Vec<RangeIssue>) {
     }
     if c.max_rows == Some(0) {
         out.push(issue(&key("max_rows"), "at least 1"));
+    }
+    for f in &c.filter {
+        if let Err(e) = Condition::parse(f) {
+            out.push(issue(&key("filter"), format!("a list of `column op literal` conditions; `{f}`: {}", e.reason)));
+        }
     }
     if c.features.is_some() && !c.exclude.is_empty() {
         out.push(issue(&key("exclude"), "left out when `features` lists the columns to use (one or the other)"));

@@ -60,7 +60,11 @@ pub fn external_paths(instance: &Instance, plan: &Plan) -> Vec<(String, PathBuf)
     let state = plan.state_dir.as_deref();
     match &instance.decl.params {
         StageParams::Load(p) => match &p.source {
-            DataSource::Csv(c) => vec![(c.path.clone(), plan.base_dir.join(&c.path))],
+            // `archive.zip!inner.csv` reads the archive.
+            DataSource::Csv(c) => {
+                let file = crate::data::data_file::DataPath::parse(&c.path).file;
+                vec![(c.path.clone(), plan.base_dir.join(file))]
+            }
             // The archive's digest is pinned in the params (so in the key) or the instance is
             // volatile and always runs.
             DataSource::Synthetic(_) | DataSource::Kaggle(_) => Vec::new(),

@@ -85,5 +85,5 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &DriftParams, out: &mut Stagin
         if r.has_drift { "DETECTED" } else { "none" },
         r.pairs.len()
     );
-    Ok(EntryMeta { summary, failure: None, volatile: None })
+    Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })
 }

@@ -146,7 +146,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &GateParams, out: &mut Staging
         if d.promoted { format!("PASS → {dest}") } else { format!("FAIL ({}) → {dest}", failed.join(", ")) };
     let failure =
         (!d.promoted && params.fail_on_reject).then(|| format!("gate rejected the model: {}", failed.join(", ")));
-    Ok(EntryMeta { summary, failure, volatile: None })
+    Ok(EntryMeta { summary, failure, volatile: None, warnings: Vec::new() })
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 
 use super::load_kaggle::fetch_csv;
 use super::{StageContext, StageError, json_bytes, rel, write};
-use crate::data::csv_source::{CsvOptions, DEFAULT_MISSING_TOKENS, MissingPolicy, read_labeled_csv};
+use crate::data::csv_source::read_labeled_csv;
+use crate::data::data_file::read_data_file;
+use crate::data::guards::{Finding, GuardOptions};
 use crate::data::preprocess::Encoding;
 use crate::data::synthetic_anomaly::anomaly_family;
 use crate::data::synthetic_correlation::{coordination_family, correlation_family};
@@ -25,7 +27,7 @@ use crate::manifest::params::{
     CsvSource, DataSource, EncodingName, LoadParams, MissingPolicyName, SplitStrategyName, SyntheticFamily,
     SyntheticSource,
 };
-use crate::store::{EntryMeta, Staging, sha256_hex};
+use crate::store::{EntryMeta, Staging};
 
 /// The label column's name in the hand-off tables.
 pub(crate) const LABEL_COLUMN: &str = "y_true";
@@ -155,33 +157,21 @@ fn synthetic_rows(
 }
 
 fn csv_file_rows(ctx: &StageContext<'_>, c: &CsvSource) -> Result<Loaded, StageError> {
-    let path = ctx.base_dir.join(&c.path);
-    let bytes = std::fs::read(&path)
-        .map_err(|source| StageError::Io { what: format!("read data file `{}`", path.display()), source })?;
-    let description = json!({"source": "csv", "path": c.path, "sha256": sha256_hex(&bytes)});
-    csv_rows(&bytes, &c.path, c, description)
+    let file = read_data_file(ctx.base_dir, &c.path)?;
+    let mut description = json!({"source": "csv", "path": c.path, "sha256": file.sha256});
+    if let (Some(compression), Value::Object(fields)) = (file.compression, &mut description) {
+        fields.insert("compression".into(), json!(compression));
+        if let Some(entry) = &file.entry {
+            fields.insert("entry".into(), json!(entry));
+        }
+    }
+    csv_rows(&file.bytes, &c.path, c, description)
 }
 
 /// Reads CSV `bytes` (named `display` in errors) with the options of `c`; `description` says
 /// where the bytes came from and is completed with the read report.
 fn csv_rows(bytes: &[u8], display: &str, c: &CsvSource, mut description: Value) -> Result<Loaded, StageError> {
-    let opts = CsvOptions {
-        delimiter: c.delimiter.as_bytes().first().copied().unwrap_or(b','),
-        header: c.header,
-        label: c.label.clone(),
-        label_map: c.label_map.clone(),
-        features: c.features.clone(),
-        exclude: c.exclude.clone(),
-        group: c.group.clone(),
-        group_as_feature: c.group_as_feature,
-        missing: match c.missing {
-            MissingPolicyName::Error => MissingPolicy::Error,
-            MissingPolicyName::Drop => MissingPolicy::Drop,
-            MissingPolicyName::Impute => MissingPolicy::Impute,
-        },
-        missing_tokens: c.missing_values.clone().unwrap_or_else(|| DEFAULT_MISSING_TOKENS.map(str::to_owned).to_vec()),
-        max_rows: c.max_rows.and_then(|m| usize::try_from(m).ok()),
-    };
+    let opts = c.options().map_err(|e| StageError::Invalid(e.to_string()))?;
     let (table, report) = read_labeled_csv(bytes, display, &opts)?;
     if report.features.iter().any(|(n, _)| n == LABEL_COLUMN) || c.group.as_deref() == Some(LABEL_COLUMN) {
         return Err(StageError::Invalid(format!(
@@ -210,6 +200,12 @@ fn csv_rows(bytes: &[u8], display: &str, c: &CsvSource, mut description: Value) 
         _ => None,
     };
     Ok(Loaded { features: table.features, y: table.y, group, schema, description })
+}
+
+/// The data guards' findings on a user's table (see [`crate::data::guards`]).
+fn guards(loaded: &Loaded, train: &[usize], c: &CsvSource) -> Vec<Finding> {
+    let opts = GuardOptions { leak_auc: c.leak_auc, one_hot: c.encode == EncodingName::OneHot };
+    crate::data::guards::check(&loaded.features, &loaded.y, train, opts)
 }
 
 /// The hand-off table of one part: features, group, label.
@@ -280,6 +276,23 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
         calibration_ratio: params.split.calibration_ratio,
     };
     let parts = split_indices(&loaded.y, &config, &mut rng)?;
+    // The guards look at a user's table; synthetic families are the original's by design.
+    let findings = match &params.source {
+        DataSource::Csv(c) => guards(&loaded, &parts.train, c),
+        DataSource::Kaggle(k) if loaded.description.get("fallback_for").is_none() => {
+            guards(&loaded, &parts.train, &k.csv)
+        }
+        _ => Vec::new(),
+    };
+    let strict = match &params.source {
+        DataSource::Csv(c) => c.strict,
+        DataSource::Kaggle(k) => k.csv.strict,
+        DataSource::Synthetic(_) => false,
+    };
+    let warnings: Vec<String> = findings.iter().map(ToString::to_string).collect();
+    if strict && !warnings.is_empty() {
+        return Err(StageError::Guard(warnings.join("; ")));
+    }
     let dir = data_dir(ctx.instance.id());
     write_table(out, &format!("{dir}/train.csv"), &part(&loaded, &parts.train)?)?;
     write_table(out, &format!("{dir}/validation.csv"), &part(&loaded, &parts.validation)?)?;
@@ -289,6 +302,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
     let positives = loaded.y.iter().filter(|&&v| v == 1).count();
     let description = json!({
         "format_version": 1,
+        "warnings": findings,
         "data": loaded.description,
         "rows": loaded.y.len(),
         "positives": positives,
@@ -310,5 +324,5 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
         parts.train.len(),
         parts.validation.len()
     );
-    Ok(EntryMeta { summary, failure: None, volatile })
+    Ok(EntryMeta { summary, failure: None, volatile, warnings })
 }

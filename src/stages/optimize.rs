@@ -479,5 +479,5 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
     );
     let volatile = (params.latency == LatencyMode::Measured)
         .then(|| "latency is measured wall-clock time (`latency = \"measured\"`)".to_owned());
-    Ok(EntryMeta { summary, failure: None, volatile })
+    Ok(EntryMeta { summary, failure: None, volatile, warnings: Vec::new() })
 }

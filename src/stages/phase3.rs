@@ -468,5 +468,5 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &Phase3Params, out: &mut Stagi
         params.target_cpu_reduction_pct,
         if detectors.timings.meeting_target { "met" } else { "not met" },
     );
-    Ok(EntryMeta { summary, failure: None, volatile: None })
+    Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })
 }

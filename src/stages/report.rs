@@ -218,5 +218,5 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
         report.cohorts.len(),
         report.comparisons.len()
     );
-    Ok(EntryMeta { summary, failure: None, volatile: None })
+    Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })
 }

@@ -26,6 +26,12 @@ pub enum StageError {
     /// Metrics could not be computed.
     #[error("cannot compute metrics")]
     Metrics(#[from] MetricsError),
+    /// A data file could not be read.
+    #[error(transparent)]
+    DataFile(#[from] crate::data::data_file::DataFileError),
+    /// A data guard found a problem and the load is `strict`.
+    #[error("{0} (`strict = true` makes this an error)")]
+    Guard(String),
     /// An input the stage needs is missing or malformed.
     #[error("missing input: {0}")]
     MissingInput(String),

@@ -261,5 +261,5 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     .map_err(|source| StageError::Io { what: format!("write `{pred_path}`"), source })?;
     let fmt = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |x| format!("{x:.4}"));
     let summary = format!("{}: accuracy {}, ECE {}", params.model.name(), fmt(report.accuracy), fmt(report.ece));
-    Ok(EntryMeta { summary, failure: None, volatile: None })
+    Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })
 }

@@ -36,6 +36,10 @@ pub struct EntryMeta {
     /// reused, and the next run computes the instance again and replaces it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volatile: Option<String>,
+    /// What the user should know about the outputs (a data guard's finding): printed on
+    /// stderr whenever the instance is computed or restored, and kept in `run.json`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -242,7 +246,7 @@ mod tests {
         let cache = Cache::new(dir.path());
         let mut s = cache.stage("abcd").expect("stage");
         s.write(&rel("cohorts/a/x.json"), b"{}").expect("write");
-        let meta = EntryMeta { summary: "ok".into(), failure: None, volatile: None };
+        let meta = EntryMeta { summary: "ok".into(), failure: None, volatile: None, warnings: Vec::new() };
         let entry = s.commit(meta.clone(), false).expect("commit");
         let found = cache.lookup("abcd").expect("found");
         assert_eq!(found, entry);

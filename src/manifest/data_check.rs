@@ -1,0 +1,67 @@
+//! Checks of a `load` stage's CSV file that need no training, made when the manifest is read
+//! so that `validate` and `plan` report them at the manifest key they concern, with exit code
+//! 2, before any run folder exists.
+//!
+//! The file is read by the same reader the stage uses (`data::csv_source`), so whatever the
+//! stage would refuse is refused here, with the same words: the file exists and is a regular
+//! file (a FIFO or a device is never opened), the named columns exist and are not repeated in
+//! the header, label values map to 0/1, no feature column is empty, the filter's columns hold
+//! numbers where it orders them, and one-hot columns stay under `max_categories`. It costs one
+//! read of the file; Kaggle archives are checked when the stage fetches them.
+
+use std::path::Path;
+
+use super::params::{CsvSource, DataSource, LoadParams};
+use crate::data::DataError;
+use crate::data::csv_source::read_labeled_csv;
+use crate::data::data_file::read_data_file;
+use crate::error_chain::error_chain;
+
+/// A problem found in a data file, at a key of the stage table.
+pub(super) struct DataIssue {
+    /// Key path inside the stage table, most specific first: the first one written is used.
+    pub keys: Vec<Vec<&'static str>>,
+    /// The message.
+    pub message: String,
+    /// The label under the key.
+    pub label: &'static str,
+}
+
+/// The problems of `params`' CSV file, resolved against `base`.
+pub(super) fn load_issues(params: &LoadParams, base: &Path) -> Vec<DataIssue> {
+    let DataSource::Csv(c) = &params.source else { return Vec::new() };
+    let at = |k: &'static str| vec!["source", "csv", k];
+    let path_key = at("path");
+    let file = match read_data_file(base, &c.path) {
+        Ok(f) => f,
+        Err(e) => {
+            let message = error_chain(&e);
+            return vec![DataIssue { keys: vec![path_key], message, label: "cannot read" }];
+        }
+    };
+    let Ok(opts) = c.options() else { return Vec::new() };
+    match read_labeled_csv(&file.bytes, &c.path, &opts) {
+        Ok(_) => Vec::new(),
+        Err(e) => {
+            let key = key_of(&e, c);
+            let mut keys = vec![at(key)];
+            keys.push(path_key);
+            vec![DataIssue { keys, message: error_chain(&e), label: "data check" }]
+        }
+    }
+}
+
+/// The key of the CSV source an error concerns.
+fn key_of(e: &DataError, c: &CsvSource) -> &'static str {
+    match e {
+        DataError::UnknownColumn { role, .. } | DataError::DuplicateColumn { role, .. } => role.key(),
+        DataError::FilterNotNumeric { .. } => "filter",
+        DataError::TooManyCategories { .. } => "max_categories",
+        DataError::EmptyColumn { name, .. } if c.features.as_ref().is_some_and(|f| f.contains(name)) => "features",
+        // A feature's missing value says how to accept them; anything else is about the label.
+        DataError::CsvBadValue { expected, .. } if expected.contains("`missing = ") => "missing",
+        DataError::CsvBadValue { .. } if c.label_map.is_empty() => "label",
+        DataError::CsvBadValue { .. } => "label_map",
+        _ => "path",
+    }
+}

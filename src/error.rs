@@ -24,6 +24,9 @@ pub enum Error {
     /// A `--set` argument is malformed.
     #[error(transparent)]
     Override(#[from] OverrideSyntaxError),
+
+    #[error(transparent)]
+    Environment(#[from] crate::manifest::NonUtf8Variable),
     /// Some other input is invalid (a flag's value, an environment variable).
     #[error("{0}")]
     InvalidInput(String),
@@ -56,9 +59,11 @@ impl Error {
     /// The documented exit code for this error (see [`crate::exit_code`]).
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Manifest(_) | Error::ReadManifest { .. } | Error::Override(_) | Error::InvalidInput(_) => {
-                exit_code::INVALID_INPUT
-            }
+            Error::Manifest(_)
+            | Error::ReadManifest { .. }
+            | Error::Override(_)
+            | Error::Environment(_)
+            | Error::InvalidInput(_) => exit_code::INVALID_INPUT,
             Error::StageFailed(_) => exit_code::STAGE_FAILED,
             Error::Interrupted(_) => exit_code::INTERRUPTED,
             Error::Busy(_) => exit_code::BUSY,

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
+use super::out::outln;
 use crate::audit::{NoteSigner, NoteVerifier, consistency_proof, hash_to_hex, inclusion_proof, root};
 use crate::error::Error;
 use crate::exit_code;
@@ -107,7 +108,7 @@ fn line_at(log: &LogDir, index: u64) -> Result<String, Error> {
 }
 
 fn print(value: &Value) -> Result<(), Error> {
-    println!("{}", serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))?);
+    outln!("{}", serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))?);
     Ok(())
 }
 
@@ -134,7 +135,7 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
                 }))?;
             } else {
                 for note in &v.notes {
-                    println!("note: {note}");
+                    outln!("note: {note}");
                 }
                 if let Some(first) = v.findings.first() {
                     eprintln!("error: {}: {}", v.log.display(), first.0);
@@ -143,7 +144,7 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
                     }
                 } else {
                     let (size, root) = v.checkpoint.clone().unwrap_or((0, hash_to_hex(&crate::audit::empty_root())));
-                    println!(
+                    outln!(
                         "ok: {} events; checkpoint size {size}, root {root}{}; {} runs, {} artifacts, {} model proofs checked",
                         v.events,
                         if v.signed { ", signature valid" } else { "" },
@@ -239,7 +240,7 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
                 return Err(Error::InvalidInput(format!("`{}` exists; not overwriting a key", out.display())));
             }
             write_private(&out, signer.to_private_key_text().as_bytes())?;
-            println!("{}", signer.verifier());
+            outln!("{}", signer.verifier());
             eprintln!(
                 "private key written to `{}` (keep it secret; set NETHICAL_AUDIT_KEY to its path)",
                 out.display()

@@ -11,6 +11,7 @@ use super::args::{
     Cli, Command, ExecInstanceArgs, ExecutorArg, GraphArgs, GraphFormatArg, ManifestArgs, MetricsArgs, PlanArgs,
     PredictArgs, ReportArgs, RunArgs, SchemaArgs, ValidateArgs,
 };
+use super::out::{out, outln};
 use super::reporter::CliReporter;
 use crate::clock::RunClock;
 use crate::data::csv_source::DEFAULT_MISSING_TOKENS;
@@ -48,7 +49,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
 fn read_input(args: &ManifestArgs) -> Result<ManifestInput, Error> {
     let text = std::fs::read_to_string(&args.manifest)
         .map_err(|source| Error::ReadManifest { path: args.manifest.clone(), source })?;
-    let mut overrides = Override::from_env(std::env::vars());
+    let mut overrides = Override::from_env_os(std::env::vars_os())?;
     for s in &args.set {
         overrides.push(Override::from_flag(s)?);
     }
@@ -63,7 +64,7 @@ fn load_plan(args: &ManifestArgs) -> Result<Plan, Error> {
 
 fn print_json(value: &impl serde::Serialize) -> Result<(), Error> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
-    println!("{text}");
+    outln!("{text}");
     Ok(())
 }
 
@@ -78,7 +79,7 @@ fn validate(args: &ValidateArgs) -> Result<i32, Error> {
                     &json!({"valid": true, "pipeline": m.pipeline.name, "stages": stages.len(), "instances": ids}),
                 )?;
             } else {
-                println!(
+                outln!(
                     "{} is valid: pipeline `{}`, {} stages, {} instances",
                     input.display_name(),
                     m.pipeline.name,
@@ -114,7 +115,7 @@ fn plan(args: &PlanArgs) -> Result<i32, Error> {
         return Ok(exit_code::OK);
     }
     let to_run = planned.iter().filter(|p| p.status == Status::Run).count();
-    println!(
+    outln!(
         "plan for `{}`: {} instances, {} to run, {} cached",
         plan.pipeline.name,
         planned.len(),
@@ -137,7 +138,7 @@ fn plan(args: &PlanArgs) -> Result<i32, Error> {
             ]
         })
         .collect();
-    print!("{}", table(&["INSTANCE", "KIND", "COHORT", "STATUS", "REASON"], &rows));
+    out!("{}", table(&["INSTANCE", "KIND", "COHORT", "STATUS", "REASON"], &rows));
     Ok(exit_code::OK)
 }
 
@@ -176,7 +177,7 @@ fn graph(args: &GraphArgs) -> Result<i32, Error> {
         (_, GraphFormatArg::Dot) => GraphFormat::Dot,
         (_, GraphFormatArg::Mermaid) => GraphFormat::Mermaid,
     };
-    print!("{}", render_graph(&plan, format));
+    out!("{}", render_graph(&plan, format));
     Ok(exit_code::OK)
 }
 
@@ -184,7 +185,7 @@ fn schema(args: &SchemaArgs) -> Result<i32, Error> {
     let text = manifest::schema::render();
     match &args.out {
         Some(path) => write_atomic(path, text.as_bytes()).map_err(Error::io("write", path))?,
-        None => print!("{text}"),
+        None => out!("{text}"),
     }
     Ok(exit_code::OK)
 }
@@ -208,7 +209,7 @@ fn exec_instance(args: &ExecInstanceArgs) -> Result<i32, Error> {
     match &status.outcome {
         JobOutcome::Computed | JobOutcome::Cached => {
             let word = if status.outcome == JobOutcome::Cached { "found in the cache" } else { "computed" };
-            println!("{}: {word} in {:.2} s", status.instance, status.seconds);
+            outln!("{}: {word} in {:.2} s", status.instance, status.seconds);
             Ok(exit_code::OK)
         }
         JobOutcome::Failed { error } => {
@@ -308,7 +309,7 @@ fn print_summary(s: &RunSummary, runs_dir: &Path, manifest: &Path) {
         RunStatus::Failed => "failed",
         RunStatus::Interrupted => "was interrupted",
     };
-    println!(
+    outln!(
         "run {}/{} {word}: {} instances, {} ran, {} cached, {} failed, {} skipped",
         s.pipeline,
         s.run_id,
@@ -336,29 +337,29 @@ fn print_summary(s: &RunSummary, runs_dir: &Path, manifest: &Path) {
             ]
         })
         .collect();
-    print!("{}", table(&["INSTANCE", "KIND", "COHORT", "STATUS", "SUMMARY"], &rows));
+    out!("{}", table(&["INSTANCE", "KIND", "COHORT", "STATUS", "SUMMARY"], &rows));
     let run_dir = runs_dir.join(&s.pipeline).join(&s.run_id);
     for r in s.instances.iter().filter(|r| r.kind == "optimize" && r.status.completed()) {
         if let Some(gate) = r.outputs.keys().find(|p| p.ends_with("/gate.json")) {
-            println!("{}:", r.id);
+            outln!("{}:", r.id);
             super::optimize_report::print_optimization(&run_dir.join(gate.trim_end_matches("/gate.json")));
         }
     }
     for r in s.instances.iter().filter(|r| r.kind == "phase3" && r.status.completed()) {
         if let Some(status) = r.outputs.keys().find(|p| p.ends_with("/status.json")) {
             let dir = run_dir.join(status.trim_end_matches("/status.json"));
-            println!("{}:", r.id);
+            outln!("{}:", r.id);
             super::phase3_status::print_status(&dir);
         }
     }
-    println!("artifacts: {}", run_dir.display());
+    outln!("artifacts: {}", run_dir.display());
     if s.status != RunStatus::Succeeded {
         let done = s.count(InstanceStatus::Ran) + s.count(InstanceStatus::Cached);
         let done = match done {
             1 => "the completed instance comes".to_owned(),
             n => format!("the {n} completed instances come"),
         };
-        println!("hint: fix the cause and run `nethical run {}` again; {done} from the cache", manifest.display());
+        outln!("hint: fix the cause and run `nethical run {}` again; {done} from the cache", manifest.display());
     }
 }
 
@@ -382,7 +383,7 @@ fn report(args: &ReportArgs) -> Result<i32, Error> {
     let html = json_path.with_file_name("comparison.html");
     write_atomic(&html, crate::report::render_html(&doc, context.as_ref()).as_bytes())
         .map_err(Error::io("write", &html))?;
-    println!("{}\n{}", md.display(), html.display());
+    outln!("{}\n{}", md.display(), html.display());
     Ok(exit_code::OK)
 }
 
@@ -407,7 +408,7 @@ fn metrics(args: &MetricsArgs) -> Result<i32, Error> {
         return Ok(exit_code::OK);
     }
     let m = &e.metrics;
-    println!("{}: {} rows, threshold {}, {} bins", source, m.n, m.threshold, m.bins);
+    outln!("{}: {} rows, threshold {}, {} bins", source, m.n, m.threshold, m.bins);
     let fmt = |v: Option<f64>| v.map_or_else(|| "null".to_owned(), |x| format!("{x:.6}"));
     let rows: Vec<[String; 2]> = [
         ("accuracy", m.accuracy),
@@ -427,9 +428,9 @@ fn metrics(args: &MetricsArgs) -> Result<i32, Error> {
     .into_iter()
     .map(|(k, v)| [k.to_owned(), fmt(v)])
     .collect();
-    print!("{}", table(&["METRIC", "VALUE"], &rows));
+    out!("{}", table(&["METRIC", "VALUE"], &rows));
     for (name, why) in &m.undefined {
-        println!("  {name} is null: {why}");
+        outln!("  {name} is null: {why}");
     }
     if let Some(f) = &e.fairness {
         let rows: Vec<[String; 4]> = f
@@ -437,8 +438,8 @@ fn metrics(args: &MetricsArgs) -> Result<i32, Error> {
             .iter()
             .map(|(g, r)| [g.clone(), format!("{:.6}", r.selection_rate), fmt(r.tpr), fmt(r.fpr)])
             .collect();
-        print!("{}", table(&["GROUP", "SELECTION_RATE", "TPR", "FPR"], &rows));
-        println!(
+        out!("{}", table(&["GROUP", "SELECTION_RATE", "TPR", "FPR"], &rows));
+        outln!(
             "  demographic_parity_difference {:.6}, equalized_odds_difference {}",
             f.demographic_parity_difference,
             fmt(f.equalized_odds_difference)
@@ -462,7 +463,7 @@ fn predict(args: &PredictArgs) -> Result<i32, Error> {
     }
     match &args.out {
         Some(path) => write_atomic(path, out.as_bytes()).map_err(Error::io("write", path))?,
-        None => print!("{out}"),
+        None => out!("{out}"),
     }
     Ok(exit_code::OK)
 }

@@ -5,6 +5,7 @@ mod args;
 mod audit_command;
 mod commands;
 mod optimize_report;
+mod out;
 mod phase3_status;
 mod render;
 mod reporter;

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use super::out::outln;
 use serde_json::Value;
 
 fn read_json(path: &Path) -> Option<Value> {
@@ -17,25 +18,25 @@ fn num(v: &Value) -> f64 {
 /// Prints the search's size, its top 3 and the gate's decision with every reason.
 pub(super) fn print_optimization(dir: &Path) {
     let Some(candidates) = read_json(&dir.join("candidates.json")) else { return };
-    println!("Optimization completed. Evaluated {} configurations", candidates["evaluations"]);
-    println!("Top 3 Configurations:");
+    outln!("Optimization completed. Evaluated {} configurations", candidates["evaluations"]);
+    outln!("Top 3 Configurations:");
     for (i, c) in candidates["candidates"].as_array().into_iter().flatten().take(3).enumerate() {
         let m = &c["outcome"]["metrics"];
-        println!("  {}. {}", i + 1, c["config_id"].as_str().unwrap_or("?"));
-        println!("     Fitness: {:.4}", num(&m["fitness"]["value"]));
-        println!("     Recall: {:.3}, Precision: {:.3}", num(&m["recall"]), num(&m["precision"]));
-        println!("     FP Rate: {:.3}", num(&m["fp_rate"]));
+        outln!("  {}. {}", i + 1, c["config_id"].as_str().unwrap_or("?"));
+        outln!("     Fitness: {:.4}", num(&m["fitness"]["value"]));
+        outln!("     Recall: {:.3}, Precision: {:.3}", num(&m["recall"]), num(&m["precision"]));
+        outln!("     FP Rate: {:.3}", num(&m["fp_rate"]));
     }
     let Some(gate) = read_json(&dir.join("gate.json")) else { return };
-    println!("Checking promotion gate for best configuration...");
-    println!("Promotion gate: {}", gate["decision"].as_str().unwrap_or("?"));
+    outln!("Checking promotion gate for best configuration...");
+    outln!("Promotion gate: {}", gate["decision"].as_str().unwrap_or("?"));
     // The original's texts; a failed criterion is marked ✗ (passed ones carry their ✓).
     for c in gate["criteria"].as_array().into_iter().flatten() {
         let reason = c["reason"].as_str().unwrap_or_default();
         let mark = if c["passed"] == false { "✗ " } else { "" };
-        println!("  - {mark}{reason}");
+        outln!("  - {mark}{reason}");
     }
     if let Some(dest) = gate["destination"].as_str() {
-        println!("Promoted configuration {}: model saved to {dest}", gate["candidate"].as_str().unwrap_or("?"));
+        outln!("Promoted configuration {}: model saved to {dest}", gate["candidate"].as_str().unwrap_or("?"));
     }
 }

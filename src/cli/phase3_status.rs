@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::out::outln;
 use serde_json::{Value, json};
 
 fn read_json(path: &Path) -> Option<Value> {
@@ -32,7 +33,7 @@ fn python_repr(v: &Value) -> String {
 pub(super) fn print_status(dir: &Path) {
     let status = read_json(&dir.join("status.json")).unwrap_or(Value::Null);
     let timings = read_json(&dir.join("performance_timings.json")).unwrap_or(Value::Null);
-    println!("Phase3 System Status:");
+    outln!("Phase3 System Status:");
     let c = &status["components"];
     // In the original's key order (a Python dict keeps insertion order).
     let components: [(&str, [(&str, Value); 2]); 5] = [
@@ -50,10 +51,10 @@ pub(super) fn print_status(dir: &Path) {
     ];
     for (name, info) in components {
         let fields: Vec<String> = info.iter().map(|(k, v)| format!("'{k}': {}", python_repr(v))).collect();
-        println!("  ✓ {name}: {{{}}}", fields.join(", "));
+        outln!("  ✓ {name}: {{{}}}", fields.join(", "));
     }
     if let Some(r) = timings["cpu_reduction_pct"].as_f64() {
-        println!(
+        outln!(
             "  CPU reduction by risk gating: {r:.1}% of {:.3} ms measured ungated (target {}%)",
             timings["baseline_cpu_ms"].as_f64().unwrap_or(0.0),
             timings["target_cpu_reduction_pct"]

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::args::{CompareArgs, RunsArgs};
 use super::commands::table;
+use super::out::{out, outln};
 use crate::error::Error;
 use crate::exec::RunSummary;
 use crate::exit_code;
@@ -91,7 +92,7 @@ pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
     });
     if args.json {
         let text = serde_json::to_string_pretty(&found).map_err(|e| Error::Internal(e.to_string()))?;
-        println!("{text}");
+        outln!("{text}");
         return Ok(exit_code::OK);
     }
     let rows: Vec<[String; 5]> = found
@@ -106,7 +107,7 @@ pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
             ]
         })
         .collect();
-    print!("{}", table(&["PIPELINE", "RUN", "STATUS", "INSTANCES", "HEADLINE"], &rows));
+    out!("{}", table(&["PIPELINE", "RUN", "STATUS", "INSTANCES", "HEADLINE"], &rows));
     Ok(exit_code::OK)
 }
 
@@ -143,9 +144,9 @@ pub(super) fn compare(args: &CompareArgs) -> Result<i32, Error> {
     let diff = crate::report::diff_runs(&a, &b, args.only_changed).map_err(Error::InvalidInput)?;
     if args.json {
         let text = serde_json::to_string_pretty(&diff).map_err(|e| Error::Internal(e.to_string()))?;
-        println!("{text}");
+        outln!("{text}");
     } else {
-        print!("{}", crate::report::render_diff_markdown(&diff));
+        out!("{}", crate::report::render_diff_markdown(&diff));
     }
     Ok(exit_code::OK)
 }

@@ -13,6 +13,7 @@ use std::sync::atomic::AtomicBool;
 
 use serde_json::Value;
 
+use super::out::outln;
 use super::reporter::CliReporter;
 use super::train_args::{EcePolicyArg, SplitArg, TechniqueArg, TrainArgs};
 use crate::clock::RunClock;
@@ -257,12 +258,12 @@ fn report_drift(run_dir: &Path, dir: &Path) -> Result<(), Error> {
         let dest = dir.join(name);
         crate::store::write_atomic(&dest, &bytes).map_err(Error::io("write", &dest))?;
         let report: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        println!("Drift Report ID: {}", report["report_id"].as_str().unwrap_or("?"));
-        println!("Drift detected: {}", report["drift_metrics"]["has_drift"].as_bool().unwrap_or(false));
+        outln!("Drift Report ID: {}", report["report_id"].as_str().unwrap_or("?"));
+        outln!("Drift detected: {}", report["drift_metrics"]["has_drift"].as_bool().unwrap_or(false));
         for r in report["recommendations"].as_array().into_iter().flatten().take(5) {
-            println!("  - {}", r.as_str().unwrap_or_default());
+            outln!("  - {}", r.as_str().unwrap_or_default());
         }
-        println!("Drift report saved to: {}", dest.display());
+        outln!("Drift report saved to: {}", dest.display());
     }
     Ok(())
 }
@@ -282,25 +283,25 @@ fn report_phase3(run_dir: &Path, storage: &Path) -> Result<(), Error> {
         files.sort();
         files
     };
-    println!("Generating ethical drift report using Phase3 integrated governance...");
+    outln!("Generating ethical drift report using Phase3 integrated governance...");
     for f in dir_of("drift_reports") {
         let report = read_json(&f).unwrap_or(Value::Null);
-        println!("Drift Report ID: {}", report["report_id"].as_str().unwrap_or("?"));
+        outln!("Drift Report ID: {}", report["report_id"].as_str().unwrap_or("?"));
         let has = report["drift_metrics"]["has_drift"].as_bool().unwrap_or(false);
-        println!("Drift detected: {}", if has { "True" } else { "False" });
+        outln!("Drift detected: {}", if has { "True" } else { "False" });
         let recs: Vec<&str> =
             report["recommendations"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
         if !recs.is_empty() {
-            println!("Drift Analysis Recommendations:");
+            outln!("Drift Analysis Recommendations:");
             for (i, r) in recs.iter().take(5).enumerate() {
-                println!("  {}. {r}", i + 1);
+                outln!("  {}. {r}", i + 1);
             }
         }
     }
     super::phase3_status::print_status(&source);
     for f in dir_of("drift_reports") {
         if let Some(name) = f.file_name() {
-            println!("Drift report saved to: {}", storage.join("drift_reports").join(name).display());
+            outln!("Drift report saved to: {}", storage.join("drift_reports").join(name).display());
         }
     }
     Ok(())
@@ -345,7 +346,7 @@ fn report_phase89(run_dir: &Path, storage: &Path, types: &[ModelType]) -> Result
             continue;
         }
         copy_tree(&source, &storage.join(&folder))?;
-        println!("[{}] Running configuration optimization...", m.name());
+        outln!("[{}] Running configuration optimization...", m.name());
         super::optimize_report::print_optimization(&source);
     }
     Ok(())
@@ -425,7 +426,7 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
     // Which data each model saw (the original's `dataset_info.source` said "kaggle" even for
     // its synthetic fallback).
     for load in summary.instances.iter().filter(|i| i.kind == "load" && !i.summary.is_empty()) {
-        println!("Data ({}): {}", load.id, load.summary);
+        outln!("Data ({}): {}", load.id, load.summary);
     }
     let mut successful = 0;
     let mut promoted = 0;
@@ -442,7 +443,7 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
         let ece = metrics.as_ref().and_then(|m| m["ece"].as_f64());
         let pass = gate.as_ref().and_then(|g| g["promoted"].as_bool()).unwrap_or(false);
         if let Some(g) = &gate {
-            println!(
+            outln!(
                 "[{}] Promotion Gate Policy: {} | Conditions: {}",
                 m.name(),
                 g["policy"].as_str().unwrap_or(""),
@@ -451,7 +452,7 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
             let ok = |b: bool| if b { "OK" } else { "FAIL" };
             let acc_ok = accuracy.is_some_and(|x| x >= a.promotion_min_accuracy);
             let ece_ok = ece.is_some_and(|x| x <= a.promotion_max_ece);
-            println!(
+            outln!(
                 "[{}] Gate Values: Accuracy={:.3} ({}) | ECE={:.3} ({}) | Probabilities=yes",
                 m.name(),
                 accuracy.unwrap_or(f64::NAN),
@@ -459,7 +460,7 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
                 ece.unwrap_or(f64::NAN),
                 ok(ece_ok)
             );
-            println!("[{}] Promotion Gate Result: {}", m.name(), if pass { "PASS" } else { "FAIL" });
+            outln!("[{}] Promotion Gate Result: {}", m.name(), if pass { "PASS" } else { "FAIL" });
         }
         successful += usize::from(trained);
         promoted += usize::from(trained && pass);
@@ -480,18 +481,18 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
     if a.optimize_config {
         report_phase89(&run_dir, &a.phase89_storage, &types)?;
     }
-    println!("{}", "=".repeat(70));
-    println!("TRAINING SUMMARY");
-    println!("{}", "=".repeat(70));
-    println!("Total models trained: {}", types.len());
-    println!("Successful: {successful}");
-    println!("Promoted: {promoted}");
-    println!("Failed: {}", types.len() - successful);
+    outln!("{}", "=".repeat(70));
+    outln!("TRAINING SUMMARY");
+    outln!("{}", "=".repeat(70));
+    outln!("Total models trained: {}", types.len());
+    outln!("Successful: {successful}");
+    outln!("Promoted: {promoted}");
+    outln!("Failed: {}", types.len() - successful);
     for l in lines {
-        println!("{l}");
+        outln!("{l}");
     }
-    println!("Run folder: {}", run_dir.display());
-    println!("Models copied to {}: {exported} files", a.models_dir.display());
+    outln!("Run folder: {}", run_dir.display());
+    outln!("Models copied to {}: {exported} files", a.models_dir.display());
     Ok(match summary.status {
         RunStatus::Succeeded => exit_code::OK,
         RunStatus::Interrupted => exit_code::INTERRUPTED,

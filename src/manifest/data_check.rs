@@ -46,7 +46,14 @@ pub(super) fn load_issues(params: &LoadParams, base: &Path) -> Vec<DataIssue> {
             let key = key_of(&e, c);
             let mut keys = vec![at(key)];
             keys.push(path_key);
-            vec![DataIssue { keys, message: error_chain(&e), label: "data check" }]
+            // Errors that name a line and column say which file they are in.
+            let message = match &e {
+                DataError::CsvBadValue { .. } | DataError::FilterNotNumeric { .. } => {
+                    format!("{}: {}", c.path, error_chain(&e))
+                }
+                _ => error_chain(&e),
+            };
+            vec![DataIssue { keys, message, label: "data check" }]
         }
     }
 }

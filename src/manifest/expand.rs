@@ -468,7 +468,13 @@ fn typed_params<'src>(
     }
     for RangeIssue { key, expected } in ranges {
         let at = value_span(lookup.get_ref(), &key).unwrap_or_else(|| stage.name_span.clone());
-        let label = if expected.starts_with("left out") { "not for this model" } else { "out of range" };
+        let label = if expected.starts_with("left out") {
+            "not for this model"
+        } else if key.last() == Some(&"filter") {
+            "not a condition"
+        } else {
+            "out of range"
+        };
         issues.push(at, format!("`{}` must be {expected}", key.join(".")), label, context.map(str::to_owned));
     }
     None

@@ -6,6 +6,7 @@
 //! one buffer after the file text; a span past the file's end therefore belongs to an override,
 //! and [`ManifestInput::locate`] maps it back to the flag or variable it came from.
 
+use std::ffi::OsString;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -38,6 +39,14 @@ pub const ENV_PREFIX: &str = "NETHICAL_";
 /// Top-level manifest tables an environment variable may override; other `NETHICAL_*`
 /// variables (`NETHICAL_LOG`, `NETHICAL_FAILPOINTS`, ...) configure the tool, not the manifest.
 const ENV_TABLES: [&str; 3] = ["pipeline", "stages", "vars"];
+
+/// A `NETHICAL_*` environment variable whose name or value is not UTF-8.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("environment variable `{name}` is not valid UTF-8")]
+pub struct NonUtf8Variable {
+    /// The variable's name (lossily decoded).
+    pub name: String,
+}
 
 /// A malformed `--set` argument.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -81,6 +90,25 @@ impl Override {
             .collect();
         found.sort_by_key(|a| a.display());
         found
+    }
+
+    /// [`Override::from_env`] over the process environment as the OS gives it: a variable
+    /// that is not UTF-8 is ignored unless it is one of nethical's (`NETHICAL_*`), which is an
+    /// input error naming it (`std::env::vars` would panic on any of them).
+    pub fn from_env_os(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Result<Vec<Self>, NonUtf8Variable> {
+        let mut utf8 = Vec::new();
+        for (name, value) in vars {
+            let ours = name.as_encoded_bytes().starts_with(ENV_PREFIX.as_bytes());
+            match (name.into_string(), value.into_string()) {
+                (Ok(name), Ok(value)) => utf8.push((name, value)),
+                (name, _) if ours => {
+                    let name = name.unwrap_or_else(|n| n.to_string_lossy().into_owned());
+                    return Err(NonUtf8Variable { name });
+                }
+                _ => {}
+            }
+        }
+        Ok(Self::from_env(utf8))
     }
 
     /// The override as the user wrote it, for error messages.

@@ -152,7 +152,7 @@ pub fn exec_instance(spec_path: &Path, cancel: Arc<AtomicBool>) -> Result<JobSta
 fn prepare(spec: &JobSpec) -> Result<(Plan, usize, Vec<UpstreamOutput>), String> {
     let text = std::fs::read_to_string(&spec.manifest)
         .map_err(|e| format!("cannot read the manifest `{}`: {e}", spec.manifest.display()))?;
-    let mut overrides = Override::from_env(std::env::vars());
+    let mut overrides = Override::from_env_os(std::env::vars_os()).map_err(|e| e.to_string())?;
     for s in &spec.overrides {
         overrides.push(Override::from_flag(s).map_err(|e| e.to_string())?);
     }

@@ -21,6 +21,16 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The manifest file is not UTF-8 text.
+    #[error("manifest `{}` is not UTF-8 text: invalid byte at line {line}, column {column}", path.display())]
+    ManifestNotUtf8 {
+        /// The path given.
+        path: PathBuf,
+        /// 1-based line of the first invalid byte.
+        line: usize,
+        /// 1-based column (in bytes) of the first invalid byte.
+        column: usize,
+    },
     /// A `--set` argument is malformed.
     #[error(transparent)]
     Override(#[from] OverrideSyntaxError),
@@ -63,6 +73,7 @@ impl Error {
             | Error::ReadManifest { .. }
             | Error::Override(_)
             | Error::Environment(_)
+            | Error::ManifestNotUtf8 { .. }
             | Error::InvalidInput(_) => exit_code::INVALID_INPUT,
             Error::StageFailed(_) => exit_code::STAGE_FAILED,
             Error::Interrupted(_) => exit_code::INTERRUPTED,

@@ -165,6 +165,10 @@ pub struct RunArgs {
     /// with `--executor slurm`, jobs in flight at once [default: `[executor] max_jobs`].
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<NonZeroUsize>,
+    /// Allow `-j` above 4 × the cores for local threads (each is an OS thread; the cap keeps a
+    /// typo such as `-j 99999999` from spawning threads until the machine gives out).
+    #[arg(long)]
+    pub jobs_unchecked: bool,
     /// Where instances compute [default: the manifest's `[executor] kind`, else local].
     /// Slurm takes its settings from `[executor]` and each stage's `resources`.
     #[arg(long, value_enum)]

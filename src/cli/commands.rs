@@ -1,6 +1,7 @@
 //! One function per subcommand.
 
 use std::collections::BTreeSet;
+use std::num::NonZeroUsize;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,8 +48,14 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
 
 /// Reads the manifest and layers `NETHICAL_*` variables, then `--set` flags, over it.
 fn read_input(args: &ManifestArgs) -> Result<ManifestInput, Error> {
-    let text = std::fs::read_to_string(&args.manifest)
-        .map_err(|source| Error::ReadManifest { path: args.manifest.clone(), source })?;
+    let bytes =
+        std::fs::read(&args.manifest).map_err(|source| Error::ReadManifest { path: args.manifest.clone(), source })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+        Error::ManifestNotUtf8 { path: args.manifest.clone(), line, column }
+    })?;
     let mut overrides = Override::from_env_os(std::env::vars_os())?;
     for s in &args.set {
         overrides.push(Override::from_flag(s)?);
@@ -69,7 +76,23 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), Error> {
 }
 
 fn validate(args: &ValidateArgs) -> Result<i32, Error> {
-    let input = read_input(&args.manifest)?;
+    let input = match read_input(&args.manifest) {
+        Ok(input) => input,
+        // `--json` always answers on stdout, even when the file is not a manifest at all.
+        Err(e) if args.json => {
+            let (line, column) = match &e {
+                Error::ManifestNotUtf8 { line, column, .. } => (json!(line), json!(column)),
+                _ => (json!(null), json!(null)),
+            };
+            let file = args.manifest.manifest.display().to_string();
+            let message = crate::error_chain::error_chain(&e);
+            print_json(
+                &json!({"valid": false, "errors": [{"message": message, "file": file, "line": line, "column": column, "help": null}]}),
+            )?;
+            return Ok(e.exit_code());
+        }
+        Err(e) => return Err(e),
+    };
     match manifest::load(&input) {
         Ok(m) => {
             let stages: BTreeSet<&str> = m.instances.iter().map(|i| i.stage.as_str()).collect();
@@ -253,6 +276,13 @@ fn run(args: RunArgs) -> Result<i32, Error> {
         Some(ExecutorArg::Slurm) => manifest::executor::ExecutorKind::Slurm,
         None => plan.executor.kind,
     };
+    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    if kind == manifest::executor::ExecutorKind::Local && jobs.get() > 4 * cores && !args.jobs_unchecked {
+        return Err(Error::InvalidInput(format!(
+            "-j {jobs} is over the limit for local threads, 4 × {cores} cores = {}; pass --jobs-unchecked to use more (on Slurm, -j caps jobs in flight and has no such limit)",
+            4 * cores
+        )));
+    }
     let executor = match kind {
         manifest::executor::ExecutorKind::Local => ExecutorChoice::Local,
         manifest::executor::ExecutorKind::Slurm => ExecutorChoice::Slurm(SlurmLaunch {

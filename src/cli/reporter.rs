@@ -16,7 +16,7 @@ pub(crate) struct CliReporter {
 
 impl CliReporter {
     pub(crate) fn new() -> Self {
-        Self { bar: Mutex::new(None), tty: std::io::stderr().is_terminal() }
+        Self { bar: Mutex::new(None), tty: can_draw_a_bar(|name| std::env::var_os(name)) }
     }
 
     fn line(&self, text: &str) {
@@ -33,6 +33,16 @@ impl CliReporter {
             b.finish_and_clear();
         }
     }
+}
+
+/// Whether stderr can show a progress bar: a terminal that is not `dumb`, outside CI, without
+/// `NO_COLOR`. Elsewhere indicatif would hide the bar and every line printed through it, so
+/// plain lines are printed instead.
+fn can_draw_a_bar(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    std::io::stderr().is_terminal()
+        && var("TERM").is_none_or(|t| t != "dumb")
+        && var("CI").is_none()
+        && var("NO_COLOR").is_none()
 }
 
 /// One line for a finished instance.

@@ -9,6 +9,7 @@ mod dataset;
 mod dataset_csv;
 pub mod guards;
 pub mod kaggle;
+pub mod memory;
 pub mod preprocess;
 pub mod row_filter;
 pub mod sampling;

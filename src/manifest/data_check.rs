@@ -29,6 +29,18 @@ pub(super) struct DataIssue {
 
 /// The problems of `params`' CSV file, resolved against `base`.
 pub(super) fn load_issues(params: &LoadParams, base: &Path) -> Vec<DataIssue> {
+    if let DataSource::Synthetic(s) = &params.source {
+        let too_large = crate::data::memory::total_memory()
+            .and_then(|m| crate::data::memory::synthetic_rows_too_large(s.num_samples, m));
+        return too_large
+            .map(|message| DataIssue {
+                keys: vec![vec!["source", "synthetic", "num_samples"]],
+                message: format!("`source.synthetic.num_samples` is too large: {message}"),
+                label: "too many rows",
+            })
+            .into_iter()
+            .collect();
+    }
     let DataSource::Csv(c) = &params.source else { return Vec::new() };
     let at = |k: &'static str| vec!["source", "csv", k];
     let path_key = at("path");

@@ -161,12 +161,41 @@ pub(crate) fn push_serde_issue(
     issues.push(span, message, label, help);
 }
 
-/// A name that can be a folder: stage and pipeline names appear in paths and ids.
-pub(crate) fn is_safe_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 100
-        && !name.starts_with('.')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+/// Windows device names: a file or folder so named (with any extension) cannot be checked out
+/// there, and a run folder is often committed or shared.
+const RESERVED_NAMES: [&str; 22] = [
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1", "LPT2",
+    "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+];
+
+/// Why `name` cannot be a portable folder name, or `None` when it can.
+pub(crate) fn unsafe_name_reason(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("it is empty");
+    }
+    if name.len() > 100 {
+        return Some("it is longer than 100 characters");
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+        return Some("it has a character other than letters, digits, `_`, `-` and `.`");
+    }
+    if name.starts_with('.') {
+        return Some("it starts with `.` (a hidden folder)");
+    }
+    if name.ends_with('.') {
+        return Some("it ends with `.`, which Windows drops");
+    }
+    let stem = name.split('.').next().unwrap_or(name);
+    if RESERVED_NAMES.iter().any(|r| r.eq_ignore_ascii_case(stem)) {
+        return Some("it is a device name on Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9), even with an extension");
+    }
+    None
+}
+
+/// A name as it may appear in a message: control characters and quotes escaped, so a manifest
+/// cannot send escape sequences to the terminal.
+pub(crate) fn shown(name: &str) -> String {
+    name.escape_debug().to_string()
 }
 
 pub(crate) fn read_manifest<'src>(
@@ -192,11 +221,11 @@ pub(crate) fn read_manifest<'src>(
         }
         Some(v) => match PipelineMeta::deserialize(ValueDeserializer::from(v.clone())) {
             Ok(p) => {
-                if !is_safe_name(&p.name) {
+                if let Some(reason) = unsafe_name_reason(&p.name) {
                     let span = v.get_ref().get("name").map_or(v.span(), Spanned::span);
                     issues.push(
                         span,
-                        format!("pipeline name `{}` cannot be a folder name", p.name),
+                        format!("pipeline name `{}` cannot be a folder name: {reason}", shown(&p.name)),
                         "used as runs/<name>/",
                         Some("use letters, digits, `_`, `-` and `.`, not starting with `.`".into()),
                     );
@@ -258,12 +287,12 @@ fn read_stages<'src>(table: &DeTable<'src>, issues: &mut Issues<'_>) -> BTreeMap
     let mut stages = BTreeMap::new();
     for (key, value) in table.iter() {
         let name = key.get_ref().to_string();
-        if !is_safe_name(&name) {
+        if let Some(reason) = unsafe_name_reason(&name) {
             issues.push(
                 key.span(),
-                format!("stage name `{name}` is not a valid identifier"),
+                format!("stage name `{}` is not a valid identifier", shown(&name)),
                 "stage name",
-                Some("use letters, digits, `_`, `-` and `.`".into()),
+                Some(reason.into()),
             );
         }
         let DeValue::Table(body) = value.get_ref() else {

@@ -49,15 +49,25 @@ impl ManifestIssue {
 
 /// Every problem found in one manifest.
 #[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("{path} is invalid: {}", count_errors(.issues.len()))]
+#[error("{path} is invalid: {}", count_errors(.issues.len(), *.more))]
 pub struct ManifestErrors {
     path: String,
     #[related]
     issues: Vec<ManifestIssue>,
+    /// Errors found after the first [`MAX_ISSUES`], counted but not kept.
+    more: usize,
 }
 
-fn count_errors(n: usize) -> String {
-    if n == 1 { "1 error".to_owned() } else { format!("{n} errors") }
+/// The most problems kept for one manifest: each holds its source text for rendering, so a
+/// manifest with 20,000 errors would otherwise take gigabytes to report.
+pub const MAX_ISSUES: usize = 100;
+
+fn count_errors(n: usize, more: usize) -> String {
+    match (n, more) {
+        (1, 0) => "1 error".to_owned(),
+        (n, 0) => format!("{n} errors"),
+        (n, more) => format!("{} errors, the first {n} shown ({more} more not listed)", n + more),
+    }
 }
 
 impl ManifestErrors {
@@ -71,11 +81,12 @@ impl ManifestErrors {
 pub(crate) struct Issues<'a> {
     input: &'a ManifestInput,
     found: Vec<ManifestIssue>,
+    more: usize,
 }
 
 impl<'a> Issues<'a> {
     pub(crate) fn new(input: &'a ManifestInput) -> Self {
-        Self { input, found: Vec::new() }
+        Self { input, found: Vec::new(), more: 0 }
     }
 
     /// The manifest's folder, against which data paths are resolved.
@@ -91,12 +102,17 @@ impl<'a> Issues<'a> {
         label: impl Into<String>,
         help: Option<String>,
     ) {
+        if self.found.len() >= MAX_ISSUES {
+            self.more += 1;
+            return;
+        }
         let located = self.input.locate(span.clone());
         let message = message.into();
         let duplicate = self.found.iter().any(|i| i.order == span.start && i.message == message);
         if duplicate {
             return;
         }
+
         let label = label.into();
         let len = located.span.end.saturating_sub(located.span.start);
         let labels = vec![LabeledSpan::new(if label.is_empty() { None } else { Some(label) }, located.span.start, len)];
@@ -110,7 +126,7 @@ impl<'a> Issues<'a> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.found.len()
+        self.found.len() + self.more
     }
 
     /// Finishes: the value when nothing was found, otherwise every issue in source order.
@@ -122,7 +138,7 @@ impl<'a> Issues<'a> {
                     self.push(0..0, "the manifest could not be read", "", None);
                 }
                 self.found.sort_by_key(|i| i.order);
-                Err(ManifestErrors { path: self.input.display_name().to_owned(), issues: self.found })
+                Err(ManifestErrors { path: self.input.display_name().to_owned(), issues: self.found, more: self.more })
             }
         }
     }

@@ -14,7 +14,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::InstanceDecl;
-use super::decl::{ManifestDecl, StageDecl, is_safe_name, push_serde_issue};
+use super::decl::{ManifestDecl, StageDecl, push_serde_issue, shown, unsafe_name_reason};
 use super::diagnostic::{Issues, one_of};
 use super::interpolate::{Scope, interpolate_table, interpolate_text};
 use super::matrix::{Combo, combinations};
@@ -148,6 +148,20 @@ pub(crate) fn expand<'src>(decl: &ManifestDecl<'src>, order: &[String], issues: 
     let mut done: BTreeMap<&str, Vec<Expanded<'src>>> = BTreeMap::new();
     let mut out = Vec::new();
     let mut cohorts_by_kind: BTreeMap<(StageKind, String), String> = BTreeMap::new();
+    // The pipeline has one audit log: two audit stages would both append to it, and a run
+    // would fail only after the first had sealed its events.
+    let audits: Vec<&StageDecl<'_>> = decl.stages.values().filter(|s| s.kind == StageKind::Audit).collect();
+    for extra in audits.iter().skip(1) {
+        issues.push(
+            extra.name_span.clone(),
+            format!(
+                "stage `{}` is a second audit stage; a pipeline has one audit log and at most one audit stage (`{}`)",
+                extra.name, audits[0].name
+            ),
+            "second audit stage",
+            Some(format!("list the stages to seal in the `needs` of `{}`", audits[0].name)),
+        );
+    }
     for name in order {
         let Some(stage) = decl.stages.get(name) else { continue };
         // A stage that needs an invalid (already reported) stage cannot be expanded; saying
@@ -282,12 +296,12 @@ fn cohort_for<'src>(
     }
     if let Some((template, span)) = &stage.cohort {
         let name = interpolate_text(template, span.clone(), scope, issues)?;
-        if !is_safe_name(&name) {
+        if let Some(reason) = unsafe_name_reason(&name) {
             issues.push(
                 span.clone(),
-                format!("cohort name `{name}` cannot be a folder name"),
+                format!("cohort name `{}` cannot be a folder name: {reason}", shown(&name)),
                 "used as cohorts/<name>/",
-                Some("use letters, digits, `_`, `-` and `.`, not starting with `.`".into()),
+                Some("use letters, digits, `_`, `-` and `.`, not starting or ending with `.`".into()),
             );
             return None;
         }

@@ -45,6 +45,9 @@ pub(crate) type Combo<'src> = BTreeMap<String, Binding<'src>>;
 
 const RESERVED: [&str; 2] = ["include", "exclude"];
 
+/// The most combinations one stage's matrix may expand to (`max_instances`).
+pub(crate) const MAX_INSTANCES: usize = 100_000;
+
 fn to_toml(v: &Spanned<DeValue<'_>>) -> Option<toml::Value> {
     toml::Value::deserialize(ValueDeserializer::from(v.clone())).ok()
 }
@@ -96,6 +99,20 @@ pub(crate) fn combinations<'src>(
     }
     if axes.is_empty() {
         issues.push(matrix.span(), format!("the matrix of stage `{stage}` has no variables"), "empty matrix", None);
+        return None;
+    }
+    // Counted before anything is built: a matrix of 10^6 combinations would otherwise take
+    // minutes and gigabytes before any other check ran.
+    let count = axes.values().fold(1u128, |n, v| n.saturating_mul(v.len() as u128));
+    if count > MAX_INSTANCES as u128 {
+        issues.push(
+            matrix.span(),
+            format!(
+                "the matrix of stage `{stage}` expands to {count} combinations, over the limit `max_instances` = {MAX_INSTANCES}"
+            ),
+            "too many combinations",
+            Some("split the sweep into several manifests, or sample it with an `optimize` stage".into()),
+        );
         return None;
     }
     let mut combos: Vec<Combo<'src>> = vec![Combo::new()];

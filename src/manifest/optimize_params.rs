@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 
+/// The most configurations a `grid_search` may train (limit `grid`): every one is a model fit.
+pub const MAX_GRID: u128 = 100_000;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -201,7 +204,7 @@ impl OptimizeParams {
         Ok(params)
     }
 
-    /// Checks what serde cannot: the space is valid, every key is a `train` parameter of the
+    /// Checks what serde cannot (a grid over [`MAX_GRID`] configurations included): the space is valid, every key is a `train` parameter of the
     /// model, and each range's ends and each listed value give valid `train` parameters.
     pub fn range_issues(&self) -> Vec<RangeIssue> {
         let mut out = Vec::new();
@@ -235,6 +238,16 @@ impl OptimizeParams {
             self.baseline.iter().map(|(k, v)| (k.clone(), json(v))).collect();
         if let Err(e) = self.train_params(&baseline) {
             out.push(issue(&["baseline"], format!("valid `train` parameters: {e}")));
+        }
+        if self.technique == crate::optimize::Technique::GridSearch
+            && let Ok(space) = self.search_space()
+            && let Ok(n) = crate::optimize::grid_size(&space, self.grid_steps as usize)
+            && n > MAX_GRID
+        {
+            out.push(issue(
+                &["space"],
+                format!("a grid of at most {MAX_GRID} configurations (limit `grid`); this one has {n}: use fewer `steps` or `random_search`"),
+            ));
         }
         for (key, value, least) in
             [("iterations", self.iterations, 1), ("population", self.population, 2), ("grid_steps", self.grid_steps, 2)]

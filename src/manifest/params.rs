@@ -743,8 +743,8 @@ impl TrainParams {
     /// model.
     pub fn range_issues(&self) -> Vec<RangeIssue> {
         let mut out = Vec::new();
-        if self.epochs == 0 {
-            out.push(issue(&["epochs"], "at least 1"));
+        if self.epochs == 0 || self.epochs > MAX_EPOCHS {
+            out.push(issue(&["epochs"], format!("between 1 and {MAX_EPOCHS} (limit `epochs`)")));
         }
         if self.batch_size == 0 {
             out.push(issue(&["batch_size"], "at least 1"));
@@ -825,6 +825,10 @@ fn default_kaggle_csv() -> CsvSource {
 fn is_false(b: &bool) -> bool {
     !*b
 }
+/// The most passes over the data a `train` stage may ask for (limit `epochs`): a typo such as
+/// `epochs = 1000000000` would otherwise run for days.
+pub const MAX_EPOCHS: u32 = 100_000;
+
 /// METRICS.md's default: 30 validation rows.
 pub const DEFAULT_MIN_GROUP_SIZE: u64 = 30;
 fn default_min_group_size() -> u64 {

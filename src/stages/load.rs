@@ -103,6 +103,12 @@ fn synthetic_rows(
     rng: &mut ChaCha8Rng,
 ) -> Result<Loaded, StageError> {
     let SyntheticSource { num_samples, family, noise, overlap, seed, ref shift } = *source;
+    // Checked when the manifest is read too; here for library callers that skip it.
+    if let Some(message) =
+        crate::data::memory::total_memory().and_then(|m| crate::data::memory::synthetic_rows_too_large(num_samples, m))
+    {
+        return Err(StageError::Invalid(message));
+    }
     let rows = usize::try_from(num_samples)
         .map_err(|_| StageError::Invalid(format!("num_samples {num_samples} does not fit in memory")))?;
     let data = match family {
@@ -234,12 +240,14 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut volatile = None;
     let mut fallback_reason = None;
+    let mut source_warnings = Vec::new();
     let (loaded, source) = match &params.source {
         DataSource::Synthetic(s) => (synthetic_rows(ctx, s, &mut rng)?, "synthetic rows".to_owned()),
         DataSource::Csv(c) => (csv_file_rows(ctx, c)?, format!("rows of {}", c.path)),
         DataSource::Kaggle(k) => match fetch_csv(k, ctx.kaggle, &mut fallback_reason)? {
             Some(got) => {
                 volatile = got.volatile;
+                source_warnings = got.warnings;
                 let sha = got.description["archive_sha256"].as_str().unwrap_or_default().get(..12).unwrap_or_default();
                 let source = format!("rows of Kaggle {} (archive sha256 {sha}…)", got.display);
                 (csv_rows(&got.bytes, &got.display, &k.csv, got.description)?, source)
@@ -293,6 +301,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
     if strict && !warnings.is_empty() {
         return Err(StageError::Guard(warnings.join("; ")));
     }
+    let warnings: Vec<String> = source_warnings.into_iter().chain(warnings).collect();
     let dir = data_dir(ctx.instance.id());
     write_table(out, &format!("{dir}/train.csv"), &part(&loaded, &parts.train)?)?;
     write_table(out, &format!("{dir}/validation.csv"), &part(&loaded, &parts.validation)?)?;

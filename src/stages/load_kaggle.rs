@@ -64,6 +64,8 @@ pub(super) struct KaggleCsv {
     pub description: Value,
     /// Set when the stage must run again next time (see [`crate::store::EntryMeta::volatile`]).
     pub volatile: Option<String>,
+    /// What the user should know (a `kaggle.json` others can read).
+    pub warnings: Vec<String>,
 }
 
 /// Whether `e` means "Kaggle could not be used here" (the case a fallback is for), rather than a
@@ -79,7 +81,7 @@ fn is_unavailable(e: &KaggleError) -> bool {
 
 /// Fetches the archive: from the download cache when `sha256` is pinned and present there,
 /// otherwise from Kaggle (then checked against the pin).
-fn fetch(source: &KaggleSource, access: &KaggleAccess) -> Result<Downloaded, StageError> {
+fn fetch(source: &KaggleSource, access: &KaggleAccess, warnings: &mut Vec<String>) -> Result<Downloaded, StageError> {
     let client = access.client();
     let kaggle = |e: KaggleError| StageError::Kaggle { dataset: source.dataset.clone(), source: e };
     if let Some(pin) = &source.sha256
@@ -88,6 +90,7 @@ fn fetch(source: &KaggleSource, access: &KaggleAccess) -> Result<Downloaded, Sta
         return Ok(cached);
     }
     let credentials = access.credentials().map_err(kaggle)?;
+    warnings.extend(credentials.permission_warning());
     let got = client.download(&source.dataset, &credentials, &access.dir).map_err(kaggle)?;
     if let Some(pin) = &source.sha256
         && *pin != got.sha256
@@ -108,7 +111,8 @@ pub(super) fn fetch_csv(
     access: &KaggleAccess,
     fallback_reason: &mut Option<String>,
 ) -> Result<Option<KaggleCsv>, StageError> {
-    let got = match fetch(source, access) {
+    let mut warnings = Vec::new();
+    let got = match fetch(source, access, &mut warnings) {
         Ok(got) => got,
         Err(StageError::Kaggle { source: e, .. }) if source.fallback.is_some() && is_unavailable(&e) => {
             *fallback_reason = Some(e.to_string());
@@ -137,5 +141,5 @@ pub(super) fn fetch_csv(
         "file": file,
         "sha256": crate::store::sha256_hex(&bytes),
     });
-    Ok(Some(KaggleCsv { bytes, display: format!("{}:{file}", source.dataset), description, volatile }))
+    Ok(Some(KaggleCsv { bytes, display: format!("{}:{file}", source.dataset), description, volatile, warnings }))
 }

@@ -37,3 +37,119 @@ fn environment_variables_that_are_not_utf8_are_ignored_unless_they_are_ours() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr, "error: environment variable `NETHICAL_STAGES__TRAIN_A__EPOCHS` is not valid UTF-8\n");
 }
+
+/// Runs `validate` on a manifest and returns (exit code, stderr).
+fn validate(text: &str) -> (i32, String) {
+    let t = Test::new();
+    let m = t.manifest("m", text);
+    let r = t.run(&["validate", m.to_str().expect("utf-8")]);
+    (r.code, r.stderr)
+}
+
+const HEAD: &str =
+    "[pipeline]\nname = \"m\"\n[stages.data]\nkind = \"load\"\nsource = { synthetic = { num_samples = 100 } }\n";
+
+#[test]
+fn two_audit_stages_are_refused_at_validate() {
+    let text = format!(
+        "{HEAD}[stages.train]\nkind = \"train\"\nneeds = [\"data\"]\nmodel = \"logistic\"\n[stages.gate]\nkind = \"gate\"\nneeds = [\"train\"]\n[stages.audit]\nkind = \"audit\"\nneeds = [\"gate\"]\n[stages.audit2]\nkind = \"audit\"\nneeds = [\"train\"]\n"
+    );
+    let (code, stderr) = validate(&text);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(crate::common::scrub(&stderr));
+}
+
+#[test]
+fn cohort_names_must_be_portable_and_are_shown_escaped() {
+    for (cohort, reason) in [
+        ("CON", "it is a device name on Windows"),
+        ("nul", "it is a device name on Windows"),
+        ("COM1.txt", "it is a device name on Windows"),
+        ("x.", "it ends with `.`, which Windows drops"),
+    ] {
+        let text = format!(
+            "{HEAD}[stages.train]\nkind = \"train\"\nneeds = [\"data\"]\nmodel = \"logistic\"\ncohort = \"{cohort}\"\n"
+        );
+        let (code, stderr) = validate(&text);
+        assert_eq!(code, 2, "{cohort}");
+        assert!(stderr.contains(&format!("cohort name `{cohort}` cannot be a folder name: {reason}")), "{stderr}");
+    }
+    // An escape sequence in a name never reaches the terminal raw.
+    let text = format!(
+        "{HEAD}[stages.train]\nkind = \"train\"\nneeds = [\"data\"]\nmodel = \"logistic\"\ncohort = \"a\\u001b[31mred\"\n"
+    );
+    let (code, stderr) = validate(&text);
+    assert_eq!(code, 2);
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+    assert!(stderr.contains("cohort name `a\\u{1b}[31mred`"), "{stderr}");
+}
+
+#[test]
+fn sizes_that_would_exhaust_the_machine_are_refused_at_validate() {
+    let train = "[stages.train]\nkind = \"train\"\nneeds = [\"data\"]\nmodel = \"logistic\"\n";
+    let (code, stderr) = validate(&format!("{HEAD}{train}epochs = 1000000000\n"));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("`epochs` must be between 1 and 100000 (limit `epochs`)"), "{stderr}");
+
+    let big = HEAD.replace("num_samples = 100", "num_samples = 1000000000000");
+    let (code, stderr) = validate(&big);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("1000000000000 rows need about 363.8 TiB of memory"), "{stderr}");
+
+    // A 10^6-combination matrix is counted, not built.
+    let values: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+    let axes = ["a", "b", "c"].map(|a| format!("{a} = [{}]", values.join(", "))).join(", ");
+    let (code, stderr) = validate(&format!("{HEAD}{train}matrix = {{ {axes} }}\n"));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("expands to 1000000 combinations, over the limit `max_instances`"), "{stderr}");
+
+    let grid = "[stages.opt]\nkind = \"optimize\"\nneeds = [\"data\"]\nmodel = \"logistic\"\ntechnique = \"grid_search\"\ngrid_steps = 1000\nspace = { learning_rate = { min = 0.001, max = 1.0 }, l2 = { min = 0.0, max = 1.0 }, epochs = { min = 1, max = 1000 }, batch_size = { min = 1, max = 1000 }, threshold = { min = 0.1, max = 0.9 }, ece_bins = { min = 2, max = 100 } }\n";
+    let (code, stderr) = validate(&format!("{HEAD}{grid}"));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("a grid of at most 100000 configurations (limit `grid`)"), "{stderr}");
+}
+
+#[test]
+fn a_manifest_with_thousands_of_errors_reports_the_first_hundred() {
+    let mut text = String::from("[pipeline]\nname = \"m\"\n");
+    for i in 0..2000 {
+        text.push_str(&format!("[stages.s{i}]\nkind = \"train\"\nneeds = [\"nope\"]\nmodel = \"logistic\"\n"));
+    }
+    let (code, stderr) = validate(&text);
+    assert_eq!(code, 2);
+    // Each stage needs an unknown stage and has no `load` upstream: two errors each.
+    assert!(
+        stderr
+            .starts_with("error: pipelines/m.toml is invalid: 4000 errors, the first 100 shown (3900 more not listed)"),
+        "{}",
+        &stderr[..200]
+    );
+    assert_eq!(stderr.matches("  × ").count(), 100);
+}
+
+#[test]
+fn local_threads_are_capped_unless_asked() {
+    let t = Test::new();
+    let m = t.manifest("branches", BRANCHES);
+    let r = t.run(&["run", m.to_str().expect("utf-8"), "-j", "99999999"]);
+    r.code(2);
+    assert!(r.stderr.contains("-j 99999999 is over the limit for local threads, 4 × "), "{}", r.stderr);
+    assert!(r.stderr.contains("pass --jobs-unchecked to use more"), "{}", r.stderr);
+    assert!(!t.path().join("runs").exists(), "refused before any run folder");
+}
+
+#[test]
+fn a_manifest_that_is_not_utf8_is_located_and_validate_json_still_answers() {
+    let t = Test::new();
+    let path = t.path().join("pipelines/bad.toml");
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&path, b"[pipeline]\nname = \"b\xffad\"\n").expect("write");
+    let r = t.run(&["validate", "pipelines/bad.toml"]);
+    r.code(2);
+    assert_eq!(r.stderr, "error: manifest `pipelines/bad.toml` is not UTF-8 text: invalid byte at line 2, column 10\n");
+    let r = t.run(&["validate", "--json", "pipelines/bad.toml"]);
+    r.code(2);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json on stdout");
+    assert_eq!(v["valid"], false);
+    assert_eq!((v["errors"][0]["line"].as_u64(), v["errors"][0]["column"].as_u64()), (Some(2), Some(10)));
+}

@@ -158,6 +158,21 @@ impl Credentials {
         &self.source
     }
 
+    /// The Kaggle CLI's warning, when the key came from a `kaggle.json` that other users can
+    /// read (any group or other permission bit): the key still works, but it should not.
+    pub fn permission_warning(&self) -> Option<String> {
+        use std::os::unix::fs::PermissionsExt;
+        let CredentialSource::File(path) = &self.source else { return None };
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then(|| {
+            format!(
+                "the Kaggle API key file `{}` is readable by other users (mode {mode:o}); run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            )
+        })
+    }
+
     /// The `Authorization` header value for HTTP Basic auth, the only form in which the key
     /// leaves this type.
     pub(super) fn basic_authorization(&self) -> Zeroizing<String> {
@@ -203,6 +218,24 @@ mod tests {
         let env = env_with(&[("KAGGLE_USERNAME", "env-user"), ("KAGGLE_KEY", "k")]);
         let c = Credentials::resolve(Some(("cli-user".into(), KEY.into())), env, Some(home.path())).expect("found");
         assert_eq!((c.username(), c.source()), ("cli-user", &CredentialSource::Explicit));
+    }
+
+    #[test]
+    fn a_key_file_others_can_read_is_warned_about_as_the_kaggle_cli_does() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = home_with_json(r#"{"username":"file-user","key":"k"}"#);
+        let path = home.path().join(".kaggle/kaggle.json");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let c = Credentials::resolve(None, no_env, Some(home.path())).expect("found");
+        let warning = c.permission_warning().expect("a warning");
+        assert!(
+            warning.ends_with(&format!("is readable by other users (mode 644); run `chmod 600 {}`", path.display()))
+        );
+        assert!(!warning.contains(KEY), "the key is never in the warning");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        assert_eq!(c.permission_warning(), None);
+        let env = env_with(&[("KAGGLE_USERNAME", "env-user"), ("KAGGLE_KEY", KEY)]);
+        assert_eq!(Credentials::resolve(None, env, None).expect("found").permission_warning(), None);
     }
 
     #[test]

@@ -37,6 +37,12 @@ fn dot_quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
+/// A quoted DOT label whose parts are on separate lines.
+fn dot_label(lines: &[&str]) -> String {
+    let parts: Vec<String> = lines.iter().map(|l| l.replace('\\', "\\\\").replace('"', "\\\"")).collect();
+    format!("\"{}\"", parts.join("\\n"))
+}
+
 fn mermaid_label(s: &str) -> String {
     s.replace('"', "#quot;")
 }
@@ -51,7 +57,9 @@ pub fn render_graph(plan: &Plan, format: GraphFormat) -> String {
                 out.push_str(&format!(
                     "  {} [label={}];\n",
                     dot_quote(inst.id()),
-                    dot_quote(&format!("{}\\n({})", inst.id(), inst.decl.kind))
+                    // Graphviz's line break is the escape `\n` inside the quoted label: quote the
+                    // two parts, then join them, so the break itself is not escaped.
+                    dot_label(&[inst.id(), &format!("({})", inst.decl.kind)])
                 ));
             }
             for (a, b) in edges(plan) {

@@ -31,7 +31,14 @@ fn linear_data(rows: usize, features: usize) -> (Array2<f64>, Vec<u8>, Vec<Strin
 #[divan::bench(sample_count = 5)]
 fn logistic_1m_x_20_10_epochs(bencher: Bencher<'_, '_>) {
     let (x, y, names) = linear_data(1_000_000, 20);
-    let params = LogisticParams { epochs: 10, batch_size: 256, learning_rate: 0.1, l2: 0.0, class_weight: None };
+    let params = LogisticParams {
+        epochs: 10,
+        batch_size: 256,
+        learning_rate: 0.1,
+        l2: 0.0,
+        class_weight: None,
+        ..LogisticParams::default()
+    };
     bencher.bench(|| {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         LogisticRegression::fit(x.view(), &y, &names, &params, &mut rng, &|| false).expect("fit")

@@ -14,7 +14,14 @@ fn main() {
     let x = Array2::from_shape_fn((rows, features), |_| nethical::data::sampling::unit_f64(&mut rng));
     let y: Vec<u8> = x.rows().into_iter().map(|r| u8::from(r[0] + r[1] - r[2] > 0.5)).collect();
     let names: Vec<String> = (0..features).map(|j| format!("f{j}")).collect();
-    let params = LogisticParams { epochs: 10, batch_size: 256, learning_rate: 0.1, l2: 0.0, class_weight: None };
+    let params = LogisticParams {
+        epochs: 10,
+        batch_size: 256,
+        learning_rate: 0.1,
+        l2: 0.0,
+        class_weight: None,
+        ..LogisticParams::default()
+    };
     let start = std::time::Instant::now();
     let model = LogisticRegression::fit(x.view(), &y, &names, &params, &mut rng, &|| false).expect("fit");
     let seconds = start.elapsed().as_secs_f64();

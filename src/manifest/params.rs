@@ -323,6 +323,11 @@ pub struct TrainParams {
     /// `logistic` only: `balanced` weighs both classes equally.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class_weight: Option<ClassWeightName>,
+    /// `logistic` only: `sgd` (mini-batch gradient descent for `epochs`, the default) or
+    /// `lbfgs` (full-batch to convergence, scikit-learn's default; `l2` is then its `1/C`,
+    /// default 1.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solver: Option<SolverName>,
     /// `correlation` only: tree depth.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_depth: Option<u32>,
@@ -349,6 +354,16 @@ pub struct TrainParams {
 pub enum ClassWeightName {
     /// Each class carries equal total weight.
     Balanced,
+}
+
+/// The `logistic` model's optimisers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SolverName {
+    /// Mini-batch gradient descent for `epochs` passes.
+    Sgd,
+    /// Full-batch L-BFGS to convergence (scikit-learn's `LogisticRegression` default).
+    Lbfgs,
 }
 
 /// Post-hoc calibration methods.
@@ -767,6 +782,7 @@ impl TrainParams {
             }
         };
         only(self.class_weight.is_some(), "class_weight", ModelType::Logistic, &mut out);
+        only(self.solver.is_some(), "solver", ModelType::Logistic, &mut out);
         only(self.max_depth.is_some(), "max_depth", ModelType::Correlation, &mut out);
         only(self.min_samples_leaf.is_some(), "min_samples_leaf", ModelType::Correlation, &mut out);
         only(self.subsample.is_some(), "subsample", ModelType::Correlation, &mut out);

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::log_loss::{BatchGradient, DIVERGENCE_LOSS_FACTOR, margin, sigmoid};
-use super::{ClassWeight, FORMAT_VERSION, FitError, LoadError, LogisticParams, Model};
+use super::{ClassWeight, FORMAT_VERSION, FitError, LoadError, LogisticParams, LogisticSolver, Model};
 use crate::data::Standardizer;
 use crate::data::sampling::shuffle_steps;
 
@@ -73,6 +73,17 @@ impl LogisticRegression {
             }
         }
         let row_weights = ClassWeight::weights(params.class_weight, label_counts);
+        if params.solver == LogisticSolver::Lbfgs {
+            let fitted = super::logistic_lbfgs::fit(x, y, feature_names, params, row_weights, cancel)?;
+            return Ok(Self {
+                feature_names: feature_names.to_vec(),
+                standardizer: fitted.standardizer,
+                weights: fitted.weights,
+                bias: fitted.bias,
+                params: params.clone(),
+                history: fitted.history,
+            });
+        }
         let fitted = if u32::try_from(rows).is_ok() {
             fit_in_order::<u32>(x, y, feature_names, params, row_weights, rng, cancel)?
         } else {
@@ -793,7 +804,14 @@ mod tests {
         let y: Vec<u8> = x.rows().into_iter().map(|r| u8::from(r[0] - r[1] + 0.5 * r[3] > 0.3)).collect();
         let names: Vec<String> = (0..width).map(|j| format!("f{j}")).collect();
         for (batch_size, class_weight) in [(96, None), (1_000, Some(ClassWeight::Balanced))] {
-            let params = LogisticParams { epochs: 3, batch_size, learning_rate: 0.05, l2: 1e-3, class_weight };
+            let params = LogisticParams {
+                epochs: 3,
+                batch_size,
+                learning_rate: 0.05,
+                l2: 1e-3,
+                class_weight,
+                solver: LogisticSolver::Sgd,
+            };
             let plain = plain_fit(x.view(), &y, &params, 4)?;
             for threads in [1, 3] {
                 let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;

@@ -16,12 +16,33 @@ pub struct LogisticParams {
     /// Strength of the `(l2/2) ‖w‖²` penalty on the weights (not the bias).
     pub l2: f64,
     pub class_weight: Option<ClassWeight>,
+    /// How the weights are fitted (models saved before solvers existed used `sgd`).
+    pub solver: LogisticSolver,
+}
+
+/// The optimiser of a logistic regression.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogisticSolver {
+    /// Mini-batch gradient descent for `epochs` passes (the original's knobs mean something).
+    #[default]
+    Sgd,
+    /// Full-batch L-BFGS to convergence, scikit-learn's default: `epochs`, `batch_size` and
+    /// `learning_rate` do not apply, and `l2` is scikit-learn's `1/C`.
+    Lbfgs,
 }
 
 impl Default for LogisticParams {
     /// Settings that fit standardized features of a few thousand rows well.
     fn default() -> Self {
-        Self { epochs: 20, batch_size: 32, learning_rate: 0.1, l2: 0.0, class_weight: None }
+        Self {
+            epochs: 20,
+            batch_size: 32,
+            learning_rate: 0.1,
+            l2: 0.0,
+            class_weight: None,
+            solver: LogisticSolver::Sgd,
+        }
     }
 }
 

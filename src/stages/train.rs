@@ -17,12 +17,12 @@ use crate::data::Dataset;
 use crate::data::preprocess::Preprocessor;
 use crate::data::table::{Table, Values};
 use crate::manifest::StageKind;
-use crate::manifest::params::{CalibrateName, ClassWeightName, ModelType, TrainParams};
+use crate::manifest::params::{CalibrateName, ClassWeightName, ModelType, SolverName, TrainParams};
 use crate::metrics::{MetricsConfig, evaluate};
 use crate::models::calibration::CalibrationMethod;
 use crate::models::{
     Anomaly, AnomalyParams, Calibrated, ClassWeight, Correlation, CorrelationParams, Heuristic, LogisticParams,
-    LogisticRegression, Model, SimpleTransformer, TransformerParams,
+    LogisticRegression, LogisticSolver, Model, SimpleTransformer, TransformerParams,
 };
 use crate::store::{EntryMeta, Staging};
 use crate::trained::{Provenance, TrainedModel};
@@ -146,12 +146,19 @@ fn fit(
     Ok(match params.model {
         ModelType::Logistic => {
             let d = LogisticParams::default();
+            let solver = match params.solver {
+                None | Some(SolverName::Sgd) => LogisticSolver::Sgd,
+                Some(SolverName::Lbfgs) => LogisticSolver::Lbfgs,
+            };
+            // L-BFGS takes scikit-learn's default penalty, C = 1.
+            let default_l2 = if solver == LogisticSolver::Lbfgs { 1.0 } else { d.l2 };
             let p = LogisticParams {
                 epochs: params.epochs,
                 batch_size: params.batch_size as usize,
                 learning_rate: params.learning_rate.unwrap_or(d.learning_rate),
-                l2: params.l2.unwrap_or(d.l2),
+                l2: params.l2.unwrap_or(default_l2),
                 class_weight: params.class_weight.map(|ClassWeightName::Balanced| ClassWeight::Balanced),
+                solver,
             };
             Box::new(LogisticRegression::fit(x, y, names, &p, rng, cancel)?)
         }

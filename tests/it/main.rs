@@ -20,5 +20,6 @@ mod report;
 mod robustness;
 mod run;
 mod schema;
+mod sklearn_parity;
 mod slurm;
 mod train_cli;

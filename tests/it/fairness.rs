@@ -1,0 +1,154 @@
+//! Fairness where the decision is made (issue 14): small groups left out of the gaps, the gate's
+//! criteria beyond accuracy and ECE, and the report's fairness section, through the binary.
+
+use std::fs;
+
+use crate::common::Test;
+
+/// 400 rows of `x,z,grp,label`: groups `a` and `b` alternate (with different base rates), and
+/// the last 3 rows are the group `tiny`, positives with a low `x` that the model misses. The
+/// split is temporal, so the validation part is the last 100 rows: `a` 49, `b` 48, `tiny` 3.
+/// Were `tiny` compared, its TPR of 0 would decide the equalized-odds difference.
+fn groups_csv() -> String {
+    let mut out = String::from("x,z,grp,label\n");
+    for i in 0..400_u64 {
+        let x = ((i * 7919) % 1000) as f64 / 1000.0;
+        let z = ((i * 104_729) % 997) as f64 / 997.0;
+        let (grp, x, label) = match i {
+            397.. => ("tiny", 0.05, 1),
+            _ if i % 2 == 0 => ("a", x, u8::from(x + 0.2 * z > 0.55)),
+            _ => ("b", x, u8::from(x + 0.2 * z > 0.65)),
+        };
+        out.push_str(&format!("{x},{z},{grp},{label}\n"));
+    }
+    out
+}
+
+const FAIR: &str = r#"[pipeline]
+name = "fair"
+seed = 3
+
+[stages.data]
+kind = "load"
+split = { strategy = "temporal", train_ratio = 0.75 }
+
+[stages.data.source.csv]
+path = "../data/groups.csv"
+label = "label"
+group = "grp"
+
+[stages.train]
+kind = "train"
+needs = ["data"]
+model = "logistic"
+epochs = 30
+learning_rate = 0.5
+cohort = "logistic"
+
+[stages.gate]
+kind = "gate"
+needs = ["train"]
+min_accuracy = 0.5
+ece_policy = "disable"
+
+[stages.report]
+kind = "report"
+needs = ["train", "gate"]
+resamples = 200
+"#;
+
+fn project() -> (Test, String) {
+    let t = Test::new();
+    t.file("data/groups.csv", &groups_csv());
+    let m = t.manifest("fair", FAIR);
+    (t, m.to_str().expect("utf-8").to_owned())
+}
+
+/// Selection rate, TPR and FPR of one group of a predictions file, computed here.
+fn rates(predictions: &str, group: &str) -> (f64, f64, f64) {
+    let (mut n, mut sel, mut tp, mut pos, mut fp, mut neg) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for line in predictions.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells[4] != group {
+            continue;
+        }
+        let (y, yhat) = (cells[1] == "1", cells[3] == "1");
+        n += 1.0;
+        sel += f64::from(u8::from(yhat));
+        if y {
+            pos += 1.0;
+            tp += f64::from(u8::from(yhat));
+        } else {
+            neg += 1.0;
+            fp += f64::from(u8::from(yhat));
+        }
+    }
+    (sel / n, tp / pos, fp / neg)
+}
+
+#[test]
+fn a_tiny_group_is_listed_with_its_size_and_left_out_of_every_gap() {
+    let (t, m) = project();
+    t.run(&["run", &m]).ok();
+    let run = t.latest("fair");
+    let f = t.read_json(&run.join("cohorts/logistic/metrics.json"))["fairness"].clone();
+    assert_eq!(f["group_column"], "grp");
+    assert_eq!(f["min_group_size"], 30);
+    assert_eq!(f["small_groups"], serde_json::json!({"tiny": 3}));
+    let compared: Vec<&String> = f["by_group"].as_object().expect("groups").keys().collect();
+    assert_eq!(compared, ["a", "b"]);
+    assert_eq!((f["by_group"]["a"]["n"].as_u64(), f["by_group"]["b"]["n"].as_u64()), (Some(49), Some(48)));
+    assert_eq!(f["notes"]["small_groups"], "`tiny` (3 rows): fewer than 30 rows; left out of every gap");
+
+    // The gaps are those of a and b alone, computed here from the predictions.
+    let predictions = fs::read_to_string(run.join("cohorts/logistic/predictions.csv")).expect("predictions");
+    let (a, b) = (rates(&predictions, "a"), rates(&predictions, "b"));
+    let close = |key: &str, want: f64| {
+        let got = f[key].as_f64().expect(key);
+        assert!((got - want).abs() < 1e-12, "{key}: {got} vs {want}");
+    };
+    close("demographic_parity_difference", (a.0 - b.0).abs());
+    close("equal_opportunity_difference", (a.1 - b.1).abs());
+    close("false_positive_rate_difference", (a.2 - b.2).abs());
+    close("equalized_odds_difference", (a.1 - b.1).abs().max((a.2 - b.2).abs()));
+    for gap in ["demographic_parity_difference", "equalized_odds_difference"] {
+        let iv = &f["intervals"][gap];
+        assert!(iv["ci"]["lo"].as_f64() <= iv["ci"]["hi"].as_f64(), "{iv}");
+    }
+    assert_eq!(f["intervals"]["method"], "percentile");
+    assert_eq!(f["intervals"]["resamples"], 1000);
+
+    // Compared, the 3 tiny rows (every positive missed) would decide equalized odds.
+    let path = run.join("cohorts/logistic/predictions.csv");
+    let every =
+        t.run(&["metrics", path.to_str().expect("utf-8"), "--group-col", "grp", "--min-group-size", "1", "--json"]);
+    every.ok();
+    let every: serde_json::Value = serde_json::from_str(&every.stdout).expect("json");
+    assert_eq!(every["fairness"]["by_group"]["tiny"]["tpr"], 0.0);
+    assert!(every["fairness"]["equalized_odds_difference"].as_f64() > f["equalized_odds_difference"].as_f64());
+    // The CLI with the same floor gives the same gaps as the stage.
+    let same = t.run(&["metrics", path.to_str().expect("utf-8"), "--group-col", "grp", "--json"]);
+    let same: serde_json::Value = serde_json::from_str(&same.stdout).expect("json");
+    for key in ["demographic_parity_difference", "equalized_odds_difference", "small_groups", "by_group"] {
+        assert_eq!(same["fairness"][key], f[key], "{key}");
+    }
+
+    // `min_group_size = 3` in the source compares the tiny group too.
+    t.run(&["run", &m, "--set", "stages.data.source.csv.min_group_size=3"]).ok();
+    let f = t.read_json(&t.latest("fair").join("cohorts/logistic/metrics.json"))["fairness"].clone();
+    assert_eq!(f["by_group"]["tiny"]["n"], 3);
+    assert_eq!(f["small_groups"], serde_json::json!({}));
+}
+
+#[test]
+fn the_model_rng_is_unchanged_by_the_fairness_intervals() {
+    // The same cohort without a group column trains the same model: the intervals draw from
+    // their own stream of the instance seed.
+    let (t, m) = project();
+    t.run(&["run", &m]).ok();
+    let with = t.read_json(&t.latest("fair").join("cohorts/logistic/model.json"));
+    t.file("pipelines/fair.toml", &FAIR.replace("group = \"grp\"\n", "exclude = [\"grp\"]\n"));
+    t.run(&["run", &m]).ok();
+    let without = t.read_json(&t.latest("fair").join("cohorts/logistic/model.json"));
+    assert_eq!(with["model"], without["model"]);
+}

@@ -18,7 +18,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::metrics_file::{CohortFairness, MetricsFile};
-use super::{StageContext, StageError, json_bytes, write};
+use super::{StageContext, StageError, UpstreamOutput, json_bytes, write};
 use crate::manifest::StageKind;
 use crate::manifest::params::{EcePolicy, GateParams};
 use crate::metrics::compare::BootstrapEstimate;
@@ -107,6 +107,14 @@ pub(crate) struct GateRecord {
     pub destination: String,
     /// The run clock.
     pub decided_at: String,
+}
+
+impl GateRecord {
+    /// Reads a `gate` instance's `gate.json`.
+    pub(crate) fn read(up: &UpstreamOutput) -> Result<Self, StageError> {
+        serde_json::from_slice(&up.read("gate.json")?)
+            .map_err(|e| StageError::MissingInput(format!("`gate.json` of `{}` is not readable: {e}", up.id)))
+    }
 }
 
 fn criterion(metric: &str, operator: &str, threshold: f64, value: Option<f64>, passed: bool) -> GateCriterion {

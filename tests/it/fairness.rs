@@ -1,7 +1,8 @@
-//! Fairness where the decision is made (issue 14): small groups left out of the gaps and the
-//! gate's criteria beyond accuracy and ECE, through the binary.
+//! Fairness where the decision is made (issue 14): small groups left out of the gaps, the gate's
+//! criteria beyond accuracy and ECE, and the report's fairness section, through the binary.
 
 use std::fs;
+use std::path::Path;
 
 use crate::common::{Run, SMALL, Test, scrub};
 
@@ -246,4 +247,83 @@ fn gate_criteria_are_range_checked_where_they_are_written() {
     let r = t.run(&["validate", m.to_str().expect("utf-8")]);
     r.code(2);
     insta::assert_snapshot!(scrub(&r.stderr));
+}
+
+#[test]
+fn the_report_has_a_fairness_section_in_json_and_markdown() {
+    let (t, m) = project();
+    t.run(&["run", &m, "--set", "stages.gate.max_demographic_parity_difference=0.5"]).ok();
+    let dir = t.latest("fair").join("report");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("comparison.json")).expect("json")).expect("json");
+    let schema: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/comparison.schema.json"))
+            .expect("schema"),
+    )
+    .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+
+    let c = &doc["cohorts"][0];
+    let f = &c["fairness"];
+    assert_eq!(f["group_column"], "grp");
+    assert_eq!(f["small_groups"], serde_json::json!({"tiny": 3}));
+    assert_eq!(f["groups"]["a"]["rows"], 49);
+    assert_eq!(f["gaps"][0]["metric"], "demographic_parity_difference");
+    assert_eq!(f["gaps"][0]["criterion"]["passed"], true);
+    assert_eq!(f["gaps"][1]["criterion"], serde_json::Value::Null, "no criterion on equalized odds");
+    assert!(c["majority_class_rate"].as_f64().is_some_and(|r| r >= 0.5));
+    let md = fs::read_to_string(dir.join("comparison.md")).expect("markdown");
+    let from_cohorts = &md[md.find("## Cohorts").expect("cohorts")..];
+    insta::assert_snapshot!(from_cohorts);
+    let html = fs::read_to_string(dir.join("comparison.html")).expect("html");
+    assert!(html.contains("<h2>Fairness</h2><h3>logistic by grp</h3>"), "the HTML has the section");
+    assert!(html.contains("Fewer than 30 rows, left out of every gap: tiny (3 rows)."));
+
+    // A comparison.json written before the section (and the majority rate) still renders.
+    let mut old = doc.clone();
+    for c in old["cohorts"].as_array_mut().expect("cohorts") {
+        let c = c.as_object_mut().expect("cohort");
+        c.remove("fairness");
+        c.remove("majority_class_rate");
+        for criterion in c["gate"]["criteria"].as_array_mut().expect("criteria") {
+            criterion.as_object_mut().expect("criterion").remove("note");
+        }
+    }
+    fs::write(dir.join("comparison.json"), serde_json::to_vec_pretty(&old).expect("json")).expect("write");
+    t.run(&["report", "runs/fair/latest"]).ok();
+    let md = fs::read_to_string(dir.join("comparison.md")).expect("markdown");
+    assert!(!md.contains("## Fairness") && md.contains("## Gate"), "{md}");
+}
+
+#[test]
+fn german_credit_reports_fairness_by_sex_with_the_gate_criteria() {
+    let t = Test::new();
+    let data = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/german_credit.csv"))
+        .expect("example data");
+    t.file("examples/data/german_credit.csv", &data);
+    let shipped = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/german_credit.toml"))
+        .expect("pipeline");
+    // The shipped pipeline's data and models, with a report and the fairness criteria.
+    let manifest = shipped[..shipped.find("# Phase 3").expect("phase3 section")].to_owned()
+        + "max_demographic_parity_difference = 0.2\nmax_equalized_odds_difference = 0.3\n\n[stages.report]\nkind = \"report\"\nneeds = [\"train\", \"gate\"]\nresamples = 200\n";
+    let m = t.manifest("german_credit", &manifest);
+    t.run(&["run", m.to_str().expect("utf-8")]).ok();
+    let doc = t.read_json(&t.latest("german_credit").join("report/comparison.json"));
+    for c in doc["cohorts"].as_array().expect("cohorts") {
+        let f = &c["fairness"];
+        assert_eq!(f["group_column"], "sex");
+        let groups: Vec<&String> = f["groups"].as_object().expect("groups").keys().collect();
+        assert_eq!(groups, ["female", "male"]);
+        for gap in f["gaps"].as_array().expect("gaps").iter().take(2) {
+            assert!(gap["value"]["ci"]["lo"].is_number(), "{gap}");
+            assert!(gap["criterion"]["passed"].is_boolean(), "{gap}");
+        }
+        // 1000 rows with 70% good risk: the accuracy is read beside the majority rate.
+        let majority = c["majority_class_rate"].as_f64().expect("majority");
+        assert!((0.65..=0.75).contains(&majority), "{majority}");
+    }
+    let md = fs::read_to_string(t.latest("german_credit").join("report/comparison.md")).expect("markdown");
+    assert!(md.contains("### `logistic_l2_0.0` by `sex`"), "{md}");
 }

@@ -2,10 +2,14 @@
 //! probability column): read one and compute the metrics of METRICS.md for it, so a model
 //! trained anywhere can be audited with the same conventions.
 
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::data::DataError;
-use crate::metrics::{FairnessReport, MetricsConfig, MetricsError, MetricsReport, evaluate, fairness};
+use crate::metrics::{
+    FairnessOptions, FairnessReport, MetricsConfig, MetricsError, MetricsReport, evaluate, fairness_with,
+};
 
 /// Which columns hold what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,14 +97,28 @@ pub fn read_predictions(bytes: &[u8], source: &str, cols: &PredictionColumns) ->
     Ok(out)
 }
 
+/// How the fairness metrics compare groups, and the seed of their intervals' resamples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FairnessSettings {
+    /// Group size floor, pooling and resamples.
+    pub options: FairnessOptions,
+    /// Seeds the ChaCha8 generator of the bootstrap, so the same file gives the same intervals.
+    pub seed: u64,
+}
+
 /// Computes the metrics (and fairness, with groups) of predictions.
-pub fn evaluate_predictions(p: &Predictions, config: &MetricsConfig) -> Result<Evaluation, MetricsError> {
+pub fn evaluate_predictions(
+    p: &Predictions,
+    config: &MetricsConfig,
+    fairness: &FairnessSettings,
+) -> Result<Evaluation, MetricsError> {
     let metrics = evaluate(&p.y_true, &p.y_prob, config)?;
     let fairness = match &p.groups {
         None => None,
         Some(groups) => {
             let y_pred: Vec<u8> = p.y_prob.iter().map(|&x| u8::from(x >= config.threshold)).collect();
-            Some(fairness(&p.y_true, &y_pred, groups)?)
+            let mut rng = ChaCha8Rng::seed_from_u64(fairness.seed);
+            Some(fairness_with(&p.y_true, &y_pred, groups, &fairness.options, &mut rng)?)
         }
     };
     Ok(Evaluation { metrics, fairness })

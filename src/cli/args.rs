@@ -119,6 +119,19 @@ pub struct MetricsArgs {
     /// A sensitive column: adds the fairness metrics by group.
     #[arg(long)]
     pub group_col: Option<String>,
+    /// Groups with fewer rows are listed with their size and left out of every fairness gap.
+    #[arg(long, default_value_t = crate::metrics::DEFAULT_MIN_GROUP_SIZE, value_parser = clap::value_parser!(u64).range(1..))]
+    pub min_group_size: u64,
+    /// Pool the groups smaller than --min-group-size into one group `other`, compared when it
+    /// reaches that size itself.
+    #[arg(long)]
+    pub pool_small_groups: bool,
+    /// Bootstrap resamples behind each fairness gap's 95% interval.
+    #[arg(long, default_value_t = crate::metrics::DEFAULT_FAIRNESS_RESAMPLES as u64, value_parser = clap::value_parser!(u64).range(1..100_001))]
+    pub resamples: u64,
+    /// Seed of the intervals' resamples (ChaCha8): the same file and seed give the same intervals.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
     /// Equal-width bins of the calibration metrics.
     #[arg(long, default_value_t = 10)]
     pub bins: usize,

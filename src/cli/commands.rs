@@ -21,9 +21,9 @@ use crate::exec::slurm::{JobOutcome, SlurmLaunch, slurm_cpus};
 use crate::exec::{ExecutorChoice, Failpoints, InstanceStatus, RunOptions, RunStatus, RunSummary};
 use crate::exit_code;
 use crate::manifest::{self, ManifestInput, Override};
-use crate::metrics::MetricsConfig;
+use crate::metrics::{FairnessOptions, MetricsConfig};
 use crate::plan::{GraphFormat, Lockfile, Plan, Status, lockfile_path, plan_statuses, render_graph};
-use crate::predictions::{PredictionColumns, evaluate_predictions, read_predictions};
+use crate::predictions::{FairnessSettings, PredictionColumns, evaluate_predictions, read_predictions};
 use crate::stages::KaggleAccess;
 use crate::store::{Cache, write_atomic};
 use crate::trained::{TrainedModel, read_raw_csv};
@@ -432,7 +432,15 @@ fn metrics(args: &MetricsArgs) -> Result<i32, Error> {
     let source = args.predictions.display().to_string();
     let p = read_predictions(&bytes, &source, &cols).map_err(|e| Error::InvalidInput(crate::exec::error_chain(&e)))?;
     let config = MetricsConfig { threshold: args.threshold, bins: args.bins };
-    let e = evaluate_predictions(&p, &config).map_err(|e| invalid(&args.predictions, &e))?;
+    let fairness = FairnessSettings {
+        options: FairnessOptions {
+            min_group_size: args.min_group_size,
+            pool_small_groups: args.pool_small_groups,
+            resamples: usize::try_from(args.resamples).unwrap_or(crate::metrics::DEFAULT_FAIRNESS_RESAMPLES),
+        },
+        seed: args.seed,
+    };
+    let e = evaluate_predictions(&p, &config, &fairness).map_err(|e| invalid(&args.predictions, &e))?;
     if args.json {
         print_json(&e)?;
         return Ok(exit_code::OK);
@@ -463,17 +471,32 @@ fn metrics(args: &MetricsArgs) -> Result<i32, Error> {
         outln!("  {name} is null: {why}");
     }
     if let Some(f) = &e.fairness {
-        let rows: Vec<[String; 4]> = f
+        outln!(
+            "fairness by `{}`: groups of at least {} rows",
+            args.group_col.as_deref().unwrap_or("?"),
+            f.min_group_size
+        );
+        let rows: Vec<[String; 5]> = f
             .by_group
             .iter()
-            .map(|(g, r)| [g.clone(), format!("{:.6}", r.selection_rate), fmt(r.tpr), fmt(r.fpr)])
+            .map(|(g, r)| [g.clone(), r.n.to_string(), format!("{:.6}", r.selection_rate), fmt(r.tpr), fmt(r.fpr)])
             .collect();
-        out!("{}", table(&["GROUP", "SELECTION_RATE", "TPR", "FPR"], &rows));
-        outln!(
-            "  demographic_parity_difference {:.6}, equalized_odds_difference {}",
-            f.demographic_parity_difference,
-            fmt(f.equalized_odds_difference)
-        );
+        out!("{}", table(&["GROUP", "ROWS", "SELECTION_RATE", "TPR", "FPR"], &rows));
+        if let Some(iv) = &f.intervals {
+            let rows: Vec<[String; 3]> = iv
+                .by_name()
+                .iter()
+                .map(|(name, b)| {
+                    let ci = b.ci.map_or_else(|| "–".to_owned(), |ci| format!("{:.6}–{:.6}", ci.lo, ci.hi));
+                    [(*name).to_owned(), fmt(b.estimate), ci]
+                })
+                .collect();
+            let header = format!("95% CI ({}, {} resamples)", iv.method, iv.resamples);
+            out!("{}", table(&["GAP", "VALUE", header.as_str()], &rows));
+        }
+        for (name, why) in f.undefined.iter().chain(&f.notes) {
+            outln!("  {name}: {why}");
+        }
     }
     Ok(exit_code::OK)
 }

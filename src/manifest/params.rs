@@ -422,6 +422,24 @@ pub struct GateParams {
     /// candidate.
     #[serde(default)]
     pub fail_on_reject: bool,
+    /// Promote only at or above this validation ROC-AUC. Off unless set; an undefined ROC-AUC
+    /// (one class only) fails it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_roc_auc: Option<f64>,
+    /// Promote only when accuracy minus the validation rows' majority-class rate (the accuracy
+    /// of always predicting the most frequent class) is at least this. Off unless set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_accuracy_lift: Option<f64>,
+    /// Promote only at or below this demographic-parity difference, over the groups of at
+    /// least `min_group_size` validation rows. Off unless set; without a group column, or with
+    /// the gap undefined, it fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_demographic_parity_difference: Option<f64>,
+    /// Promote only at or below this equalized-odds difference (the larger of the TPR and FPR
+    /// gaps), over the groups of at least `min_group_size` validation rows. Off unless set;
+    /// without a group column, or with the gap undefined, it fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_equalized_odds_difference: Option<f64>,
 }
 
 /// Parameters of an `audit` stage, which seals the events and artifact digests of the stages it
@@ -808,6 +826,21 @@ impl GateParams {
         }
         if !(0.0..=1.0).contains(&self.max_ece) {
             out.push(issue(&["max_ece"], "a number between 0 and 1"));
+        }
+        let optional = [
+            ("min_roc_auc", self.min_roc_auc, "a number between 0 and 1"),
+            (
+                "min_accuracy_lift",
+                self.min_accuracy_lift,
+                "a number between 0 and 1 (accuracy minus the majority-class rate)",
+            ),
+            ("max_demographic_parity_difference", self.max_demographic_parity_difference, "a number between 0 and 1"),
+            ("max_equalized_odds_difference", self.max_equalized_odds_difference, "a number between 0 and 1"),
+        ];
+        for (key, value, expected) in optional {
+            if value.is_some_and(|v| !(0.0..=1.0).contains(&v)) {
+                out.push(issue(&[key], expected));
+            }
         }
         out
     }

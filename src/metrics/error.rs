@@ -24,4 +24,10 @@ pub enum MetricsError {
 
     #[error("bins is 0, but calibration needs at least one bin")]
     ZeroBins,
+
+    #[error("min_group_size is 0, but a group needs at least one row to be compared")]
+    ZeroMinGroupSize,
+
+    #[error("resamples is 0, but an interval needs at least one bootstrap resample")]
+    ZeroResamples,
 }

@@ -11,6 +11,9 @@ mod confusion;
 pub mod drift;
 mod error;
 mod fairness;
+mod fairness_bootstrap;
+mod fairness_gaps;
+mod fairness_options;
 mod ranking;
 mod report;
 mod scoring;
@@ -25,7 +28,11 @@ pub use classification::{accuracy, f1, fp_rate, precision, recall, specificity};
 pub use config::MetricsConfig;
 pub use confusion::{ConfusionCounts, DEFAULT_THRESHOLD, predict};
 pub use error::MetricsError;
-pub use fairness::{FairnessReport, GroupRates, fairness};
+pub use fairness::{FairnessReport, GroupRates, fairness, fairness_with};
+pub use fairness_bootstrap::{FAIRNESS_INTERVAL_METHOD, FairnessIntervals};
+pub use fairness_options::{
+    DEFAULT_FAIRNESS_RESAMPLES, DEFAULT_MIN_GROUP_SIZE, FairnessOptions, POOLED_GROUP, POOLED_GROUP_FALLBACK,
+};
 pub use ranking::{average_precision, roc_auc};
 pub use report::{MetricsReport, evaluate};
 pub use scoring::{LOG_LOSS_EPS, brier, log_loss};

@@ -159,6 +159,13 @@ pub(crate) const F2Y: [u8; 16] = [1, 0, 0, 1, 1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1
 pub(crate) const F2P: [u8; 16] = [1, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1, 1];
 pub(crate) const F2G: &str = "abcdabcdabcdabcd";
 
+/// Fairness case F3 (`tests/reference/fairness_reference.py`): at `min_group_size` 5, `a` (12
+/// rows) and `b` (10) are compared; `c` (3 rows, every positive missed) and `d` (2 rows, all
+/// predicted positive) are not, or are pooled into `other` (5 rows).
+pub(crate) const F3Y: [u8; 27] = [1, 0, 1, 0, 1, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 1, 1, 1, 1, 0];
+pub(crate) const F3P: [u8; 27] = [1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 1];
+pub(crate) const F3G: &str = "aaaaaaaaaaaabbbbbbbbbbcccdd";
+
 /// One group name per character of `s`, as the Python script builds them with `list(s)`.
 pub(crate) fn groups(s: &str) -> Vec<String> {
     s.chars().map(String::from).collect()

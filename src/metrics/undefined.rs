@@ -27,11 +27,14 @@ pub enum Undefined {
     #[error("no group has any predicted positives (largest selection rate is 0)")]
     NoSelections,
 
-    #[error("no group has positive labels, so no true positive rate is defined")]
-    NoGroupWithPositives,
+    #[error("fewer than two groups have at least min_group_size rows")]
+    FewerThanTwoGroups,
 
-    #[error("no group has negative labels, so no false positive rate is defined")]
-    NoGroupWithNegatives,
+    #[error("fewer than two compared groups have positive labels, so there is no true positive rate gap")]
+    FewerThanTwoGroupsWithPositives,
+
+    #[error("fewer than two compared groups have negative labels, so there is no false positive rate gap")]
+    FewerThanTwoGroupsWithNegatives,
 }
 
 /// `num / den`, or `reason` when `den` is zero.

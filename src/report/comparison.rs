@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::{FairnessSection, GateCriterion};
 use crate::metrics::compare::{CohortIntervals, Comparison};
 
 /// Format of `comparison.json`.
@@ -59,6 +60,15 @@ pub struct CohortReport {
     pub roc: Vec<[f64; 2]>,
     /// The gate's outcome, when the cohort's `gate` stage is among the needs.
     pub gate: Option<GateSummary>,
+    /// The share of the validation rows in their most frequent class: the accuracy of always
+    /// predicting it, beside which the accuracy is read (absent, read as `null`, in reports
+    /// written before it existed).
+    #[serde(default)]
+    pub majority_class_rate: Option<f64>,
+    /// Rates by group and the gaps between them, when the data has a group column (absent in
+    /// reports written before it existed).
+    #[serde(default)]
+    pub fairness: Option<FairnessSection>,
 }
 
 /// A gate's outcome.
@@ -68,7 +78,7 @@ pub struct GateSummary {
     /// `PASS` or `FAIL`.
     pub decision: String,
     /// The criteria with their values and thresholds, from `gate.json`.
-    pub criteria: Value,
+    pub criteria: Vec<GateCriterion>,
 }
 
 /// An A/B comparison of two cohorts on the same validation rows.

@@ -1,10 +1,11 @@
 //! `comparison.html`: the report as one self-contained page. Inline CSS and inline SVG charts
-//! (metric bars with their intervals, ROC curves, reliability diagrams), no scripts, no fonts
-//! or anything else from the network; it reflows on a phone and prints on paper.
+//! (metric bars with their intervals, ROC curves, reliability diagrams), the gate's criteria
+//! with ✓/✗ and each cohort's fairness by group as tables; no scripts, no fonts or anything
+//! else from the network; it reflows on a phone and prints on paper.
 
 use std::fmt::Write as _;
 
-use super::ComparisonReport;
+use super::{ComparisonReport, FairnessSection, gap_label};
 use crate::metrics::compare::ConfusionMetric;
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#1b1b1b;line-height:1.45}\
@@ -130,6 +131,65 @@ fn estimate_cell(v: Option<f64>, ci: Option<(f64, f64)>) -> String {
     }
 }
 
+fn rate(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".to_owned(), |x| format!("{x:.3}"))
+}
+
+/// One cohort's fairness: the compared groups, the gaps with their intervals and gate
+/// criteria, the small groups left out, and the notes.
+fn fairness(out: &mut String, cohort: &str, f: &FairnessSection) {
+    let _ = write!(out, "<h3>{} by {}</h3>", esc(cohort), esc(&f.group_column));
+    let method = f.interval_method.as_deref().map_or_else(
+        || "no intervals (metrics written before them)".to_owned(),
+        |m| format!("95% intervals: {m} bootstrap ({} resamples, rows resampled within each group)", f.resamples),
+    );
+    let _ =
+        write!(out, "<p>Groups of at least {} validation rows are compared; {}.</p>", f.min_group_size, esc(&method));
+    if f.groups.is_empty() {
+        out.push_str("<p>No group is large enough to compare.</p>");
+    } else {
+        out.push_str("<div class=\"scroll\"><table><thead><tr><th>group</th><th>rows</th><th>selection rate</th><th>TPR</th><th>FPR</th></tr></thead><tbody>");
+        for (name, g) in &f.groups {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{:.3}</td><td>{}</td><td>{}</td></tr>",
+                esc(name),
+                g.rows,
+                g.selection_rate,
+                rate(g.tpr),
+                rate(g.fpr)
+            );
+        }
+        out.push_str("</tbody></table></div>");
+    }
+    out.push_str(
+        "<div class=\"scroll\"><table><thead><tr><th>gap</th><th>value (95% CI)</th><th>gate</th></tr></thead><tbody>",
+    );
+    for gap in &f.gaps {
+        let value = match (gap.value.estimate, f.undefined.get(&gap.metric)) {
+            (None, Some(why)) => format!("n/a <small>({})</small>", esc(why)),
+            (v, _) => estimate_cell(v, gap.value.ci.map(|c| (c.lo, c.hi))),
+        };
+        let gate = gap.criterion.as_ref().map_or_else(
+            || "–".to_owned(),
+            |c| format!("<span class=\"{}\">{}</span>", if c.passed { "pass" } else { "fail" }, esc(&c.verdict())),
+        );
+        let _ = write!(out, "<tr><td>{}</td><td>{value}</td><td>{gate}</td></tr>", esc(gap_label(&gap.metric)));
+    }
+    out.push_str("</tbody></table></div>");
+    if let Some(line) = f.small_groups_line() {
+        let _ = write!(out, "<p>{}</p>", esc(&line));
+    }
+    let notes: Vec<_> = f.notes.iter().filter(|(k, _)| k.as_str() != "small_groups").collect();
+    if !notes.is_empty() {
+        out.push_str("<ul>");
+        for (key, note) in notes {
+            let _ = write!(out, "<li>{}: {}</li>", esc(key), esc(note));
+        }
+        out.push_str("</ul>");
+    }
+}
+
 /// The HTML view of a report.
 #[expect(clippy::too_many_lines, reason = "the page's sections in order")]
 pub fn render_html(r: &ComparisonReport, run: Option<&super::RunContext>) -> String {
@@ -159,7 +219,9 @@ pub fn render_html(r: &ComparisonReport, run: Option<&super::RunContext>) -> Str
     for p in &params {
         let _ = write!(out, "<th>{}</th>", esc(p));
     }
-    for h in ["accuracy", "precision", "recall", "F1", "FP rate", "ROC-AUC", "ECE", "Brier", "log loss", "gate"] {
+    for h in
+        ["accuracy", "majority", "precision", "recall", "F1", "FP rate", "ROC-AUC", "ECE", "Brier", "log loss", "gate"]
+    {
         let _ = write!(out, "<th>{h}</th>");
     }
     out.push_str("</tr></thead><tbody>");
@@ -176,6 +238,13 @@ pub fn render_html(r: &ComparisonReport, run: Option<&super::RunContext>) -> Str
         for m in ConfusionMetric::ALL {
             let e = c.intervals.metrics.get(&m);
             let _ = write!(out, "<td>{}</td>", estimate_cell(e.and_then(|e| e.estimate), e.and_then(ci_of)));
+            if m == ConfusionMetric::Accuracy {
+                let _ = write!(
+                    out,
+                    "<td>{}</td>",
+                    c.majority_class_rate.map_or_else(|| "–".to_owned(), |r| format!("{r:.3}"))
+                );
+            }
         }
         let auc = c.intervals.roc_auc;
         let _ = write!(out, "<td>{}</td>", estimate_cell(auc.map(|a| a.auc), auc.map(|a| (a.ci.lo, a.ci.hi))));
@@ -191,7 +260,33 @@ pub fn render_html(r: &ComparisonReport, run: Option<&super::RunContext>) -> Str
         );
         let _ = write!(out, "<td>{gate}</td></tr>");
     }
-    out.push_str("</tbody></table></div><h2>Metrics with 95% intervals</h2><div class=\"charts\">");
+    out.push_str("</tbody></table></div>");
+    if r.cohorts.iter().any(|c| c.gate.is_some()) {
+        out.push_str("<h2>Gate</h2><ul>");
+        for c in &r.cohorts {
+            if let Some(g) = &c.gate {
+                let class = if g.decision == "PASS" { "pass" } else { "fail" };
+                let lines: Vec<String> = g.criteria.iter().map(|c| esc(&c.line())).collect();
+                let _ = write!(
+                    out,
+                    "<li><b>{}</b> <span class=\"{class}\">{}</span>: {}</li>",
+                    esc(&c.cohort),
+                    esc(&g.decision),
+                    lines.join(" · ")
+                );
+            }
+        }
+        out.push_str("</ul>");
+    }
+    if r.cohorts.iter().any(|c| c.fairness.is_some()) {
+        out.push_str("<h2>Fairness</h2>");
+        for c in &r.cohorts {
+            if let Some(f) = &c.fairness {
+                fairness(&mut out, &c.cohort, f);
+            }
+        }
+    }
+    out.push_str("<h2>Metrics with 95% intervals</h2><div class=\"charts\">");
     for (m, title) in [
         (Some(ConfusionMetric::Accuracy), "Accuracy"),
         (Some(ConfusionMetric::Recall), "Recall"),

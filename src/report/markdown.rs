@@ -1,12 +1,13 @@
 //! `comparison.md`: the report as a pull-request comment. Tables of each cohort's metrics with
-//! 95% intervals and the parameters that set cohorts apart, then one sentence per A/B test,
-//! then the other stages' lines.
+//! 95% intervals (the accuracy beside the majority-class rate) and the parameters that set
+//! cohorts apart, each gate criterion with ✓/✗ and its number, each cohort's fairness by
+//! group, then one sentence per A/B test, then the other stages' lines.
 
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::ComparisonReport;
+use super::{ComparisonReport, FairnessSection, gap_label};
 use crate::metrics::compare::{BootstrapEstimate, ConfusionMetric};
 
 fn estimate(e: &BootstrapEstimate) -> String {
@@ -28,6 +29,57 @@ fn cell(v: &Value) -> String {
 /// Escapes the characters that would break a table cell.
 fn escape(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
+}
+
+fn rate(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".to_owned(), |x| format!("{x:.3}"))
+}
+
+/// One cohort's fairness: the compared groups, the gaps with their intervals and gate
+/// criteria, the small groups left out, and the notes.
+fn fairness(out: &mut String, cohort: &str, f: &FairnessSection) {
+    let _ = writeln!(out, "### `{}` by `{}`\n", escape(cohort), escape(&f.group_column));
+    let method = f.interval_method.as_deref().map_or_else(
+        || "no intervals (metrics written before them)".to_owned(),
+        |m| format!("95% intervals: {m} bootstrap ({} resamples, rows resampled within each group)", f.resamples),
+    );
+    let _ = writeln!(out, "Groups of at least {} validation rows are compared; {method}.\n", f.min_group_size);
+    if f.groups.is_empty() {
+        let _ = writeln!(out, "No group is large enough to compare.\n");
+    } else {
+        let _ = writeln!(out, "| group | rows | selection rate | TPR | FPR |\n|---|---|---|---|---|");
+        for (name, g) in &f.groups {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {:.3} | {} | {} |",
+                escape(name),
+                g.rows,
+                g.selection_rate,
+                rate(g.tpr),
+                rate(g.fpr)
+            );
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "| gap | value (95% CI) | gate |\n|---|---|---|");
+    for gap in &f.gaps {
+        let value = match (gap.value.estimate, f.undefined.get(&gap.metric)) {
+            (None, Some(why)) => format!("n/a ({})", escape(why)),
+            _ => estimate(&gap.value),
+        };
+        let gate = gap.criterion.as_ref().map_or_else(|| "–".to_owned(), |c| escape(&c.verdict()));
+        let _ = writeln!(out, "| {} | {value} | {gate} |", gap_label(&gap.metric));
+    }
+    let _ = writeln!(out);
+    if let Some(line) = f.small_groups_line() {
+        let _ = writeln!(out, "{}\n", escape(&line));
+    }
+    for (key, note) in f.notes.iter().filter(|(k, _)| k.as_str() != "small_groups") {
+        let _ = writeln!(out, "- {key}: {}", escape(note));
+    }
+    if f.notes.keys().any(|k| k != "small_groups") {
+        let _ = writeln!(out);
+    }
 }
 
 /// The Markdown view of a report; `run` adds the run's provenance and audit seal.
@@ -59,7 +111,7 @@ pub fn render_markdown(r: &ComparisonReport, run: Option<&super::RunContext>) ->
     let mut header = vec!["cohort".to_owned(), "model".to_owned()];
     header.extend(params.iter().map(|p| format!("`{p}`")));
     header.extend(
-        ["accuracy", "precision", "recall", "F1", "FP rate", "ROC-AUC", "ECE", "Brier", "log loss", "gate"]
+        ["accuracy", "majority", "precision", "recall", "F1", "FP rate", "ROC-AUC", "ECE", "Brier", "log loss", "gate"]
             .map(str::to_owned),
     );
     let _ = writeln!(out, "| {} |", header.join(" | "));
@@ -69,6 +121,9 @@ pub fn render_markdown(r: &ComparisonReport, run: Option<&super::RunContext>) ->
         row.extend(params.iter().map(|p| escape(&cell(c.params.get(*p).unwrap_or(&Value::Null)))));
         for m in ConfusionMetric::ALL {
             row.push(c.intervals.metrics.get(&m).map_or_else(|| "n/a".to_owned(), estimate));
+            if m == ConfusionMetric::Accuracy {
+                row.push(c.majority_class_rate.map_or_else(|| "–".to_owned(), |r| format!("{r:.3}")));
+            }
         }
         row.push(
             c.intervals
@@ -82,6 +137,24 @@ pub fn render_markdown(r: &ComparisonReport, run: Option<&super::RunContext>) ->
         let _ = writeln!(out, "| {} |", row.join(" | "));
     }
     let _ = writeln!(out);
+    if r.cohorts.iter().any(|c| c.gate.is_some()) {
+        let _ = writeln!(out, "## Gate\n");
+        for c in &r.cohorts {
+            if let Some(g) = &c.gate {
+                let lines: Vec<String> = g.criteria.iter().map(|c| escape(&c.line())).collect();
+                let _ = writeln!(out, "- `{}` **{}**: {}", escape(&c.cohort), g.decision, lines.join(" · "));
+            }
+        }
+        let _ = writeln!(out);
+    }
+    if r.cohorts.iter().any(|c| c.fairness.is_some()) {
+        let _ = writeln!(out, "## Fairness\n");
+        for c in &r.cohorts {
+            if let Some(f) = &c.fairness {
+                fairness(&mut out, &c.cohort, f);
+            }
+        }
+    }
     if !r.comparisons.is_empty() {
         let _ = writeln!(out, "## A/B tests\n");
         for p in &r.comparisons {

@@ -5,6 +5,8 @@
 //! knows ([`RunContext`]: manifest, git commit, audit seal).
 
 mod comparison;
+mod fairness_section;
+mod gate_criterion;
 mod html;
 mod markdown;
 mod run_context;
@@ -13,6 +15,8 @@ mod run_diff;
 pub use comparison::{
     CohortReport, ComparisonReport, FORMAT_VERSION, GateSummary, PairReport, StageSummary, render_schema,
 };
+pub use fairness_section::{FairnessGap, FairnessGroup, FairnessSection, GAPS, gap_label};
+pub use gate_criterion::GateCriterion;
 pub use html::render_html;
 pub use markdown::render_markdown;
 pub use run_context::{AuditSeal, RunContext};

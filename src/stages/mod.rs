@@ -10,6 +10,7 @@ mod drift;
 mod gate;
 mod load;
 mod load_kaggle;
+mod metrics_file;
 mod optimize;
 mod phase3;
 mod report;

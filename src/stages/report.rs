@@ -4,7 +4,10 @@
 //!
 //! Per cohort: the `train` parameters that differ between cohorts, every confusion metric, the
 //! ECE, the Brier score and the log loss with a 95% bootstrap interval (seeded by the instance
-//! seed), ROC-AUC with DeLong's interval, and the gate's outcome. Per pair of cohorts scored on the same validation rows:
+//! seed), ROC-AUC with DeLong's interval, the majority-class rate beside the accuracy, the
+//! gate's outcome with each criterion, and with a group column the fairness section (each
+//! group's size and rates, the gaps with their intervals, the small groups left out, and the
+//! gate criteria on the gaps). Per pair of cohorts scored on the same validation rows:
 //! McNemar's exact test for accuracy, paired bootstrap intervals of every difference, DeLong's
 //! test for ROC-AUC, and a sentence saying what they mean.
 
@@ -14,11 +17,13 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::cohorts::{Cohort, gather};
+use super::gate::GateRecord;
+use super::metrics_file::MetricsFile;
 use super::{StageContext, StageError, UpstreamOutput, json_bytes, write};
 use crate::manifest::StageKind;
 use crate::manifest::params::ReportParams;
 use crate::metrics::compare::{self, ACCURACY, Bootstrap, ConfusionMetric, ROC_AUC, ab_sentence};
-use crate::report::{CohortReport, ComparisonReport, GateSummary, PairReport, StageSummary};
+use crate::report::{CohortReport, ComparisonReport, FairnessSection, GateSummary, PairReport, StageSummary};
 use crate::store::{EntryMeta, Staging};
 
 fn json_of(up: &UpstreamOutput, name: &str) -> Result<Value, StageError> {
@@ -156,12 +161,11 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
             .inputs
             .iter()
             .find(|g| g.kind == StageKind::Gate && g.cohort.as_deref() == Some(c.name()))
-            .map(|g| json_of(g, "gate.json"))
-            .transpose()?
-            .map(|g| GateSummary {
-                decision: g["decision"].as_str().unwrap_or("?").to_owned(),
-                criteria: g["criteria"].clone(),
-            });
+            .map(GateRecord::read)
+            .transpose()?;
+        let metrics = MetricsFile::read(up)?;
+        let criteria = gate.as_ref().map_or(&[][..], |g| &g.criteria[..]);
+        let fairness = metrics.fairness.as_ref().map(|f| FairnessSection::new(&f.group_column, &f.report, criteria));
         reports.push(CohortReport {
             cohort: c.name().to_owned(),
             instance: up.id.clone(),
@@ -171,7 +175,9 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
             intervals: iv,
             reliability: c.metrics["reliability"].clone(),
             roc: roc_curve(&c.actions.y_true, &c.actions.y_prob),
-            gate,
+            gate: gate.map(|g| GateSummary { decision: g.decision, criteria: g.criteria }),
+            majority_class_rate: metrics.majority_class_rate(),
+            fairness,
         });
     }
     let pairs: Vec<(usize, usize)> = (0..cohorts.len())

@@ -12,13 +12,14 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
 use super::load::{LABEL_COLUMN, Schema};
+use super::metrics_file::CohortFairness;
 use super::{StageContext, StageError, UpstreamOutput, json_bytes, rel, write};
 use crate::data::Dataset;
 use crate::data::preprocess::Preprocessor;
 use crate::data::table::{Table, Values};
 use crate::manifest::StageKind;
 use crate::manifest::params::{CalibrateName, ClassWeightName, ModelType, SolverName, TrainParams};
-use crate::metrics::{MetricsConfig, evaluate};
+use crate::metrics::{DEFAULT_FAIRNESS_RESAMPLES, FairnessOptions, MetricsConfig, evaluate, fairness_with};
 use crate::models::calibration::CalibrationMethod;
 use crate::models::{
     Anomaly, AnomalyParams, Calibrated, ClassWeight, Correlation, CorrelationParams, Heuristic, LogisticParams,
@@ -26,6 +27,9 @@ use crate::models::{
 };
 use crate::store::{EntryMeta, Staging};
 use crate::trained::{Provenance, TrainedModel};
+
+/// Generator stream of the fairness intervals; the model draws from stream 0 of the same seed.
+const FAIRNESS_STREAM: u64 = 1;
 
 /// One raw part, read with the hand-off schema.
 pub(super) struct Part {
@@ -220,16 +224,23 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     write(out, &format!("{dir}/model.json"), &json_bytes(&model_doc)?)?;
     let report_value = serde_json::to_value(&report).map_err(|e| StageError::Invalid(e.to_string()))?;
     // With a group column, METRICS.md's fairness metrics by group (selection rates, parity and
-    // odds gaps), under `fairness` as `nethical metrics --group-col` writes them.
+    // odds gaps over the groups of at least `min_group_size` validation rows, with intervals),
+    // under `fairness` as `nethical metrics --group-col` writes them.
     let fairness_doc = match (&schema.group, &validation_part.group) {
         (Some(column), Some(groups)) => {
             let y_pred: Vec<u8> = probs.iter().map(|&p| u8::from(p >= params.threshold)).collect();
-            let f = crate::metrics::fairness(validation.y(), &y_pred, groups)?;
-            let mut v = serde_json::to_value(&f).map_err(|e| StageError::Invalid(e.to_string()))?;
-            if let Value::Object(fields) = &mut v {
-                fields.insert("group_column".into(), json!(column));
-            }
-            v
+            let options = FairnessOptions {
+                min_group_size: schema.min_group_size,
+                pool_small_groups: schema.pool_small_groups,
+                resamples: DEFAULT_FAIRNESS_RESAMPLES,
+            };
+            // Its own stream of the instance seed: the model's draws are what they were before
+            // the intervals existed.
+            let mut fairness_rng = ChaCha8Rng::seed_from_u64(ctx.instance.seed);
+            fairness_rng.set_stream(FAIRNESS_STREAM);
+            let report = fairness_with(validation.y(), &y_pred, groups, &options, &mut fairness_rng)?;
+            let block = CohortFairness { group_column: column.clone(), report };
+            serde_json::to_value(&block).map_err(|e| StageError::Invalid(e.to_string()))?
         }
         _ => Value::Null,
     };

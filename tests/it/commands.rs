@@ -37,7 +37,8 @@ fn metrics_match_scikit_learn() {
 fn metrics_with_a_group_column_adds_fairness() {
     let t = Test::new();
     t.file("p.csv", PREDICTIONS);
-    let r = t.run(&["metrics", "p.csv", "--group-col", "grp", "--json"]);
+    // Groups of 6 rows: below METRICS.md's 30, so compared only with a lower floor.
+    let r = t.run(&["metrics", "p.csv", "--group-col", "grp", "--min-group-size", "6", "--json"]);
     r.ok();
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
     // Group a: predictions 1,0,1,1,1,1 → selection 5/6; group b: 1,0,0,0,1,0 → 2/6.
@@ -46,6 +47,56 @@ fn metrics_with_a_group_column_adds_fairness() {
     assert!((a - 5.0 / 6.0).abs() < 1e-12 && (b - 2.0 / 6.0).abs() < 1e-12, "{a} {b}");
     let dpd = v["fairness"]["demographic_parity_difference"].as_f64().expect("dpd");
     assert!((dpd - 0.5).abs() < 1e-12);
+}
+
+/// Fairness case F3 of `src/metrics/tests_reference.rs` as a predictions file: groups a (12
+/// rows), b (10), c (3), d (2); a prediction of 1 is written as probability 0.9, 0 as 0.1.
+fn f3_predictions() -> String {
+    let g = "aaaaaaaaaaaabbbbbbbbbbcccdd";
+    let y = [1, 0, 1, 0, 1, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 1, 1, 1, 1, 0];
+    let p = [1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 1];
+    let mut out = String::from("y_true,y_prob,grp\n");
+    for ((g, y), p) in g.chars().zip(y).zip(p) {
+        out.push_str(&format!("{y},{},{g}\n", if p == 1 { 0.9 } else { 0.1 }));
+    }
+    out
+}
+
+// reference: tests/reference/fairness_reference.py (fairlearn 0.15.0 on the rows of a and b, and
+// with c and d relabelled `other`).
+#[test]
+fn metrics_leave_small_groups_out_or_pool_them() {
+    let t = Test::new();
+    t.file("p.csv", &f3_predictions());
+    let json = |args: &[&str]| -> serde_json::Value {
+        let r = t.run(&[&["metrics", "p.csv", "--group-col", "grp", "--json"][..], args].concat());
+        r.ok();
+        serde_json::from_str(&r.stdout).expect("json")
+    };
+    let close = |v: &serde_json::Value, key: &str, want: f64| {
+        let got = v["fairness"][key].as_f64().unwrap_or(f64::NAN);
+        assert!((got - want).abs() < 1e-12, "{key}: {got} vs {want}");
+    };
+    let left_out = json(&["--min-group-size", "5"]);
+    assert_eq!(left_out["fairness"]["small_groups"], serde_json::json!({"c": 3, "d": 2}));
+    close(&left_out, "demographic_parity_difference", 0.2833333333333334);
+    close(&left_out, "equalized_odds_difference", 0.3571428571428571);
+    let pooled = json(&["--min-group-size", "5", "--pool-small-groups"]);
+    assert_eq!(pooled["fairness"]["by_group"]["other"]["n"], 5);
+    close(&pooled, "equalized_odds_difference", 0.8333333333333334);
+    close(&pooled, "equal_opportunity_difference", 0.6071428571428571);
+    // METRICS.md's default floor of 30 compares none of these groups.
+    let default = json(&[]);
+    assert_eq!(default["fairness"]["demographic_parity_difference"], serde_json::Value::Null);
+    // The same seed gives the same intervals.
+    assert_eq!(json(&["--min-group-size", "5", "--seed", "9"]), json(&["--min-group-size", "5", "--seed", "9"]));
+
+    let r = t.run(&["metrics", "p.csv", "--group-col", "grp", "--min-group-size", "5", "--resamples", "200"]);
+    r.ok();
+    let fairness = &r.stdout[r.stdout.find("fairness by").expect("fairness section")..];
+    insta::assert_snapshot!(fairness);
+    let r = t.run(&["metrics", "p.csv", "--group-col", "grp", "--min-group-size", "0"]);
+    r.code(2);
 }
 
 #[test]

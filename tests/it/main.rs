@@ -10,6 +10,7 @@ mod determinism;
 mod drift;
 mod errors;
 mod failures;
+mod fairness;
 mod graph;
 mod interrupt;
 mod kaggle;

@@ -65,6 +65,8 @@ pub use delong::{AucComponents, DelongAuc, DelongComparison, delong_auc, delong_
 pub use error::CompareError;
 pub use interval::{Interval, LEVEL};
 pub use mcnemar::{McNemar, mcnemar, mcnemar_exact_p};
+/// The exact multinomial draw of resampled counts, shared with the fairness gaps' bootstrap.
+pub(crate) use multinomial::multinomial;
 pub use normal::{Z_975, two_sided_p};
 pub use paired_counts::PairedCounts;
 pub use sentence::{

@@ -19,7 +19,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::table::{Table, Values};
 use crate::metrics::roc_auc;
@@ -31,7 +31,7 @@ const MIN_ROWS_FOR_ID: usize = 20;
 const MIN_ROWS_PER_CATEGORY: usize = 10;
 
 /// One finding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Finding {
     /// A column that looks like a row identifier.
@@ -39,7 +39,7 @@ pub enum Finding {
         /// The column.
         column: String,
         /// Why: `a distinct value in every row` or `strictly increasing integers`.
-        reason: &'static str,
+        reason: String,
     },
     /// A feature that alone separates the training labels.
     PossibleLeak {
@@ -100,7 +100,7 @@ pub fn check(features: &Table, y: &[u8], train: &[usize], opts: GuardOptions) ->
     let mut out = Vec::new();
     for c in features.columns() {
         if let Some(reason) = id_like(&c.values) {
-            out.push(Finding::IdLike { column: c.name.clone(), reason });
+            out.push(Finding::IdLike { column: c.name.clone(), reason: reason.to_owned() });
         }
     }
     let train_y: Vec<u8> = train.iter().map(|&i| y[i]).collect();

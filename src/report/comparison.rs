@@ -69,6 +69,11 @@ pub struct CohortReport {
     /// reports written before it existed).
     #[serde(default)]
     pub fairness: Option<FairnessSection>,
+    /// The data guards' findings on the rows it trained on (ID-like columns, possible label
+    /// leaks, one class, fewer rows than features); empty, and absent in older reports, when
+    /// there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_warnings: Vec<String>,
 }
 
 /// A gate's outcome.

@@ -261,6 +261,15 @@ pub fn render_html(r: &ComparisonReport, run: Option<&super::RunContext>) -> Str
         let _ = write!(out, "<td>{gate}</td></tr>");
     }
     out.push_str("</tbody></table></div>");
+    if r.cohorts.iter().any(|c| !c.data_warnings.is_empty()) {
+        out.push_str("<h2>Data warnings</h2><ul>");
+        for c in &r.cohorts {
+            for w in &c.data_warnings {
+                let _ = write!(out, "<li><b>{}</b>: {}</li>", esc(&c.cohort), esc(w));
+            }
+        }
+        out.push_str("</ul>");
+    }
     if r.cohorts.iter().any(|c| c.gate.is_some()) {
         out.push_str("<h2>Gate</h2><ul>");
         for c in &r.cohorts {

@@ -137,6 +137,15 @@ pub fn render_markdown(r: &ComparisonReport, run: Option<&super::RunContext>) ->
         let _ = writeln!(out, "| {} |", row.join(" | "));
     }
     let _ = writeln!(out);
+    if r.cohorts.iter().any(|c| !c.data_warnings.is_empty()) {
+        let _ = writeln!(out, "## Data warnings\n");
+        for c in &r.cohorts {
+            for w in &c.data_warnings {
+                let _ = writeln!(out, "- `{}`: {}", escape(&c.cohort), escape(w));
+            }
+        }
+        let _ = writeln!(out);
+    }
     if r.cohorts.iter().any(|c| c.gate.is_some()) {
         let _ = writeln!(out, "## Gate\n");
         for c in &r.cohorts {

@@ -41,6 +41,9 @@ pub(crate) struct MetricsFile {
     /// Present when the data has a group column.
     #[serde(default)]
     pub fairness: Option<CohortFairness>,
+    /// The data guards' findings on the rows the model trained on.
+    #[serde(default)]
+    pub data_warnings: Vec<String>,
 }
 
 impl MetricsFile {
@@ -95,6 +98,7 @@ mod tests {
             roc_auc: None,
             undefined: BTreeMap::new(),
             fairness: None,
+            data_warnings: Vec::new(),
         };
         assert_eq!(file(10, 5, 70, 15).majority_class_rate(), Some(0.75));
         assert_eq!(file(20, 0, 0, 60).majority_class_rate(), Some(1.0));

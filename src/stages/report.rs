@@ -178,6 +178,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
             gate: gate.map(|g| GateSummary { decision: g.decision, criteria: g.criteria }),
             majority_class_rate: metrics.majority_class_rate(),
             fairness,
+            data_warnings: metrics.data_warnings.clone(),
         });
     }
     let pairs: Vec<(usize, usize)> = (0..cohorts.len())

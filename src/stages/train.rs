@@ -50,6 +50,16 @@ pub(super) struct Prepared {
     pub train: Dataset,
     /// Encoded validation rows.
     pub validation: Dataset,
+    /// The data guards' findings on the `load` instance (`dataset.json`'s `warnings`).
+    pub data_warnings: Vec<String>,
+}
+
+/// What `train` reads of `dataset.json` besides the schema.
+#[derive(serde::Deserialize)]
+struct DatasetWarnings {
+    /// Absent in files written before the guards existed.
+    #[serde(default)]
+    warnings: Vec<crate::data::guards::Finding>,
 }
 
 impl Prepared {
@@ -65,7 +75,10 @@ impl Prepared {
         let pre = Preprocessor::fit(&train_part.features, schema.encode, schema.impute);
         let train = encode(&train_part, &pre)?;
         let validation = encode(&validation_part, &pre)?;
-        Ok(Self { schema, validation_part, pre, train, validation })
+        let data_warnings = serde_json::from_value::<DatasetWarnings>(description)
+            .map(|d| d.warnings.iter().map(ToString::to_string).collect())
+            .unwrap_or_default();
+        Ok(Self { schema, validation_part, pre, train, validation, data_warnings })
     }
 }
 
@@ -197,12 +210,11 @@ fn fit(
 pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
     let cohort = ctx.cohort()?;
     let data = ctx.upstream(StageKind::Load)?;
-    let Prepared { schema, validation_part, pre, train, validation } = Prepared::read(data)?;
+    let prepared = Prepared::read(data)?;
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.instance.seed);
     let cancel = || ctx.cancel.load(std::sync::atomic::Ordering::Relaxed);
-    let prepared = Prepared { schema, validation_part, pre, train, validation };
     let model = fit_model(data, &prepared, params, &mut rng, &cancel)?;
-    let Prepared { schema, validation_part, pre, train, validation } = prepared;
+    let Prepared { schema, validation_part, pre, train, validation, data_warnings } = prepared;
     let probs = model.predict_dataset(&validation)?;
     let config = MetricsConfig { threshold: params.threshold, bins: params.ece_bins as usize };
     let report = evaluate(validation.y(), &probs, &config)?;
@@ -254,6 +266,13 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
         && let Value::Object(fields) = &mut extra
     {
         fields.insert("fairness".into(), fairness_doc);
+    }
+    // The data guards' findings travel with the metrics they qualify, so the report (which
+    // reads `train` instances, not `load` ones) shows them beside the cohort.
+    if !data_warnings.is_empty()
+        && let Value::Object(fields) = &mut extra
+    {
+        fields.insert("data_warnings".into(), json!(data_warnings));
     }
     let metrics_doc = extend(report_value, extra);
     write(out, &format!("{dir}/metrics.json"), &json_bytes(&metrics_doc)?)?;

@@ -262,3 +262,20 @@ fn the_group_column_reaches_the_model_when_it_is_a_feature() {
         assert_eq!(metrics["fairness"]["group_column"], "race", "{extra}");
     }
 }
+
+#[test]
+fn data_warnings_reach_the_comparison_report() {
+    let source = format!("{BASE}\ndedupe_headers = true\nexclude = [\"empty_col\", \"name\", \"id\"]");
+    let (t, m) = project(&source);
+    let manifest = std::fs::read_to_string(t.path().join(&m)).expect("manifest");
+    std::fs::write(t.path().join(&m), format!("{manifest}\n[stages.report]\nkind = \"report\"\nneeds = [\"train\"]\n"))
+        .expect("write");
+    t.run(&["run", &m]).ok();
+    let report = t.read_json(&t.latest("compas").join("report/comparison.json"));
+    let warnings = report["cohorts"][0]["data_warnings"].to_string();
+    assert!(warnings.contains("possible label leak: `is_recid` alone gives ROC-AUC"), "{warnings}");
+    let md = std::fs::read_to_string(t.latest("compas").join("report/comparison.md")).expect("markdown");
+    assert!(md.contains("## Data warnings\n\n- `lr`: possible label leak: `is_recid`"), "{md}");
+    let html = std::fs::read_to_string(t.latest("compas").join("report/comparison.html")).expect("html");
+    assert!(html.contains("<h2>Data warnings</h2>"), "the HTML view lists them too");
+}

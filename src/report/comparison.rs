@@ -96,8 +96,13 @@ pub struct PairReport {
     pub b: String,
     /// McNemar's exact test, paired bootstrap intervals of every difference, DeLong's test.
     pub comparison: Comparison,
-    /// What the tests say, one sentence per metric tested (`accuracy`, `roc_auc`).
+    /// What the tests say, one sentence per metric tested (`accuracy`, `roc_auc`); the verdict
+    /// follows the Holm-adjusted p-value.
     pub sentences: BTreeMap<String, String>,
+    /// Holm–Bonferroni adjusted p-value of each metric's test over the report's family of
+    /// pairs (absent in reports written before it existed).
+    #[serde(default)]
+    pub adjusted_p: BTreeMap<String, f64>,
 }
 
 /// Another stage's result, as a line and its key figures.

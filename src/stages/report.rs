@@ -22,7 +22,7 @@ use super::metrics_file::MetricsFile;
 use super::{StageContext, StageError, UpstreamOutput, json_bytes, write};
 use crate::manifest::StageKind;
 use crate::manifest::params::ReportParams;
-use crate::metrics::compare::{self, ACCURACY, Bootstrap, ConfusionMetric, ROC_AUC, ab_sentence};
+use crate::metrics::compare::{self, ACCURACY, Bootstrap, ConfusionMetric, ROC_AUC, ab_sentence_in_family};
 use crate::report::{CohortReport, ComparisonReport, FairnessSection, GateSummary, PairReport, StageSummary};
 use crate::store::{EntryMeta, Staging};
 
@@ -185,22 +185,49 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
         .flat_map(|i| (i + 1..cohorts.len()).map(move |j| (i, j)))
         .filter(|&(i, j)| cohorts[i].rows == cohorts[j].rows && cohorts[i].actions.y_true == cohorts[j].actions.y_true)
         .collect();
-    let comparisons: Vec<PairReport> = pairs
+    let compared: Vec<compare::Comparison> = pairs
         .par_iter()
-        .map(|&(i, j)| {
-            let (a, b) = (cohorts[i].name(), cohorts[j].name());
-            let comparison = compare::compare(&stats[i], &stats[j], &bootstrap).map_err(|e| invalid(&e))?;
-            let mut sentences = BTreeMap::new();
-            if let Some(ci) = comparison.differences.get(&ConfusionMetric::Accuracy).and_then(|d| d.ci) {
-                let m = &comparison.mcnemar;
-                sentences.insert("accuracy".to_owned(), ab_sentence(a, b, &ACCURACY, m.difference, ci, m.p_value));
-            }
-            if let Some(d) = &comparison.roc_auc {
-                sentences.insert("roc_auc".to_owned(), ab_sentence(a, b, &ROC_AUC, d.difference, d.ci, d.p_value));
-            }
-            Ok(PairReport { a: a.to_owned(), b: b.to_owned(), comparison, sentences })
-        })
+        .map(|&(i, j)| compare::compare(&stats[i], &stats[j], &bootstrap).map_err(|e| invalid(&e)))
         .collect::<Result<_, StageError>>()?;
+    // Holm's adjustment over each metric's family: every pair's McNemar test is one family,
+    // every pair's DeLong test another.
+    let accuracy_p: Vec<f64> = compared.iter().map(|c| c.mcnemar.p_value).collect();
+    let accuracy_adjusted = compare::holm(&accuracy_p);
+    let mut auc_p: Vec<f64> = Vec::new();
+    let auc_index: Vec<Option<usize>> = compared
+        .iter()
+        .map(|c| {
+            c.roc_auc.as_ref().map(|d| {
+                auc_p.push(d.p_value);
+                auc_p.len() - 1
+            })
+        })
+        .collect();
+    let auc_adjusted = compare::holm(&auc_p);
+    let comparisons: Vec<PairReport> = pairs
+        .iter()
+        .zip(compared)
+        .enumerate()
+        .map(|(n, (&(i, j), comparison))| {
+            let (a, b) = (cohorts[i].name(), cohorts[j].name());
+            let mut sentences = BTreeMap::new();
+            let mut adjusted_p = BTreeMap::new();
+            let m = &comparison.mcnemar;
+            adjusted_p.insert("accuracy".to_owned(), accuracy_adjusted[n]);
+            if let Some(ci) = comparison.differences.get(&ConfusionMetric::Accuracy).and_then(|d| d.ci) {
+                let family = Some((accuracy_adjusted[n], accuracy_p.len()));
+                let s = ab_sentence_in_family(a, b, &ACCURACY, m.difference, ci, m.p_value, family);
+                sentences.insert("accuracy".to_owned(), s);
+            }
+            if let (Some(d), Some(k)) = (&comparison.roc_auc, auc_index[n]) {
+                adjusted_p.insert("roc_auc".to_owned(), auc_adjusted[k]);
+                let family = Some((auc_adjusted[k], auc_p.len()));
+                let s = ab_sentence_in_family(a, b, &ROC_AUC, d.difference, d.ci, d.p_value, family);
+                sentences.insert("roc_auc".to_owned(), s);
+            }
+            PairReport { a: a.to_owned(), b: b.to_owned(), comparison, sentences, adjusted_p }
+        })
+        .collect();
     let summaries = ctx
         .inputs
         .iter()
@@ -219,9 +246,10 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
         summaries,
     };
     write(out, "report/comparison.json", &json_bytes(&report)?)?;
-    let significant = report.comparisons.iter().filter(|p| p.comparison.mcnemar.p_value < compare::ALPHA).count();
+    let significant =
+        report.comparisons.iter().filter(|p| p.adjusted_p.get("accuracy").is_some_and(|&q| q < compare::ALPHA)).count();
     let summary = format!(
-        "{} cohorts, {} A/B comparisons ({significant} with a significant accuracy difference); report/comparison.md",
+        "{} cohorts, {} A/B comparisons ({significant} with a significant accuracy difference after Holm's adjustment); report/comparison.md",
         report.cohorts.len(),
         report.comparisons.len()
     );

@@ -218,3 +218,50 @@ fn the_views_show_the_run_and_the_audit_checkpoint_root() {
     let md2 = fs::read_to_string(second.join("report/comparison.md")).expect("markdown");
     assert!(md2.contains(&root2), "{md2}");
 }
+
+#[test]
+fn pairwise_tests_are_holm_adjusted_over_the_report() {
+    let t = crate::common::Test::new();
+    let m = t.manifest(
+        "holm",
+        r#"[pipeline]
+name = "holm"
+seed = 7
+[stages.data]
+kind = "load"
+source = { synthetic = { num_samples = 600 } }
+split = { strategy = "stratified", train_ratio = 0.75 }
+[stages.train]
+kind = "train"
+needs = ["data"]
+model = "logistic"
+epochs = 3
+matrix = { learning_rate = [0.01, 0.1, 0.5] }
+learning_rate = "${matrix.learning_rate}"
+cohort = "lr_${matrix.learning_rate}"
+[stages.report]
+kind = "report"
+needs = ["train"]
+"#,
+    );
+    let r = t.run(&["run", m.to_str().expect("utf-8")]);
+    r.ok();
+    assert!(r.stderr.contains("significant accuracy difference after Holm's adjustment"), "{}", r.stderr);
+    let report = t.read_json(&t.latest("holm").join("report/comparison.json"));
+    let pairs = report["comparisons"].as_array().expect("pairs");
+    assert_eq!(pairs.len(), 3);
+    let raw: Vec<f64> = pairs.iter().map(|p| p["comparison"]["mcnemar"]["p_value"].as_f64().expect("p")).collect();
+    let adjusted: Vec<f64> = pairs.iter().map(|p| p["adjusted_p"]["accuracy"].as_f64().expect("adjusted")).collect();
+    // Holm by hand: the k-th smallest (from 0) times 3 − k, running maximum, capped at 1.
+    let mut order: Vec<usize> = (0..3).collect();
+    order.sort_by(|&a, &b| raw[a].total_cmp(&raw[b]));
+    let mut running: f64 = 0.0;
+    for (k, &i) in order.iter().enumerate() {
+        running = running.max(((3 - k) as f64 * raw[i]).min(1.0));
+        assert!((adjusted[i] - running).abs() < 1e-15, "pair {i}: {} vs {running}", adjusted[i]);
+    }
+    for p in pairs {
+        let sentence = p["sentences"]["accuracy"].as_str().expect("sentence");
+        assert!(sentence.contains("Holm-adjusted p") && sentence.ends_with("over 3 tests"), "{sentence}");
+    }
+}

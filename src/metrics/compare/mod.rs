@@ -44,6 +44,7 @@ mod comparison;
 mod confusion_metric;
 mod delong;
 mod error;
+mod holm;
 mod interval;
 mod mcnemar;
 mod multinomial;
@@ -63,6 +64,7 @@ pub use comparison::{Comparison, compare, paired_bootstrap};
 pub use confusion_metric::{ConfusionMetric, Counts};
 pub use delong::{AucComponents, DelongAuc, DelongComparison, delong_auc, delong_test};
 pub use error::CompareError;
+pub use holm::holm;
 pub use interval::{Interval, LEVEL};
 pub use mcnemar::{McNemar, mcnemar, mcnemar_exact_p};
 /// The exact multinomial draw of resampled counts, shared with the fairness gaps' bootstrap.
@@ -70,5 +72,6 @@ pub(crate) use multinomial::multinomial;
 pub use normal::{Z_975, two_sided_p};
 pub use paired_counts::PairedCounts;
 pub use sentence::{
-    ACCURACY, ALPHA, ECE, F1, FP_RATE, PRECISION, RECALL, ROC_AUC, Scale, Wording, ab_sentence, format_p,
+    ACCURACY, ALPHA, ECE, F1, FP_RATE, PRECISION, RECALL, ROC_AUC, Scale, Wording, ab_sentence, ab_sentence_in_family,
+    format_p,
 };

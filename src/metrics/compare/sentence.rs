@@ -9,7 +9,10 @@
 //! - "Higher" is only a direction: the wording says "has a higher false-positive rate", never
 //!   "is better", because which direction is better is the reviewer's call for some metrics.
 //! - Amounts: proportions in percentage points with one decimal; ROC-AUC and ECE as raw
-//!   differences with three decimals. An interval is written `lo–hi` when both ends are
+//!   differences with three decimals; more decimals when the interval is narrower than that
+//!   shows (two significant figures of its width, at most six).
+//! - In a family of tests (a report's pairs), the verdict follows the Holm-adjusted p-value,
+//!   printed beside the raw one. An interval is written `lo–hi` when both ends are
 //!   non-negative, `lo to hi` otherwise (an en dash next to a minus sign misreads).
 //!   Negative numbers use the minus sign U+2212.
 //! - p-values (see [`format_p`]): "p < 0.001" below 0.001; three decimals below 0.1; two
@@ -36,6 +39,8 @@ pub struct Wording {
 pub enum Scale {
     /// A proportion written as percentage points with one decimal.
     Points,
+    /// A proportion written as percentage points with this many decimals (a narrow interval).
+    PointsWith(usize),
     /// A number written with this many decimals.
     Decimals(usize),
 }
@@ -49,25 +54,68 @@ pub const FP_RATE: Wording =
 pub const ROC_AUC: Wording = Wording { noun: "ROC-AUC", higher: "has a higher ROC-AUC", scale: Scale::Decimals(3) };
 pub const ECE: Wording = Wording { noun: "ECE", higher: "has a higher ECE", scale: Scale::Decimals(3) };
 
-/// The sentence for `difference = B − A` with its 95% interval and p-value.
+/// The sentence for `difference = B − A` with its 95% interval and p-value (one test alone).
 pub fn ab_sentence(a: &str, b: &str, wording: &Wording, difference: f64, ci: Interval, p_value: f64) -> String {
-    let p = format_p(p_value);
-    if p_value < ALPHA && difference != 0.0 {
+    ab_sentence_in_family(a, b, wording, difference, ci, p_value, None)
+}
+
+/// [`ab_sentence`] for one test of a family: the verdict follows the Holm-adjusted p-value,
+/// printed beside the raw one ("p = 0.014, Holm-adjusted p = 0.14 over 10 tests").
+pub fn ab_sentence_in_family(
+    a: &str,
+    b: &str,
+    wording: &Wording,
+    difference: f64,
+    ci: Interval,
+    p_value: f64,
+    adjusted: Option<(f64, usize)>,
+) -> String {
+    let verdict_p = adjusted.map_or(p_value, |(p, _)| p);
+    let p = match adjusted {
+        Some((adj, tests)) if tests > 1 => {
+            format!("{}, Holm-adjusted {} over {tests} tests", format_p(p_value), format_p(adj))
+        }
+        _ => format_p(p_value),
+    };
+    let scale = precise(wording.scale, ci);
+    if verdict_p < ALPHA && difference != 0.0 {
         let (winner, loser, amount, ci) = if difference > 0.0 {
             (b, a, difference, ci)
         } else {
             (a, b, -difference, Interval { lo: -ci.hi, hi: -ci.lo })
         };
-        let amount = amount_with_unit(amount, wording.scale);
-        let range = range(ci, wording.scale);
+        let amount = amount_with_unit(amount, scale);
+        let range = range(ci, scale);
         format!("{winner} {} than {loser} by {amount} (95% CI {range}), {p}", wording.higher)
     } else {
-        let amount = amount_with_unit(difference, wording.scale);
-        let range = range(ci, wording.scale);
+        let amount = amount_with_unit(difference, scale);
+        let range = range(ci, scale);
         format!(
             "no significant difference in {} between {a} and {b} ({b} − {a} = {amount}, 95% CI {range}), {p}",
             wording.noun
         )
+    }
+}
+
+/// The scale with enough decimals that the interval's width shows: two significant figures of
+/// the width (an AUC difference of 0.0004 with CI 0.0001–0.0008 prints as such, not as
+/// "0.000 (95% CI 0.000–0.000)"), never fewer than the scale's own, at most six.
+fn precise(scale: Scale, ci: Interval) -> Scale {
+    let width = (ci.hi - ci.lo).abs();
+    let needed = |unit: f64| -> usize {
+        if width > 0.0 && width.is_finite() {
+            ((-(width * unit).log10()).ceil() + 1.0).clamp(0.0, 6.0) as usize
+        } else {
+            0
+        }
+    };
+    match scale {
+        Scale::Points => match needed(100.0) {
+            0 | 1 => Scale::Points,
+            d => Scale::PointsWith(d),
+        },
+        Scale::PointsWith(d) => Scale::PointsWith(d.max(needed(100.0))),
+        Scale::Decimals(d) => Scale::Decimals(d.max(needed(1.0))),
     }
 }
 
@@ -86,7 +134,7 @@ pub fn format_p(p: f64) -> String {
 
 fn amount_with_unit(value: f64, scale: Scale) -> String {
     match scale {
-        Scale::Points => format!("{} points", number(value, scale)),
+        Scale::Points | Scale::PointsWith(_) => format!("{} points", number(value, scale)),
         Scale::Decimals(_) => number(value, scale),
     }
 }
@@ -100,6 +148,7 @@ fn range(ci: Interval, scale: Scale) -> String {
 fn number(value: f64, scale: Scale) -> String {
     let text = match scale {
         Scale::Points => format!("{:.1}", value * 100.0),
+        Scale::PointsWith(decimals) => format!("{:.decimals$}", value * 100.0),
         Scale::Decimals(decimals) => format!("{value:.decimals$}"),
     };
     match text.strip_prefix('-') {
@@ -141,7 +190,32 @@ mod tests {
         let ci = Interval { lo: -0.00004, hi: 0.0 };
         assert_eq!(
             ab_sentence("A", "B", &FP_RATE, -0.00001, ci, 1.0),
-            "no significant difference in false-positive rate between A and B (B − A = 0.0 points, 95% CI 0.0–0.0), p = 1.00"
+            "no significant difference in false-positive rate between A and B (B − A = −0.0010 points, 95% CI −0.0040 to 0.0000), p = 1.00"
+        );
+    }
+
+    #[test]
+    fn narrow_intervals_get_the_decimals_they_need() {
+        assert_eq!(
+            ab_sentence("A", "B", &ROC_AUC, 0.0004, Interval { lo: 0.0001, hi: 0.0008 }, 0.014),
+            "B has a higher ROC-AUC than A by 0.00040 (95% CI 0.00010–0.00080), p = 0.014"
+        );
+        assert_eq!(
+            ab_sentence("A", "B", &ACCURACY, 0.0004, Interval { lo: 0.0001, hi: 0.0008 }, 0.014),
+            "B is more accurate than A by 0.040 points (95% CI 0.010–0.080), p = 0.014"
+        );
+    }
+
+    #[test]
+    fn in_a_family_the_holm_adjusted_p_decides() {
+        let ci = Interval { lo: 0.008, hi: 0.034 };
+        assert_eq!(
+            ab_sentence_in_family("A", "B", &ACCURACY, 0.021, ci, 0.014, Some((0.14, 10))),
+            "no significant difference in accuracy between A and B (B − A = 2.1 points, 95% CI 0.8–3.4), p = 0.014, Holm-adjusted p = 0.14 over 10 tests"
+        );
+        assert_eq!(
+            ab_sentence_in_family("A", "B", &ACCURACY, 0.021, ci, 0.002, Some((0.02, 10))),
+            "B is more accurate than A by 2.1 points (95% CI 0.8–3.4), p = 0.002, Holm-adjusted p = 0.020 over 10 tests"
         );
     }
 

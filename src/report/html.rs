@@ -198,7 +198,7 @@ pub fn render_html(r: &ComparisonReport, run: Option<&super::RunContext>) -> Str
         out,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>Comparison report: {p}</title><style>{STYLE}</style></head><body><h1>Comparison report: {p}</h1>\
-<p>Seed {} · generated {} · {} cohorts · 95% intervals: bootstrap ({} resamples) for the confusion metrics, ECE, Brier score and log loss, DeLong for ROC-AUC.</p>",
+<p>Seed {} · generated {} · {} cohorts · 95% intervals: percentile bootstrap ({} resamples) for the confusion metrics, Brier score and log loss; for the ECE, the percentile interval shifted back by the replicates' median bias (it always contains the estimate); DeLong for ROC-AUC. A/B p-values are Holm-adjusted within each metric.</p>",
         esc(&r.seed),
         esc(&r.generated_at),
         r.cohorts.len(),

@@ -88,7 +88,7 @@ pub fn render_markdown(r: &ComparisonReport, run: Option<&super::RunContext>) ->
     let _ = writeln!(out, "# Comparison report: {}\n", r.pipeline);
     let _ = writeln!(
         out,
-        "Seed {} · generated {} · {} cohorts · 95% intervals: bootstrap ({} resamples) for the confusion metrics, ECE, Brier score and log loss, DeLong for ROC-AUC.\n",
+        "Seed {} · generated {} · {} cohorts · 95% intervals: percentile bootstrap ({} resamples) for the confusion metrics, Brier score and log loss; for the ECE, the percentile interval shifted back by the replicates' median bias (it always contains the estimate); DeLong for ROC-AUC. A/B p-values are Holm-adjusted within each metric.\n",
         r.seed,
         r.generated_at,
         r.cohorts.len(),

@@ -46,8 +46,9 @@ pub struct CohortIntervals {
     pub seed: u64,
     /// Percentile bootstrap from exact multinomial resamples of the confusion counts.
     pub metrics: BTreeMap<ConfusionMetric, BootstrapEstimate>,
-    /// Basic (reverse-percentile) bootstrap, because resampling biases the ECE upward; see
-    /// `ece_approximation_bound`.
+    /// Median-bias-corrected percentile bootstrap (`[q2.5 − β, q97.5 − β]`, `β = q50 − ECE`,
+    /// floored at 0), because resampling biases the ECE upward; it always contains the
+    /// estimate. See `ece_approximation_bound`.
     pub ece: BootstrapEstimate,
     pub ece_bins: usize,
     /// W1 distance bound between the ECE bootstrap law used and the exact row bootstrap's.
@@ -128,8 +129,9 @@ impl<'a> Cohort<'a> {
             resamples,
             seed: bootstrap.seed(),
             metrics,
-            // The ECE's replicates are biased upward; the basic interval corrects for it.
-            ece: BootstrapEstimate::basic(Some(ece), &ece_replicates, 0.0),
+            // The ECE's replicates are biased upward: shifted back by their median bias, the
+            // percentile interval always contains the estimate.
+            ece: BootstrapEstimate::median_corrected(Some(ece), &ece_replicates, 0.0),
             ece_bins: self.ece_bins,
             ece_approximation_bound: self.cells.approximation_bound(),
             brier: BootstrapEstimate::new(Some(self.brier), &brier_replicates),

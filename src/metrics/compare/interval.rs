@@ -43,6 +43,11 @@ pub(crate) fn percentile_interval(replicates: &mut [f64]) -> Option<Interval> {
     Some(Interval { lo: percentile(replicates, tail), hi: percentile(replicates, 1.0 - tail) })
 }
 
+/// numpy's median (`np.percentile(x, 50)`) of sorted, non-empty `values`.
+pub(crate) fn median(sorted: &[f64]) -> f64 {
+    percentile(sorted, 0.5)
+}
+
 /// numpy's "linear" percentile of sorted `values` at fraction `q`.
 fn percentile(sorted: &[f64], q: f64) -> f64 {
     let h = (sorted.len() - 1) as f64 * q;

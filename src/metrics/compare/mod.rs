@@ -56,6 +56,8 @@ mod validate;
 #[cfg(test)]
 mod tests_bootstrap;
 #[cfg(test)]
+mod tests_ece_interval;
+#[cfg(test)]
 mod tests_loss_bootstrap;
 
 pub use bootstrap::{Bootstrap, BootstrapEstimate, DEFAULT_RESAMPLES};

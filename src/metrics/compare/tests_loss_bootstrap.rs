@@ -227,5 +227,5 @@ fn loss_intervals_are_deterministic_and_leave_the_other_intervals_unchanged() {
     let (counts, point_ece) = cells.point();
     let want_accuracy = BootstrapEstimate::new(ConfusionMetric::Accuracy.value(counts), &accuracy);
     assert_eq!(first.metrics[&ConfusionMetric::Accuracy], want_accuracy);
-    assert_eq!(first.ece, BootstrapEstimate::basic(Some(point_ece), &ece, 0.0));
+    assert_eq!(first.ece, BootstrapEstimate::median_corrected(Some(point_ece), &ece, 0.0));
 }

@@ -165,6 +165,7 @@ fn fit(
                 min_samples_leaf: params.min_samples_leaf.map_or(d.min_samples_leaf, |m| m as usize),
                 subsample: params.subsample.unwrap_or(d.subsample),
                 l2: params.l2.unwrap_or(d.l2),
+                ..d
             };
             Box::new(Correlation::fit(x, y, names, &p, rng, cancel)?)
         }

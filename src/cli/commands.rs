@@ -138,6 +138,11 @@ fn plan(args: &PlanArgs) -> Result<i32, Error> {
         })
         .collect();
     print!("{}", table(&["INSTANCE", "KIND", "COHORT", "STATUS", "REASON"], &rows));
+    for p in &planned {
+        for note in &p.notes {
+            println!("note: {}: {note}", p.id);
+        }
+    }
     Ok(exit_code::OK)
 }
 

@@ -17,12 +17,12 @@ use crate::data::Dataset;
 use crate::data::preprocess::Preprocessor;
 use crate::data::table::{Table, Values};
 use crate::manifest::StageKind;
-use crate::manifest::params::{CalibrateName, ClassWeightName, ModelType, TrainParams};
+use crate::manifest::params::{CalibrateName, ClassWeightName, ModelType, TrainParams, TreeAlgorithmName};
 use crate::metrics::{MetricsConfig, evaluate};
 use crate::models::calibration::CalibrationMethod;
 use crate::models::{
     Anomaly, AnomalyParams, Calibrated, ClassWeight, Correlation, CorrelationParams, Heuristic, LogisticParams,
-    LogisticRegression, Model, SimpleTransformer, TransformerParams,
+    LogisticRegression, Model, SimpleTransformer, TransformerParams, TreeAlgorithm,
 };
 use crate::store::{EntryMeta, Staging};
 use crate::trained::{Provenance, TrainedModel};
@@ -147,7 +147,7 @@ fn fit(
         ModelType::Logistic => {
             let d = LogisticParams::default();
             let p = LogisticParams {
-                epochs: params.epochs,
+                epochs: params.epochs(),
                 batch_size: params.batch_size as usize,
                 learning_rate: params.learning_rate.unwrap_or(d.learning_rate),
                 l2: params.l2.unwrap_or(d.l2),
@@ -159,13 +159,16 @@ fn fit(
         ModelType::Correlation => {
             let d = CorrelationParams::default();
             let p = CorrelationParams {
-                n_trees: params.epochs,
+                n_trees: params.rounds.unwrap_or(d.n_trees),
                 max_depth: params.max_depth.unwrap_or(d.max_depth),
                 learning_rate: params.learning_rate.unwrap_or(d.learning_rate),
                 min_samples_leaf: params.min_samples_leaf.map_or(d.min_samples_leaf, |m| m as usize),
                 subsample: params.subsample.unwrap_or(d.subsample),
                 l2: params.l2.unwrap_or(d.l2),
-                ..d
+                algorithm: params.algorithm.map_or(d.algorithm, |a| match a {
+                    TreeAlgorithmName::Hist => TreeAlgorithm::Hist,
+                    TreeAlgorithmName::Exact => TreeAlgorithm::Exact,
+                }),
             };
             Box::new(Correlation::fit(x, y, names, &p, rng, cancel)?)
         }
@@ -173,7 +176,7 @@ fn fit(
         ModelType::SimpleTransformer => {
             let d = TransformerParams::default();
             let p = TransformerParams {
-                epochs: params.epochs,
+                epochs: params.epochs(),
                 batch_size: params.batch_size as usize,
                 learning_rate: params.learning_rate.unwrap_or(d.learning_rate),
                 l2: params.l2.unwrap_or(d.l2),

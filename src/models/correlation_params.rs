@@ -36,11 +36,14 @@ pub struct CorrelationParams {
 }
 
 impl Default for CorrelationParams {
-    /// Settings that fit a few thousand rows of a handful of features well.
+    /// Settings that fit from a few hundred to tens of thousands of rows well: on breast
+    /// cancer, German credit and adult they score within 0.005 ROC-AUC and 0.01 ECE of
+    /// scikit-learn's boosted trees, or better (`tests/it/correlation_quality.rs`). Depth 3
+    /// fell short on adult; depth 5 or 200 rounds overfit German credit's 800 rows.
     fn default() -> Self {
         Self {
             n_trees: 100,
-            max_depth: 3,
+            max_depth: 4,
             learning_rate: 0.1,
             min_samples_leaf: 5,
             subsample: 1.0,

@@ -107,16 +107,16 @@ fn correlation_defaults_score_like_scikit_learn_on_the_real_datasets() {
             ("GradientBoostingClassifier", reference.gradient_boosting),
             ("HistGradientBoostingClassifier", reference.hist_gradient_boosting),
         ] {
-            if !(ours.roc_auc >= theirs.roc_auc - AUC_TOLERANCE) {
+            if ours.roc_auc < theirs.roc_auc - AUC_TOLERANCE {
                 failures.push(format!("{}: ROC-AUC {} vs {name} {}", reference.dataset, ours.roc_auc, theirs.roc_auc));
             }
-            if !(ours.ece <= theirs.ece + ECE_TOLERANCE) {
+            if ours.ece > theirs.ece + ECE_TOLERANCE {
                 failures.push(format!("{}: ECE {} vs {name} {}", reference.dataset, ours.ece, theirs.ece));
             }
         }
         // The same algorithm and settings: close both ways.
         let same = reference.hist_same_settings;
-        if !((ours.roc_auc - same.roc_auc).abs() <= AUC_TOLERANCE && (ours.ece - same.ece).abs() <= ECE_TOLERANCE) {
+        if (ours.roc_auc - same.roc_auc).abs() > AUC_TOLERANCE || (ours.ece - same.ece).abs() > ECE_TOLERANCE {
             failures.push(format!("{}: {ours:?} vs HGB with the same settings {same:?}", reference.dataset));
         }
     }

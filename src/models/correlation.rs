@@ -24,6 +24,8 @@
 //! (only on the portable exponential), so they are the same on every machine. (The reported
 //! loss history uses libm's `ln`.)
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use ndarray::ArrayView2;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -61,13 +63,13 @@ impl Grower {
         }
     }
 
-    /// The output of `tree`, just grown, for every training row of `x`.
-    fn outputs(&self, tree: &RegressionTree, x: ArrayView2<'_, f64>, in_sample: &[bool], out: &mut [f64]) {
+    /// The output of `tree`, just grown, for every training row of `x`, as `f64` bits.
+    fn outputs(&self, tree: &RegressionTree, x: ArrayView2<'_, f64>, in_sample: &[bool], out: &[AtomicU64]) {
         match self {
-            Self::Exact(_) => out.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each(|(task, out)| {
-                for (offset, out) in out.iter_mut().enumerate() {
+            Self::Exact(_) => out.par_chunks(ROWS_PER_TASK).enumerate().for_each(|(task, out)| {
+                for (offset, out) in out.iter().enumerate() {
                     let row = x.row(task * ROWS_PER_TASK + offset);
-                    *out = tree.value(|j| row[j]);
+                    out.store(tree.value(|j| row[j]).to_bits(), Ordering::Relaxed);
                 }
             }),
             Self::Hist(builder) => builder.outputs(tree, x, in_sample, out),
@@ -125,7 +127,8 @@ impl Correlation {
         let start_tail = exp_non_positive(-base_score.abs());
         let mut pairs: Vec<GradientPair> =
             y.iter().map(|&label| gradient_pair(base_score, start_tail, label)).collect();
-        let mut outputs = vec![0.0; rows];
+        // Written by the tree builders' parallel tasks (see `HistTreeBuilder::outputs`).
+        let outputs: Vec<AtomicU64> = (0..rows).map(|_| AtomicU64::new(0)).collect();
         let mut in_sample = vec![true; rows];
         let mut order: Vec<usize> = (0..rows).collect();
         let sample_size = ((n * params.subsample) as usize).clamp(1, rows);
@@ -148,7 +151,7 @@ impl Correlation {
                 }
             }
             let tree = grower.grow(&pairs, &in_sample, shape);
-            grower.outputs(&tree, x, &in_sample, &mut outputs);
+            grower.outputs(&tree, x, &in_sample, &outputs);
             // Tasks cover fixed row ranges and their losses are added in task order, so the
             // sum does not depend on the threads.
             let task_losses: Vec<f64> = margins
@@ -207,7 +210,7 @@ const ROWS_PER_LOGARITHM: usize = 512;
 /// Adds a tree's `outputs` to the `margins` of some rows, leaves each row's next gradient
 /// pair, and returns their log-loss after the tree, `Σ log(1 + exp(−(2y − 1) z))`, summed in
 /// row order as `Σ max(z, 0) − y z + ln Π (1 + exp(−|z|))`.
-fn boost_rows(margins: &mut [f64], pairs: &mut [GradientPair], outputs: &[f64], labels: &[u8]) -> f64 {
+fn boost_rows(margins: &mut [f64], pairs: &mut [GradientPair], outputs: &[AtomicU64], labels: &[u8]) -> f64 {
     let mut sum = 0.0;
     let blocks = margins
         .chunks_mut(ROWS_PER_LOGARITHM)
@@ -215,8 +218,8 @@ fn boost_rows(margins: &mut [f64], pairs: &mut [GradientPair], outputs: &[f64], 
         .zip(outputs.chunks(ROWS_PER_LOGARITHM).zip(labels.chunks(ROWS_PER_LOGARITHM)));
     for ((margins, pairs), (outputs, labels)) in blocks {
         let mut product = 1.0;
-        for ((margin, pair), (&output, &label)) in margins.iter_mut().zip(pairs).zip(outputs.iter().zip(labels)) {
-            *margin += output;
+        for ((margin, pair), (output, &label)) in margins.iter_mut().zip(pairs).zip(outputs.iter().zip(labels)) {
+            *margin += f64::from_bits(output.load(Ordering::Relaxed));
             let z = *margin;
             let tail = exp_non_positive(-z.abs());
             *pair = gradient_pair(z, tail, label);

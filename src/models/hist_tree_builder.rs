@@ -18,6 +18,7 @@
 //! routes every training row as its bin was counted.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ndarray::ArrayView2;
 use rayon::prelude::*;
@@ -238,8 +239,16 @@ impl HistTreeBuilder {
     /// row buffer; returns how many there are.
     fn take_sample(&mut self, in_sample: &[bool]) -> usize {
         let rows = &mut self.rows[0];
-        let mut sampled = 0;
         // `new` was given at most `u32::MAX` rows, so every index fits.
+        if in_sample.iter().all(|&inside| inside) {
+            rows.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each(|(task, block)| {
+                for (row, slot) in (task * ROWS_PER_TASK..).zip(block) {
+                    *slot = row as u32;
+                }
+            });
+            return rows.len();
+        }
+        let mut sampled = 0;
         for (row, &inside) in (0..in_sample.len() as u32).zip(in_sample) {
             rows[sampled] = row;
             sampled += usize::from(inside);
@@ -251,31 +260,46 @@ impl HistTreeBuilder {
     /// `x`: for the rows it was grown on, their leaf's value as the grown partition (and the
     /// bins of the unpartitioned last splits) says, which is where the tree's thresholds send
     /// them (see `feature_bins.rs`); the tree walked on the raw row for the others.
-    pub fn outputs(&self, tree: &RegressionTree, x: ArrayView2<'_, f64>, in_sample: &[bool], out: &mut [f64]) {
-        let mut reached = 0;
-        for leaf in &self.leaves {
-            let rows = &self.rows[leaf.rows.buffer][leaf.rows.range.clone()];
-            reached += rows.len();
-            match leaf.split {
-                None => {
-                    for &row in rows {
-                        out[row as usize] = leaf.values[0];
-                    }
-                }
-                Some((feature, bin)) => {
-                    let column = &self.columns[feature];
-                    for &row in rows {
-                        let row = row as usize;
-                        out[row] = leaf.values[usize::from(usize::from(column[row]) > bin)];
-                    }
+    ///
+    /// `out` holds `f64` bits: a leaf's rows are scattered over the training rows, and atomic
+    /// slots let the tasks that own them write in parallel (each row is written by exactly one
+    /// task; relaxed stores are plain stores).
+    pub fn outputs(&self, tree: &RegressionTree, x: ArrayView2<'_, f64>, in_sample: &[bool], out: &[AtomicU64]) {
+        let tasks: Vec<(&LeafRows, &[u32])> = self
+            .leaves
+            .iter()
+            .flat_map(|leaf| {
+                let rows = &self.rows[leaf.rows.buffer][leaf.rows.range.clone()];
+                rows.chunks(ROWS_PER_TASK).map(move |block| (leaf, block))
+            })
+            .collect();
+        let reached: usize = tasks.iter().map(|(_, block)| block.len()).sum();
+        tasks.into_par_iter().for_each(|(leaf, block)| match leaf.split {
+            None => {
+                let value = leaf.values[0].to_bits();
+                for &row in block {
+                    out[row as usize].store(value, Ordering::Relaxed);
                 }
             }
-        }
+            Some((feature, bin)) => {
+                let column = &self.columns[feature];
+                let values = leaf.values.map(f64::to_bits);
+                for &row in block {
+                    let row = row as usize;
+                    out[row].store(values[usize::from(usize::from(column[row]) > bin)], Ordering::Relaxed);
+                }
+            }
+        });
         if reached < out.len() {
-            for (row, (out, _)) in out.iter_mut().zip(in_sample).enumerate().filter(|(_, (_, inside))| !**inside) {
-                let values = x.row(row);
-                *out = tree.value(|j| values[j]);
-            }
+            out.par_chunks(ROWS_PER_TASK).zip(in_sample.par_chunks(ROWS_PER_TASK)).enumerate().for_each(
+                |(task, (out, in_sample))| {
+                    for (offset, (out, _)) in out.iter().zip(in_sample).enumerate().filter(|(_, (_, inside))| !**inside)
+                    {
+                        let values = x.row(task * ROWS_PER_TASK + offset);
+                        out.store(tree.value(|j| values[j]).to_bits(), Ordering::Relaxed);
+                    }
+                },
+            );
         }
     }
 
@@ -522,10 +546,10 @@ mod tests {
         let mut builder = HistTreeBuilder::new(x.view());
         let tree = builder.grow(&GradientPair::zip(&gradients, &[0.25; 4_000]), &in_sample, shape);
         assert!(tree.nodes().len() > 30, "{}", tree.nodes().len());
-        let mut outputs = vec![f64::NAN; 4_000];
-        builder.outputs(&tree, x.view(), &in_sample, &mut outputs);
+        let outputs: Vec<AtomicU64> = (0..4_000).map(|_| AtomicU64::new(f64::NAN.to_bits())).collect();
+        builder.outputs(&tree, x.view(), &in_sample, &outputs);
         for (row, output) in x.rows().into_iter().zip(&outputs) {
-            assert_eq!(output.to_bits(), tree.value(|j| row[j]).to_bits());
+            assert_eq!(output.load(Ordering::Relaxed), tree.value(|j| row[j]).to_bits());
         }
     }
 

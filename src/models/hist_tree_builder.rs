@@ -33,7 +33,7 @@ const ROWS_PER_TASK: usize = 16_384;
 
 /// Rows per group of a histogram: each group's rows are summed by one task, then the groups
 /// added in order.
-const ROWS_PER_HISTOGRAM_GROUP: usize = 65_536;
+const ROWS_PER_HISTOGRAM_GROUP: usize = 16_384;
 
 /// Most histogram bins held at once across the groups of one histogram (24 bytes each): wide
 /// data gets fewer, larger groups.

@@ -23,12 +23,4 @@ impl TreeAlgorithm {
     pub(super) fn of_older_models() -> Self {
         Self::Exact
     }
-
-    /// The name used in manifests and saved models.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Hist => "hist",
-            Self::Exact => "exact",
-        }
-    }
 }

@@ -162,6 +162,11 @@ fn plan(args: &PlanArgs) -> Result<i32, Error> {
         })
         .collect();
     out!("{}", table(&["INSTANCE", "KIND", "COHORT", "STATUS", "REASON"], &rows));
+    for p in &planned {
+        for note in &p.notes {
+            outln!("note: {}: {note}", p.id);
+        }
+    }
     Ok(exit_code::OK)
 }
 

@@ -46,9 +46,13 @@ pub struct TrainArgs {
     /// this version implements).
     #[arg(long)]
     pub model_type: String,
-    /// Passes over the training rows (the original ignored it).
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
-    pub epochs: u32,
+    /// Passes over the training rows of logistic and simple_transformer [default: 10] (the
+    /// original ignored it); correlation boosts --rounds trees instead.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub epochs: Option<u32>,
+    /// Boosting rounds of correlation, one tree each [default: 100].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rounds: Option<u32>,
     /// Rows per gradient step (the original ignored it).
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,

@@ -1,10 +1,11 @@
 //! `nethical train`: the original trainer's flags, mapped onto a generated pipeline
 //! (load → train per model type → gate) that runs through the same runner as any manifest.
 //!
-//! What changes from the original: `--epochs` and `--batch-size` take effect; `all` means the
-//! model types this version implements (the original listed ten and five always failed); the
-//! exit code is non-zero when a model fails; flags whose stages come in later versions say so
-//! instead of being ignored.
+//! What changes from the original: `--epochs` and `--batch-size` take effect (`--epochs` for
+//! the models that make passes; `correlation` boosts `--rounds` trees and says so when
+//! `--epochs` is given); `all` means the model types this version implements (the original
+//! listed ten and five always failed); the exit code is non-zero when a model fails; flags
+//! whose stages come in later versions say so instead of being ignored.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -21,7 +22,7 @@ use crate::data::kaggle::Credentials;
 use crate::error::Error;
 use crate::exec::{Failpoints, InstanceStatus, RunOptions, RunStatus};
 use crate::exit_code;
-use crate::manifest::params::ModelType;
+use crate::manifest::params::{DEFAULT_EPOCHS, ModelType};
 use crate::manifest::{self, ManifestInput};
 use crate::plan::Plan;
 use crate::stages::KaggleAccess;
@@ -128,6 +129,30 @@ fn kaggle_slug(a: &TrainArgs) -> Option<&str> {
     a.kaggle_dataset.first().filter(|_| !a.no_download).map(String::as_str)
 }
 
+/// The `train` keys (one line each) saying how long model type `m` trains: `epochs` for the
+/// models that make passes over the rows, `rounds` (when given) for `correlation`.
+fn length_keys(a: &TrainArgs, m: ModelType) -> String {
+    match (m, a.rounds) {
+        (ModelType::Correlation, Some(rounds)) => format!("rounds = {rounds}\n"),
+        (ModelType::Correlation, None) => String::new(),
+        _ => format!("epochs = {}\n", a.epochs.unwrap_or(DEFAULT_EPOCHS)),
+    }
+}
+
+/// The one-line notes on length flags that some of the chosen model types do not take.
+fn length_notes(a: &TrainArgs, types: &[ModelType]) -> Vec<String> {
+    let correlation = types.contains(&ModelType::Correlation);
+    let mut notes = Vec::new();
+    if correlation && a.epochs.is_some() {
+        let rounds = a.rounds.map_or_else(|| "100, the default".to_owned(), |r| r.to_string());
+        notes.push(format!("note: correlation does not use --epochs: it boosts --rounds trees ({rounds})"));
+    }
+    if a.rounds.is_some() && !correlation {
+        notes.push("note: --rounds only applies to --model-type correlation; it is not used here".to_owned());
+    }
+    notes
+}
+
 /// The manifest equivalent to the flags: one `load` per synthetic family needed (each model
 /// type gets its family, as in the original), then `train_<type>` and `gate_<type>`.
 fn manifest_text(a: &TrainArgs, types: &[ModelType]) -> String {
@@ -171,9 +196,9 @@ fn manifest_text(a: &TrainArgs, types: &[ModelType]) -> String {
         let name = m.name();
         let _ = write!(
             text,
-            "\n[stages.train_{name}]\nkind = \"train\"\nneeds = [\"{}\"]\nmodel = \"{name}\"\nepochs = {}\nbatch_size = {}\nece_bins = {}\ncohort = {:?}\n\n[stages.gate_{name}]\nkind = \"gate\"\nneeds = [\"train_{name}\"]\nmin_accuracy = {:?}\nmax_ece = {:?}\nece_policy = \"{policy}\"\n",
+            "\n[stages.train_{name}]\nkind = \"train\"\nneeds = [\"{}\"]\nmodel = \"{name}\"\n{}batch_size = {}\nece_bins = {}\ncohort = {:?}\n\n[stages.gate_{name}]\nkind = \"gate\"\nneeds = [\"train_{name}\"]\nmin_accuracy = {:?}\nmax_ece = {:?}\nece_policy = \"{policy}\"\n",
             kaggle_slug(a).map_or_else(|| format!("data_{}", family(*m)), |_| "data_kaggle".to_owned()),
-            a.epochs,
+            length_keys(a, *m),
             a.batch_size,
             a.ece_bins,
             cohort_of(a, *m, types.len() > 1),
@@ -325,14 +350,16 @@ fn optimize_stage(a: &TrainArgs, m: ModelType) -> String {
         _ => "",
     };
     let threshold = if grid { "[0.4, 0.5, 0.6]" } else { "{ min = 0.4, max = 0.7 }" };
+    let length = length_keys(a, m).trim_end().replace('\n', ", ");
+    let length = if length.is_empty() { String::new() } else { format!("{length}, ") };
     let technique = match a.optimization_technique {
         TechniqueArg::RandomSearch => "random_search",
         TechniqueArg::GridSearch => "grid_search",
         TechniqueArg::Evolutionary => "evolutionary",
     };
     format!(
-        "\n[stages.optimize_{name}]\nkind = \"optimize\"\nneeds = [\"{data}\"]\nmodel = \"{name}\"\ntechnique = \"{technique}\"\niterations = {}\npopulation = 10\ngenerations = 5\nbase = {{ epochs = {}, batch_size = {}, ece_bins = {} }}\nspace = {{ threshold = {threshold}{extra} }}\n",
-        a.optimization_iterations, a.epochs, a.batch_size, a.ece_bins
+        "\n[stages.optimize_{name}]\nkind = \"optimize\"\nneeds = [\"{data}\"]\nmodel = \"{name}\"\ntechnique = \"{technique}\"\niterations = {}\npopulation = 10\ngenerations = 5\nbase = {{ {length}batch_size = {}, ece_bins = {} }}\nspace = {{ threshold = {threshold}{extra} }}\n",
+        a.optimization_iterations, a.batch_size, a.ece_bins
     )
 }
 
@@ -391,6 +418,9 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
             .map_err(|e| Error::InvalidInput(format!("--kaggle-username/--kaggle-key: {e}")))?,
         ),
     };
+    for note in length_notes(&a, &types) {
+        eprintln!("{note}");
+    }
     let text = manifest_text(&a, &types);
     let input = ManifestInput::new(Path::new("nethical-train.toml"), text, Vec::new());
     let plan = Plan::new(manifest::load(&input)?, ".");

@@ -19,9 +19,12 @@ use super::diagnostic::{Issues, one_of};
 use super::interpolate::{Scope, interpolate_table, interpolate_text};
 use super::matrix::{Combo, combinations};
 use super::params::{
-    AuditParams, DriftParams, GateParams, LoadParams, Phase3Params, RangeIssue, StageParams, TrainParams,
+    AuditParams, DriftParams, GateParams, LoadParams, ModelType, Phase3Params, RangeIssue, StageParams, TrainParams,
 };
 use super::stage_kind::StageKind;
+
+/// The plan's note on a `correlation` instance of a matrix whose other models use `epochs`.
+pub(crate) const EPOCHS_IGNORED: &str = "`epochs` is not used: model `correlation` boosts `rounds` trees (default 100)";
 
 /// Stages in dependency order, ties broken by name; cycles are reported and left out.
 pub(crate) fn stage_order(decl: &ManifestDecl<'_>, issues: &mut Issues<'_>) -> Vec<String> {
@@ -225,6 +228,8 @@ pub(crate) fn expand<'src>(decl: &ManifestDecl<'src>, order: &[String], issues: 
         }
         let issues_before = issues.len();
         let mut mine: Vec<Expanded<'src>> = Vec::new();
+        let mut epochs_ignored_by = Vec::new();
+        let mut trains_epoch_models = false;
         for inh in &inherited {
             for o in &own {
                 let mut bindings = inh.clone();
@@ -234,7 +239,14 @@ pub(crate) fn expand<'src>(decl: &ManifestDecl<'src>, order: &[String], issues: 
                 let context = multi.then(|| format!("in instance `{id}`"));
                 let scope = Scope { stage: &stage.name, matrix: &bindings, vars: &decl.vars };
                 let body = Spanned::new(stage.body.span(), interpolate_table(stage.body.get_ref(), &scope, issues));
-                let params = typed_params(stage, body, context.as_deref(), issues);
+                let mut params = typed_params(stage, body, context.as_deref(), issues);
+                if let Some(StageParams::Train(p)) = &mut params {
+                    if p.resolve_epochs() {
+                        epochs_ignored_by.push(out.len());
+                    } else {
+                        trains_epoch_models |= p.model != ModelType::Correlation;
+                    }
+                }
                 let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
                 for need in &needs {
                     let ups = done.get(need).map_or(&[][..], Vec::as_slice);
@@ -267,8 +279,25 @@ pub(crate) fn expand<'src>(decl: &ManifestDecl<'src>, order: &[String], issues: 
                     needs: deps,
                     params,
                     resources: stage.resources.clone(),
+                    notes: Vec::new(),
                 });
                 mine.push(Expanded { id, bindings, cohort });
+            }
+        }
+        if !epochs_ignored_by.is_empty() {
+            if trains_epoch_models {
+                for &i in &epochs_ignored_by {
+                    out[i].notes.push(EPOCHS_IGNORED.to_owned());
+                }
+            } else {
+                let span =
+                    stage.body.get_ref().get_key_value("epochs").map_or(stage.name_span.clone(), |(k, _)| k.span());
+                issues.push(
+                    span,
+                    "`epochs` does not apply to model `correlation`: did you mean `rounds`?".to_owned(),
+                    "not for this model",
+                    Some("`correlation` boosts `rounds` trees (default 100); `epochs` counts the passes of `logistic` and `simple_transformer`".into()),
+                );
             }
         }
         if issues.len() == issues_before {

@@ -69,6 +69,9 @@ pub struct InstanceDecl {
     /// What its job asks a cluster for; not part of the resolved manifest or the cache key.
     #[serde(skip_serializing_if = "executor::Resources::is_empty")]
     pub resources: executor::Resources,
+    /// What a reader of the plan should know about it, e.g. a stage key it ignores.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A validated manifest, expanded into instances in dependency order.

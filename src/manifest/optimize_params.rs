@@ -196,10 +196,14 @@ impl OptimizeParams {
         for (k, v) in values {
             doc.insert(k.clone(), v.clone());
         }
-        let params: TrainParams = serde_json::from_value(serde_json::Value::Object(doc)).map_err(|e| e.to_string())?;
+        let mut params: TrainParams =
+            serde_json::from_value(serde_json::Value::Object(doc)).map_err(|e| e.to_string())?;
         let issues = params.range_issues();
         if let Some(i) = issues.first() {
             return Err(format!("`{}` must be {}", i.key.join("."), i.expected));
+        }
+        if params.resolve_epochs() {
+            return Err("`epochs` does not apply to model `correlation`: did you mean `rounds`?".to_owned());
         }
         Ok(params)
     }

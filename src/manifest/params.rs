@@ -307,10 +307,13 @@ pub enum SplitStrategyName {
 pub struct TrainParams {
     /// The model type (the original's `--model-type`).
     pub model: ModelType,
-    /// Passes over the training rows, or boosting rounds (the original's `--epochs`, which it
-    /// ignored).
-    #[serde(default = "default_epochs")]
-    pub epochs: u32,
+    /// Passes over the training rows of `logistic` and `simple_transformer` (the original's
+    /// `--epochs`, which it ignored); default 10. `correlation` boosts `rounds` trees instead:
+    /// a stage that trains only `correlation` may not set it, and the `correlation` instances
+    /// of a matrix with other models leave it out (`nethical plan` says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32", extend("default" = 10))]
+    pub epochs: Option<u32>,
     /// Rows per gradient step (the original's `--batch-size`, which it ignored).
     #[serde(default = "default_batch_size")]
     pub batch_size: u32,
@@ -337,6 +340,12 @@ pub struct TrainParams {
     /// `correlation` only: fraction of rows each tree is fitted on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subsample: Option<f64>,
+    /// `correlation` only: boosting rounds, one tree each; default 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rounds: Option<u32>,
+    /// `correlation` only: how splits are searched; default `hist`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<TreeAlgorithmName>,
     /// Post-hoc calibration on the load stage's calibration split (`split.calibration_ratio`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibrate: Option<CalibrateName>,
@@ -364,6 +373,18 @@ pub enum SolverName {
     Sgd,
     /// Full-batch L-BFGS to convergence (scikit-learn's `LogisticRegression` default).
     Lbfgs,
+}
+
+/// How the `correlation` model's trees search splits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TreeAlgorithmName {
+    /// Histograms of features binned once (at most 255 bins), in parallel over features, as
+    /// LightGBM and scikit-learn's `HistGradientBoostingClassifier` do.
+    Hist,
+    /// Every threshold between distinct values, on one thread, as scikit-learn's
+    /// `GradientBoostingClassifier` does; far slower on large data.
+    Exact,
 }
 
 /// Post-hoc calibration methods.
@@ -771,12 +792,34 @@ impl LoadParams {
     }
 }
 
+/// `epochs` when a model that reads it has none set.
+pub const DEFAULT_EPOCHS: u32 = 10;
+
 impl TrainParams {
+    /// Passes over the training rows, for the models that make them.
+    pub fn epochs(&self) -> u32 {
+        self.epochs.unwrap_or(DEFAULT_EPOCHS)
+    }
+
+    /// Settles `epochs` after validation: the shared default for the models that take one,
+    /// and none for `correlation`, which boosts `rounds` trees. A `correlation` instance's
+    /// resolved parameters, cache key and lockfile entry then do not change with an `epochs`
+    /// it ignores (set for the other models of its matrix). Returns whether a value was
+    /// dropped, so the caller can say so.
+    pub fn resolve_epochs(&mut self) -> bool {
+        if self.model == ModelType::Correlation {
+            self.epochs.take().is_some()
+        } else {
+            self.epochs.get_or_insert(DEFAULT_EPOCHS);
+            false
+        }
+    }
+
     /// Checks value ranges serde cannot express, and that model-specific keys go with their
     /// model.
     pub fn range_issues(&self) -> Vec<RangeIssue> {
         let mut out = Vec::new();
-        if self.epochs == 0 || self.epochs > MAX_EPOCHS {
+        if matches!(self.epochs, Some(e) if e == 0 || e > MAX_EPOCHS) {
             out.push(issue(&["epochs"], format!("between 1 and {MAX_EPOCHS} (limit `epochs`)")));
         }
         if self.batch_size == 0 {
@@ -804,6 +847,11 @@ impl TrainParams {
         only(self.max_depth.is_some(), "max_depth", ModelType::Correlation, &mut out);
         only(self.min_samples_leaf.is_some(), "min_samples_leaf", ModelType::Correlation, &mut out);
         only(self.subsample.is_some(), "subsample", ModelType::Correlation, &mut out);
+        only(self.rounds.is_some(), "rounds", ModelType::Correlation, &mut out);
+        only(self.algorithm.is_some(), "algorithm", ModelType::Correlation, &mut out);
+        if matches!(self.rounds, Some(r) if r == 0 || r > MAX_EPOCHS) {
+            out.push(issue(&["rounds"], format!("between 1 and {MAX_EPOCHS} (limit `epochs`)")));
+        }
         if self.max_depth.is_some_and(|d| d == 0 || d > 16) {
             out.push(issue(&["max_depth"], "between 1 and 16"));
         }
@@ -909,9 +957,6 @@ fn default_num_samples() -> u64 {
 }
 fn default_train_ratio() -> f64 {
     0.8
-}
-fn default_epochs() -> u32 {
-    10
 }
 fn default_batch_size() -> u32 {
     32

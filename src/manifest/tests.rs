@@ -106,7 +106,7 @@ fn whole_placeholders_keep_their_type_and_partial_ones_become_text() {
     let m = m.expect("valid");
     let train = &m.instances[1];
     let crate::manifest::StageParams::Train(p) = &train.params else { panic!("train params") };
-    assert_eq!(p.epochs, 7);
+    assert_eq!(p.epochs(), 7);
     assert_eq!(train.cohort.as_deref(), Some("run_7"));
 }
 
@@ -116,7 +116,7 @@ fn set_overrides_nested_keys_and_wins_over_the_file() {
         .expect("valid");
     assert_eq!(m.pipeline.seed, 9);
     let crate::manifest::StageParams::Train(p) = &m.instances[1].params else { panic!("train params") };
-    assert_eq!(p.epochs, 3);
+    assert_eq!(p.epochs(), 3);
     let crate::manifest::StageParams::Load(l) = &m.instances[0].params else { panic!("load params") };
     assert_eq!(l.split.strategy, super::params::SplitStrategyName::Random);
 }
@@ -205,4 +205,59 @@ fn bad_executor_settings_are_reported_with_what_is_expected() {
     // `--set executor.kind=slurm` works like any override.
     let m = try_load(TRAIN, &["executor.kind=slurm"]).expect("valid");
     assert_eq!(m.executor.kind, super::executor::ExecutorKind::Slurm);
+}
+
+const CORRELATION: &str = "[stages.train]\nkind = \"train\"\nneeds = [\"data\"]\nmodel = \"correlation\"\n";
+
+fn train_params(m: &Manifest, id: &str) -> super::params::TrainParams {
+    match m.instances.iter().find(|i| i.id == id).map(|i| &i.params) {
+        Some(crate::manifest::StageParams::Train(p)) => p.clone(),
+        _ => panic!("no train instance `{id}`"),
+    }
+}
+
+#[test]
+fn correlation_boosts_rounds_and_a_correlation_only_stage_may_not_set_epochs() {
+    let m = try_load(&format!("{CORRELATION}rounds = 40\nalgorithm = \"exact\"\n"), &[]).expect("valid");
+    let p = train_params(&m, "train");
+    assert_eq!((p.rounds, p.epochs), (Some(40), None));
+    assert!(!m.resolved.contains("epochs"), "{}", m.resolved);
+    let e = errors(&format!("{CORRELATION}epochs = 20\n"), &[]);
+    assert_eq!(e, ["`epochs` does not apply to model `correlation`: did you mean `rounds`?"]);
+    // Every instance of the stage is a correlation model: still an error, said once.
+    let e =
+        errors(&format!("{CORRELATION}matrix = {{ d = [2, 3] }}\nmax_depth = \"${{matrix.d}}\"\nepochs = 5\n"), &[]);
+    assert_eq!(e, ["`epochs` does not apply to model `correlation`: did you mean `rounds`?"]);
+    assert_eq!(errors(&format!("{CORRELATION}\n"), &["stages.train.epochs=3"]).len(), 1);
+    let e = errors(&format!("{TRAIN}rounds = 5\nalgorithm = \"hist\"\n"), &[]);
+    assert_eq!(
+        e,
+        [
+            "`rounds` must be left out: it only applies to model `correlation`",
+            "`algorithm` must be left out: it only applies to model `correlation`",
+        ]
+    );
+    assert_eq!(
+        errors(&format!("{CORRELATION}rounds = 0\n"), &[]),
+        ["`rounds` must be between 1 and 100000 (limit `epochs`)"]
+    );
+}
+
+#[test]
+fn in_a_matrix_of_models_correlation_drops_epochs_and_the_plan_says_so() {
+    let body = "[stages.train]\nkind = \"train\"\nneeds = [\"data\"]\nmatrix = { model = [\"logistic\", \"correlation\"] }\nmodel = \"${matrix.model}\"\nepochs = 20\n";
+    let m = try_load(body, &[]).expect("valid");
+    let logistic = m.instances.iter().find(|i| i.id == "train[model=logistic]").expect("logistic");
+    let correlation = m.instances.iter().find(|i| i.id == "train[model=correlation]").expect("correlation");
+    assert_eq!(train_params(&m, &logistic.id).epochs, Some(20));
+    assert_eq!(train_params(&m, &correlation.id).epochs, None);
+    assert!(logistic.notes.is_empty());
+    assert_eq!(correlation.notes, [super::expand::EPOCHS_IGNORED]);
+    // Changing `epochs` changes nothing the correlation instance is keyed on.
+    let other = try_load(&body.replace("epochs = 20", "epochs = 30"), &[]).expect("valid");
+    assert_eq!(train_params(&other, &correlation.id), train_params(&m, &correlation.id));
+    // Left unset, the models that take `epochs` get the default written out, as before.
+    let unset = try_load(&body.replace("epochs = 20\n", ""), &[]).expect("valid");
+    assert_eq!(train_params(&unset, &logistic.id).epochs, Some(10));
+    assert!(unset.instances.iter().all(|i| i.notes.is_empty()));
 }

@@ -26,6 +26,9 @@ pub enum CorrelationFitError {
     #[error("l2 penalty must be non-negative and finite, got {value}")]
     InvalidL2 { value: f64 },
 
+    #[error("algorithm `hist` takes at most {max} training rows, got {rows}; use `exact`", max = u32::MAX)]
+    TooManyRowsForHist { rows: usize },
+
     #[error(transparent)]
     Fit(#[from] FitError),
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::CorrelationFitError;
+use super::{CorrelationFitError, TreeAlgorithm};
 
 /// Deepest tree allowed: 2^16 leaves is far beyond what boosting needs and keeps a saved
 /// model from asking for absurd memory.
@@ -10,9 +10,9 @@ pub const MAX_DEPTH: u32 = 16;
 
 /// Boosting settings, saved with the model so a run can be repeated.
 ///
-/// The pipeline maps its `epochs` to `n_trees` (one boosting round per "epoch"); its
-/// `batch_size` means nothing for this model, which always looks at every (sub)sampled row,
-/// and is ignored.
+/// The pipeline's `rounds` is `n_trees`; its `epochs` and `batch_size` mean nothing for this
+/// model (a boosting round is not a pass of gradient steps, and every round looks at every
+/// (sub)sampled row), and a manifest may not set them for it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CorrelationParams {
@@ -30,12 +30,26 @@ pub struct CorrelationParams {
     /// Penalty `(l2/2) v²` on each leaf value `v`, added to the hessian sum of every leaf and
     /// split candidate; it also keeps leaves of near-certain rows finite.
     pub l2: f64,
+    /// How splits are searched; a saved model without it was grown with exact splits.
+    #[serde(default = "TreeAlgorithm::of_older_models")]
+    pub algorithm: TreeAlgorithm,
 }
 
 impl Default for CorrelationParams {
-    /// Settings that fit a few thousand rows of a handful of features well.
+    /// Settings that fit from a few hundred to tens of thousands of rows well: on breast
+    /// cancer, German credit and adult they score within 0.005 ROC-AUC and 0.01 ECE of
+    /// scikit-learn's boosted trees, or better (`tests/it/correlation_quality.rs`). Depth 3
+    /// fell short on adult; depth 5 or 200 rounds overfit German credit's 800 rows.
     fn default() -> Self {
-        Self { n_trees: 100, max_depth: 3, learning_rate: 0.1, min_samples_leaf: 5, subsample: 1.0, l2: 1.0 }
+        Self {
+            n_trees: 100,
+            max_depth: 4,
+            learning_rate: 0.1,
+            min_samples_leaf: 5,
+            subsample: 1.0,
+            l2: 1.0,
+            algorithm: TreeAlgorithm::Hist,
+        }
     }
 }
 
@@ -100,8 +114,12 @@ mod tests {
 
     #[test]
     fn missing_fields_take_defaults() -> Result<(), serde_json::Error> {
-        let params: CorrelationParams = serde_json::from_str(r#"{"n_trees": 7, "subsample": 0.5}"#)?;
+        let params: CorrelationParams =
+            serde_json::from_str(r#"{"n_trees": 7, "subsample": 0.5, "algorithm": "hist"}"#)?;
         assert_eq!(params, CorrelationParams { n_trees: 7, subsample: 0.5, ..CorrelationParams::default() });
+        // Parameters saved before histograms existed describe exact-split trees.
+        let older: CorrelationParams = serde_json::from_str(r#"{"n_trees": 7}"#)?;
+        assert_eq!(older.algorithm, TreeAlgorithm::Exact);
         assert!(serde_json::from_str::<CorrelationParams>(r#"{"epochs": 3}"#).is_err());
         Ok(())
     }

@@ -33,9 +33,13 @@ pub(super) fn check_training_data(
             value => return Err(FitError::InvalidLabel { row, value }),
         }
     }
-    for (column, name) in x.columns().into_iter().zip(feature_names) {
-        if !column.iter().all(|value| value.is_finite()) {
-            return Err(FitError::NonFiniteFeature { feature: name.clone() });
+    // One pass in memory order (contiguous for the usual row-major input); only when it finds
+    // a non-finite value are the columns searched, in order, for the first feature to name.
+    if !x.iter().all(|value| value.is_finite()) {
+        for (column, name) in x.columns().into_iter().zip(feature_names) {
+            if !column.iter().all(|value| value.is_finite()) {
+                return Err(FitError::NonFiniteFeature { feature: name.clone() });
+            }
         }
     }
     Ok(label_counts)

@@ -1,9 +1,5 @@
-//! Growing one depth-limited regression tree on Newton boosting statistics (exact splits).
-//!
-//! Each row carries the gradient `g` and hessian `h` of the loss at the current prediction.
-//! A leaf holding rows with sums `G`, `H` gets the penalised Newton step `−G / (H + λ)`, and a
-//! split is scored by the loss reduction `G_L²/(H_L + λ) + G_R²/(H_R + λ) − G²/(H + λ)` (the
-//! XGBoost objective; the constant ½ is dropped since only comparisons matter).
+//! Growing one depth-limited regression tree on Newton boosting statistics (exact splits;
+//! `algorithm = "exact"`). The objective is `tree_shape.rs`'s.
 //!
 //! The tree grows level by level. The rows are sorted once per feature when the builder is
 //! made; each level then makes one pass per feature over that order, accumulating left-hand
@@ -15,20 +11,10 @@
 use ndarray::ArrayView2;
 
 use super::tree::{RegressionTree, TreeNode};
+use super::tree_shape::{GradientPair, TreeShape, midpoint};
 
 /// Marks a row that is outside the tree's sample or already sits in a finished leaf.
 const OUTSIDE: usize = usize::MAX;
-
-/// What a tree may look like.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct TreeShape {
-    pub max_depth: u32,
-    pub min_samples_leaf: usize,
-    /// λ, added to every hessian sum.
-    pub l2: f64,
-    /// Leaf values are the Newton step times this.
-    pub learning_rate: f64,
-}
 
 /// The presorted training data and scratch space reused by every tree of one fit.
 #[derive(Debug)]
@@ -84,22 +70,16 @@ impl TreeBuilder {
         Self { columns, sorted, slot_of: vec![OUTSIDE; x.nrows()] }
     }
 
-    /// Grows one tree on the rows where `in_sample` is true, with per-row `gradients` and
-    /// `hessians` (one per training row).
-    pub fn grow(
-        &mut self,
-        gradients: &[f64],
-        hessians: &[f64],
-        in_sample: &[bool],
-        shape: TreeShape,
-    ) -> RegressionTree {
+    /// Grows one tree on the rows where `in_sample` is true, with one gradient pair per
+    /// training row.
+    pub fn grow(&mut self, pairs: &[GradientPair], in_sample: &[bool], shape: TreeShape) -> RegressionTree {
         let mut nodes = vec![TreeNode::Leaf { value: 0.0 }];
         let mut root = OpenNode { index: 0, gradient: 0.0, hessian: 0.0, count: 0 };
         for (row, slot) in self.slot_of.iter_mut().enumerate() {
             if in_sample[row] {
                 *slot = 0;
-                root.gradient += gradients[row];
-                root.hessian += hessians[row];
+                root.gradient += pairs[row].gradient;
+                root.hessian += pairs[row].hessian;
                 root.count += 1;
             } else {
                 *slot = OUTSIDE;
@@ -108,7 +88,7 @@ impl TreeBuilder {
         let mut open = vec![root];
 
         for _ in 0..shape.max_depth {
-            let best = self.best_splits(&open, gradients, hessians, shape);
+            let best = self.best_splits(&open, pairs, shape);
             // Lay out children of split nodes and close the others as leaves.
             let mut next = Vec::new();
             let mut child_slots = vec![None; open.len()];
@@ -142,8 +122,8 @@ impl TreeBuilder {
                 };
                 let child = first_child + usize::from(self.columns[split.feature][row] > split.threshold);
                 let stats = &mut next[child];
-                stats.gradient += gradients[row];
-                stats.hessian += hessians[row];
+                stats.gradient += pairs[row].gradient;
+                stats.hessian += pairs[row].hessian;
                 stats.count += 1;
                 *slot = child;
             }
@@ -157,17 +137,10 @@ impl TreeBuilder {
 
     /// The best split of each open node, or `None` where no split has positive gain with
     /// both children keeping `min_samples_leaf` rows.
-    fn best_splits(
-        &self,
-        open: &[OpenNode],
-        gradients: &[f64],
-        hessians: &[f64],
-        shape: TreeShape,
-    ) -> Vec<Option<Candidate>> {
+    fn best_splits(&self, open: &[OpenNode], pairs: &[GradientPair], shape: TreeShape) -> Vec<Option<Candidate>> {
         let min_leaf = shape.min_samples_leaf;
-        let lambda = shape.l2;
         let splittable: Vec<bool> = open.iter().map(|node| node.count >= 2 * min_leaf).collect();
-        let parent_score: Vec<f64> = open.iter().map(|node| score(node.gradient, node.hessian, lambda)).collect();
+        let parent_score: Vec<f64> = open.iter().map(|node| shape.score(node.gradient, node.hessian)).collect();
         let mut best: Vec<Option<Candidate>> = vec![None; open.len()];
         let empty = Scan { gradient: 0.0, hessian: 0.0, count: 0, last_value: f64::NEG_INFINITY };
         let mut scans = vec![empty; open.len()];
@@ -185,16 +158,15 @@ impl TreeBuilder {
                 if scan.count >= min_leaf && node.count - scan.count >= min_leaf && value > scan.last_value {
                     let right_gradient = node.gradient - scan.gradient;
                     let right_hessian = node.hessian - scan.hessian;
-                    let gain = score(scan.gradient, scan.hessian, lambda)
-                        + score(right_gradient, right_hessian, lambda)
+                    let gain = shape.score(scan.gradient, scan.hessian) + shape.score(right_gradient, right_hessian)
                         - parent_score[slot];
                     // NaN (from an empty hessian with λ = 0) fails both comparisons.
                     if gain > 0.0 && best[slot].is_none_or(|current| gain > current.gain) {
                         best[slot] = Some(Candidate { gain, feature, threshold: midpoint(scan.last_value, value) });
                     }
                 }
-                scan.gradient += gradients[row];
-                scan.hessian += hessians[row];
+                scan.gradient += pairs[row].gradient;
+                scan.hessian += pairs[row].hessian;
                 scan.count += 1;
                 scan.last_value = value;
             }
@@ -203,25 +175,9 @@ impl TreeBuilder {
     }
 }
 
-/// `G² / (H + λ)`, the loss reduction of a leaf's Newton step (times two).
-#[inline]
-fn score(gradient: f64, hessian: f64, lambda: f64) -> f64 {
-    gradient * gradient / (hessian + lambda)
-}
-
-/// The shrunk Newton step `−η G / (H + λ)`; 0 when the denominator is not positive (every
-/// row of the leaf already predicted with certainty and no penalty).
+/// The leaf value of an open node.
 fn leaf_value(node: &OpenNode, shape: TreeShape) -> f64 {
-    let denominator = node.hessian + shape.l2;
-    if denominator > 0.0 { -shape.learning_rate * node.gradient / denominator } else { 0.0 }
-}
-
-/// A threshold in `[low, high)` for `low < high`, so `low` goes left and `high` right: their
-/// midpoint (halved first, so it cannot overflow), or `low` itself when rounding puts the
-/// midpoint outside (adjacent floats), as scikit-learn's tree splitter does.
-fn midpoint(low: f64, high: f64) -> f64 {
-    let middle = low / 2.0 + high / 2.0;
-    if low <= middle && middle < high { middle } else { low }
+    shape.leaf_value(node.gradient, node.hessian)
 }
 
 #[cfg(test)]
@@ -237,7 +193,7 @@ mod tests {
         let x = array![[0.0, 5.0], [1.0, 5.0], [2.0, 5.0], [3.0, 5.0]];
         let gradients = [1.0, 1.0, -1.0, -1.0];
         let mut builder = TreeBuilder::new(x.view());
-        let tree = builder.grow(&gradients, &[1.0; 4], &[true; 4], SHAPE);
+        let tree = builder.grow(&GradientPair::zip(&gradients, &[1.0; 4]), &[true; 4], SHAPE);
         // One split on feature 0 between 1 and 2 separates the signs; the children cannot
         // improve further, so they stay leaves with values −G/H.
         assert_eq!(
@@ -258,13 +214,13 @@ mod tests {
         let gradients = [1.0, -1.0, -1.0, 1.0];
         let shape = TreeShape { l2: 1.0, ..SHAPE };
         let mut builder = TreeBuilder::new(x.view());
-        let tree = builder.grow(&gradients, &[1.0; 4], &[true; 4], shape);
+        let tree = builder.grow(&GradientPair::zip(&gradients, &[1.0; 4]), &[true; 4], shape);
         // The root gain is 0 for every split (the sums stay balanced), so it is not split:
         // boosting with a strict gain test cannot start an XOR from zero gradients sums.
         assert_eq!(tree.nodes().len(), 1);
         // With an imbalance the interaction is found.
         let gradients = [1.0, -1.0, -1.0, 2.0];
-        let tree = builder.grow(&gradients, &[1.0; 4], &[true; 4], shape);
+        let tree = builder.grow(&GradientPair::zip(&gradients, &[1.0; 4]), &[true; 4], shape);
         assert_eq!(tree.nodes().len(), 7);
         let predict = |a: f64, b: f64| tree.value(|j| [a, b][j]);
         assert!(predict(0.0, 0.0) < 0.0 && predict(0.0, 1.0) > 0.0 && predict(1.0, 0.0) > 0.0);
@@ -277,11 +233,11 @@ mod tests {
         let gradients = [5.0, -1.0, -1.0, -1.0, -1.0, -1.0];
         let mut builder = TreeBuilder::new(x.view());
         let shape = TreeShape { min_samples_leaf: 2, max_depth: 1, ..SHAPE };
-        let tree = builder.grow(&gradients, &[1.0; 6], &[true; 6], shape);
+        let tree = builder.grow(&GradientPair::zip(&gradients, &[1.0; 6]), &[true; 6], shape);
         assert_eq!(tree.nodes()[0], TreeNode::Split { feature: 0, threshold: 1.5, left: 1, right: 2 });
         // Without the first two rows nothing is worth splitting.
         let sample = [false, false, true, true, true, true];
-        let tree = builder.grow(&gradients, &[1.0; 6], &sample, shape);
+        let tree = builder.grow(&GradientPair::zip(&gradients, &[1.0; 6]), &sample, shape);
         assert_eq!(tree.nodes(), [TreeNode::Leaf { value: 1.0 }]);
     }
 
@@ -291,17 +247,8 @@ mod tests {
         let x = array![[0.0, 10.0], [1.0, 11.0], [2.0, 12.0], [3.0, 13.0]];
         let mut builder = TreeBuilder::new(x.view());
         let shape = TreeShape { max_depth: 1, ..SHAPE };
-        let tree = builder.grow(&[1.0, -1.0, -1.0, 1.0], &[1.0; 4], &[true; 4], shape);
+        let tree = builder.grow(&GradientPair::zip(&[1.0, -1.0, -1.0, 1.0], &[1.0; 4]), &[true; 4], shape);
         // Thresholds 0.5 and 2.5 tie on feature 0 (and 10.5, 12.5 on feature 1).
         assert_eq!(tree.nodes()[0], TreeNode::Split { feature: 0, threshold: 0.5, left: 1, right: 2 });
-    }
-
-    #[test]
-    fn midpoint_stays_strictly_below_the_upper_value() {
-        assert_eq!(midpoint(1.0, 2.0), 1.5);
-        let next = f64::from_bits(1.0f64.to_bits() + 1);
-        assert_eq!(midpoint(1.0, next), 1.0);
-        assert_eq!(midpoint(f64::MAX * 0.5, f64::MAX), f64::MAX * 0.75);
-        assert_eq!(midpoint(-f64::MAX, f64::MAX), 0.0);
     }
 }

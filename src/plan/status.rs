@@ -36,6 +36,9 @@ pub struct PlannedInstance {
     /// Its cache key, when its inputs are known before running.
     #[serde(skip)]
     pub key: Option<String>,
+    /// What the manifest said that it ignores, and the like.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The inputs' tree digests of instance `i`, if every upstream's outputs are known.
@@ -166,6 +169,7 @@ pub fn plan_statuses(plan: &Plan, cache: &Cache, lock: Option<&Lockfile>, force:
                 status: Status::Run,
                 reason: "always runs: it appends this run's events to the audit log".to_owned(),
                 key: None,
+                notes: inst.decl.notes.clone(),
             });
             continue;
         }
@@ -190,6 +194,7 @@ pub fn plan_statuses(plan: &Plan, cache: &Cache, lock: Option<&Lockfile>, force:
             status,
             reason,
             key,
+            notes: inst.decl.notes.clone(),
         });
     }
     out

@@ -18,12 +18,12 @@ use crate::data::Dataset;
 use crate::data::preprocess::Preprocessor;
 use crate::data::table::{Table, Values};
 use crate::manifest::StageKind;
-use crate::manifest::params::{CalibrateName, ClassWeightName, ModelType, SolverName, TrainParams};
+use crate::manifest::params::{CalibrateName, ClassWeightName, ModelType, SolverName, TrainParams, TreeAlgorithmName};
 use crate::metrics::{DEFAULT_FAIRNESS_RESAMPLES, FairnessOptions, MetricsConfig, evaluate, fairness_with};
 use crate::models::calibration::CalibrationMethod;
 use crate::models::{
     Anomaly, AnomalyParams, Calibrated, ClassWeight, Correlation, CorrelationParams, Heuristic, LogisticParams,
-    LogisticRegression, LogisticSolver, Model, SimpleTransformer, TransformerParams,
+    LogisticRegression, LogisticSolver, Model, SimpleTransformer, TransformerParams, TreeAlgorithm,
 };
 use crate::store::{EntryMeta, Staging};
 use crate::trained::{Provenance, TrainedModel};
@@ -170,7 +170,7 @@ fn fit(
             // L-BFGS takes scikit-learn's default penalty, C = 1.
             let default_l2 = if solver == LogisticSolver::Lbfgs { 1.0 } else { d.l2 };
             let p = LogisticParams {
-                epochs: params.epochs,
+                epochs: params.epochs(),
                 batch_size: params.batch_size as usize,
                 learning_rate: params.learning_rate.unwrap_or(d.learning_rate),
                 l2: params.l2.unwrap_or(default_l2),
@@ -183,12 +183,16 @@ fn fit(
         ModelType::Correlation => {
             let d = CorrelationParams::default();
             let p = CorrelationParams {
-                n_trees: params.epochs,
+                n_trees: params.rounds.unwrap_or(d.n_trees),
                 max_depth: params.max_depth.unwrap_or(d.max_depth),
                 learning_rate: params.learning_rate.unwrap_or(d.learning_rate),
                 min_samples_leaf: params.min_samples_leaf.map_or(d.min_samples_leaf, |m| m as usize),
                 subsample: params.subsample.unwrap_or(d.subsample),
                 l2: params.l2.unwrap_or(d.l2),
+                algorithm: params.algorithm.map_or(d.algorithm, |a| match a {
+                    TreeAlgorithmName::Hist => TreeAlgorithm::Hist,
+                    TreeAlgorithmName::Exact => TreeAlgorithm::Exact,
+                }),
             };
             Box::new(Correlation::fit(x, y, names, &p, rng, cancel)?)
         }
@@ -196,7 +200,7 @@ fn fit(
         ModelType::SimpleTransformer => {
             let d = TransformerParams::default();
             let p = TransformerParams {
-                epochs: params.epochs,
+                epochs: params.epochs(),
                 batch_size: params.batch_size as usize,
                 learning_rate: params.learning_rate.unwrap_or(d.learning_rate),
                 l2: params.l2.unwrap_or(d.l2),

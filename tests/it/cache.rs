@@ -137,3 +137,50 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Logistic regression and the boosted trees in one matrix: `epochs` is the logistic model's.
+const MIXED: &str = r#"[pipeline]
+name = "mixed"
+
+[stages.data]
+kind = "load"
+source = { synthetic = { num_samples = 300 } }
+
+[stages.train]
+kind = "train"
+needs = ["data"]
+matrix = { model = ["logistic", "correlation"] }
+model = "${matrix.model}"
+cohort = "${matrix.model}"
+epochs = 3
+"#;
+
+#[test]
+fn epochs_in_a_matrix_of_models_leaves_the_correlation_instance_alone_and_plan_says_so() {
+    let t = Test::new();
+    let m = t.manifest("mixed", MIXED);
+    let m = m.to_str().expect("utf-8");
+    t.run(&["run", m]).ok();
+    let plan = statuses(&t, &["plan", "--json", m, "--set", "stages.train.epochs=4"]);
+    let reasons: Vec<(&str, &str)> = plan.iter().map(|(i, _, r)| (i.as_str(), r.as_str())).collect();
+    assert_eq!(
+        reasons,
+        [
+            ("data", "unchanged"),
+            ("train[model=logistic]", "params changed: epochs 3 → 4"),
+            ("train[model=correlation]", "unchanged"),
+        ]
+    );
+    let text = t.run(&["plan", m]);
+    text.ok();
+    assert!(
+        text.stdout.ends_with(
+            "note: train[model=correlation]: `epochs` is not used: model `correlation` boosts `rounds` trees (default 100)\n"
+        ),
+        "{}",
+        text.stdout
+    );
+    let model = t.read_json(&t.latest("mixed").join("cohorts/correlation/model.json"));
+    assert_eq!(model["model"]["params"]["n_trees"], 100);
+    assert_eq!(model["model"]["params"]["algorithm"], "hist");
+}

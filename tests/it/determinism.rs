@@ -35,3 +35,39 @@ fn a_different_seed_changes_the_data_and_the_models() {
     assert_ne!(a["data/data/train.csv"], b["data/data/train.csv"]);
     assert_ne!(a["cohorts/lr_0.5/model.json"], b["cohorts/lr_0.5/model.json"]);
 }
+
+/// The boosted trees spread their work over the instance's threads: the bytes must not move.
+const BOOSTED: &str = r#"[pipeline]
+name = "boosted"
+seed = 3
+
+[stages.data]
+kind = "load"
+source = { synthetic = { num_samples = 30000 } }
+
+[stages.train]
+kind = "train"
+needs = ["data"]
+model = "correlation"
+matrix = { algorithm = ["hist", "exact"] }
+algorithm = "${matrix.algorithm}"
+rounds = 15
+subsample = 0.8
+cohort = "${matrix.algorithm}"
+"#;
+
+#[test]
+fn boosted_trees_are_byte_identical_at_j1_and_j2() {
+    let t = Test::new();
+    let m = t.manifest("boosted", BOOSTED);
+    let m = m.to_str().expect("utf-8");
+    t.run(&["run", "-j", "1", "--runs-dir", "r1", "--cache-dir", "c1", m]).ok();
+    t.run(&["run", "-j", "2", "--runs-dir", "r2", "--cache-dir", "c2", m]).ok();
+    let one = tree(&t.path().join("r1/boosted/latest"));
+    let two = tree(&t.path().join("r2/boosted/latest"));
+    assert!(one.contains_key("cohorts/hist/model.json") && one.contains_key("cohorts/exact/model.json"));
+    assert_eq!(one.keys().collect::<Vec<_>>(), two.keys().collect::<Vec<_>>());
+    for (path, bytes) in &one {
+        assert!(two[path] == *bytes, "{path} differs between -j 1 and -j 2");
+    }
+}

@@ -91,6 +91,12 @@ fn model_specific_keys_go_with_their_model() {
 }
 
 #[test]
+fn epochs_on_a_correlation_stage_asks_for_rounds() {
+    let m = SMALL.replace("model = \"logistic\"", "model = \"correlation\"");
+    insta::assert_snapshot!(invalid(&m, &[]));
+}
+
+#[test]
 fn unknown_matrix_variable() {
     let m = SMALL.replace("\"${matrix.learning_rate}\"", "\"${matrix.learning_rat}\"");
     insta::assert_snapshot!(invalid(&m, &[]));

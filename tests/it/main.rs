@@ -5,6 +5,7 @@ mod common;
 mod audit;
 mod cache;
 mod commands;
+mod correlation_quality;
 mod data;
 mod determinism;
 mod drift;

@@ -57,3 +57,33 @@ fn without_no_download_it_says_the_data_is_synthetic() {
     r.ok();
     assert!(r.stderr.starts_with("warning: no --kaggle-dataset given, so training on synthetic data"), "{}", r.stderr);
 }
+
+#[test]
+fn correlation_keeps_its_rounds_when_epochs_is_given_and_says_so() {
+    let t = Test::new();
+    let train = |extra: &[&str]| {
+        let mut args = vec!["train", "--model-type", "correlation", "--num-samples", "300", "--no-download"];
+        args.extend_from_slice(extra);
+        let r = t.run(&args);
+        r.ok();
+        let model = t.read_json(&t.latest("train").join("cohorts/correlation/model.json"));
+        // The note, then the run's progress.
+        let notes: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("note: ")).collect();
+        (notes.join("\n"), model["model"]["params"]["n_trees"].clone())
+    };
+    let (stderr, rounds) = train(&["--epochs", "3"]);
+    assert_eq!(stderr, "note: correlation does not use --epochs: it boosts --rounds trees (100, the default)");
+    assert_eq!(rounds, 100);
+    let (stderr, rounds) = train(&["--epochs", "3", "--rounds", "20"]);
+    assert_eq!(stderr, "note: correlation does not use --epochs: it boosts --rounds trees (20)");
+    assert_eq!(rounds, 20);
+    let (stderr, rounds) = train(&["--rounds", "7"]);
+    assert_eq!((stderr.as_str(), rounds), ("", serde_json::json!(7)));
+    let r = t.run(&["train", "--model-type", "logistic", "--rounds", "7", "--num-samples", "300", "--no-download"]);
+    r.ok();
+    assert!(
+        r.stderr.starts_with("note: --rounds only applies to --model-type correlation; it is not used here\n"),
+        "{}",
+        r.stderr
+    );
+}

@@ -1,0 +1,124 @@
+//! The correlation model with its defaults (100 rounds of histogram boosting, depth 4) on the
+//! three real datasets, against scikit-learn on the same rows (issue #14: "models right by
+//! default").
+//!
+//! Each dataset is split by its shipped pipeline's own `load` stage (the manifest below is that
+//! pipeline's `[pipeline]` and `[stages.data]` tables, so the same seed gives the same split),
+//! and scored by the pipeline's `metrics.json`. The reference values were printed by
+//! `tests/reference/gbt_reference.py` (scikit-learn 1.9.1, numpy 2.4.6) on these exact parts:
+//! `NETHICAL_REFERENCE_DATA=DIR cargo test --test it correlation_quality` copies them to
+//! `DIR/<dataset>/`, then `python3 tests/reference/gbt_reference.py DIR`.
+
+use std::path::Path;
+
+use crate::common::Test;
+
+/// ROC-AUC and ECE (10 equal-width bins, METRICS.md) on a pipeline's validation part.
+#[derive(Debug, Clone, Copy)]
+struct Scores {
+    roc_auc: f64,
+    ece: f64,
+}
+
+/// What `tests/reference/gbt_reference.py` printed for one dataset (scikit-learn 1.9.1).
+struct Reference {
+    dataset: &'static str,
+    /// `GradientBoostingClassifier(n_estimators=100, random_state=0)`.
+    gradient_boosting: Scores,
+    /// `HistGradientBoostingClassifier(random_state=0)` (its defaults: 31 leaves, no depth
+    /// limit, 20 rows per leaf, no L2, early stopping above 10,000 rows).
+    hist_gradient_boosting: Scores,
+    /// `HistGradientBoostingClassifier` with this model's settings (depth 4, 5 rows per leaf,
+    /// L2 1, 100 rounds, no early stopping): the same algorithm.
+    hist_same_settings: Scores,
+}
+
+const REFERENCES: [Reference; 3] = [
+    Reference {
+        dataset: "breast_cancer",
+        gradient_boosting: Scores { roc_auc: 0.999031007751938, ece: 0.027371655656833718 },
+        hist_gradient_boosting: Scores { roc_auc: 0.9977390180878554, ece: 0.024711612215052338 },
+        hist_same_settings: Scores { roc_auc: 0.9987080103359173, ece: 0.020863790696205413 },
+    },
+    Reference {
+        dataset: "german_credit",
+        gradient_boosting: Scores { roc_auc: 0.7614285714285713, ece: 0.06437277804250696 },
+        hist_gradient_boosting: Scores { roc_auc: 0.7213095238095238, ece: 0.16307265291483897 },
+        hist_same_settings: Scores { roc_auc: 0.7575, ece: 0.06940362290285657 },
+    },
+    Reference {
+        dataset: "adult",
+        gradient_boosting: Scores { roc_auc: 0.9205943404885515, ece: 0.017919116708567405 },
+        hist_gradient_boosting: Scores { roc_auc: 0.9260774852986978, ece: 0.006254120845627153 },
+        hist_same_settings: Scores { roc_auc: 0.9240713969691907, ece: 0.013498006530419998 },
+    },
+];
+
+/// How far below scikit-learn's ROC-AUC, and above its ECE, the defaults may score.
+const AUC_TOLERANCE: f64 = 0.005;
+const ECE_TOLERANCE: f64 = 0.01;
+
+/// Trains `correlation` with its defaults on the split of `pipelines/<dataset>.toml`.
+fn correlation_defaults_on(t: &Test, dataset: &str) -> Scores {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let pipeline = std::fs::read_to_string(root.join(format!("pipelines/{dataset}.toml"))).expect("pipeline");
+    // The pipeline's own `[pipeline]` and data stage: everything before its `train` stage.
+    let head = pipeline.split("[stages.train]").next().expect("a train stage");
+    let manifest = format!(
+        "{head}[stages.train]\nkind = \"train\"\nneeds = [\"data\"]\nmodel = \"correlation\"\ncohort = \"correlation\"\n"
+    );
+    let csv = format!("examples/data/{dataset}.csv");
+    std::fs::create_dir_all(t.path().join("examples/data")).expect("mkdir");
+    std::fs::copy(root.join(&csv), t.path().join(&csv)).expect("copy data");
+    let m = t.manifest(dataset, &manifest);
+    t.run(&["run", m.to_str().expect("utf-8")]).ok();
+    let run = t.latest(dataset);
+    if let Some(dir) = std::env::var_os("NETHICAL_REFERENCE_DATA") {
+        let out = Path::new(&dir).join(dataset);
+        std::fs::create_dir_all(&out).expect("mkdir");
+        for part in ["train.csv", "validation.csv", "dataset.json"] {
+            std::fs::copy(run.join("data/data").join(part), out.join(part)).expect("export");
+        }
+    }
+    let metrics = t.read_json(&run.join("cohorts/correlation/metrics.json"));
+    let value = |key: &str| metrics[key].as_f64().unwrap_or_else(|| panic!("{key} in {metrics}"));
+    Scores { roc_auc: value("roc_auc"), ece: value("ece") }
+}
+
+#[test]
+fn correlation_defaults_score_like_scikit_learn_on_the_real_datasets() {
+    let t = Test::new();
+    let mut failures = Vec::new();
+    for reference in &REFERENCES {
+        let ours = correlation_defaults_on(&t, reference.dataset);
+        println!(
+            "{}: ROC-AUC {:.4}, ECE {:.4} (scikit-learn GBC {:.4}/{:.4}, HGB {:.4}/{:.4}, HGB same settings {:.4}/{:.4})",
+            reference.dataset,
+            ours.roc_auc,
+            ours.ece,
+            reference.gradient_boosting.roc_auc,
+            reference.gradient_boosting.ece,
+            reference.hist_gradient_boosting.roc_auc,
+            reference.hist_gradient_boosting.ece,
+            reference.hist_same_settings.roc_auc,
+            reference.hist_same_settings.ece,
+        );
+        for (name, theirs) in [
+            ("GradientBoostingClassifier", reference.gradient_boosting),
+            ("HistGradientBoostingClassifier", reference.hist_gradient_boosting),
+        ] {
+            if ours.roc_auc < theirs.roc_auc - AUC_TOLERANCE {
+                failures.push(format!("{}: ROC-AUC {} vs {name} {}", reference.dataset, ours.roc_auc, theirs.roc_auc));
+            }
+            if ours.ece > theirs.ece + ECE_TOLERANCE {
+                failures.push(format!("{}: ECE {} vs {name} {}", reference.dataset, ours.ece, theirs.ece));
+            }
+        }
+        // The same algorithm and settings: close both ways.
+        let same = reference.hist_same_settings;
+        if (ours.roc_auc - same.roc_auc).abs() > AUC_TOLERANCE || (ours.ece - same.ece).abs() > ECE_TOLERANCE {
+            failures.push(format!("{}: {ours:?} vs HGB with the same settings {same:?}", reference.dataset));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

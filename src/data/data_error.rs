@@ -91,6 +91,9 @@ pub enum DataError {
     #[error("train ratio {value} is outside (0, 1)")]
     InvalidTrainRatio { value: f64 },
 
+    #[error("fold {fold} of {folds} folds: folds must be at least 2 and fold between 1 and folds")]
+    InvalidFold { folds: u32, fold: u32 },
+
     #[error("calibration ratio {value} is outside (0, 1)")]
     InvalidCalibrationRatio { value: f64 },
 

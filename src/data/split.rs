@@ -32,6 +32,8 @@ pub enum SplitStrategy {
     Random,
     /// The cut within each class, so every part keeps the class balance (to within a row).
     Stratified,
+    /// Stratified k-fold: validation is fold `fold` (1-based) of `folds`; see [`kfold`].
+    KFold { folds: u32, fold: u32 },
 }
 
 /// What fraction of rows goes to each part. Validation receives the rest.
@@ -49,6 +51,17 @@ impl SplitConfig {
     /// the original accepted any ratio and produced empty or overlapping parts.
     pub fn validate(&self) -> Result<(), DataError> {
         let in_open_unit = |value: f64| value > 0.0 && value < 1.0;
+        if let SplitStrategy::KFold { folds, fold } = self.strategy {
+            if folds < 2 || fold == 0 || fold > folds {
+                return Err(DataError::InvalidFold { folds, fold });
+            }
+            if let Some(calibration) = self.calibration_ratio
+                && !in_open_unit(calibration)
+            {
+                return Err(DataError::InvalidCalibrationRatio { value: calibration });
+            }
+            return Ok(());
+        }
         if !in_open_unit(self.train_ratio) {
             return Err(DataError::InvalidTrainRatio { value: self.train_ratio });
         }
@@ -89,6 +102,7 @@ pub fn split_indices(y: &[u8], config: &SplitConfig, rng: &mut ChaCha8Rng) -> Re
     config.validate()?;
     let rows = y.len();
     let parts = match config.strategy {
+        SplitStrategy::KFold { folds, fold } => kfold(y, folds, fold, config.calibration_ratio, rng),
         SplitStrategy::Temporal => cut((0..rows).collect(), config),
         SplitStrategy::Random => {
             let mut order: Vec<usize> = (0..rows).collect();
@@ -132,6 +146,33 @@ pub struct PartIndices {
     pub calibration: Vec<usize>,
     /// Validation rows.
     pub validation: Vec<usize>,
+}
+
+/// Stratified k-fold: the positives and the negatives are each shuffled, then dealt to folds
+/// 1, 2, …, `folds`, 1, 2, … in turn, the negatives continuing where the positives stopped, so
+/// fold sizes differ by at most one row and each fold keeps the class balance to within a row
+/// (scikit-learn's `StratifiedKFold` makes the same promise with another dealing). Validation is
+/// fold `fold`, in row order; the other folds train, in a shuffled order. With a calibration
+/// ratio, the first `int(rows * ratio)` of those training rows calibrate instead.
+///
+/// Every fold of one data set draws the same numbers from the same seed, so the `folds`
+/// instances of a `kfold` load partition the rows between their validation parts.
+fn kfold(y: &[u8], folds: u32, fold: u32, calibration_ratio: Option<f64>, rng: &mut ChaCha8Rng) -> PartIndices {
+    let folds = folds as usize;
+    let (mut positive, mut negative): (Vec<usize>, Vec<usize>) = (0..y.len()).partition(|&row| y[row] == 1);
+    shuffle(&mut positive, rng);
+    shuffle(&mut negative, rng);
+    let mut assigned = vec![0usize; y.len()];
+    for (k, &row) in positive.iter().chain(&negative).enumerate() {
+        assigned[row] = k % folds + 1;
+    }
+    let wanted = fold as usize;
+    let validation: Vec<usize> = (0..y.len()).filter(|&row| assigned[row] == wanted).collect();
+    let mut train: Vec<usize> = (0..y.len()).filter(|&row| assigned[row] != wanted).collect();
+    shuffle(&mut train, rng);
+    let calibration_len = calibration_ratio.map_or(0, |ratio| (y.len() as f64 * ratio) as usize).min(train.len());
+    let rest = train.split_off(calibration_len);
+    PartIndices { train: rest, calibration: train, validation }
 }
 
 /// Cuts `order` into train, calibration and validation by the configured ratios.
@@ -250,6 +291,57 @@ mod tests {
             assert!(splits.train.y()[..50].contains(&0));
         }
         Ok(())
+    }
+
+    fn kfold_config(folds: u32, fold: u32, calibration: Option<f64>) -> SplitConfig {
+        config(SplitStrategy::KFold { folds, fold }, 0.8, calibration)
+    }
+
+    #[test]
+    fn kfold_validation_parts_partition_the_rows_and_keep_the_balance() -> Result<(), DataError> {
+        let data = data(1003);
+        let positives = data.n_positive();
+        let mut seen: Vec<u64> = Vec::new();
+        for fold in 1..=5 {
+            let splits = run(&data, &kfold_config(5, fold, None))?;
+            assert_partition(&data, &splits);
+            let v = &splits.validation;
+            // 1003 rows in 5 folds: 201 or 200 rows each, positives dealt first.
+            assert!(v.n_rows() == 200 || v.n_rows() == 201, "{}", v.n_rows());
+            assert!((v.n_positive() as f64 - positives as f64 / 5.0).abs() <= 1.0);
+            assert!(v.row_ids().windows(2).all(|w| w[0] < w[1]), "validation rows in row order");
+            seen.extend(v.row_ids());
+        }
+        seen.sort_unstable();
+        assert_eq!(seen, data.row_ids(), "each row validates in exactly one fold");
+        Ok(())
+    }
+
+    #[test]
+    fn kfold_calibration_comes_from_the_training_folds() -> Result<(), DataError> {
+        let data = data(1000);
+        let splits = run(&data, &kfold_config(4, 2, Some(0.1)))?;
+        assert_eq!(sizes(&splits), (650, 250, Some(100)));
+        assert_partition(&data, &splits);
+        Ok(())
+    }
+
+    #[test]
+    fn kfold_rejects_a_fold_outside_its_range_and_empty_folds() {
+        let data = data(100);
+        let message = |c: &SplitConfig| run(&data, c).map_or_else(|e| e.to_string(), |_| "ok".to_owned());
+        assert_eq!(
+            message(&kfold_config(1, 1, None)),
+            "fold 1 of 1 folds: folds must be at least 2 and fold between 1 and folds"
+        );
+        assert_eq!(
+            message(&kfold_config(3, 4, None)),
+            "fold 4 of 3 folds: folds must be at least 2 and fold between 1 and folds"
+        );
+        assert_eq!(
+            run(&self::data(3), &kfold_config(5, 5, None)).map_or_else(|e| e.to_string(), |_| "ok".to_owned()),
+            "splitting 3 rows leaves the validation part empty"
+        );
     }
 
     #[test]

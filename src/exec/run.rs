@@ -238,6 +238,7 @@ fn schedule(
                             id: id.clone(),
                             kind: plan.instances[j].decl.kind,
                             cohort: plan.instances[j].decl.cohort.clone(),
+                            bindings: plan.instances[j].decl.bindings.clone(),
                             params: serde_json::to_value(&plan.instances[j].decl.params).unwrap_or_default(),
                             entry: entries[j].clone()?,
                         })

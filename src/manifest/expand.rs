@@ -17,9 +17,10 @@ use super::InstanceDecl;
 use super::decl::{ManifestDecl, StageDecl, push_serde_issue, shown, unsafe_name_reason};
 use super::diagnostic::{Issues, one_of};
 use super::interpolate::{Scope, interpolate_table, interpolate_text};
-use super::matrix::{Combo, combinations};
+use super::matrix::{Combo, FOLD, combinations, fold_binding};
 use super::params::{
-    AuditParams, DriftParams, GateParams, LoadParams, ModelType, Phase3Params, RangeIssue, StageParams, TrainParams,
+    AuditParams, DriftParams, GateParams, LoadParams, MAX_FOLDS, ModelType, Phase3Params, RangeIssue, StageParams,
+    TrainParams,
 };
 use super::stage_kind::StageKind;
 
@@ -247,41 +248,60 @@ pub(crate) fn expand<'src>(decl: &ManifestDecl<'src>, order: &[String], issues: 
                         trains_epoch_models |= p.model != ModelType::Correlation;
                     }
                 }
-                let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
-                for need in &needs {
-                    let ups = done.get(need).map_or(&[][..], Vec::as_slice);
-                    let ids = ups
-                        .iter()
-                        .filter(|u| stage.kind.is_fan_in() || contains(&bindings, &u.bindings))
-                        .map(|u| u.id.clone())
-                        .collect();
-                    deps.insert((*need).to_owned(), ids);
+                let folds = kfold_folds(stage, params.as_ref(), issues);
+                for fold in folds {
+                    let (bindings, id, params) = match fold {
+                        Some((k, span)) => {
+                            let mut with_fold = bindings.clone();
+                            if let Some(b) = fold_binding(k, span) {
+                                with_fold.insert(FOLD.to_owned(), b);
+                            }
+                            let id = instance_id(&stage.name, &with_fold);
+                            let mut params = params.clone();
+                            if let Some(StageParams::Load(l)) = &mut params {
+                                l.split.fold = Some(k);
+                            }
+                            (with_fold, id, params)
+                        }
+                        None => (bindings.clone(), id.clone(), params.clone()),
+                    };
+                    let scope = Scope { stage: &stage.name, matrix: &bindings, vars: &decl.vars };
+                    let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                    for need in &needs {
+                        let ups = done.get(need).map_or(&[][..], Vec::as_slice);
+                        let ids = ups
+                            .iter()
+                            .filter(|u| stage.kind.is_fan_in() || contains(&bindings, &u.bindings))
+                            .map(|u| u.id.clone())
+                            .collect();
+                        deps.insert((*need).to_owned(), ids);
+                    }
+                    let cohort = cohort_for(stage, &scope, &needs, &deps, &done, &bindings, issues);
+                    if let (Some(c), true) = (&cohort, matches!(stage.kind, StageKind::Train | StageKind::Gate))
+                        && let Some(other) = cohorts_by_kind.insert((stage.kind, c.clone()), id.clone())
+                    {
+                        let span = stage.cohort.as_ref().map_or(stage.name_span.clone(), |(_, s)| s.clone());
+                        issues.push(
+                            span,
+                            format!("instances `{other}` and `{id}` both write cohort `{c}`"),
+                            "cohort name",
+                            Some("put a matrix variable in `cohort`, e.g. `cohort = \"x_${matrix.model}\"`".into()),
+                        );
+                    }
+                    let Some(params) = params else { continue };
+                    out.push(InstanceDecl {
+                        id: id.clone(),
+                        stage: stage.name.clone(),
+                        kind: stage.kind,
+                        bindings: owned_bindings(&bindings),
+                        cohort: cohort.clone(),
+                        needs: deps,
+                        params,
+                        resources: stage.resources.clone(),
+                        notes: Vec::new(),
+                    });
+                    mine.push(Expanded { id, bindings, cohort });
                 }
-                let cohort = cohort_for(stage, &scope, &needs, &deps, &done, &bindings, issues);
-                if let (Some(c), true) = (&cohort, matches!(stage.kind, StageKind::Train | StageKind::Gate))
-                    && let Some(other) = cohorts_by_kind.insert((stage.kind, c.clone()), id.clone())
-                {
-                    let span = stage.cohort.as_ref().map_or(stage.name_span.clone(), |(_, s)| s.clone());
-                    issues.push(
-                        span,
-                        format!("instances `{other}` and `{id}` both write cohort `{c}`"),
-                        "cohort name",
-                        Some("put a matrix variable in `cohort`, e.g. `cohort = \"x_${matrix.model}\"`".into()),
-                    );
-                }
-                let Some(params) = params else { continue };
-                out.push(InstanceDecl {
-                    id: id.clone(),
-                    stage: stage.name.clone(),
-                    kind: stage.kind,
-                    bindings: owned_bindings(&bindings),
-                    cohort: cohort.clone(),
-                    needs: deps,
-                    params,
-                    resources: stage.resources.clone(),
-                    notes: Vec::new(),
-                });
-                mine.push(Expanded { id, bindings, cohort });
             }
         }
         if !epochs_ignored_by.is_empty() {
@@ -307,6 +327,35 @@ pub(crate) fn expand<'src>(decl: &ManifestDecl<'src>, order: &[String], issues: 
     out
 }
 
+/// The folds a `load` instance expands to: one per fold of a `kfold` split, each with the span
+/// of its `strategy` (where a message about the `fold` variable points), or `[None]`.
+fn kfold_folds(
+    stage: &StageDecl<'_>,
+    params: Option<&StageParams>,
+    issues: &mut Issues<'_>,
+) -> Vec<Option<(u32, Range<usize>)>> {
+    let Some(StageParams::Load(load)) = params else { return vec![None] };
+    let Some(folds) = load.split.kfold_folds() else { return vec![None] };
+    let split = stage.body.get_ref().get("split");
+    let key_span = |name: &str| {
+        split.and_then(|t| t.get_ref().as_table()).and_then(|t| t.get_key_value(name)).map(|(k, _)| k.span())
+    };
+    if let Some(span) = key_span("train_ratio") {
+        issues.push(
+            span,
+            "`split.train_ratio` does not apply to a `kfold` split: each fold trains on the other folds".to_owned(),
+            "not for kfold",
+            Some("leave it out; `split.folds` sets how many rows validate (one fold in `folds`)".into()),
+        );
+        return Vec::new();
+    }
+    if !(2..=MAX_FOLDS).contains(&folds) {
+        return Vec::new();
+    }
+    let span = key_span("strategy").unwrap_or_else(|| stage.name_span.clone());
+    (1..=folds).map(|k| Some((k, span.clone()))).collect()
+}
+
 fn owned_bindings(b: &Combo<'_>) -> BTreeMap<String, toml::Value> {
     b.iter().map(|(k, v)| (k.clone(), v.toml.clone())).collect()
 }
@@ -323,8 +372,14 @@ fn cohort_for<'src>(
     if stage.kind.is_fan_in() {
         return None;
     }
+    // Each fold of a cross-validation is a cohort of its own: `<name>_fold<k>`, unless the
+    // template places the fold itself.
+    let fold_suffix = bindings.get(FOLD).map(|b| format!("_fold{}", b.display()));
     if let Some((template, span)) = &stage.cohort {
-        let name = interpolate_text(template, span.clone(), scope, issues)?;
+        let mut name = interpolate_text(template, span.clone(), scope, issues)?;
+        if let Some(suffix) = fold_suffix.as_deref().filter(|_| !template.contains("matrix.fold")) {
+            name.push_str(suffix);
+        }
         if let Some(reason) = unsafe_name_reason(&name) {
             issues.push(
                 span.clone(),
@@ -347,12 +402,13 @@ fn cohort_for<'src>(
         return None;
     }
     let mut name = stage.name.clone();
-    for b in bindings.values() {
+    for (_, b) in bindings.iter().filter(|(k, _)| k.as_str() != FOLD) {
         name.push('_');
         name.extend(
             b.display().chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.') { c } else { '_' }),
         );
     }
+    name.push_str(fold_suffix.as_deref().unwrap_or_default());
     Some(name)
 }
 
@@ -511,7 +567,9 @@ fn typed_params<'src>(
     }
     for RangeIssue { key, expected } in ranges {
         let at = value_span(lookup.get_ref(), &key).unwrap_or_else(|| stage.name_span.clone());
-        let label = if expected.starts_with("left out") {
+        let label = if expected.starts_with("left out unless") {
+            "not for this setting"
+        } else if expected.starts_with("left out") {
             "not for this model"
         } else if key.last() == Some(&"filter") {
             "not a condition"

@@ -45,6 +45,19 @@ pub(crate) type Combo<'src> = BTreeMap<String, Binding<'src>>;
 
 const RESERVED: [&str; 2] = ["include", "exclude"];
 
+/// The matrix variable a `kfold` split sets on its `load` instances and everything downstream.
+pub(crate) const FOLD: &str = "fold";
+
+/// The binding of [`FOLD`] to `fold`, pointing at `span` (the split's `strategy`) in messages.
+pub(crate) fn fold_binding<'src>(fold: u32, span: std::ops::Range<usize>) -> Option<Binding<'src>> {
+    // A parsed value borrows its text; the texts of the possible folds live for the program.
+    static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let texts = TEXTS.get_or_init(|| (0..=super::params::MAX_FOLDS).map(|k| k.to_string()).collect());
+    let text: &'static str = texts.get(fold as usize)?;
+    let value = DeValue::parse(text).ok()?.into_inner();
+    Some(Binding { value: Spanned::new(span, value), toml: toml::Value::Integer(i64::from(fold)) })
+}
+
 /// The most combinations one stage's matrix may expand to (`max_instances`).
 pub(crate) const MAX_INSTANCES: usize = 100_000;
 
@@ -68,6 +81,15 @@ pub(crate) fn combinations<'src>(
     for (key, value) in table.iter() {
         let name = key.get_ref().to_string();
         if RESERVED.contains(&name.as_str()) {
+            continue;
+        }
+        if name == FOLD {
+            issues.push(
+                key.span(),
+                format!("matrix variable `{FOLD}` is reserved: a `kfold` split sets it"),
+                "reserved name",
+                Some("give the variable another name; for cross-validation write `split = { strategy = \"kfold\", folds = 5 }` in the `load` stage".into()),
+            );
             continue;
         }
         let DeValue::Array(items) = value.get_ref() else {

@@ -267,22 +267,52 @@ pub enum SyntheticFamily {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SplitParams {
-    /// `temporal` (first rows train), `random` or `stratified`.
+    /// `temporal` (first rows train), `random`, `stratified` or `kfold`.
     #[serde(default)]
     pub strategy: SplitStrategyName,
-    /// Fraction of rows used for training, strictly between 0 and 1.
+    /// Fraction of rows used for training, strictly between 0 and 1 (not with `kfold`, whose
+    /// training rows are the other folds).
     #[serde(default = "default_train_ratio")]
     pub train_ratio: f64,
-    /// Fraction of rows held out for post-hoc calibration, taken from the non-training rows.
+    /// Fraction of rows held out for post-hoc calibration, taken from the non-training rows
+    /// (with `kfold`: from the training folds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration_ratio: Option<f64>,
+    /// `kfold` only: the number of folds, 2 to 100; default 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folds: Option<u32>,
+    /// `kfold` only: which fold this instance validates on (1-based). Never written: the
+    /// expansion makes one `load` instance per fold and sets it (matrix variable `fold`).
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[schemars(skip)]
+    pub fold: Option<u32>,
 }
 
 impl Default for SplitParams {
     fn default() -> Self {
-        Self { strategy: SplitStrategyName::default(), train_ratio: default_train_ratio(), calibration_ratio: None }
+        Self {
+            strategy: SplitStrategyName::default(),
+            train_ratio: default_train_ratio(),
+            calibration_ratio: None,
+            folds: None,
+            fold: None,
+        }
     }
 }
+
+impl SplitParams {
+    /// The number of folds of a `kfold` split (`None` for the other strategies).
+    pub fn kfold_folds(&self) -> Option<u32> {
+        (self.strategy == SplitStrategyName::Kfold).then(|| self.folds.unwrap_or(DEFAULT_FOLDS))
+    }
+}
+
+/// `split.folds` when a `kfold` split sets none.
+pub const DEFAULT_FOLDS: u32 = 5;
+
+/// The most folds a `kfold` split may ask for (each is a `load` instance and a cohort of every
+/// downstream stage).
+pub const MAX_FOLDS: u32 = 100;
 
 /// Split strategies of the original (`--split-strategy`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -295,6 +325,9 @@ pub enum SplitStrategyName {
     Random,
     /// The cut made within each class, so both parts keep the class balance.
     Stratified,
+    /// Stratified k-fold cross-validation: one `load` instance per fold (matrix variable
+    /// `fold`), each validating on its fold and training on the others.
+    Kfold,
 }
 
 /// Parameters of a `train` stage. The shared knobs mean, per model: `epochs` — passes over
@@ -776,6 +809,21 @@ impl LoadParams {
                 }
                 csv_issues(&k.csv, &["source", "kaggle", "csv"], &mut out);
             }
+        }
+        if let Some(folds) = self.split.kfold_folds() {
+            if !(2..=MAX_FOLDS).contains(&folds) {
+                out.push(issue(&["split", "folds"], format!("between 2 and {MAX_FOLDS}")));
+            }
+            if self.split.calibration_ratio.is_some_and(|c| !open_unit(c) || c + 1.0 / f64::from(folds) >= 1.0) {
+                out.push(issue(
+                    &["split", "calibration_ratio"],
+                    "a number strictly between 0 and 1 that leaves training rows (calibration_ratio + 1/folds < 1)",
+                ));
+            }
+            return out;
+        }
+        if self.split.folds.is_some() {
+            out.push(issue(&["split", "folds"], "left out unless `strategy = \"kfold\"`"));
         }
         if !open_unit(self.split.train_ratio) {
             out.push(issue(&["split", "train_ratio"], "a number strictly between 0 and 1"));

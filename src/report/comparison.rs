@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{FairnessSection, GateCriterion};
+use super::{CrossValidation, FairnessSection, GateCriterion};
 use crate::metrics::compare::{CohortIntervals, Comparison};
 
 /// Format of `comparison.json`.
@@ -34,6 +34,10 @@ pub struct ComparisonReport {
     pub comparisons: Vec<PairReport>,
     /// Drift, Phase 3 and optimisation results, when those stages are among the needs.
     pub summaries: Vec<StageSummary>,
+    /// With a `kfold` split: each configuration's mean ± sd over the folds and the corrected
+    /// resampled t-tests between configurations (absent otherwise, and in older reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_validation: Option<CrossValidation>,
 }
 
 /// One cohort: what differs about it, its metrics with 95% intervals, its gate.

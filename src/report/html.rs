@@ -215,6 +215,30 @@ pub fn render_html(r: &ComparisonReport, run: Option<&super::RunContext>) -> Str
         }
         out.push_str("</tbody></table>");
     }
+    if let Some(cv) = &r.cross_validation {
+        let _ = write!(out, "<h2>Cross-validation</h2><p>{}</p>", esc(&super::method_line(cv)));
+        let (header, rows) = super::arm_table(cv);
+        out.push_str("<div class=\"scroll\"><table><thead><tr>");
+        for h in &header {
+            let _ = write!(out, "<th>{}</th>", esc(h));
+        }
+        out.push_str("</tr></thead><tbody>");
+        for row in rows {
+            out.push_str("<tr>");
+            for c in &row {
+                let _ = write!(out, "<td>{}</td>", esc(c));
+            }
+            out.push_str("</tr>");
+        }
+        out.push_str("</tbody></table></div>");
+        for p in &cv.comparisons {
+            let _ = write!(out, "<h3>{} vs {}</h3><p>{} folds</p><ul>", esc(&p.a), esc(&p.b), p.folds.len());
+            for sentence in p.sentences.values() {
+                let _ = write!(out, "<li>{}</li>", esc(sentence));
+            }
+            out.push_str("</ul>");
+        }
+    }
     out.push_str("<h2>Cohorts</h2><div class=\"scroll\"><table><thead><tr><th>cohort</th><th>model</th>");
     for p in &params {
         let _ = write!(out, "<th>{}</th>", esc(p));

@@ -107,6 +107,23 @@ pub fn render_markdown(r: &ComparisonReport, run: Option<&super::RunContext>) ->
         }
         out.push('\n');
     }
+    if let Some(cv) = &r.cross_validation {
+        let _ = writeln!(out, "## Cross-validation\n\n{}\n", super::method_line(cv));
+        let (header, rows) = super::arm_table(cv);
+        let _ = writeln!(out, "| {} |\n|{}", header.join(" | "), "---|".repeat(header.len()));
+        for row in rows {
+            let cells: Vec<String> = row.iter().map(|c| escape(c)).collect();
+            let _ = writeln!(out, "| {} |", cells.join(" | "));
+        }
+        let _ = writeln!(out);
+        for p in &cv.comparisons {
+            let _ = writeln!(out, "**`{}` vs `{}`** ({} folds)\n", escape(&p.a), escape(&p.b), p.folds.len());
+            for sentence in p.sentences.values() {
+                let _ = writeln!(out, "- {}", escape(sentence));
+            }
+            let _ = writeln!(out);
+        }
+    }
     let _ = writeln!(out, "## Cohorts\n");
     let mut header = vec!["cohort".to_owned(), "model".to_owned()];
     header.extend(params.iter().map(|p| format!("`{p}`")));

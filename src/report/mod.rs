@@ -5,6 +5,7 @@
 //! knows ([`RunContext`]: manifest, git commit, audit seal).
 
 mod comparison;
+mod cross_validation;
 mod fairness_section;
 mod gate_criterion;
 mod html;
@@ -14,6 +15,10 @@ mod run_diff;
 
 pub use comparison::{
     CohortReport, ComparisonReport, FORMAT_VERSION, GateSummary, PairReport, StageSummary, render_schema,
+};
+pub use cross_validation::{
+    CV_METRICS, CrossValidation, CvArm, CvCohort, CvPair, FoldSummary, arm_table, cross_validation, mean_sd,
+    method_line, p_cell, significant,
 };
 pub use fairness_section::{FairnessGap, FairnessGroup, FairnessSection, GAPS, gap_label};
 pub use gate_criterion::GateCriterion;

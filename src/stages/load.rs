@@ -231,11 +231,38 @@ fn part(loaded: &Loaded, rows: &[usize]) -> Result<Table, StageError> {
     Ok(Table::new(columns, features.row_ids().to_vec())?)
 }
 
+/// The seed of a synthetic source without a `seed`: the instance's own, but the same for
+/// every fold of a `kfold` split (the seed of the instance's id without its `fold`), so the
+/// folds split one data set.
+fn synthetic_seed(ctx: &StageContext<'_>) -> u64 {
+    let decl = &ctx.instance.decl;
+    if !decl.bindings.contains_key("fold") {
+        return ctx.instance.seed;
+    }
+    let parts: Vec<String> = decl
+        .bindings
+        .iter()
+        .filter(|(k, _)| k.as_str() != "fold")
+        .map(|(k, v)| format!("{k}={}", crate::manifest::display_value(v)))
+        .collect();
+    let id = if parts.is_empty() { decl.stage.clone() } else { format!("{}[{}]", decl.stage, parts.join(",")) };
+    crate::plan::instance_seed(ctx.pipeline.seed, &id)
+}
+
+/// The seed of a file's split: the pipeline seed alone, so the same file, seed and split
+/// settings give the same rows whatever the `load` stage is called and in every manifest.
+fn split_seed(pipeline_seed: u64) -> u64 {
+    // Not an instance id (ids never start with NUL), so no instance shares this stream.
+    crate::plan::instance_seed(pipeline_seed, "\0split")
+}
+
 pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
-    // A synthetic `seed` fixes the split too, so instances that share it share their rows.
+    // A synthetic source draws its rows and then its split from one stream: its `seed` (or the
+    // instance's) fixes both, so instances that share it share their rows. A file's split has
+    // a stream of its own (`split_seed`).
     let seed = match &params.source {
-        DataSource::Synthetic(s) => s.seed.unwrap_or(ctx.instance.seed),
-        _ => ctx.instance.seed,
+        DataSource::Synthetic(s) => s.seed.unwrap_or_else(|| synthetic_seed(ctx)),
+        _ => synthetic_seed(ctx),
     };
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut volatile = None;
@@ -277,7 +304,27 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
         SplitStrategyName::Temporal => SplitStrategy::Temporal,
         SplitStrategyName::Random => SplitStrategy::Random,
         SplitStrategyName::Stratified => SplitStrategy::Stratified,
+        SplitStrategyName::Kfold => {
+            let folds = params.split.kfold_folds().unwrap_or(crate::manifest::params::DEFAULT_FOLDS);
+            let fold = params.split.fold.ok_or_else(|| {
+                StageError::Invalid(format!(
+                    "`{}` has a kfold split but no fold: its instances come from expanding the manifest",
+                    ctx.instance.id()
+                ))
+            })?;
+            SplitStrategy::KFold { folds, fold }
+        }
     };
+    // A file read from disk or Kaggle splits on a stream of its own; synthetic rows (and the
+    // Kaggle fallback) go on with the stream that drew them.
+    let from_file = match &params.source {
+        DataSource::Csv(_) => true,
+        DataSource::Kaggle(_) => loaded.description.get("fallback_for").is_none(),
+        DataSource::Synthetic(_) => false,
+    };
+    if from_file {
+        rng = ChaCha8Rng::seed_from_u64(split_seed(ctx.pipeline.seed));
+    }
     let config = SplitConfig {
         strategy,
         train_ratio: params.split.train_ratio,
@@ -325,6 +372,14 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
             "calibration_rows": config.calibration_ratio.map(|_| parts.calibration.len()),
         },
     });
+    let mut description = description;
+    if let (SplitStrategy::KFold { folds, fold }, Some(split)) =
+        (config.strategy, description.get_mut("split").and_then(Value::as_object_mut))
+    {
+        split.remove("train_ratio");
+        split.insert("folds".into(), json!(folds));
+        split.insert("fold".into(), json!(fold));
+    }
     write(out, &format!("{dir}/dataset.json"), &json_bytes(&description)?)?;
     let summary = format!(
         "{} {source}, {} features (train {}, validation {})",

@@ -38,6 +38,8 @@ pub struct UpstreamOutput {
     pub kind: StageKind,
     /// Its cohort.
     pub cohort: Option<String>,
+    /// Its matrix variables (`fold` for a fold of a cross-validation).
+    pub bindings: std::collections::BTreeMap<String, toml::Value>,
     /// Its resolved parameters, as JSON (what a report shows of the cohorts).
     pub params: serde_json::Value,
     /// Its cached outputs.

@@ -23,7 +23,10 @@ use super::{StageContext, StageError, UpstreamOutput, json_bytes, write};
 use crate::manifest::StageKind;
 use crate::manifest::params::ReportParams;
 use crate::metrics::compare::{self, ACCURACY, Bootstrap, ConfusionMetric, ROC_AUC, ab_sentence_in_family};
-use crate::report::{CohortReport, ComparisonReport, FairnessSection, GateSummary, PairReport, StageSummary};
+use crate::report::{
+    CV_METRICS, CohortReport, ComparisonReport, CvCohort, FairnessSection, GateSummary, PairReport, StageSummary,
+    cross_validation,
+};
 use crate::store::{EntryMeta, Staging};
 
 fn json_of(up: &UpstreamOutput, name: &str) -> Result<Value, StageError> {
@@ -137,6 +140,46 @@ fn roc_curve(y: &[u8], p: &[f64]) -> Vec<[f64; 2]> {
     points.iter().enumerate().filter(|(i, _)| i % step == 0 || *i == last).map(|(_, p)| *p).collect()
 }
 
+/// One fold of a cross-validation arm: the arm is the cohort's name without its `_fold<k>`,
+/// or (for a cohort template that places the fold elsewhere) the instance id without it.
+fn fold_of(c: &Cohort, up: &UpstreamOutput, iv: &compare::CohortIntervals, fold: u32, model: &Value) -> CvCohort {
+    let suffix = format!("_fold{fold}");
+    let arm = match c.name().strip_suffix(&suffix) {
+        Some(arm) => arm.to_owned(),
+        None => {
+            let rest: Vec<String> = up
+                .bindings
+                .iter()
+                .filter(|(k, _)| k.as_str() != "fold")
+                .map(|(k, v)| format!("{k}={}", crate::manifest::display_value(v)))
+                .collect();
+            if rest.is_empty() { up.stage.clone() } else { format!("{}[{}]", up.stage, rest.join(",")) }
+        }
+    };
+    let values = CV_METRICS
+        .iter()
+        .map(|&m| {
+            let v = match m {
+                "accuracy" => iv.metrics.get(&ConfusionMetric::Accuracy).and_then(|e| e.estimate),
+                "roc_auc" => iv.roc_auc.as_ref().map(|d| d.auc),
+                "ece" => iv.ece.estimate,
+                "brier" => iv.brier.estimate,
+                _ => iv.log_loss.estimate,
+            };
+            (m, v)
+        })
+        .collect();
+    CvCohort {
+        arm,
+        cohort: c.name().to_owned(),
+        model_type: c.actions.agent.trim_start_matches("model_").to_owned(),
+        fold,
+        rows: c.rows.clone(),
+        training_rows: model["training_rows"].as_u64().map_or(0, |n| n as usize),
+        values,
+    }
+}
+
 fn invalid(e: &compare::CompareError) -> StageError {
     StageError::Invalid(crate::exec::error_chain(e))
 }
@@ -156,6 +199,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
     let intervals: Vec<_> = stats.par_iter().map(|s| s.intervals(&bootstrap)).collect();
     let params_by_cohort = differing(&trains);
     let mut reports = Vec::new();
+    let mut folds: Vec<CvCohort> = Vec::new();
     for (((c, up), iv), p) in cohorts.iter().zip(&trains).zip(intervals).zip(params_by_cohort) {
         let gate = ctx
             .inputs
@@ -164,13 +208,19 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
             .map(GateRecord::read)
             .transpose()?;
         let metrics = MetricsFile::read(up)?;
+        let model = json_of(up, "model.json")?;
+        if let Some(fold) =
+            up.bindings.get("fold").and_then(toml::Value::as_integer).and_then(|f| u32::try_from(f).ok())
+        {
+            folds.push(fold_of(c, up, &iv, fold, &model));
+        }
         let criteria = gate.as_ref().map_or(&[][..], |g| &g.criteria[..]);
         let fairness = metrics.fairness.as_ref().map(|f| FairnessSection::new(&f.group_column, &f.report, criteria));
         reports.push(CohortReport {
             cohort: c.name().to_owned(),
             instance: up.id.clone(),
             model_type: c.actions.agent.trim_start_matches("model_").to_owned(),
-            data: json_of(up, "model.json")?["data"].as_str().unwrap_or_default().to_owned(),
+            data: model["data"].as_str().unwrap_or_default().to_owned(),
             params: p,
             intervals: iv,
             reliability: c.metrics["reliability"].clone(),
@@ -244,6 +294,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
         cohorts: reports,
         comparisons,
         summaries,
+        cross_validation: cross_validation(&folds),
     };
     write(out, "report/comparison.json", &json_bytes(&report)?)?;
     let significant =

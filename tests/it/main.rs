@@ -6,6 +6,7 @@ mod audit;
 mod cache;
 mod commands;
 mod correlation_quality;
+mod cross_validation;
 mod data;
 mod determinism;
 mod drift;

@@ -188,6 +188,7 @@ fn prepare(spec: &JobSpec) -> Result<(Plan, usize, Vec<UpstreamOutput>), String>
                 id: id.clone(),
                 kind: plan.instances[j].decl.kind,
                 cohort: plan.instances[j].decl.cohort.clone(),
+                bindings: plan.instances[j].decl.bindings.clone(),
                 params: serde_json::to_value(&plan.instances[j].decl.params).unwrap_or_default(),
                 entry,
             });

@@ -42,6 +42,7 @@ mod cohort;
 mod cohort_cells;
 mod comparison;
 mod confusion_metric;
+mod corrected_t;
 mod delong;
 mod error;
 mod holm;
@@ -51,6 +52,7 @@ mod multinomial;
 mod normal;
 mod paired_counts;
 mod sentence;
+mod student_t;
 mod validate;
 
 #[cfg(test)]
@@ -64,6 +66,7 @@ pub use bootstrap::{Bootstrap, BootstrapEstimate, DEFAULT_RESAMPLES};
 pub use cohort::{Cohort, CohortIntervals};
 pub use comparison::{Comparison, compare, paired_bootstrap};
 pub use confusion_metric::{ConfusionMetric, Counts};
+pub use corrected_t::{CorrectedT, CorrectedTError, corrected_t};
 pub use delong::{AucComponents, DelongAuc, DelongComparison, delong_auc, delong_test};
 pub use error::CompareError;
 pub use holm::holm;

@@ -1,0 +1,190 @@
+//! k-fold cross-validation as a user runs it: `split = { strategy = "kfold", folds = k }`
+//! makes one `load` instance per fold and one cohort per fold of every downstream instance,
+//! and the report puts each configuration's folds back together (mean ± sd, and the
+//! Nadeau–Bengio corrected t-test between configurations, whose arithmetic is held to scipy
+//! by the unit tests of `metrics::compare::corrected_t`). Also: a file's split does not depend
+//! on the name of its `load` stage.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+use crate::common::{Test, scrub};
+
+fn german_credit(t: &Test) {
+    let data = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/german_credit.csv"))
+        .expect("german_credit.csv");
+    t.file("data/german_credit.csv", &data);
+}
+
+fn manifest(load: &str, split: &str) -> String {
+    format!(
+        r#"[pipeline]
+name = "cv"
+seed = 7
+
+[stages.{load}]
+kind = "load"
+split = {split}
+
+[stages.{load}.source.csv]
+path = "../data/german_credit.csv"
+label = "risk"
+group = "sex"
+
+[stages.train]
+kind = "train"
+needs = ["{load}"]
+matrix = {{ model = ["logistic", "correlation"] }}
+model = "${{matrix.model}}"
+cohort = "${{matrix.model}}"
+epochs = 20
+
+[stages.report]
+kind = "report"
+needs = ["train"]
+resamples = 200
+"#
+    )
+}
+
+/// The `row` column of a hand-off CSV.
+fn row_ids(path: &Path) -> Vec<u64> {
+    let text = fs::read_to_string(path).expect("csv");
+    text.lines().skip(1).map(|l| l.split(',').next().and_then(|r| r.parse().ok()).expect("row id")).collect()
+}
+
+#[test]
+fn kfold_makes_a_cohort_per_fold_and_the_report_gathers_them() {
+    let t = Test::new();
+    german_credit(&t);
+    t.manifest("cv", &manifest("data", r#"{ strategy = "kfold", folds = 3 }"#));
+    let plan = t.run(&["plan", "pipelines/cv.toml"]);
+    plan.ok();
+    for id in ["data[fold=1]", "data[fold=3]", "train[fold=2,model=logistic]", "train[fold=3,model=correlation]"] {
+        assert!(plan.stdout.contains(id), "{id} in\n{}", plan.stdout);
+    }
+    assert!(plan.stdout.contains("logistic_fold2"), "cohorts name their fold:\n{}", plan.stdout);
+    t.run(&["run", "pipelines/cv.toml"]).ok();
+    let run = t.latest("cv");
+
+    // The folds' validation parts partition the 1000 rows; no row trains and validates at once.
+    let mut validated: Vec<u64> = Vec::new();
+    for fold in 1..=3 {
+        let dir = run.join(format!("data/data_fold_{fold}"));
+        let dataset = t.read_json(&dir.join("dataset.json"));
+        assert_eq!(dataset["split"]["strategy"], "kfold");
+        assert_eq!((dataset["split"]["folds"].as_u64(), dataset["split"]["fold"].as_u64()), (Some(3), Some(fold)));
+        assert!(dataset["split"].get("train_ratio").is_none(), "{}", dataset["split"]);
+        let train: BTreeSet<u64> = row_ids(&dir.join("train.csv")).into_iter().collect();
+        let validation = row_ids(&dir.join("validation.csv"));
+        assert!(validation.iter().all(|r| !train.contains(r)), "fold {fold} trains on a validation row");
+        assert_eq!(train.len() + validation.len(), 1000);
+        validated.extend(validation);
+    }
+    validated.sort_unstable();
+    assert_eq!(validated, (0..1000).collect::<Vec<u64>>(), "every row validates exactly once");
+
+    let report = t.read_json(&run.join("report/comparison.json"));
+    let cv = &report["cross_validation"];
+    assert_eq!(cv["folds"], 3);
+    let arms = cv["arms"].as_array().expect("arms");
+    assert_eq!(
+        arms.iter().map(|a| a["arm"].as_str().unwrap_or_default()).collect::<Vec<_>>(),
+        ["logistic", "correlation"]
+    );
+    // Each arm's values are its cohorts' metrics.json figures; the mean and sd are theirs.
+    let metric = |cohort: &str, name: &str| -> f64 {
+        let m = t.read_json(&run.join(format!("cohorts/{cohort}/metrics.json")));
+        m[name].as_f64().expect("metric")
+    };
+    let mut accuracy = Vec::new();
+    for arm in arms {
+        let name = arm["arm"].as_str().unwrap_or_default();
+        let values: Vec<f64> = (1..=3).map(|k| metric(&format!("{name}_fold{k}"), "accuracy")).collect();
+        let got: Vec<f64> = arm["metrics"]["accuracy"]["values"]
+            .as_array()
+            .expect("values")
+            .iter()
+            .map(|v| v.as_f64().expect("number"))
+            .collect();
+        for (g, w) in got.iter().zip(&values) {
+            assert!((g - w).abs() < 1e-12, "{name}: {got:?} vs metrics.json {values:?}");
+        }
+        let mean = values.iter().sum::<f64>() / 3.0;
+        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
+        assert!((arm["metrics"]["accuracy"]["mean"].as_f64().unwrap_or_default() - mean).abs() < 1e-12);
+        assert!((arm["metrics"]["accuracy"]["sd"].as_f64().unwrap_or_default() - sd).abs() < 1e-12);
+        accuracy.push(values);
+    }
+    // The pair's test is over the per-fold differences with n_test/n_train from the folds.
+    let pair = &cv["comparisons"][0];
+    assert_eq!((pair["a"].as_str(), pair["b"].as_str()), (Some("logistic"), Some("correlation")));
+    let test = &pair["tests"]["accuracy"];
+    let mean_difference = (0..3).map(|k| accuracy[1][k] - accuracy[0][k]).sum::<f64>() / 3.0;
+    assert!((test["mean_difference"].as_f64().unwrap_or_default() - mean_difference).abs() < 1e-12);
+    // 1000 rows in 3 folds: 334, 333, 333 validate; the rest train.
+    let ratio = (1000.0 / 3.0) / (2000.0 / 3.0);
+    assert!((test["test_train_ratio"].as_f64().unwrap_or_default() - ratio).abs() < 1e-12, "{test}");
+    assert_eq!(test["df"], 2);
+    let sentence = pair["sentences"]["accuracy"].as_str().unwrap_or_default();
+    assert!(sentence.ends_with("(corrected t-test over 3 folds)"), "{sentence}");
+    // Shown in both views, before the per-cohort tables.
+    let md = fs::read_to_string(run.join("report/comparison.md")).expect("md");
+    let cv_at = md.find("## Cross-validation").expect("a cross-validation section");
+    assert!(cv_at < md.find("## Cohorts").expect("cohorts"), "the decision comes first");
+    assert!(md.contains("| logistic | logistic | 3 |"), "{md}");
+    let html = fs::read_to_string(run.join("report/comparison.html")).expect("html");
+    assert!(html.contains("<h2>Cross-validation</h2>"));
+}
+
+#[test]
+fn a_file_splits_the_same_whatever_its_load_stage_is_called() {
+    for split in [r#"{ strategy = "random", train_ratio = 0.7 }"#, r#"{ strategy = "kfold", folds = 4 }"#] {
+        let t = Test::new();
+        german_credit(&t);
+        t.manifest("a", &manifest("data", split));
+        t.manifest("b", &manifest("credit_rows", split).replace("name = \"cv\"", "name = \"cv_b\""));
+        for m in ["pipelines/a.toml", "pipelines/b.toml"] {
+            t.run(&["run", m, "--set", "stages.train.matrix.model=[\"logistic\"]"]).ok();
+        }
+        let (a, b) = (t.latest("cv"), t.latest("cv_b"));
+        let first = if split.contains("kfold") {
+            ["data/data_fold_2", "data/credit_rows_fold_2"]
+        } else {
+            ["data/data", "data/credit_rows"]
+        };
+        for part in ["train.csv", "validation.csv"] {
+            let x = fs::read(a.join(first[0]).join(part)).expect("a");
+            let y = fs::read(b.join(first[1]).join(part)).expect("b");
+            assert!(x == y, "{split}: `{part}` differs between the two stage names");
+        }
+    }
+}
+
+#[test]
+fn kfold_mistakes_are_reported_at_their_key() {
+    let t = Test::new();
+    german_credit(&t);
+    let cases = [
+        ("train_ratio", r#"{ strategy = "kfold", folds = 5, train_ratio = 0.8 }"#),
+        ("one_fold", r#"{ strategy = "kfold", folds = 1 }"#),
+        ("folds_without_kfold", r#"{ strategy = "random", folds = 5 }"#),
+    ];
+    let mut shown = String::new();
+    for (name, split) in cases {
+        t.manifest(name, &manifest("data", split));
+        let r = t.run(&["validate", &format!("pipelines/{name}.toml")]);
+        r.code(2);
+        shown.push_str(&format!("--- {name}\n{}", scrub(&r.stderr)));
+    }
+    let reserved = manifest("data", r#"{ strategy = "kfold" }"#).replace(
+        "matrix = { model = [\"logistic\", \"correlation\"] }",
+        "matrix = { model = [\"logistic\"], fold = [1, 2] }",
+    );
+    t.manifest("reserved", &reserved);
+    let r = t.run(&["validate", "pipelines/reserved.toml"]);
+    r.code(2);
+    shown.push_str(&format!("--- reserved\n{}", scrub(&r.stderr)));
+    insta::assert_snapshot!(shown);
+}

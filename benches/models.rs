@@ -5,7 +5,9 @@
 //! fit: `examples/fit_logistic.rs` under `/usr/bin/time -v`. Issue #19 targets: the correlation
 //! model (histogram gradient boosting) at 20 rounds of depth 3 on 800,000 × 5 rows of the
 //! default family in at most 0.5 s on 2 cores (exact splits took 10.9 s when the issue was
-//! filed), and its defaults (100 rounds) on adult in at most 1 s.
+//! filed), and its defaults (100 rounds) on adult in at most 1 s. Issue #14 target: the
+//! transformer on adult (one token per raw column) at 10 epochs in at most 60 s on 2 cores,
+//! so one epoch in at most 6 s (with one token per one-hot column, a 10-epoch run took 415.9 s).
 
 use std::io::Write;
 
@@ -15,8 +17,8 @@ use ndarray::Array2;
 use nethical::data::csv_source::{CsvOptions, MissingPolicy, read_labeled_csv};
 use nethical::data::preprocess::{Encoding, Preprocessor};
 use nethical::models::{
-    Correlation, CorrelationParams, LogisticParams, LogisticRegression, SimpleTransformer, TransformerParams,
-    TreeAlgorithm,
+    Correlation, CorrelationParams, FeatureTokens, FitHooks, LogisticParams, LogisticRegression, SimpleTransformer,
+    TransformerParams, TreeAlgorithm,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -111,6 +113,13 @@ fn correlation_exact_800k_x_5_20_rounds(bencher: Bencher<'_, '_>) {
 /// `examples/data/adult.csv` as `pipelines/adult.toml` reads it (all 32,561 rows, one-hot text
 /// columns, `?` imputed, `fnlwgt` left out, `sex` kept aside as the group).
 fn adult() -> (ndarray::Array2<f64>, Vec<u8>, Vec<String>) {
+    let (x, y, names, _) = adult_with_tokens();
+    (x, y, names)
+}
+
+/// [`adult`], with the transformer's tokens as the train stage builds them from the
+/// preprocessor's one-hot groups (14 tokens for 102 columns).
+fn adult_with_tokens() -> (ndarray::Array2<f64>, Vec<u8>, Vec<String>, FeatureTokens) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/adult.csv");
     let bytes = std::fs::read(path).expect("examples/data/adult.csv");
     let opts = CsvOptions {
@@ -124,7 +133,9 @@ fn adult() -> (ndarray::Array2<f64>, Vec<u8>, Vec<String>) {
     let (table, _) = read_labeled_csv(&bytes, "adult.csv", &opts).expect("adult.csv");
     let pre = Preprocessor::fit(&table.features, Encoding::OneHot, true);
     let (names, x) = pre.transform(&table.features).expect("encode");
-    (x, table.y, names)
+    let one_hot: Vec<_> = pre.feature_groups().into_iter().filter(|g| g.one_hot).map(|g| g.features).collect();
+    let tokens = FeatureTokens::with_one_hot(&names, &one_hot).expect("tokens");
+    (x, table.y, names, tokens)
 }
 
 /// Correlation with its defaults (100 rounds of depth 4, histograms) on adult (target ≤ 1 s).
@@ -132,4 +143,22 @@ fn adult() -> (ndarray::Array2<f64>, Vec<u8>, Vec<String>) {
 fn correlation_hist_adult_100_rounds(bencher: Bencher<'_, '_>) {
     let (x, y, names) = adult();
     bencher.bench(|| boost(x.view(), &y, &names, &CorrelationParams::default()));
+}
+
+/// One epoch of the transformer on adult (all 32,561 rows, batches of 64 as in
+/// `pipelines/adult.toml`, the default architecture) on a rayon pool of 1 and 2 threads,
+/// through `fit_with`, the function the train stage calls. The weights are the same bytes at
+/// both thread counts.
+#[divan::bench(args = [1, 2], sample_count = 3, sample_size = 1)]
+fn transformer_adult_one_epoch(bencher: Bencher<'_, '_>, threads: usize) {
+    let (x, y, names, tokens) = adult_with_tokens();
+    let params = TransformerParams { epochs: 1, batch_size: 64, ..TransformerParams::default() };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+    bencher.bench(|| {
+        pool.install(|| {
+            let hooks = FitHooks { cancel: &|| false, epoch_done: &|_| {} };
+            let mut rng = ChaCha8Rng::seed_from_u64(1);
+            SimpleTransformer::fit_with(x.view(), &y, &names, &tokens, &params, &mut rng, &hooks).expect("fit")
+        })
+    });
 }

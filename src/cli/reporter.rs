@@ -80,6 +80,14 @@ impl Reporter for CliReporter {
         }
     }
 
+    /// On the bar only: without a terminal, progress would be noise between the result lines
+    /// of a log.
+    fn instance_progress(&self, id: &str, message: &str) {
+        if let Some(b) = self.bar.lock().ok().as_ref().and_then(|b| b.as_ref()) {
+            b.set_message(format!("running {id}: {message}"));
+        }
+    }
+
     fn instance_finished(&self, report: &InstanceReport) {
         self.line(&instance_line(report));
         if let Some(b) = self.bar.lock().ok().as_ref().and_then(|b| b.as_ref()) {

@@ -55,6 +55,18 @@ pub struct Preprocessor {
     pub columns: Vec<ColumnEncoder>,
 }
 
+/// The features one raw column became (see [`Preprocessor::feature_groups`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureGroup {
+    /// The raw column's name.
+    pub column: String,
+    /// Its features' positions among [`Preprocessor::feature_names`]; empty for a text column
+    /// with no training category.
+    pub features: std::ops::Range<usize>,
+    /// Whether the features are the 0/1 indicators of its categories.
+    pub one_hot: bool,
+}
+
 /// numpy's median: the middle value, or the mean of the two middle values.
 fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
@@ -117,6 +129,29 @@ impl Preprocessor {
             }
         }
         out
+    }
+
+    /// The feature columns each raw column produces, in column order: a one-hot column's
+    /// categories are consecutive features, which a model that treats a text column as one
+    /// input (the transformer's one token per column) needs to know without parsing names
+    /// (a category may itself contain `=`).
+    pub fn feature_groups(&self) -> Vec<FeatureGroup> {
+        let mut at = 0;
+        self.columns
+            .iter()
+            .map(|c| {
+                let (name, width, one_hot) = match c {
+                    ColumnEncoder::Numeric { name, .. } => (name, 1, false),
+                    ColumnEncoder::Categorical { name, categories, encoding: Encoding::OneHot, .. } => {
+                        (name, categories.len(), true)
+                    }
+                    ColumnEncoder::Categorical { name, encoding: Encoding::Ordinal, .. } => (name, 1, false),
+                };
+                let group = FeatureGroup { column: name.clone(), features: at..at + width, one_hot };
+                at += width;
+                group
+            })
+            .collect()
     }
 
     /// The names of the raw columns it reads.
@@ -234,6 +269,15 @@ mod tests {
         // age: median of 1, 3, 10 = 3; sex: "x" unseen → zeros; missing → mode "m".
         assert_eq!(x.row(0).to_vec(), [3.0, 0.0, 0.0]);
         assert_eq!(x.row(1).to_vec(), [5.0, 0.0, 1.0]);
+        let groups = p.feature_groups();
+        assert_eq!(
+            groups,
+            [
+                FeatureGroup { column: "age".into(), features: 0..1, one_hot: false },
+                FeatureGroup { column: "sex".into(), features: 1..3, one_hot: true },
+            ]
+        );
+        assert_eq!(Preprocessor::fit(&train, Encoding::Ordinal, true).feature_groups()[1].features, 1..2);
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::store::{Cache, CacheEntry, tree_digest};
 
 use super::failpoints::CANCELLED;
 use super::quiet_panic::{panic_message, quietly};
+use super::reporter::Reporter;
 use super::run::RunOptions;
 use crate::error_chain::error_chain;
 
@@ -81,7 +82,8 @@ pub(crate) fn lookup(cache: &Cache, key: &str, opts: &RunOptions) -> Lookup {
 }
 
 /// Computes instance `i` into the cache under `key` (faults injected first), replacing an
-/// existing entry when `replace`. Returns the new entry.
+/// existing entry when `replace`, telling `reporter` of its progress. Returns the new entry.
+#[expect(clippy::too_many_arguments, reason = "the instance, its inputs and key, where it goes, how it runs")]
 pub(crate) fn compute(
     plan: &Plan,
     i: usize,
@@ -90,6 +92,7 @@ pub(crate) fn compute(
     replace: bool,
     cache: &Cache,
     opts: &RunOptions,
+    reporter: &dyn Reporter,
 ) -> Result<CacheEntry, String> {
     let inst = &plan.instances[i];
     if opts.cancel.load(Ordering::Relaxed) {
@@ -107,6 +110,7 @@ pub(crate) fn compute(
         cancel: &opts.cancel,
         kaggle: &opts.kaggle,
         state_dir: plan.state_dir.as_deref(),
+        progress: &|message| reporter.instance_progress(inst.id(), message),
     };
     let meta = match run_stage(&ctx, &mut staging) {
         Ok(meta) => meta,
@@ -124,13 +128,16 @@ pub(crate) fn execute(
     inputs: &[UpstreamOutput],
     cache: &Cache,
     opts: &RunOptions,
+    reporter: &dyn Reporter,
 ) -> Result<Result<(CacheEntry, bool), String>, String> {
     quietly(|| {
         catch_unwind(AssertUnwindSafe(|| {
             let key = instance_key(plan, i, inputs);
             match lookup(cache, &key, opts) {
                 Lookup::Hit(entry) => Ok((entry, true)),
-                Lookup::Miss { replace } => compute(plan, i, inputs, &key, replace, cache, opts).map(|e| (e, false)),
+                Lookup::Miss { replace } => {
+                    compute(plan, i, inputs, &key, replace, cache, opts, reporter).map(|e| (e, false))
+                }
             }
         }))
     })
@@ -143,6 +150,7 @@ pub(crate) struct Local<'scope, 'env> {
     plan: &'scope Plan,
     cache: &'scope Cache,
     opts: &'scope RunOptions,
+    reporter: &'scope dyn Reporter,
     tx: mpsc::Sender<Finished>,
     rx: mpsc::Receiver<Finished>,
 }
@@ -153,9 +161,10 @@ impl<'scope, 'env> Local<'scope, 'env> {
         plan: &'scope Plan,
         cache: &'scope Cache,
         opts: &'scope RunOptions,
+        reporter: &'scope dyn Reporter,
     ) -> Self {
         let (tx, rx) = mpsc::channel();
-        Self { scope, plan, cache, opts, tx, rx }
+        Self { scope, plan, cache, opts, reporter, tx, rx }
     }
 }
 
@@ -167,10 +176,10 @@ impl Executor for Local<'_, '_> {
     fn launch(&mut self, batch: Vec<Launch>) {
         for Launch { index, inputs } in batch {
             let tx = self.tx.clone();
-            let (plan, cache, opts) = (self.plan, self.cache, self.opts);
+            let (plan, cache, opts, reporter) = (self.plan, self.cache, self.opts, self.reporter);
             self.scope.spawn(move |_| {
                 let t = Instant::now();
-                let outcome = execute(plan, index, &inputs, cache, opts);
+                let outcome = execute(plan, index, &inputs, cache, opts, reporter);
                 let _ = tx.send(Finished { index, outcome, seconds: t.elapsed().as_secs_f64() });
             });
         }

@@ -11,6 +11,9 @@ pub trait Reporter: Sync {
     fn instance_started(&self, _id: &str) {}
     /// An instance finished, whatever the outcome.
     fn instance_finished(&self, _report: &InstanceReport) {}
+    /// Where a computing instance stands (a model fit's epoch and loss): transient, for a
+    /// person watching; it never reaches an artifact or the run's record.
+    fn instance_progress(&self, _id: &str, _message: &str) {}
     /// Something the user should know that does not stop the run.
     fn warning(&self, _message: &str) {}
 }

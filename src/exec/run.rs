@@ -321,7 +321,7 @@ fn schedule(
                 .thread_name(|i| format!("nethical-worker-{i}"))
                 .build()
                 .map_err(|e| Error::Internal(format!("cannot start {} worker threads: {e}", opts.jobs)))?;
-            pool.in_place_scope(|scope| drive(&mut Local::new(scope, plan, cache, opts)));
+            pool.in_place_scope(|scope| drive(&mut Local::new(scope, plan, cache, opts, reporter)));
         }
         ExecutorChoice::Slurm(launch) => {
             let mut slurm = Slurm::new(plan, opts, cache, folder, launch)?;

@@ -37,6 +37,12 @@ pub enum FitError {
     #[error("feature `{feature}` has non-finite values")]
     NonFiniteFeature { feature: String },
 
+    #[error("one-hot group of feature columns {start}..{end} overlaps another or lies outside the {width} columns")]
+    InvalidOneHotGroup { start: usize, end: usize, width: usize },
+
+    #[error("the tokens cover {covered} feature columns, but the data has {columns}")]
+    TokenCoverage { covered: usize, columns: usize },
+
     #[error("training was cancelled")]
     Cancelled,
 

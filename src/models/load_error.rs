@@ -20,6 +20,11 @@ pub enum LoadError {
     #[error("saved model has format version {found}; this build reads version {supported}")]
     UnsupportedFormatVersion { found: String, supported: u32 },
 
+    #[error(
+        "saved {model_type} model has format version {found}, which this build no longer reads (it reads version {supported}): {fix}"
+    )]
+    RetiredFormatVersion { model_type: &'static str, found: u64, supported: u32, fix: &'static str },
+
     #[error("saved model type {found} is not known; known types: {known}")]
     UnknownModelType { found: String, known: &'static str },
 

@@ -2,102 +2,170 @@
 //!
 //! The original's "simple_transformer" was the additive z-score heuristic under another name
 //! (§2.5, §3.1 of the spec): with synthetic data its metrics were identical to the heuristic's.
-//! This is a real encoder (`transformer_network` has the architecture): every
-//! feature is a token, numeric features through a learned per-feature linear map, token
-//! columns (`action_<i>`) through a learned embedding table, with a learned per-feature
-//! position embedding; self-attention lets each feature's representation depend on the
-//! others. Numeric features are standardized with statistics fitted on the training rows and
-//! saved in the model, so a loaded model scores raw inputs.
+//! This is a real encoder (`transformer_network` has the architecture) with FT-Transformer's
+//! tokenisation: one token per original column ([`FeatureTokens`]: a numeric column through a
+//! learned vector and bias, a one-hot encoded text column or an `action_<i>` id column through
+//! a learned embedding per category), plus a CLS token that the head reads; self-attention lets
+//! each column's representation depend on the others. Numeric features are standardized with
+//! statistics fitted on the training rows and saved in the model, so a loaded model scores raw
+//! inputs. Training spreads each mini-batch over rayon's current pool in fixed chunks of rows,
+//! so the weights do not depend on the thread count.
 
 use std::f64::consts::LN_2;
 
 use ndarray::{ArrayView2, Axis};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::adam::Adam;
+use super::feature_tokens::{FeatureToken, FeatureTokens};
+use super::fit_hooks::{EpochProgress, FitHooks};
 use super::log_loss::{DIVERGENCE_LOSS_FACTOR, sigmoid};
-use super::token_vocabulary::{TokenVocabulary, is_token_column};
+use super::token_vocabulary::TokenVocabulary;
 use super::training_data::check_training_data;
-use super::transformer_network::{Architecture, Batch, Network, TokenKind, Workspace};
-use super::{FORMAT_VERSION, FitError, LoadError, Model, TransformerParams};
+use super::transformer_network::{Architecture, Batch, Network, TokenKind, TrainingWorkspace, Workspace};
+use super::{FitError, LoadError, Model, TransformerParams};
 use crate::data::Standardizer;
 use crate::data::sampling::shuffle;
 
 /// The `model_type` of the saved form.
-const KIND: &str = "simple_transformer";
+pub(crate) const KIND: &str = "simple_transformer";
 
-/// Weight tensors of one encoder layer, and of the embeddings and head together.
+/// Version of this model's saved form. Version 1 had one token per feature column and
+/// mean-pooled outputs, with no CLS token: its weights cannot be laid out by this encoder.
+pub(crate) const TRANSFORMER_FORMAT_VERSION: u32 = 2;
+
+/// Weight tensors of one encoder layer, and of the embeddings, CLS token and head together.
 const TENSORS_PER_LAYER: usize = 12;
-const OTHER_TENSORS: usize = 5;
+const OTHER_TENSORS: usize = 6;
 
-/// Rows scored per forward pass when predicting: bounds the workspace, and results do not
-/// depend on it.
+/// Rows scored per forward pass when predicting, and per parallel task: bounds the
+/// workspace, and results do not depend on it.
 const PREDICT_CHUNK: usize = 256;
 
-/// A fitted transformer encoder: P(y = 1) = σ(head · mean-pool(encoder(tokens(x)))).
+/// A one-hot indicator above this is set (the preprocessor writes exactly 0 and 1).
+const ONE_HOT_SET: f64 = 0.5;
+
+/// A fitted transformer encoder: P(y = 1) = σ(head · encoder(CLS, tokens(x))[CLS]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimpleTransformer {
     feature_names: Vec<String>,
+    tokens: FeatureTokens,
     params: TransformerParams,
-    /// Fitted on the numeric columns only; `None` when every column is a token column.
+    /// Fitted on the numeric tokens' columns only; `None` when there are none.
     standardizer: Option<Standardizer>,
-    /// The values of the token columns seen in training; empty without token columns.
+    /// The values of the id columns seen in training; empty without id columns.
     vocabulary: TokenVocabulary,
     network: Network,
     parameters: Vec<f64>,
     history: Vec<f64>,
 }
 
-/// Which columns are numeric and which are tokens, and how each is encoded.
+/// Where each categorical token's categories live in the embedding table: the id columns'
+/// shared vocabulary first, then each one-hot token's categories, each followed by its
+/// unknown row.
+struct EmbeddingLayout {
+    /// First row of each token (unused for numeric tokens).
+    offsets: Vec<usize>,
+    rows: usize,
+    unknown_rows: Vec<usize>,
+}
+
+impl EmbeddingLayout {
+    fn new(tokens: &FeatureTokens, vocabulary: &TokenVocabulary) -> Self {
+        let has_ids = tokens.tokens().iter().any(|token| matches!(token, FeatureToken::Id { .. }));
+        let (mut rows, mut unknown_rows) =
+            if has_ids { (vocabulary.len() + 1, vec![vocabulary.unknown()]) } else { (0, Vec::new()) };
+        let offsets = tokens
+            .tokens()
+            .iter()
+            .map(|token| match token {
+                FeatureToken::Numeric { .. } | FeatureToken::Id { .. } => 0,
+                FeatureToken::OneHot { columns } => {
+                    let offset = rows;
+                    unknown_rows.push(offset + columns.len());
+                    rows += columns.len() + 1;
+                    offset
+                }
+            })
+            .collect();
+        Self { offsets, rows, unknown_rows }
+    }
+}
+
+/// Turns rows of features into the network's inputs: standardized values of the numeric
+/// tokens and embedding rows of the categorical ones.
 struct Encoder<'a> {
-    numeric: Vec<usize>,
-    tokens: Vec<usize>,
+    tokens: &'a [FeatureToken],
+    offsets: Vec<usize>,
     mean: &'a [f64],
     inverse_std: Vec<f64>,
     vocabulary: &'a TokenVocabulary,
 }
 
 impl<'a> Encoder<'a> {
-    fn new(kinds: &[TokenKind], standardizer: Option<&'a Standardizer>, vocabulary: &'a TokenVocabulary) -> Self {
-        let columns_of = |wanted| kinds.iter().enumerate().filter(move |&(_, &kind)| kind == wanted).map(|(j, _)| j);
+    fn new(tokens: &'a FeatureTokens, standardizer: Option<&'a Standardizer>, vocabulary: &'a TokenVocabulary) -> Self {
         Self {
-            numeric: columns_of(TokenKind::Numeric).collect(),
-            tokens: columns_of(TokenKind::Categorical).collect(),
+            tokens: tokens.tokens(),
+            offsets: EmbeddingLayout::new(tokens, vocabulary).offsets,
             mean: standardizer.map_or(&[], |s| &s.mean),
             inverse_std: standardizer.map_or_else(Vec::new, Standardizer::inverse_std),
             vocabulary,
         }
     }
 
-    /// Appends the encoded `rows` of `x` to `numeric` and `tokens`.
+    /// Appends the encoded `rows` of `x` to `numeric` and `ids`.
     fn encode(
         &self,
         x: ArrayView2<'_, f64>,
         rows: impl Iterator<Item = usize>,
         numeric: &mut Vec<f64>,
-        tokens: &mut Vec<usize>,
+        ids: &mut Vec<usize>,
     ) {
         for row in rows {
             let values = x.row(row);
-            for ((&column, mean), scale) in self.numeric.iter().zip(self.mean).zip(&self.inverse_std) {
-                numeric.push((values[column] - mean) * scale);
+            let mut k = 0;
+            for (token, &offset) in self.tokens.iter().zip(&self.offsets) {
+                match token {
+                    FeatureToken::Numeric { column } => {
+                        numeric.push((values[*column] - self.mean[k]) * self.inverse_std[k]);
+                        k += 1;
+                    }
+                    FeatureToken::Id { column } => ids.push(self.vocabulary.index(values[*column])),
+                    FeatureToken::OneHot { columns } => {
+                        let set = columns.clone().position(|column| values[column] > ONE_HOT_SET);
+                        ids.push(offset + set.unwrap_or(columns.len()));
+                    }
+                }
             }
-            tokens.extend(self.tokens.iter().map(|&column| self.vocabulary.index(values[column])));
         }
     }
 }
 
-fn kinds_of(feature_names: &[String]) -> Vec<TokenKind> {
-    let kind = |name: &String| if is_token_column(name) { TokenKind::Categorical } else { TokenKind::Numeric };
-    feature_names.iter().map(kind).collect()
+fn kinds_of(tokens: &FeatureTokens) -> Vec<TokenKind> {
+    let kind = |token: &FeatureToken| match token {
+        FeatureToken::Numeric { .. } => TokenKind::Numeric,
+        FeatureToken::Id { .. } | FeatureToken::OneHot { .. } => TokenKind::Categorical,
+    };
+    tokens.tokens().iter().map(kind).collect()
 }
 
-fn architecture(kinds: Vec<TokenKind>, vocabulary: &TokenVocabulary, params: &TransformerParams) -> Architecture {
-    let has_tokens = kinds.contains(&TokenKind::Categorical);
+/// The columns of the numeric tokens, in token order.
+fn numeric_columns(tokens: &FeatureTokens) -> Vec<usize> {
+    let column = |token: &FeatureToken| match token {
+        FeatureToken::Numeric { column } => Some(*column),
+        FeatureToken::Id { .. } | FeatureToken::OneHot { .. } => None,
+    };
+    tokens.tokens().iter().filter_map(column).collect()
+}
+
+fn architecture(tokens: &FeatureTokens, vocabulary: &TokenVocabulary, params: &TransformerParams) -> Architecture {
+    let layout = EmbeddingLayout::new(tokens, vocabulary);
     Architecture {
-        kinds,
-        embedding_rows: if has_tokens { vocabulary.len() + 1 } else { 0 },
+        kinds: kinds_of(tokens),
+        embedding_rows: layout.rows,
+        unknown_rows: layout.unknown_rows,
         layers: params.layers.get(),
         heads: params.heads.get(),
         head_dim: params.head_dim.get(),
@@ -107,12 +175,8 @@ fn architecture(kinds: Vec<TokenKind>, vocabulary: &TokenVocabulary, params: &Tr
 }
 
 impl SimpleTransformer {
-    /// Fits the model on raw features `x` (rows × features) and 0/1 labels `y`.
-    ///
-    /// `rng` draws the initial weights, then each epoch's row order. `cancel` is polled before
-    /// every epoch. Training stops with [`FitError::Diverged`] as soon as a batch loss is not
-    /// finite, or after an epoch whose parameters are not finite or whose mean loss exceeds
-    /// the divergence limit. The same inputs and generator state give bit-identical weights.
+    /// Fits the model with one token per column (`action_<i>` columns as ids), no progress
+    /// reports; see [`Self::fit_with`].
     pub fn fit(
         x: ArrayView2<'_, f64>,
         y: &[u8],
@@ -121,12 +185,36 @@ impl SimpleTransformer {
         rng: &mut ChaCha8Rng,
         cancel: &dyn Fn() -> bool,
     ) -> Result<Self, FitError> {
+        let tokens = FeatureTokens::per_column(feature_names);
+        Self::fit_with(x, y, feature_names, &tokens, params, rng, &FitHooks { cancel, epoch_done: &|_| {} })
+    }
+
+    /// Fits the model on raw features `x` (rows × features) and 0/1 labels `y`, reading each
+    /// row as `tokens`.
+    ///
+    /// `rng` draws the initial weights, then each epoch's row order. `hooks.cancel` is polled
+    /// before every epoch and `hooks.epoch_done` told after it. Each mini-batch is computed on
+    /// rayon's current pool. Training stops with [`FitError::Diverged`] as soon as a batch
+    /// loss is not finite, or after an epoch whose parameters are not finite or whose mean
+    /// loss exceeds the divergence limit. The same inputs and generator state give
+    /// bit-identical weights at any thread count.
+    pub fn fit_with(
+        x: ArrayView2<'_, f64>,
+        y: &[u8],
+        feature_names: &[String],
+        tokens: &FeatureTokens,
+        params: &TransformerParams,
+        rng: &mut ChaCha8Rng,
+        hooks: &FitHooks<'_>,
+    ) -> Result<Self, FitError> {
         params.validate()?;
         check_training_data(x, y, feature_names)?;
-        let (rows, width) = x.dim();
+        let rows = x.nrows();
+        if tokens.columns() != x.ncols() {
+            return Err(FitError::TokenCoverage { covered: tokens.columns(), columns: x.ncols() });
+        }
 
-        let kinds = kinds_of(feature_names);
-        let numeric: Vec<usize> = (0..width).filter(|&j| kinds[j] == TokenKind::Numeric).collect();
+        let numeric = numeric_columns(tokens);
         let standardizer = if numeric.is_empty() {
             None
         } else {
@@ -139,40 +227,42 @@ impl SimpleTransformer {
             }
             Some(fitted)
         };
-        let token_values =
-            (0..width).filter(|&j| kinds[j] == TokenKind::Categorical).flat_map(|j| x.column(j).to_vec());
-        let vocabulary = TokenVocabulary::fit(token_values);
-        let network = Network::new(architecture(kinds.clone(), &vocabulary, params));
+        let id_columns = tokens.tokens().iter().filter_map(|token| match token {
+            FeatureToken::Id { column } => Some(*column),
+            FeatureToken::Numeric { .. } | FeatureToken::OneHot { .. } => None,
+        });
+        let vocabulary = TokenVocabulary::fit(id_columns.flat_map(|j| x.column(j).to_vec()));
+        let network = Network::new(architecture(tokens, &vocabulary, params));
         let mut parameters = network.initialize(rng);
 
-        let encoder = Encoder::new(&kinds, standardizer.as_ref(), &vocabulary);
-        let (mut all_numeric, mut all_tokens) = (Vec::new(), Vec::new());
-        encoder.encode(x, 0..rows, &mut all_numeric, &mut all_tokens);
-        let (numeric_width, token_width) = (network.numeric_columns(), network.categorical_columns());
+        let encoder = Encoder::new(tokens, standardizer.as_ref(), &vocabulary);
+        let (mut all_numeric, mut all_ids) = (Vec::new(), Vec::new());
+        encoder.encode(x, 0..rows, &mut all_numeric, &mut all_ids);
+        let (numeric_width, id_width) = (network.numeric_columns(), network.categorical_columns());
 
         let loss_limit = DIVERGENCE_LOSS_FACTOR * LN_2;
         let mut adam = Adam::new(parameters.len());
         let mut gradient = vec![0.0; parameters.len()];
-        let mut workspace = Workspace::default();
+        let mut workspace = TrainingWorkspace::default();
         let mut order: Vec<usize> = (0..rows).collect();
-        let (mut batch_numeric, mut batch_tokens, mut batch_labels) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut batch_numeric, mut batch_ids, mut batch_labels) = (Vec::new(), Vec::new(), Vec::new());
         let mut history = Vec::with_capacity(params.epochs as usize);
         for epoch in 1..=params.epochs {
-            if cancel() {
+            if (hooks.cancel)() {
                 return Err(FitError::Cancelled);
             }
             shuffle(&mut order, rng);
             let mut loss_sum = 0.0;
             for chunk in order.chunks(params.batch_size) {
                 batch_numeric.clear();
-                batch_tokens.clear();
+                batch_ids.clear();
                 batch_labels.clear();
                 for &row in chunk {
                     batch_numeric.extend_from_slice(&all_numeric[row * numeric_width..(row + 1) * numeric_width]);
-                    batch_tokens.extend_from_slice(&all_tokens[row * token_width..(row + 1) * token_width]);
+                    batch_ids.extend_from_slice(&all_ids[row * id_width..(row + 1) * id_width]);
                     batch_labels.push(y[row]);
                 }
-                let batch = Batch { rows: chunk.len(), numeric: &batch_numeric, tokens: &batch_tokens };
+                let batch = Batch { rows: chunk.len(), numeric: &batch_numeric, tokens: &batch_ids };
                 let loss = network.loss_and_gradient(
                     &parameters,
                     batch,
@@ -192,10 +282,12 @@ impl SimpleTransformer {
                 return Err(FitError::Diverged { epoch });
             }
             history.push(epoch_loss);
+            (hooks.epoch_done)(EpochProgress { epoch, epochs: params.epochs, loss: epoch_loss });
         }
 
         Ok(Self {
             feature_names: feature_names.to_vec(),
+            tokens: tokens.clone(),
             params: params.clone(),
             standardizer,
             vocabulary,
@@ -209,7 +301,13 @@ impl SimpleTransformer {
         &self.params
     }
 
-    /// The standardizer of the numeric columns, in column order; `None` if there are none.
+    /// How each row's feature columns become tokens.
+    pub fn tokens(&self) -> &FeatureTokens {
+        &self.tokens
+    }
+
+    /// The standardizer of the numeric tokens' columns, in token order; `None` if there are
+    /// none.
     pub fn standardizer(&self) -> Option<&Standardizer> {
         self.standardizer.as_ref()
     }
@@ -235,23 +333,28 @@ impl Model for SimpleTransformer {
         &self.feature_names
     }
 
+    /// Scores chunks of [`PREDICT_CHUNK`] rows in parallel; a row's probability depends on
+    /// that row alone.
     fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Vec<f64> {
         assert_eq!(x.ncols(), self.feature_names.len(), "transformer expects one column per feature");
-        let kinds = kinds_of(&self.feature_names);
-        let encoder = Encoder::new(&kinds, self.standardizer.as_ref(), &self.vocabulary);
-        let mut workspace = Workspace::default();
-        let (mut numeric, mut tokens) = (Vec::new(), Vec::new());
-        let mut probabilities = Vec::with_capacity(x.nrows());
-        for start in (0..x.nrows()).step_by(PREDICT_CHUNK) {
-            let end = (start + PREDICT_CHUNK).min(x.nrows());
-            numeric.clear();
-            tokens.clear();
-            encoder.encode(x, start..end, &mut numeric, &mut tokens);
-            let batch = Batch { rows: end - start, numeric: &numeric, tokens: &tokens };
-            let logits = self.network.logits(&self.parameters, batch, &mut workspace);
-            probabilities.extend(logits.iter().map(|&z| sigmoid(z)));
-        }
-        probabilities
+        let encoder = Encoder::new(&self.tokens, self.standardizer.as_ref(), &self.vocabulary);
+        let starts: Vec<usize> = (0..x.nrows()).step_by(PREDICT_CHUNK).collect();
+        let chunks: Vec<Vec<f64>> = starts
+            .par_iter()
+            .map_init(
+                || (Workspace::default(), Vec::new(), Vec::new()),
+                |(workspace, numeric, ids), &start| {
+                    let end = (start + PREDICT_CHUNK).min(x.nrows());
+                    numeric.clear();
+                    ids.clear();
+                    encoder.encode(x, start..end, numeric, ids);
+                    let batch = Batch { rows: end - start, numeric, tokens: ids };
+                    let logits = self.network.logits(&self.parameters, batch, workspace);
+                    logits.iter().map(|&z| sigmoid(z)).collect()
+                },
+            )
+            .collect();
+        chunks.concat()
     }
 
     fn to_json(&self) -> Result<serde_json::Value, serde_json::Error> {
@@ -275,6 +378,7 @@ struct SavedTransformerRef<'a> {
     format_version: u32,
     model_type: &'static str,
     feature_names: &'a [String],
+    tokens: &'a FeatureTokens,
     params: &'a TransformerParams,
     standardizer: Option<&'a Standardizer>,
     vocabulary: &'a TokenVocabulary,
@@ -289,6 +393,9 @@ pub(crate) struct SavedTransformer {
     format_version: u64,
     model_type: String,
     feature_names: Vec<String>,
+    /// Absent in version 1, which the version check refuses first.
+    #[serde(default)]
+    tokens: Option<Vec<FeatureToken>>,
     params: TransformerParams,
     standardizer: Option<Standardizer>,
     vocabulary: TokenVocabulary,
@@ -309,9 +416,10 @@ impl Serialize for SimpleTransformer {
             })
             .collect();
         SavedTransformerRef {
-            format_version: FORMAT_VERSION,
+            format_version: TRANSFORMER_FORMAT_VERSION,
             model_type: KIND,
             feature_names: &self.feature_names,
+            tokens: &self.tokens,
             params: &self.params,
             standardizer: self.standardizer.as_ref(),
             vocabulary: &self.vocabulary,
@@ -329,6 +437,21 @@ impl<'de> Deserialize<'de> for SimpleTransformer {
     }
 }
 
+/// Refuses a saved form of another version, naming the fix for the retired version 1.
+pub(crate) fn check_format_version(found: u64) -> Result<(), LoadError> {
+    if found == 1 {
+        return Err(LoadError::RetiredFormatVersion {
+            model_type: KIND,
+            found,
+            supported: TRANSFORMER_FORMAT_VERSION,
+            fix: "it was trained with one token per feature column, which this build's FT-Transformer \
+                  encoder cannot lay out; retrain it with `nethical run --force <manifest>` (`--force`, or a \
+                  cached model of the older build is reused)",
+        });
+    }
+    Ok(())
+}
+
 /// A structural inconsistency that `LoadError` has no variant for, reported as a JSON error
 /// with a precise message.
 fn inconsistent(message: String) -> LoadError {
@@ -339,13 +462,15 @@ impl TryFrom<SavedTransformer> for SimpleTransformer {
     type Error = LoadError;
 
     fn try_from(saved: SavedTransformer) -> Result<Self, LoadError> {
-        super::load::check_header(saved.format_version, &saved.model_type, KIND)?;
+        check_format_version(saved.format_version)?;
+        super::load::check_header_of(saved.format_version, &saved.model_type, KIND, TRANSFORMER_FORMAT_VERSION)?;
         if saved.feature_names.is_empty() {
             return Err(LoadError::LengthMismatch { what: "feature names", found: 0, expected: 1 });
         }
         saved.params.validate().map_err(|source| LoadError::InvalidParams { source })?;
-        let kinds = kinds_of(&saved.feature_names);
-        let numeric = kinds.iter().filter(|&&kind| kind == TokenKind::Numeric).count();
+        let tokens = saved.tokens.ok_or(LoadError::MissingField { field: "tokens" })?;
+        let tokens = FeatureTokens::from_saved(tokens, saved.feature_names.len()).map_err(inconsistent)?;
+        let numeric = numeric_columns(&tokens).len();
         match (&saved.standardizer, numeric) {
             (None, 0) => {}
             (Some(standardizer), _) => {
@@ -375,7 +500,7 @@ impl TryFrom<SavedTransformer> for SimpleTransformer {
                 expected_tensors.map_or_else(|| "more".to_owned(), |n| n.to_string())
             )));
         }
-        let network = Network::new(architecture(kinds, &saved.vocabulary, &saved.params));
+        let network = Network::new(architecture(&tokens, &saved.vocabulary, &saved.params));
         let specs = network.tensors();
         // Every tensor is checked before anything is allocated for the layout, whose sizes
         // come from the (possibly edited) file.
@@ -402,6 +527,7 @@ impl TryFrom<SavedTransformer> for SimpleTransformer {
         let parameters = saved.tensors.into_iter().flat_map(|tensor| tensor.values).collect();
         Ok(Self {
             feature_names: saved.feature_names,
+            tokens,
             params: saved.params,
             standardizer: saved.standardizer,
             vocabulary: saved.vocabulary,
@@ -526,7 +652,7 @@ mod tests {
         for splits in [&numeric, &tokens] {
             let model = fit_on(&splits.train, &params, 3)?;
             let json = serde_json::to_string(&model)?;
-            assert!(json.starts_with(r#"{"format_version":1,"model_type":"simple_transformer","#));
+            assert!(json.starts_with(r#"{"format_version":2,"model_type":"simple_transformer","#));
             let direct: SimpleTransformer = serde_json::from_str(&json)?;
             assert_eq!(direct, model);
             let loaded = load_model(&serde_json::to_string(&model.to_json()?)?)?;
@@ -559,7 +685,7 @@ mod tests {
              the architecture's `value_weight` of shape [5, 24]"
         );
         assert_eq!(
-            edit("/tensors/3/name", serde_json::json!("renamed")),
+            edit("/tensors/4/name", serde_json::json!("renamed")),
             "parse saved model json: weight tensor `renamed` of shape [16, 48] with 768 values does not match \
              the architecture's `layers.0.attention.qkv_weight` of shape [16, 48]"
         );
@@ -570,13 +696,129 @@ mod tests {
         assert_eq!(edit("/standardizer", serde_json::Value::Null), "saved model has no `standardizer` field");
         assert_eq!(
             edit("/params/layers", serde_json::json!(1_000_000_000_000u64)),
-            "parse saved model json: saved model has 17 weight tensors; 1000000000000 encoder layers need \
-             12000000000005"
+            "parse saved model json: saved model has 18 weight tensors; 1000000000000 encoder layers need \
+             12000000000006"
         );
         assert_eq!(
             edit("/params/learning_rate", serde_json::json!(0.0)),
             "saved model has invalid training parameters: learning rate must be positive and finite, got 0"
         );
+        assert_eq!(
+            edit("/tokens/1", serde_json::json!({"one_hot": {"columns": {"start": 1, "end": 3}}})),
+            "parse saved model json: token over feature columns 2..3 does not continue at column 3 of 5"
+        );
+        assert_eq!(edit("/tokens", serde_json::Value::Null), "saved model has no `tokens` field");
+        Ok(())
+    }
+
+    /// A file of the first layout (one token per column, no CLS token) names its fix.
+    #[test]
+    fn version_1_files_are_refused_with_the_fix() -> Result<(), Box<dyn Error>> {
+        let splits = default_splits(200, 2)?;
+        let params = TransformerParams { epochs: 1, ..TransformerParams::default() };
+        let mut saved = fit_on(&splits.train, &params, 1)?.to_json()?;
+        if let Some(object) = saved.as_object_mut() {
+            object.insert("format_version".into(), serde_json::json!(1));
+            object.remove("tokens");
+        }
+        let expected = "saved simple_transformer model has format version 1, which this build no longer reads (it \
+                        reads version 2): it was trained with one token per feature column, which this build's \
+                        FT-Transformer encoder cannot lay out; retrain it with `nethical run --force <manifest>` \
+                        (`--force`, or a cached model of the older build is reused)";
+        assert_eq!(load_model(&saved.to_string()).map(|_| ()).map_err(|e| e.to_string()), Err(expected.to_owned()));
+        let direct = serde_json::from_value::<SimpleTransformer>(saved).map(|_| ()).map_err(|e| e.to_string());
+        assert_eq!(direct, Err(expected.to_owned()));
+        Ok(())
+    }
+
+    /// The default family with its numeric columns followed by a one-hot encoded category that
+    /// carries part of the signal, and the grouping of those columns.
+    fn with_one_hot(rows: usize, seed: u64) -> Result<(Dataset, FeatureTokens), Box<dyn Error>> {
+        let base = default_family(rows, &mut ChaCha8Rng::seed_from_u64(seed));
+        let width = base.feature_names().len();
+        let categories = 4;
+        let mut x = ndarray::Array2::zeros((rows, width + categories));
+        for ((row, column), &value) in base.x().indexed_iter() {
+            x[(row, column)] = value;
+        }
+        for (row, &label) in base.y().iter().enumerate() {
+            // Category 3 (never active in class 0) marks half of class 1; the rest cycle.
+            let category = if label == 1 && row % 2 == 0 { 3 } else { row % 3 };
+            x[(row, width + category)] = 1.0;
+        }
+        let mut names = base.feature_names().to_vec();
+        names.extend((0..categories).map(|k| format!("kind={k}")));
+        let one_hot = std::iter::once(width..width + categories).collect::<Vec<_>>();
+        let tokens = FeatureTokens::with_one_hot(&names, &one_hot)?;
+        Ok((Dataset::new(names, x, base.y().to_vec())?, tokens))
+    }
+
+    fn fit_tokens(
+        data: &Dataset,
+        tokens: &FeatureTokens,
+        params: &TransformerParams,
+    ) -> Result<SimpleTransformer, FitError> {
+        let hooks = FitHooks { cancel: &never, epoch_done: &|_| {} };
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        SimpleTransformer::fit_with(data.x(), data.y(), data.feature_names(), tokens, params, &mut rng, &hooks)
+    }
+
+    #[test]
+    fn one_hot_columns_are_one_token_and_round_trip() -> Result<(), Box<dyn Error>> {
+        let (data, tokens) = with_one_hot(3_000, 12)?;
+        let splits = stratified(&data, 13)?;
+        let params = TransformerParams { epochs: 4, ..TransformerParams::default() };
+        let model = fit_tokens(&splits.train, &tokens, &params)?;
+        assert_eq!(model.tokens().len(), data.feature_names().len() - 3);
+        let accuracy = accuracy(&model.predict_dataset(&splits.validation)?, splits.validation.y());
+        assert!(accuracy >= 0.95, "validation accuracy {accuracy}");
+        let loaded = load_model(&serde_json::to_string(&model.to_json()?)?)?;
+        let x = splits.validation.x();
+        assert_eq!(bits(&loaded.predict_proba(x)), bits(&model.predict_proba(x)));
+        // No indicator set (an unseen category) is scored through the group's own row.
+        let mut unseen = x.select(Axis(0), &[0]);
+        let width = unseen.ncols();
+        for column in width - 4..width {
+            unseen[(0, column)] = 0.0;
+        }
+        assert!(model.predict_proba(unseen.view())[0].is_finite());
+        Ok(())
+    }
+
+    /// Each batch is spread over rayon's pool in fixed chunks: the same bytes on 1 or 2 threads.
+    #[test]
+    fn weights_do_not_depend_on_the_thread_count() -> Result<(), Box<dyn Error>> {
+        let (data, tokens) = with_one_hot(700, 14)?;
+        // Batches of 50 rows: three full chunks and a partial one, and a partial last batch.
+        let params = TransformerParams { epochs: 2, batch_size: 50, ..TransformerParams::default() };
+        let on = |threads: usize| -> Result<(String, Vec<u64>), Box<dyn Error>> {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+            let model = pool.install(|| fit_tokens(&data, &tokens, &params))?;
+            let probabilities = pool.install(|| model.predict_proba(data.x()));
+            Ok((serde_json::to_string(&model)?, bits(&probabilities)))
+        };
+        let one = on(1)?;
+        assert!(one == on(2)?, "1 and 2 threads trained different models");
+        assert!(one == on(3)?, "1 and 3 threads trained different models");
+        Ok(())
+    }
+
+    #[test]
+    fn reports_every_epoch() -> Result<(), Box<dyn Error>> {
+        let splits = default_splits(300, 3)?;
+        let params = TransformerParams { epochs: 3, ..TransformerParams::default() };
+        let seen = std::sync::Mutex::new(Vec::new());
+        let epoch_done = |progress: EpochProgress| seen.lock().map(|mut s| s.push(progress)).unwrap_or(());
+        let hooks = FitHooks { cancel: &never, epoch_done: &epoch_done };
+        let data = &splits.train;
+        let tokens = FeatureTokens::per_column(data.feature_names());
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let model =
+            SimpleTransformer::fit_with(data.x(), data.y(), data.feature_names(), &tokens, &params, &mut rng, &hooks)?;
+        let seen = seen.into_inner().unwrap_or_default();
+        let expected: Vec<_> =
+            model.history().iter().zip(1..).map(|(&loss, epoch)| EpochProgress { epoch, epochs: 3, loss }).collect();
+        assert_eq!(seen, expected);
         Ok(())
     }
 

@@ -1,27 +1,33 @@
 //! The transformer encoder as a function of one flat parameter vector: its tensor layout,
 //! initialisation, forward pass and hand-written backward pass.
 //!
-//! Each input column is one token. A numeric column's value `z` (already standardized)
-//! becomes `z · value_weight[k] + position_embedding[t]`; a token column's id becomes
-//! `token_embedding[id] + position_embedding[t]` (one table shared by all token columns, its
-//! last row standing for unknown ids). The position embedding is per column, so it tells the
-//! encoder which feature a token is. Each encoder layer is post-norm, as in Vaswani et al.:
+//! FT-Transformer's tokenizer (Gorishniy et al., 2021): each input token `t` is one original
+//! column. A numeric token's value `z` (already standardized) becomes
+//! `z · value_weight[k] + position_embedding[t]`; a categorical token's embedding row `id`
+//! becomes `token_embedding[id] + position_embedding[t]` (one table holding every categorical
+//! token's rows; the caller maps each token's categories to its own rows). The per-token
+//! `position_embedding` is FT-Transformer's per-feature bias, and tells the encoder which column
+//! a token is. A learned `cls_token` is put before them; its output is what the head reads.
+//! Each encoder layer is post-norm, as in Vaswani et al.:
 //!
 //! `H₁ = LN(H + MultiHead(H))`, `H₂ = LN(H₁ + W₂ act(W₁ H₁ + b₁) + b₂)`,
 //!
-//! with scaled dot-product attention over the row's tokens. The outputs are mean-pooled over
-//! tokens and a linear head gives the logit of P(y = 1).
+//! with scaled dot-product attention over the row's tokens. A linear head on the CLS token's
+//! output gives the logit of P(y = 1).
 //!
 //! The loss is the mean log-loss of a batch plus `(l2/2) ‖θ‖²` over the decayed tensors.
-//! Every sum runs in a fixed order on one thread, and the forward and backward passes use no
-//! libm function (only `sqrt`, which IEEE 754 rounds exactly, and the portable exponential;
-//! libm's `ln_1p` enters only the reported loss value), so the weights are bit-identical
-//! across runs and machines. A row's output depends only on that row, so predictions do not
-//! depend on how rows are batched.
+//! A batch is cut into chunks of [`ROW_CHUNK`] rows whose gradients are computed in parallel
+//! (rayon), each into its own buffer, and added in chunk order: the chunks depend on the
+//! batch alone, never on the thread count, so every sum still runs in one fixed order. The
+//! forward and backward passes use no libm function (only `sqrt`, which IEEE 754 rounds
+//! exactly, and the portable exponential; libm's `ln_1p` enters only the reported loss
+//! value), so the weights are bit-identical across runs, machines and thread counts. A row's
+//! output depends only on that row, so predictions do not depend on how rows are batched.
 
 use std::ops::Range;
 
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 use super::activation::Activation;
 use super::dense::{affine, affine_input_gradient, affine_parameter_gradient, dot};
@@ -31,6 +37,12 @@ use crate::data::sampling::unit_f64;
 
 /// Added to the variance in layer normalisation, as in the usual implementations.
 const LAYER_NORM_EPSILON: f64 = 1e-5;
+
+/// Rows of a batch whose gradient one parallel task computes. Fixed, so the order of the
+/// gradient's sums does not depend on the thread count; 16 rows keep a task well above
+/// rayon's overhead (about 1 ms of work at adult's 14 tokens) while a batch of 64 still
+/// feeds four tasks.
+pub const ROW_CHUNK: usize = 16;
 
 /// How a column enters the encoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,11 +54,15 @@ pub enum TokenKind {
 /// Everything that fixes the tensor layout.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Architecture {
-    /// One entry per input column, in column order.
+    /// One entry per input token, in column order (the CLS token comes on top).
     pub kinds: Vec<TokenKind>,
-    /// Rows of the token embedding table: known tokens plus one for unknown ids; 0 when no
-    /// column is categorical.
+    /// Rows of the token embedding table, over all categorical tokens; 0 when no token is
+    /// categorical.
     pub embedding_rows: usize,
+    /// Rows of the embedding table that start at zero: those of unseen or missing
+    /// categories, which training may never update, so they contribute nothing but the
+    /// token's bias.
+    pub unknown_rows: Vec<usize>,
     pub layers: usize,
     pub heads: usize,
     pub head_dim: usize,
@@ -97,12 +113,24 @@ struct LayerTensors {
 }
 
 /// One row-block of inputs: `rows` rows of standardized numeric values (row-major, one per
-/// numeric column) and token indices (one per categorical column), each in column order.
+/// numeric token) and embedding rows (one per categorical token), each in token order.
 #[derive(Debug, Clone, Copy)]
 pub struct Batch<'a> {
     pub rows: usize,
     pub numeric: &'a [f64],
     pub tokens: &'a [usize],
+}
+
+impl<'a> Batch<'a> {
+    /// Rows `range` of the batch.
+    fn rows(&self, range: Range<usize>, network: &Network) -> Batch<'a> {
+        let (numeric, categorical) = (network.numeric_columns, network.categorical_columns);
+        Batch {
+            rows: range.len(),
+            numeric: &self.numeric[range.start * numeric..range.end * numeric],
+            tokens: &self.tokens[range.start * categorical..range.end * categorical],
+        }
+    }
 }
 
 /// The encoder's shape and the layout of its parameters.
@@ -116,6 +144,7 @@ pub struct Network {
     value_weight: Range<usize>,
     token_embedding: Range<usize>,
     position_embedding: Range<usize>,
+    cls_token: Range<usize>,
     layers: Vec<LayerTensors>,
     head_weight: Range<usize>,
     head_bias: Range<usize>,
@@ -140,6 +169,7 @@ impl Network {
         let value_weight = add("value_weight".into(), numeric_columns, d, true, embedding);
         let token_embedding = add("token_embedding".into(), arch.embedding_rows, d, true, embedding);
         let position_embedding = add("position_embedding".into(), arch.kinds.len(), d, false, embedding);
+        let cls_token = add("cls_token".into(), 1, d, false, embedding);
         let square = Init::Xavier { fan_in: d, fan_out: d };
         let layers = (0..arch.layers)
             .map(|layer| {
@@ -186,6 +216,7 @@ impl Network {
             value_weight,
             token_embedding,
             position_embedding,
+            cls_token,
             layers,
             head_weight,
             head_bias,
@@ -209,9 +240,14 @@ impl Network {
         self.categorical_columns
     }
 
-    /// Fresh parameters drawn from `rng`, tensor by tensor in layout order. The unknown-token
-    /// row of the embedding starts at zero: no training row ever updates it, so an unseen id
-    /// contributes only its column's position embedding.
+    /// Tokens of a row: the CLS token, then one per input token.
+    fn sequence_len(&self) -> usize {
+        self.arch.kinds.len() + 1
+    }
+
+    /// Fresh parameters drawn from `rng`, tensor by tensor in layout order. The unknown rows
+    /// of the embedding start at zero: training may never update them, so an unseen category
+    /// contributes only its token's bias.
     pub fn initialize(&self, rng: &mut ChaCha8Rng) -> Vec<f64> {
         let mut parameters = vec![0.0; self.parameter_count()];
         for spec in &self.tensors {
@@ -227,14 +263,14 @@ impl Network {
                 Init::Ones => values.fill(1.0),
             }
         }
-        if let Some(unknown) = self.arch.embedding_rows.checked_sub(1) {
+        for &unknown in &self.arch.unknown_rows {
             let start = self.token_embedding.start + unknown * self.d_model;
             parameters[start..start + self.d_model].fill(0.0);
         }
         parameters
     }
 
-    /// The logit of P(y = 1) for each row of `batch`.
+    /// The logit of P(y = 1) for each row of `batch`, on the calling thread.
     pub fn logits<'w>(&self, parameters: &[f64], batch: Batch<'_>, workspace: &'w mut Workspace) -> &'w [f64] {
         self.forward(parameters, batch, workspace);
         &workspace.logits
@@ -242,46 +278,42 @@ impl Network {
 
     /// The batch objective (mean log-loss plus the L2 penalty) at `parameters`; its gradient
     /// is written to `gradient` (one entry per parameter).
+    ///
+    /// The rows are cut into chunks of [`ROW_CHUNK`], each chunk's gradient computed on rayon's
+    /// current pool into its own buffer, and the buffers added in chunk order.
     pub fn loss_and_gradient(
         &self,
         parameters: &[f64],
         batch: Batch<'_>,
         labels: &[u8],
         l2: f64,
-        workspace: &mut Workspace,
+        workspace: &mut TrainingWorkspace,
         gradient: &mut [f64],
     ) -> f64 {
-        self.forward(parameters, batch, workspace);
-        let (rows, tokens, d) = (batch.rows, self.arch.kinds.len(), self.d_model);
-        let scale = 1.0 / rows.max(1) as f64;
+        let scale = 1.0 / batch.rows.max(1) as f64;
+        let chunks = batch.rows.div_ceil(ROW_CHUNK);
+        workspace.chunks.resize_with(chunks, ChunkWorkspace::default);
+        workspace.chunks[..chunks].par_iter_mut().enumerate().for_each(|(c, chunk)| {
+            let rows = c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(batch.rows);
+            chunk.gradient.clear();
+            chunk.gradient.resize(gradient.len(), 0.0);
+            chunk.loss = self.chunk_loss_and_gradient(
+                parameters,
+                batch.rows(rows.clone(), self),
+                &labels[rows],
+                scale,
+                &mut chunk.workspace,
+                &mut chunk.gradient,
+            );
+        });
         gradient.fill(0.0);
-
         let mut data_loss = 0.0;
-        let ws = workspace;
-        ws.d_output.resize(rows * tokens * d, 0.0);
-        let head_weight = &parameters[self.head_weight.clone()];
-        for (row, (&z, &label)) in ws.logits.iter().zip(labels).enumerate() {
-            let y = f64::from(label);
-            let t = exp_non_positive(-z.abs());
-            data_loss += z.max(0.0) - y * z + t.ln_1p();
-            let d_logit = (sigmoid(z) - y) * scale;
-            let pooled = &ws.pooled[row * d..(row + 1) * d];
-            for (grad, &value) in gradient[self.head_weight.clone()].iter_mut().zip(pooled) {
-                *grad += d_logit * value;
+        for chunk in &workspace.chunks[..chunks] {
+            for (sum, &part) in gradient.iter_mut().zip(&chunk.gradient) {
+                *sum += part;
             }
-            gradient[self.head_bias.start] += d_logit;
-            let d_token = d_logit / tokens as f64;
-            for d_out in ws.d_output[row * tokens * d..(row + 1) * tokens * d].chunks_exact_mut(d) {
-                for (value, &weight) in d_out.iter_mut().zip(head_weight) {
-                    *value = d_token * weight;
-                }
-            }
+            data_loss += chunk.loss;
         }
-
-        for layer in (0..self.arch.layers).rev() {
-            self.layer_backward(layer, parameters, rows, ws, gradient);
-        }
-        self.embedding_backward(batch, &ws.d_output, gradient);
 
         let mut penalty = 0.0;
         for spec in self.tensors.iter().filter(|spec| spec.decay) {
@@ -293,17 +325,61 @@ impl Network {
         data_loss * scale + 0.5 * l2 * penalty
     }
 
+    /// The summed log-loss of `batch`'s rows; adds `scale ×` its gradient to `gradient`.
+    fn chunk_loss_and_gradient(
+        &self,
+        parameters: &[f64],
+        batch: Batch<'_>,
+        labels: &[u8],
+        scale: f64,
+        workspace: &mut Workspace,
+        gradient: &mut [f64],
+    ) -> f64 {
+        self.forward(parameters, batch, workspace);
+        let (rows, tokens, d) = (batch.rows, self.sequence_len(), self.d_model);
+
+        let mut data_loss = 0.0;
+        let ws = workspace;
+        ws.d_output.clear();
+        ws.d_output.resize(rows * tokens * d, 0.0);
+        let head_weight = &parameters[self.head_weight.clone()];
+        let output = &ws.io[self.arch.layers];
+        for (row, (&z, &label)) in ws.logits.iter().zip(labels).enumerate() {
+            let y = f64::from(label);
+            let t = exp_non_positive(-z.abs());
+            data_loss += z.max(0.0) - y * z + t.ln_1p();
+            let d_logit = (sigmoid(z) - y) * scale;
+            let cls = &output[row * tokens * d..][..d];
+            for (grad, &value) in gradient[self.head_weight.clone()].iter_mut().zip(cls) {
+                *grad += d_logit * value;
+            }
+            gradient[self.head_bias.start] += d_logit;
+            // Only the CLS token reaches the head; the other tokens' output gradients stay 0.
+            for (value, &weight) in ws.d_output[row * tokens * d..][..d].iter_mut().zip(head_weight) {
+                *value = d_logit * weight;
+            }
+        }
+
+        for layer in (0..self.arch.layers).rev() {
+            self.layer_backward(layer, parameters, rows, ws, gradient);
+        }
+        self.embedding_backward(batch, &ws.d_output, gradient);
+        data_loss
+    }
+
     fn forward(&self, parameters: &[f64], batch: Batch<'_>, ws: &mut Workspace) {
-        let (rows, tokens, d) = (batch.rows, self.arch.kinds.len(), self.d_model);
+        let (rows, tokens, d) = (batch.rows, self.sequence_len(), self.d_model);
         ws.prepare(&self.arch, rows);
         let value_weight = &parameters[self.value_weight.clone()];
         let token_embedding = &parameters[self.token_embedding.clone()];
         let position_embedding = &parameters[self.position_embedding.clone()];
+        let cls_token = &parameters[self.cls_token.clone()];
         let embedded = &mut ws.io[0];
         for row in 0..rows {
+            embedded[row * tokens * d..][..d].copy_from_slice(cls_token);
             let (mut numeric, mut categorical) = (0, 0);
             for (position, kind) in self.arch.kinds.iter().enumerate() {
-                let out = &mut embedded[(row * tokens + position) * d..][..d];
+                let out = &mut embedded[(row * tokens + 1 + position) * d..][..d];
                 let base = &position_embedding[position * d..][..d];
                 let (source, factor) = match kind {
                     TokenKind::Numeric => {
@@ -329,19 +405,8 @@ impl Network {
         let output = &ws.io[self.arch.layers];
         let head_weight = &parameters[self.head_weight.clone()];
         let head_bias = parameters[self.head_bias.start];
-        let inverse_tokens = 1.0 / tokens as f64;
         for row in 0..rows {
-            let pooled = &mut ws.pooled[row * d..(row + 1) * d];
-            pooled.fill(0.0);
-            for token in output[row * tokens * d..(row + 1) * tokens * d].chunks_exact(d) {
-                for (sum, &value) in pooled.iter_mut().zip(token) {
-                    *sum += value;
-                }
-            }
-            for value in pooled.iter_mut() {
-                *value *= inverse_tokens;
-            }
-            ws.logits[row] = dot(pooled, head_weight) + head_bias;
+            ws.logits[row] = dot(&output[row * tokens * d..][..d], head_weight) + head_bias;
         }
     }
 
@@ -386,7 +451,7 @@ impl Network {
     /// Softmax attention per row and head; `probabilities` keeps the weights for the
     /// backward pass.
     fn attention_forward(&self, rows: usize, qkv: &[f64], probabilities: &mut [f64], context: &mut [f64]) {
-        let (tokens, heads, dh, d) = (self.arch.kinds.len(), self.arch.heads, self.arch.head_dim, self.d_model);
+        let (tokens, heads, dh, d) = (self.sequence_len(), self.arch.heads, self.arch.head_dim, self.d_model);
         let scale = 1.0 / (dh as f64).sqrt();
         let width = 3 * d;
         for row in 0..rows {
@@ -427,7 +492,7 @@ impl Network {
         let (d, ff) = (self.d_model, self.arch.ff_dim);
         let input = &ws.io[layer];
         let cache = &ws.caches[layer];
-        let n = rows * self.arch.kinds.len();
+        let n = rows * self.sequence_len();
 
         // H₂ = LN(H₁ + F): the gradient of the residual sum goes to H₁ and to F.
         ws.d_hidden.resize(n * d, 0.0);
@@ -489,7 +554,7 @@ impl Network {
         d_qkv: &mut [f64],
         d_scores: &mut Vec<f64>,
     ) {
-        let (tokens, heads, dh, d) = (self.arch.kinds.len(), self.arch.heads, self.arch.head_dim, self.d_model);
+        let (tokens, heads, dh, d) = (self.sequence_len(), self.arch.heads, self.arch.head_dim, self.d_model);
         let scale = 1.0 / (dh as f64).sqrt();
         let width = 3 * d;
         d_scores.resize(tokens, 0.0);
@@ -525,11 +590,15 @@ impl Network {
     }
 
     fn embedding_backward(&self, batch: Batch<'_>, d_embedded: &[f64], gradient: &mut [f64]) {
-        let (tokens, d) = (self.arch.kinds.len(), self.d_model);
+        let (tokens, d) = (self.sequence_len(), self.d_model);
         for row in 0..batch.rows {
+            let d_cls = &d_embedded[row * tokens * d..][..d];
+            for (grad, &g) in gradient[self.cls_token.clone()].iter_mut().zip(d_cls) {
+                *grad += g;
+            }
             let (mut numeric, mut categorical) = (0, 0);
             for (position, kind) in self.arch.kinds.iter().enumerate() {
-                let d_token = &d_embedded[(row * tokens + position) * d..][..d];
+                let d_token = &d_embedded[(row * tokens + 1 + position) * d..][..d];
                 let position_start = self.position_embedding.start + position * d;
                 for (grad, &g) in gradient[position_start..][..d].iter_mut().zip(d_token) {
                     *grad += g;
@@ -632,7 +701,6 @@ pub struct Workspace {
     /// The embedded tokens, then each layer's output.
     io: Vec<Vec<f64>>,
     caches: Vec<LayerCache>,
-    pooled: Vec<f64>,
     logits: Vec<f64>,
     d_output: Vec<f64>,
     d_hidden: Vec<f64>,
@@ -643,9 +711,25 @@ pub struct Workspace {
     transposed: Vec<f64>,
 }
 
+/// One chunk's buffers, gradient and summed loss.
+#[derive(Debug, Clone, Default)]
+struct ChunkWorkspace {
+    workspace: Workspace,
+    gradient: Vec<f64>,
+    loss: f64,
+}
+
+/// Buffers of [`Network::loss_and_gradient`], one set per chunk of a batch, reused across
+/// batches.
+#[derive(Debug, Clone, Default)]
+pub struct TrainingWorkspace {
+    chunks: Vec<ChunkWorkspace>,
+}
+
 impl Workspace {
     fn prepare(&mut self, arch: &Architecture, rows: usize) {
-        let n = rows * arch.kinds.len();
+        let tokens = arch.kinds.len() + 1;
+        let n = rows * tokens;
         let d = arch.heads * arch.head_dim;
         self.io.resize_with(arch.layers + 1, Vec::new);
         for buffer in &mut self.io {
@@ -654,7 +738,7 @@ impl Workspace {
         self.caches.resize_with(arch.layers, LayerCache::default);
         for cache in &mut self.caches {
             cache.qkv.resize(n * 3 * d, 0.0);
-            cache.probabilities.resize(n * arch.heads * arch.kinds.len(), 0.0);
+            cache.probabilities.resize(n * arch.heads * tokens, 0.0);
             for buffer in [&mut cache.context, &mut cache.hidden, &mut cache.norm1_hat, &mut cache.norm2_hat] {
                 buffer.resize(n * d, 0.0);
             }
@@ -663,7 +747,6 @@ impl Workspace {
             cache.inner.resize(n * arch.ff_dim, 0.0);
             cache.activated.resize(n * arch.ff_dim, 0.0);
         }
-        self.pooled.resize(rows * d, 0.0);
         self.logits.resize(rows, 0.0);
     }
 }
@@ -679,6 +762,7 @@ mod tests {
         Network::new(Architecture {
             kinds: vec![TokenKind::Numeric, TokenKind::Categorical, TokenKind::Numeric, TokenKind::Categorical],
             embedding_rows: 4,
+            unknown_rows: vec![3],
             layers: 2,
             heads: 2,
             head_dim: 2,
@@ -691,15 +775,15 @@ mod tests {
     fn layout_names_every_tensor_in_order() {
         let network = tiny(Activation::Gelu);
         let names: Vec<&str> = network.tensors().iter().map(|spec| spec.name.as_str()).collect();
-        assert_eq!(names.len(), 3 + 2 * 12 + 2);
+        assert_eq!(names.len(), 4 + 2 * 12 + 2);
         assert_eq!(
-            names[..4],
-            ["value_weight", "token_embedding", "position_embedding", "layers.0.attention.qkv_weight"]
+            names[..5],
+            ["value_weight", "token_embedding", "position_embedding", "cls_token", "layers.0.attention.qkv_weight"]
         );
         assert_eq!(names[names.len() - 3..], ["layers.1.norm2.bias", "head.weight", "head.bias"]);
         let d = 4;
         let per_layer = d * 3 * d + 3 * d + d * d + d + 2 * d + d * 3 + 3 + 3 * d + d + 2 * d;
-        assert_eq!(network.parameter_count(), 2 * d + 4 * d + 4 * d + 2 * per_layer + d + 1);
+        assert_eq!(network.parameter_count(), 2 * d + 4 * d + 4 * d + d + 2 * per_layer + d + 1);
     }
 
     #[test]
@@ -726,13 +810,15 @@ mod tests {
             for parameter in parameters.iter_mut() {
                 *parameter += 0.3 * (2.0 * unit_f64(&mut rng) - 1.0);
             }
-            let numeric: Vec<f64> = (0..6).map(|_| 4.0 * unit_f64(&mut rng) - 2.0).collect();
+            // More rows than a chunk, so the chunks' gradients are added too.
+            let rows = ROW_CHUNK + 3;
+            let numeric: Vec<f64> = (0..2 * rows).map(|_| 4.0 * unit_f64(&mut rng) - 2.0).collect();
             // Token id 3 is the unknown row.
-            let tokens = [0, 3, 1, 2, 3, 0];
-            let labels = [1, 0, 1];
-            let batch = Batch { rows: 3, numeric: &numeric, tokens: &tokens };
+            let tokens: Vec<usize> = (0..2 * rows).map(|i| [0, 3, 1, 2, 3, 0][i % 6]).collect();
+            let labels: Vec<u8> = (0..rows).map(|i| [1, 0, 1, 1][i % 4]).collect();
+            let batch = Batch { rows, numeric: &numeric, tokens: &tokens };
             let l2 = 0.05;
-            let mut workspace = Workspace::default();
+            let mut workspace = TrainingWorkspace::default();
             let mut analytic = vec![0.0; parameters.len()];
             network.loss_and_gradient(&parameters, batch, &labels, l2, &mut workspace, &mut analytic);
 

@@ -85,6 +85,9 @@ pub struct StageContext<'a> {
     pub kaggle: &'a KaggleAccess,
     /// The pipeline's folder of runs (`runs/<pipeline>`): histories and baseline runs.
     pub state_dir: Option<&'a std::path::Path>,
+    /// Reports where a long computation stands (one short line, replaced by the next); for a
+    /// person watching only, so nothing it is given may reach an output.
+    pub progress: &'a dyn Fn(&str),
 }
 
 impl StageContext<'_> {

@@ -97,7 +97,9 @@ impl Bench<'_> {
 
     fn fit(&self, train: &TrainParams) -> Result<Box<dyn crate::models::Model>, StageError> {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed_of(train));
-        fit_model(self.data, self.prepared, train, &mut rng, self.cancel)
+        // No epoch progress: candidates train side by side, and their epochs would interleave.
+        let hooks = crate::models::FitHooks { cancel: self.cancel, epoch_done: &|_| {} };
+        fit_model(self.data, self.prepared, train, &mut rng, &hooks)
     }
 
     fn measure(&self, values: &BTreeMap<String, Value>) -> Outcome {

@@ -22,8 +22,9 @@ use crate::manifest::params::{CalibrateName, ClassWeightName, ModelType, SolverN
 use crate::metrics::{DEFAULT_FAIRNESS_RESAMPLES, FairnessOptions, MetricsConfig, evaluate, fairness_with};
 use crate::models::calibration::CalibrationMethod;
 use crate::models::{
-    Anomaly, AnomalyParams, Calibrated, ClassWeight, Correlation, CorrelationParams, Heuristic, LogisticParams,
-    LogisticRegression, LogisticSolver, Model, SimpleTransformer, TransformerParams, TreeAlgorithm,
+    Anomaly, AnomalyParams, Calibrated, ClassWeight, Correlation, CorrelationParams, EpochProgress, FeatureTokens,
+    FitHooks, Heuristic, LogisticParams, LogisticRegression, LogisticSolver, Model, SimpleTransformer,
+    TransformerParams, TreeAlgorithm,
 };
 use crate::store::{EntryMeta, Staging};
 use crate::trained::{Provenance, TrainedModel};
@@ -89,9 +90,9 @@ pub(super) fn fit_model(
     prepared: &Prepared,
     params: &TrainParams,
     rng: &mut ChaCha8Rng,
-    cancel: &dyn Fn() -> bool,
+    hooks: &FitHooks<'_>,
 ) -> Result<Box<dyn Model>, StageError> {
-    let model = fit(&prepared.train, params, rng, cancel)?;
+    let model = fit(prepared, params, rng, hooks)?;
     Ok(match params.calibrate {
         None => model,
         Some(method) => {
@@ -154,12 +155,14 @@ fn extend(mut base: Value, extra: Value) -> Value {
 /// Fits the model type on the encoded training rows, mapping the shared knobs onto its own
 /// parameters (see [`TrainParams`]).
 fn fit(
-    train: &Dataset,
+    prepared: &Prepared,
     params: &TrainParams,
     rng: &mut ChaCha8Rng,
-    cancel: &dyn Fn() -> bool,
+    hooks: &FitHooks<'_>,
 ) -> Result<Box<dyn Model>, StageError> {
+    let train = &prepared.train;
     let (x, y, names) = (train.x(), train.y(), train.feature_names());
+    let cancel = hooks.cancel;
     Ok(match params.model {
         ModelType::Logistic => {
             let d = LogisticParams::default();
@@ -206,9 +209,22 @@ fn fit(
                 l2: params.l2.unwrap_or(d.l2),
                 ..d
             };
-            Box::new(SimpleTransformer::fit(x, y, names, &p, rng, cancel)?)
+            Box::new(SimpleTransformer::fit_with(x, y, names, &transformer_tokens(prepared)?, &p, rng, hooks)?)
         }
     })
+}
+
+/// The transformer's tokens: one per raw column, the preprocessor's one-hot features of a text
+/// column being one token.
+pub(super) fn transformer_tokens(prepared: &Prepared) -> Result<FeatureTokens, StageError> {
+    let groups = prepared.pre.feature_groups();
+    let one_hot: Vec<_> = groups.into_iter().filter(|group| group.one_hot).map(|group| group.features).collect();
+    Ok(FeatureTokens::with_one_hot(prepared.train.feature_names(), &one_hot)?)
+}
+
+/// One progress line for an epoch.
+fn epoch_line(progress: EpochProgress) -> String {
+    format!("epoch {}/{}, loss {:.4}", progress.epoch, progress.epochs, progress.loss)
 }
 
 pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
@@ -217,7 +233,8 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     let prepared = Prepared::read(data)?;
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.instance.seed);
     let cancel = || ctx.cancel.load(std::sync::atomic::Ordering::Relaxed);
-    let model = fit_model(data, &prepared, params, &mut rng, &cancel)?;
+    let epoch_done = |progress| (ctx.progress)(&epoch_line(progress));
+    let model = fit_model(data, &prepared, params, &mut rng, &FitHooks { cancel: &cancel, epoch_done: &epoch_done })?;
     let Prepared { schema, validation_part, pre, train, validation, data_warnings } = prepared;
     let probs = model.predict_dataset(&validation)?;
     let config = MetricsConfig { threshold: params.threshold, bins: params.ece_bins as usize };

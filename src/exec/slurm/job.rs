@@ -234,7 +234,7 @@ fn run_one(spec: &JobSpec, plan: &Plan, i: usize, inputs: &[UpstreamOutput], can
     };
     let result = quietly(|| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            compute(plan, i, inputs, &spec.key, replace, &cache, &opts)
+            compute(plan, i, inputs, &spec.key, replace, &cache, &opts, &crate::exec::Silent)
         }))
     });
     match result {

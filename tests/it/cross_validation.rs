@@ -188,3 +188,42 @@ fn kfold_mistakes_are_reported_at_their_key() {
     shown.push_str(&format!("--- reserved\n{}", scrub(&r.stderr)));
     insta::assert_snapshot!(shown);
 }
+
+/// The shipped `pipelines/fairness_audit.toml`, run as a user runs it (audit stage included):
+/// five folds of three models on German credit, gated on accuracy lift and fairness gaps by
+/// `sex`, and a report with the fairness section of every fold and the cross-validation
+/// comparison.
+#[test]
+fn the_shipped_fairness_audit_reports_fairness_and_the_cross_validation() {
+    let t = Test::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shipped = fs::read_to_string(root.join("pipelines/fairness_audit.toml")).expect("pipeline");
+    t.file("pipelines/fairness_audit.toml", &shipped);
+    t.file(
+        "examples/data/german_credit.csv",
+        &fs::read_to_string(root.join("examples/data/german_credit.csv")).expect("data"),
+    );
+    t.run(&["run", "pipelines/fairness_audit.toml"]).ok();
+    let run = t.latest("fairness_audit");
+    let report = t.read_json(&run.join("report/comparison.json"));
+    let cohorts = report["cohorts"].as_array().expect("cohorts");
+    assert_eq!(cohorts.len(), 15, "3 models x 5 folds");
+    for c in cohorts {
+        let fairness = &c["fairness"];
+        assert_eq!(fairness["group_column"], "sex", "{}", c["cohort"]);
+        let criteria: Vec<&str> =
+            c["gate"]["criteria"].as_array().expect("criteria").iter().filter_map(|k| k["metric"].as_str()).collect();
+        for wanted in ["accuracy_lift", "demographic_parity_difference", "equalized_odds_difference"] {
+            assert!(criteria.contains(&wanted), "{wanted} in {criteria:?}");
+        }
+    }
+    let cv = &report["cross_validation"];
+    assert_eq!(cv["folds"], 5);
+    assert_eq!(cv["arms"].as_array().map(Vec::len), Some(3));
+    assert_eq!(cv["comparisons"].as_array().map(Vec::len), Some(3));
+    let md = fs::read_to_string(run.join("report/comparison.md")).expect("md");
+    for section in ["## Cross-validation", "## Fairness", "## Gate"] {
+        assert!(md.contains(section), "{section}");
+    }
+    t.run(&["audit", "verify", "runs/fairness_audit"]).ok();
+}

@@ -457,6 +457,21 @@ fn check_upstream_kinds(decl: &ManifestDecl<'_>, stage: &StageDecl<'_>, issues: 
             Some(help),
         );
     }
+    // Each instance reads exactly one upstream instance of that kind; two such stages in
+    // `needs` would give every instance one of each, which it cannot use (found at run time
+    // before this check, after the upstream stages had run).
+    let mut of_kind = stage.needs.iter().filter(|(n, _)| decl.stages.get(n).is_some_and(|s| s.kind == want));
+    if let (Some((first, _)), Some((second, span))) = (of_kind.next(), of_kind.next()) {
+        issues.push(
+            span.clone(),
+            format!(
+                "stage `{}` of kind `{}` needs two stages of kind `{want}` (`{first}` and `{second}`), but each of its instances reads exactly one",
+                stage.name, stage.kind
+            ),
+            "a second one",
+            Some(format!("give each `{want}` stage a `{}` stage of its own", stage.kind)),
+        );
+    }
 }
 
 fn typed_params<'src>(

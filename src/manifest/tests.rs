@@ -80,13 +80,13 @@ fn per_cohort_stages_expand_alongside_and_inherit_cohorts() {
 fn a_stage_needing_two_matrix_stages_joins_them_on_shared_variables() {
     let m = try_load(
         &format!(
-            "{TRAIN}matrix = {{ e = [1, 2] }}\nepochs = \"${{matrix.e}}\"\n[stages.other]\nkind = \"train\"\nneeds = [\"data\"]\nmodel = \"logistic\"\nmatrix = {{ e = [1, 2] }}\nepochs = \"${{matrix.e}}\"\ncohort = \"o${{matrix.e}}\"\n[stages.gate]\nkind = \"gate\"\nneeds = [\"train\", \"other\"]\n"
+            "{TRAIN}matrix = {{ e = [10, 20] }}\nepochs = \"${{matrix.e}}\"\n[stages.other]\nkind = \"load\"\nmatrix = {{ e = [10, 20] }}\nsource = {{ synthetic = {{ num_samples = \"${{matrix.e}}\" }} }}\n[stages.gate]\nkind = \"gate\"\nneeds = [\"train\", \"other\"]\n"
         ),
         &[],
     )
     .expect("valid");
     let gates: Vec<&str> = m.instances.iter().filter(|i| i.stage == "gate").map(|i| i.id.as_str()).collect();
-    assert_eq!(gates, ["gate[e=1]", "gate[e=2]"], "joined on `e`, not a 2×2 product");
+    assert_eq!(gates, ["gate[e=10]", "gate[e=20]"], "joined on `e`, not a 2×2 product");
 }
 
 #[test]
@@ -260,4 +260,17 @@ fn in_a_matrix_of_models_correlation_drops_epochs_and_the_plan_says_so() {
     let unset = try_load(&body.replace("epochs = 20\n", ""), &[]).expect("valid");
     assert_eq!(train_params(&unset, &logistic.id).epochs, Some(10));
     assert!(unset.instances.iter().all(|i| i.notes.is_empty()));
+}
+
+#[test]
+fn a_per_cohort_stage_may_not_need_two_stages_of_its_upstream_kind() {
+    let body = format!(
+        "{TRAIN}cohort = \"a\"\n[stages.train_b]\nkind = \"train\"\nneeds = [\"data\"]\nmodel = \"heuristic\"\ncohort = \"b\"\n[stages.gate]\nkind = \"gate\"\nneeds = [\"train\", \"train_b\"]\n"
+    );
+    assert_eq!(
+        errors(&body, &[]),
+        [
+            "stage `gate` of kind `gate` needs two stages of kind `train` (`train` and `train_b`), but each of its instances reads exactly one"
+        ]
+    );
 }

@@ -7,6 +7,10 @@
 //! (the rest of a `\r\n`, and blank lines, are skipped by that next read), so a record's start
 //! offset, and the line number `csv` derives from it, is the same whichever chunk reads it.
 //!
+//! A chunk without a quote is read by a plain scan that slices fields out of the bytes (with no
+//! quote, `csv`'s grammar is: fields end at the delimiter, records at `\r` or `\n`, and blank
+//! lines are skipped); a chunk with one goes through `csv-core`, the parser `csv` itself uses.
+//!
 //! A line break inside a quoted field looks like a record boundary and cannot be told apart
 //! without reading from the file's start. Chunks are therefore cut speculatively, and a chunk
 //! that ends inside an open quoted field says so ([`Next::Unterminated`]): the caller then
@@ -48,10 +52,15 @@ pub(crate) fn split(bytes: &[u8], start: usize, parts: usize) -> Vec<Range<usize
 /// `csv::Position::byte` reports for it).
 #[derive(Debug)]
 pub(crate) struct Record<'r> {
+    /// The fields back to back (`gap` 0, unescaped by `csv-core`) or the line as written,
+    /// delimiters included (`gap` 1).
     text: &'r str,
     ends: &'r [usize],
+    gap: usize,
     /// Offset of the first byte this record's read consumed.
     pub start: usize,
+    /// Offset of the first byte after it.
+    pub end: usize,
 }
 
 impl<'r> Record<'r> {
@@ -62,7 +71,7 @@ impl<'r> Record<'r> {
 
     /// Field `i` (unescaped), if there is one.
     pub fn get(&self, i: usize) -> Option<&'r str> {
-        let from = if i == 0 { 0 } else { *self.ends.get(i - 1)? };
+        let from = if i == 0 { 0 } else { *self.ends.get(i - 1)? + self.gap };
         self.text.get(from..*self.ends.get(i)?)
     }
 }
@@ -87,7 +96,9 @@ pub(crate) struct RecordReader<'a> {
     end: usize,
     last: bool,
     done: bool,
-    core: Reader,
+    /// `None` for a plain scan.
+    core: Option<Reader>,
+    delimiter: u8,
     fields: Vec<u8>,
     ends: Vec<usize>,
 }
@@ -97,13 +108,22 @@ impl<'a> RecordReader<'a> {
     /// record end without a terminator). The parser is `csv::ReaderBuilder`'s default but for
     /// the delimiter, as the file's first pass uses.
     pub fn new(bytes: &'a [u8], chunk: Range<usize>, last: bool, delimiter: u8) -> Self {
-        let mut core = ReaderBuilder::new().delimiter(delimiter).build();
-        // A fresh parser strips a byte-order mark from its first input: right for the file's
-        // start, wrong for a value that happens to begin a chunk. Feeding it the terminator
-        // before the chunk first (skipped as a blank line) marks it as having read.
-        if chunk.start > 0 && chunk.start < chunk.end && is_terminator(bytes[chunk.start - 1]) {
-            let _ = core.read_record(&bytes[chunk.start - 1..chunk.start], &mut [0; 1], &mut [0; 1]);
-        }
+        let plain = delimiter.is_ascii()
+            && !matches!(delimiter, b'"' | b'\r' | b'\n')
+            && memchr::memchr(b'"', &bytes[chunk.clone()]).is_none();
+        let core = if plain {
+            None
+        } else {
+            let mut core = ReaderBuilder::new().delimiter(delimiter).build();
+            // A fresh parser strips a byte-order mark from its first input: right for the
+            // file's start, wrong for a value that happens to begin a chunk. Feeding it the
+            // terminator before the chunk first (skipped as a blank line) marks it as having
+            // read.
+            if chunk.start > 0 && chunk.start < chunk.end && is_terminator(bytes[chunk.start - 1]) {
+                let _ = core.read_record(&bytes[chunk.start - 1..chunk.start], &mut [0; 1], &mut [0; 1]);
+            }
+            Some(core)
+        };
         Self {
             bytes,
             pos: chunk.start,
@@ -111,8 +131,42 @@ impl<'a> RecordReader<'a> {
             last,
             done: false,
             core,
-            fields: vec![0; 1024],
-            ends: vec![0; 64],
+            delimiter,
+            fields: if plain { Vec::new() } else { vec![0; 1024] },
+            ends: if plain { Vec::new() } else { vec![0; 64] },
+        }
+    }
+
+    /// The next record of a chunk without quotes.
+    fn next_plain(&mut self) -> Next<'_> {
+        let (bytes, end) = (self.bytes, self.end);
+        let start = self.pos;
+        let mut i = start;
+        // `csv` strips a byte-order mark at the file's start, and only there.
+        if start == 0 && bytes.starts_with(b"\xef\xbb\xbf") {
+            i = 3.min(end);
+        }
+        while i < end && is_terminator(bytes[i]) {
+            i += 1;
+        }
+        if i == end {
+            self.done = true;
+            return Next::End;
+        }
+        let from = i;
+        let Some(to) = memchr::memchr2(b'\n', b'\r', &bytes[from..end]).map(|p| from + p).or(self.last.then_some(end))
+        else {
+            self.done = true;
+            return Next::Unterminated;
+        };
+        self.ends.clear();
+        self.ends.extend(memchr::memchr_iter(self.delimiter, &bytes[from..to]));
+        self.ends.push(to - from);
+        self.pos = (to + 1).min(end);
+        // An ASCII delimiter cannot cut a character, so the line is UTF-8 when its fields are.
+        match std::str::from_utf8(&bytes[from..to]) {
+            Ok(text) => Next::Record(Record { text, ends: &self.ends, gap: 1, start, end: self.pos }),
+            Err(_) => Next::NotUtf8,
         }
     }
 
@@ -121,11 +175,12 @@ impl<'a> RecordReader<'a> {
         if self.done {
             return Next::End;
         }
+        let Some(core) = self.core.as_mut() else { return self.next_plain() };
         let start = self.pos;
         let (mut nout, mut nend) = (0, 0);
         loop {
             let input = &self.bytes[self.pos..self.end];
-            let (result, nin, o, e) = self.core.read_record(input, &mut self.fields[nout..], &mut self.ends[nend..]);
+            let (result, nin, o, e) = core.read_record(input, &mut self.fields[nout..], &mut self.ends[nend..]);
             self.pos += nin;
             nout += o;
             nend += e;
@@ -144,7 +199,7 @@ impl<'a> RecordReader<'a> {
                     // (a delimiter outside ASCII could cut a character in two).
                     return match std::str::from_utf8(&self.fields[..nout]) {
                         Ok(text) if ends.iter().all(|&e| text.is_char_boundary(e)) => {
-                            Next::Record(Record { text, ends, start })
+                            Next::Record(Record { text, ends, gap: 0, start, end: self.pos })
                         }
                         _ => Next::NotUtf8,
                     };

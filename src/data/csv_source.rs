@@ -798,7 +798,7 @@ fn read_labeled_csv_in(
     // chunk ending inside a quoted field was cut where no record begins, so the file is read
     // again in one piece.
     if read.iter().find(|c| c.stop.is_some() || c.unterminated).is_some_and(|c| c.stop.is_none()) {
-        chunks = vec![layout.data_start..bytes.len()];
+        chunks = split(bytes, layout.data_start, 1);
         read = read_chunks(bytes, &chunks, &layout, opts, &missing);
     }
     if let Some(stop) = read.iter_mut().find_map(|c| c.stop.take()) {

@@ -2,6 +2,7 @@
 //! its CSV hand-off form, the synthetic generator, train/validation/calibration splits and the
 //! feature standardizer fitted on training rows.
 
+mod csv_chunks;
 pub mod csv_source;
 mod data_error;
 pub mod data_file;

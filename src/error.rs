@@ -36,7 +36,7 @@ pub enum Error {
     Override(#[from] OverrideSyntaxError),
 
     #[error(transparent)]
-    Environment(#[from] crate::manifest::NonUtf8Variable),
+    Environment(#[from] crate::manifest::BadVariable),
     /// Some other input is invalid (a flag's value, an environment variable).
     #[error("{0}")]
     InvalidInput(String),

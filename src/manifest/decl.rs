@@ -18,6 +18,7 @@ use super::PipelineMeta;
 use super::diagnostic::{Issues, did_you_mean, one_of};
 use super::executor::{ExecutorConfig, Resources};
 use super::input::ManifestInput;
+use super::input::OverrideOrigin;
 use super::stage_kind::StageKind;
 
 /// Top-level tables of a manifest.
@@ -65,9 +66,38 @@ pub(crate) fn parse_layered<'src>(
             Ok(v) => shift(v, start),
             Err(_) => Spanned::new(start..start + text.len(), DeValue::String(Cow::Borrowed(text))),
         };
-        set_path(root.get_mut(), &o.key, &o.key, value, start..start + text.len(), issues);
+        let key = match o.origin {
+            OverrideOrigin::Env { .. } => env_key_case(root.get_ref(), &o.key),
+            OverrideOrigin::Flag => o.key.clone(),
+        };
+        set_path(root.get_mut(), &key, &key, value, start..start + text.len(), issues);
     }
     Some(root)
+}
+
+/// An environment variable's key parts, lower-cased when it was read, matched to the
+/// manifest's own spelling where one key differs only in case: variable names are upper case
+/// by convention, and a stage named `TrainA` must still be reachable
+/// (`NETHICAL_STAGES__TRAINA__EPOCHS`).
+fn env_key_case(root: &DeTable<'_>, key: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(key.len());
+    let mut table = Some(root);
+    for part in key {
+        let spelled = table.and_then(|t| {
+            if t.get(part.as_str()).is_some() {
+                return Some(part.clone());
+            }
+            let mut same = t.keys().filter(|k| k.get_ref().eq_ignore_ascii_case(part));
+            match (same.next(), same.next()) {
+                (Some(k), None) => Some(k.get_ref().to_string()),
+                _ => None,
+            }
+        });
+        let spelled = spelled.unwrap_or_else(|| part.clone());
+        table = table.and_then(|t| t.get(spelled.as_str())).and_then(|v| v.get_ref().as_table());
+        out.push(spelled);
+    }
+    out
 }
 
 /// Moves an override's spans from its own text into the combined buffer.

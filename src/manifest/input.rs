@@ -40,12 +40,70 @@ pub const ENV_PREFIX: &str = "NETHICAL_";
 /// variables (`NETHICAL_LOG`, `NETHICAL_FAILPOINTS`, ...) configure the tool, not the manifest.
 const ENV_TABLES: [&str; 3] = ["pipeline", "stages", "vars"];
 
-/// A `NETHICAL_*` environment variable whose name or value is not UTF-8.
+/// The `NETHICAL_*` variables that configure the tool (and its tests), not the manifest.
+pub const TOOL_VARIABLES: [&str; 8] = [
+    "NETHICAL_AUDIT_KEY",
+    "NETHICAL_CACHE_DIR",
+    "NETHICAL_FAILPOINTS",
+    "NETHICAL_KAGGLE_API",
+    "NETHICAL_LOG",
+    "NETHICAL_REFERENCE_DATA",
+    "NETHICAL_SLURM_TESTS",
+    "NETHICAL_UPDATE_SCHEMA",
+];
+
+/// A `NETHICAL_*` environment variable nethical cannot use: like a bad `--set`, an input
+/// error, because a silently ignored variable is a setting the user believes is applied.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("environment variable `{name}` is not valid UTF-8")]
-pub struct NonUtf8Variable {
-    /// The variable's name (lossily decoded).
-    pub name: String,
+pub enum BadVariable {
+    /// Its name or value is not UTF-8.
+    #[error("environment variable `{name}` is not valid UTF-8")]
+    NonUtf8 {
+        /// The variable's name (lossily decoded).
+        name: String,
+    },
+    /// It is neither one of [`TOOL_VARIABLES`] nor a manifest key.
+    #[error("environment variable `{name}` is not one nethical reads: {reason}")]
+    Unknown {
+        /// The variable's name.
+        name: String,
+        /// What is wrong, and the nearest known name.
+        reason: String,
+    },
+}
+
+/// Why `var` (a `NETHICAL_*` name) is neither a tool variable nor a manifest override, or
+/// `None` when it is one of them.
+fn unknown_variable(var: &str) -> Option<String> {
+    if TOOL_VARIABLES.contains(&var) {
+        return None;
+    }
+    let rest = var.strip_prefix(ENV_PREFIX)?;
+    let parts: Vec<&str> = rest.split("__").collect();
+    let top = parts[0].to_lowercase();
+    if ENV_TABLES.contains(&top.as_str()) {
+        if parts.len() < 2 {
+            return Some(format!(
+                "a manifest override names a key inside `[{top}]`, e.g. `{ENV_PREFIX}{}__KEY` (`__` between the parts)",
+                parts[0]
+            ));
+        }
+        if parts.iter().any(|p| p.is_empty()) {
+            return Some(
+                "a part of its key is empty (`__` separates the parts; a key never ends with `__`)".to_owned(),
+            );
+        }
+        return None;
+    }
+    let nearest =
+        TOOL_VARIABLES.iter().map(|k| (strsim::levenshtein(k, var), *k)).filter(|(d, _)| *d <= 2).min().map(|(_, k)| k);
+    Some(match nearest {
+        Some(k) => format!("did you mean `{k}`?"),
+        None => format!(
+            "the tool reads {}, and `{ENV_PREFIX}PIPELINE__*`, `{ENV_PREFIX}STAGES__*` and `{ENV_PREFIX}VARS__*` override manifest keys",
+            TOOL_VARIABLES.map(|k| format!("`{k}`")).join(", ")
+        ),
+    })
 }
 
 /// A malformed `--set` argument.
@@ -95,15 +153,20 @@ impl Override {
     /// [`Override::from_env`] over the process environment as the OS gives it: a variable
     /// that is not UTF-8 is ignored unless it is one of nethical's (`NETHICAL_*`), which is an
     /// input error naming it (`std::env::vars` would panic on any of them).
-    pub fn from_env_os(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Result<Vec<Self>, NonUtf8Variable> {
+    pub fn from_env_os(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Result<Vec<Self>, BadVariable> {
         let mut utf8 = Vec::new();
         for (name, value) in vars {
             let ours = name.as_encoded_bytes().starts_with(ENV_PREFIX.as_bytes());
             match (name.into_string(), value.into_string()) {
-                (Ok(name), Ok(value)) => utf8.push((name, value)),
+                (Ok(name), Ok(value)) => {
+                    if let Some(reason) = ours.then(|| unknown_variable(&name)).flatten() {
+                        return Err(BadVariable::Unknown { name, reason });
+                    }
+                    utf8.push((name, value));
+                }
                 (name, _) if ours => {
                     let name = name.unwrap_or_else(|n| n.to_string_lossy().into_owned());
-                    return Err(NonUtf8Variable { name });
+                    return Err(BadVariable::NonUtf8 { name });
                 }
                 _ => {}
             }

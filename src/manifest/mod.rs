@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use diagnostic::{ManifestErrors, ManifestIssue};
-pub use input::{ENV_PREFIX, ManifestInput, NonUtf8Variable, Override, OverrideOrigin, OverrideSyntaxError};
+pub use input::{BadVariable, ENV_PREFIX, ManifestInput, Override, OverrideOrigin, OverrideSyntaxError};
 pub use matrix::display_value;
 pub use params::StageParams;
 pub use stage_kind::StageKind;

@@ -38,6 +38,42 @@ fn environment_variables_that_are_not_utf8_are_ignored_unless_they_are_ours() {
     assert_eq!(stderr, "error: environment variable `NETHICAL_STAGES__TRAIN_A__EPOCHS` is not valid UTF-8\n");
 }
 
+#[test]
+fn nethical_variables_that_set_nothing_are_errors_like_their_set_forms() {
+    let t = Test::new();
+    let m = t.manifest("branches", BRANCHES);
+    let m = m.to_str().expect("utf-8");
+    let mut shown = String::new();
+    for (var, value) in [
+        ("NETHICAL_PIPELINE", "1"),
+        ("NETHICAL_STAGES__", "1"),
+        ("NETHICAL_STAGES__TRAIN_A__", "1"),
+        ("NETHICAL_AUDIT_KYE", "x"),
+        ("NETHICAL_COLOR", "1"),
+    ] {
+        let r = t.run_with(&[(var, value)], &["validate", m]);
+        r.code(2);
+        shown.push_str(&format!("{var}={value}\n{}", r.stderr));
+    }
+    insta::assert_snapshot!(shown);
+    // The tool's own variables and manifest overrides still pass.
+    t.run_with(&[("NETHICAL_LOG", "debug"), ("NETHICAL_STAGES__TRAIN_A__EPOCHS", "4")], &["validate", m]).ok();
+}
+
+#[test]
+fn an_upper_case_stage_name_is_reachable_from_the_environment() {
+    let t = Test::new();
+    let text = BRANCHES.replace("train_a", "TrainA");
+    let m = t.manifest("branches", &text);
+    let m = m.to_str().expect("utf-8");
+    let r = t.run_with(&[("NETHICAL_STAGES__TRAINA__EPOCHS", "0")], &["validate", m]);
+    r.code(2);
+    assert!(r.stderr.contains("NETHICAL_STAGES__TRAINA__EPOCHS=0"), "the error points at the variable:\n{}", r.stderr);
+    t.run_with(&[("NETHICAL_STAGES__TRAINA__EPOCHS", "4")], &["validate", m]).ok();
+    let plan = t.run_with(&[("NETHICAL_STAGES__TRAINA__EPOCHS", "4")], &["plan", m, "--json"]);
+    plan.ok();
+}
+
 /// Runs `validate` on a manifest and returns (exit code, stderr).
 fn validate(text: &str) -> (i32, String) {
     let t = Test::new();

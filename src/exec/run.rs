@@ -109,6 +109,10 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
         }
     };
     let planned = plan_statuses(plan, &cache, lockfile.as_ref(), opts.force);
+    // A run that only restores from the cache may read a read-only one.
+    if planned.iter().any(|p| p.status == Status::Run) {
+        cache.ensure_writable().map_err(Error::io("write into the cache folder", &opts.cache_dir))?;
+    }
     let folder = RunFolder::create(&pipeline_dir, &opts.clock.compact(), &plan.manifest_digest)?;
     folder.write("manifest.resolved.toml", plan.resolved.as_bytes())?;
     let to_run = planned.iter().filter(|p| p.status == Status::Run).count();

@@ -98,6 +98,17 @@ impl Cache {
         Self { root: root.into() }
     }
 
+    /// Checks that entries can be written: the staging folder is created and a probe file
+    /// written and removed in it. A run checks this before it makes its run folder, so an
+    /// unusable cache (a file in the way, no permission) is one error, not a failed instance.
+    pub fn ensure_writable(&self) -> io::Result<()> {
+        let tmp = self.root.join("tmp");
+        fs::create_dir_all(&tmp)?;
+        let probe = tmp.join(format!(".probe.{}.{}", std::process::id(), STAGING.fetch_add(1, Ordering::Relaxed)));
+        fs::write(&probe, b"")?;
+        fs::remove_file(&probe)
+    }
+
     /// The cache's folder.
     pub fn root(&self) -> &Path {
         &self.root

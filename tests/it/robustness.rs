@@ -189,3 +189,14 @@ fn a_manifest_that_is_not_utf8_is_located_and_validate_json_still_answers() {
     assert_eq!(v["valid"], false);
     assert_eq!((v["errors"][0]["line"].as_u64(), v["errors"][0]["column"].as_u64()), (Some(2), Some(10)));
 }
+
+#[test]
+fn an_unusable_cache_folder_is_exit_3_before_any_run_folder() {
+    let t = Test::new();
+    let m = t.manifest("branches", BRANCHES);
+    t.file("blocked", "a file where the cache folder should be");
+    let r = t.run(&["run", m.to_str().expect("utf-8"), "--cache-dir", "blocked/cache"]);
+    r.code(3);
+    assert_eq!(r.stderr, "error: cannot write into the cache folder `blocked/cache`: Not a directory (os error 20)\n");
+    assert!(t.run_dirs("branches").is_empty(), "no run folder for a run that could not start");
+}

@@ -23,7 +23,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::metrics::drift::{DriftError, KsMethod, drift_between};
+use rayon::prelude::*;
+
+use crate::metrics::drift::{DriftError, KsMethod, Sorted, drift_between_sorted};
 
 /// The original's risk tiers, by lower bound.
 pub fn risk_tier(risk: f64) -> &'static str {
@@ -204,21 +206,45 @@ pub fn pairwise(
 /// Each (reference, current) pair compared on `y_prob` and on every feature both have, in
 /// the reference's feature order. Used within a run ([`pairwise`]) and against the cohorts of
 /// a baseline run.
-pub fn compare(
-    pairs: &[(&CohortActions, &CohortActions)],
+pub fn compare<'a>(
+    pairs: &[(&'a CohortActions, &'a CohortActions)],
     thresholds: &DriftThresholds,
 ) -> Result<Vec<PairwiseDrift>, DriftError> {
-    let mut out = Vec::new();
+    // Every (pair, variable) in report order.
+    let mut jobs: Vec<(&'a CohortActions, &'a CohortActions, &'a str)> = Vec::new();
     for &(r, c) in pairs {
-        let mut variables: Vec<(&str, &[f64], &[f64])> = vec![("y_prob", &r.y_prob, &c.y_prob)];
-        for (name, a) in &r.features {
-            if let Some(b) = c.features.get(name) {
-                variables.push((name.as_str(), a, b));
+        jobs.push((r, c, "y_prob"));
+        for name in r.features.keys() {
+            if c.features.contains_key(name) {
+                jobs.push((r, c, name.as_str()));
             }
         }
-        for (variable, a, b) in variables {
-            let s = drift_between(a, b)?;
-            out.push(PairwiseDrift {
+    }
+    // Each cohort's variable is sorted once, however many pairs it is in (a cohort meets
+    // every other one), on all cores; then every pair's statistics, in parallel, in order.
+    // Samples are told apart by address: the same cohort's vector is the same slice.
+    let values = |a: &'a CohortActions, variable: &str| -> &'a [f64] {
+        if variable == "y_prob" { &a.y_prob } else { a.features.get(variable).map_or(&[][..], Vec::as_slice) }
+    };
+    let same = |x: &[f64], y: &[f64]| std::ptr::eq(x.as_ptr(), y.as_ptr()) && x.len() == y.len();
+    let mut samples: Vec<(&[f64], &'static str)> = Vec::new();
+    for &(r, c, variable) in &jobs {
+        for (a, name) in [(r, "reference"), (c, "current")] {
+            let v = values(a, variable);
+            if !samples.iter().any(|(k, _)| same(k, v)) {
+                samples.push((v, name));
+            }
+        }
+    }
+    // Collected whole, then the first error in order: the one a sequential pass would meet.
+    let sorted: Vec<Result<Sorted, DriftError>> = samples.par_iter().map(|&(v, name)| Sorted::new(name, v)).collect();
+    let sorted: Vec<Sorted> = sorted.into_iter().collect::<Result<_, _>>()?;
+    let index = |v: &[f64]| samples.iter().position(|(k, _)| same(k, v)).unwrap_or(0);
+    Ok(jobs
+        .par_iter()
+        .map(|&(r, c, variable)| {
+            let s = drift_between_sorted(&sorted[index(values(r, variable))], &sorted[index(values(c, variable))]);
+            PairwiseDrift {
                 reference: r.cohort.clone(),
                 current: c.cohort.clone(),
                 variable: variable.to_owned(),
@@ -230,10 +256,9 @@ pub fn compare(
                 js_distance: s.js_distance,
                 wasserstein: s.wasserstein,
                 bin_edges: s.edges,
-            });
-        }
-    }
-    Ok(out)
+            }
+        })
+        .collect())
 }
 
 /// `drift_metrics` and `recommendations` of the report.

@@ -203,11 +203,17 @@ pub fn wasserstein_1(reference: &[f64], current: &[f64]) -> Result<f64, DriftErr
 /// sample sorted once and shared by all four.
 pub fn drift_between(reference: &[f64], current: &[f64]) -> Result<DriftStats, DriftError> {
     let (r, c) = Sorted::pair(reference, current)?;
+    Ok(drift_between_sorted(&r, &c))
+}
+
+/// [`drift_between`] of two samples already validated and sorted, so a caller comparing one
+/// sample with several others sorts it once.
+pub fn drift_between_sorted(r: &Sorted, c: &Sorted) -> DriftStats {
     let psi = psi_sorted(&r.0, &c.0);
     let walk = Walk::new(&r.0, &c.0);
     let ks = ks_from_statistic(r.0.len(), c.0.len(), walk.ks_statistic(), ks_exact::two_sided_pvalue);
     let js_distance = jensen_shannon_base2(&psi.reference_props, &psi.current_props);
-    Ok(DriftStats {
+    DriftStats {
         psi: psi.value,
         ks_statistic: ks.statistic,
         ks_pvalue: ks.pvalue,
@@ -217,14 +223,16 @@ pub fn drift_between(reference: &[f64], current: &[f64]) -> Result<DriftStats, D
         edges: psi.edges,
         n_reference: r.0.len(),
         n_current: c.0.len(),
-    })
+    }
 }
 
 /// A validated (non-empty, finite) sample sorted ascending.
-struct Sorted(Vec<f64>);
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sorted(Vec<f64>);
 
 impl Sorted {
-    fn new(name: &'static str, values: &[f64]) -> Result<Self, DriftError> {
+    /// Validates `values` (named `name` in errors: `reference` or `current`) and sorts a copy.
+    pub fn new(name: &'static str, values: &[f64]) -> Result<Self, DriftError> {
         check_finite(name, values)?;
         let mut sorted = values.to_vec();
         sort_values(&mut sorted);

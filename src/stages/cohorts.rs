@@ -6,15 +6,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use super::{StageContext, StageError, UpstreamOutput};
-use crate::data::table::Values;
 use crate::governance::drift_report::{CohortActions, DriftThresholds, PairwiseDrift, compare, pairwise};
 use crate::manifest::StageKind;
 use crate::manifest::params::DriftParams;
 use crate::predictions::{PredictionColumns, read_predictions};
-use crate::trained::read_raw_csv;
 
 /// One cohort's model and what it did.
 #[derive(Clone, Debug)]
@@ -51,24 +50,33 @@ fn json_of(up: &UpstreamOutput, name: &str) -> Result<Value, StageError> {
     parse_json(&up.read(name)?, &format!("`{name}` of `{}`", up.id))
 }
 
-/// The numeric features of a data instance's validation rows, by name.
+/// The numeric features of a data instance's validation rows, by name: each cell trimmed,
+/// empty cells and cells that are not numbers left out. Read as bytes, and only the numeric
+/// columns: a raw table of every cell as a `String` cost most of a `drift` stage at 1M rows.
 fn validation_features(dataset: &Value, validation_csv: &[u8]) -> Result<BTreeMap<String, Vec<f64>>, StageError> {
-    let table = read_raw_csv(validation_csv, b',', &[""])?;
-    let mut out = BTreeMap::new();
+    let csv_error = |source| crate::data::DataError::Csv { source };
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(validation_csv);
+    let header = reader.byte_headers().map_err(csv_error)?.clone();
+    let position = |name: &str| header.iter().position(|h| h.trim_ascii() == name.as_bytes());
     let features = dataset["schema"]["features"].as_array().cloned().unwrap_or_default();
+    let mut columns: Vec<(String, usize)> = Vec::new();
     for feature in features {
-        let (Some(name), Some(kind)) = (feature[0].as_str(), feature[1].as_str()) else { continue };
-        if kind != "numeric" {
-            continue;
-        }
-        let Some(column) = table.column(name) else { continue };
-        let Values::Text(cells) = &column.values else { continue };
-        let values: Vec<f64> = cells.iter().flatten().filter_map(|v| v.parse().ok()).collect();
-        if !values.is_empty() {
-            out.insert(name.to_owned(), values);
+        let (Some(name), Some("numeric")) = (feature[0].as_str(), feature[1].as_str()) else { continue };
+        if let Some(at) = position(name).filter(|_| !columns.iter().any(|(n, _)| n == name)) {
+            columns.push((name.to_owned(), at));
         }
     }
-    Ok(out)
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); columns.len()];
+    let mut record = csv::ByteRecord::new();
+    while reader.read_byte_record(&mut record).map_err(csv_error)? {
+        for ((_, at), out) in columns.iter().zip(&mut values) {
+            let cell = record.get(*at).unwrap_or_default().trim_ascii();
+            if let Some(v) = std::str::from_utf8(cell).ok().filter(|c| !c.is_empty()).and_then(|c| c.parse().ok()) {
+                out.push(v);
+            }
+        }
+    }
+    Ok(columns.into_iter().zip(values).filter(|(_, v)| !v.is_empty()).map(|((name, _), v)| (name, v)).collect())
 }
 
 /// The files of one cohort, wherever they were read from.
@@ -79,7 +87,8 @@ struct CohortFiles<'a> {
     metrics: Value,
     predictions: Vec<u8>,
     gates: Vec<Value>,
-    data: Option<(Value, Vec<u8>)>,
+    /// The numeric features of its data instance's validation rows ([`validation_features`]).
+    features: BTreeMap<String, Vec<f64>>,
 }
 
 fn build(files: CohortFiles<'_>) -> Result<Cohort, StageError> {
@@ -99,10 +108,7 @@ fn build(files: CohortFiles<'_>) -> Result<Cohort, StageError> {
         })
         .collect();
     let promoted = (!files.gates.is_empty()).then(|| files.gates.iter().all(|g| g["promoted"] == true));
-    let features = match &files.data {
-        Some((dataset, csv)) => validation_features(dataset, csv)?,
-        None => BTreeMap::new(),
-    };
+    let features = files.features;
     let model_type = files.model["model_type"].as_str().unwrap_or("unknown").to_owned();
     Ok(Cohort {
         actions: CohortActions {
@@ -127,12 +133,15 @@ fn read_row_ids(bytes: &[u8], source: &str, n: usize) -> Result<Vec<u64>, StageE
     let headers = reader.headers().map_err(|source| crate::data::DataError::Csv { source })?;
     let Some(at) = headers.iter().position(|h| h.trim() == "row") else { return Ok((0..n as u64).collect()) };
     let mut rows = Vec::with_capacity(n);
-    for record in reader.records() {
-        let record = record.map_err(|source| crate::data::DataError::Csv { source })?;
-        let cell = record.get(at).unwrap_or_default().trim();
-        let row = cell
-            .parse()
-            .map_err(|_| StageError::MissingInput(format!("{source}: row id `{cell}` is not a whole number")))?;
+    let mut record = csv::ByteRecord::new();
+    while reader.read_byte_record(&mut record).map_err(|source| crate::data::DataError::Csv { source })? {
+        let cell = record.get(at).unwrap_or_default().trim_ascii();
+        let row = std::str::from_utf8(cell).ok().and_then(|c| c.parse().ok()).ok_or_else(|| {
+            StageError::MissingInput(format!(
+                "{source}: row id `{}` is not a whole number",
+                String::from_utf8_lossy(cell)
+            ))
+        })?;
         rows.push(row);
     }
     Ok(rows)
@@ -140,31 +149,51 @@ fn read_row_ids(bytes: &[u8], source: &str, n: usize) -> Result<Vec<u64>, StageE
 
 /// Every cohort of the `train` instances among the needs, in need order.
 pub(super) fn gather(ctx: &StageContext<'_>) -> Result<Vec<Cohort>, StageError> {
-    let mut cohorts = Vec::new();
-    for up in ctx.inputs.iter().filter(|u| u.kind == StageKind::Train) {
-        let name = up.cohort.clone().unwrap_or_else(|| up.id.clone());
-        let model = json_of(up, "model.json")?;
-        let gates = ctx
-            .inputs
-            .iter()
-            .filter(|g| g.kind == StageKind::Gate && g.cohort.as_deref() == Some(name.as_str()))
-            .map(|g| json_of(g, "gate.json"))
-            .collect::<Result<Vec<_>, _>>()?;
-        let data_id = model["data"].as_str().unwrap_or_default();
-        let data = match ctx.inputs.iter().find(|l| l.kind == StageKind::Load && l.id == data_id) {
-            Some(load) => Some((json_of(load, "dataset.json")?, load.read("validation.csv")?)),
-            None => None,
-        };
-        cohorts.push(build(CohortFiles {
-            name,
-            source: &up.id,
-            metrics: json_of(up, "metrics.json")?,
-            predictions: up.read("predictions.csv")?,
-            model,
-            gates,
-            data,
-        })?);
+    let trains: Vec<&UpstreamOutput> = ctx.inputs.iter().filter(|u| u.kind == StageKind::Train).collect();
+    // Each data instance's validation features are read once, however many cohorts trained
+    // on it; then the cohorts are read on all cores. Errors are taken in input order, the one
+    // a sequential pass would meet first.
+    let mut data_ids: Vec<String> = Vec::new();
+    let models: Vec<Value> = trains.iter().map(|up| json_of(up, "model.json")).collect::<Result<_, _>>()?;
+    for model in &models {
+        let id = model["data"].as_str().unwrap_or_default();
+        if !data_ids.iter().any(|d| d == id) {
+            data_ids.push(id.to_owned());
+        }
     }
+    let features: Vec<Result<BTreeMap<String, Vec<f64>>, StageError>> = data_ids
+        .par_iter()
+        .map(|id| match ctx.inputs.iter().find(|l| l.kind == StageKind::Load && &l.id == id) {
+            Some(load) => validation_features(&json_of(load, "dataset.json")?, &load.read("validation.csv")?),
+            None => Ok(BTreeMap::new()),
+        })
+        .collect();
+    let features: Vec<BTreeMap<String, Vec<f64>>> = features.into_iter().collect::<Result<_, _>>()?;
+    let cohorts: Vec<Result<Cohort, StageError>> = trains
+        .par_iter()
+        .zip(models)
+        .map(|(up, model)| {
+            let name = up.cohort.clone().unwrap_or_else(|| up.id.clone());
+            let gates = ctx
+                .inputs
+                .iter()
+                .filter(|g| g.kind == StageKind::Gate && g.cohort.as_deref() == Some(name.as_str()))
+                .map(|g| json_of(g, "gate.json"))
+                .collect::<Result<Vec<_>, _>>()?;
+            let data_id = model["data"].as_str().unwrap_or_default();
+            let at = data_ids.iter().position(|d| *d == data_id).unwrap_or(0);
+            build(CohortFiles {
+                name,
+                source: &up.id,
+                metrics: json_of(up, "metrics.json")?,
+                predictions: up.read("predictions.csv")?,
+                model,
+                gates,
+                features: features.get(at).cloned().unwrap_or_default(),
+            })
+        })
+        .collect();
+    let cohorts: Vec<Cohort> = cohorts.into_iter().collect::<Result<_, _>>()?;
     if cohorts.is_empty() {
         return Err(StageError::MissingInput(format!(
             "`{}` needs at least one `train` stage: its cohorts are what it compares",
@@ -200,11 +229,11 @@ fn baseline_cohorts(dir: &Path) -> Result<Vec<Cohort>, StageError> {
         let gate_path = folder.join("gate.json");
         let gates = if gate_path.is_file() { vec![parse_json(&read_file(&gate_path)?, &source)?] } else { Vec::new() };
         let data_dir = dir.join(super::load::data_dir(model["data"].as_str().unwrap_or_default()));
-        let data = if data_dir.join("validation.csv").is_file() && data_dir.join("dataset.json").is_file() {
+        let features = if data_dir.join("validation.csv").is_file() && data_dir.join("dataset.json").is_file() {
             let dataset = parse_json(&read_file(&data_dir.join("dataset.json"))?, &source)?;
-            Some((dataset, read_file(&data_dir.join("validation.csv"))?))
+            validation_features(&dataset, &read_file(&data_dir.join("validation.csv"))?)?
         } else {
-            None
+            BTreeMap::new()
         };
         out.push(build(CohortFiles {
             name: format!("{run_id}/{name}"),
@@ -213,7 +242,7 @@ fn baseline_cohorts(dir: &Path) -> Result<Vec<Cohort>, StageError> {
             model,
             metrics,
             gates,
-            data,
+            features,
         })?);
     }
     Ok(out)

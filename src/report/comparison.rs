@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{CrossValidation, FairnessSection, GateCriterion};
+use super::{CohortProvenance, CrossValidation, FairnessSection, GateCriterion};
 use crate::metrics::compare::{CohortIntervals, Comparison};
 
 /// Format of `comparison.json`.
@@ -78,6 +78,10 @@ pub struct CohortReport {
     /// there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub data_warnings: Vec<String>,
+    /// Which data it was trained and validated on, and its `train` instance's cache key
+    /// (absent in older reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<CohortProvenance>,
 }
 
 /// A gate's outcome.

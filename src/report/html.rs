@@ -285,6 +285,15 @@ pub fn render_html(r: &ComparisonReport, run: Option<&super::RunContext>) -> Str
         let _ = write!(out, "<td>{gate}</td></tr>");
     }
     out.push_str("</tbody></table></div>");
+    if r.cohorts.iter().any(|c| c.provenance.is_some()) {
+        out.push_str("<h2>Provenance</h2><ul>");
+        for c in &r.cohorts {
+            if let Some(p) = &c.provenance {
+                let _ = write!(out, "<li><b>{}</b>: {}</li>", esc(&c.cohort), esc(&p.line()));
+            }
+        }
+        out.push_str("</ul>");
+    }
     if r.cohorts.iter().any(|c| !c.data_warnings.is_empty()) {
         out.push_str("<h2>Data warnings</h2><ul>");
         for c in &r.cohorts {

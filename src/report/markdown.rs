@@ -154,6 +154,15 @@ pub fn render_markdown(r: &ComparisonReport, run: Option<&super::RunContext>) ->
         let _ = writeln!(out, "| {} |", row.join(" | "));
     }
     let _ = writeln!(out);
+    if r.cohorts.iter().any(|c| c.provenance.is_some()) {
+        let _ = writeln!(out, "## Provenance\n");
+        for c in &r.cohorts {
+            if let Some(p) = &c.provenance {
+                let _ = writeln!(out, "- `{}`: {}", escape(&c.cohort), escape(&p.line()));
+            }
+        }
+        let _ = writeln!(out);
+    }
     if r.cohorts.iter().any(|c| !c.data_warnings.is_empty()) {
         let _ = writeln!(out, "## Data warnings\n");
         for c in &r.cohorts {

@@ -10,6 +10,7 @@ mod fairness_section;
 mod gate_criterion;
 mod html;
 mod markdown;
+mod provenance;
 mod run_context;
 mod run_diff;
 
@@ -24,5 +25,6 @@ pub use fairness_section::{FairnessGap, FairnessGroup, FairnessSection, GAPS, ga
 pub use gate_criterion::GateCriterion;
 pub use html::render_html;
 pub use markdown::render_markdown;
+pub use provenance::CohortProvenance;
 pub use run_context::{AuditSeal, RunContext};
 pub use run_diff::{Change, CohortDiff, METRICS, RunDiff, diff_runs, render_diff_markdown};

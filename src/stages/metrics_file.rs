@@ -44,6 +44,9 @@ pub(crate) struct MetricsFile {
     /// The data guards' findings on the rows the model trained on.
     #[serde(default)]
     pub data_warnings: Vec<String>,
+    /// The `load` instance, its source and its split (absent in files written before it).
+    #[serde(default)]
+    pub data_source: Option<serde_json::Value>,
 }
 
 impl MetricsFile {
@@ -99,6 +102,7 @@ mod tests {
             undefined: BTreeMap::new(),
             fairness: None,
             data_warnings: Vec::new(),
+            data_source: None,
         };
         assert_eq!(file(10, 5, 70, 15).majority_class_rate(), Some(0.75));
         assert_eq!(file(20, 0, 0, 60).majority_class_rate(), Some(1.0));

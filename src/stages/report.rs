@@ -24,8 +24,8 @@ use crate::manifest::StageKind;
 use crate::manifest::params::ReportParams;
 use crate::metrics::compare::{self, ACCURACY, Bootstrap, ConfusionMetric, ROC_AUC, ab_sentence_in_family};
 use crate::report::{
-    CV_METRICS, CohortReport, ComparisonReport, CvCohort, FairnessSection, GateSummary, PairReport, StageSummary,
-    cross_validation,
+    CV_METRICS, CohortProvenance, CohortReport, ComparisonReport, CvCohort, FairnessSection, GateSummary, PairReport,
+    StageSummary, cross_validation,
 };
 use crate::store::{EntryMeta, Staging};
 
@@ -229,6 +229,10 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
             majority_class_rate: metrics.majority_class_rate(),
             fairness,
             data_warnings: metrics.data_warnings.clone(),
+            provenance: metrics
+                .data_source
+                .clone()
+                .map(|data| CohortProvenance { data, train_key: up.entry.key.clone() }),
         });
     }
     let pairs: Vec<(usize, usize)> = (0..cohorts.len())

@@ -53,6 +53,9 @@ pub(super) struct Prepared {
     pub validation: Dataset,
     /// The data guards' findings on the `load` instance (`dataset.json`'s `warnings`).
     pub data_warnings: Vec<String>,
+    /// Where the rows came from and how they were split (`dataset.json`'s `data` and `split`),
+    /// carried into `metrics.json` so the report can say which data each cohort used.
+    pub data_source: Value,
 }
 
 /// What `train` reads of `dataset.json` besides the schema.
@@ -76,10 +79,16 @@ impl Prepared {
         let pre = Preprocessor::fit(&train_part.features, schema.encode, schema.impute);
         let train = encode(&train_part, &pre)?;
         let validation = encode(&validation_part, &pre)?;
+        let data_source = json!({
+            "instance": data.id,
+            "source": description["data"],
+            "rows": description["rows"],
+            "split": description["split"],
+        });
         let data_warnings = serde_json::from_value::<DatasetWarnings>(description)
             .map(|d| d.warnings.iter().map(ToString::to_string).collect())
             .unwrap_or_default();
-        Ok(Self { schema, validation_part, pre, train, validation, data_warnings })
+        Ok(Self { schema, validation_part, pre, train, validation, data_warnings, data_source })
     }
 }
 
@@ -235,7 +244,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     let cancel = || ctx.cancel.load(std::sync::atomic::Ordering::Relaxed);
     let epoch_done = |progress| (ctx.progress)(&epoch_line(progress));
     let model = fit_model(data, &prepared, params, &mut rng, &FitHooks { cancel: &cancel, epoch_done: &epoch_done })?;
-    let Prepared { schema, validation_part, pre, train, validation, data_warnings } = prepared;
+    let Prepared { schema, validation_part, pre, train, validation, data_warnings, data_source } = prepared;
     let probs = model.predict_dataset(&validation)?;
     let config = MetricsConfig { threshold: params.threshold, bins: params.ece_bins as usize };
     let report = evaluate(validation.y(), &probs, &config)?;
@@ -294,6 +303,9 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
         && let Value::Object(fields) = &mut extra
     {
         fields.insert("data_warnings".into(), json!(data_warnings));
+    }
+    if let Value::Object(fields) = &mut extra {
+        fields.insert("data_source".into(), data_source);
     }
     let metrics_doc = extend(report_value, extra);
     write(out, &format!("{dir}/metrics.json"), &json_bytes(&metrics_doc)?)?;

@@ -136,6 +136,31 @@ fn kfold_makes_a_cohort_per_fold_and_the_report_gathers_them() {
     assert!(md.contains("| logistic | logistic | 3 |"), "{md}");
     let html = fs::read_to_string(run.join("report/comparison.html")).expect("html");
     assert!(html.contains("<h2>Cross-validation</h2>"));
+
+    // Provenance: each cohort names its fold's data, the file's digest and its train key.
+    let run_json = t.read_json(&run.join("run.json"));
+    let cohort = report["cohorts"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["cohort"] == "correlation_fold2"))
+        .expect("correlation_fold2");
+    let provenance = &cohort["provenance"];
+    let dataset = t.read_json(&run.join("data/data_fold_2/dataset.json"));
+    assert_eq!(provenance["data"]["instance"], "data[fold=2]");
+    assert_eq!(provenance["data"]["source"]["sha256"], dataset["data"]["sha256"]);
+    assert_eq!(provenance["data"]["split"], dataset["split"]);
+    let key = run_json["instances"]
+        .as_array()
+        .and_then(|i| i.iter().find(|i| i["id"] == "train[fold=2,model=correlation]"))
+        .map(|i| i["key"].clone())
+        .expect("the train instance in run.json");
+    assert_eq!(provenance["train_key"], key);
+    let sha = dataset["data"]["sha256"].as_str().expect("sha256");
+    let line = format!(
+        "- `correlation_fold2`: `data[fold=2]`: CSV `../data/german_credit.csv` (SHA-256 {}…), 1000 rows · fold 2 of 3: train 667, validation 333",
+        &sha[..12]
+    );
+    assert!(md.contains("## Provenance") && md.contains(&line), "{line}\nin\n{md}");
+    assert!(html.contains("<h2>Provenance</h2>"));
 }
 
 #[test]

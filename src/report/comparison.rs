@@ -12,6 +12,11 @@ use crate::metrics::compare::{CohortIntervals, Comparison};
 /// Format of `comparison.json`.
 pub const FORMAT_VERSION: u32 = 1;
 
+#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// The whole report.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -30,8 +35,12 @@ pub struct ComparisonReport {
     pub bootstrap_seed: String,
     /// One entry per cohort, in need order.
     pub cohorts: Vec<CohortReport>,
-    /// Every pair of cohorts scored on the same validation rows.
+    /// Every pair of cohorts scored on the same validation rows (up to the report's
+    /// `max_pairs`; beyond it, each cohort against the first).
     pub comparisons: Vec<PairReport>,
+    /// Pairs on the same rows left untested because of `max_pairs` (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub omitted_pairs: u64,
     /// Drift, Phase 3 and optimisation results, when those stages are among the needs.
     pub summaries: Vec<StageSummary>,
     /// With a `kfold` split: each configuration's mean ± sd over the folds and the corrected
@@ -125,6 +134,18 @@ pub struct StageSummary {
     pub summary: String,
     /// Key figures, from the stage's files.
     pub details: Value,
+}
+
+/// What the views say when `max_pairs` left pairs untested.
+pub fn omitted_line(r: &ComparisonReport) -> Option<String> {
+    (r.omitted_pairs > 0).then(|| {
+        let first = r.cohorts.first().map_or("", |c| c.cohort.as_str());
+        format!(
+            "{} pairs of cohorts scored on the same rows exceed the report's `max_pairs`: each cohort is tested against `{first}` only, and {} pairs are left untested (raise `max_pairs` to test them).",
+            r.comparisons.len() as u64 + r.omitted_pairs,
+            r.omitted_pairs
+        )
+    })
 }
 
 /// The JSON Schema of `comparison.json`, pretty, with a final newline.

@@ -372,6 +372,9 @@ pub fn render_html(r: &ComparisonReport, run: Option<&super::RunContext>) -> Str
     out.push_str("</div>");
     if !r.comparisons.is_empty() {
         out.push_str("<h2>A/B tests</h2>");
+        if let Some(line) = super::omitted_line(r) {
+            let _ = write!(out, "<p>{}</p>", esc(&line));
+        }
         for p in &r.comparisons {
             let _ = write!(
                 out,

@@ -192,6 +192,9 @@ pub fn render_markdown(r: &ComparisonReport, run: Option<&super::RunContext>) ->
     }
     if !r.comparisons.is_empty() {
         let _ = writeln!(out, "## A/B tests\n");
+        if let Some(line) = super::omitted_line(r) {
+            let _ = writeln!(out, "{}\n", escape(&line));
+        }
         for p in &r.comparisons {
             let _ =
                 writeln!(out, "**`{}` vs `{}`** ({} shared validation rows)\n", p.a, p.b, p.comparison.mcnemar.rows);

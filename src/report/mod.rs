@@ -15,7 +15,7 @@ mod run_context;
 mod run_diff;
 
 pub use comparison::{
-    CohortReport, ComparisonReport, FORMAT_VERSION, GateSummary, PairReport, StageSummary, render_schema,
+    CohortReport, ComparisonReport, FORMAT_VERSION, GateSummary, PairReport, StageSummary, omitted_line, render_schema,
 };
 pub use cross_validation::{
     CV_METRICS, CrossValidation, CvArm, CvCohort, CvPair, FoldSummary, arm_table, cross_validation, mean_sd,

@@ -265,3 +265,57 @@ needs = ["train"]
         assert!(sentence.contains("Holm-adjusted p") && sentence.ends_with("over 3 tests"), "{sentence}");
     }
 }
+
+/// Beyond `max_pairs`, each cohort is tested against the first only, and every view says how
+/// many pairs were left out (1,000 cohorts would otherwise make 499,500 tests).
+#[test]
+fn beyond_max_pairs_each_cohort_is_tested_against_the_first() {
+    let t = crate::common::Test::new();
+    let m = t.manifest(
+        "many",
+        r#"[pipeline]
+name = "many"
+seed = 7
+[stages.data]
+kind = "load"
+source = { synthetic = { num_samples = 600 } }
+split = { strategy = "stratified", train_ratio = 0.75 }
+[stages.train]
+kind = "train"
+needs = ["data"]
+model = "logistic"
+epochs = 2
+matrix = { learning_rate = [0.01, 0.1, 0.5, 1.0] }
+learning_rate = "${matrix.learning_rate}"
+cohort = "lr_${matrix.learning_rate}"
+[stages.report]
+kind = "report"
+needs = ["train"]
+max_pairs = 3
+"#,
+    );
+    let r = t.run(&["run", m.to_str().expect("utf-8")]);
+    r.ok();
+    assert!(
+        r.stderr.contains("3 A/B comparisons (") && r.stderr.contains("3 more pairs left out by `max_pairs`"),
+        "{}",
+        r.stderr
+    );
+    let report = t.read_json(&t.latest("many").join("report/comparison.json"));
+    let pairs = report["comparisons"].as_array().expect("pairs");
+    let named: Vec<(&str, &str)> =
+        pairs.iter().map(|p| (p["a"].as_str().unwrap_or_default(), p["b"].as_str().unwrap_or_default())).collect();
+    assert_eq!(named, [("lr_0.01", "lr_0.1"), ("lr_0.01", "lr_0.5"), ("lr_0.01", "lr_1.0")]);
+    assert_eq!(report["omitted_pairs"], 3);
+    let md = std::fs::read_to_string(t.latest("many").join("report/comparison.md")).expect("md");
+    assert!(
+        md.contains("6 pairs of cohorts scored on the same rows exceed the report's `max_pairs`: each cohort is tested against `lr_0.01` only, and 3 pairs are left untested"),
+        "{md}"
+    );
+    // Within the limit nothing is left out and the field is absent.
+    let r = t.run(&["run", m.to_str().expect("utf-8"), "--set", "stages.report.max_pairs=6"]);
+    r.ok();
+    let report = t.read_json(&t.latest("many").join("report/comparison.json"));
+    assert_eq!(report["comparisons"].as_array().map(Vec::len), Some(6));
+    assert!(report.get("omitted_pairs").is_none());
+}

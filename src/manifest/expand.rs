@@ -17,7 +17,7 @@ use super::InstanceDecl;
 use super::decl::{ManifestDecl, StageDecl, push_serde_issue, shown, unsafe_name_reason};
 use super::diagnostic::{Issues, one_of};
 use super::interpolate::{Scope, interpolate_table, interpolate_text};
-use super::matrix::{Combo, FOLD, combinations, fold_binding};
+use super::matrix::{Combo, FOLD, combinations, fold_binding, format_id};
 use super::params::{
     AuditParams, DriftParams, GateParams, LoadParams, MAX_FOLDS, ModelType, Phase3Params, RangeIssue, StageParams,
     TrainParams,
@@ -132,11 +132,8 @@ struct Expanded<'src> {
 }
 
 fn instance_id(stage: &str, bindings: &Combo<'_>) -> String {
-    if bindings.is_empty() {
-        return stage.to_owned();
-    }
     let parts: Vec<String> = bindings.iter().map(|(k, b)| format!("{k}={}", b.display())).collect();
-    format!("{stage}[{}]", parts.join(","))
+    format_id(stage, &parts)
 }
 
 fn compatible(a: &Combo<'_>, b: &Combo<'_>) -> bool {

@@ -46,7 +46,21 @@ pub(crate) type Combo<'src> = BTreeMap<String, Binding<'src>>;
 const RESERVED: [&str; 2] = ["include", "exclude"];
 
 /// The matrix variable a `kfold` split sets on its `load` instances and everything downstream.
-pub(crate) const FOLD: &str = "fold";
+pub const FOLD: &str = "fold";
+
+/// An instance id from its stage and its bindings' `name=value` parts, in binding order:
+/// `train[fold=1,model=logistic]`, or the stage name alone without bindings.
+pub(crate) fn format_id(stage: &str, parts: &[String]) -> String {
+    if parts.is_empty() { stage.to_owned() } else { format!("{stage}[{}]", parts.join(",")) }
+}
+
+/// The id an instance would have without its `fold` binding: what the folds of one
+/// cross-validated configuration share (their data's seed, their report arm).
+pub fn id_without_fold(stage: &str, bindings: &BTreeMap<String, toml::Value>) -> String {
+    let parts: Vec<String> =
+        bindings.iter().filter(|(k, _)| k.as_str() != FOLD).map(|(k, v)| format!("{k}={}", display_value(v))).collect();
+    format_id(stage, &parts)
+}
 
 /// The binding of [`FOLD`] to `fold`, pointing at `span` (the split's `strategy`) in messages.
 pub(crate) fn fold_binding<'src>(fold: u32, span: std::ops::Range<usize>) -> Option<Binding<'src>> {

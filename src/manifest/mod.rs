@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 
 pub use diagnostic::{ManifestErrors, ManifestIssue};
 pub use input::{BadVariable, ENV_PREFIX, ManifestInput, Override, OverrideOrigin, OverrideSyntaxError};
-pub use matrix::display_value;
+pub use matrix::{FOLD, display_value, id_without_fold};
 pub use params::StageParams;
 pub use stage_kind::StageKind;
 

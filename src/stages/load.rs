@@ -236,17 +236,10 @@ fn part(loaded: &Loaded, rows: &[usize]) -> Result<Table, StageError> {
 /// folds split one data set.
 fn synthetic_seed(ctx: &StageContext<'_>) -> u64 {
     let decl = &ctx.instance.decl;
-    if !decl.bindings.contains_key("fold") {
+    if !decl.bindings.contains_key(crate::manifest::FOLD) {
         return ctx.instance.seed;
     }
-    let parts: Vec<String> = decl
-        .bindings
-        .iter()
-        .filter(|(k, _)| k.as_str() != "fold")
-        .map(|(k, v)| format!("{k}={}", crate::manifest::display_value(v)))
-        .collect();
-    let id = if parts.is_empty() { decl.stage.clone() } else { format!("{}[{}]", decl.stage, parts.join(",")) };
-    crate::plan::instance_seed(ctx.pipeline.seed, &id)
+    crate::plan::instance_seed(ctx.pipeline.seed, &crate::manifest::id_without_fold(&decl.stage, &decl.bindings))
 }
 
 /// The seed of a file's split: the pipeline seed alone, so the same file, seed and split

@@ -146,15 +146,7 @@ fn fold_of(c: &Cohort, up: &UpstreamOutput, iv: &compare::CohortIntervals, fold:
     let suffix = format!("_fold{fold}");
     let arm = match c.name().strip_suffix(&suffix) {
         Some(arm) => arm.to_owned(),
-        None => {
-            let rest: Vec<String> = up
-                .bindings
-                .iter()
-                .filter(|(k, _)| k.as_str() != "fold")
-                .map(|(k, v)| format!("{k}={}", crate::manifest::display_value(v)))
-                .collect();
-            if rest.is_empty() { up.stage.clone() } else { format!("{}[{}]", up.stage, rest.join(",")) }
-        }
+        None => crate::manifest::id_without_fold(&up.stage, &up.bindings),
     };
     let values = CV_METRICS
         .iter()
@@ -210,7 +202,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
         let metrics = MetricsFile::read(up)?;
         let model = json_of(up, "model.json")?;
         if let Some(fold) =
-            up.bindings.get("fold").and_then(toml::Value::as_integer).and_then(|f| u32::try_from(f).ok())
+            up.bindings.get(crate::manifest::FOLD).and_then(toml::Value::as_integer).and_then(|f| u32::try_from(f).ok())
         {
             folds.push(fold_of(c, up, &iv, fold, &model));
         }

@@ -76,6 +76,9 @@ pub enum DataError {
     #[error("missing value in column `{column}` of row {row}, and the preprocessor has no value to fill it with")]
     MissingValue { column: String, row: u64 },
 
+    #[error("`{file}`: {message}")]
+    Npy { file: String, message: String },
+
     #[error("dataset csv is empty; expected a header `row,<features...>,label`")]
     CsvMissingHeader,
 

@@ -1,5 +1,5 @@
 //! Tabular data as the pipeline stages pass it between each other: the in-memory [`Dataset`],
-//! its CSV hand-off form, the synthetic generator, train/validation/calibration splits and the
+//! its binary (`.npy`) and CSV hand-off forms, the synthetic generator, train/validation/calibration splits and the
 //! feature standardizer fitted on training rows.
 
 mod csv_chunks;
@@ -20,6 +20,7 @@ pub mod synthetic;
 pub mod synthetic_anomaly;
 pub mod synthetic_correlation;
 pub mod table;
+pub mod table_npy;
 
 pub use data_error::DataError;
 pub use dataset::Dataset;

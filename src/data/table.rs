@@ -104,6 +104,11 @@ impl Table {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// The columns and the row ids, taken apart.
+    pub fn into_parts(self) -> (Vec<Column>, Vec<u64>) {
+        (self.columns, self.row_ids)
+    }
+
     /// Row ids.
     pub fn row_ids(&self) -> &[u64] {
         &self.row_ids

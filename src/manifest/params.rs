@@ -22,6 +22,10 @@ pub struct LoadParams {
     /// How the rows are split into training and validation parts.
     #[serde(default)]
     pub split: SplitParams,
+    /// Also write each part as CSV (`train.csv`, `validation.csv`, `calibration.csv`: columns
+    /// `row,<columns...>`, missing values empty) beside the `.npy` files the stages read.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub export_csv: bool,
 }
 
 /// A data source, written as a one-key table: `source = { synthetic = { num_samples = 5000 } }`.

@@ -53,6 +53,24 @@ impl StageKind {
         }
     }
 
+    /// The version of the kind's code, part of every cache key: bump it when a change makes
+    /// the kind write other outputs (other bytes or other files) for the same inputs, so that
+    /// results cached by the earlier code are computed again instead of reused. The crate
+    /// version is in the key too, but it changes only at a release.
+    pub fn code_version(self) -> u32 {
+        match self {
+            // 2: the parts are `.npy` files (dataset.json format 2), not CSV.
+            StageKind::Load => 2,
+            StageKind::Train
+            | StageKind::Gate
+            | StageKind::Audit
+            | StageKind::Drift
+            | StageKind::Phase3
+            | StageKind::Optimize
+            | StageKind::Report => 1,
+        }
+    }
+
     /// Looks a kind up by its manifest name.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == name)

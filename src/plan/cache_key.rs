@@ -1,7 +1,7 @@
 //! Cache keys and per-instance seeds.
 //!
 //! A key is the SHA-256 of a canonical JSON document holding everything that can change an
-//! instance's outputs: the tool version, the stage kind, the resolved parameters, the cohort,
+//! instance's outputs: the tool version, the stage kind and its code version, the resolved parameters, the cohort,
 //! the instance's seed, and the digests of the outputs of every instance it depends on. JSON
 //! objects are serialized with sorted keys and numbers in shortest round-trip form, so equal
 //! inputs give equal keys on any machine.
@@ -32,6 +32,8 @@ pub fn instance_seed(pipeline_seed: u64, id: &str) -> u64 {
 pub struct CacheKeyInput<'a> {
     format: u32,
     tool_version: &'a str,
+    /// The kind's [`StageKind::code_version`].
+    code: u32,
     kind: StageKind,
     params: &'a StageParams,
     cohort: Option<&'a str>,
@@ -52,6 +54,7 @@ pub fn cache_key(
     let doc = CacheKeyInput {
         format: 1,
         tool_version: crate::VERSION,
+        code: instance.decl.kind.code_version(),
         kind: instance.decl.kind,
         params: &instance.decl.params,
         cohort: instance.decl.cohort.as_deref(),

@@ -35,9 +35,18 @@ fn baseline_files(state_dir: &Path, drift: &DriftParams) -> Vec<(String, PathBuf
         return vec![(dir.display().to_string(), dir)];
     };
     let mut out = Vec::new();
-    for (folder, names) in
-        [("cohorts", ["predictions.csv", "model.json"]), ("data", ["validation.csv", "dataset.json"])]
-    {
+    // `validation.csv` is what run folders of earlier versions hold instead of the `.npy`
+    // files.
+    let cohorts: &[&str] = &["predictions.csv", "model.json"];
+    let data: &[&str] = &[
+        "validation.csv",
+        "validation.npy",
+        "validation_rows.npy",
+        "validation_text.npy",
+        "categories.json",
+        "dataset.json",
+    ];
+    for (folder, names) in [("cohorts", cohorts), ("data", data)] {
         let Ok(entries) = std::fs::read_dir(dir.join(folder)) else { continue };
         let mut subdirs: Vec<PathBuf> =
             entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect();

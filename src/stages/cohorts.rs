@@ -9,7 +9,9 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde_json::Value;
 
+use super::hand_off::{HandOff, ReadFile};
 use super::{StageContext, StageError, UpstreamOutput};
+use crate::data::table::{ColumnKind, Values};
 use crate::governance::drift_report::{CohortActions, DriftThresholds, PairwiseDrift, compare, pairwise};
 use crate::manifest::StageKind;
 use crate::manifest::params::DriftParams;
@@ -50,10 +52,37 @@ fn json_of(up: &UpstreamOutput, name: &str) -> Result<Value, StageError> {
     parse_json(&up.read(name)?, &format!("`{name}` of `{}`", up.id))
 }
 
-/// The numeric features of a data instance's validation rows, by name: each cell trimmed,
-/// empty cells and cells that are not numbers left out. Read as bytes, and only the numeric
-/// columns: a raw table of every cell as a `String` cost most of a `drift` stage at 1M rows.
-fn validation_features(dataset: &Value, validation_csv: &[u8]) -> Result<BTreeMap<String, Vec<f64>>, StageError> {
+/// The numeric features of a data instance's validation rows, by name, missing values left
+/// out; `read` reads the instance's files.
+fn validation_features(id: &str, read: &ReadFile<'_>) -> Result<BTreeMap<String, Vec<f64>>, StageError> {
+    let Some(dataset) = read("dataset.json")? else { return Ok(BTreeMap::new()) };
+    let dataset = parse_json(&dataset, &format!("`dataset.json` of `{id}`"))?;
+    if dataset["format_version"].as_u64() == Some(1) {
+        // A run folder of an earlier version, whose parts are CSV.
+        return match read("validation.csv")? {
+            Some(csv) => csv_validation_features(&dataset, &csv),
+            None => Ok(BTreeMap::new()),
+        };
+    }
+    let hand_off = HandOff::open(id, read)?;
+    let table = hand_off.part("validation")?;
+    let mut out = BTreeMap::new();
+    for (name, kind) in &hand_off.schema.features {
+        if let (ColumnKind::Numeric, Some(column)) = (kind, table.column(name))
+            && let Values::Numeric(values) = &column.values
+        {
+            let present: Vec<f64> = values.iter().flatten().copied().collect();
+            if !present.is_empty() {
+                out.insert(name.clone(), present);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// [`validation_features`] of a format-1 `validation.csv`: each cell trimmed, empty cells and
+/// cells that are not numbers left out. Read as bytes, and only the numeric columns.
+fn csv_validation_features(dataset: &Value, validation_csv: &[u8]) -> Result<BTreeMap<String, Vec<f64>>, StageError> {
     let csv_error = |source| crate::data::DataError::Csv { source };
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(validation_csv);
     let header = reader.byte_headers().map_err(csv_error)?.clone();
@@ -164,7 +193,7 @@ pub(super) fn gather(ctx: &StageContext<'_>) -> Result<Vec<Cohort>, StageError> 
     let features: Vec<Result<BTreeMap<String, Vec<f64>>, StageError>> = data_ids
         .par_iter()
         .map(|id| match ctx.inputs.iter().find(|l| l.kind == StageKind::Load && &l.id == id) {
-            Some(load) => validation_features(&json_of(load, "dataset.json")?, &load.read("validation.csv")?),
+            Some(load) => validation_features(id, &|name: &str| load.read_optional(name)),
             None => Ok(BTreeMap::new()),
         })
         .collect();
@@ -229,12 +258,11 @@ fn baseline_cohorts(dir: &Path) -> Result<Vec<Cohort>, StageError> {
         let gate_path = folder.join("gate.json");
         let gates = if gate_path.is_file() { vec![parse_json(&read_file(&gate_path)?, &source)?] } else { Vec::new() };
         let data_dir = dir.join(super::load::data_dir(model["data"].as_str().unwrap_or_default()));
-        let features = if data_dir.join("validation.csv").is_file() && data_dir.join("dataset.json").is_file() {
-            let dataset = parse_json(&read_file(&data_dir.join("dataset.json"))?, &source)?;
-            validation_features(&dataset, &read_file(&data_dir.join("validation.csv"))?)?
-        } else {
-            BTreeMap::new()
+        let read = |name: &str| {
+            let path = data_dir.join(name);
+            if path.is_file() { read_file(&path).map(Some) } else { Ok(None) }
         };
+        let features = validation_features(&format!("{}", data_dir.display()), &read)?;
         out.push(build(CohortFiles {
             name: format!("{run_id}/{name}"),
             source: &source,
@@ -321,4 +349,60 @@ fn list_runs(state: &Path) -> Option<String> {
         .collect();
     runs.sort_unstable_by(|a, b| b.cmp(a));
     (!runs.is_empty()).then(|| runs.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn reader(files: HashMap<&'static str, Vec<u8>>) -> impl Fn(&str) -> Result<Option<Vec<u8>>, StageError> {
+        move |name: &str| Ok(files.get(name).cloned())
+    }
+
+    const SCHEMA: &str = r#""schema": {"features": [["a", "numeric"], ["t", "text"], ["b", "numeric"]],
+        "group": null, "encode": "one_hot", "impute": true}"#;
+
+    #[test]
+    fn a_format_1_run_folder_is_read_from_its_csv() -> Result<(), StageError> {
+        let dataset = format!(r#"{{"format_version": 1, {SCHEMA}}}"#);
+        let csv = "row,a,t,b,y_true\n0,1.5,x,,1\n1, 2 ,y,3,0\n".as_bytes().to_vec();
+        let read = reader(HashMap::from([("dataset.json", dataset.into_bytes()), ("validation.csv", csv)]));
+        let features = validation_features("old", &read)?;
+        assert_eq!(features, BTreeMap::from([("a".into(), vec![1.5, 2.0]), ("b".into(), vec![3.0])]));
+        Ok(())
+    }
+
+    #[test]
+    fn a_format_2_folder_is_read_from_its_npy_files() -> Result<(), StageError> {
+        use crate::data::table::{Column, Table};
+        use crate::data::table_npy::Codebook;
+        let table = Table::new(
+            vec![
+                Column { name: "a".into(), values: Values::Numeric(vec![Some(1.5), Some(2.0)]) },
+                Column { name: "t".into(), values: Values::Text(vec![Some("x".into()), None]) },
+                Column { name: "b".into(), values: Values::Numeric(vec![None, Some(3.0)]) },
+                Column { name: "y_true".into(), values: Values::Numeric(vec![Some(1.0), Some(0.0)]) },
+            ],
+            vec![0, 1],
+        )?;
+        let book = Codebook::of(&table)?;
+        let files = table.to_npy(&book)?;
+        let dataset = format!(r#"{{"format_version": 2, {SCHEMA}}}"#);
+        let mut all = HashMap::from([
+            ("dataset.json", dataset.into_bytes()),
+            ("validation.npy", files.numeric),
+            ("validation_rows.npy", files.rows),
+            ("categories.json", serde_json::to_vec(&book).unwrap_or_default()),
+        ]);
+        if let Some(text) = files.text {
+            all.insert("validation_text.npy", text);
+        }
+        let features = validation_features("new", &reader(all))?;
+        assert_eq!(features, BTreeMap::from([("a".into(), vec![1.5, 2.0]), ("b".into(), vec![3.0])]));
+        // No dataset.json: no features (a baseline run whose data folder is gone).
+        assert!(validation_features("gone", &reader(HashMap::new()))?.is_empty());
+        Ok(())
+    }
 }

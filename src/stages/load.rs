@@ -1,12 +1,15 @@
 //! `load`: generate or read a dataset and split it into training, validation and (optionally)
 //! calibration parts.
 //!
-//! Outputs, under `data/<instance>/`: `train.csv`, `validation.csv`, `calibration.csv` when a
-//! calibration split is asked for, and `dataset.json`. The parts are raw tables (columns
-//! `row,<features...>,[group],y_true`; text kept as text, missing values empty): text columns
-//! are encoded by `train`, fitted on the training part only, so no validation row leaks into
-//! the encoding. `dataset.json` records the source (a CSV file's SHA-256), the column types,
-//! the encoding and missing-value policy, rows read and dropped, and the split.
+//! Outputs, under `data/<instance>/`: the `train`, `validation` and (when a calibration split
+//! is asked for) `calibration` parts as NumPy files ([`crate::data::table_npy`]: `<part>.npy`,
+//! `<part>_rows.npy`, `<part>_text.npy` with text columns, and their shared `categories.json`),
+//! `<part>.csv` copies with `export_csv = true`, and `dataset.json`. The parts are raw tables
+//! (columns `<features...>,[group],y_true`; text kept as text, missing values missing): text
+//! columns are encoded by `train`, fitted on the training part only, so no validation row
+//! leaks into the encoding. `dataset.json` records the source (a CSV file's SHA-256), the
+//! column types and the files' layout, the encoding and missing-value policy, rows read and
+//! dropped, and the split.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -22,6 +25,7 @@ use crate::data::preprocess::Encoding;
 use crate::data::synthetic_anomaly::anomaly_family;
 use crate::data::synthetic_correlation::{coordination_family, correlation_family};
 use crate::data::table::{Column, ColumnKind, Table, Values};
+use crate::data::table_npy::{Codebook, CodebookColumn, part_files};
 use crate::data::{SplitConfig, SplitStrategy, split_indices, synthetic};
 use crate::manifest::params::{
     CsvSource, DataSource, EncodingName, LoadParams, MissingPolicyName, SplitStrategyName, SyntheticFamily,
@@ -75,6 +79,32 @@ impl Schema {
     }
 }
 
+/// The codebook of the parts' text columns, in the data folder.
+pub(crate) const CATEGORIES_FILE: &str = "categories.json";
+
+/// What `dataset.json` says of the parts' files, for a reader outside nethical (`np.load`).
+fn layout(schema: &Schema) -> Value {
+    let columns = schema.columns();
+    let of = |kind| columns.iter().filter(|(_, k)| *k == kind).map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    json!({
+        "format": "npy",
+        "numeric": {
+            "file": "<part>.npy",
+            "dtype": "float64",
+            "columns": of(ColumnKind::Numeric),
+            "missing": "NaN",
+        },
+        "row_ids": { "file": "<part>_rows.npy", "dtype": "uint64" },
+        "text": {
+            "file": "<part>_text.npy",
+            "dtype": "int32",
+            "columns": of(ColumnKind::Text),
+            "codes": CATEGORIES_FILE,
+            "missing": -1,
+        },
+    })
+}
+
 /// The folder of an instance's data files: its id with anything unusual replaced by `_`.
 pub(crate) fn data_dir(id: &str) -> String {
     let safe: String =
@@ -86,6 +116,29 @@ fn write_table(out: &mut Staging, path: &str, table: &Table) -> Result<(), Stage
     let r = rel(path)?;
     out.write_with(&r, |w| table.write_csv(w).map_err(std::io::Error::other))
         .map_err(|source| StageError::Io { what: format!("write `{path}`"), source })
+}
+
+/// Writes part `name` of the data folder `dir` in the binary hand-off form, and as CSV too
+/// when `export_csv` asks for it.
+fn write_part(
+    out: &mut Staging,
+    dir: &str,
+    name: &str,
+    table: &Table,
+    codebook: &Codebook,
+    export_csv: bool,
+) -> Result<(), StageError> {
+    let files = table.to_npy(codebook)?;
+    let [numeric, rows, text] = part_files(name);
+    write(out, &format!("{dir}/{numeric}"), &files.numeric)?;
+    write(out, &format!("{dir}/{rows}"), &files.rows)?;
+    if let Some(bytes) = &files.text {
+        write(out, &format!("{dir}/{text}"), bytes)?;
+    }
+    if export_csv {
+        write_table(out, &format!("{dir}/{name}.csv"), table)?;
+    }
+    Ok(())
 }
 
 /// Rows loaded from the source, before the split.
@@ -231,6 +284,16 @@ fn part(loaded: &Loaded, rows: &[usize]) -> Result<Table, StageError> {
     Ok(Table::new(columns, features.row_ids().to_vec())?)
 }
 
+/// The codebook of the hand-off tables' text columns, over all rows, so every part codes a
+/// value alike: the text features, then the group column when it is not a feature.
+fn codebook(loaded: &Loaded) -> Result<Codebook, StageError> {
+    let mut book = Codebook::of(&loaded.features)?;
+    if let Some((name, values)) = loaded.group.as_ref().filter(|(name, _)| !loaded.schema.group_is_feature(name)) {
+        book.columns.push(CodebookColumn::of(name, values.iter().map(|v| Some(v.as_str())))?);
+    }
+    Ok(book)
+}
+
 /// The seed of a synthetic source without a `seed`: the instance's own, but the same for
 /// every fold of a `kfold` split (the seed of the instance's id without its `fold`), so the
 /// folds split one data set.
@@ -343,19 +406,25 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
     }
     let warnings: Vec<String> = source_warnings.into_iter().chain(warnings).collect();
     let dir = data_dir(ctx.instance.id());
-    write_table(out, &format!("{dir}/train.csv"), &part(&loaded, &parts.train)?)?;
-    write_table(out, &format!("{dir}/validation.csv"), &part(&loaded, &parts.validation)?)?;
+    let codebook = codebook(&loaded)?;
+    let export = params.export_csv;
+    write_part(out, &dir, "train", &part(&loaded, &parts.train)?, &codebook, export)?;
+    write_part(out, &dir, "validation", &part(&loaded, &parts.validation)?, &codebook, export)?;
     if config.calibration_ratio.is_some() {
-        write_table(out, &format!("{dir}/calibration.csv"), &part(&loaded, &parts.calibration)?)?;
+        write_part(out, &dir, "calibration", &part(&loaded, &parts.calibration)?, &codebook, export)?;
+    }
+    if !codebook.is_empty() {
+        write(out, &format!("{dir}/{CATEGORIES_FILE}"), &json_bytes(&json!(codebook))?)?;
     }
     let positives = loaded.y.iter().filter(|&&v| v == 1).count();
     let description = json!({
-        "format_version": 1,
+        "format_version": 2,
         "warnings": findings,
         "data": loaded.description,
         "rows": loaded.y.len(),
         "positives": positives,
         "schema": loaded.schema,
+        "layout": layout(&loaded.schema),
         "split": {
             "strategy": params.split.strategy,
             "train_ratio": params.split.train_ratio,

@@ -8,6 +8,7 @@
 mod cohorts;
 mod drift;
 mod gate;
+mod hand_off;
 mod load;
 mod load_kaggle;
 mod metrics_file;
@@ -56,6 +57,14 @@ impl UpstreamOutput {
             .find(|p| p.ends_with(&suffix))
             .map(String::as_str)
             .ok_or_else(|| StageError::MissingInput(format!("`{}` produced no `{name}`", self.id)))
+    }
+
+    /// Reads the output whose path ends with `/name`, `None` when there is none.
+    pub(crate) fn read_optional(&self, name: &str) -> Result<Option<Vec<u8>>, StageError> {
+        if self.find(name).is_err() {
+            return Ok(None);
+        }
+        self.read(name).map(Some)
     }
 
     /// Reads the output whose path ends with `/name`.

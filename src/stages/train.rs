@@ -11,6 +11,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
+use super::hand_off::HandOff;
 use super::load::{LABEL_COLUMN, Schema};
 use super::metrics_file::CohortFairness;
 use super::{StageContext, StageError, UpstreamOutput, json_bytes, rel, write};
@@ -69,16 +70,15 @@ struct DatasetWarnings {
 impl Prepared {
     /// Reads and encodes a `load` instance's training and validation parts.
     pub(super) fn read(data: &UpstreamOutput) -> Result<Self, StageError> {
-        let description: Value = serde_json::from_slice(&data.read("dataset.json")?)
-            .map_err(|e| StageError::MissingInput(format!("`dataset.json` of `{}` is not JSON: {e}", data.id)))?;
-        let schema: Schema = serde_json::from_value(description["schema"].clone()).map_err(|e| {
-            StageError::MissingInput(format!("`dataset.json` of `{}` has no valid schema: {e}", data.id))
-        })?;
-        let train_part = read_part(&data.read("train.csv")?, &schema)?;
-        let validation_part = read_part(&data.read("validation.csv")?, &schema)?;
+        let read = |name: &str| data.read_optional(name);
+        let hand_off = HandOff::open(&data.id, &read)?;
+        let schema = hand_off.schema.clone();
+        let train_part = split_part(hand_off.part("train")?, &schema)?;
+        let validation_part = split_part(hand_off.part("validation")?, &schema)?;
         let pre = Preprocessor::fit(&train_part.features, schema.encode, schema.impute);
         let train = encode(&train_part, &pre)?;
         let validation = encode(&validation_part, &pre)?;
+        let description = hand_off.description;
         let data_source = json!({
             "instance": data.id,
             "source": description["data"],
@@ -105,13 +105,15 @@ pub(super) fn fit_model(
     Ok(match params.calibrate {
         None => model,
         Some(method) => {
-            let part = data.read("calibration.csv").map_err(|_| {
-                StageError::MissingInput(format!(
+            let read = |name: &str| data.read_optional(name);
+            let hand_off = HandOff::open(&data.id, &read)?;
+            if !hand_off.has_part("calibration")? {
+                return Err(StageError::MissingInput(format!(
                     "`calibrate` needs a calibration split: set `split.calibration_ratio` in `{}`",
                     data.stage
-                ))
-            })?;
-            let calibration = encode(&read_part(&part, &prepared.schema)?, &prepared.pre)?;
+                )));
+            }
+            let calibration = encode(&split_part(hand_off.part("calibration")?, &prepared.schema)?, &prepared.pre)?;
             let method = match method {
                 CalibrateName::Platt => CalibrationMethod::Platt,
                 CalibrateName::Isotonic => CalibrationMethod::Isotonic,
@@ -121,12 +123,13 @@ pub(super) fn fit_model(
     })
 }
 
-fn read_part(bytes: &[u8], schema: &Schema) -> Result<Part, StageError> {
-    let table = Table::read_csv(bytes, &schema.columns())?;
+/// A part's raw table split into its features, labels and groups.
+fn split_part(table: Table, schema: &Schema) -> Result<Part, StageError> {
+    let (columns, row_ids) = table.into_parts();
     let mut features = Vec::new();
     let mut y = Vec::new();
     let mut group = None;
-    for c in table.columns() {
+    for c in columns {
         if schema.group.as_deref() == Some(c.name.as_str()) {
             // The group column goes to the fairness figures, and to the model as well when it
             // is also a feature (then it is in the hand-off table once, with the feature's type).
@@ -142,10 +145,10 @@ fn read_part(bytes: &[u8], schema: &Schema) -> Result<Part, StageError> {
             (Values::Numeric(v), LABEL_COLUMN) => {
                 y = v.iter().map(|l| u8::from(l.is_some_and(|l| l >= 0.5))).collect();
             }
-            _ => features.push(c.clone()),
+            _ => features.push(c),
         }
     }
-    Ok(Part { features: Table::new(features, table.row_ids().to_vec())?, y, group })
+    Ok(Part { features: Table::new(features, row_ids)?, y, group })
 }
 
 fn encode(part: &Part, pre: &Preprocessor) -> Result<Dataset, StageError> {

@@ -17,6 +17,7 @@ seed = 3
 [stages.data]
 kind = "load"
 source = { synthetic = { num_samples = 500 } }
+export_csv = true
 
 [stages.train]
 kind = "train"
@@ -97,7 +98,7 @@ fn two_runs_append_verify_and_prove() {
         "{}",
         ok.stdout
     );
-    assert!(ok.stdout.contains("2 runs, 30 artifacts, 8 model proofs checked"), "{}", ok.stdout);
+    assert!(ok.stdout.contains("2 runs, 38 artifacts, 8 model proofs checked"), "{}", ok.stdout);
     verify(&t, &["--json"]).ok();
     t.run(&["audit", "verify", "runs/a/latest"]).ok();
 
@@ -442,7 +443,7 @@ fn train_enable_audit_writes_the_log_where_audit_path_says() {
     // The run folder knows where its log is, so verifying it checks its artifacts too.
     let v = t.run(&["audit", "verify", t.latest("train").to_str().expect("utf-8")]);
     v.ok();
-    assert!(v.stdout.contains("1 runs, 9 artifacts, 2 model proofs checked"), "{}", v.stdout);
+    assert!(v.stdout.contains("1 runs, 11 artifacts, 2 model proofs checked"), "{}", v.stdout);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! `nethical metrics` and `nethical predict`.
 
-use crate::common::{SMALL, Test};
+use crate::common::{SMALL, Test, small_with_csv};
 
 const PREDICTIONS: &str = "row,y_true,y_prob,y_pred,grp\n\
 0,1,0.9,1,a\n1,0,0.2,0,a\n2,1,0.65,1,b\n3,1,0.4,0,b\n4,0,0.5,1,a\n5,0,0.1,0,b\n\
@@ -114,7 +114,7 @@ fn metrics_errors_name_the_line_and_column() {
 #[test]
 fn predict_reproduces_the_validation_predictions_from_raw_data() {
     let t = Test::new();
-    let m = t.manifest("small", SMALL);
+    let m = t.manifest("small", &small_with_csv());
     t.run(&["run", m.to_str().expect("utf-8")]).ok();
     let run = t.latest("small");
     let model = run.join("cohorts/lr_0.5/model.json");

@@ -260,6 +260,19 @@ fn replace_seconds(s: &str) -> String {
 }
 
 /// Every file under `root` (relative path → bytes), skipping `run.json` and `*timings*`.
+/// The row ids of a hand-off part's `<part>_rows.npy`.
+pub fn npy_row_ids(path: &Path) -> Vec<u64> {
+    use ndarray_npy::ReadNpyExt;
+    let bytes = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    ndarray::Array1::<u64>::read_npy(bytes.as_slice()).expect("a uint64 .npy").to_vec()
+}
+
+/// SMALL with its parts exported as CSV too (`export_csv = true`), for tests that feed the
+/// validation rows to `nethical predict`.
+pub fn small_with_csv() -> String {
+    SMALL.replace("train_ratio = 0.75 }\n", "train_ratio = 0.75 }\nexport_csv = true\n")
+}
+
 pub fn tree(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();
     let mut stack = vec![root.to_path_buf()];

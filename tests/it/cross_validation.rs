@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
-use crate::common::{Test, scrub};
+use crate::common::{Test, npy_row_ids, scrub};
 
 fn german_credit(t: &Test) {
     let data = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/german_credit.csv"))
@@ -48,12 +48,6 @@ resamples = 200
     )
 }
 
-/// The `row` column of a hand-off CSV.
-fn row_ids(path: &Path) -> Vec<u64> {
-    let text = fs::read_to_string(path).expect("csv");
-    text.lines().skip(1).map(|l| l.split(',').next().and_then(|r| r.parse().ok()).expect("row id")).collect()
-}
-
 #[test]
 fn kfold_makes_a_cohort_per_fold_and_the_report_gathers_them() {
     let t = Test::new();
@@ -76,8 +70,8 @@ fn kfold_makes_a_cohort_per_fold_and_the_report_gathers_them() {
         assert_eq!(dataset["split"]["strategy"], "kfold");
         assert_eq!((dataset["split"]["folds"].as_u64(), dataset["split"]["fold"].as_u64()), (Some(3), Some(fold)));
         assert!(dataset["split"].get("train_ratio").is_none(), "{}", dataset["split"]);
-        let train: BTreeSet<u64> = row_ids(&dir.join("train.csv")).into_iter().collect();
-        let validation = row_ids(&dir.join("validation.csv"));
+        let train: BTreeSet<u64> = npy_row_ids(&dir.join("train_rows.npy")).into_iter().collect();
+        let validation = npy_row_ids(&dir.join("validation_rows.npy"));
         assert!(validation.iter().all(|r| !train.contains(r)), "fold {fold} trains on a validation row");
         assert_eq!(train.len() + validation.len(), 1000);
         validated.extend(validation);
@@ -179,7 +173,7 @@ fn a_file_splits_the_same_whatever_its_load_stage_is_called() {
         } else {
             ["data/data", "data/credit_rows"]
         };
-        for part in ["train.csv", "validation.csv"] {
+        for part in ["train.npy", "train_rows.npy", "validation.npy", "validation_rows.npy", "categories.json"] {
             let x = fs::read(a.join(first[0]).join(part)).expect("a");
             let y = fs::read(b.join(first[1]).join(part)).expect("b");
             assert!(x == y, "{split}: `{part}` differs between the two stage names");

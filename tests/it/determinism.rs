@@ -32,7 +32,8 @@ fn a_different_seed_changes_the_data_and_the_models() {
     t.run(&["run", "--runs-dir", "b", m, "--set", "pipeline.seed=8"]).ok();
     let a = tree(&t.path().join("a/small/latest"));
     let b = tree(&t.path().join("b/small/latest"));
-    assert_ne!(a["data/data/train.csv"], b["data/data/train.csv"]);
+    assert_ne!(a["data/data/train.npy"], b["data/data/train.npy"]);
+    assert!(!a.contains_key("data/data/train.csv"), "CSV parts only with `export_csv`");
     assert_ne!(a["cohorts/lr_0.5/model.json"], b["cohorts/lr_0.5/model.json"]);
 }
 
@@ -81,6 +82,7 @@ seed = 5
 [stages.data]
 kind = "load"
 split = { strategy = "stratified", train_ratio = 0.8 }
+export_csv = true
 
 [stages.data.source.csv]
 path = "../examples/data/german_credit.csv"

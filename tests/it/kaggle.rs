@@ -147,13 +147,13 @@ fn a_pinned_archive_is_used_offline_from_the_download_cache() {
 
     // Offline (nothing listens there) and without credentials, a forced rerun reads the
     // archive from the download cache and produces the same data.
-    let before = fs::read(t.latest("kg").join("data/data/train.csv")).expect("train.csv");
+    let before = fs::read(t.latest("kg").join("data/data/train.npy")).expect("train.npy");
     let run = t.run_with(
         &[("NETHICAL_KAGGLE_API", "http://127.0.0.1:9/api/v1"), ("KAGGLE_USERNAME", ""), ("KAGGLE_KEY", "")],
         &["run", "--force", m.to_str().expect("utf-8")],
     );
     run.ok();
-    assert_eq!(fs::read(t.latest("kg").join("data/data/train.csv")).expect("train.csv"), before);
+    assert_eq!(fs::read(t.latest("kg").join("data/data/train.npy")).expect("train.npy"), before);
     assert_eq!(dataset_json(&t)["data"]["pinned"], true);
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::Test;
+use crate::common::{Test, npy_row_ids};
 
 fn manifest(search: &str) -> String {
     format!(
@@ -144,12 +144,20 @@ review_labels = "reviews.csv""#;
     let m = t.manifest("opt", &manifest(search));
     t.file("pipelines/reviews.csv", "row,human_label\n");
     t.run(&["run", m.to_str().expect("utf-8")]).ok();
-    let validation = fs::read_to_string(t.latest("opt").join("data/data/validation.csv")).expect("validation");
+    let data = t.latest("opt").join("data/data");
+    let rows = npy_row_ids(&data.join("validation_rows.npy"));
+    // The label is the last numeric column (`dataset.json`'s `layout`).
+    let numeric = {
+        use ndarray_npy::ReadNpyExt;
+        let bytes = fs::read(data.join("validation.npy")).expect("validation.npy");
+        ndarray::Array2::<f64>::read_npy(bytes.as_slice()).expect("float64 matrix")
+    };
+    let layout = t.read_json(&data.join("dataset.json"))["layout"]["numeric"]["columns"].clone();
+    assert_eq!(layout.as_array().and_then(|c| c.last()), Some(&serde_json::json!("y_true")));
+    let labels = numeric.column(numeric.ncols() - 1).to_vec();
     let mut reviews = String::from("row,human_label\n");
-    for line in validation.lines().skip(1) {
-        let cells: Vec<&str> = line.split(',').collect();
-        let (row, label) = (cells[0], cells[cells.len() - 1]);
-        reviews.push_str(&format!("{row},{}\n", if label.starts_with('1') { 1 } else { 0 }));
+    for (row, label) in rows.iter().zip(&labels) {
+        reviews.push_str(&format!("{row},{label}\n"));
     }
     t.file("pipelines/reviews.csv", &reviews);
     let plan = t.run(&["plan", m.to_str().expect("utf-8")]);
@@ -157,7 +165,7 @@ review_labels = "reviews.csv""#;
     t.run(&["run", m.to_str().expect("utf-8")]).ok();
     let c = json(&folder(&t, "opt").join("candidates.json"));
     let best = &c["candidates"][0]["outcome"]["metrics"];
-    assert_eq!(best["reviewed_rows"].as_u64(), Some(validation.lines().count() as u64 - 1));
+    assert_eq!(best["reviewed_rows"].as_u64(), Some(rows.len() as u64));
     assert_eq!(best["human_agreement"], best["accuracy"], "a perfect reviewer agrees exactly when the model is right");
     assert!(best["fitness"]["unavailable"].as_array().expect("terms").is_empty());
     let gate = json(&folder(&t, "opt").join("gate.json"));

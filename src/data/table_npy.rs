@@ -1,0 +1,366 @@
+//! The binary form in which `load` hands its parts to the stages that read them: NumPy `.npy`
+//! files, which `np.load` reads directly and which can be memory-mapped, so a stage reads an
+//! 800,000-row part at the speed of a memory copy instead of parsing text.
+//!
+//! One part (`train`, `validation`, `calibration`) is two or three files:
+//! - `<part>.npy`: `float64`, rows × the numeric columns in schema order, in Fortran
+//!   (column-major) order so that each column is contiguous; a missing value is NaN (present
+//!   values are finite, so NaN is never a value).
+//! - `<part>_rows.npy`: `uint64`, the row ids.
+//! - `<part>_text.npy`: `int32`, rows × the text columns, each cell a code into the column's
+//!   values in the [`Codebook`] (`categories.json`), `-1` when missing; only when there are
+//!   text columns.
+//!
+//! The column names and kinds are in the `load` instance's `dataset.json`, the codebook is
+//! shared by the parts, so a code means the same value in every part.
+
+use std::collections::HashMap;
+
+use ndarray::{Array1, Array2, ShapeBuilder};
+use ndarray_npy::{ReadNpyExt, WriteNpyExt};
+use serde::{Deserialize, Serialize};
+
+use super::DataError;
+use super::table::{Column, ColumnKind, Table, Values};
+
+/// The code of a missing text value.
+const MISSING: i32 = -1;
+
+/// Every text column's values, in code order: code `i` of a column is its `values[i]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Codebook {
+    /// One entry per text column, in schema order.
+    pub columns: Vec<CodebookColumn>,
+}
+
+/// One text column's values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CodebookColumn {
+    /// The column's name.
+    pub column: String,
+    /// Its distinct values, in order of first appearance.
+    pub values: Vec<String>,
+}
+
+impl Codebook {
+    /// The codebook of every text column of `table`, values in order of first appearance (so
+    /// it depends only on the table's rows and their order).
+    pub fn of(table: &Table) -> Result<Self, DataError> {
+        let mut columns = Vec::new();
+        for column in table.columns() {
+            if let Values::Text(values) = &column.values {
+                columns.push(CodebookColumn::of(&column.name, values.iter().map(Option::as_deref))?);
+            }
+        }
+        Ok(Self { columns })
+    }
+
+    /// Whether the codebook has no text column.
+    pub fn is_empty(&self) -> bool {
+        self.columns.is_empty()
+    }
+}
+
+impl CodebookColumn {
+    /// The codebook of column `name` with `values` (`None` is missing), in order of first
+    /// appearance.
+    pub fn of<'a>(name: &str, values: impl Iterator<Item = Option<&'a str>>) -> Result<Self, DataError> {
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut distinct = Vec::new();
+        for value in values.flatten() {
+            if seen.insert(value) {
+                distinct.push(value.to_owned());
+            }
+        }
+        if i32::try_from(distinct.len()).is_err() {
+            return Err(DataError::Npy {
+                file: "categories.json".to_owned(),
+                message: format!("text column `{name}` has more than 2^31 distinct values"),
+            });
+        }
+        Ok(Self { column: name.to_owned(), values: distinct })
+    }
+}
+
+/// The bytes of one part's files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NpyPart {
+    /// `<part>.npy`: the numeric columns.
+    pub numeric: Vec<u8>,
+    /// `<part>_rows.npy`: the row ids.
+    pub rows: Vec<u8>,
+    /// `<part>_text.npy`: the text columns' codes, when there are text columns.
+    pub text: Option<Vec<u8>>,
+}
+
+/// The file names of part `part` (`train`, …): numeric, rows, text.
+pub fn part_files(part: &str) -> [String; 3] {
+    [format!("{part}.npy"), format!("{part}_rows.npy"), format!("{part}_text.npy")]
+}
+
+fn npy_error(file: &str, error: impl std::fmt::Display) -> DataError {
+    DataError::Npy { file: file.to_owned(), message: error.to_string() }
+}
+
+impl Table {
+    /// The table's binary files, its text coded with `codebook` (which must hold every text
+    /// value of the table: build it with [`Codebook::of`] on the table the parts come from).
+    pub fn to_npy(&self, codebook: &Codebook) -> Result<NpyPart, DataError> {
+        let rows = self.n_rows();
+        let mut numeric = Vec::new();
+        let mut text = Vec::new();
+        let mut numeric_columns = 0;
+        for column in self.columns() {
+            match &column.values {
+                Values::Numeric(values) => {
+                    numeric.extend(values.iter().map(|v| v.unwrap_or(f64::NAN)));
+                    numeric_columns += 1;
+                }
+                Values::Text(values) => {
+                    let book = codebook.columns.iter().find(|c| c.column == column.name).ok_or_else(|| {
+                        npy_error("categories.json", format!("text column `{}` has no codebook", column.name))
+                    })?;
+                    let codes: HashMap<&str, i32> =
+                        book.values.iter().enumerate().map(|(i, v)| (v.as_str(), i as i32)).collect();
+                    for value in values {
+                        text.push(match value {
+                            None => MISSING,
+                            Some(v) => *codes.get(v.as_str()).ok_or_else(|| {
+                                npy_error(
+                                    "categories.json",
+                                    format!("value `{v}` of text column `{}` is not in its codebook", column.name),
+                                )
+                            })?,
+                        });
+                    }
+                }
+            }
+        }
+        let text_columns = self.columns().iter().filter(|c| c.values.kind() == ColumnKind::Text).count();
+        let shape_error = |source| DataError::Shape { source };
+        // Column-major data, so each column is one contiguous run in the file.
+        let numeric = Array2::from_shape_vec((rows, numeric_columns).f(), numeric).map_err(shape_error)?;
+        let mut numeric_bytes = Vec::with_capacity(rows * numeric_columns * 8 + 128);
+        numeric.write_npy(&mut numeric_bytes).map_err(|e| npy_error("numeric part", e))?;
+        let mut rows_bytes = Vec::with_capacity(rows * 8 + 128);
+        Array1::from(self.row_ids().to_vec()).write_npy(&mut rows_bytes).map_err(|e| npy_error("row ids", e))?;
+        let text = if text_columns == 0 {
+            None
+        } else {
+            let codes = Array2::from_shape_vec((rows, text_columns).f(), text).map_err(shape_error)?;
+            let mut bytes = Vec::with_capacity(rows * text_columns * 4 + 128);
+            codes.write_npy(&mut bytes).map_err(|e| npy_error("text part", e))?;
+            Some(bytes)
+        };
+        Ok(NpyPart { numeric: numeric_bytes, rows: rows_bytes, text })
+    }
+
+    /// Reads a part's files back into a table whose columns are `kinds`, decoding text with
+    /// `codebook`. `names` name the three files in errors.
+    pub fn from_npy(
+        part: &NpyPart,
+        names: &[String; 3],
+        kinds: &[(String, ColumnKind)],
+        codebook: &Codebook,
+    ) -> Result<Self, DataError> {
+        let numeric = Array2::<f64>::read_npy(part.numeric.as_slice()).map_err(|e| npy_error(&names[0], e))?;
+        let row_ids = Array1::<u64>::read_npy(part.rows.as_slice()).map_err(|e| npy_error(&names[1], e))?;
+        let text = match &part.text {
+            Some(bytes) => Array2::<i32>::read_npy(bytes.as_slice()).map_err(|e| npy_error(&names[2], e))?,
+            None => Array2::zeros((row_ids.len(), 0)),
+        };
+        let want = |kind| kinds.iter().filter(|(_, k)| *k == kind).count();
+        let shape_mismatch = |file: &str, found: &[usize], columns: usize| {
+            npy_error(
+                file,
+                format!(
+                    "has shape {found:?}; expected {} rows × {columns} columns (from `dataset.json`)",
+                    row_ids.len()
+                ),
+            )
+        };
+        if numeric.dim() != (row_ids.len(), want(ColumnKind::Numeric)) {
+            return Err(shape_mismatch(&names[0], numeric.shape(), want(ColumnKind::Numeric)));
+        }
+        if text.dim() != (row_ids.len(), want(ColumnKind::Text)) {
+            return Err(shape_mismatch(&names[2], text.shape(), want(ColumnKind::Text)));
+        }
+        let (mut next_numeric, mut next_text) = (0, 0);
+        let mut columns = Vec::with_capacity(kinds.len());
+        for (name, kind) in kinds {
+            let values = match kind {
+                ColumnKind::Numeric => {
+                    let column = numeric.column(next_numeric);
+                    next_numeric += 1;
+                    Values::Numeric(column.iter().map(|&v| (!v.is_nan()).then_some(v)).collect())
+                }
+                ColumnKind::Text => {
+                    let column = text.column(next_text);
+                    next_text += 1;
+                    let book = codebook.columns.iter().find(|c| &c.column == name).map_or(&[][..], |c| &c.values);
+                    let decoded = column
+                        .iter()
+                        .map(|&code| match code {
+                            MISSING => Ok(None),
+                            code => usize::try_from(code).ok().and_then(|i| book.get(i)).cloned().map(Some).ok_or_else(
+                                || {
+                                    npy_error(
+                                        &names[2],
+                                        format!("code {code} of text column `{name}` is not in `categories.json`"),
+                                    )
+                                },
+                            ),
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Values::Text(decoded)
+                }
+            };
+            columns.push(Column { name: name.clone(), values });
+        }
+        Table::new(columns, row_ids.to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Table {
+        Table::new(
+            vec![
+                Column { name: "age".into(), values: Values::Numeric(vec![Some(39.0), None, Some(0.1 + 0.2)]) },
+                Column {
+                    name: "sex".into(),
+                    values: Values::Text(vec![Some("Male".into()), Some("a,b".into()), None]),
+                },
+                Column { name: "y_true".into(), values: Values::Numeric(vec![Some(1.0), Some(0.0), Some(1.0)]) },
+            ],
+            vec![0, 5, u64::MAX],
+        )
+        .expect("valid")
+    }
+
+    fn kinds(table: &Table) -> Vec<(String, ColumnKind)> {
+        table.columns().iter().map(|c| (c.name.clone(), c.values.kind())).collect()
+    }
+
+    #[test]
+    fn round_trips_missing_values_text_and_bits() -> Result<(), DataError> {
+        let table = sample();
+        let book = Codebook::of(&table)?;
+        assert_eq!(book.columns[0].values, ["Male", "a,b"]);
+        let part = table.to_npy(&book)?;
+        let back = Table::from_npy(&part, &part_files("train"), &kinds(&table), &book)?;
+        assert_eq!(back, table);
+        Ok(())
+    }
+
+    #[test]
+    fn a_part_of_a_table_decodes_with_the_whole_tables_codebook() -> Result<(), DataError> {
+        let table = sample();
+        let book = Codebook::of(&table)?;
+        let part = table.select(&[1]);
+        let back = Table::from_npy(&part.to_npy(&book)?, &part_files("validation"), &kinds(&table), &book)?;
+        assert_eq!(back, part);
+        Ok(())
+    }
+
+    #[test]
+    fn numeric_file_is_column_major_float64_with_nan_for_missing() -> Result<(), DataError> {
+        let table = sample();
+        let part = table.to_npy(&Codebook::of(&table)?)?;
+        // NumPy's header: magic, version 1.0, then the dict padded to a multiple of 64 bytes.
+        assert_eq!(&part.numeric[..8], b"\x93NUMPY\x01\x00");
+        let header_len = usize::from(u16::from_le_bytes([part.numeric[8], part.numeric[9]]));
+        let header = String::from_utf8_lossy(&part.numeric[10..10 + header_len]);
+        assert!(header.contains("'descr': '<f8'"), "{header}");
+        assert!(header.contains("'fortran_order': True"), "{header}");
+        assert!(header.contains("'shape': (3, 2)"), "{header}");
+        let data: Vec<f64> = part.numeric[10 + header_len..]
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().unwrap_or_default()))
+            .collect();
+        assert_eq!(data.len(), 6);
+        assert_eq!((data[0], data[2]), (39.0, 0.1 + 0.2));
+        assert!(data[1].is_nan());
+        assert_eq!(data[3..], [1.0, 0.0, 1.0]);
+        Ok(())
+    }
+
+    /// The files NumPy 2.4.6 wrote for [`sample`] (`tests/reference/npy_reference.py`).
+    fn numpy_files() -> NpyPart {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/npy");
+        let read = |name: &str| std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        NpyPart { numeric: read("train.npy"), rows: read("train_rows.npy"), text: Some(read("train_text.npy")) }
+    }
+
+    /// A file's header dict without spaces or trailing commas, and its data bytes.
+    fn header_and_data(file: &[u8]) -> (String, Vec<u8>) {
+        let len = usize::from(u16::from_le_bytes([file[8], file[9]]));
+        let header: String =
+            String::from_utf8_lossy(&file[10..10 + len]).chars().filter(|c| !c.is_whitespace()).collect();
+        (header.replace(",}", "}").replace(",)", ")"), file[10 + len..].to_vec())
+    }
+
+    #[test]
+    fn writes_what_numpy_writes() -> Result<(), DataError> {
+        let table = sample();
+        let ours = table.to_npy(&Codebook::of(&table)?)?;
+        let numpy = numpy_files();
+        // NumPy ends its header dict with `, }`, ndarray-npy with `}`: the same dict. The
+        // data (column-major, NaN for missing, codes) is the same bytes.
+        for (a, b) in [(&ours.numeric, &numpy.numeric), (&ours.rows, &numpy.rows)]
+            .into_iter()
+            .chain(ours.text.as_ref().zip(numpy.text.as_ref()))
+        {
+            assert_eq!(header_and_data(a), header_and_data(b));
+            assert_eq!(a.len() % 64, b.len() % 64, "data aligned alike");
+        }
+        assert_eq!(header_and_data(&ours.numeric).0, "{'descr':'<f8','fortran_order':True,'shape':(3,2)}");
+        Ok(())
+    }
+
+    #[test]
+    fn reads_what_numpy_wrote() -> Result<(), DataError> {
+        let table = sample();
+        let book = Codebook::of(&table)?;
+        assert_eq!(Table::from_npy(&numpy_files(), &part_files("train"), &kinds(&table), &book)?, table);
+        Ok(())
+    }
+
+    #[test]
+    fn an_empty_part_round_trips() -> Result<(), DataError> {
+        let table = sample();
+        let book = Codebook::of(&table)?;
+        let empty = table.select(&[]);
+        let back = Table::from_npy(&empty.to_npy(&book)?, &part_files("calibration"), &kinds(&table), &book)?;
+        assert_eq!(back, empty);
+        Ok(())
+    }
+
+    #[test]
+    fn a_file_of_the_wrong_shape_or_type_is_named() -> Result<(), DataError> {
+        let table = sample();
+        let book = Codebook::of(&table)?;
+        let part = table.to_npy(&book)?;
+        let names = part_files("train");
+        let mut wrong = kinds(&table);
+        wrong.push(("extra".into(), ColumnKind::Numeric));
+        let error = Table::from_npy(&part, &names, &wrong, &book).expect_err("one column too many");
+        assert_eq!(
+            error.to_string(),
+            "`train.npy`: has shape [3, 2]; expected 3 rows × 3 columns (from `dataset.json`)"
+        );
+        let swapped = NpyPart { numeric: part.rows.clone(), ..part.clone() };
+        let error = Table::from_npy(&swapped, &names, &kinds(&table), &book).expect_err("u64 is not f64");
+        assert!(error.to_string().starts_with("`train.npy`: "), "{error}");
+        let mut bad_code = part.clone();
+        if let Some(text) = &mut bad_code.text {
+            let at = text.len() - 4;
+            text[at..].copy_from_slice(&7i32.to_le_bytes());
+        }
+        let error = Table::from_npy(&bad_code, &names, &kinds(&table), &book).expect_err("code 7");
+        assert_eq!(error.to_string(), "`train_text.npy`: code 7 of text column `sex` is not in `categories.json`");
+        Ok(())
+    }
+}

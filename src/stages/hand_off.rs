@@ -1,0 +1,71 @@
+//! Reading a `load` instance's hand-off: its `dataset.json` (schema, source, split) and its
+//! parts in the binary form of [`crate::data::table_npy`], from the cache or from a run folder.
+
+use serde_json::Value;
+
+use super::StageError;
+use super::load::{CATEGORIES_FILE, Schema};
+use crate::data::table::Table;
+use crate::data::table_npy::{Codebook, NpyPart, part_files};
+
+/// The `dataset.json` format this version writes and reads.
+pub(crate) const DATASET_FORMAT: u64 = 2;
+
+/// Where a hand-off's files are read: a file by name, `None` when the instance has no such
+/// file.
+pub(crate) type ReadFile<'a> = dyn Fn(&str) -> Result<Option<Vec<u8>>, StageError> + 'a;
+
+/// A `load` instance's description and codebook, with which its parts are read.
+pub(crate) struct HandOff<'a> {
+    /// The instance's id, for errors.
+    id: String,
+    /// Its `dataset.json`.
+    pub description: Value,
+    /// The schema in it.
+    pub schema: Schema,
+    codebook: Codebook,
+    read: &'a ReadFile<'a>,
+}
+
+impl<'a> HandOff<'a> {
+    /// Reads instance `id`'s `dataset.json` and codebook through `read`.
+    pub(crate) fn open(id: &str, read: &'a ReadFile<'a>) -> Result<Self, StageError> {
+        let missing = |what: String| StageError::MissingInput(format!("`{what}` of `{id}`"));
+        let bytes = read("dataset.json")?.ok_or_else(|| missing("dataset.json".into()))?;
+        let description: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| StageError::MissingInput(format!("`dataset.json` of `{id}` is not JSON: {e}")))?;
+        let format = description["format_version"].as_u64().unwrap_or(0);
+        if format != DATASET_FORMAT {
+            return Err(StageError::MissingInput(format!(
+                "`dataset.json` of `{id}` is format {format}, written by another version of nethical \
+                 (this one reads format {DATASET_FORMAT}); rerun the `load` stage with `nethical run --force`"
+            )));
+        }
+        let schema: Schema = serde_json::from_value(description["schema"].clone())
+            .map_err(|e| StageError::MissingInput(format!("`dataset.json` of `{id}` has no valid schema: {e}")))?;
+        let codebook = match read(CATEGORIES_FILE)? {
+            None => Codebook::default(),
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                StageError::MissingInput(format!("`{CATEGORIES_FILE}` of `{id}` is not a codebook: {e}"))
+            })?,
+        };
+        Ok(Self { id: id.to_owned(), description, schema, codebook, read })
+    }
+
+    /// Whether the instance has part `name` (`calibration` only with a calibration split).
+    pub(crate) fn has_part(&self, name: &str) -> Result<bool, StageError> {
+        Ok((self.read)(&part_files(name)[0])?.is_some())
+    }
+
+    /// Part `name` (`train`, `validation`, `calibration`) as a raw table with the schema's
+    /// columns.
+    pub(crate) fn part(&self, name: &str) -> Result<Table, StageError> {
+        let names = part_files(name);
+        let required = |file: &str| {
+            (self.read)(file)?.ok_or_else(|| StageError::MissingInput(format!("`{}` produced no `{file}`", self.id)))
+        };
+        let files =
+            NpyPart { numeric: required(&names[0])?, rows: required(&names[1])?, text: (self.read)(&names[2])? };
+        Ok(Table::from_npy(&files, &names, &self.schema.columns(), &self.codebook)?)
+    }
+}

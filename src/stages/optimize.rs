@@ -281,7 +281,7 @@ fn toml_value(v: &Value) -> String {
 #[expect(clippy::too_many_lines, reason = "one search, then its four outputs in order")]
 pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
     let data = ctx.upstream(StageKind::Load)?;
-    let prepared = Prepared::read(data)?;
+    let prepared = Prepared::shared(data)?;
     let space = params.search_space().map_err(StageError::Invalid)?;
     let reviews = read_reviews(ctx, params)?;
     let cancel = || ctx.cancel.load(std::sync::atomic::Ordering::Relaxed);

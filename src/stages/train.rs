@@ -7,6 +7,9 @@
 //! (`row,y_true,y_prob,y_pred` for every validation row, then the group column when the data
 //! has one).
 
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
@@ -67,7 +70,53 @@ struct DatasetWarnings {
     warnings: Vec<crate::data::guards::Finding>,
 }
 
+/// How many `load` instances' prepared data a process keeps for the instances that read
+/// them: enough for `-j 2` over one data set per job, and bounded, because at 10,000,000 rows
+/// one prepared data set is hundreds of MB.
+const SHARED_DATA_SETS: usize = 2;
+
+/// A slot of [`SHARED`]: filled by the first instance that reads the data set; others wait on
+/// its lock, then share the result.
+type SharedSlot = Arc<Mutex<Option<Arc<Prepared>>>>;
+
+/// The prepared data of the `load` instances read last in this process, by content (the
+/// instance's cache key and its outputs' digests), oldest first.
+static SHARED: Mutex<VecDeque<(String, SharedSlot)>> = Mutex::new(VecDeque::new());
+
 impl Prepared {
+    /// The prepared data of `data`, read once in this process and shared by every `train` and
+    /// `optimize` instance that needs it (four models of one data set then hold one copy of
+    /// it, and read and encode it once). The data is a pure function of the `load` instance's
+    /// outputs, so sharing changes no result.
+    pub(super) fn shared(data: &UpstreamOutput) -> Result<Arc<Self>, StageError> {
+        let mut content = data.entry.key.clone();
+        for (path, digest) in &data.entry.outputs {
+            content.push_str(&format!("\n{path}\t{}", digest.sha256));
+        }
+        let slot = {
+            let mut slots = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
+            match slots.iter().find(|(id, _)| *id == content) {
+                Some((_, slot)) => Arc::clone(slot),
+                None => {
+                    let slot = SharedSlot::default();
+                    slots.push_back((content, Arc::clone(&slot)));
+                    if slots.len() > SHARED_DATA_SETS {
+                        slots.pop_front();
+                    }
+                    slot
+                }
+            }
+        };
+        let mut prepared = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(shared) = prepared.as_ref() {
+            return Ok(Arc::clone(shared));
+        }
+        // An error is not kept: the next instance reads again and meets it itself.
+        let read = Arc::new(Self::read(data)?);
+        *prepared = Some(Arc::clone(&read));
+        Ok(read)
+    }
+
     /// Reads and encodes a `load` instance's training and validation parts.
     pub(super) fn read(data: &UpstreamOutput) -> Result<Self, StageError> {
         let read = |name: &str| data.read_optional(name);
@@ -242,12 +291,12 @@ fn epoch_line(progress: EpochProgress) -> String {
 pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
     let cohort = ctx.cohort()?;
     let data = ctx.upstream(StageKind::Load)?;
-    let prepared = Prepared::read(data)?;
+    let prepared = Prepared::shared(data)?;
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.instance.seed);
     let cancel = || ctx.cancel.load(std::sync::atomic::Ordering::Relaxed);
     let epoch_done = |progress| (ctx.progress)(&epoch_line(progress));
     let model = fit_model(data, &prepared, params, &mut rng, &FitHooks { cancel: &cancel, epoch_done: &epoch_done })?;
-    let Prepared { schema, validation_part, pre, train, validation, data_warnings, data_source } = prepared;
+    let Prepared { schema, validation_part, pre, train, validation, data_warnings, data_source } = &*prepared;
     let probs = model.predict_dataset(&validation)?;
     let config = MetricsConfig { threshold: params.threshold, bins: params.ece_bins as usize };
     let report = evaluate(validation.y(), &probs, &config)?;
@@ -262,7 +311,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
             data: data.id.clone(),
             threshold: params.threshold,
         },
-        preprocessor: pre,
+        preprocessor: pre.clone(),
         model,
     };
     let model_doc = trained.to_json().map_err(|e| StageError::Invalid(e.to_string()))?;
@@ -308,7 +357,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
         fields.insert("data_warnings".into(), json!(data_warnings));
     }
     if let Value::Object(fields) = &mut extra {
-        fields.insert("data_source".into(), data_source);
+        fields.insert("data_source".into(), data_source.clone());
     }
     let metrics_doc = extend(report_value, extra);
     write(out, &format!("{dir}/metrics.json"), &json_bytes(&metrics_doc)?)?;

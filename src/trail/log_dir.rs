@@ -111,6 +111,11 @@ impl LogDir {
         self.dir.join(PENDING_FILE)
     }
 
+    /// `policy.json`, the trust policy (see [`super::Trust`]).
+    pub fn policy(&self) -> PathBuf {
+        self.dir.join(super::POLICY_FILE)
+    }
+
     /// The latest checkpoint, if one was written.
     pub fn read_checkpoint(&self) -> Result<Option<Checkpoint>, TrailError> {
         let path = self.checkpoint();

@@ -114,13 +114,13 @@ pub enum TrustError {
     PolicyMismatch {
         /// `policy.json`.
         path: PathBuf,
-        /// The key it names.
+        /// The key it names (`name+id`).
         file_key: String,
         /// The event it names.
         file_event: u64,
         /// The log's policy event.
         event: u64,
-        /// The key that event pins.
+        /// The key that event pins (`name+id`).
         event_key: String,
     },
     /// `policy.json` exists but no event of the log seals it.
@@ -202,7 +202,7 @@ impl Trust {
     pub fn pinned(&self) -> Result<Option<Pinned>, TrustError> {
         let Some(first) = self.events.first() else {
             return match &self.file {
-                Some(f) => Err(TrustError::PolicyWithoutEvent { path: self.path.clone(), key: f.key.clone() }),
+                Some(f) => Err(TrustError::PolicyWithoutEvent { path: self.path.clone(), key: key_name_of(&f.key) }),
                 None => Ok(None),
             };
         };
@@ -214,10 +214,10 @@ impl Trust {
         {
             return Err(TrustError::PolicyMismatch {
                 path: self.path.clone(),
-                file_key: f.key.clone(),
+                file_key: key_name_of(&f.key),
                 file_event: f.event,
                 event: first.seq,
-                event_key: first.key.clone(),
+                event_key: key_name_of(&first.key),
             });
         }
         let key = NoteVerifier::parse(&first.key).map_err(|source| TrustError::BadPolicyKey { seq: first.seq, source })?;
@@ -271,6 +271,11 @@ impl Trust {
             }
         }
     }
+}
+
+/// `name+id` of a verifier key text (what messages show), or the text itself when it is not one.
+pub(super) fn key_name_of(text: &str) -> String {
+    NoteVerifier::parse(text).map_or_else(|_| text.to_owned(), |k| KeyName::of(&k).to_string())
 }
 
 /// The event that pins `key`, without `seq`, `prev` and `run` (the append fills them in).

@@ -13,7 +13,7 @@ use super::log_dir::{LogDir, LogScan, prefix_root};
 use super::model_proof::{ModelAudit, model_content_sha256};
 use super::seal_record::{SEAL_FILE, SealRecord};
 use super::signature_check::{KeyName, check_signature, signers};
-use super::trust_policy::{Pinned, TrustError, policy_events, read_policy_file};
+use super::trust_policy::{Pinned, TrustError, key_name_of, policy_events, read_policy_file};
 use super::{CHECKPOINT_FILE, EVENTS_FILE, TrailError, parse_checkpoint_text};
 use crate::audit::{
     Checkpoint, Hash, NoteVerifier, hash_from_hex, hash_to_hex, leaf_hash, verify_consistency, verify_inclusion,
@@ -117,7 +117,7 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<Verification, TrailEr
     if let Some(file) = &opts.checkpoint {
         let text =
             fs::read_to_string(file).map_err(|source| TrailError::Io { what: "read", path: file.clone(), source })?;
-        let kept = parse_checkpoint_text(&text).map_err(|e| e.at(file))?;
+        let kept = read_checkpoint_leniently(&text).map_err(|e| e.at(file))?;
         if let Err(problem) = matches_log(&scan.leaves, &kept) {
             v.findings.push(Finding(format!("the log does not extend `{}`: {problem}", file.display())));
         }
@@ -125,7 +125,7 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<Verification, TrailEr
         check_signatures(&what, &text, kept.size(), &opts.keys, pinned.as_ref(), &mut v);
     }
     if let Some(dir) = pipeline_dir {
-        let latest = latest.as_deref().and_then(|t| parse_checkpoint_text(t).ok().map(|c| (c, t)));
+        let latest = latest.as_deref().and_then(|t| read_checkpoint_leniently(t).ok().map(|c| (c, t)));
         let context = RunContext { log: &log, scan: &scan, pinned: pinned.as_ref(), latest };
         check_runs(&context, &dir, only_run.as_deref(), &mut v)?;
     }
@@ -137,10 +137,12 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<Verification, TrailEr
 /// easy part for an attacker to delete, the event is sealed by every later checkpoint.
 fn check_policy(log: &LogDir, latest: Option<&str>, v: &mut Verification) -> Result<Option<Pinned>, TrailError> {
     let events = policy_events(&log.events())?;
+    let mut unreadable = false;
     let file = match read_policy_file(log) {
         Ok(f) => f,
         Err(e @ TrustError::PolicyFile { .. }) => {
             v.findings.push(Finding(crate::error_chain::error_chain(&e)));
+            unreadable = true;
             None
         }
         Err(e) => return Err(e.into()),
@@ -149,16 +151,16 @@ fn check_policy(log: &LogDir, latest: Option<&str>, v: &mut Verification) -> Res
         let first = events.first().map_or(0, |e| e.seq);
         v.findings.push(Finding(TrustError::SecondPolicyEvent { first, second: extra.seq }.to_string()));
     }
-    let sealed_size = latest.and_then(|t| parse_checkpoint_text(t).ok()).map_or(0, |c| c.size());
+    let sealed_size = latest.and_then(|t| read_checkpoint_leniently(t).ok()).map_or(0, |c| c.size());
     let from_event = match (events.first(), &file) {
         (Some(e), Some(f)) if f.key != e.key || f.event != e.seq || f.format_version != 1 => {
             v.findings.push(Finding(
                 TrustError::PolicyMismatch {
                     path: log.policy(),
-                    file_key: f.key.clone(),
+                    file_key: key_name_of(&f.key),
                     file_event: f.event,
                     event: e.seq,
-                    event_key: e.key.clone(),
+                    event_key: key_name_of(&e.key),
                 }
                 .to_string(),
             ));
@@ -167,7 +169,7 @@ fn check_policy(log: &LogDir, latest: Option<&str>, v: &mut Verification) -> Res
         (Some(e), None) => {
             // An event the checkpoint does not seal yet belongs to an interrupted append, which
             // writes the file only after its checkpoint.
-            if e.seq < sealed_size {
+            if e.seq < sealed_size && !unreadable {
                 v.findings.push(Finding(format!(
                     "`{}` is missing, but event #{} of the log pins {}: it was deleted (or a run was killed before \
                      writing it; the next run writes it again)",
@@ -180,7 +182,7 @@ fn check_policy(log: &LogDir, latest: Option<&str>, v: &mut Verification) -> Res
         }
         (Some(e), Some(_)) => Some((e.key.clone(), e.seq)),
         (None, Some(f)) => {
-            v.findings.push(Finding(TrustError::PolicyWithoutEvent { path: log.policy(), key: f.key.clone() }.to_string()));
+            v.findings.push(Finding(TrustError::PolicyWithoutEvent { path: log.policy(), key: key_name_of(&f.key) }.to_string()));
             Some((f.key.clone(), f.event))
         }
         (None, None) => None,
@@ -195,9 +197,15 @@ fn check_policy(log: &LogDir, latest: Option<&str>, v: &mut Verification) -> Res
     }
 }
 
-/// `name+id` of a verifier key text, or the text itself when it is not one.
-fn key_name_of(text: &str) -> String {
-    NoteVerifier::parse(text).map_or_else(|_| text.to_owned(), |k| KeyName::of(&k).to_string())
+/// A checkpoint file's checkpoint, read past a signature block that cannot be parsed (that is
+/// the signature check's finding, and the tree size and root can still be compared).
+fn read_checkpoint_leniently(text: &str) -> Result<Checkpoint, TrailError> {
+    parse_checkpoint_text(text).or_else(|e| match text.rfind("\n\n") {
+        Some(split) if crate::audit::SignedNote::parse(text).is_err() => {
+            Checkpoint::parse(&text[..=split]).map_err(|_| e)
+        }
+        _ => Err(e),
+    })
 }
 
 /// Checks the signature of the checkpoint `what` (of `size` events) against the keys given with
@@ -221,8 +229,7 @@ fn check_signatures(
         match check_signature(text, std::slice::from_ref(&p.key)) {
             Ok(()) => valid = true,
             Err(problem) => v.findings.push(Finding(format!(
-                "{what}: {problem} (the log's trust policy pins {} from event #{})",
-                p.name(),
+                "{what}: {problem} (pinned by the log's trust policy at event #{})",
                 p.event
             ))),
         }
@@ -263,7 +270,7 @@ fn check_latest_checkpoint(
         }
         return Ok(());
     };
-    let checkpoint = match parse_checkpoint_text(text) {
+    let checkpoint = match read_checkpoint_leniently(text) {
         Ok(c) => c,
         Err(e) => {
             v.findings.push(Finding(format!("checkpoint `{}`: {e}", path.display())));
@@ -423,7 +430,7 @@ fn check_runs(
                 v.findings.push(Finding(format!("run {run_id}: `audit/{name}` is missing")));
                 continue;
             };
-            match parse_checkpoint_text(&text).map_err(|e| e.at(&path)) {
+            match read_checkpoint_leniently(&text).map_err(|e| e.at(&path)) {
                 Err(e) => v.findings.push(Finding(format!("run {run_id}: {e}"))),
                 Ok(c) => {
                     if let Err(problem) = matches_log(leaves, &c) {
@@ -546,7 +553,7 @@ fn check_seal(
         .count() as u64;
     if recovery != record.recovery_events {
         finding(format!(
-            "says {} recovery events, but the run's events begin with {recovery}",
+            "says recovery_events = {}, but the run's events begin with {recovery} recovery events",
             record.recovery_events
         ));
     }

@@ -191,10 +191,12 @@ pub fn scan_reader<R: BufRead>(mut reader: R) -> std::io::Result<LogScan> {
             .par_iter()
             .enumerate()
             .map_init(String::new, |buf, (i, line)| {
-                let hash = check_canonical_line(line, first + i as u64 + 1, buf).map_err(|e| match std::str::from_utf8(line) {
-                    // serde's "invalid unicode" names no position a user can find.
-                    Err(bad) => format!("is not UTF-8 text: invalid byte at column {}", bad.valid_up_to() + 1),
-                    Ok(_) => e.to_string(),
+                let hash = check_canonical_line(line, first + i as u64 + 1, buf).map_err(|e| {
+                    match std::str::from_utf8(line) {
+                        // serde's "invalid unicode" names no position a user can find.
+                        Err(bad) => format!("is not UTF-8 text: invalid byte at column {}", bad.valid_up_to() + 1),
+                        Ok(_) => e.to_string(),
+                    }
                 })?;
                 let head: Head = serde_json::from_slice(line)
                     .map_err(|_| "is not an event (an object with `seq` and `prev`)".to_owned())?;

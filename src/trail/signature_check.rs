@@ -153,7 +153,10 @@ mod tests {
         let damaged = note.replacen("— ", "-- ", 1);
         let problem = check_signature(&damaged, &trusted).unwrap_err();
         assert!(matches!(problem, SignatureProblem::Malformed(_)), "{problem}");
-        assert!(problem.to_string().starts_with("malformed signature line: signature line 5 is malformed"), "{problem}");
+        assert!(
+            problem.to_string().starts_with("malformed signature line: signature line 5 is malformed"),
+            "{problem}"
+        );
         assert!(signers(&plain).is_empty());
     }
 }

@@ -220,7 +220,8 @@ impl Trust {
                 event_key: key_name_of(&first.key),
             });
         }
-        let key = NoteVerifier::parse(&first.key).map_err(|source| TrustError::BadPolicyKey { seq: first.seq, source })?;
+        let key =
+            NoteVerifier::parse(&first.key).map_err(|source| TrustError::BadPolicyKey { seq: first.seq, source })?;
         Ok(Some(Pinned { key, event: first.seq }))
     }
 
@@ -290,7 +291,8 @@ pub fn policy_event(key: &NoteVerifier) -> Value {
 /// Writes `policy.json` atomically and durably: a reader sees no policy or the whole policy.
 pub fn write_policy(log: &LogDir, policy: &TrustPolicy) -> Result<(), TrustError> {
     let path = log.policy();
-    let mut bytes = serde_json::to_vec_pretty(policy).map_err(|e| TrustError::PolicyFile { path: path.clone(), source: e })?;
+    let mut bytes =
+        serde_json::to_vec_pretty(policy).map_err(|e| TrustError::PolicyFile { path: path.clone(), source: e })?;
     bytes.push(b'\n');
     write_durable(&path, &bytes).map_err(|source| TrustError::Io { what: "write", path, source })
 }

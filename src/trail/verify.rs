@@ -182,7 +182,9 @@ fn check_policy(log: &LogDir, latest: Option<&str>, v: &mut Verification) -> Res
         }
         (Some(e), Some(_)) => Some((e.key.clone(), e.seq)),
         (None, Some(f)) => {
-            v.findings.push(Finding(TrustError::PolicyWithoutEvent { path: log.policy(), key: key_name_of(&f.key) }.to_string()));
+            v.findings.push(Finding(
+                TrustError::PolicyWithoutEvent { path: log.policy(), key: key_name_of(&f.key) }.to_string(),
+            ));
             Some((f.key.clone(), f.event))
         }
         (None, None) => None,
@@ -228,10 +230,9 @@ fn check_signatures(
     if let Some(p) = pinned.filter(|p| p.covers(size)) {
         match check_signature(text, std::slice::from_ref(&p.key)) {
             Ok(()) => valid = true,
-            Err(problem) => v.findings.push(Finding(format!(
-                "{what}: {problem} (pinned by the log's trust policy at event #{})",
-                p.event
-            ))),
+            Err(problem) => v
+                .findings
+                .push(Finding(format!("{what}: {problem} (pinned by the log's trust policy at event #{})", p.event))),
         }
     }
     valid
@@ -332,7 +333,7 @@ fn run_records(log: &LogDir) -> Result<BTreeMap<String, RunRecord>, TrailError> 
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
     let mut out: BTreeMap<String, RunRecord> = BTreeMap::new();
     let wanted: [&[u8]; 3] = [b"\"event\":\"stage_end\"", b"\"event\":\"model_saved\"", b"\"event\":\"promotion\""];
-    let finders: Vec<memchr::memmem::Finder<'_>> = wanted.iter().map(|w| memchr::memmem::Finder::new(w)).collect();
+    let finders: Vec<memchr::memmem::Finder<'_>> = wanted.iter().map(memchr::memmem::Finder::new).collect();
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -502,10 +503,12 @@ fn check_seal(
     v: &mut Verification,
 ) {
     let path = dir.join("audit").join(SEAL_FILE);
-    let mut finding = |problem: String| v.findings.push(Finding(format!("run {run_id}: `audit/{SEAL_FILE}` {problem}")));
-    let record: SealRecord = match fs::read(&path).map_err(|e| e.to_string()).and_then(|b| {
-        serde_json::from_slice(&b).map_err(|e| e.to_string())
-    }) {
+    let mut finding =
+        |problem: String| v.findings.push(Finding(format!("run {run_id}: `audit/{SEAL_FILE}` {problem}")));
+    let record: SealRecord = match fs::read(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+    {
         Ok(r) => r,
         Err(e) => return finding(format!("is not a seal record ({e}): it was edited")),
     };

@@ -176,9 +176,13 @@ fn a_run_without_the_key_or_with_another_is_refused_before_any_work() {
         out.push_str(&format!("--- {label}\n{}", scrubbed(&t, &r.stderr)));
         assert_eq!(log_lines(&t), log_before, "nothing appended");
         assert_eq!(run_ids(&t), runs_before, "no run folder");
-        assert!(!t.path().join("runs/a").read_dir().expect("dir").any(|e| {
-            e.expect("entry").file_name().to_string_lossy().starts_with(".partial")
-        }));
+        assert!(
+            !t.path()
+                .join("runs/a")
+                .read_dir()
+                .expect("dir")
+                .any(|e| { e.expect("entry").file_name().to_string_lossy().starts_with(".partial") })
+        );
     }
     insta::assert_snapshot!("policy_runner_refusals", out);
     // `--force` changes nothing: the refusal comes before the plan is run.
@@ -364,11 +368,14 @@ fn run_folder_checkpoint_copies_are_checked_against_the_pinned_key() {
     insta::assert_snapshot!("policy_run_copy_unsigned", scrubbed(&t, &v.stderr));
 }
 
+/// A change to a `seal.json`.
+type Edit = dyn Fn(&mut Value);
+
 #[test]
 fn edits_to_seal_json_are_found() {
     let base = signed_twice();
     let first = run_ids(&base)[0].clone();
-    let edits: [(&str, &dyn Fn(&mut Value)); 8] = [
+    let edits: [(&str, &Edit); 8] = [
         ("signed", &|s| s["signed"] = Value::Bool(false)),
         ("first_event", &|s| s["first_event"] = serde_json::json!(1)),
         ("events", &|s| s["events"] = serde_json::json!(3)),

@@ -60,6 +60,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The audit signing key (`NETHICAL_AUDIT_KEY`) cannot be used.
+    #[error("cannot use the audit signing key `{}` (NETHICAL_AUDIT_KEY)", .path.display())]
+    AuditKey {
+        /// The key file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: crate::audit::KeyError,
+    },
+    /// The audit log's trust policy refuses the run (see [`crate::trail::Trust`]).
+    #[error(transparent)]
+    AuditPolicy(#[from] crate::trail::TrustError),
     /// A bug.
     #[error("internal error: {0}")]
     Internal(String),
@@ -74,7 +86,11 @@ impl Error {
             | Error::Override(_)
             | Error::Environment(_)
             | Error::ManifestNotUtf8 { .. }
-            | Error::InvalidInput(_) => exit_code::INVALID_INPUT,
+            | Error::InvalidInput(_)
+            | Error::AuditKey { .. } => exit_code::INVALID_INPUT,
+            // The log folder could not be read: the file system, not the input.
+            Error::AuditPolicy(crate::trail::TrustError::Io { .. }) => exit_code::INTERNAL,
+            Error::AuditPolicy(_) => exit_code::INVALID_INPUT,
             Error::StageFailed(_) => exit_code::STAGE_FAILED,
             Error::Interrupted(_) => exit_code::INTERRUPTED,
             Error::Busy(_) => exit_code::BUSY,

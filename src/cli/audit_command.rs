@@ -127,6 +127,7 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
                     "events": v.events,
                     "checkpoint": v.checkpoint.as_ref().map(|(size, root)| json!({"size": size, "root": root})),
                     "signature_checked": v.signed,
+                    "pinned_key": v.pinned.as_ref().map(ToString::to_string),
                     "runs": v.runs,
                     "artifacts": v.artifacts,
                     "models": v.models,
@@ -147,7 +148,11 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
                     outln!(
                         "ok: {} events; checkpoint size {size}, root {root}{}; {} runs, {} artifacts, {} model proofs checked",
                         v.events,
-                        if v.signed { ", signature valid" } else { "" },
+                        match (&v.pinned, v.signed) {
+                            (Some(key), true) => format!(", signature valid (pinned key {key})"),
+                            (None, true) => ", signature valid".to_owned(),
+                            _ => String::new(),
+                        },
                         v.runs,
                         v.artifacts,
                         v.models
@@ -199,8 +204,15 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
             let path = log.events();
             let file = std::fs::File::open(&path).map_err(Error::io("read", &path))?;
             let mut out = std::io::stdout().lock();
-            for line in std::io::BufReader::new(file).lines() {
-                let line = line.map_err(Error::io("read", &path))?;
+            let mut reader = std::io::BufReader::new(file);
+            let mut bytes = Vec::new();
+            loop {
+                bytes.clear();
+                if reader.read_until(b'\n', &mut bytes).map_err(Error::io("read", &path))? == 0 {
+                    break;
+                }
+                // A damaged line is shown as it is (lossily); `verify` names it.
+                let line = String::from_utf8_lossy(bytes.strip_suffix(b"\n").unwrap_or(&bytes)).into_owned();
                 let event: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
                 if run.as_deref().is_some_and(|r| event["run"].as_str() != Some(r)) {
                     continue;

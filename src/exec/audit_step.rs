@@ -20,7 +20,8 @@ use crate::manifest::params::StageParams;
 use crate::plan::Plan;
 use crate::store::{RelPath, is_timing_file, sha256_hex};
 use crate::trail::{
-    CrashPoint, LogDir, ModelAudit, attach_model_audit, canonical_line, json_safe, model_content_sha256, seal,
+    CrashPoint, LogDir, ModelAudit, SEAL_FILE, SealRecord, attach_model_audit, canonical_line, json_safe,
+    model_content_sha256, seal,
 };
 
 /// A model the run published, and the event that logs it.
@@ -280,8 +281,7 @@ pub(super) fn run_audit(
     }
     .unwrap_or_else(|| format!("nethical/{}", plan.pipeline.name));
     let (events, models) = run_events(plan, i, opts, folder, reports)?;
-    let dir = opts.audit_dir.clone().unwrap_or_else(|| opts.runs_dir.join(&plan.pipeline.name).join("audit"));
-    let log = LogDir::new(dir);
+    let log = LogDir::new(opts.audit_log_dir(&plan.pipeline.name));
     let signer = match &opts.audit_key {
         Some(path) => Some(
             NoteSigner::from_file(path)
@@ -305,7 +305,7 @@ pub(super) fn run_audit(
         written.insert(rel.to_owned(), sha256_hex(bytes));
         Ok(())
     };
-    let offset = sealed.first_seq + sealed.recovery_events as u64;
+    let offset = sealed.events_from;
     let root = hash_to_hex(sealed.after.root());
     for model in &models {
         let seq = offset + model.event as u64;
@@ -334,16 +334,16 @@ pub(super) fn run_audit(
         "to": {"size": to, "root": root},
         "proof": proof.iter().map(hash_to_hex).collect::<Vec<_>>(),
     });
-    let seal_record = json!({
-        "format_version": 1,
-        "origin": origin,
-        "log": log_from_run_folder(&log, folder),
-        "audit_instance": inst.id(),
-        "first_event": sealed.first_seq,
-        "events": sealed.lines.len(),
-        "recovery_events": sealed.recovery_events,
-        "signed": signer.is_some(),
-    });
+    let seal_record = SealRecord {
+        audit_instance: inst.id().to_owned(),
+        events: sealed.lines.len() as u64,
+        first_event: sealed.first_seq,
+        format_version: 1,
+        log: log_from_run_folder(&log, folder),
+        origin: origin.clone(),
+        recovery_events: sealed.recovery_events as u64,
+        signed: signer.is_some(),
+    };
     let pretty = |v: &Value| -> Result<Vec<u8>, String> {
         let mut b = serde_json::to_vec_pretty(v).map_err(|e| e.to_string())?;
         b.push(b'\n');
@@ -352,7 +352,8 @@ pub(super) fn run_audit(
     put("audit/checkpoint.before", sealed.before_text.as_bytes(), false)?;
     put("audit/checkpoint", sealed.after_text.as_bytes(), false)?;
     put("audit/consistency.json", &pretty(&consistency)?, false)?;
-    put("audit/seal.json", &pretty(&seal_record)?, false)?;
+    let seal_value = serde_json::to_value(&seal_record).map_err(|e| e.to_string())?;
+    put(&format!("audit/{SEAL_FILE}"), &pretty(&seal_value)?, false)?;
 
     // Read back what is on disk: the log must now hash to the checkpoint just written.
     let check = log.scan().map_err(|e| e.to_string())?;
@@ -360,8 +361,12 @@ pub(super) fn run_audit(
         return Err("the audit log does not hash to its new checkpoint after appending".to_owned());
     }
     let repaired = if sealed.recovery_events > 0 { " (after repairing an interrupted append)" } else { "" };
+    let pinned = match (&signer, sealed.policy_event) {
+        (Some(s), Some(seq)) => format!(", key {}+{:08x} pinned (event #{seq})", s.name(), s.key_id()),
+        _ => String::new(),
+    };
     let summary = format!(
-        "sealed {} events (#{}..#{}){repaired} → checkpoint size {to}, root {}…",
+        "sealed {} events (#{}..#{}){repaired} → checkpoint size {to}, root {}…{pinned}",
         sealed.lines.len(),
         sealed.first_seq,
         to.saturating_sub(1),

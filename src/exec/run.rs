@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::audit::NoteSigner;
 use crate::clock::RunClock;
 use crate::error::Error;
 use crate::error_chain::error_chain;
@@ -20,6 +21,7 @@ use crate::manifest::StageKind;
 use crate::plan::{LockEntry, Lockfile, Plan, PlannedInstance, Status, external_digests, lockfile_path, plan_statuses};
 use crate::stages::{KaggleAccess, UpstreamOutput};
 use crate::store::{Cache, CacheEntry, RelPath, tree_digest};
+use crate::trail::{LogDir, Trust, parse_checkpoint_text};
 
 use super::audit_step::run_audit;
 use super::executor::{Executor, Launch, Local};
@@ -75,6 +77,31 @@ pub enum ExecutorChoice {
     Slurm(SlurmLaunch),
 }
 
+impl RunOptions {
+    /// The audit log's folder for `pipeline`.
+    pub fn audit_log_dir(&self, pipeline: &str) -> PathBuf {
+        self.audit_dir.clone().unwrap_or_else(|| self.runs_dir.join(pipeline).join("audit"))
+    }
+}
+
+/// Refuses a run whose audit stage the log's trust policy would refuse at the end (no key, or
+/// another key, for a signed log; a policy that does not hold), before it makes its folder or
+/// computes anything: a refusal after an hour of training costs the hour. The append checks
+/// again (`trail::seal`), so this is about when, not whether.
+fn check_audit_policy(plan: &Plan, opts: &RunOptions) -> Result<(), Error> {
+    let log = LogDir::new(opts.audit_log_dir(&plan.pipeline.name));
+    let signer = match &opts.audit_key {
+        Some(path) => {
+            Some(NoteSigner::from_file(path).map_err(|source| Error::AuditKey { path: path.clone(), source })?)
+        }
+        None => None,
+    };
+    let checkpoint = std::fs::read_to_string(log.checkpoint()).ok();
+    let size = checkpoint.as_deref().and_then(|t| parse_checkpoint_text(t).ok()).map_or(0, |c| c.size());
+    Trust::read(&log)?.admit(&log.checkpoint(), checkpoint.as_deref(), size, signer.as_ref())?;
+    Ok(())
+}
+
 #[derive(Clone)]
 enum State {
     Pending,
@@ -99,6 +126,9 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
         &with_state
     };
     let _lock = PipelineLock::acquire(&pipeline_dir, &plan.pipeline.name, opts.wait_for_lock)?;
+    if plan.instances.iter().any(|i| i.decl.kind == StageKind::Audit) {
+        check_audit_policy(plan, opts)?;
+    }
     let cache = Cache::new(&opts.cache_dir);
     let lock_path = lockfile_path(&opts.manifest_path);
     let lockfile = match Lockfile::read(&lock_path) {

@@ -111,6 +111,11 @@ impl LogDir {
         self.dir.join(PENDING_FILE)
     }
 
+    /// `policy.json`, the trust policy (see [`super::Trust`]).
+    pub fn policy(&self) -> PathBuf {
+        self.dir.join(super::POLICY_FILE)
+    }
+
     /// The latest checkpoint, if one was written.
     pub fn read_checkpoint(&self) -> Result<Option<Checkpoint>, TrailError> {
         let path = self.checkpoint();
@@ -186,7 +191,13 @@ pub fn scan_reader<R: BufRead>(mut reader: R) -> std::io::Result<LogScan> {
             .par_iter()
             .enumerate()
             .map_init(String::new, |buf, (i, line)| {
-                let hash = check_canonical_line(line, first + i as u64 + 1, buf).map_err(|e| e.to_string())?;
+                let hash = check_canonical_line(line, first + i as u64 + 1, buf).map_err(|e| {
+                    match std::str::from_utf8(line) {
+                        // serde's "invalid unicode" names no position a user can find.
+                        Err(bad) => format!("is not UTF-8 text: invalid byte at column {}", bad.valid_up_to() + 1),
+                        Ok(_) => e.to_string(),
+                    }
+                })?;
                 let head: Head = serde_json::from_slice(line)
                     .map_err(|_| "is not an event (an object with `seq` and `prev`)".to_owned())?;
                 Ok((hash, head))

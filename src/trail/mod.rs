@@ -9,7 +9,10 @@
 mod log_dir;
 mod model_proof;
 mod seal;
+mod seal_record;
+mod signature_check;
 mod trail_error;
+mod trust_policy;
 mod verify;
 
 use serde_json::Value;
@@ -19,7 +22,13 @@ pub use log_dir::{
 };
 pub use model_proof::{ModelAudit, attach_model_audit, model_content_sha256};
 pub use seal::{CrashPoint, Sealed, seal};
+pub use seal_record::{SEAL_FILE, SealRecord};
+pub use signature_check::{KeyName, SignatureProblem, check_signature, signers};
 pub use trail_error::TrailError;
+pub use trust_policy::{
+    Admission, POLICY_EVENT, POLICY_FILE, Pinned, PolicyEvent, Trust, TrustError, TrustPolicy, policy_event,
+    write_policy,
+};
 pub use verify::{Finding, Verification, VerifyOptions, resolve_log_dir, verify};
 
 /// Integers beyond ±2^53 cannot be canonical JSON numbers (RFC 8785 numbers are IEEE doubles),

@@ -5,6 +5,7 @@ use std::fs;
 use serde_json::{Value, json};
 
 use super::log_dir::{LogDir, Pending, append_synced, prefix_root, read_from, truncate};
+use super::trust_policy::{Trust, TrustPolicy, policy_event, write_policy};
 use super::{TrailError, canonical_line};
 use crate::audit::{Checkpoint, Hash, NoteSigner, empty_root, hash_to_hex, leaf_hash, root};
 use crate::store::{sha256_hex, write_durable};
@@ -38,11 +39,20 @@ pub struct Sealed {
     pub lines: Vec<String>,
     /// How many of them were recovery events written before the run's own.
     pub recovery_events: usize,
+    /// The seq of the `audit_policy` event this append wrote to pin its key, if it did.
+    pub policy_event: Option<u64>,
+    /// The seq of the caller's first event (after recovery and policy events).
+    pub events_from: u64,
 }
 
 /// Appends `events` (objects without `seq`, `prev` and `run`, which are filled in here) for run
 /// `run_id` to the log in `log`, after checking the log against its checkpoint and repairing an
 /// interrupted earlier append. Returns what was written.
+///
+/// The log's trust policy ([`Trust`]) is enforced here too, not only by the runner's check
+/// before a run: a pinned log is appended to only with its key, and only when its checkpoint
+/// carries that key's valid signature; the first signed append pins its key.
+#[expect(clippy::too_many_lines, reason = "one append, in the order its crash safety depends on")]
 pub fn seal(
     log: &LogDir,
     origin: &str,
@@ -61,10 +71,8 @@ pub fn seal(
             Checkpoint::new(origin, 0, empty_root(), Vec::new()).map_err(|e| TrailError::Checkpoint(e.to_string()))?
         }
     };
-    let before_text = match fs::read_to_string(log.checkpoint()) {
-        Ok(text) => text,
-        Err(_) => before.to_text(),
-    };
+    let on_file = fs::read_to_string(log.checkpoint()).ok();
+    let before_text = on_file.clone().unwrap_or_else(|| before.to_text());
     if before.origin() != origin {
         return Err(TrailError::Broken(format!(
             "its checkpoint is for origin `{}`, not `{origin}`; give the audit stage that `origin`",
@@ -127,10 +135,15 @@ pub fn seal(
         None => {}
     }
 
+    // After the repair: the policy events of a torn tail it dropped pin nothing.
+    let admission = Trust::read(log)?.admit(&log.checkpoint(), on_file.as_deref(), size, signer)?;
     let first_seq = leaves.len() as u64;
     let recovery_events = recovery.len();
-    let mut lines = Vec::with_capacity(recovery.len() + events.len());
-    for mut event in recovery.into_iter().chain(events) {
+    let policy_seq = admission.pin.as_ref().map(|_| first_seq + recovery_events as u64);
+    let events_from = first_seq + recovery_events as u64 + u64::from(policy_seq.is_some());
+    let pin = admission.pin.as_ref().map(policy_event);
+    let mut lines = Vec::with_capacity(recovery.len() + events.len() + 1);
+    for mut event in recovery.into_iter().chain(pin).chain(events) {
         let Value::Object(fields) = &mut event else {
             return Err(TrailError::Artifact("an audit event must be a JSON object".to_owned()));
         };
@@ -180,5 +193,25 @@ pub fn seal(
         source,
     })?;
     fs::remove_file(log.pending()).map_err(|source| TrailError::Io { what: "remove", path: log.pending(), source })?;
-    Ok(Sealed { before, before_text, after, after_text, first_seq, leaves, lines, recovery_events })
+    // Written once the checkpoint seals its event: a crash before this leaves the event, which
+    // still pins the key, and the next run writes the file again (`Admission::restore`).
+    let policy = match (&admission.pin, policy_seq) {
+        (Some(key), Some(event)) => Some(TrustPolicy { format_version: 1, key: key.to_string(), event }),
+        _ => admission.restore,
+    };
+    if let Some(policy) = &policy {
+        write_policy(log, policy)?;
+    }
+    Ok(Sealed {
+        before,
+        before_text,
+        after,
+        after_text,
+        first_seq,
+        leaves,
+        lines,
+        recovery_events,
+        policy_event: policy_seq,
+        events_from,
+    })
 }

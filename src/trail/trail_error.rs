@@ -31,6 +31,9 @@ pub enum TrailError {
     /// The signing key could not be used.
     #[error("audit signing key: {0}")]
     Key(String),
+    /// The log's trust policy refuses the append.
+    #[error(transparent)]
+    Trust(#[from] super::TrustError),
     /// An artifact the events describe is missing or malformed.
     #[error("{0}")]
     Artifact(String),

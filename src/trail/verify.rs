@@ -11,6 +11,9 @@ use serde_json::Value;
 
 use super::log_dir::{LogDir, LogScan, prefix_root};
 use super::model_proof::{ModelAudit, model_content_sha256};
+use super::seal_record::{SEAL_FILE, SealRecord};
+use super::signature_check::{KeyName, check_signature, signers};
+use super::trust_policy::{Pinned, TrustError, key_name_of, policy_events, read_policy_file};
 use super::{CHECKPOINT_FILE, EVENTS_FILE, TrailError, parse_checkpoint_text};
 use crate::audit::{
     Checkpoint, Hash, NoteVerifier, hash_from_hex, hash_to_hex, leaf_hash, verify_consistency, verify_inclusion,
@@ -42,6 +45,8 @@ pub struct Verification {
     pub checkpoint: Option<(u64, String)>,
     /// Whether its signature was checked against a trusted key.
     pub signed: bool,
+    /// The key the log's trust policy pins, if any.
+    pub pinned: Option<KeyName>,
     /// Run folders checked.
     pub runs: usize,
     /// Artifacts whose digests were checked.
@@ -79,10 +84,10 @@ pub fn resolve_log_dir(path: &Path) -> Result<(LogDir, Option<PathBuf>, Option<S
     {
         let run = path.file_name().map(|n| n.to_string_lossy().into_owned());
         // `seal.json` says where the log is relative to the run folder (`--audit-path`).
-        let logged = fs::read(path.join("audit").join("seal.json"))
+        let logged = fs::read(path.join("audit").join(SEAL_FILE))
             .ok()
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-            .and_then(|v| v["log"].as_str().map(|l| path.join(l)));
+            .and_then(|b| serde_json::from_slice::<SealRecord>(&b).ok())
+            .map(|r| path.join(r.log));
         let log = logged.unwrap_or_else(|| parent.join("audit"));
         return Ok((LogDir::new(log), Some(parent.to_owned()), run));
     }
@@ -101,27 +106,136 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<Verification, TrailEr
     if let Some(p) = &scan.problem {
         v.findings.push(Finding(format!("line {} {}", p.line, p.problem)));
     }
-    check_latest_checkpoint(&log, &scan, opts, &mut v)?;
+    let latest = match fs::read_to_string(log.checkpoint()) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => return Err(TrailError::Io { what: "read", path: log.checkpoint(), source }),
+    };
+    let pinned = check_policy(&log, latest.as_deref(), &mut v)?;
+    v.pinned = pinned.as_ref().map(Pinned::name);
+    check_latest_checkpoint(&log, &scan, latest.as_deref(), opts, pinned.as_ref(), &mut v)?;
     if let Some(file) = &opts.checkpoint {
         let text =
             fs::read_to_string(file).map_err(|source| TrailError::Io { what: "read", path: file.clone(), source })?;
-        let kept = open_checkpoint(&text, &opts.keys).map_err(|e| e.at(file))?;
+        let kept = read_checkpoint_leniently(&text).map_err(|e| e.at(file))?;
         if let Err(problem) = matches_log(&scan.leaves, &kept) {
             v.findings.push(Finding(format!("the log does not extend `{}`: {problem}", file.display())));
         }
+        let what = format!("the checkpoint `{}`", file.display());
+        check_signatures(&what, &text, kept.size(), &opts.keys, pinned.as_ref(), &mut v);
     }
     if let Some(dir) = pipeline_dir {
-        check_runs(&log, &dir, only_run.as_deref(), &scan.leaves, &mut v)?;
+        let latest = latest.as_deref().and_then(|t| read_checkpoint_leniently(t).ok().map(|c| (c, t)));
+        let context = RunContext { log: &log, scan: &scan, pinned: pinned.as_ref(), latest };
+        check_runs(&context, &dir, only_run.as_deref(), &mut v)?;
     }
     Ok(v)
 }
 
-fn open_checkpoint(text: &str, keys: &[NoteVerifier]) -> Result<Checkpoint, TrailError> {
-    if keys.is_empty() {
-        parse_checkpoint_text(text)
-    } else {
-        Checkpoint::open(text, keys).map_err(|e| TrailError::Checkpoint(e.to_string()))
+/// The key the log's trust policy pins, with a finding for each way `policy.json` and the log's
+/// policy events disagree. A policy event pins even when `policy.json` is gone: the file is the
+/// easy part for an attacker to delete, the event is sealed by every later checkpoint.
+fn check_policy(log: &LogDir, latest: Option<&str>, v: &mut Verification) -> Result<Option<Pinned>, TrailError> {
+    let events = policy_events(&log.events())?;
+    let mut unreadable = false;
+    let file = match read_policy_file(log) {
+        Ok(f) => f,
+        Err(e @ TrustError::PolicyFile { .. }) => {
+            v.findings.push(Finding(crate::error_chain::error_chain(&e)));
+            unreadable = true;
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for extra in events.iter().skip(1) {
+        let first = events.first().map_or(0, |e| e.seq);
+        v.findings.push(Finding(TrustError::SecondPolicyEvent { first, second: extra.seq }.to_string()));
     }
+    let sealed_size = latest.and_then(|t| read_checkpoint_leniently(t).ok()).map_or(0, |c| c.size());
+    let from_event = match (events.first(), &file) {
+        (Some(e), Some(f)) if f.key != e.key || f.event != e.seq || f.format_version != 1 => {
+            v.findings.push(Finding(
+                TrustError::PolicyMismatch {
+                    path: log.policy(),
+                    file_key: key_name_of(&f.key),
+                    file_event: f.event,
+                    event: e.seq,
+                    event_key: key_name_of(&e.key),
+                }
+                .to_string(),
+            ));
+            Some((e.key.clone(), e.seq))
+        }
+        (Some(e), None) => {
+            // An event the checkpoint does not seal yet belongs to an interrupted append, which
+            // writes the file only after its checkpoint.
+            if e.seq < sealed_size && !unreadable {
+                v.findings.push(Finding(format!(
+                    "`{}` is missing, but event #{} of the log pins {}: it was deleted (or a run was killed before \
+                     writing it; the next run writes it again)",
+                    log.policy().display(),
+                    e.seq,
+                    key_name_of(&e.key)
+                )));
+            }
+            Some((e.key.clone(), e.seq))
+        }
+        (Some(e), Some(_)) => Some((e.key.clone(), e.seq)),
+        (None, Some(f)) => {
+            v.findings.push(Finding(
+                TrustError::PolicyWithoutEvent { path: log.policy(), key: key_name_of(&f.key) }.to_string(),
+            ));
+            Some((f.key.clone(), f.event))
+        }
+        (None, None) => None,
+    };
+    let Some((key, event)) = from_event else { return Ok(None) };
+    match NoteVerifier::parse(&key) {
+        Ok(key) => Ok(Some(Pinned { key, event })),
+        Err(source) => {
+            v.findings.push(Finding(crate::error_chain::error_chain(&TrustError::BadPolicyKey { seq: event, source })));
+            Ok(None)
+        }
+    }
+}
+
+/// A checkpoint file's checkpoint, read past a signature block that cannot be parsed (that is
+/// the signature check's finding, and the tree size and root can still be compared).
+fn read_checkpoint_leniently(text: &str) -> Result<Checkpoint, TrailError> {
+    parse_checkpoint_text(text).or_else(|e| match text.rfind("\n\n") {
+        Some(split) if crate::audit::SignedNote::parse(text).is_err() => {
+            Checkpoint::parse(&text[..=split]).map_err(|_| e)
+        }
+        _ => Err(e),
+    })
+}
+
+/// Checks the signature of the checkpoint `what` (of `size` events) against the keys given with
+/// `--key` and the pinned key; a finding for each that fails, saying which way it fails.
+fn check_signatures(
+    what: &str,
+    text: &str,
+    size: u64,
+    keys: &[NoteVerifier],
+    pinned: Option<&Pinned>,
+    v: &mut Verification,
+) -> bool {
+    let mut valid = false;
+    if !keys.is_empty() {
+        match check_signature(text, keys) {
+            Ok(()) => valid = true,
+            Err(problem) => v.findings.push(Finding(format!("{what}: {problem}"))),
+        }
+    }
+    if let Some(p) = pinned.filter(|p| p.covers(size)) {
+        match check_signature(text, std::slice::from_ref(&p.key)) {
+            Ok(()) => valid = true,
+            Err(problem) => v
+                .findings
+                .push(Finding(format!("{what}: {problem} (pinned by the log's trust policy at event #{})", p.event))),
+        }
+    }
+    valid
 }
 
 /// Whether the log's first `c.size()` leaves hash to `c`'s root.
@@ -145,28 +259,28 @@ fn matches_log(leaves: &[Hash], c: &Checkpoint) -> Result<(), String> {
 fn check_latest_checkpoint(
     log: &LogDir,
     scan: &LogScan,
+    text: Option<&str>,
     opts: &VerifyOptions,
+    pinned: Option<&Pinned>,
     v: &mut Verification,
 ) -> Result<(), TrailError> {
     let path = log.checkpoint();
-    let text = match fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if !scan.leaves.is_empty() {
-                v.findings.push(Finding(format!("no checkpoint: `{}` is missing", path.display())));
-            }
-            return Ok(());
+    let Some(text) = text else {
+        if !scan.leaves.is_empty() {
+            v.findings.push(Finding(format!("no checkpoint: `{}` is missing", path.display())));
         }
-        Err(source) => return Err(TrailError::Io { what: "read", path, source }),
+        return Ok(());
     };
-    let checkpoint = match open_checkpoint(&text, &opts.keys) {
+    let checkpoint = match read_checkpoint_leniently(text) {
         Ok(c) => c,
         Err(e) => {
             v.findings.push(Finding(format!("checkpoint `{}`: {e}", path.display())));
             return Ok(());
         }
     };
-    v.signed = !opts.keys.is_empty();
+    let what = format!("the checkpoint `{}`", path.display());
+    let checked = check_signatures(&what, text, checkpoint.size(), &opts.keys, pinned, v);
+    v.signed = checked && v.findings.iter().all(|f| !f.0.starts_with(&what));
     v.checkpoint = Some((checkpoint.size(), hash_to_hex(checkpoint.root())));
     if let Err(problem) = matches_log(&scan.leaves, &checkpoint) {
         v.findings.push(Finding(format!("the checkpoint (size {}) does not match: {problem}", checkpoint.size())));
@@ -214,15 +328,24 @@ struct RunRecord {
 
 fn run_records(log: &LogDir) -> Result<BTreeMap<String, RunRecord>, TrailError> {
     let path = log.events();
-    let file = fs::File::open(&path).map_err(|source| TrailError::Io { what: "read", path: path.clone(), source })?;
+    let io = |source| TrailError::Io { what: "read", path: path.clone(), source };
+    let file = fs::File::open(&path).map_err(io)?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
     let mut out: BTreeMap<String, RunRecord> = BTreeMap::new();
-    for line in std::io::BufReader::new(file).lines() {
-        let line = line.map_err(|source| TrailError::Io { what: "read", path: path.clone(), source })?;
-        let wanted = ["\"event\":\"stage_end\"", "\"event\":\"model_saved\"", "\"event\":\"promotion\""];
-        if !wanted.iter().any(|w| line.contains(w)) {
+    let wanted: [&[u8]; 3] = [b"\"event\":\"stage_end\"", b"\"event\":\"model_saved\"", b"\"event\":\"promotion\""];
+    let finders: Vec<memchr::memmem::Finder<'_>> = wanted.iter().map(memchr::memmem::Finder::new).collect();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(io)? == 0 {
+            break;
+        }
+        // Bytes, not `lines()`: a line that is not UTF-8 is the scan's finding (named by its
+        // number), not a read error that would hide every other finding.
+        if !finders.iter().any(|f| f.find(&line).is_some()) {
             continue;
         }
-        let Ok(event) = serde_json::from_str::<Value>(&line) else { continue };
+        let Ok(event) = serde_json::from_slice::<Value>(&line) else { continue };
         let run = event["run"].as_str().unwrap_or_default().to_owned();
         let record = out.entry(run).or_default();
         match event["event"].as_str() {
@@ -244,23 +367,42 @@ fn run_records(log: &LogDir) -> Result<BTreeMap<String, RunRecord>, TrailError> 
     Ok(out)
 }
 
-fn read_checkpoint_file(path: &Path) -> Option<Result<Checkpoint, TrailError>> {
-    let text = fs::read_to_string(path).ok()?;
-    Some(parse_checkpoint_text(&text).map_err(|e| e.at(path)))
+/// What every run folder is checked against.
+struct RunContext<'a> {
+    log: &'a LogDir,
+    scan: &'a LogScan,
+    pinned: Option<&'a Pinned>,
+    /// The log's latest checkpoint and its text.
+    latest: Option<(Checkpoint, &'a str)>,
+}
+
+impl RunContext<'_> {
+    /// Event `seq` of the log, parsed; `None` beyond the valid lines.
+    fn event(&self, seq: u64) -> Option<Value> {
+        use std::io::{Read as _, Seek as _};
+        let n = usize::try_from(seq).ok()?;
+        let end = *self.scan.ends.get(n)?;
+        let start = if n == 0 { 0 } else { self.scan.ends[n - 1] };
+        let mut file = fs::File::open(self.log.events()).ok()?;
+        file.seek(std::io::SeekFrom::Start(start)).ok()?;
+        let mut bytes = vec![0; usize::try_from(end - start).ok()?];
+        file.read_exact(&mut bytes).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
 }
 
 fn check_runs(
-    log: &LogDir,
+    context: &RunContext<'_>,
     pipeline_dir: &Path,
     only_run: Option<&str>,
-    leaves: &[Hash],
     v: &mut Verification,
 ) -> Result<(), TrailError> {
+    let (log, leaves) = (context.log, &context.scan.leaves[..]);
     let mut runs: Vec<PathBuf> = fs::read_dir(pipeline_dir)
         .map(|rd| {
             rd.filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| !p.is_symlink() && p.join("audit").join("seal.json").exists())
+                .filter(|p| !p.is_symlink() && p.join("audit").join(SEAL_FILE).exists())
                 .collect()
         })
         .unwrap_or_default();
@@ -282,25 +424,42 @@ fn check_runs(
         }
         v.runs += 1;
         let audit = dir.join("audit");
-        let mut recorded: Vec<Checkpoint> = Vec::new();
+        let mut recorded: Vec<(&str, Checkpoint, String)> = Vec::new();
         for name in ["checkpoint.before", "checkpoint"] {
-            match read_checkpoint_file(&audit.join(name)) {
-                None => v.findings.push(Finding(format!("run {run_id}: `audit/{name}` is missing"))),
-                Some(Err(e)) => v.findings.push(Finding(format!("run {run_id}: {e}"))),
-                Some(Ok(c)) => {
+            let path = audit.join(name);
+            let Ok(text) = fs::read_to_string(&path) else {
+                v.findings.push(Finding(format!("run {run_id}: `audit/{name}` is missing")));
+                continue;
+            };
+            match read_checkpoint_leniently(&text).map_err(|e| e.at(&path)) {
+                Err(e) => v.findings.push(Finding(format!("run {run_id}: {e}"))),
+                Ok(c) => {
                     if let Err(problem) = matches_log(leaves, &c) {
                         v.findings.push(Finding(format!(
                             "run {run_id}: its `audit/{name}` (size {}) does not match the log: {problem}",
                             c.size()
                         )));
                     }
-                    recorded.push(c);
+                    if let Some((latest, _)) = &context.latest
+                        && c.origin() != latest.origin()
+                    {
+                        v.findings.push(Finding(format!(
+                            "run {run_id}: its `audit/{name}` is for origin `{}`, but the log's is `{}`",
+                            c.origin(),
+                            latest.origin()
+                        )));
+                    }
+                    let what = format!("run {run_id}: its `audit/{name}`");
+                    check_signatures(&what, &text, c.size(), &[], context.pinned, v);
+                    recorded.push((name, c, text));
                 }
             }
         }
-        if let [before, after] = &recorded[..] {
+        if let [(_, before, _), (_, after, _)] = &recorded[..] {
             check_consistency_file(&audit.join("consistency.json"), before, after, &run_id, v);
         }
+        let after = recorded.iter().find(|(name, ..)| *name == "checkpoint").map(|(_, c, t)| (c, t.as_str()));
+        check_seal(context, &dir, &run_id, after, v);
         let Some(record) = records.get(&run_id) else {
             v.findings.push(Finding(format!("run {run_id}: sealed, but the log has no events of it")));
             continue;
@@ -331,6 +490,110 @@ fn check_runs(
         }
     }
     Ok(())
+}
+
+/// Checks `<run>/audit/seal.json` field by field against the log and the run's checkpoint:
+/// the file describes the append and is not itself in the log, so an edit to it is found only
+/// by comparing.
+fn check_seal(
+    context: &RunContext<'_>,
+    dir: &Path,
+    run_id: &str,
+    after: Option<(&Checkpoint, &str)>,
+    v: &mut Verification,
+) {
+    let path = dir.join("audit").join(SEAL_FILE);
+    let mut finding =
+        |problem: String| v.findings.push(Finding(format!("run {run_id}: `audit/{SEAL_FILE}` {problem}")));
+    let record: SealRecord = match fs::read(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+    {
+        Ok(r) => r,
+        Err(e) => return finding(format!("is not a seal record ({e}): it was edited")),
+    };
+    if record.format_version != 1 {
+        finding(format!("has format_version {}, not 1: it was edited", record.format_version));
+    }
+    let same_dir = |a: &Path, b: &Path| match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if !same_dir(&dir.join(&record.log), context.log.path()) {
+        finding(format!("says its log is `{}`, which is not `{}`", record.log, context.log.path().display()));
+    }
+    let Some((after, text)) = after else { return };
+    if record.origin != after.origin() {
+        finding(format!("says origin `{}`, but its checkpoint is for `{}`", record.origin, after.origin()));
+    }
+    let (first, count) = (record.first_event, record.events);
+    let Some(end) = first.checked_add(count).filter(|_| count > 0) else {
+        return finding(format!("says the run appended {count} events: it was edited"));
+    };
+    if end != after.size() {
+        return finding(format!(
+            "says events #{first}..#{}, but its checkpoint seals {} events",
+            end - 1,
+            after.size()
+        ));
+    }
+    let run_of = |seq: u64| context.event(seq).map(|e| e["run"].as_str().unwrap_or_default().to_owned());
+    let outside = first.checked_sub(1).into_iter().chain([end]);
+    for seq in [first, end - 1] {
+        if run_of(seq).is_some_and(|r| r != run_id) {
+            return finding(format!("says events #{first}..#{}, but event #{seq} is another run's", end - 1));
+        }
+    }
+    for seq in outside {
+        if run_of(seq).is_some_and(|r| r == run_id) {
+            return finding(format!("says events #{first}..#{}, but event #{seq} is this run's too", end - 1));
+        }
+    }
+    let recovery = (first..end)
+        .take_while(|&s| {
+            context.event(s).is_some_and(|e| matches!(e["event"].as_str(), Some("log_repaired" | "log_recovered")))
+        })
+        .count() as u64;
+    if recovery != record.recovery_events {
+        finding(format!(
+            "says recovery_events = {}, but the run's events begin with {recovery} recovery events",
+            record.recovery_events
+        ));
+    }
+    let start = (first + recovery..end.min(first + recovery + 2))
+        .filter_map(|s| context.event(s))
+        .find(|e| e["event"] == "run_start");
+    if let Some(start) = start
+        && start["audit_instance"].as_str() != Some(record.audit_instance.as_str())
+    {
+        finding(format!(
+            "names audit instance `{}`, but the log's run_start names `{}`",
+            record.audit_instance,
+            start["audit_instance"].as_str().unwrap_or_default()
+        ));
+    }
+    let signed = match context.pinned.filter(|p| p.covers(after.size())) {
+        Some(p) => check_signature(text, std::slice::from_ref(&p.key)).is_ok(),
+        None => !signers(text).is_empty(),
+    };
+    if record.signed != signed {
+        finding(format!(
+            "says \"signed\": {}, but its checkpoint {}",
+            record.signed,
+            if signed { "is signed" } else { "carries no valid signature" }
+        ));
+    }
+    // Before a policy pins a key, a signed run followed by a later unsigned checkpoint is the
+    // downgrade the policy exists to stop; name it even for such a log.
+    if context.pinned.is_none()
+        && let (Some(key), Some((latest, latest_text))) = (signers(text).first(), &context.latest)
+        && latest.size() >= after.size()
+        && signers(latest_text).is_empty()
+    {
+        v.findings.push(Finding(format!(
+            "signature missing: the log's latest checkpoint is not signed, but run {run_id} signed its checkpoint with {key}"
+        )));
+    }
 }
 
 fn check_consistency_file(path: &Path, before: &Checkpoint, after: &Checkpoint, run_id: &str, v: &mut Verification) {

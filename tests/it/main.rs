@@ -3,6 +3,7 @@
 mod common;
 
 mod audit;
+mod audit_policy;
 mod cache;
 mod commands;
 mod correlation_quality;

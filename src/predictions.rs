@@ -20,11 +20,13 @@ pub struct PredictionColumns {
     pub prob: String,
     /// A sensitive column for the fairness metrics.
     pub group: Option<String>,
+    /// A column of whole-number row ids, read when the file has it.
+    pub row: Option<String>,
 }
 
 impl Default for PredictionColumns {
     fn default() -> Self {
-        Self { label: "y_true".to_owned(), prob: "y_prob".to_owned(), group: None }
+        Self { label: "y_true".to_owned(), prob: "y_prob".to_owned(), group: None, row: None }
     }
 }
 
@@ -37,6 +39,8 @@ pub struct Predictions {
     pub y_prob: Vec<f64>,
     /// Group values, when a group column was named.
     pub groups: Option<Vec<String>>,
+    /// Row ids, when a row column was named and the file has it.
+    pub rows: Option<Vec<u64>>,
 }
 
 /// Metrics of a predictions file; fairness when a group column was named.
@@ -64,9 +68,17 @@ pub fn read_predictions(bytes: &[u8], source: &str, cols: &PredictionColumns) ->
     let label_at = find(&cols.label, "label")?;
     let prob_at = find(&cols.prob, "probability")?;
     let group_at = cols.group.as_deref().map(|g| find(g, "group")).transpose()?;
-    let mut out = Predictions { y_true: Vec::new(), y_prob: Vec::new(), groups: group_at.map(|_| Vec::new()) };
-    for record in reader.records() {
-        let record = record.map_err(|source| DataError::Csv { source })?;
+    let row_at = cols.row.as_deref().and_then(|r| header.iter().position(|h| h == r));
+    let mut out = Predictions {
+        y_true: Vec::new(),
+        y_prob: Vec::new(),
+        groups: group_at.map(|_| Vec::new()),
+        rows: row_at.map(|_| Vec::new()),
+    };
+    // One record reused for every line: a train stage's 200,000 predictions are read by
+    // `drift` and `report` for every cohort.
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record).map_err(|source| DataError::Csv { source })? {
         let line = record.position().map_or(0, csv::Position::line);
         let bad = |column: usize, expected: &'static str| DataError::CsvBadValue {
             line,
@@ -75,6 +87,10 @@ pub fn read_predictions(bytes: &[u8], source: &str, cols: &PredictionColumns) ->
             value: record.get(column).unwrap_or_default().to_owned(),
             expected,
         };
+        if let (Some(j), Some(rows)) = (row_at, out.rows.as_mut()) {
+            let id = record.get(j).unwrap_or_default().trim();
+            rows.push(id.parse().map_err(|_| bad(j, "expected a whole-number row id"))?);
+        }
         let y = match record.get(label_at).unwrap_or_default().trim() {
             "0" | "0.0" | "false" => 0,
             "1" | "1.0" | "true" => 1,

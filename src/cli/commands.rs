@@ -432,8 +432,12 @@ fn invalid(context: &Path, e: &dyn std::error::Error) -> Error {
 
 fn metrics(args: &MetricsArgs) -> Result<i32, Error> {
     let bytes = read_file(&args.predictions)?;
-    let cols =
-        PredictionColumns { label: args.label_col.clone(), prob: args.prob_col.clone(), group: args.group_col.clone() };
+    let cols = PredictionColumns {
+        label: args.label_col.clone(),
+        prob: args.prob_col.clone(),
+        group: args.group_col.clone(),
+        row: None,
+    };
     let source = args.predictions.display().to_string();
     let p = read_predictions(&bytes, &source, &cols).map_err(|e| Error::InvalidInput(crate::exec::error_chain(&e)))?;
     let config = MetricsConfig { threshold: args.threshold, bins: args.bins };

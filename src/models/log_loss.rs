@@ -40,7 +40,7 @@ pub fn margin(weights: &[f64], row: &[f64], bias: f64) -> f64 {
 /// P(y = 1) for margin `z` and `t = e^-|z|`, computed so neither overflows nor loses the
 /// small tail probability for large `|z|`.
 #[inline]
-fn sigmoid_from_tail(z: f64, t: f64) -> f64 {
+pub(crate) fn sigmoid_from_tail(z: f64, t: f64) -> f64 {
     let numerator = if z >= 0.0 { 1.0 } else { t };
     numerator / (1.0 + t)
 }

@@ -125,9 +125,9 @@ fn build(files: CohortFiles<'_>) -> Result<Cohort, StageError> {
     let header: Vec<String> = String::from_utf8_lossy(header).trim().split(',').map(str::to_owned).collect();
     // `train` writes `row,y_true,y_prob,y_pred[,<group>]`.
     let group = header.get(4).cloned();
-    let cols = PredictionColumns { group: group.clone(), ..PredictionColumns::default() };
-    let predictions = read_predictions(&files.predictions, files.source, &cols)?;
-    let rows = read_row_ids(&files.predictions, files.source, predictions.y_true.len())?;
+    let cols = PredictionColumns { group: group.clone(), row: Some("row".to_owned()), ..PredictionColumns::default() };
+    let mut predictions = read_predictions(&files.predictions, files.source, &cols)?;
+    let rows = predictions.rows.take().unwrap_or_else(|| (0..predictions.y_true.len() as u64).collect());
     let violations = files
         .gates
         .iter()
@@ -154,26 +154,6 @@ fn build(files: CohortFiles<'_>) -> Result<Cohort, StageError> {
         metrics: files.metrics,
         promoted,
     })
-}
-
-/// The `row` column of a predictions file (positions when it has none).
-fn read_row_ids(bytes: &[u8], source: &str, n: usize) -> Result<Vec<u64>, StageError> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
-    let headers = reader.headers().map_err(|source| crate::data::DataError::Csv { source })?;
-    let Some(at) = headers.iter().position(|h| h.trim() == "row") else { return Ok((0..n as u64).collect()) };
-    let mut rows = Vec::with_capacity(n);
-    let mut record = csv::ByteRecord::new();
-    while reader.read_byte_record(&mut record).map_err(|source| crate::data::DataError::Csv { source })? {
-        let cell = record.get(at).unwrap_or_default().trim_ascii();
-        let row = std::str::from_utf8(cell).ok().and_then(|c| c.parse().ok()).ok_or_else(|| {
-            StageError::MissingInput(format!(
-                "{source}: row id `{}` is not a whole number",
-                String::from_utf8_lossy(cell)
-            ))
-        })?;
-        rows.push(row);
-    }
-    Ok(rows)
 }
 
 /// Every cohort of the `train` instances among the needs, in need order.

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::CalibrationError;
 use super::inputs::{check_inputs, check_probabilities};
-use crate::models::log_loss::sigmoid;
+use crate::models::log_loss::{sigmoid, sigmoid_from_tail};
 use crate::models::portable_exp::exp_non_positive;
 
 /// Lin, Lin & Weng's `sigma`, added to the Hessian's diagonal.
@@ -118,8 +118,7 @@ fn logit(probability: f64) -> f64 {
 /// Minimises the cross-entropy `Σ ln(1 + e^z) − t·z`, `z = a·s + b`, from `start`.
 fn newton(scores: &[f64], targets: &[f64], start: (f64, f64)) -> (f64, f64) {
     let (mut a, mut b) = start;
-    let mut value = objective(scores, targets, a, b);
-    let mut here = Derivatives::at(scores, targets, a, b);
+    let (mut value, mut here) = evaluate(scores, targets, a, b);
     for _ in 0..MAX_ITERATIONS {
         if here.gradient_norm() == 0.0 {
             break;
@@ -131,21 +130,21 @@ fn newton(scores: &[f64], targets: &[f64], start: (f64, f64)) -> (f64, f64) {
         let mut accepted = None;
         while step >= MIN_STEP {
             let (next_a, next_b) = (a + step * da, b + step * db);
-            let next = objective(scores, targets, next_a, next_b);
+            let (next, there) = evaluate(scores, targets, next_a, next_b);
             // A NaN `next` (from a singular Hessian) fails both tests and shrinks the step.
             if next < value + SUFFICIENT_DECREASE * step * slope {
-                accepted = Some((next_a, next_b, next, Derivatives::at(scores, targets, next_a, next_b)));
+                accepted = Some((next_a, next_b, next, there));
                 break;
             }
             // Near the optimum the decrease is below the objective's rounding noise, but the
             // gradient still shows whether a full Newton step gets closer; without this the
             // fit would stop about √ε from the optimum.
-            if step == 1.0 && (next - value).abs() <= OBJECTIVE_NOISE * (1.0 + value.abs()) {
-                let there = Derivatives::at(scores, targets, next_a, next_b);
-                if there.gradient_norm() < here.gradient_norm() {
-                    accepted = Some((next_a, next_b, next, there));
-                    break;
-                }
+            if step == 1.0
+                && (next - value).abs() <= OBJECTIVE_NOISE * (1.0 + value.abs())
+                && there.gradient_norm() < here.gradient_norm()
+            {
+                accepted = Some((next_a, next_b, next, there));
+                break;
             }
             step /= 2.0;
         }
@@ -172,23 +171,6 @@ struct Derivatives {
 }
 
 impl Derivatives {
-    fn at(scores: &[f64], targets: &[f64], a: f64, b: f64) -> Self {
-        let mut d = Self { ga: 0.0, gb: 0.0, haa: RIDGE, hab: 0.0, hbb: RIDGE };
-        for (&s, &t) in scores.iter().zip(targets) {
-            let z = a * s + b;
-            let tail = exp_non_positive(-z.abs());
-            // p (1 − p) = e^-|z| / (1 + e^-|z|)², without the cancellation in 1 − p.
-            let curvature = tail / ((1.0 + tail) * (1.0 + tail));
-            let residual = sigmoid(z) - t;
-            d.ga += residual * s;
-            d.gb += residual;
-            d.haa += curvature * s * s;
-            d.hab += curvature * s;
-            d.hbb += curvature;
-        }
-        d
-    }
-
     fn gradient_norm(&self) -> f64 {
         self.ga.abs().max(self.gb.abs())
     }
@@ -202,17 +184,29 @@ impl Derivatives {
     }
 }
 
-/// `Σ ln(1 + e^z) − t·z`, written as `max(z, 0) + ln(1 + e^-|z|) − t·z` so it neither
-/// overflows nor loses the small tail.
-fn objective(scores: &[f64], targets: &[f64], a: f64, b: f64) -> f64 {
-    scores
-        .iter()
-        .zip(targets)
-        .map(|(&s, &t)| {
-            let z = a * s + b;
-            z.max(0.0) + exp_non_positive(-z.abs()).ln_1p() - t * z
-        })
-        .sum()
+/// The objective `Σ ln(1 + e^z) − t·z` and its [`Derivatives`] at `(a, b)`, in one pass: both
+/// need `z` and `e^-|z|`, so one exponential a row serves the value, the gradient and the
+/// Hessian (a heuristic's Platt fit on 800,000 training rows took half its time in separate
+/// passes). Each sum runs in row order, as separate passes would. The objective is written
+/// as `max(z, 0) + ln(1 + e^-|z|) − t·z` so it neither overflows nor loses the small tail.
+fn evaluate(scores: &[f64], targets: &[f64], a: f64, b: f64) -> (f64, Derivatives) {
+    // `Sum` for f64 starts from −0.0; so does this, for the same bits.
+    let mut value = -0.0;
+    let mut d = Derivatives { ga: 0.0, gb: 0.0, haa: RIDGE, hab: 0.0, hbb: RIDGE };
+    for (&s, &t) in scores.iter().zip(targets) {
+        let z = a * s + b;
+        let tail = exp_non_positive(-z.abs());
+        value += z.max(0.0) + tail.ln_1p() - t * z;
+        // p (1 − p) = e^-|z| / (1 + e^-|z|)², without the cancellation in 1 − p.
+        let curvature = tail / ((1.0 + tail) * (1.0 + tail));
+        let residual = sigmoid_from_tail(z, tail) - t;
+        d.ga += residual * s;
+        d.gb += residual;
+        d.haa += curvature * s * s;
+        d.hab += curvature * s;
+        d.hbb += curvature;
+    }
+    (value, d)
 }
 
 #[cfg(test)]

@@ -504,7 +504,7 @@ struct ChunkRows {
     rows_read: usize,
     dropped: BTreeMap<String, usize>,
     /// Per feature, its numbers while every present value of a kept row is one.
-    numbers: Vec<Option<Vec<Option<f64>>>>,
+    numbers: Vec<Option<Vec<f64>>>,
     /// Per feature, whether a row the filter keeps has a value.
     present: Vec<bool>,
     y: Vec<u8>,
@@ -682,8 +682,8 @@ fn read_row(
     }
     for (column, cell) in out.numbers.iter_mut().zip(cells.iter()) {
         match (column.as_mut(), *cell) {
-            (Some(values), Cell::Missing) => values.push(None),
-            (Some(values), Cell::Number(x)) => values.push(Some(x)),
+            (Some(values), Cell::Missing) => values.push(f64::NAN),
+            (Some(values), Cell::Number(x)) => values.push(x),
             (Some(_), Cell::Text) => *column = None,
             (None, _) => {}
         }
@@ -831,7 +831,7 @@ fn read_labeled_csv_in(
     }
     // A column is numeric when it is in every chunk; a text column's strings are collected by
     // a second read of the kept rows, so no string is allocated for a numeric cell.
-    let numbers: Vec<Option<Vec<Vec<Option<f64>>>>> =
+    let numbers: Vec<Option<Vec<Vec<f64>>>> =
         (0..features).map(|k| read.iter_mut().map(|c| c.numbers[k].take()).collect()).collect();
     let text_at: Vec<usize> =
         layout.feature_at.iter().zip(&numbers).filter(|(_, n)| n.is_none()).map(|(&j, _)| j).collect();
@@ -864,7 +864,7 @@ fn read_labeled_csv_in(
             }
         }
     }
-    let numbers: Vec<Option<Vec<Option<f64>>>> = numbers.into_par_iter().map(|n| n.map(concat)).collect();
+    let numbers: Vec<Option<Vec<f64>>> = numbers.into_par_iter().map(|n| n.map(concat)).collect();
     let mut texts = texts.into_iter();
     let columns: Vec<Column> = layout
         .feature_names
@@ -1155,7 +1155,7 @@ mod tests {
 
         let opts = CsvOptions { missing: MissingPolicy::Impute, ..CsvOptions::default() };
         let (t, report) = read_labeled_csv(csv, "x.csv", &opts).expect("valid");
-        assert_eq!(column(&t, "a"), Some(Values::Numeric(vec![Some(1.0), Some(2.0), None, Some(3.0)])));
+        assert_eq!(column(&t, "a"), Some(Values::Numeric(vec![1.0, 2.0, f64::NAN, 3.0])));
         assert_eq!(column(&t, "b"), Some(text(&["2.50", "x", "4", "5"])));
         assert_eq!(report.features, [("a".to_owned(), ColumnKind::Numeric), ("b".to_owned(), ColumnKind::Text)]);
 
@@ -1166,7 +1166,7 @@ mod tests {
 
         // A text value in a dropped row does not make its column text.
         let (t, _) = read_labeled_csv(b"a,b,label\n1,2,0\n,x,1\n3,4,0\n", "x.csv", &opts).expect("valid");
-        assert_eq!(column(&t, "b"), Some(Values::Numeric(vec![Some(2.0), Some(4.0)])));
+        assert_eq!(column(&t, "b"), Some(Values::Numeric(vec![2.0, 4.0])));
     }
 
     #[test]

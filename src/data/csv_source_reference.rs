@@ -134,7 +134,7 @@ pub(super) fn read_labeled_csv(
     // Feature values are parsed as numbers while reading; a column with a present value that
     // is not a finite number is text, and its strings are collected by a second read of the
     // kept rows. No string is allocated for a numeric cell.
-    let mut numbers: Vec<Option<Vec<Option<f64>>>> = vec![Some(Vec::new()); feature_names.len()];
+    let mut numbers: Vec<Option<Vec<f64>>> = vec![Some(Vec::new()); feature_names.len()];
     let mut cells: Vec<Cell> = Vec::with_capacity(feature_at.len());
     let mut y = Vec::new();
     let mut groups = Vec::new();
@@ -248,8 +248,8 @@ pub(super) fn read_labeled_csv(
         }
         for (column, cell) in numbers.iter_mut().zip(&cells) {
             match (column.as_mut(), *cell) {
-                (Some(values), Cell::Missing) => values.push(None),
-                (Some(values), Cell::Number(x)) => values.push(Some(x)),
+                (Some(values), Cell::Missing) => values.push(f64::NAN),
+                (Some(values), Cell::Number(x)) => values.push(x),
                 (Some(_), Cell::Text) => *column = None,
                 (None, _) => {}
             }

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::table::{Table, Values};
+use super::table::{Table, Values, present};
 use crate::metrics::roc_auc;
 
 /// The fewest rows for which "distinct in every row" says anything about a column.
@@ -140,7 +140,7 @@ fn id_like(values: &Values) -> Option<&'static str> {
                 .then_some("a distinct value in every row")
         }
         Values::Numeric(v) => {
-            let present: Vec<f64> = v.iter().flatten().copied().collect();
+            let present: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
             if present.len() < MIN_ROWS_FOR_ID || present.iter().any(|x| x.fract() != 0.0) {
                 return None;
             }
@@ -157,7 +157,7 @@ fn id_like(values: &Values) -> Option<&'static str> {
 /// when it is undefined (one class among the rows where the column is present).
 fn single_feature_auc(values: &Values, train: &[usize], y: &[u8]) -> Option<f64> {
     let (scores, labels): (Vec<f64>, Vec<u8>) = match values {
-        Values::Numeric(v) => train.iter().zip(y).filter_map(|(&i, &l)| v[i].map(|x| (x, l))).unzip(),
+        Values::Numeric(v) => train.iter().zip(y).filter_map(|(&i, &l)| present(v[i]).map(|x| (x, l))).unzip(),
         Values::Text(v) => {
             let mut rate: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
             for (&i, &l) in train.iter().zip(y) {
@@ -212,10 +212,10 @@ mod tests {
         let n = 40;
         let y: Vec<u8> = (0..n).map(|i| u8::from(i % 3 == 0)).collect();
         let t = table(vec![
-            ("row_id", Values::Numeric((0..n).map(|i| Some(f64::from(i))).collect())),
+            ("row_id", Values::Numeric((0..n).map(f64::from).collect())),
             ("name", Values::Text((0..n).map(|i| Some(format!("person {i}"))).collect())),
-            ("after", Values::Numeric(y.iter().map(|&l| Some(f64::from(l) * 2.0 + 1.0)).collect())),
-            ("noise", Values::Numeric((0..n).map(|i| Some(f64::from(i % 4))).collect())),
+            ("after", Values::Numeric(y.iter().map(|&l| f64::from(l) * 2.0 + 1.0).collect())),
+            ("noise", Values::Numeric((0..n).map(|i| f64::from(i % 4)).collect())),
         ]);
         let train: Vec<usize> = (0..30).collect();
         let found = check(&t, &y, &train, GuardOptions { leak_auc: 0.98, one_hot: false });

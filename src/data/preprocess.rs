@@ -9,7 +9,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use super::DataError;
-use super::table::{Table, Values};
+use super::table::{Table, Values, present};
 
 /// How text columns become numbers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,7 +87,7 @@ impl Preprocessor {
             .map(|c| match &c.values {
                 Values::Numeric(v) => ColumnEncoder::Numeric {
                     name: c.name.clone(),
-                    fill: if impute { median(v.iter().flatten().copied().collect()) } else { None },
+                    fill: if impute { median(v.iter().copied().filter(|x| !x.is_nan()).collect()) } else { None },
                 },
                 Values::Text(v) => {
                     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -181,8 +181,8 @@ impl Preprocessor {
             })?;
             match (enc, &column.values) {
                 (ColumnEncoder::Numeric { fill, .. }, Values::Numeric(v)) => {
-                    for (i, value) in v.iter().enumerate() {
-                        x[(i, at)] = value
+                    for (i, &value) in v.iter().enumerate() {
+                        x[(i, at)] = present(value)
                             .or(*fill)
                             .ok_or_else(|| DataError::MissingValue { column: name.clone(), row: table.row_ids()[i] })?;
                     }
@@ -212,7 +212,7 @@ impl Preprocessor {
                 (ColumnEncoder::Categorical { categories, fill, encoding, .. }, values) => {
                     let text: Vec<Option<String>> = match values {
                         Values::Text(v) => v.clone(),
-                        Values::Numeric(v) => v.iter().map(|x| x.map(|x| x.to_string())).collect(),
+                        Values::Numeric(v) => v.iter().map(|&x| present(x).map(|x| x.to_string())).collect(),
                     };
                     for (i, value) in text.iter().enumerate() {
                         let value = value.as_ref().or(fill.as_ref());
@@ -242,13 +242,13 @@ impl Preprocessor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::table::Column;
+    use crate::data::table::{Column, numeric_from_options};
 
     fn table(age: Vec<Option<f64>>, sex: Vec<Option<&str>>) -> Table {
         let n = age.len() as u64;
         Table::new(
             vec![
-                Column { name: "age".into(), values: Values::Numeric(age) },
+                Column { name: "age".into(), values: numeric_from_options(age) },
                 Column {
                     name: "sex".into(),
                     values: Values::Text(sex.into_iter().map(|s| s.map(str::to_owned)).collect()),

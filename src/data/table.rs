@@ -21,13 +21,39 @@ pub enum ColumnKind {
     Text,
 }
 
-/// A column's values; `None` is a missing value.
-#[derive(Debug, Clone, PartialEq)]
+/// A column's values; `None` (text) or NaN (numbers) is a missing value.
+#[derive(Debug, Clone)]
 pub enum Values {
-    /// Numbers.
-    Numeric(Vec<Option<f64>>),
+    /// Numbers, NaN where missing: every present value is finite (that is what makes a column
+    /// numeric), so NaN is free to mean "missing", and a column is 8 bytes a row, not the 16
+    /// of `Option<f64>` (at 10,000,000 rows the difference is hundreds of MB per column set).
+    Numeric(Vec<f64>),
     /// Strings.
     Text(Vec<Option<String>>),
+}
+
+/// Equal values, a missing number equal to a missing number.
+impl PartialEq for Values {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Values::Numeric(a), Values::Numeric(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+            }
+            (Values::Text(a), Values::Text(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// A numeric cell as an option: `None` when it is missing (NaN).
+#[inline]
+pub fn present(value: f64) -> Option<f64> {
+    (!value.is_nan()).then_some(value)
+}
+
+/// A numeric column from optional values, `None` stored as NaN.
+pub fn numeric_from_options(values: impl IntoIterator<Item = Option<f64>>) -> Values {
+    Values::Numeric(values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
 }
 
 impl Values {
@@ -42,7 +68,7 @@ impl Values {
     /// Whether row `i` is missing.
     pub fn is_missing(&self, i: usize) -> bool {
         match self {
-            Values::Numeric(v) => v[i].is_none(),
+            Values::Numeric(v) => v[i].is_nan(),
             Values::Text(v) => v[i].is_none(),
         }
     }
@@ -57,7 +83,7 @@ impl Values {
     /// The value of row `i` as CSV text (empty when missing).
     fn text(&self, i: usize) -> String {
         match self {
-            Values::Numeric(v) => v[i].map_or_else(String::new, |x| x.to_string()),
+            Values::Numeric(v) => present(v[i]).map_or_else(String::new, |x| x.to_string()),
             Values::Text(v) => v[i].clone().unwrap_or_default(),
         }
     }
@@ -179,10 +205,14 @@ impl Table {
             for (j, values) in cols.iter_mut().enumerate() {
                 let raw = record.get(j + 1).unwrap_or_default();
                 match values {
-                    Values::Numeric(v) if raw.is_empty() => v.push(None),
+                    Values::Numeric(v) if raw.is_empty() => v.push(f64::NAN),
                     Values::Numeric(v) => {
-                        let x: f64 = raw.parse().map_err(|_| bad(j + 1, raw, "expected a number"))?;
-                        v.push(Some(x));
+                        let x: f64 = raw
+                            .parse()
+                            .ok()
+                            .filter(|x: &f64| x.is_finite())
+                            .ok_or_else(|| bad(j + 1, raw, "expected a finite number"))?;
+                        v.push(x);
                     }
                     Values::Text(v) => v.push((!raw.is_empty()).then(|| raw.to_owned())),
                 }
@@ -200,7 +230,7 @@ mod tests {
     fn sample() -> Table {
         Table::new(
             vec![
-                Column { name: "age".into(), values: Values::Numeric(vec![Some(39.0), None, Some(0.1)]) },
+                Column { name: "age".into(), values: numeric_from_options([Some(39.0), None, Some(0.1)]) },
                 Column {
                     name: "sex".into(),
                     values: Values::Text(vec![Some("Male".into()), Some("a,b".into()), None]),
@@ -225,13 +255,13 @@ mod tests {
     fn select_keeps_row_ids() {
         let t = sample().select(&[2, 0]);
         assert_eq!(t.row_ids(), [9, 0]);
-        assert_eq!(t.columns()[0].values, Values::Numeric(vec![Some(0.1), Some(39.0)]));
+        assert_eq!(t.columns()[0].values, Values::Numeric(vec![0.1, 39.0]));
     }
 
     #[test]
     fn bad_number_names_line_and_column() {
         let kinds = vec![("age".to_owned(), ColumnKind::Numeric)];
         let e = Table::read_csv(&b"row,age\n0,1\n1,x\n"[..], &kinds).expect_err("bad");
-        assert_eq!(e.to_string(), "invalid value `x` at line 3, column 2 (`age`): expected a number");
+        assert_eq!(e.to_string(), "invalid value `x` at line 3, column 2 (`age`): expected a finite number");
     }
 }

@@ -113,7 +113,7 @@ impl Table {
         for column in self.columns() {
             match &column.values {
                 Values::Numeric(values) => {
-                    numeric.extend(values.iter().map(|v| v.unwrap_or(f64::NAN)));
+                    numeric.extend_from_slice(values);
                     numeric_columns += 1;
                 }
                 Values::Text(values) => {
@@ -192,7 +192,7 @@ impl Table {
                 ColumnKind::Numeric => {
                     let column = numeric.column(next_numeric);
                     next_numeric += 1;
-                    Values::Numeric(column.iter().map(|&v| (!v.is_nan()).then_some(v)).collect())
+                    Values::Numeric(column.to_vec())
                 }
                 ColumnKind::Text => {
                     let column = text.column(next_text);
@@ -228,12 +228,12 @@ mod tests {
     fn sample() -> Table {
         Table::new(
             vec![
-                Column { name: "age".into(), values: Values::Numeric(vec![Some(39.0), None, Some(0.1 + 0.2)]) },
+                Column { name: "age".into(), values: Values::Numeric(vec![39.0, f64::NAN, 0.1 + 0.2]) },
                 Column {
                     name: "sex".into(),
                     values: Values::Text(vec![Some("Male".into()), Some("a,b".into()), None]),
                 },
-                Column { name: "y_true".into(), values: Values::Numeric(vec![Some(1.0), Some(0.0), Some(1.0)]) },
+                Column { name: "y_true".into(), values: Values::Numeric(vec![1.0, 0.0, 1.0]) },
             ],
             vec![0, 5, u64::MAX],
         )

@@ -71,7 +71,7 @@ fn validation_features(id: &str, read: &ReadFile<'_>) -> Result<BTreeMap<String,
         if let (ColumnKind::Numeric, Some(column)) = (kind, table.column(name))
             && let Values::Numeric(values) = &column.values
         {
-            let present: Vec<f64> = values.iter().flatten().copied().collect();
+            let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
             if !present.is_empty() {
                 out.insert(name.clone(), present);
             }
@@ -360,10 +360,10 @@ mod tests {
         use crate::data::table_npy::Codebook;
         let table = Table::new(
             vec![
-                Column { name: "a".into(), values: Values::Numeric(vec![Some(1.5), Some(2.0)]) },
+                Column { name: "a".into(), values: Values::Numeric(vec![1.5, 2.0]) },
                 Column { name: "t".into(), values: Values::Text(vec![Some("x".into()), None]) },
-                Column { name: "b".into(), values: Values::Numeric(vec![None, Some(3.0)]) },
-                Column { name: "y_true".into(), values: Values::Numeric(vec![Some(1.0), Some(0.0)]) },
+                Column { name: "b".into(), values: Values::Numeric(vec![f64::NAN, 3.0]) },
+                Column { name: "y_true".into(), values: Values::Numeric(vec![1.0, 0.0]) },
             ],
             vec![0, 1],
         )?;

@@ -191,7 +191,7 @@ fn synthetic_rows(
         .enumerate()
         .map(|(j, name)| {
             let by = shift.as_ref().filter(|s| &s.feature == name).map_or(0.0, |s| s.by);
-            Column { name: name.clone(), values: Values::Numeric(x.column(j).iter().map(|v| Some(*v + by)).collect()) }
+            Column { name: name.clone(), values: Values::Numeric(x.column(j).iter().map(|v| *v + by).collect()) }
         })
         .collect();
     let features = Table::new(columns, data.row_ids().to_vec())?;
@@ -279,7 +279,7 @@ fn part(loaded: &Loaded, rows: &[usize]) -> Result<Table, StageError> {
     }
     columns.push(Column {
         name: LABEL_COLUMN.to_owned(),
-        values: Values::Numeric(rows.iter().map(|&i| Some(f64::from(loaded.y[i]))).collect()),
+        values: Values::Numeric(rows.iter().map(|&i| f64::from(loaded.y[i])).collect()),
     });
     Ok(Table::new(columns, features.row_ids().to_vec())?)
 }

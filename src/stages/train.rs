@@ -20,7 +20,7 @@ use super::metrics_file::CohortFairness;
 use super::{StageContext, StageError, UpstreamOutput, json_bytes, rel, write};
 use crate::data::Dataset;
 use crate::data::preprocess::Preprocessor;
-use crate::data::table::{Table, Values};
+use crate::data::table::{Table, Values, present};
 use crate::manifest::StageKind;
 use crate::manifest::params::{CalibrateName, ClassWeightName, ModelType, SolverName, TrainParams, TreeAlgorithmName};
 use crate::metrics::{DEFAULT_FAIRNESS_RESAMPLES, FairnessOptions, MetricsConfig, evaluate, fairness_with};
@@ -184,7 +184,7 @@ fn split_part(table: Table, schema: &Schema) -> Result<Part, StageError> {
             // is also a feature (then it is in the hand-off table once, with the feature's type).
             group = Some(match &c.values {
                 Values::Text(v) => v.iter().map(|g| g.clone().unwrap_or_default()).collect(),
-                Values::Numeric(v) => v.iter().map(|g| g.map(|g| g.to_string()).unwrap_or_default()).collect(),
+                Values::Numeric(v) => v.iter().map(|&g| present(g).map(|g| g.to_string()).unwrap_or_default()).collect(),
             });
             if !schema.group_is_feature(&c.name) {
                 continue;
@@ -192,7 +192,7 @@ fn split_part(table: Table, schema: &Schema) -> Result<Part, StageError> {
         }
         match (&c.values, c.name.as_str()) {
             (Values::Numeric(v), LABEL_COLUMN) => {
-                y = v.iter().map(|l| u8::from(l.is_some_and(|l| l >= 0.5))).collect();
+                y = v.iter().map(|&l| u8::from(l >= 0.5)).collect();
             }
             _ => features.push(c),
         }

@@ -16,8 +16,11 @@
 
 use std::collections::HashMap;
 
-use ndarray::{Array1, Array2, ShapeBuilder};
-use ndarray_npy::{ReadNpyExt, WriteNpyExt};
+use std::io::{self, Write};
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use ndarray_npy::npy::header::{Header, Layout};
+use ndarray_npy::{ReadNpyExt, ReadableElement, ViewElement, ViewNpyError, ViewNpyExt, WritableElement};
 use serde::{Deserialize, Serialize};
 
 use super::DataError;
@@ -102,57 +105,105 @@ fn npy_error(file: &str, error: impl std::fmt::Display) -> DataError {
     DataError::Npy { file: file.to_owned(), message: error.to_string() }
 }
 
+/// Writes an `.npy` header for `rows × columns` values of `T` laid out column by column (Fortran
+/// order), or for `rows` values when `columns` is `None`.
+fn write_header<T: WritableElement>(w: &mut impl Write, rows: usize, columns: Option<usize>) -> io::Result<()> {
+    let header = Header {
+        type_descriptor: T::type_descriptor(),
+        // NumPy's rule: an array that is C-contiguous too (one row or one column: the same
+        // bytes either way) is written in C order.
+        layout: if columns.is_some_and(|c| c > 1 && rows > 1) { Layout::Fortran } else { Layout::Standard },
+        shape: std::iter::once(rows).chain(columns).collect(),
+    };
+    header.write(w).map_err(io::Error::other)
+}
+
+/// Size of the buffer through which values are written as little-endian bytes.
+const WRITE_CHUNK: usize = 8192;
+
+/// Writes values as little-endian bytes, a chunk at a time, so that no copy of a whole column
+/// is made.
+fn write_le<const N: usize, T: Copy>(w: &mut impl Write, values: &[T], bytes: impl Fn(T) -> [u8; N]) -> io::Result<()> {
+    let mut buffer = Vec::with_capacity(WRITE_CHUNK * N);
+    for chunk in values.chunks(WRITE_CHUNK) {
+        buffer.clear();
+        buffer.extend(chunk.iter().flat_map(|&v| bytes(v)));
+        w.write_all(&buffer)?;
+    }
+    Ok(())
+}
+
 impl Table {
-    /// The table's binary files, its text coded with `codebook` (which must hold every text
-    /// value of the table: build it with [`Codebook::of`] on the table the parts come from).
-    pub fn to_npy(&self, codebook: &Codebook) -> Result<NpyPart, DataError> {
-        let rows = self.n_rows();
-        let mut numeric = Vec::new();
-        let mut text = Vec::new();
-        let mut numeric_columns = 0;
-        for column in self.columns() {
-            match &column.values {
-                Values::Numeric(values) => {
-                    numeric.extend_from_slice(values);
-                    numeric_columns += 1;
-                }
-                Values::Text(values) => {
-                    let book = codebook.columns.iter().find(|c| c.column == column.name).ok_or_else(|| {
-                        npy_error("categories.json", format!("text column `{}` has no codebook", column.name))
-                    })?;
-                    let codes: HashMap<&str, i32> =
-                        book.values.iter().enumerate().map(|(i, v)| (v.as_str(), i as i32)).collect();
-                    for value in values {
-                        text.push(match value {
-                            None => MISSING,
-                            Some(v) => *codes.get(v.as_str()).ok_or_else(|| {
-                                npy_error(
-                                    "categories.json",
-                                    format!("value `{v}` of text column `{}` is not in its codebook", column.name),
-                                )
-                            })?,
-                        });
-                    }
-                }
-            }
+    /// Writes `<part>.npy`: the numeric columns, column-major, NaN for missing values.
+    pub fn write_numeric_npy(&self, mut w: impl Write) -> io::Result<()> {
+        let columns: Vec<&[f64]> = self
+            .columns()
+            .iter()
+            .filter_map(|c| match &c.values {
+                Values::Numeric(v) => Some(v.as_slice()),
+                Values::Text(_) => None,
+            })
+            .collect();
+        write_header::<f64>(&mut w, self.n_rows(), Some(columns.len()))?;
+        for column in columns {
+            write_le(&mut w, column, f64::to_le_bytes)?;
         }
-        let text_columns = self.columns().iter().filter(|c| c.values.kind() == ColumnKind::Text).count();
-        let shape_error = |source| DataError::Shape { source };
-        // Column-major data, so each column is one contiguous run in the file.
-        let numeric = Array2::from_shape_vec((rows, numeric_columns).f(), numeric).map_err(shape_error)?;
-        let mut numeric_bytes = Vec::with_capacity(rows * numeric_columns * 8 + 128);
-        numeric.write_npy(&mut numeric_bytes).map_err(|e| npy_error("numeric part", e))?;
-        let mut rows_bytes = Vec::with_capacity(rows * 8 + 128);
-        Array1::from(self.row_ids().to_vec()).write_npy(&mut rows_bytes).map_err(|e| npy_error("row ids", e))?;
-        let text = if text_columns == 0 {
-            None
-        } else {
-            let codes = Array2::from_shape_vec((rows, text_columns).f(), text).map_err(shape_error)?;
-            let mut bytes = Vec::with_capacity(rows * text_columns * 4 + 128);
-            codes.write_npy(&mut bytes).map_err(|e| npy_error("text part", e))?;
-            Some(bytes)
+        w.flush()
+    }
+
+    /// Writes `<part>_rows.npy`: the row ids.
+    pub fn write_rows_npy(&self, mut w: impl Write) -> io::Result<()> {
+        write_header::<u64>(&mut w, self.n_rows(), None)?;
+        write_le(&mut w, self.row_ids(), u64::to_le_bytes)?;
+        w.flush()
+    }
+
+    /// Whether the table has text columns (and so a `<part>_text.npy`).
+    pub fn has_text(&self) -> bool {
+        self.columns().iter().any(|c| c.values.kind() == ColumnKind::Text)
+    }
+
+    /// Writes `<part>_text.npy`: the text columns coded with `codebook` (which must hold every
+    /// text value of the table: build it with [`Codebook::of`] on the table the parts come
+    /// from), column-major, −1 for missing values.
+    pub fn write_text_npy(&self, codebook: &Codebook, mut w: impl Write) -> io::Result<()> {
+        let text: Vec<&Column> = self.columns().iter().filter(|c| c.values.kind() == ColumnKind::Text).collect();
+        write_header::<i32>(&mut w, self.n_rows(), Some(text.len()))?;
+        for column in text {
+            let Values::Text(values) = &column.values else { continue };
+            let invalid = |message: String| io::Error::new(io::ErrorKind::InvalidInput, message);
+            let book = codebook
+                .columns
+                .iter()
+                .find(|c| c.column == column.name)
+                .ok_or_else(|| invalid(format!("text column `{}` has no codebook", column.name)))?;
+            let codes: HashMap<&str, i32> =
+                book.values.iter().enumerate().map(|(i, v)| (v.as_str(), i as i32)).collect();
+            let coded = values
+                .iter()
+                .map(|value| match value {
+                    None => Ok(MISSING),
+                    Some(v) => codes.get(v.as_str()).copied().ok_or_else(|| {
+                        invalid(format!("value `{v}` of text column `{}` is not in its codebook", column.name))
+                    }),
+                })
+                .collect::<io::Result<Vec<i32>>>()?;
+            write_le(&mut w, &coded, i32::to_le_bytes)?;
+        }
+        w.flush()
+    }
+
+    /// The table's binary files in memory (see the `write_*_npy` methods).
+    pub fn to_npy(&self, codebook: &Codebook) -> Result<NpyPart, DataError> {
+        let into_bytes = |write: &dyn Fn(&mut Vec<u8>) -> io::Result<()>, file: &str| {
+            let mut bytes = Vec::new();
+            write(&mut bytes).map(|()| bytes).map_err(|e| npy_error(file, e))
         };
-        Ok(NpyPart { numeric: numeric_bytes, rows: rows_bytes, text })
+        let numeric = into_bytes(&|b| self.write_numeric_npy(b), "numeric part")?;
+        let rows = into_bytes(&|b| self.write_rows_npy(b), "row ids")?;
+        let text =
+            if self.has_text() { Some(into_bytes(&|b| self.write_text_npy(codebook, b), "text part")?) } else { None };
+        Ok(NpyPart { numeric, rows, text })
     }
 
     /// Reads a part's files back into a table whose columns are `kinds`, decoding text with
@@ -163,12 +214,13 @@ impl Table {
         kinds: &[(String, ColumnKind)],
         codebook: &Codebook,
     ) -> Result<Self, DataError> {
-        let numeric = Array2::<f64>::read_npy(part.numeric.as_slice()).map_err(|e| npy_error(&names[0], e))?;
-        let row_ids = Array1::<u64>::read_npy(part.rows.as_slice()).map_err(|e| npy_error(&names[1], e))?;
+        let numeric = matrix::<f64>(&part.numeric, &names[0])?;
+        let row_ids = read_column::<u64>(&part.rows, &names[1])?;
         let text = match &part.text {
-            Some(bytes) => Array2::<i32>::read_npy(bytes.as_slice()).map_err(|e| npy_error(&names[2], e))?,
-            None => Array2::zeros((row_ids.len(), 0)),
+            Some(bytes) => matrix::<i32>(bytes, &names[2])?,
+            None => Matrix::Owned(Array2::zeros((row_ids.len(), 0))),
         };
+        let (numeric, text) = (numeric.view(), text.view());
         let want = |kind| kinds.iter().filter(|(_, k)| *k == kind).count();
         let shape_mismatch = |file: &str, found: &[usize], columns: usize| {
             npy_error(
@@ -217,7 +269,43 @@ impl Table {
             };
             columns.push(Column { name: name.clone(), values });
         }
-        Table::new(columns, row_ids.to_vec())
+        Table::new(columns, row_ids)
+    }
+}
+
+/// A matrix read from `.npy` bytes: a view of them when they are aligned for `T` (no copy),
+/// else a copy.
+enum Matrix<'a, T> {
+    View(ArrayView2<'a, T>),
+    Owned(Array2<T>),
+}
+
+impl<T> Matrix<'_, T> {
+    fn view(&self) -> ArrayView2<'_, T> {
+        match self {
+            Matrix::View(view) => view.view(),
+            Matrix::Owned(owned) => owned.view(),
+        }
+    }
+}
+
+fn matrix<'a, T: ViewElement + ReadableElement>(bytes: &'a [u8], file: &str) -> Result<Matrix<'a, T>, DataError> {
+    match ArrayView2::<T>::view_npy(bytes) {
+        Ok(view) => Ok(Matrix::View(view)),
+        Err(ViewNpyError::MisalignedData) => {
+            Array2::<T>::read_npy(bytes).map(Matrix::Owned).map_err(|e| npy_error(file, e))
+        }
+        Err(e) => Err(npy_error(file, e)),
+    }
+}
+
+fn read_column<T: ViewElement + ReadableElement + Clone>(bytes: &[u8], file: &str) -> Result<Vec<T>, DataError> {
+    match ArrayView1::<T>::view_npy(bytes) {
+        Ok(view) => Ok(view.to_vec()),
+        Err(ViewNpyError::MisalignedData) => {
+            Array1::<T>::read_npy(bytes).map(|a| a.to_vec()).map_err(|e| npy_error(file, e))
+        }
+        Err(e) => Err(npy_error(file, e)),
     }
 }
 

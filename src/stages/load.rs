@@ -128,12 +128,17 @@ fn write_part(
     codebook: &Codebook,
     export_csv: bool,
 ) -> Result<(), StageError> {
-    let files = table.to_npy(codebook)?;
     let [numeric, rows, text] = part_files(name);
-    write(out, &format!("{dir}/{numeric}"), &files.numeric)?;
-    write(out, &format!("{dir}/{rows}"), &files.rows)?;
-    if let Some(bytes) = &files.text {
-        write(out, &format!("{dir}/{text}"), bytes)?;
+    // Streamed into the cache, so no second copy of the part is made in memory.
+    let mut stream = |file: &str, write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
+        let path = format!("{dir}/{file}");
+        out.write_with(&rel(&path)?, |w| write(w))
+            .map_err(|source| StageError::Io { what: format!("write `{path}`"), source })
+    };
+    stream(&numeric, &|w| table.write_numeric_npy(w))?;
+    stream(&rows, &|w| table.write_rows_npy(w))?;
+    if table.has_text() {
+        stream(&text, &|w| table.write_text_npy(codebook, w))?;
     }
     if export_csv {
         write_table(out, &format!("{dir}/{name}.csv"), table)?;

@@ -184,7 +184,9 @@ fn split_part(table: Table, schema: &Schema) -> Result<Part, StageError> {
             // is also a feature (then it is in the hand-off table once, with the feature's type).
             group = Some(match &c.values {
                 Values::Text(v) => v.iter().map(|g| g.clone().unwrap_or_default()).collect(),
-                Values::Numeric(v) => v.iter().map(|&g| present(g).map(|g| g.to_string()).unwrap_or_default()).collect(),
+                Values::Numeric(v) => {
+                    v.iter().map(|&g| present(g).map(|g| g.to_string()).unwrap_or_default()).collect()
+                }
             });
             if !schema.group_is_feature(&c.name) {
                 continue;

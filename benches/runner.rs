@@ -1,6 +1,7 @@
 //! Runner benchmarks (`cargo bench --bench runner`). Targets (issue #2): a cached re-run of
 //! `pipelines/multi_model.toml` under 50 ms; planning a 1,000-instance matrix under 100 ms;
-//! 8 independent training cohorts at least 1.7× faster with 2 threads than with 1.
+//! 8 independent training cohorts at least 1.7× faster with 2 threads than with 1. Issue #19:
+//! a 1,000,000-row synthetic `load` with its split written in ≤ 0.15 s.
 
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -168,6 +169,75 @@ fn eight_cohorts(bencher: Bencher<'_, '_>, jobs: usize) {
         .bench_values(|dir| {
             let summary = run(&plan, &options(dir.path(), jobs, false), &Silent).expect("run");
             assert_eq!(summary.count(nethical::exec::InstanceStatus::Ran), 8);
+            dir
+        });
+}
+
+/// Issue #19: a `load` stage generating 1,000,000 synthetic rows × 5 features and writing its
+/// 80/20 split (the `.npy` parts and `dataset.json`) into the cache and the run folder, as
+/// `nethical run` does; target ≤ 0.15 s.
+#[divan::bench(sample_count = 10)]
+fn load_1m_synthetic_rows_with_split(bencher: Bencher<'_, '_>) {
+    let plan = plan_of(
+        r#"[pipeline]
+name = "bench"
+[stages.data]
+kind = "load"
+source = { synthetic = { num_samples = 1000000 } }
+split = { strategy = "random", train_ratio = 0.8 }
+"#,
+    );
+    bencher.with_inputs(|| tempfile::tempdir().expect("tempdir")).bench_values(|dir| {
+        run_ok(&plan, &options(dir.path(), 2, false));
+        dir
+    });
+}
+
+/// Issue #19: the data path of a `train` stage at 1,000,000 rows: four models (two logistic
+/// regressions, the heuristic, boosted trees of 20 rounds × depth 3) over one cached `load`
+/// instance, which they read once and share, on 2 threads: the peers' workload without its
+/// gates, drift and report.
+#[divan::bench(sample_count = 5)]
+fn four_models_over_1m_rows(bencher: Bencher<'_, '_>) {
+    let text = r#"[pipeline]
+name = "bench"
+[stages.data]
+kind = "load"
+source = { synthetic = { num_samples = 1000000 } }
+split = { strategy = "random", train_ratio = 0.8 }
+[stages.train]
+kind = "train"
+needs = ["data"]
+matrix = { model = ["logistic", "heuristic"] }
+model = "${matrix.model}"
+cohort = "${matrix.model}"
+[stages.train_sgd]
+kind = "train"
+needs = ["data"]
+model = "logistic"
+learning_rate = 0.5
+cohort = "sgd"
+[stages.train_gbt]
+kind = "train"
+needs = ["data"]
+model = "correlation"
+rounds = 20
+max_depth = 3
+cohort = "gbt"
+"#;
+    let plan = plan_of(text);
+    let data_only = plan_of(&text[..text.find("[stages.train]").expect("train stage")]);
+    let warm = tempfile::tempdir().expect("tempdir");
+    run_ok(&data_only, &options(warm.path(), 1, false));
+    bencher
+        .with_inputs(|| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            copy_tree(&warm.path().join("cache"), &dir.path().join("cache"));
+            dir
+        })
+        .bench_values(|dir| {
+            let summary = run(&plan, &options(dir.path(), 2, false), &Silent).expect("run");
+            assert_eq!(summary.count(nethical::exec::InstanceStatus::Ran), 4);
             dir
         });
 }

@@ -299,7 +299,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     let epoch_done = |progress| (ctx.progress)(&epoch_line(progress));
     let model = fit_model(data, &prepared, params, &mut rng, &FitHooks { cancel: &cancel, epoch_done: &epoch_done })?;
     let Prepared { schema, validation_part, pre, train, validation, data_warnings, data_source } = &*prepared;
-    let probs = model.predict_dataset(&validation)?;
+    let probs = model.predict_dataset(validation)?;
     let config = MetricsConfig { threshold: params.threshold, bins: params.ece_bins as usize };
     let report = evaluate(validation.y(), &probs, &config)?;
 

@@ -220,13 +220,17 @@ pub fn compare<'a>(
             }
         }
     }
-    // Each cohort's variable is sorted once, however many pairs it is in (a cohort meets
-    // every other one), on all cores; then every pair's statistics, in parallel, in order.
-    // Samples are told apart by address: the same cohort's vector is the same slice.
+    // Each distinct sample is sorted once, however many pairs it is in (a cohort meets every
+    // other one), on all cores; then every pair's statistics, in parallel, in order. Samples
+    // are told apart by address, then by content: cohorts trained on one data instance carry
+    // equal copies of its features, and equal samples sort alike.
     let values = |a: &'a CohortActions, variable: &str| -> &'a [f64] {
         if variable == "y_prob" { &a.y_prob } else { a.features.get(variable).map_or(&[][..], Vec::as_slice) }
     };
-    let same = |x: &[f64], y: &[f64]| std::ptr::eq(x.as_ptr(), y.as_ptr()) && x.len() == y.len();
+    let same = |x: &[f64], y: &[f64]| {
+        x.len() == y.len()
+            && (std::ptr::eq(x.as_ptr(), y.as_ptr()) || x.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits()))
+    };
     let mut samples: Vec<(&[f64], &'static str)> = Vec::new();
     for &(r, c, variable) in &jobs {
         for (a, name) in [(r, "reference"), (c, "current")] {

@@ -1,9 +1,10 @@
 //! `--executor slurm` against a real cluster (`.ci/slurm-up.sh`: one node on loopback), and
 //! against scripted `sbatch`/`squeue` for what a one-node cluster cannot do on demand.
 //!
-//! The cluster tests need `NETHICAL_SLURM_TESTS=1` (`.ci/run` sets it after starting the
-//! cluster); without it they print why and pass, so `cargo test` on a laptop stays green.
-//! They run one at a time: they share the node's two CPUs, and one watches the queue.
+//! The cluster tests are `#[ignore]`d with the reason, so `cargo test` without a cluster says
+//! they did not run instead of passing them; `.ci/run` starts a cluster and runs them with
+//! `cargo test --test it slurm:: -- --ignored`. They run one at a time: they share the node's
+//! two CPUs, and one watches the queue.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -14,19 +15,20 @@ use crate::common::{BRANCHES, Test, tree};
 
 static CLUSTER: Mutex<()> = Mutex::new(());
 
-/// The cluster's lock, or `None` (with a message) when no cluster is configured.
-fn cluster(test: &str) -> Option<std::sync::MutexGuard<'static, ()>> {
-    if std::env::var("NETHICAL_SLURM_TESTS").ok().as_deref() != Some("1") {
-        eprintln!(
-            "skipped {test}: no Slurm cluster (start one with `bash .ci/slurm-up.sh`, then set NETHICAL_SLURM_TESTS=1)"
-        );
-        return None;
-    }
+/// The cluster's lock; fails the test when no cluster answers.
+fn cluster() -> std::sync::MutexGuard<'static, ()> {
     assert!(
         std::process::Command::new("sinfo").arg("-h").output().is_ok_and(|o| o.status.success()),
-        "NETHICAL_SLURM_TESTS=1 but `sinfo` does not answer: is the cluster up?"
+        "no Slurm cluster answers `sinfo`: start one with `bash .ci/slurm-up.sh`"
     );
-    Some(CLUSTER.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    CLUSTER.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Why the cluster tests are ignored by a plain `cargo test`.
+macro_rules! needs_cluster {
+    () => {
+        "needs a Slurm cluster: `bash .ci/slurm-up.sh`, then `cargo test --test it slurm:: -- --ignored` (.ci/run does)"
+    };
 }
 
 /// Polls fast so the tests spend their time in jobs, not in waiting.
@@ -92,8 +94,9 @@ fn instance<'a>(summary: &'a serde_json::Value, id: &str) -> &'a serde_json::Val
 }
 
 #[test]
+#[ignore = needs_cluster!()]
 fn a_slurm_run_writes_what_a_local_run_writes() {
-    let Some(_cluster) = cluster("a_slurm_run_writes_what_a_local_run_writes") else { return };
+    let _cluster = cluster();
     let t = Test::new();
     let m = t.manifest("cohorts", &format!("{COHORTS}{FAST}"));
     let m = m.to_str().expect("utf-8");
@@ -154,8 +157,9 @@ fn a_slurm_run_writes_what_a_local_run_writes() {
 }
 
 #[test]
+#[ignore = needs_cluster!()]
 fn a_failing_instance_under_keep_going_names_its_job_and_log() {
-    let Some(_cluster) = cluster("a_failing_instance_under_keep_going_names_its_job_and_log") else { return };
+    let _cluster = cluster();
     let t = Test::new();
     let m = t.manifest("branches", &format!("{BRANCHES}{FAST}"));
     let r = t.run_with(
@@ -178,8 +182,9 @@ fn a_failing_instance_under_keep_going_names_its_job_and_log() {
 }
 
 #[test]
+#[ignore = needs_cluster!()]
 fn ctrl_c_cancels_the_runs_jobs() {
-    let Some(_cluster) = cluster("ctrl_c_cancels_the_runs_jobs") else { return };
+    let _cluster = cluster();
     let t = Test::new();
     let text = format!("{}{FAST}", BRANCHES.replace("name = \"branches\"", "name = \"cancelme\""));
     let m = t.manifest("cancelme", &text);
@@ -210,8 +215,9 @@ fn ctrl_c_cancels_the_runs_jobs() {
 }
 
 #[test]
+#[ignore = needs_cluster!()]
 fn a_submission_the_cluster_refuses_fails_the_run_with_slurms_words() {
-    let Some(_cluster) = cluster("a_submission_the_cluster_refuses_fails_the_run_with_slurms_words") else { return };
+    let _cluster = cluster();
     let t = Test::new();
     let text = format!("{}{FAST}", COHORTS.replace("cpus = 1,", "cpus = 999,"));
     let m = t.manifest("cohorts", &text);
@@ -225,8 +231,9 @@ fn a_submission_the_cluster_refuses_fails_the_run_with_slurms_words() {
 }
 
 #[test]
+#[ignore = needs_cluster!()]
 fn a_job_cancelled_outside_the_run_fails_its_instance() {
-    let Some(_cluster) = cluster("a_job_cancelled_outside_the_run_fails_its_instance") else { return };
+    let _cluster = cluster();
     let t = Test::new();
     let text = format!("{}{FAST}", BRANCHES.replace("name = \"branches\"", "name = \"outside\""));
     let m = t.manifest("outside", &text);
@@ -246,8 +253,9 @@ fn a_job_cancelled_outside_the_run_fails_its_instance() {
 }
 
 #[test]
+#[ignore = needs_cluster!()]
 fn a_job_slurm_requeues_runs_again_and_the_run_completes() {
-    let Some(_cluster) = cluster("a_job_slurm_requeues_runs_again_and_the_run_completes") else { return };
+    let _cluster = cluster();
     let t = Test::new();
     let text = format!("{}{FAST}", BRANCHES.replace("name = \"branches\"", "name = \"requeue\""));
     let m = t.manifest("requeue", &text);

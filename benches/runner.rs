@@ -35,6 +35,8 @@ fn options(dir: &Path, jobs: usize, force: bool) -> RunOptions {
         audit_dir: None,
         audit_key: None,
         executor: nethical::exec::ExecutorChoice::Local,
+        link: nethical::store::Linker::default(),
+        verify: false,
         kaggle: KaggleAccess::default(),
         manifest_path: dir.join("bench.toml"),
         write_lockfile: false,

@@ -26,4 +26,5 @@ mod run;
 mod schema;
 mod sklearn_parity;
 mod slurm;
+mod store;
 mod train_cli;

@@ -44,6 +44,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Check the stage cache.
     Cache(CacheArgs),
+    /// Remove old run folders, unreferenced cache entries and what killed runs left behind.
+    Gc(GcArgs),
     /// Compute one stage instance from a job spec (what a Slurm job runs).
     #[command(hide = true)]
     ExecInstance(ExecInstanceArgs),
@@ -90,6 +92,41 @@ pub struct CacheVerifyArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `nethical gc`.
+///
+/// Never removes a run `latest` points at, a pipeline's newest complete run, a run named with
+/// `--keep` or one a lockfile reads (a drift baseline). With both `--keep-last` and
+/// `--older-than`, a run goes only when both let it go. Without either, no run is removed and
+/// only unreferenced cache entries and leftovers are. The audit log is never touched.
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Keep the newest N runs of each pipeline.
+    #[arg(long, value_name = "N")]
+    pub keep_last: Option<usize>,
+    /// Keep the runs started less than this long ago (30d, 12h, 2w).
+    #[arg(long, value_name = "AGE", value_parser = crate::exec::parse_age)]
+    pub older_than: Option<std::time::Duration>,
+    /// Never remove this run (repeatable).
+    #[arg(long, value_name = "RUN")]
+    pub keep: Vec<String>,
+    /// Also keep what this lockfile names (repeatable); the lockfiles of the manifests the runs
+    /// recorded are always read.
+    #[arg(long, value_name = "FILE")]
+    pub lockfile: Vec<PathBuf>,
+    /// List what would be removed and how many bytes, removing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Folder of run folders.
+    #[arg(long, value_name = "DIR", default_value = "runs")]
+    pub runs_dir: PathBuf,
+    /// The stage cache.
+    #[arg(long, value_name = "DIR", env = "NETHICAL_CACHE_DIR", default_value = ".nethical/cache")]
+    pub cache_dir: PathBuf,
 }
 
 /// A way of placing cached artifacts into a run folder.

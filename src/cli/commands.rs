@@ -43,6 +43,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Runs(a) => super::runs_command::runs(&a),
         Command::Compare(a) => super::runs_command::compare(&a),
         Command::Cache(a) => super::cache_command::cache(&a),
+        Command::Gc(a) => super::cache_command::gc(a),
         Command::ExecInstance(a) => exec_instance(&a),
     }
 }

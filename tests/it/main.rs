@@ -14,6 +14,7 @@ mod drift;
 mod errors;
 mod failures;
 mod fairness;
+mod gc;
 mod graph;
 mod interrupt;
 mod kaggle;

@@ -24,8 +24,10 @@ fn verify(args: &CacheVerifyArgs) -> Result<i32, Error> {
     if args.json {
         super::out::write(format_args!(
             "{}\n",
-            serde_json::to_string_pretty(&json!({"cache": args.cache_dir, "ok": check.damaged.is_empty(), "check": check}))
-                .map_err(|e| Error::Internal(e.to_string()))?
+            serde_json::to_string_pretty(
+                &json!({"cache": args.cache_dir, "ok": check.damaged.is_empty(), "check": check})
+            )
+            .map_err(|e| Error::Internal(e.to_string()))?
         ));
         return Ok(code);
     }
@@ -78,7 +80,9 @@ pub(super) fn gc(args: GcArgs) -> Result<i32, Error> {
         eprintln!("warning: cache entries were not collected: {why}");
     }
     let verb = if report.dry_run { "would remove" } else { "removed" };
-    for (what, items) in [("run", &report.runs), ("leftover", &report.leftovers), ("cache entry", &report.cache_entries)] {
+    for (what, items) in
+        [("run", &report.runs), ("leftover", &report.leftovers), ("cache entry", &report.cache_entries)]
+    {
         for i in items {
             outln!("{verb} {what} {} ({}; {})", i.path.display(), human_bytes(i.bytes), i.reason);
         }

@@ -115,11 +115,15 @@ pub fn gc(opts: &GcOptions) -> Result<GcReport, Error> {
     if let Some(keep) = opts.keep.iter().find(|k| !runs.values().flatten().any(|r| &&r.id == k))
         && report.busy.is_empty()
     {
-        return Err(Error::InvalidInput(format!("--keep {keep}: no run folder of that id in `{}`", opts.runs_dir.display())));
+        return Err(Error::InvalidInput(format!(
+            "--keep {keep}: no run folder of that id in `{}`",
+            opts.runs_dir.display()
+        )));
     }
 
     let mut freed = Freed::default();
-    let mut kept_keys: BTreeSet<String> = locked.iter().flat_map(|l| l.instances.values().map(|e| e.key.clone())).collect();
+    let mut kept_keys: BTreeSet<String> =
+        locked.iter().flat_map(|l| l.instances.values().map(|e| e.key.clone())).collect();
     for ((name, dir), list) in pipelines.iter().zip(runs.values()) {
         let doomed = doomed_runs(dir, list, &locked, opts);
         for run in list {
@@ -139,7 +143,11 @@ pub fn gc(opts: &GcOptions) -> Result<GcReport, Error> {
             }
             let path = dir.join(&entry);
             let bytes = freed.measure(&path)?;
-            report.leftovers.push(GcItem { path: path.clone(), bytes, reason: format!("left by a run of `{name}` that ended without finishing") });
+            report.leftovers.push(GcItem {
+                path: path.clone(),
+                bytes,
+                reason: format!("left by a run of `{name}` that ended without finishing"),
+            });
             if !opts.dry_run {
                 fs::remove_dir_all(&path).map_err(Error::io("remove", &path))?;
             }
@@ -159,7 +167,11 @@ pub fn gc(opts: &GcOptions) -> Result<GcReport, Error> {
             }
             let path = cache.entry_path(&key);
             let bytes = freed.measure(&path)?;
-            report.cache_entries.push(GcItem { path: path.clone(), bytes, reason: "no kept run or lockfile uses it".to_owned() });
+            report.cache_entries.push(GcItem {
+                path: path.clone(),
+                bytes,
+                reason: "no kept run or lockfile uses it".to_owned(),
+            });
             if !opts.dry_run {
                 // `entry.json` first: a half-removed entry is then no entry at all.
                 let _ = fs::remove_file(path.join("entry.json"));
@@ -174,7 +186,11 @@ pub fn gc(opts: &GcOptions) -> Result<GcReport, Error> {
             }
             let path = tmp.join(&name);
             let bytes = freed.measure(&path)?;
-            report.leftovers.push(GcItem { path: path.clone(), bytes, reason: "cache staging of a process that is gone".to_owned() });
+            report.leftovers.push(GcItem {
+                path: path.clone(),
+                bytes,
+                reason: "cache staging of a process that is gone".to_owned(),
+            });
             if !opts.dry_run {
                 let removed = if path.is_dir() { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
                 removed.map_err(Error::io("remove", &path))?;
@@ -261,9 +277,7 @@ fn list_runs(dir: &Path) -> Result<Vec<RunInfo>, Error> {
         let finished = fs::metadata(path.join("run.json")).and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
         out.push(RunInfo { id, dir: path, summary, finished });
     }
-    out.sort_by(|a, b| {
-        (a.id.get(..16), a.finished, &a.id).cmp(&(b.id.get(..16), b.finished, &b.id))
-    });
+    out.sort_by(|a, b| (a.id.get(..16), a.finished, &a.id).cmp(&(b.id.get(..16), b.finished, &b.id)));
     Ok(out)
 }
 

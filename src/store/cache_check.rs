@@ -39,10 +39,8 @@ impl Cache {
         for key in self.keys()? {
             out.entries += 1;
             let Some(entry) = self.lookup(&key) else {
-                out.damaged.push(DamagedEntry {
-                    key,
-                    problems: vec!["its `entry.json` is missing or unreadable".to_owned()],
-                });
+                out.damaged
+                    .push(DamagedEntry { key, problems: vec!["its `entry.json` is missing or unreadable".to_owned()] });
                 continue;
             };
             let mut problems = Vec::new();
@@ -86,14 +84,10 @@ mod tests {
         std::fs::write(&file, b"[]").expect("tamper");
         let check = Cache::with_trust(dir.path(), StatTrust::Nothing).check_all().expect("check");
         assert_eq!((check.entries, check.files), (3, 2));
-        let named: Vec<(&str, &str)> =
-            check.damaged.iter().map(|d| (d.key.as_str(), d.problems[0].as_str())).collect();
+        let named: Vec<(&str, &str)> = check.damaged.iter().map(|d| (d.key.as_str(), d.problems[0].as_str())).collect();
         assert_eq!(
             named,
-            [
-                ("bb22", "`x/y.json` does not match its digest"),
-                ("cc33", "its `entry.json` is missing or unreadable")
-            ]
+            [("bb22", "`x/y.json` does not match its digest"), ("cc33", "its `entry.json` is missing or unreadable")]
         );
     }
 }

@@ -108,14 +108,12 @@ impl Linker {
 /// Errors that mean "this file system (or this pair of folders) cannot do that", not "this
 /// file is a problem".
 fn unsupported(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::Unsupported | io::ErrorKind::CrossesDevices | io::ErrorKind::PermissionDenied
-    ) || matches!(
-        e.raw_os_error(),
-        // EXDEV, EPERM, EINVAL, ENOTTY, EOPNOTSUPP, EMLINK (too many links to one inode)
-        Some(18 | 1 | 22 | 25 | 95 | 31)
-    )
+    matches!(e.kind(), io::ErrorKind::Unsupported | io::ErrorKind::CrossesDevices | io::ErrorKind::PermissionDenied)
+        || matches!(
+            e.raw_os_error(),
+            // EXDEV, EPERM, EINVAL, ENOTTY, EOPNOTSUPP, EMLINK (too many links to one inode)
+            Some(18 | 1 | 22 | 25 | 95 | 31)
+        )
 }
 
 /// A name for the partial file beside `dst`, renamed onto it when complete.

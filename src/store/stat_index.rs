@@ -269,8 +269,8 @@ impl StatIndex {
         }
         // Drop what no longer exists: records of removed entries would otherwise pile up.
         files.retain(|k, _| self.root.join(k).exists());
-        let json = serde_json::to_vec(&IndexFile { format_version: FORMAT_VERSION, files })
-            .map_err(io::Error::other)?;
+        let json =
+            serde_json::to_vec(&IndexFile { format_version: FORMAT_VERSION, files }).map_err(io::Error::other)?;
         write_atomic(&path, &json)?;
         records.dirty = false;
         Ok(())

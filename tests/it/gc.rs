@@ -43,8 +43,12 @@ fn gc_keeps_latest_and_named_runs_and_audit_verify_passes_after_it() {
     let dry = t.run(&["gc", "--keep-last", "1", "--keep", &first, "--dry-run", "--json"]);
     dry.ok();
     let v: serde_json::Value = serde_json::from_str(&dry.stdout).expect("json");
-    let listed: Vec<String> =
-        v["runs"].as_array().expect("runs").iter().map(|r| name(Path::new(r["path"].as_str().expect("path")))).collect();
+    let listed: Vec<String> = v["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .map(|r| name(Path::new(r["path"].as_str().expect("path"))))
+        .collect();
     assert_eq!(listed, [name(&runs[1]), name(&runs[2])]);
     assert!(v["runs"][0]["bytes"].as_u64().expect("bytes") > 0);
     assert_eq!(v["cache_entries"].as_array().expect("entries").len(), 0, "every entry is used by a kept run");
@@ -65,7 +69,11 @@ fn gc_keeps_latest_and_named_runs_and_audit_verify_passes_after_it() {
     let v = t.run(&["audit", "verify", "runs/small"]);
     v.ok();
     let all = format!("{}{}", v.stdout, v.stderr);
-    assert_eq!(all.matches("run folder removed by gc at 2023-11-14T22:13:20Z (beyond --keep-last 1)").count(), 2, "{all}");
+    assert_eq!(
+        all.matches("run folder removed by gc at 2023-11-14T22:13:20Z (beyond --keep-last 1)").count(),
+        2,
+        "{all}"
+    );
     // What remains is whole: a run reuses every entry.
     let again = t.run(&["run", "--json", m]);
     again.ok();
@@ -147,7 +155,11 @@ fn leftovers_of_a_killed_run_are_collected_only_once_its_lock_is_free() {
 
     let r = t.run(&["gc", "--keep-last", "1"]);
     r.ok();
-    assert!(r.stderr.contains("pipeline `small` is running (its lock is held): its runs and leftovers were left alone"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("pipeline `small` is running (its lock is held): its runs and leftovers were left alone"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("cache entries were not collected: a run of `small` is in progress"), "{}", r.stderr);
     assert_eq!(partial(&t), 1);
     assert!(staging.is_dir());

@@ -32,7 +32,8 @@ fn all(list: &[(String, String)], status: &str) -> bool {
 
 /// The one cached file whose path ends with `suffix`.
 fn cached(t: &Test, suffix: &str) -> PathBuf {
-    let found: Vec<PathBuf> = walk(&t.path().join(".nethical/cache")).into_iter().filter(|p| p.ends_with(suffix)).collect();
+    let found: Vec<PathBuf> =
+        walk(&t.path().join(".nethical/cache")).into_iter().filter(|p| p.ends_with(suffix)).collect();
     assert_eq!(found.len(), 1, "{found:?}");
     found[0].clone()
 }

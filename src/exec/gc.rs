@@ -88,6 +88,14 @@ struct RunInfo {
 /// Runs gc. Errors are the file system's; a run that cannot be removed stops gc with what it
 /// removed so far left removed.
 pub fn gc(opts: &GcOptions) -> Result<GcReport, Error> {
+    // Without its runs, every cache entry would look unused: a mistyped --runs-dir must not
+    // empty the cache.
+    if !opts.runs_dir.is_dir() {
+        return Err(Error::InvalidInput(format!(
+            "no runs folder at `{}`: gc keeps the cache entries its runs use, so it needs it (--runs-dir)",
+            opts.runs_dir.display()
+        )));
+    }
     let mut report = GcReport { dry_run: opts.dry_run, ..GcReport::default() };
     let mut locks = Vec::new();
     let mut pipelines = Vec::new();

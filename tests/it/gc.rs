@@ -119,6 +119,10 @@ fn gc_refuses_an_unknown_keep_and_a_bad_age() {
     let r = t.run(&["gc", "--keep", "20990101T000000Z-000000"]);
     r.code(2);
     insta::assert_snapshot!("gc_unknown_keep", r.stderr.replace(t.path().to_str().expect("utf-8"), "[TMP]"));
+    let r = t.run(&["gc", "--runs-dir", "rnus"]);
+    r.code(2);
+    assert!(r.stderr.contains("no runs folder at `rnus`"), "{}", r.stderr);
+    assert!(t.path().join(".nethical/cache").read_dir().expect("cache").count() > 2, "the cache is untouched");
     let r = t.run(&["gc", "--older-than", "30"]);
     r.code(2);
     assert!(r.stderr.contains("`30` is not an age such as 30d, 12h, 90m or 2w"), "{}", r.stderr);

@@ -35,6 +35,8 @@ fn options(dir: &Path, jobs: usize, force: bool) -> RunOptions {
         audit_dir: None,
         audit_key: None,
         executor: nethical::exec::ExecutorChoice::Local,
+        link: nethical::store::Linker::default(),
+        verify: false,
         kaggle: KaggleAccess::default(),
         manifest_path: dir.join("bench.toml"),
         write_lockfile: false,
@@ -279,4 +281,30 @@ space = { learning_rate = { min = 1e-4, max = 1.0, log = true }, l2 = { min = 1e
     // Forced, so every sample trains all 100 candidates (and regenerates the 10,000 rows,
     // a few milliseconds).
     bencher.bench(|| run_ok(&plan, &options(dir.path(), 2, true)));
+}
+
+/// `gc --dry-run --keep-last 10` over 200 runs of a small pipeline (issue 15: gc over 1,000
+/// runs ≤ 2 s): listing, protecting, measuring every file's size and inode.
+#[divan::bench(sample_count = 10)]
+fn gc_dry_run_200_runs(bencher: Bencher<'_, '_>) {
+    let plan = plan_of(&matrix_manifest(2, 500, 3));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = options(dir.path(), 2, false);
+    for _ in 0..200 {
+        run_ok(&plan, &opts);
+    }
+    let gc = nethical::exec::GcOptions {
+        runs_dir: opts.runs_dir.clone(),
+        cache_dir: opts.cache_dir.clone(),
+        keep_last: Some(10),
+        older_than: None,
+        keep: Vec::new(),
+        lockfiles: Vec::new(),
+        dry_run: true,
+        now: chrono::Utc::now(),
+    };
+    bencher.bench(|| {
+        let report = nethical::exec::gc(&gc).expect("gc");
+        assert_eq!(report.runs.len(), 190);
+    });
 }

@@ -42,6 +42,10 @@ pub enum Command {
     Runs(RunsArgs),
     /// Parameters and metrics of two runs per cohort, with deltas and A/B tests.
     Compare(CompareArgs),
+    /// Check the stage cache.
+    Cache(CacheArgs),
+    /// Remove old run folders, unreferenced cache entries and what killed runs left behind.
+    Gc(GcArgs),
     /// Compute one stage instance from a job spec (what a Slurm job runs).
     #[command(hide = true)]
     ExecInstance(ExecInstanceArgs),
@@ -61,6 +65,79 @@ pub enum ExecutorArg {
     Local,
     /// Jobs on a Slurm cluster (`sbatch`), on a shared filesystem.
     Slurm,
+}
+
+/// `nethical cache`.
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CacheCommand,
+}
+
+/// `nethical cache` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Hash every file of every cache entry and name each entry that does not match its
+    /// digests (exit 1). A damaged entry is computed again by the next run that needs it.
+    Verify(CacheVerifyArgs),
+}
+
+/// `nethical cache verify`.
+#[derive(Debug, Args)]
+pub struct CacheVerifyArgs {
+    /// The stage cache.
+    #[arg(long, value_name = "DIR", env = "NETHICAL_CACHE_DIR", default_value = ".nethical/cache")]
+    pub cache_dir: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `nethical gc`.
+///
+/// Never removes a run `latest` points at, a pipeline's newest complete run, a run named with
+/// `--keep` or one a lockfile reads (a drift baseline). With both `--keep-last` and
+/// `--older-than`, a run goes only when both let it go. Without either, no run is removed and
+/// only unreferenced cache entries and leftovers are. The audit log is never touched.
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Keep the newest N runs of each pipeline.
+    #[arg(long, value_name = "N")]
+    pub keep_last: Option<usize>,
+    /// Keep the runs started less than this long ago (30d, 12h, 2w).
+    #[arg(long, value_name = "AGE", value_parser = crate::exec::parse_age)]
+    pub older_than: Option<std::time::Duration>,
+    /// Never remove this run (repeatable).
+    #[arg(long, value_name = "RUN")]
+    pub keep: Vec<String>,
+    /// Also keep what this lockfile names (repeatable); the lockfiles of the manifests the runs
+    /// recorded are always read.
+    #[arg(long, value_name = "FILE")]
+    pub lockfile: Vec<PathBuf>,
+    /// List what would be removed and how many bytes, removing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Folder of run folders.
+    #[arg(long, value_name = "DIR", default_value = "runs")]
+    pub runs_dir: PathBuf,
+    /// The stage cache.
+    #[arg(long, value_name = "DIR", env = "NETHICAL_CACHE_DIR", default_value = ".nethical/cache")]
+    pub cache_dir: PathBuf,
+}
+
+/// A way of placing cached artifacts into a run folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LinkArg {
+    /// A copy-on-write clone (btrfs, XFS, APFS-like file systems).
+    Reflink,
+    /// A hard link to the read-only cache file.
+    Hardlink,
+    /// A copy of the bytes.
+    Copy,
 }
 
 /// `nethical compare`.
@@ -198,6 +275,22 @@ pub struct RunArgs {
     /// The stage cache.
     #[arg(long, value_name = "DIR", env = "NETHICAL_CACHE_DIR", default_value = ".nethical/cache")]
     pub cache_dir: PathBuf,
+    /// How cached artifacts are placed into the run folder: the first of these that the file
+    /// system allows (reflink: a copy-on-write clone; hardlink: a second name for the
+    /// read-only cache file; copy).
+    #[arg(
+        long,
+        value_name = "MODES",
+        env = "NETHICAL_LINK",
+        value_enum,
+        value_delimiter = ',',
+        default_value = "reflink,hardlink,copy"
+    )]
+    pub link: Vec<LinkArg>,
+    /// Hash every cached artifact this run uses instead of trusting the cache's stat index
+    /// (size, modification time, inode); a changed one is computed again.
+    #[arg(long)]
+    pub verify: bool,
     /// Wait for another run of the same pipeline to finish instead of refusing.
     #[arg(long)]
     pub wait: bool,

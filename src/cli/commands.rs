@@ -42,6 +42,8 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Report(a) => report(&a),
         Command::Runs(a) => super::runs_command::runs(&a),
         Command::Compare(a) => super::runs_command::compare(&a),
+        Command::Cache(a) => super::cache_command::cache(&a),
+        Command::Gc(a) => super::cache_command::gc(a),
         Command::ExecInstance(a) => exec_instance(&a),
     }
 }
@@ -251,6 +253,22 @@ fn exec_instance(args: &ExecInstanceArgs) -> Result<i32, Error> {
     }
 }
 
+/// The `--link` modes as the store's linker.
+pub(super) fn linker(modes: &[super::args::LinkArg]) -> crate::store::Linker {
+    use super::args::LinkArg;
+    use crate::store::LinkMode;
+    crate::store::Linker::new(
+        modes
+            .iter()
+            .map(|m| match m {
+                LinkArg::Reflink => LinkMode::Reflink,
+                LinkArg::Hardlink => LinkMode::Hardlink,
+                LinkArg::Copy => LinkMode::Copy,
+            })
+            .collect(),
+    )
+}
+
 fn env_value(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
@@ -322,6 +340,8 @@ fn run(args: RunArgs) -> Result<i32, Error> {
         cancel,
         wait_for_lock: args.wait,
         executor,
+        link: linker(&args.link),
+        verify: args.verify,
     };
     let reporter = CliReporter::new();
     let summary = crate::exec::run(&plan, &opts, &reporter)?;

@@ -3,6 +3,7 @@
 
 mod args;
 mod audit_command;
+mod cache_command;
 mod commands;
 mod optimize_report;
 mod out;

@@ -443,6 +443,8 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
         cancel: Arc::new(AtomicBool::new(false)),
         executor: crate::exec::ExecutorChoice::Local,
         wait_for_lock: false,
+        link: crate::store::Linker::default(),
+        verify: false,
     };
     let reporter = CliReporter::new();
     let summary = if a.verbosity == 0 {

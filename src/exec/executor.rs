@@ -76,7 +76,9 @@ pub(crate) fn lookup(cache: &Cache, key: &str, opts: &RunOptions) -> Lookup {
         return Lookup::Miss { replace: true };
     }
     match cache.lookup(key) {
-        Some(entry) if entry.reusable() => Lookup::Hit(entry),
+        // A file changed after it was cached (an edit through a hard link, a damaged disk):
+        // the instance is computed again and the entry replaced.
+        Some(entry) if entry.reusable() && entry.check().is_ok() => Lookup::Hit(entry),
         other => Lookup::Miss { replace: other.is_some() },
     }
 }

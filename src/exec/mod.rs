@@ -4,6 +4,7 @@
 mod audit_step;
 mod executor;
 mod failpoints;
+mod gc;
 mod git;
 mod quiet_panic;
 mod reporter;
@@ -15,6 +16,7 @@ mod views;
 
 pub use crate::error_chain::error_chain;
 pub use failpoints::{Failpoints, Fault};
+pub use gc::{GcItem, GcOptions, GcReport, gc, parse_age};
 pub use reporter::{Reporter, Silent};
 pub use run::{ExecutorChoice, RunOptions, run};
 pub use summary::{GitInfo, InstanceReport, InstanceStatus, RunStatus, RunSummary};

@@ -20,7 +20,7 @@ use crate::error_chain::error_chain;
 use crate::manifest::StageKind;
 use crate::plan::{LockEntry, Lockfile, Plan, PlannedInstance, Status, external_digests, lockfile_path, plan_statuses};
 use crate::stages::{KaggleAccess, UpstreamOutput};
-use crate::store::{Cache, CacheEntry, RelPath, tree_digest};
+use crate::store::{Cache, CacheEntry, Linker, RelPath, StatTrust, tree_digest};
 use crate::trail::{LogDir, Trust, parse_checkpoint_text};
 
 use super::audit_step::run_audit;
@@ -65,6 +65,10 @@ pub struct RunOptions {
     pub audit_key: Option<PathBuf>,
     /// Where instances compute.
     pub executor: ExecutorChoice,
+    /// How cached files are placed into the run folder (`--link`).
+    pub link: Linker,
+    /// Hash every cached file this run uses instead of trusting the stat index (`--verify`).
+    pub verify: bool,
 }
 
 /// Where a run's instances compute.
@@ -129,7 +133,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
     if plan.instances.iter().any(|i| i.decl.kind == StageKind::Audit) {
         check_audit_policy(plan, opts)?;
     }
-    let cache = Cache::new(&opts.cache_dir);
+    let cache = Cache::with_trust(&opts.cache_dir, if opts.verify { StatTrust::Nothing } else { StatTrust::Stat });
     let lock_path = lockfile_path(&opts.manifest_path);
     let lockfile = match Lockfile::read(&lock_path) {
         Ok(l) => l,
@@ -210,6 +214,10 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
     }
     if status == RunStatus::Succeeded {
         publish_histories(plan, &pipeline_dir, &entries, reporter);
+    }
+    // A hint for the next run: failing to keep it costs that run some hashing, nothing else.
+    if let Err(e) = cache.index().save() {
+        reporter.warning(&format!("cannot save the cache's stat index in `{}`: {e}", opts.cache_dir.display()));
     }
     Ok(summary)
 }
@@ -298,7 +306,9 @@ fn schedule(
             let outcome = match done.outcome {
                 Err(panic) => Err(format!("panicked: {panic}")),
                 Ok(Err(e)) => Err(e),
-                Ok(Ok((entry, cached))) => publish(folder, &entry).map(|()| (entry, cached)).map_err(|e| e.to_string()),
+                Ok(Ok((entry, cached))) => {
+                    publish(folder, &entry, &opts.link).map(|()| (entry, cached)).map_err(|e| error_chain(&e))
+                }
             };
             match outcome {
                 Ok((entry, cached)) => {
@@ -429,13 +439,13 @@ fn skip_dependents(
     }
 }
 
-fn publish(folder: &RunFolder, entry: &CacheEntry) -> Result<(), Error> {
+/// Places an entry's files into the run folder without reading them: a cached entry was
+/// checked when it was looked up (a stat each, through the index), a computed one was hashed
+/// as it was written.
+fn publish(folder: &RunFolder, entry: &CacheEntry, linker: &Linker) -> Result<(), Error> {
     for path in entry.outputs.keys() {
         let rel = RelPath::new(path).map_err(|e| Error::Internal(e.to_string()))?;
-        let bytes = entry.read(path).map_err(|e| {
-            Error::Internal(format!("{e}; the cache entry `{}` is damaged: delete it or run with --force", entry.key))
-        })?;
-        folder.publish(&rel, &bytes)?;
+        folder.publish_cached(&rel, &entry.path(path), linker)?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::store::{RelPath, write_atomic, write_durable};
+use crate::store::{LinkMode, Linker, RelPath, write_atomic, write_durable};
 
 /// A run folder being written.
 #[derive(Debug)]
@@ -51,6 +51,16 @@ impl RunFolder {
             return Err(Error::Internal(format!("two stage instances write `{}`", rel.as_str())));
         }
         write_atomic(&path, bytes).map_err(Error::io("write", path))
+    }
+
+    /// Places a cached file into the run (a reflink, hard link or copy, as `linker` says),
+    /// refusing to overwrite another instance's output.
+    pub fn publish_cached(&self, rel: &RelPath, src: &Path, linker: &Linker) -> Result<LinkMode, Error> {
+        let path = rel.under(&self.tmp);
+        if path.exists() {
+            return Err(Error::Internal(format!("two stage instances write `{}`", rel.as_str())));
+        }
+        linker.place(src, &path).map_err(Error::io("publish", path))
     }
 
     /// The folder while the run is written (its temporary name).

@@ -41,11 +41,12 @@ pub const ENV_PREFIX: &str = "NETHICAL_";
 const ENV_TABLES: [&str; 3] = ["pipeline", "stages", "vars"];
 
 /// The `NETHICAL_*` variables that configure the tool (and its tests), not the manifest.
-pub const TOOL_VARIABLES: [&str; 7] = [
+pub const TOOL_VARIABLES: [&str; 8] = [
     "NETHICAL_AUDIT_KEY",
     "NETHICAL_CACHE_DIR",
     "NETHICAL_FAILPOINTS",
     "NETHICAL_KAGGLE_API",
+    "NETHICAL_LINK",
     "NETHICAL_LOG",
     "NETHICAL_REFERENCE_DATA",
     "NETHICAL_UPDATE_SCHEMA",

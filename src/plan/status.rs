@@ -153,6 +153,17 @@ fn params_diff(entry: &LockEntry, inst: &Instance) -> Vec<String> {
         .collect()
 }
 
+/// The output a check refused, by its path in the entry (the cache folder is an implementation
+/// detail; the output's name says which artifact).
+fn cached_name(entry: &crate::store::CacheEntry, problem: &crate::store::FileProblem) -> String {
+    let path = match problem {
+        crate::store::FileProblem::Unreadable { path, .. } | crate::store::FileProblem::Changed { path } => path,
+    };
+    let what = if matches!(problem, crate::store::FileProblem::Changed { .. }) { "edited" } else { "missing" };
+    let rel = path.strip_prefix(&entry.files).unwrap_or(path);
+    format!("{} {what}", rel.display())
+}
+
 /// Plans every instance: cached when its key is in the cache, otherwise run, with the reason.
 pub fn plan_statuses(plan: &Plan, cache: &Cache, lock: Option<&Lockfile>, force: bool) -> Vec<PlannedInstance> {
     let mut digests: Vec<Option<String>> = vec![None; plan.instances.len()];
@@ -175,9 +186,13 @@ pub fn plan_statuses(plan: &Plan, cache: &Cache, lock: Option<&Lockfile>, force:
         }
         let key = inputs.as_ref().map(|inp| cache_key(inst, inp, &files));
         let hit = if force { None } else { key.as_deref().and_then(|k| cache.lookup(k)) };
+        let damage = hit.as_ref().filter(|e| e.reusable()).and_then(|e| e.check().err().map(|p| cached_name(e, &p)));
         let (status, reason) = match (&hit, force) {
             (Some(entry), _) if !entry.reusable() => {
                 (Status::Run, format!("always runs: {}", entry.meta.volatile.as_deref().unwrap_or_default()))
+            }
+            (Some(_), _) if damage.is_some() => {
+                (Status::Run, format!("cached output changed: {}", damage.unwrap_or_default()))
             }
             (Some(entry), _) => {
                 digests[i] = Some(tree_digest(&entry.outputs));

@@ -5,11 +5,17 @@
 //! writes into a private staging folder that is renamed into place only when complete, so an
 //! entry either exists whole or not at all, and concurrent runs that compute the same key
 //! both succeed (the second rename loses and its staging folder is dropped).
+//!
+//! Entry files are read-only (0444) once staged: run folders get hard links to them, and a
+//! user's edit of a published file must not reach the cache through a writable inode. Their
+//! digests are checked through the [`StatIndex`], so reusing an entry costs a `stat` per file.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
@@ -18,6 +24,7 @@ use sha2::{Digest, Sha256};
 use super::atomic::write_durable;
 use super::digest::FileDigest;
 use super::rel_path::RelPath;
+use super::stat_index::{FileProblem, StatIndex, StatTrust};
 
 static STAGING: AtomicU64 = AtomicU64::new(0);
 
@@ -51,7 +58,7 @@ struct EntryFile {
 }
 
 /// A complete cache entry.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct CacheEntry {
     /// The cache key.
     pub key: String,
@@ -61,6 +68,14 @@ pub struct CacheEntry {
     pub outputs: BTreeMap<String, FileDigest>,
     /// The stage's summary.
     pub meta: EntryMeta,
+    /// The cache's stat index, through which the files are checked.
+    index: Arc<StatIndex>,
+}
+
+impl PartialEq for CacheEntry {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.key, &self.files, &self.outputs, &self.meta) == (&other.key, &other.files, &other.outputs, &other.meta)
+    }
 }
 
 impl CacheEntry {
@@ -69,33 +84,59 @@ impl CacheEntry {
         self.meta.volatile.is_none()
     }
 
-    /// Reads one output file, checking it against its recorded digest: a cache folder edited
-    /// or damaged on disk is reported, never silently reused.
+    /// Reads one output file, checking it against its recorded digest (hashing it only when
+    /// the stat index cannot vouch for it): a cache folder edited or damaged on disk is
+    /// reported, never silently reused. This is the one way stages read cached bytes.
     pub fn read(&self, rel: &str) -> io::Result<Vec<u8>> {
         let want = self.outputs.get(rel).ok_or_else(|| {
             io::Error::new(io::ErrorKind::NotFound, format!("`{rel}` is not an output of this entry"))
         })?;
-        let bytes = fs::read(self.files.join(rel))?;
-        if hex::encode(Sha256::digest(&bytes)) != want.sha256 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("cached file `{}` does not match its digest", self.files.join(rel).display()),
-            ));
-        }
-        Ok(bytes)
+        self.index.read(&self.files.join(rel), want).map_err(problem_to_io)
     }
+
+    /// Checks every output file against its digest (a `stat` each when the index vouches for
+    /// them); the first file that does not hold what it should is the error.
+    pub fn check(&self) -> Result<(), FileProblem> {
+        self.outputs.iter().try_for_each(|(rel, want)| self.index.check(&self.files.join(rel), want))
+    }
+
+    /// The path of one output file in the cache.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.files.join(rel)
+    }
+}
+
+fn problem_to_io(p: FileProblem) -> io::Error {
+    let kind = match &p {
+        FileProblem::Unreadable { source, .. } => source.kind(),
+        FileProblem::Changed { .. } => io::ErrorKind::InvalidData,
+    };
+    io::Error::new(kind, p.to_string())
 }
 
 /// The cache folder.
 #[derive(Clone, Debug)]
 pub struct Cache {
     root: PathBuf,
+    index: Arc<StatIndex>,
 }
 
 impl Cache {
-    /// A cache rooted at `root` (created on first write).
+    /// A cache rooted at `root` (created on first write), trusting files whose stat is
+    /// unchanged.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self::with_trust(root, StatTrust::Stat)
+    }
+
+    /// A cache that checks its files as `trust` says (`--verify`: hash each file once).
+    pub fn with_trust(root: impl Into<PathBuf>, trust: StatTrust) -> Self {
+        let root = root.into();
+        Self { index: Arc::new(StatIndex::new(&root, trust)), root }
+    }
+
+    /// The stat index (bytes hashed, saving it).
+    pub fn index(&self) -> &StatIndex {
+        &self.index
     }
 
     /// Checks that entries can be written: the staging folder is created and a probe file
@@ -129,7 +170,38 @@ impl Cache {
             files: dir.join("files"),
             outputs: file.outputs,
             meta: file.meta,
+            index: Arc::clone(&self.index),
         })
+    }
+
+    /// The keys of every complete-looking entry folder (`<key[..2]>/<key>/`), sorted.
+    pub fn keys(&self) -> io::Result<Vec<String>> {
+        let mut keys = Vec::new();
+        let top = match fs::read_dir(&self.root) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(keys),
+            Err(e) => return Err(e),
+        };
+        for prefix in top {
+            let prefix = prefix?;
+            let name = prefix.file_name().to_string_lossy().into_owned();
+            if name.len() != 2 || !name.bytes().all(|b| b.is_ascii_hexdigit()) || !prefix.file_type()?.is_dir() {
+                continue;
+            }
+            for entry in fs::read_dir(prefix.path())? {
+                let key = entry?.file_name().to_string_lossy().into_owned();
+                if key.starts_with(&name) && key.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    keys.push(key);
+                }
+            }
+        }
+        keys.sort();
+        Ok(keys)
+    }
+
+    /// The folder of the entry for `key` (whether or not it exists).
+    pub fn entry_path(&self, key: &str) -> PathBuf {
+        self.entry_dir(key)
     }
 
     /// Starts a private staging folder for `key`.
@@ -143,6 +215,7 @@ impl Cache {
             target: self.entry_dir(key),
             outputs: BTreeMap::new(),
             committed: false,
+            index: Arc::clone(&self.index),
         })
     }
 }
@@ -155,6 +228,7 @@ pub struct Staging {
     target: PathBuf,
     outputs: BTreeMap<String, FileDigest>,
     committed: bool,
+    index: Arc<StatIndex>,
 }
 
 /// A writer that hashes what passes through it.
@@ -198,6 +272,8 @@ impl Staging {
         let mut w = Hashing { inner: io::BufWriter::new(file), hasher: Sha256::new(), bytes: 0 };
         fill(&mut w)?;
         w.flush()?;
+        let file = w.inner.into_inner().map_err(io::IntoInnerError::into_error)?;
+        file.set_permissions(fs::Permissions::from_mode(0o444))?;
         let digest = FileDigest { sha256: hex::encode(w.hasher.finalize()), bytes: w.bytes };
         self.outputs.insert(rel.as_str().to_owned(), digest);
         Ok(())
@@ -220,18 +296,27 @@ impl Staging {
         if replace && self.target.exists() {
             let old = self.dir.with_extension("replaced");
             fs::rename(&self.target, &old)?;
+            self.index.forget_under(&self.target);
             let _ = fs::remove_dir_all(&old);
         }
-        match fs::rename(&self.dir, &self.target) {
-            Ok(()) => {}
+        let won = match fs::rename(&self.dir, &self.target) {
+            Ok(()) => true,
             Err(_) if self.target.join("entry.json").exists() => {
                 // Another run committed the same key first; its files are the same bytes.
                 let _ = fs::remove_dir_all(&self.dir);
+                false
             }
             Err(e) => return Err(e),
-        }
+        };
         self.committed = true;
-        Ok(CacheEntry { key: file.key, files: self.target.join("files"), outputs: file.outputs, meta: file.meta })
+        let files = self.target.join("files");
+        if won {
+            // Hashed while written: the next run trusts them by their stat.
+            for (rel, d) in &file.outputs {
+                self.index.record_written(&files.join(rel), &d.sha256);
+            }
+        }
+        Ok(CacheEntry { key: file.key, files, outputs: file.outputs, meta: file.meta, index: Arc::clone(&self.index) })
     }
 }
 
@@ -285,7 +370,11 @@ mod tests {
         let mut s = cache.stage("1234").expect("stage");
         s.write(&rel("a"), b"1").expect("write");
         let entry = s.commit(EntryMeta::default(), false).expect("commit");
-        fs::write(entry.files.join("a"), b"2").expect("tamper");
+        let path = entry.files.join("a");
+        assert_eq!(fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o444, "entry files are read-only");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).expect("chmod");
+        fs::write(&path, b"2").expect("tamper");
+        assert!(entry.check().is_err());
         assert_eq!(entry.read("a").expect_err("damaged").kind(), io::ErrorKind::InvalidData);
     }
 }

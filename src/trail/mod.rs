@@ -11,6 +11,7 @@ mod model_proof;
 mod seal;
 mod seal_record;
 mod signature_check;
+mod tombstone;
 mod trail_error;
 mod trust_policy;
 mod verify;
@@ -24,6 +25,7 @@ pub use model_proof::{ModelAudit, attach_model_audit, model_content_sha256};
 pub use seal::{CrashPoint, Sealed, seal};
 pub use seal_record::{SEAL_FILE, SealRecord};
 pub use signature_check::{KeyName, SignatureProblem, check_signature, signers};
+pub use tombstone::{TOMBSTONE_FORMAT, Tombstone};
 pub use trail_error::TrailError;
 pub use trust_policy::{
     Admission, POLICY_EVENT, POLICY_FILE, Pinned, PolicyEvent, Trust, TrustError, TrustPolicy, policy_event,

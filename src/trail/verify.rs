@@ -414,7 +414,13 @@ fn check_runs(
     let records = if log.events().exists() { run_records(log)? } else { BTreeMap::new() };
     for (run_id, _) in records.iter().filter(|(id, _)| only_run.is_none_or(|o| o == id.as_str())) {
         if !pipeline_dir.join(run_id).is_dir() {
-            v.notes.push(format!("run {run_id} is in the log but its folder is gone; its artifacts were not checked"));
+            v.notes.push(match super::Tombstone::read(pipeline_dir, run_id) {
+                Some(t) => format!(
+                    "run {run_id}: run folder removed by gc at {} ({}); its artifacts were not checked",
+                    t.removed_at, t.reason
+                ),
+                None => format!("run {run_id} is in the log but its folder is gone; its artifacts were not checked"),
+            });
         }
     }
     for dir in runs {

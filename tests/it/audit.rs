@@ -258,7 +258,7 @@ fn every_kind_of_tampering_is_detected_and_named() {
                 "\"accuracy\": 1.0, \"was\": ",
                 1,
             );
-            fs::write(metrics, text).expect("write");
+            crate::common::replace_file(&metrics, text);
         },
         &format!("run {first_run}: artifact `cohorts/lr_0.1/metrics.json` was edited"),
     );
@@ -267,7 +267,7 @@ fn every_kind_of_tampering_is_detected_and_named() {
             let model = t.path().join("runs/a").join(&first_run).join("models/current/lr_0.5_model.json");
             let text =
                 fs::read_to_string(&model).expect("model").replacen("\"threshold\": 0.5", "\"threshold\": 0.1", 1);
-            fs::write(model, text).expect("write");
+            crate::common::replace_file(&model, text);
         },
         &format!("run {first_run}: model `models/current/lr_0.5_model.json` was edited"),
     );

@@ -189,6 +189,14 @@ impl Run {
     }
 }
 
+/// Replaces a published artifact as an editor that writes a new file does: the old name is
+/// removed first, so a read-only file hard-linked into the cache is neither refused (non-root)
+/// nor edited through (root).
+pub fn replace_file(path: &Path, bytes: impl AsRef<[u8]>) {
+    let _ = fs::remove_file(path);
+    fs::write(path, bytes).expect("write");
+}
+
 /// Replaces what changes between runs: run ids, timings.
 pub fn scrub(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

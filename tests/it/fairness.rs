@@ -291,7 +291,7 @@ fn the_report_has_a_fairness_section_in_json_and_markdown() {
             criterion.as_object_mut().expect("criterion").remove("note");
         }
     }
-    fs::write(dir.join("comparison.json"), serde_json::to_vec_pretty(&old).expect("json")).expect("write");
+    crate::common::replace_file(&dir.join("comparison.json"), serde_json::to_vec_pretty(&old).expect("json"));
     t.run(&["report", "runs/fair/latest"]).ok();
     let md = fs::read_to_string(dir.join("comparison.md")).expect("markdown");
     assert!(!md.contains("## Fairness") && md.contains("## Gate"), "{md}");

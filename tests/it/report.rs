@@ -130,7 +130,7 @@ fn the_report_compares_cohorts_with_intervals_and_tests() {
     t.run(&["report", "runs/ab/latest"]).ok();
     assert_eq!(fs::read_to_string(dir.join("comparison.md")).expect("re-rendered"), md);
     assert_eq!(fs::read_to_string(dir.join("comparison.html")).expect("re-rendered"), html);
-    fs::write(dir.join("comparison.json"), "{\"format_version\": 1}").expect("write");
+    crate::common::replace_file(&dir.join("comparison.json"), "{\"format_version\": 1}");
     let bad = t.run(&["report", "runs/ab/latest"]);
     bad.code(2);
     assert!(bad.stderr.contains("is not a comparison report"), "{}", bad.stderr);

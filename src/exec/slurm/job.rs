@@ -227,6 +227,8 @@ fn run_one(spec: &JobSpec, plan: &Plan, i: usize, inputs: &[UpstreamOutput], can
         audit_dir: None,
         audit_key: None,
         executor: ExecutorChoice::Local,
+        link: crate::store::Linker::default(),
+        verify: false,
     };
     let replace = match lookup(&cache, &spec.key, &opts) {
         Lookup::Hit(_) => return JobOutcome::Cached,

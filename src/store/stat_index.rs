@@ -1,0 +1,359 @@
+//! The cache's stat index (`<cache>/stat-index.json`): what each cached file's `stat` looked
+//! like when its bytes were last hashed, with the digest found then.
+//!
+//! As git's index and DVC's state database do, a file whose size, modification time (to the
+//! nanosecond) and inode are unchanged is trusted to hold the bytes it held, so a run that
+//! reuses the cache costs one `stat` per file, not a read of every byte. A file whose stat
+//! changed is hashed again (a `touch` costs one hash and is accepted; an edit is found). The
+//! change time (`ctime`) is not compared: publishing a hard link, `chmod` and `gc` removing a
+//! run folder all change it without touching a byte, and comparing it would make every
+//! run that links its outputs hash the whole cache again on the next one. What this trusts,
+//! and what `nethical run --verify` and `nethical cache verify` check in full, is that nobody
+//! rewrote a file in place and set its modification time back.
+//!
+//! A file modified within the file system's timestamp granularity of when its stat was taken
+//! keeps its modification time, so a stat taken that close to the file's own modification
+//! time proves nothing (git's "racily clean" entries): such a record is not trusted, and the
+//! file is hashed again the next time, when its stat is old enough. The first reuse of an
+//! entry just computed therefore hashes its newest files once.
+//!
+//! The index is only a hint: missing, unreadable or of another format, it is treated as empty
+//! and rebuilt by hashing; written atomically, so a crash leaves the old one or the new one.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Read};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::atomic::write_atomic;
+use super::digest::FileDigest;
+
+/// The index file's name inside the cache folder.
+pub const INDEX_FILE: &str = "stat-index.json";
+
+const FORMAT_VERSION: u32 = 1;
+
+/// How close (in milliseconds) to the file's modification time a stat may be taken and still
+/// be trusted, with nanosecond timestamps (Linux file systems stamp at the kernel's tick) and
+/// with whole-second ones.
+const RACY_MS: i64 = 100;
+const RACY_MS_COARSE: i64 = 2_000;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// What `stat` says about a file, as far as the index compares it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time: seconds since the epoch.
+    pub mtime: i64,
+    /// Modification time: nanoseconds.
+    pub mtime_ns: i64,
+    /// Inode number (a file replaced by rename has another).
+    pub ino: u64,
+}
+
+impl Stamp {
+    /// The stamp of a file's metadata.
+    pub fn of(meta: &fs::Metadata) -> Self {
+        Self { size: meta.size(), mtime: meta.mtime(), mtime_ns: meta.mtime_nsec(), ino: meta.ino() }
+    }
+
+    /// Whether a stat taken at `checked_ms` is far enough after the file's modification for a
+    /// later write to have changed its modification time.
+    fn settled_at(&self, checked_ms: i64) -> bool {
+        let margin = if self.mtime_ns == 0 { RACY_MS_COARSE } else { RACY_MS };
+        let mtime_ms = self.mtime.saturating_mul(1000).saturating_add(self.mtime_ns / 1_000_000);
+        checked_ms.saturating_sub(mtime_ms) > margin
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Record {
+    stamp: Stamp,
+    sha256: String,
+    /// When the stamp was taken (milliseconds since the epoch).
+    checked_ms: i64,
+    /// Hashed (or written) by this process: trusted even by a full verification.
+    #[serde(skip)]
+    fresh: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct IndexFile {
+    format_version: u32,
+    files: BTreeMap<String, Record>,
+}
+
+/// How much to trust the index.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StatTrust {
+    /// Trust a file whose stat is unchanged (the default).
+    #[default]
+    Stat,
+    /// Hash every file once in this process (`--verify`).
+    Nothing,
+}
+
+/// A cached file that does not hold what its entry says.
+#[derive(Debug, thiserror::Error)]
+pub enum FileProblem {
+    /// It is gone or cannot be read.
+    #[error("`{}` cannot be read", path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// Its bytes differ from the recorded digest.
+    #[error("`{}` does not match its digest (it was changed after it was cached)", path.display())]
+    Changed {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// The index of one cache folder, shared by every thread of a run.
+#[derive(Debug)]
+pub struct StatIndex {
+    root: PathBuf,
+    trust: StatTrust,
+    records: OnceLock<Mutex<Records>>,
+    bytes_hashed: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct Records {
+    files: BTreeMap<String, Record>,
+    dirty: bool,
+}
+
+impl StatIndex {
+    /// The index of the cache at `root`, read on first use.
+    pub fn new(root: impl Into<PathBuf>, trust: StatTrust) -> Self {
+        Self { root: root.into(), trust, records: OnceLock::new(), bytes_hashed: AtomicU64::new(0) }
+    }
+
+    fn records(&self) -> MutexGuard<'_, Records> {
+        self.records
+            .get_or_init(|| Mutex::new(Records { files: read_index(&self.root.join(INDEX_FILE)), dirty: false }))
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Bytes this process hashed to check cached files (what the index saved is the rest).
+    pub fn bytes_hashed(&self) -> u64 {
+        self.bytes_hashed.load(Ordering::Relaxed)
+    }
+
+    fn key(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root).unwrap_or(path).to_string_lossy().into_owned()
+    }
+
+    /// The digest of `path` if the index vouches for it: its stat is as recorded (and, under
+    /// [`StatTrust::Nothing`], this process hashed it).
+    fn known(&self, path: &Path, stamp: &Stamp) -> Option<String> {
+        let records = self.records();
+        let r = records.files.get(&self.key(path))?;
+        (r.stamp == *stamp && r.stamp.settled_at(r.checked_ms) && (self.trust == StatTrust::Stat || r.fresh))
+            .then(|| r.sha256.clone())
+    }
+
+    /// Records that `path`, as `stamp` describes it, holds bytes with this digest.
+    pub fn record(&self, path: &Path, stamp: Stamp, sha256: &str) {
+        let key = self.key(path);
+        let mut records = self.records();
+        records.files.insert(key, Record { stamp, sha256: sha256.to_owned(), checked_ms: now_ms(), fresh: true });
+        records.dirty = true;
+    }
+
+    /// Records a file just written whose digest is known (a staged output after its commit).
+    pub fn record_written(&self, path: &Path, sha256: &str) {
+        if let Ok(meta) = fs::metadata(path) {
+            self.record(path, Stamp::of(&meta), sha256);
+        }
+    }
+
+    /// Forgets every file under `dir` (an entry removed or replaced).
+    pub fn forget_under(&self, dir: &Path) {
+        let prefix = format!("{}/", self.key(dir));
+        let mut records = self.records();
+        let before = records.files.len();
+        records.files.retain(|k, _| !k.starts_with(&prefix));
+        if records.files.len() != before {
+            records.dirty = true;
+        }
+    }
+
+    /// Checks that `path` holds `want`: by its stat when the index vouches for it, else by
+    /// hashing it (and recording what was found).
+    pub fn check(&self, path: &Path, want: &FileDigest) -> Result<(), FileProblem> {
+        let unreadable = |source| FileProblem::Unreadable { path: path.to_owned(), source };
+        let meta = fs::metadata(path).map_err(unreadable)?;
+        let stamp = Stamp::of(&meta);
+        if stamp.size != want.bytes {
+            return Err(FileProblem::Changed { path: path.to_owned() });
+        }
+        let digest = match self.known(path, &stamp) {
+            Some(d) => d,
+            None => {
+                let d = self.hash_file(path).map_err(unreadable)?;
+                self.record(path, stamp, &d);
+                d
+            }
+        };
+        if digest == want.sha256 { Ok(()) } else { Err(FileProblem::Changed { path: path.to_owned() }) }
+    }
+
+    /// Reads `path`, checking it holds `want`: hashed only when the index cannot vouch for
+    /// the stat the open file has.
+    pub fn read(&self, path: &Path, want: &FileDigest) -> Result<Vec<u8>, FileProblem> {
+        let unreadable = |source| FileProblem::Unreadable { path: path.to_owned(), source };
+        let mut file = fs::File::open(path).map_err(unreadable)?;
+        let stamp = Stamp::of(&file.metadata().map_err(unreadable)?);
+        let mut bytes = Vec::with_capacity(usize::try_from(stamp.size).unwrap_or(0));
+        file.read_to_end(&mut bytes).map_err(unreadable)?;
+        let digest = match self.known(path, &stamp) {
+            Some(d) if bytes.len() as u64 == stamp.size => d,
+            _ => {
+                self.bytes_hashed.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                let d = hex::encode(Sha256::digest(&bytes));
+                self.record(path, stamp, &d);
+                d
+            }
+        };
+        if digest == want.sha256 { Ok(bytes) } else { Err(FileProblem::Changed { path: path.to_owned() }) }
+    }
+
+    fn hash_file(&self, path: &Path) -> io::Result<String> {
+        let mut file = fs::File::open(path)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            self.bytes_hashed.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(hex::encode(hasher.finalize()))
+    }
+
+    /// Writes the index if anything was recorded. Another process may have saved its own
+    /// records meanwhile (runs of other pipelines share the cache): those are kept unless
+    /// this process recorded the same file.
+    pub fn save(&self) -> io::Result<()> {
+        let Some(lock) = self.records.get() else { return Ok(()) };
+        let mut records = lock.lock().unwrap_or_else(PoisonError::into_inner);
+        if !records.dirty {
+            return Ok(());
+        }
+        let path = self.root.join(INDEX_FILE);
+        let mut files = read_index(&path);
+        for (k, r) in &records.files {
+            files.insert(k.clone(), r.clone());
+        }
+        // Drop what no longer exists: records of removed entries would otherwise pile up.
+        files.retain(|k, _| self.root.join(k).exists());
+        let json =
+            serde_json::to_vec(&IndexFile { format_version: FORMAT_VERSION, files }).map_err(io::Error::other)?;
+        write_atomic(&path, &json)?;
+        records.dirty = false;
+        Ok(())
+    }
+}
+
+fn read_index(path: &Path) -> BTreeMap<String, Record> {
+    fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<IndexFile>(&b).ok())
+        .filter(|f| f.format_version == FORMAT_VERSION)
+        .map(|f| f.files)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set_mtime(file: &Path, t: std::time::SystemTime) {
+        fs::File::options().write(true).open(file).and_then(|f| f.set_modified(t)).expect("set mtime");
+    }
+
+    /// A file last modified an hour ago.
+    fn setup() -> (tempfile::TempDir, PathBuf, FileDigest) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("ab/key/files/x.bin");
+        fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+        fs::write(&file, b"hello").expect("write");
+        set_mtime(&file, std::time::SystemTime::now() - std::time::Duration::from_secs(3600));
+        (dir, file, FileDigest::of(b"hello"))
+    }
+
+    #[test]
+    fn a_stat_taken_right_after_a_write_is_not_trusted() {
+        let (dir, file, want) = setup();
+        fs::write(&file, b"hello").expect("rewrite now");
+        let index = StatIndex::new(dir.path(), StatTrust::Stat);
+        index.check(&file, &want).expect("ok");
+        // Same size, same inode, and likely the same timestamp tick: only hashing sees it.
+        fs::write(&file, b"jello").expect("edit");
+        assert!(matches!(index.check(&file, &want), Err(FileProblem::Changed { .. })));
+    }
+
+    #[test]
+    fn an_unchanged_stat_is_not_hashed_again_across_processes() {
+        let (dir, file, want) = setup();
+        let first = StatIndex::new(dir.path(), StatTrust::Stat);
+        first.check(&file, &want).expect("ok");
+        assert_eq!(first.bytes_hashed(), 5);
+        first.save().expect("save");
+        let second = StatIndex::new(dir.path(), StatTrust::Stat);
+        second.check(&file, &want).expect("ok");
+        assert_eq!(second.read(&file, &want).expect("read"), b"hello");
+        assert_eq!(second.bytes_hashed(), 0, "the saved index vouches for the file");
+        let full = StatIndex::new(dir.path(), StatTrust::Nothing);
+        full.check(&file, &want).expect("ok");
+        full.check(&file, &want).expect("ok");
+        assert_eq!(full.bytes_hashed(), 5, "--verify hashes each file once");
+    }
+
+    #[test]
+    fn a_touched_file_is_hashed_and_accepted_a_changed_one_is_refused() {
+        let (dir, file, want) = setup();
+        let index = StatIndex::new(dir.path(), StatTrust::Stat);
+        index.check(&file, &want).expect("ok");
+        set_mtime(&file, std::time::SystemTime::now() - std::time::Duration::from_secs(60));
+        index.check(&file, &want).expect("touched, same bytes");
+        assert_eq!(index.bytes_hashed(), 10);
+        fs::write(&file, b"jello").expect("edit");
+        assert!(matches!(index.check(&file, &want), Err(FileProblem::Changed { .. })));
+        assert!(matches!(index.read(&file, &want), Err(FileProblem::Changed { .. })));
+    }
+
+    #[test]
+    fn a_corrupt_index_is_rebuilt() {
+        let (dir, file, want) = setup();
+        fs::write(dir.path().join(INDEX_FILE), b"{not json").expect("write");
+        let index = StatIndex::new(dir.path(), StatTrust::Stat);
+        index.check(&file, &want).expect("ok");
+        index.save().expect("save");
+        let again = StatIndex::new(dir.path(), StatTrust::Stat);
+        again.check(&file, &want).expect("ok");
+        assert_eq!(again.bytes_hashed(), 0);
+    }
+}

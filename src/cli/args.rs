@@ -46,6 +46,8 @@ pub enum Command {
     Cache(CacheArgs),
     /// Remove old run folders, unreferenced cache entries and what killed runs left behind.
     Gc(GcArgs),
+    /// Print a shell completion script (e.g. `nethical completions bash > /etc/bash_completion.d/nethical`).
+    Completions(CompletionsArgs),
     /// Compute one stage instance from a job spec (what a Slurm job runs).
     #[command(hide = true)]
     ExecInstance(ExecInstanceArgs),
@@ -236,7 +238,7 @@ pub struct PredictArgs {
 }
 
 /// A manifest and the overrides layered over it.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ManifestArgs {
     /// The pipeline manifest (TOML).
     pub manifest: PathBuf,
@@ -246,11 +248,23 @@ pub struct ManifestArgs {
     pub set: Vec<String>,
 }
 
+/// `nethical completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
 /// `nethical run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     #[command(flatten)]
     pub manifest: ManifestArgs,
+    /// Print what would run and why, and run nothing: `nethical plan` with these arguments
+    /// (as `make -n`, `snakemake -n` and `dvc repro --dry`).
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
     /// Stage instances computed at once [default: all cores, or the Slurm allocation's CPUs];
     /// with `--executor slurm`, jobs in flight at once [default: `[executor] max_jobs`].
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = parse_jobs)]

@@ -44,6 +44,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Compare(a) => super::runs_command::compare(&a),
         Command::Cache(a) => super::cache_command::cache(&a),
         Command::Gc(a) => super::cache_command::gc(a),
+        Command::Completions(a) => completions(&a),
         Command::ExecInstance(a) => exec_instance(&a),
     }
 }
@@ -273,7 +274,26 @@ fn env_value(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// Writes the completion script of `args.shell` for every subcommand and flag.
+fn completions(args: &super::args::CompletionsArgs) -> Result<i32, Error> {
+    let mut command = <super::args::Cli as clap::CommandFactory>::command();
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "nethical", &mut script);
+    // Through `out!`, so a closed pipe ends quietly.
+    super::out::out!("{}", String::from_utf8_lossy(&script));
+    Ok(0)
+}
+
 fn run(args: RunArgs) -> Result<i32, Error> {
+    if args.dry_run {
+        return plan(&PlanArgs {
+            manifest: args.manifest.clone(),
+            force: args.force,
+            runs_dir: args.runs_dir.clone(),
+            cache_dir: args.cache_dir.clone(),
+            json: args.json,
+        });
+    }
     let plan = load_plan(&args.manifest)?;
     // A grid search's size, before it starts: a grid grows fast.
     for inst in &plan.instances {

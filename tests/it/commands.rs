@@ -145,3 +145,44 @@ fn predict_names_a_missing_column() {
     r.code(2);
     assert!(r.stderr.contains("not a nethical model.json"), "{}", r.stderr);
 }
+
+#[test]
+fn run_dry_run_prints_the_plan_and_runs_nothing() {
+    let t = Test::new();
+    let m = t.manifest("small", SMALL);
+    let m = m.to_str().expect("utf-8");
+    let dry = t.run(&["run", "-n", m]);
+    dry.ok();
+    let plan = t.run(&["plan", m]);
+    plan.ok();
+    assert_eq!(dry.stdout, plan.stdout);
+    assert!(dry.stdout.contains("run") && dry.stdout.contains("new"), "{}", dry.stdout);
+    assert!(!t.path().join("runs").exists(), "a dry run makes no run folder");
+    assert!(!t.path().join("pipelines/small.lock").exists(), "nor a lockfile");
+    assert!(!t.path().join(".nethical/cache").exists(), "nor a cache");
+    // After a real run, the dry run says everything is cached, and `--force` what would rerun.
+    t.run(&["run", m]).ok();
+    let cached = t.run(&["run", "--dry-run", m]);
+    cached.ok();
+    assert!(!cached.stdout.contains(" new"), "{}", cached.stdout);
+    assert_eq!(t.run_dirs("small").len(), 1, "still one run");
+    let forced = t.run(&["run", "-n", "-f", "--json", m]);
+    forced.ok();
+    let json: serde_json::Value = serde_json::from_str(&forced.stdout).expect("plan JSON");
+    assert!(json.to_string().contains("forced"), "{json}");
+}
+
+#[test]
+fn completions_cover_every_subcommand() {
+    let t = Test::new();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let r = t.run(&["completions", shell]);
+        r.ok();
+        for command in ["run", "plan", "gc", "audit", "completions"] {
+            assert!(r.stdout.contains(command), "{shell} completions lack `{command}`");
+        }
+    }
+    let r = t.run(&["completions", "tcsh"]);
+    r.code(2);
+    assert!(r.stderr.contains("invalid value 'tcsh'"), "{}", r.stderr);
+}

@@ -104,7 +104,7 @@ impl Bench<'_> {
 
     fn measure(&self, values: &BTreeMap<String, Value>) -> Outcome {
         let train = self.params.train_params(values)?;
-        let model = self.fit(&train).map_err(|e| crate::exec::error_chain(&e))?;
+        let model = self.fit(&train).map_err(|e| crate::error_chain::error_chain(&e))?;
         let validation = &self.prepared.validation;
         let started = Instant::now();
         let probs = model.predict_dataset(validation).map_err(|e| e.to_string())?;
@@ -115,7 +115,7 @@ impl Bench<'_> {
     /// A `train` instance's model, scored on this stage's validation rows exactly as the
     /// candidates are: the baseline when the stage needs a `train` stage.
     fn measure_trained(&self, up: &UpstreamOutput) -> Outcome {
-        let bytes = up.read("model.json").map_err(|e| crate::exec::error_chain(&e))?;
+        let bytes = up.read("model.json").map_err(|e| crate::error_chain::error_chain(&e))?;
         let text = String::from_utf8(bytes).map_err(|e| format!("`model.json` of `{}`: {e}", up.id))?;
         let trained = TrainedModel::from_json(&text).map_err(|e| format!("`model.json` of `{}`: {e}", up.id))?;
         let started = Instant::now();
@@ -317,7 +317,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
             evolutionary_search(&space, &settings, ctx.instance.seed, None, &evaluate_batch)
         }
     }
-    .map_err(|e| StageError::Invalid(crate::exec::error_chain(&e)))?;
+    .map_err(|e| StageError::Invalid(crate::error_chain::error_chain(&e)))?;
     if cancel() {
         return Err(StageError::Cancelled);
     }

@@ -173,7 +173,7 @@ fn fold_of(c: &Cohort, up: &UpstreamOutput, iv: &compare::CohortIntervals, fold:
 }
 
 fn invalid(e: &compare::CompareError) -> StageError {
-    StageError::Invalid(crate::exec::error_chain(e))
+    StageError::Invalid(crate::error_chain::error_chain(e))
 }
 
 pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Staging) -> Result<EntryMeta, StageError> {

@@ -274,8 +274,8 @@ fn guards(loaded: &Loaded, train: &[usize], c: &CsvSource) -> Vec<Finding> {
 
 /// The hand-off table of one part: features, group, label.
 fn part(loaded: &Loaded, rows: &[usize]) -> Result<Table, StageError> {
-    let features = loaded.features.select(rows);
-    let mut columns = features.columns().to_vec();
+    // Taken apart, not cloned: the selected columns are this part's own.
+    let (mut columns, row_ids) = loaded.features.select(rows).into_parts();
     if let Some((name, values)) = loaded.group.as_ref().filter(|(name, _)| !loaded.schema.group_is_feature(name)) {
         columns.push(Column {
             name: name.clone(),
@@ -286,7 +286,7 @@ fn part(loaded: &Loaded, rows: &[usize]) -> Result<Table, StageError> {
         name: LABEL_COLUMN.to_owned(),
         values: Values::Numeric(rows.iter().map(|&i| f64::from(loaded.y[i])).collect()),
     });
-    Ok(Table::new(columns, features.row_ids().to_vec())?)
+    Ok(Table::new(columns, row_ids)?)
 }
 
 /// The codebook of the hand-off tables' text columns, over all rows, so every part codes a

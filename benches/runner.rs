@@ -159,20 +159,12 @@ fn multi_model_cached_rerun(bencher: Bencher<'_, '_>) {
 fn eight_cohorts(bencher: Bencher<'_, '_>, jobs: usize) {
     let text = matrix_manifest(8, 20_000, 40);
     let plan = plan_of(&text);
-    let data_only = plan_of(&text[..text.find("[stages.train]").expect("train stage")]);
-    let warm = tempfile::tempdir().expect("tempdir");
-    run_ok(&data_only, &options(warm.path(), 1, false));
-    bencher
-        .with_inputs(|| {
-            let dir = tempfile::tempdir().expect("tempdir");
-            copy_tree(&warm.path().join("cache"), &dir.path().join("cache"));
-            dir
-        })
-        .bench_values(|dir| {
-            let summary = run(&plan, &options(dir.path(), jobs, false), &Silent).expect("run");
-            assert_eq!(summary.count(nethical::exec::InstanceStatus::Ran), 8);
-            dir
-        });
+    let warm = warm_data_cache(&text);
+    bencher.with_inputs(|| with_cache_of(&warm)).bench_values(|dir| {
+        let summary = run(&plan, &options(dir.path(), jobs, false), &Silent).expect("run");
+        assert_eq!(summary.count(nethical::exec::InstanceStatus::Ran), 8);
+        dir
+    });
 }
 
 /// Issue #19: a `load` stage generating 1,000,000 synthetic rows × 5 features and writing its
@@ -228,20 +220,28 @@ max_depth = 3
 cohort = "gbt"
 "#;
     let plan = plan_of(text);
+    let warm = warm_data_cache(text);
+    bencher.with_inputs(|| with_cache_of(&warm)).bench_values(|dir| {
+        let summary = run(&plan, &options(dir.path(), 2, false), &Silent).expect("run");
+        assert_eq!(summary.count(nethical::exec::InstanceStatus::Ran), 4);
+        dir
+    });
+}
+
+/// A folder whose cache holds the `load` stage of `text` (everything before its first
+/// `[stages.train]`), so a benchmark times the stages after it.
+fn warm_data_cache(text: &str) -> tempfile::TempDir {
     let data_only = plan_of(&text[..text.find("[stages.train]").expect("train stage")]);
     let warm = tempfile::tempdir().expect("tempdir");
     run_ok(&data_only, &options(warm.path(), 1, false));
-    bencher
-        .with_inputs(|| {
-            let dir = tempfile::tempdir().expect("tempdir");
-            copy_tree(&warm.path().join("cache"), &dir.path().join("cache"));
-            dir
-        })
-        .bench_values(|dir| {
-            let summary = run(&plan, &options(dir.path(), 2, false), &Silent).expect("run");
-            assert_eq!(summary.count(nethical::exec::InstanceStatus::Ran), 4);
-            dir
-        });
+    warm
+}
+
+/// A fresh folder with a copy of `warm`'s cache.
+fn with_cache_of(warm: &tempfile::TempDir) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&warm.path().join("cache"), &dir.path().join("cache"));
+    dir
 }
 
 fn copy_tree(from: &Path, to: &Path) {

@@ -193,8 +193,9 @@ impl Table {
         w.flush()
     }
 
-    /// The table's binary files in memory (see the `write_*_npy` methods).
-    pub fn to_npy(&self, codebook: &Codebook) -> Result<NpyPart, DataError> {
+    /// The table's binary files in memory (see the `write_*_npy` methods), for tests.
+    #[cfg(test)]
+    pub(crate) fn to_npy(&self, codebook: &Codebook) -> Result<NpyPart, DataError> {
         let into_bytes = |write: &dyn Fn(&mut Vec<u8>) -> io::Result<()>, file: &str| {
             let mut bytes = Vec::new();
             write(&mut bytes).map(|()| bytes).map_err(|e| npy_error(file, e))

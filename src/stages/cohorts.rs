@@ -64,7 +64,7 @@ fn validation_features(id: &str, read: &ReadFile<'_>) -> Result<BTreeMap<String,
             None => Ok(BTreeMap::new()),
         };
     }
-    let hand_off = HandOff::open(id, read)?;
+    let hand_off = HandOff::with_description(id, dataset, read)?;
     let table = hand_off.part("validation")?;
     let mut out = BTreeMap::new();
     for (name, kind) in &hand_off.schema.features {

@@ -34,6 +34,11 @@ impl<'a> HandOff<'a> {
         let bytes = read("dataset.json")?.ok_or_else(|| missing("dataset.json".into()))?;
         let description: Value = serde_json::from_slice(&bytes)
             .map_err(|e| StageError::MissingInput(format!("`dataset.json` of `{id}` is not JSON: {e}")))?;
+        Self::with_description(id, description, read)
+    }
+
+    /// [`HandOff::open`] for a caller that has read `dataset.json` already.
+    pub(crate) fn with_description(id: &str, description: Value, read: &'a ReadFile<'a>) -> Result<Self, StageError> {
         let format = description["format_version"].as_u64().unwrap_or(0);
         if format != DATASET_FORMAT {
             return Err(StageError::MissingInput(format!(
@@ -52,20 +57,21 @@ impl<'a> HandOff<'a> {
         Ok(Self { id: id.to_owned(), description, schema, codebook, read })
     }
 
-    /// Whether the instance has part `name` (`calibration` only with a calibration split).
-    pub(crate) fn has_part(&self, name: &str) -> Result<bool, StageError> {
-        Ok((self.read)(&part_files(name)[0])?.is_some())
-    }
-
     /// Part `name` (`train`, `validation`, `calibration`) as a raw table with the schema's
     /// columns.
     pub(crate) fn part(&self, name: &str) -> Result<Table, StageError> {
+        self.optional_part(name)?
+            .ok_or_else(|| StageError::MissingInput(format!("`{}` produced no `{}`", self.id, part_files(name)[0])))
+    }
+
+    /// Part `name`, or `None` when the instance has none (`calibration` comes only with a
+    /// calibration split). Each file is read once.
+    pub(crate) fn optional_part(&self, name: &str) -> Result<Option<Table>, StageError> {
         let names = part_files(name);
-        let required = |file: &str| {
-            (self.read)(file)?.ok_or_else(|| StageError::MissingInput(format!("`{}` produced no `{file}`", self.id)))
-        };
-        let files =
-            NpyPart { numeric: required(&names[0])?, rows: required(&names[1])?, text: (self.read)(&names[2])? };
-        Ok(Table::from_npy(&files, &names, &self.schema.columns(), &self.codebook)?)
+        let Some(numeric) = (self.read)(&names[0])? else { return Ok(None) };
+        let rows = (self.read)(&names[1])?
+            .ok_or_else(|| StageError::MissingInput(format!("`{}` produced no `{}`", self.id, names[1])))?;
+        let files = NpyPart { numeric, rows, text: (self.read)(&names[2])? };
+        Ok(Some(Table::from_npy(&files, &names, &self.schema.columns(), &self.codebook)?))
     }
 }

@@ -156,13 +156,13 @@ pub(super) fn fit_model(
         Some(method) => {
             let read = |name: &str| data.read_optional(name);
             let hand_off = HandOff::open(&data.id, &read)?;
-            if !hand_off.has_part("calibration")? {
-                return Err(StageError::MissingInput(format!(
+            let part = hand_off.optional_part("calibration")?.ok_or_else(|| {
+                StageError::MissingInput(format!(
                     "`calibrate` needs a calibration split: set `split.calibration_ratio` in `{}`",
                     data.stage
-                )));
-            }
-            let calibration = encode(&split_part(hand_off.part("calibration")?, &prepared.schema)?, &prepared.pre)?;
+                ))
+            })?;
+            let calibration = encode(&split_part(part, &prepared.schema)?, &prepared.pre)?;
             let method = match method {
                 CalibrateName::Platt => CalibrationMethod::Platt,
                 CalibrateName::Isotonic => CalibrationMethod::Isotonic,

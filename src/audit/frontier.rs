@@ -29,6 +29,44 @@ impl Frontier {
         self.size
     }
 
+    /// A frontier read back from storage: `peaks` must hold one hash per set bit of `size`,
+    /// largest subtree first, or `None` is returned.
+    pub fn from_parts(size: u64, peaks: Vec<Hash>) -> Option<Self> {
+        (peaks.len() == size.count_ones() as usize).then_some(Self { size, peaks })
+    }
+
+    /// The peaks, largest (leftmost) subtree first: what [`from_parts`](Self::from_parts) takes.
+    pub fn peaks(&self) -> &[Hash] {
+        &self.peaks
+    }
+
+    /// MTH(D[a:b]) when [a, b) is one of the peaks, or runs from a peak's start to the end of
+    /// the tree (whose RFC 6962 recursion splits exactly at the peaks); else `None`.
+    pub fn peak(&self, a: u64, b: u64) -> Option<Hash> {
+        // (start, end, hash) of each peak, left to right.
+        let mut start = 0u64;
+        let spans: Vec<(u64, u64, Hash)> = (0..u64::BITS)
+            .rev()
+            .map(|bit| 1u64 << bit)
+            .filter(|width| self.size & width != 0)
+            .zip(&self.peaks)
+            .map(|(width, hash)| {
+                start += width;
+                (start - width, start, *hash)
+            })
+            .collect();
+        let first = spans.iter().position(|&(s, _, _)| s == a)?;
+        if spans[first].1 == b {
+            return Some(spans[first].2);
+        }
+        if b != self.size {
+            return None;
+        }
+        let mut right_to_left = spans[first..].iter().rev().map(|&(_, _, h)| h);
+        let smallest = right_to_left.next()?;
+        Some(right_to_left.fold(smallest, |right, left| node_hash(&left, &right)))
+    }
+
     /// Appends one leaf given by its leaf hash ([`leaf_hash`] of the entry bytes).
     pub fn push(&mut self, leaf: Hash) {
         let mut carry = leaf;

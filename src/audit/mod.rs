@@ -20,6 +20,7 @@ mod canonical_json;
 mod checkpoint;
 mod consistency;
 mod error;
+mod extension;
 mod frontier;
 mod hash;
 mod inclusion;
@@ -39,6 +40,7 @@ pub use consistency::{ConsistencyProof, consistency_proof, consistency_proof_len
 pub use error::{
     CanonicalJsonError, CheckpointError, HashHexError, KeyError, KeyKind, LogError, NoteError, ProofError,
 };
+pub use extension::Extension;
 pub use frontier::Frontier;
 pub use hash::{
     HASH_LEN, Hash, deserialize_hash, deserialize_hashes, hash_from_hex, hash_to_hex, serialize_hash, serialize_hashes,

@@ -132,7 +132,11 @@ fn validate(args: &ValidateArgs) -> Result<i32, Error> {
 }
 
 fn plan(args: &PlanArgs) -> Result<i32, Error> {
-    let plan = load_plan(&args.manifest)?.with_runs_dir(&args.runs_dir);
+    let mut plan = load_plan(&args.manifest)?.with_runs_dir(&args.runs_dir);
+    // The key a run would sign with decides whether its audit seal is already in the log.
+    plan.audit_signer = env_value("NETHICAL_AUDIT_KEY")
+        .and_then(|k| crate::audit::NoteSigner::from_file(std::path::Path::new(&k)).ok())
+        .map(|s| format!("{}+{:08x}", s.name(), s.key_id()));
     let cache = Cache::new(&args.cache_dir);
     let lock = Lockfile::read(&lockfile_path(&args.manifest.manifest)).ok().flatten();
     let planned = plan_statuses(&plan, &cache, lock.as_ref(), args.force);

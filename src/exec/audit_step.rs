@@ -6,7 +6,7 @@
 //! reads only the run folder and the run's reports, so the events (and the log) never depend on
 //! `-j` or on which instances came from the cache. The run clock is the only time it writes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
@@ -14,11 +14,12 @@ use super::git::git_info;
 use super::run::RunOptions;
 use super::run_folder::RunFolder;
 use super::summary::InstanceReport;
-use crate::audit::{NoteSigner, consistency_proof, hash_to_hex, inclusion_proof};
+use crate::audit::{NoteSigner, hash_to_hex};
+use crate::error_chain::error_chain;
 use crate::manifest::StageKind;
 use crate::manifest::params::StageParams;
-use crate::plan::Plan;
-use crate::store::{RelPath, is_timing_file, sha256_hex};
+use crate::plan::{Plan, PlannedInstance, Status, audit_key, still_sealed, upstream_closure};
+use crate::store::{Cache, CacheEntry, EntryMeta, RelPath, is_timing_file, sha256_hex};
 use crate::trail::{
     CrashPoint, LogDir, ModelAudit, SEAL_FILE, SealRecord, attach_model_audit, canonical_line, json_safe,
     model_content_sha256, seal,
@@ -38,18 +39,6 @@ fn read_json(folder: &RunFolder, rel: &str) -> Result<Value, String> {
     serde_json::from_slice(&bytes).map_err(|e| format!("`{rel}` is not JSON: {e}"))
 }
 
-/// The instances an audit instance seals: everything upstream of it, in plan order.
-fn closure(plan: &Plan, audit: usize) -> Vec<usize> {
-    let mut seen = BTreeSet::new();
-    let mut stack: Vec<usize> = plan.instances[audit].deps.clone();
-    while let Some(j) = stack.pop() {
-        if seen.insert(j) {
-            stack.extend(plan.instances[j].deps.iter().copied());
-        }
-    }
-    seen.into_iter().collect()
-}
-
 /// Events of one run, in order, and the models among them.
 fn run_events(
     plan: &Plan,
@@ -58,7 +47,7 @@ fn run_events(
     folder: &RunFolder,
     reports: &[InstanceReport],
 ) -> Result<(Vec<Value>, Vec<ModelCopy>), String> {
-    let sealed = closure(plan, audit);
+    let sealed = upstream_closure(plan, audit);
     let git = git_info(opts.manifest_path.parent().unwrap_or(std::path::Path::new(".")));
     let mut events = vec![json!({
         "event": "run_start",
@@ -266,21 +255,72 @@ fn log_from_run_folder(log: &LogDir, folder: &RunFolder) -> String {
     parts.join("/")
 }
 
-/// Runs audit instance `i`; returns its summary line and the files it wrote (path → SHA-256).
+/// What an audit instance did.
+pub(super) struct AuditOutcome {
+    /// Its summary line.
+    pub summary: String,
+    /// The files it placed in the run folder (path → SHA-256).
+    pub outputs: BTreeMap<String, String>,
+    /// Whether it reused an earlier seal instead of appending.
+    pub cached: bool,
+    /// Its cache key, when every instance it seals has one.
+    pub key: Option<String>,
+}
+
+/// Runs audit instance `i`. Cached (`planned` says so): places the earlier seal's files and
+/// models and appends nothing. Otherwise appends this run's events (or, with
+/// `record_cached_runs` and nothing computed, one `run_cached` event) and keeps what it wrote in
+/// the cache for the next run with the same results.
 pub(super) fn run_audit(
     plan: &Plan,
     i: usize,
     opts: &RunOptions,
     folder: &RunFolder,
     reports: &[InstanceReport],
-) -> Result<(String, BTreeMap<String, String>), String> {
+    cache: &Cache,
+    planned: &PlannedInstance,
+) -> Result<AuditOutcome, String> {
     let inst = &plan.instances[i];
+    let key = audit_key(plan, i, |j| reports[j].key.clone().filter(|_| reports[j].status.completed()));
+    let earlier = planned
+        .key
+        .as_deref()
+        .filter(|k| key.as_deref() == Some(*k))
+        .and_then(|k| cache.lookup(k))
+        .filter(|e| e.check().is_ok());
+    if planned.status == Status::Cached
+        && let Some(entry) = &earlier
+    {
+        for rel in entry.outputs.keys() {
+            let path = RelPath::new(rel).map_err(|e| e.to_string())?;
+            let placed = if rel.starts_with("audit/") {
+                folder.publish_cached(&path, &entry.path(rel), &opts.link)
+            } else {
+                folder.replace_cached(&path, &entry.path(rel), &opts.link)
+            };
+            placed.map_err(|e| error_chain(&e))?;
+        }
+        return Ok(AuditOutcome {
+            summary: entry.meta.summary.clone(),
+            outputs: entry.outputs.iter().map(|(p, d)| (p.clone(), d.sha256.clone())).collect(),
+            cached: true,
+            key,
+        });
+    }
     let origin = match &inst.decl.params {
         StageParams::Audit(p) => p.origin.clone(),
         _ => None,
     }
     .unwrap_or_else(|| format!("nethical/{}", plan.pipeline.name));
-    let (events, models) = run_events(plan, i, opts, folder, reports)?;
+    let record_cached = matches!(&inst.decl.params, StageParams::Audit(p) if p.record_cached_runs);
+    let reused = match (&earlier, record_cached, plan.audit_log_dir()) {
+        (Some(entry), true, Some(dir)) if still_sealed(entry, &dir) => Some(entry),
+        _ => None,
+    };
+    let (events, models) = match reused {
+        Some(entry) => (vec![cached_run_event(plan, i, opts, reports, entry)?], Vec::new()),
+        None => run_events(plan, i, opts, folder, reports)?,
+    };
     let log = LogDir::new(opts.audit_log_dir(&plan.pipeline.name));
     let signer = match &opts.audit_key {
         Some(path) => Some(
@@ -298,20 +338,27 @@ pub(super) fn run_audit(
     };
     let sealed = seal(&log, &origin, folder.run_id(), events, signer.as_ref(), crash).map_err(|e| e.to_string())?;
 
-    let mut written = BTreeMap::new();
+    let mut written: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut put = |rel: &str, bytes: &[u8], replace: bool| -> Result<(), String> {
         let path = RelPath::new(rel).map_err(|e| e.to_string())?;
         if replace { folder.replace(&path, bytes) } else { folder.publish(&path, bytes) }.map_err(|e| e.to_string())?;
-        written.insert(rel.to_owned(), sha256_hex(bytes));
+        written.insert(rel.to_owned(), bytes.to_vec());
         Ok(())
     };
+    if let Some(entry) = reused {
+        // The earlier seal's models, with their proofs: this run's copies are the same models.
+        for rel in entry.outputs.keys().filter(|p| !p.starts_with("audit/")) {
+            let path = RelPath::new(rel).map_err(|e| e.to_string())?;
+            folder.replace_cached(&path, &entry.path(rel), &opts.link).map_err(|e| error_chain(&e))?;
+        }
+    }
     let offset = sealed.events_from;
     let root = hash_to_hex(sealed.after.root());
     for model in &models {
         let seq = offset + model.event as u64;
         let line =
             usize::try_from(seq - sealed.first_seq).ok().and_then(|k| sealed.lines.get(k)).cloned().unwrap_or_default();
-        let proof = inclusion_proof(&sealed.leaves, seq).map_err(|e| e.to_string())?;
+        let proof = sealed.inclusion_proof(seq).map_err(|e| e.to_string())?;
         let audit = ModelAudit {
             origin: origin.clone(),
             event: line,
@@ -327,8 +374,7 @@ pub(super) fn run_audit(
         }
     }
     let (from, to) = (sealed.before.size(), sealed.after.size());
-    let proof =
-        if from == 0 { Vec::new() } else { consistency_proof(&sealed.leaves, from, to).map_err(|e| e.to_string())? };
+    let proof = sealed.consistency_proof().map_err(|e| e.to_string())?;
     let consistency = json!({
         "from": {"size": from, "root": hash_to_hex(sealed.before.root())},
         "to": {"size": to, "root": root},
@@ -342,6 +388,7 @@ pub(super) fn run_audit(
         log: log_from_run_folder(&log, folder),
         origin: origin.clone(),
         recovery_events: sealed.recovery_events as u64,
+        run: Some(folder.run_id().to_owned()),
         signed: signer.is_some(),
     };
     let pretty = |v: &Value| -> Result<Vec<u8>, String> {
@@ -355,11 +402,6 @@ pub(super) fn run_audit(
     let seal_value = serde_json::to_value(&seal_record).map_err(|e| e.to_string())?;
     put(&format!("audit/{SEAL_FILE}"), &pretty(&seal_value)?, false)?;
 
-    // Read back what is on disk: the log must now hash to the checkpoint just written.
-    let check = log.scan().map_err(|e| e.to_string())?;
-    if check.problem.is_some() || crate::audit::root(&check.leaves) != *sealed.after.root() {
-        return Err("the audit log does not hash to its new checkpoint after appending".to_owned());
-    }
     let repaired = if sealed.recovery_events > 0 { " (after repairing an interrupted append)" } else { "" };
     let pinned = match (&signer, sealed.policy_event) {
         (Some(s), Some(seq)) => format!(", key {}+{:08x} pinned (event #{seq})", s.name(), s.key_id()),
@@ -372,5 +414,58 @@ pub(super) fn run_audit(
         to.saturating_sub(1),
         &root[..12]
     );
-    Ok((summary, written))
+    let outputs = written.iter().map(|(p, b)| (p.clone(), sha256_hex(b))).collect();
+    // Kept for the next run with the same results, which then appends nothing: only a fresh
+    // seal of a complete run (a `run_cached` record is this run's own, not reusable).
+    let complete = upstream_closure(plan, i).iter().all(|&j| reports[j].status.completed());
+    if let (Some(k), None, true) = (&key, reused, complete) {
+        let meta = EntryMeta { summary: format!("run {} {summary}", folder.run_id()), ..EntryMeta::default() };
+        if let Err(e) = keep(cache, k, &written, meta) {
+            // The seal is done and in the run folder; the next run seals again, that is all.
+            return Ok(AuditOutcome {
+                summary: format!("{summary} (not kept in the cache: {e})"),
+                outputs,
+                cached: false,
+                key,
+            });
+        }
+    }
+    Ok(AuditOutcome { summary, outputs, cached: false, key })
+}
+
+/// Stores an audit instance's files under `key`.
+fn keep(cache: &Cache, key: &str, files: &BTreeMap<String, Vec<u8>>, meta: EntryMeta) -> std::io::Result<()> {
+    let mut staging = cache.stage(key)?;
+    for (rel, bytes) in files {
+        let path = RelPath::new(rel).map_err(std::io::Error::other)?;
+        staging.write(&path, bytes)?;
+    }
+    staging.commit(meta, true).map(|_| ())
+}
+
+/// The one event a `record_cached_runs` audit appends when the run computed nothing: which
+/// earlier run sealed these results, and the keys reused.
+fn cached_run_event(
+    plan: &Plan,
+    i: usize,
+    opts: &RunOptions,
+    reports: &[InstanceReport],
+    entry: &CacheEntry,
+) -> Result<Value, String> {
+    let record: SealRecord = entry
+        .read(&format!("audit/{SEAL_FILE}"))
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))?;
+    let reused: BTreeMap<&str, Option<&String>> =
+        upstream_closure(plan, i).into_iter().map(|j| (plan.instances[j].id(), reports[j].key.as_ref())).collect();
+    Ok(json_safe(json!({
+        "event": "run_cached",
+        "pipeline": plan.pipeline.name,
+        "manifest_sha256": plan.manifest_digest,
+        "time": opts.clock.timestamp(),
+        "audit_instance": plan.instances[i].id(),
+        "sealed_by": record.run,
+        "sealed_events": {"first": record.first_event, "count": record.events},
+        "reused": reused,
+    })))
 }

@@ -123,10 +123,23 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
     let pipeline_dir = opts.runs_dir.join(&plan.pipeline.name);
     // Cross-run inputs (histories, baseline runs) are read from this run's runs folder.
     let with_state;
-    let plan = if plan.state_dir.as_deref() == Some(pipeline_dir.as_path()) {
+    let signer = match &opts.audit_key {
+        Some(path) => {
+            let s = NoteSigner::from_file(path).map_err(|source| Error::AuditKey { path: path.clone(), source })?;
+            Some(format!("{}+{:08x}", s.name(), s.key_id()))
+        }
+        None => None,
+    };
+    let plan = if plan.state_dir.as_deref() == Some(pipeline_dir.as_path())
+        && plan.audit_dir == opts.audit_dir
+        && plan.audit_signer == signer
+    {
         plan
     } else {
-        with_state = plan.clone().with_runs_dir(&opts.runs_dir);
+        let mut p = plan.clone().with_runs_dir(&opts.runs_dir);
+        p.audit_dir.clone_from(&opts.audit_dir);
+        p.audit_signer = signer;
+        with_state = p;
         &with_state
     };
     let _lock = PipelineLock::acquire(&pipeline_dir, &plan.pipeline.name, opts.wait_for_lock)?;
@@ -379,16 +392,19 @@ fn schedule(
             state[i] = State::Pending;
             continue;
         }
-        reporter.instance_started(plan.instances[i].id());
+        if planned[i].status == Status::Run {
+            reporter.instance_started(plan.instances[i].id());
+        }
         let t = Instant::now();
-        let outcome = run_audit(plan, i, opts, folder, reports);
+        let outcome = run_audit(plan, i, opts, folder, reports, cache, &planned[i]);
         let report = &mut reports[i];
         report.seconds = t.elapsed().as_secs_f64();
         match outcome {
-            Ok((summary, outputs)) => {
-                report.status = InstanceStatus::Ran;
-                report.summary = summary;
-                report.outputs = outputs;
+            Ok(done) => {
+                report.status = if done.cached { InstanceStatus::Cached } else { InstanceStatus::Ran };
+                report.summary = done.summary;
+                report.outputs = done.outputs;
+                report.key = done.key;
             }
             Err(e) => {
                 report.status = InstanceStatus::Failed;

@@ -63,6 +63,18 @@ impl RunFolder {
         linker.place(src, &path).map_err(Error::io("publish", path))
     }
 
+    /// Replaces an already published file with a cached one (a cached `audit` instance's
+    /// model copies, which carry their proofs).
+    pub fn replace_cached(&self, rel: &RelPath, src: &Path, linker: &Linker) -> Result<LinkMode, Error> {
+        let path = rel.under(&self.tmp);
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("replace", path)(e)),
+        }
+        linker.place(src, &path).map_err(Error::io("publish", path))
+    }
+
     /// The folder while the run is written (its temporary name).
     pub fn path(&self) -> &Path {
         &self.tmp

@@ -508,6 +508,10 @@ pub struct AuditParams {
     /// The checkpoint's origin line, naming the log (default `nethical/<pipeline name>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
+    /// Whether a run that computes nothing appends one `run_cached` event naming the reused
+    /// results (default: it appends nothing, and the audit stage is cached like any other).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record_cached_runs: bool,
 }
 
 impl AuditParams {

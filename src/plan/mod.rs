@@ -1,11 +1,13 @@
 //! The plan: stage instances as a DAG, their cache keys, and why each one runs.
 
+mod audit_key;
 mod cache_key;
 mod external;
 mod graph;
 mod lockfile;
 mod status;
 
+pub use audit_key::{AUDIT_CHECKPOINT, audit_key, still_sealed, upstream_closure};
 pub use cache_key::{CacheKeyInput, cache_key, instance_seed};
 pub use external::{baseline_run_dir, external_digests, external_paths, history_path};
 pub use graph::{GraphFormat, render_graph};
@@ -49,6 +51,12 @@ pub struct Plan {
     /// read: a `phase3` stage's history, a `drift` stage's baseline run. `None` when the
     /// caller has no runs folder (those inputs then count as absent).
     pub state_dir: Option<std::path::PathBuf>,
+    /// The audit log's folder when not `<state_dir>/audit` (`--audit-path`).
+    pub audit_dir: Option<std::path::PathBuf>,
+    /// The public name of the key audit checkpoints are signed with (`name+keyid`), `None`
+    /// when unsigned: a seal by another key (or none) is another fact, so it is in the audit
+    /// instance's cache key.
+    pub audit_signer: Option<String>,
     /// The manifest's `[executor]` table.
     pub executor: crate::manifest::executor::ExecutorConfig,
 }
@@ -75,6 +83,8 @@ impl Plan {
             instances,
             base_dir: base_dir.into(),
             state_dir: None,
+            audit_dir: None,
+            audit_signer: None,
             executor: manifest.executor,
         }
     }

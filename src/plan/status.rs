@@ -4,8 +4,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Instance, LockEntry, Lockfile, Plan, cache_key, external_digests};
+use super::{
+    Instance, LockEntry, Lockfile, Plan, audit_key, cache_key, external_digests, still_sealed, upstream_closure,
+};
 use crate::manifest::StageKind;
+use crate::manifest::params::StageParams;
 use crate::store::{Cache, tree_digest};
 
 /// What a run will do with an instance.
@@ -172,14 +175,15 @@ pub fn plan_statuses(plan: &Plan, cache: &Cache, lock: Option<&Lockfile>, force:
         let inputs = known_inputs(plan, i, &digests);
         let files = external_digests(inst, plan);
         if inst.decl.kind == StageKind::Audit {
+            let (status, reason, key) = audit_status(plan, i, cache, &out, force);
             out.push(PlannedInstance {
                 id: inst.decl.id.clone(),
                 kind: inst.decl.kind,
                 needs: inst.decl.needs.values().flatten().cloned().collect(),
                 cohort: None,
-                status: Status::Run,
-                reason: "always runs: it appends this run's events to the audit log".to_owned(),
-                key: None,
+                status,
+                reason,
+                key,
                 notes: inst.decl.notes.clone(),
             });
             continue;
@@ -213,4 +217,32 @@ pub fn plan_statuses(plan: &Plan, cache: &Cache, lock: Option<&Lockfile>, force:
         });
     }
     out
+}
+
+/// An audit instance is cached when every instance it seals is, and the append that sealed them
+/// is still in the log; with `record_cached_runs` it runs to log one event saying so.
+fn audit_status(
+    plan: &Plan,
+    i: usize,
+    cache: &Cache,
+    planned: &[PlannedInstance],
+    force: bool,
+) -> (Status, String, Option<String>) {
+    let computes = upstream_closure(plan, i).into_iter().filter(|&j| planned[j].status == Status::Run).count();
+    if computes > 0 || force {
+        let why = if force { "forced".to_owned() } else { format!("seals the {computes} instances this run computes") };
+        return (Status::Run, why, None);
+    }
+    let key = audit_key(plan, i, |j| planned[j].key.clone());
+    let sealed = key
+        .as_deref()
+        .and_then(|k| cache.lookup(k))
+        .filter(|e| e.check().is_ok())
+        .is_some_and(|e| plan.audit_log_dir().is_some_and(|dir| still_sealed(&e, &dir)));
+    let record = matches!(&plan.instances[i].decl.params, StageParams::Audit(p) if p.record_cached_runs);
+    match (sealed, record) {
+        (true, false) => (Status::Cached, "unchanged: these results are sealed in the log already".to_owned(), key),
+        (true, true) => (Status::Run, "record_cached_runs: logs one event naming the reused results".to_owned(), key),
+        (false, _) => (Status::Run, "new: these results are not in the audit log".to_owned(), key),
+    }
 }

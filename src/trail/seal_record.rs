@@ -26,6 +26,11 @@ pub struct SealRecord {
     pub origin: String,
     /// How many of the lines were recovery events (`log_repaired`, `log_recovered`), first.
     pub recovery_events: u64,
+    /// The run that appended the events. A later run that computed nothing reuses this record
+    /// (its audit instance is cached), so it names the earlier run; absent in records written
+    /// before runs were named here, where the run is the folder's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
     /// Whether the run signed its checkpoint.
     pub signed: bool,
 }

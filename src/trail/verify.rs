@@ -320,7 +320,7 @@ fn check_latest_checkpoint(
 
 /// Logged digests of one run's artifacts: path → SHA-256 of the file, or of the model's
 /// content for `model.json` files (which carry their own proof).
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct RunRecord {
     files: BTreeMap<String, String>,
     models: BTreeMap<String, String>,
@@ -332,7 +332,14 @@ fn run_records(log: &LogDir) -> Result<BTreeMap<String, RunRecord>, TrailError> 
     let file = fs::File::open(&path).map_err(io)?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
     let mut out: BTreeMap<String, RunRecord> = BTreeMap::new();
-    let wanted: [&[u8]; 3] = [b"\"event\":\"stage_end\"", b"\"event\":\"model_saved\"", b"\"event\":\"promotion\""];
+    let wanted: [&[u8]; 4] = [
+        b"\"event\":\"stage_end\"",
+        b"\"event\":\"model_saved\"",
+        b"\"event\":\"promotion\"",
+        b"\"event\":\"run_cached\"",
+    ];
+    // Runs that computed nothing and logged so: their artifacts are the sealing run's.
+    let mut reused: Vec<(String, String)> = Vec::new();
     let finders: Vec<memchr::memmem::Finder<'_>> = wanted.iter().map(memchr::memmem::Finder::new).collect();
     let mut line = Vec::new();
     loop {
@@ -356,12 +363,22 @@ fn run_records(log: &LogDir) -> Result<BTreeMap<String, RunRecord>, TrailError> 
                     }
                 }
             }
+            Some("run_cached") => {
+                if let Some(by) = event["sealed_by"].as_str() {
+                    reused.push((event["run"].as_str().unwrap_or_default().to_owned(), by.to_owned()));
+                }
+            }
             Some("model_saved") | Some("promotion") => {
                 if let (Some(p), Some(d)) = (event["path"].as_str(), event["content_sha256"].as_str()) {
                     record.models.insert(p.to_owned(), d.to_owned());
                 }
             }
             _ => {}
+        }
+    }
+    for (run, by) in reused {
+        if let Some(record) = out.get(&by).cloned() {
+            out.insert(run, record);
         }
     }
     Ok(out)
@@ -465,8 +482,10 @@ fn check_runs(
             check_consistency_file(&audit.join("consistency.json"), before, after, &run_id, v);
         }
         let after = recorded.iter().find(|(name, ..)| *name == "checkpoint").map(|(_, c, t)| (c, t.as_str()));
-        check_seal(context, &dir, &run_id, after, v);
-        let Some(record) = records.get(&run_id) else {
+        // A run that computed nothing reuses the seal of the run that did: its artifacts are
+        // that run's, checked against that run's events.
+        let sealer = check_seal(context, &dir, &run_id, after, v).unwrap_or_else(|| run_id.clone());
+        let Some(record) = records.get(&sealer) else {
             v.findings.push(Finding(format!("run {run_id}: sealed, but the log has no events of it")));
             continue;
         };
@@ -501,13 +520,17 @@ fn check_runs(
 /// Checks `<run>/audit/seal.json` field by field against the log and the run's checkpoint:
 /// the file describes the append and is not itself in the log, so an edit to it is found only
 /// by comparing.
+///
+/// Returns the run that appended the events the record describes (this run's, or the earlier
+/// run whose seal a cached audit instance reused), when the record can be read.
 fn check_seal(
     context: &RunContext<'_>,
     dir: &Path,
-    run_id: &str,
+    folder_run: &str,
     after: Option<(&Checkpoint, &str)>,
     v: &mut Verification,
-) {
+) -> Option<String> {
+    let run_id = folder_run;
     let path = dir.join("audit").join(SEAL_FILE);
     let mut finding =
         |problem: String| v.findings.push(Finding(format!("run {run_id}: `audit/{SEAL_FILE}` {problem}")));
@@ -516,8 +539,28 @@ fn check_seal(
         .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
     {
         Ok(r) => r,
-        Err(e) => return finding(format!("is not a seal record ({e}): it was edited")),
+        Err(e) => {
+            finding(format!("is not a seal record ({e}): it was edited"));
+            return None;
+        }
     };
+    let sealer = record.run.clone().unwrap_or_else(|| folder_run.to_owned());
+    check_seal_fields(context, dir, run_id, &sealer, &record, after, v);
+    Some(sealer)
+}
+
+/// [`check_seal`]'s field checks of a record that parsed; `sealer` is the run it names.
+fn check_seal_fields(
+    context: &RunContext<'_>,
+    dir: &Path,
+    run_id: &str,
+    sealer: &str,
+    record: &SealRecord,
+    after: Option<(&Checkpoint, &str)>,
+    v: &mut Verification,
+) {
+    let mut finding =
+        |problem: String| v.findings.push(Finding(format!("run {run_id}: `audit/{SEAL_FILE}` {problem}")));
     if record.format_version != 1 {
         finding(format!("has format_version {}, not 1: it was edited", record.format_version));
     }
@@ -546,12 +589,12 @@ fn check_seal(
     let run_of = |seq: u64| context.event(seq).map(|e| e["run"].as_str().unwrap_or_default().to_owned());
     let outside = first.checked_sub(1).into_iter().chain([end]);
     for seq in [first, end - 1] {
-        if run_of(seq).is_some_and(|r| r != run_id) {
+        if run_of(seq).is_some_and(|r| r != sealer) {
             return finding(format!("says events #{first}..#{}, but event #{seq} is another run's", end - 1));
         }
     }
     for seq in outside {
-        if run_of(seq).is_some_and(|r| r == run_id) {
+        if run_of(seq).is_some_and(|r| r == sealer) {
             return finding(format!("says events #{first}..#{}, but event #{seq} is this run's too", end - 1));
         }
     }

@@ -49,8 +49,11 @@ fn audited() -> Test {
     t
 }
 
+/// A run that appends: `--force` recomputes every instance, so the audit instance seals
+/// again (a run that computes nothing is cached and appends nothing; see
+/// `a_run_that_computes_nothing_seals_nothing`).
 fn run(t: &Test) -> Run {
-    t.run(&["run", "pipelines/a.toml"])
+    t.run(&["run", "--force", "pipelines/a.toml"])
 }
 
 fn verify(t: &Test, extra: &[&str]) -> Run {
@@ -165,7 +168,7 @@ fn two_runs_append_verify_and_prove() {
     assert_eq!(show.stdout.lines().count(), PER_RUN);
     assert!(show.stdout.contains("gate_decision") && show.stdout.contains("run_end"), "{}", show.stdout);
     let plan = t.run(&["plan", "pipelines/a.toml"]);
-    assert!(plan.stdout.contains("always runs: it appends this run's events to the audit log"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("unchanged: these results are sealed in the log already"), "{}", plan.stdout);
 }
 
 /// Copies a project with its runs (links kept as links) so each tampering starts fresh.
@@ -335,7 +338,8 @@ fn every_kind_of_tampering_is_detected_and_named() {
 fn an_append_killed_midway_is_reported_then_repaired_by_the_next_run() {
     let t = audited();
     run(&t).ok();
-    let killed = t.run_with(&[("NETHICAL_FAILPOINTS", "audit=crash(mid_append)")], &["run", "pipelines/a.toml"]);
+    let killed =
+        t.run_with(&[("NETHICAL_FAILPOINTS", "audit=crash(mid_append)")], &["run", "--force", "pipelines/a.toml"]);
     assert_ne!(killed.code, 0, "the process aborted");
     let r = verify(&t, &[]);
     r.code(1);
@@ -360,7 +364,10 @@ fn an_append_killed_midway_is_reported_then_repaired_by_the_next_run() {
 fn events_written_whole_before_a_kill_are_accepted_then_sealed() {
     let t = audited();
     run(&t).ok();
-    let killed = t.run_with(&[("NETHICAL_FAILPOINTS", "audit=crash(before_checkpoint)")], &["run", "pipelines/a.toml"]);
+    let killed = t.run_with(
+        &[("NETHICAL_FAILPOINTS", "audit=crash(before_checkpoint)")],
+        &["run", "--force", "pipelines/a.toml"],
+    );
     assert_ne!(killed.code, 0);
     let r = verify(&t, &[]);
     r.ok();
@@ -458,4 +465,130 @@ fn nothing_may_need_an_audit_stage() {
     let r = t.run(&["validate", m.to_str().expect("utf-8")]);
     r.code(2);
     insta::assert_snapshot!("audit_stage_errors", r.stderr);
+}
+
+/// A plain run (not forced): instances unchanged since the last run come from the cache.
+fn run_plain(t: &Test) -> Run {
+    t.run(&["run", "pipelines/a.toml"])
+}
+
+#[test]
+fn a_run_that_computes_nothing_seals_nothing() {
+    let t = audited();
+    run_plain(&t).ok();
+    let first = t.latest("a");
+    let first_id = first.file_name().and_then(|n| n.to_str()).expect("id").to_owned();
+    assert_eq!(log_lines(&t).len(), PER_RUN);
+
+    // `plan` says all cached, the audit instance included.
+    let plan = t.run(&["plan", "pipelines/a.toml"]);
+    plan.ok();
+    assert!(plan.stdout.contains("0 to run"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("unchanged: these results are sealed in the log already"), "{}", plan.stdout);
+
+    // The no-op run appends nothing, and its folder shows the seal its results are in.
+    let again = run_plain(&t);
+    again.ok();
+    assert_eq!(log_lines(&t).len(), PER_RUN, "the log did not grow");
+    let second = t.latest("a");
+    assert_ne!(second, first);
+    let summary = t.read_json(&second.join("run.json"));
+    let audit = summary["instances"].as_array().expect("instances").iter().find(|i| i["id"] == "audit").expect("audit");
+    assert_eq!(audit["status"], "cached");
+    assert!(audit["summary"].as_str().expect("summary").contains(&format!("run {first_id} sealed {PER_RUN} events")));
+    let seal = t.read_json(&second.join("audit/seal.json"));
+    assert_eq!(seal["run"].as_str(), Some(first_id.as_str()));
+    for name in ["checkpoint", "checkpoint.before", "consistency.json", "seal.json"] {
+        assert_eq!(fs::read(second.join("audit").join(name)).ok(), fs::read(first.join("audit").join(name)).ok());
+    }
+    // The models carry their proofs, which point at the first run's events.
+    let model = t.read_json(&second.join("cohorts/lr_0.5/model.json"));
+    assert!(model["audit"]["event"].as_str().expect("event").contains(&format!("\"run\":\"{first_id}\"")));
+    let v = verify(&t, &[]);
+    v.ok();
+    assert!(v.stdout.contains("2 runs, 38 artifacts, 8 model proofs checked"), "{}", v.stdout);
+
+    // A change seals again; changing it back finds the first seal still in the log.
+    let changed = AUDITED.replace("max_ece = 0.5", "max_ece = 0.4");
+    t.manifest("a", &changed);
+    run_plain(&t).ok();
+    assert_eq!(log_lines(&t).len(), 2 * PER_RUN);
+    t.manifest("a", AUDITED);
+    let back = run_plain(&t);
+    back.ok();
+    assert_eq!(log_lines(&t).len(), 2 * PER_RUN, "the first seal is reused");
+    assert_eq!(t.read_json(&t.latest("a").join("audit/seal.json"))["run"].as_str(), Some(first_id.as_str()));
+    verify(&t, &[]).ok();
+
+    // An edited model in a no-op run's folder is found like any other.
+    let edited = t.latest("a").join("cohorts/lr_0.5/model.json");
+    let mut m = t.read_json(&edited);
+    m["training_rows"] = serde_json::json!(1);
+    crate::common::replace_file(&edited, serde_json::to_vec(&m).expect("json"));
+    let r = verify(&t, &[]);
+    r.code(1);
+    assert!(r.stderr.contains("model `cohorts/lr_0.5/model.json` was edited"), "{}", r.stderr);
+}
+
+#[test]
+fn record_cached_runs_logs_one_event_naming_the_seal() {
+    let t = Test::new();
+    t.manifest("a", &format!("{AUDITED}record_cached_runs = true\n"));
+    run_plain(&t).ok();
+    let first_id = t.latest("a").file_name().and_then(|n| n.to_str()).expect("id").to_owned();
+    let plan = t.run(&["plan", "pipelines/a.toml"]);
+    assert!(plan.stdout.contains("record_cached_runs: logs one event naming the reused results"), "{}", plan.stdout);
+    run_plain(&t).ok();
+    let lines = log_lines(&t);
+    assert_eq!(lines.len(), PER_RUN + 1);
+    let event = json(&lines[PER_RUN]);
+    assert_eq!(event["event"], "run_cached");
+    assert_eq!(event["sealed_by"].as_str(), Some(first_id.as_str()));
+    assert_eq!(event["sealed_events"], serde_json::json!({"first": 0, "count": PER_RUN}));
+    assert_eq!(event["reused"].as_object().expect("reused").len(), 5);
+    let second = t.latest("a");
+    let seal = t.read_json(&second.join("audit/seal.json"));
+    assert_eq!((seal["first_event"].as_u64(), seal["events"].as_u64()), (Some(PER_RUN as u64), Some(1)));
+    let v = verify(&t, &[]);
+    v.ok();
+    assert!(v.stdout.contains("2 runs, 38 artifacts, 8 model proofs checked"), "{}", v.stdout);
+}
+
+#[test]
+fn the_frontier_file_changes_no_byte_and_a_tampered_tail_is_still_caught() {
+    // With and without the frontier file (the slow path reads the whole log), the log, the
+    // checkpoints and the proofs are the same bytes.
+    let fast = audited();
+    let slow = audited();
+    for t in [&fast, &slow] {
+        run(t).ok();
+        if std::ptr::eq(t, &slow) {
+            fs::remove_file(t.path().join("runs/a/audit/frontier.json")).expect("frontier file");
+        }
+        run(t).ok();
+    }
+    assert_eq!(
+        fs::read(fast.path().join("runs/a/audit/events.jsonl")).ok(),
+        fs::read(slow.path().join("runs/a/audit/events.jsonl")).ok()
+    );
+    let (a, b) = (tree(&fast.latest("a")), tree(&slow.latest("a")));
+    assert_eq!(a.get("audit/consistency.json"), b.get("audit/consistency.json"));
+    assert_eq!(a.get("cohorts/lr_0.5/model.json"), b.get("cohorts/lr_0.5/model.json"));
+    assert!(slow.path().join("runs/a/audit/frontier.json").is_file(), "the slow path writes it again");
+
+    // An edit to the last event, same length: the tail no longer matches the frontier file,
+    // so the next append reads the log and refuses it.
+    let mut lines = log_lines(&fast);
+    let last = lines.len() - 1;
+    lines[last] = lines[last].replace("\"run_end\"", "\"run_enD\"");
+    write_lines(&fast, &lines);
+    let r = run(&fast);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stdout.contains("do not hash to the checkpoint's root")
+            || r.stderr.contains("do not hash to the checkpoint's root"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
 }

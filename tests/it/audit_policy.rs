@@ -51,10 +51,11 @@ fn signer(t: &Test, file: &str) -> NoteSigner {
     NoteSigner::from_file(&t.path().join(file)).expect("key")
 }
 
+/// A run that appends (`--force`: a run that computes nothing appends nothing).
 fn run(t: &Test, key: Option<&str>) -> Run {
     match key {
-        Some(k) => t.run_with(&[("NETHICAL_AUDIT_KEY", k)], &["run", "pipelines/a.toml"]),
-        None => t.run(&["run", "pipelines/a.toml"]),
+        Some(k) => t.run_with(&[("NETHICAL_AUDIT_KEY", k)], &["run", "--force", "pipelines/a.toml"]),
+        None => t.run(&["run", "--force", "pipelines/a.toml"]),
     }
 }
 
@@ -375,7 +376,9 @@ type Edit = dyn Fn(&mut Value);
 fn edits_to_seal_json_are_found() {
     let base = signed_twice();
     let first = run_ids(&base)[0].clone();
-    let edits: [(&str, &Edit); 8] = [
+    let second = run_ids(&base)[1].clone();
+    let edits: [(&str, &Edit); 9] = [
+        ("run", &move |s| s["run"] = serde_json::json!(second.clone())),
         ("signed", &|s| s["signed"] = Value::Bool(false)),
         ("first_event", &|s| s["first_event"] = serde_json::json!(1)),
         ("events", &|s| s["events"] = serde_json::json!(3)),

@@ -3,6 +3,8 @@
 //! 1,000,000 events to an empty log (canonical JSON, chaining, hashing, one synced write, the
 //! checkpoint); verifying is `nethical audit verify` on that log without run folders (every
 //! line checked canonical, the seq/prev chain, the tree recomputed against the checkpoint).
+//! Issue #15: sealing one run's 53 events into a 1,000,000-event log in ≤ 20 ms (the frontier
+//! file spares reading the log).
 
 use divan::Bencher;
 use nethical::trail::{LogDir, VerifyOptions, seal, verify};
@@ -45,5 +47,19 @@ fn verify_1m_events(bencher: Bencher<'_, '_>) {
     bencher.bench(|| {
         let v = verify(&audit, &VerifyOptions::default()).expect("verify");
         assert!(v.ok() && v.events == EVENTS as u64);
+    });
+}
+
+/// One run's 53 events sealed into a log that already holds 1,000,000: the append reads the
+/// frontier file and the log's last line, never the log.
+#[divan::bench(sample_count = 20)]
+fn seal_53_events_into_a_1m_event_log(bencher: Bencher<'_, '_>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = LogDir::new(dir.path().join("audit"));
+    seal(&log, "nethical/bench", "run", events(), None, None).expect("seal");
+    let run: Vec<serde_json::Value> = events().into_iter().take(53).collect();
+    bencher.with_inputs(|| run.clone()).bench_values(|run| {
+        let sealed = seal(&log, "nethical/bench", "next", run, None, None).expect("seal");
+        assert_eq!(sealed.lines.len(), 53);
     });
 }

@@ -1,7 +1,9 @@
 //! Runner benchmarks (`cargo bench --bench runner`). Targets (issue #2): a cached re-run of
 //! `pipelines/multi_model.toml` under 50 ms; planning a 1,000-instance matrix under 100 ms;
 //! 8 independent training cohorts at least 1.7× faster with 2 threads than with 1. Issue #19:
-//! a 1,000,000-row synthetic `load` with its split written in ≤ 0.15 s.
+//! a 1,000,000-row synthetic `load` with its split written in ≤ 0.15 s. Issue #15: the cached
+//! re-run ≤ 50 ms with 1,000 earlier runs on disk and a 1,000,000-event audit log; `validate`
+//! and `plan` of 10,000 stages ≤ 1 s.
 
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -151,6 +153,48 @@ fn multi_model_cached_rerun(bencher: Bencher<'_, '_>) {
     let dir = tempfile::tempdir().expect("tempdir");
     run_ok(&plan, &options(dir.path(), 2, false));
     bencher.bench(|| run_ok(&plan, &options(dir.path(), 2, false)));
+}
+
+/// The cached re-run of `pipelines/multi_model.toml` (audit stage included) with 1,000 earlier
+/// runs in its runs folder and 1,000,000 events in its audit log (filler events sealed after
+/// the first run's): the no-op cost does not grow with history.
+#[divan::bench(sample_count = 20)]
+fn multi_model_cached_rerun_with_1000_runs_and_a_1m_event_log(bencher: Bencher<'_, '_>) {
+    let plan = multi_model();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = options(dir.path(), 2, false);
+    run_ok(&plan, &opts);
+    let log = nethical::trail::LogDir::new(opts.audit_log_dir(&plan.pipeline.name));
+    let filler: Vec<serde_json::Value> = (0..1_000_000)
+        .map(|i| serde_json::json!({"event": "filler", "n": i, "note": "an earlier run's event, about this long"}))
+        .collect();
+    nethical::trail::seal(&log, "nethical/multi_model", "filler", filler, None, None).expect("seal filler");
+    for _ in 0..999 {
+        run_ok(&plan, &opts);
+    }
+    bencher.bench(|| run_ok(&plan, &opts));
+}
+
+/// `validate` and `plan` of a manifest of 10,000 stages (one `load`, 9,999 `train` stages
+/// needing it): expansion, the dependency order and the plan statuses, from the text.
+#[divan::bench(sample_count = 10)]
+fn validate_and_plan_10000_stages(bencher: Bencher<'_, '_>) {
+    let mut text = String::from(
+        "[pipeline]\nname = \"big\"\nseed = 1\n\n[stages.data]\nkind = \"load\"\n\
+         source = { synthetic = { num_samples = 200 } }\n",
+    );
+    for i in 0..9_999 {
+        text.push_str(&format!(
+            "\n[stages.t{i}]\nkind = \"train\"\nneeds = [\"data\"]\nmodel = \"heuristic\"\ncohort = \"c{i}\"\n"
+        ));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = Cache::new(dir.path().join("cache"));
+    bencher.bench(|| {
+        let plan = plan_of(&text);
+        assert_eq!(plan.instances.len(), 10_000);
+        plan_statuses(&plan, &cache, None, false)
+    });
 }
 
 /// 8 independent training cohorts (20,000 rows, 40 epochs each) on 1 and on 2 threads. The

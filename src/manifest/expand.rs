@@ -56,23 +56,26 @@ pub(crate) fn stage_order(decl: &ManifestDecl<'_>, issues: &mut Issues<'_>) -> V
             Some("each stage needs the next one; remove one of these `needs`".into()),
         );
     }
-    let mut indegree: BTreeMap<&str, usize> = decl
-        .stages
-        .iter()
-        .map(|(n, s)| (n.as_str(), s.needs.iter().map(|(x, _)| x).collect::<BTreeSet<_>>().len()))
-        .collect();
+    // Kahn's algorithm over each stage's distinct needs (a need that names no stage keeps its
+    // stage from ever becoming ready, like a cycle); linear in stages plus needs.
+    let mut indegree: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut dependents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (name, stage) in &decl.stages {
+        let needs: BTreeSet<&str> = stage.needs.iter().map(|(x, _)| x.as_str()).collect();
+        indegree.insert(name.as_str(), needs.len());
+        for need in needs {
+            dependents.entry(need).or_default().push(name.as_str());
+        }
+    }
     let mut ready: BTreeSet<&str> = indegree.iter().filter(|(_, d)| **d == 0).map(|(n, _)| *n).collect();
     let mut order = Vec::new();
     while let Some(next) = ready.pop_first() {
         order.push(next.to_owned());
-        for (name, stage) in &decl.stages {
-            let needs: BTreeSet<&str> = stage.needs.iter().map(|(x, _)| x.as_str()).collect();
-            if needs.contains(next)
-                && let Some(d) = indegree.get_mut(name.as_str())
-            {
+        for name in dependents.get(next).into_iter().flatten() {
+            if let Some(d) = indegree.get_mut(name) {
                 *d -= 1;
                 if *d == 0 {
-                    ready.insert(name.as_str());
+                    ready.insert(name);
                 }
             }
         }

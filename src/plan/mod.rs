@@ -59,19 +59,21 @@ pub struct Plan {
     pub audit_signer: Option<String>,
     /// The manifest's `[executor]` table.
     pub executor: crate::manifest::executor::ExecutorConfig,
+    /// Instance id → index, so lookups stay O(log n) and planning linear-logarithmic.
+    positions: std::collections::BTreeMap<String, usize>,
 }
 
 impl Plan {
     /// Builds the plan of a validated manifest read from a file in `base_dir`.
     pub fn new(manifest: Manifest, base_dir: impl Into<std::path::PathBuf>) -> Self {
-        let index: std::collections::BTreeMap<String, usize> =
+        let positions: std::collections::BTreeMap<String, usize> =
             manifest.instances.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
         let seed = manifest.pipeline.seed;
         let instances = manifest
             .instances
             .into_iter()
             .map(|decl| {
-                let deps = decl.needs.values().flatten().filter_map(|id| index.get(id).copied()).collect();
+                let deps = decl.needs.values().flatten().filter_map(|id| positions.get(id).copied()).collect();
                 let seed = instance_seed(seed, &decl.id);
                 Instance { decl, deps, seed }
             })
@@ -86,6 +88,7 @@ impl Plan {
             audit_dir: None,
             audit_signer: None,
             executor: manifest.executor,
+            positions,
         }
     }
 
@@ -98,6 +101,6 @@ impl Plan {
 
     /// Index of the instance with this id.
     pub fn position(&self, id: &str) -> Option<usize> {
-        self.instances.iter().position(|i| i.decl.id == id)
+        self.positions.get(id).copied()
     }
 }

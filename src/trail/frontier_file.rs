@@ -15,6 +15,7 @@ use std::io::{Read, Seek, SeekFrom};
 use serde::{Deserialize, Serialize};
 
 use super::log_dir::LogDir;
+use super::trust_policy::PolicyEvent;
 use crate::audit::{Checkpoint, Frontier, Hash, hash_from_hex, hash_to_hex, leaf_hash};
 use crate::store::write_atomic;
 
@@ -49,6 +50,10 @@ pub struct FrontierFile {
     pub last_leaf: String,
     /// Every checkpoint appends to this log wrote, oldest first.
     pub sealed: Vec<Sealed>,
+    /// The log's `audit_policy` events (what the trust policy would otherwise scan the log
+    /// for).
+    #[serde(default)]
+    pub policy_events: Vec<PolicyEvent>,
 }
 
 impl FrontierFile {
@@ -97,7 +102,13 @@ impl FrontierFile {
     }
 
     /// The file after an append that ends at `frontier` (`bytes` long, last leaf `last`).
-    pub fn after(previous: Option<&Self>, frontier: &Frontier, bytes: u64, last: Option<&Hash>) -> Self {
+    pub fn after(
+        previous: Option<&Self>,
+        frontier: &Frontier,
+        bytes: u64,
+        last: Option<&Hash>,
+        policy_events: Vec<PolicyEvent>,
+    ) -> Self {
         let mut sealed = previous.map(|p| p.sealed.clone()).unwrap_or_default();
         sealed.push(Sealed { size: frontier.size(), root: hash_to_hex(&frontier.root()) });
         Self {
@@ -107,6 +118,7 @@ impl FrontierFile {
             peaks: frontier.peaks().iter().map(hash_to_hex).collect(),
             last_leaf: last.map(hash_to_hex).unwrap_or_default(),
             sealed,
+            policy_events,
         }
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::frontier_file::FrontierFile;
 use super::log_dir::{LogDir, Pending, append_synced, prefix_root, read_from, truncate};
-use super::trust_policy::{Trust, TrustPolicy, policy_event, write_policy};
+use super::trust_policy::{PolicyEvent, Trust, TrustPolicy, policy_event, write_policy};
 use super::{TrailError, canonical_line};
 use crate::audit::{
     Checkpoint, Extension, Frontier, Hash, NoteSigner, ProofError, empty_root, hash_to_hex, leaf_hash, root,
@@ -86,12 +86,17 @@ pub fn seal(
     // The frontier file spares reading the log when it describes the log's tail exactly and no
     // append was interrupted; otherwise the whole log is read and checked, as it always was.
     let trusted = if pending.is_none() { hint.as_ref().and_then(|h| h.trusted(log, &before)) } else { None };
+    let trusted_events = trusted.as_ref().and(hint.as_ref()).map(|h| h.policy_events.clone());
     let Tail { old, mut leaves, mut last, recovery } = match trusted {
         Some((old, last)) => Tail { old, leaves: Vec::new(), last, recovery: Vec::new() },
         None => read_tail(log, size, &before, pending)?,
     };
     // After the repair: the policy events of a torn tail it dropped pin nothing.
-    let admission = Trust::read(log)?.admit(&log.checkpoint(), on_file.as_deref(), size, signer)?;
+    let trust = match (&trusted_events, recovery.is_empty()) {
+        (Some(events), true) => Trust::with_events(log, events.clone())?,
+        _ => Trust::read(log)?,
+    };
+    let admission = trust.admit(&log.checkpoint(), on_file.as_deref(), size, signer)?;
     // `leaves` are the ones after the checkpoint: events an interrupted append wrote whole.
     let first_seq = size + leaves.len() as u64;
     let recovery_events = recovery.len();
@@ -167,7 +172,12 @@ pub fn seal(
     let mut frontier = old.clone();
     leaves.iter().for_each(|l| frontier.push(*l));
     // A hint for the next append; without it that append reads the whole log once.
-    let _ = FrontierFile::after(hint.as_ref(), &frontier, start + bytes.len() as u64, last.as_ref()).write(log);
+    let mut policy_events = trust.events.clone();
+    if let (Some(key), Some(seq)) = (&admission.pin, policy_seq) {
+        policy_events.push(PolicyEvent { seq, key: key.to_string() });
+    }
+    let _ = FrontierFile::after(hint.as_ref(), &frontier, start + bytes.len() as u64, last.as_ref(), policy_events)
+        .write(log);
     Ok(Sealed {
         before,
         before_text,

@@ -43,7 +43,7 @@ pub struct TrustPolicy {
 }
 
 /// An `audit_policy` line of the log.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyEvent {
     /// Its `seq`.
     pub seq: u64,
@@ -196,6 +196,27 @@ impl Trust {
     /// lines that contain a policy event's text).
     pub fn read(log: &LogDir) -> Result<Self, TrustError> {
         Ok(Self { file: read_policy_file(log)?, events: policy_events(&log.events())?, path: log.policy() })
+    }
+
+    /// `policy.json` with policy events already known (from a frontier file that vouches for
+    /// the log).
+    pub fn with_events(log: &LogDir, events: Vec<PolicyEvent>) -> Result<Self, TrustError> {
+        Ok(Self { file: read_policy_file(log)?, events, path: log.policy() })
+    }
+
+    /// [`read`](Self::read), taking the policy events from the log's frontier file when it
+    /// vouches for the log as it is (its checkpoint and tail match, no append pending): the
+    /// runner's check and each append then cost no read of the log. `nethical audit verify`
+    /// reads the log itself.
+    pub fn read_fast(log: &LogDir) -> Result<Self, TrustError> {
+        let known = super::FrontierFile::read(log).filter(|_| !log.pending().exists()).and_then(|hint| {
+            let at = log.read_checkpoint().ok()??;
+            hint.trusted(log, &at).map(|_| hint.policy_events)
+        });
+        match known {
+            Some(events) => Self::with_events(log, events),
+            None => Self::read(log),
+        }
     }
 
     /// The pinned key: the first policy event's, which must agree with `policy.json`.

@@ -331,5 +331,6 @@ fn ab_tests(out: &mut String, r: &ComparisonReport) {
 /// "+0.0045 (0.0015 to 0.0075)": a signed difference with the decimals its interval needs.
 fn signed(v: f64, (lo, hi): (f64, f64)) -> String {
     let d = decision::decimals(Some((lo, hi)));
-    format!("{v:+.d$} ({lo:.d$} to {hi:.d$})")
+    // The minus sign U+2212, as in the sentences: a hyphen beside "to" misreads.
+    format!("{v:+.d$} ({lo:.d$} to {hi:.d$})").replace('-', "−")
 }

@@ -22,6 +22,7 @@ mod messy_data;
 mod optimize;
 mod phase3;
 mod report;
+mod report_views;
 mod robustness;
 mod run;
 mod schema;

@@ -4,6 +4,7 @@ mod common;
 
 mod audit;
 mod audit_policy;
+mod browser;
 mod cache;
 mod commands;
 mod correlation_quality;

@@ -8,6 +8,7 @@ mod charts;
 mod comparison;
 mod cross_validation;
 mod decision;
+mod experiments;
 mod fairness_section;
 mod gate_criterion;
 mod html;
@@ -24,6 +25,7 @@ pub use cross_validation::{
     method_line, p_cell, significant,
 };
 pub use decision::{Decision, decide, gate_cell};
+pub use experiments::{ExperimentRow, ExperimentTable, HEADLINE, TableError, build_table, run_rows};
 pub use fairness_section::{FairnessGap, FairnessGroup, FairnessSection, GAPS, gap_label};
 pub use gate_criterion::GateCriterion;
 pub use html::render_html;

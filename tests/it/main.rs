@@ -13,6 +13,7 @@ mod data;
 mod determinism;
 mod drift;
 mod errors;
+mod experiments;
 mod failures;
 mod fairness;
 mod gc;

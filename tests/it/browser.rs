@@ -130,6 +130,21 @@ fn the_report_reads_in_a_real_browser_on_desktop_phone_and_paper() {
         chromium(&bin, &profile, &[window, format!("--screenshot={}", shot.display())], &url);
         assert!(fs::metadata(&shot).is_ok_and(|m| m.len() > 10_000), "{view}: a screenshot at {}", shot.display());
     }
+    // The check can fail: a page with a table wider than the phone is caught.
+    let wide = page.replacen(
+        "<section id=\"decision\">",
+        "<table id=\"too-wide\"><tr><td style=\"white-space:nowrap\">an unbreakable cell wider than any phone is, by design of this control</td></tr></table><section id=\"decision\">",
+        1,
+    );
+    let control = t.path().join("control.html");
+    fs::write(&control, harness(&wide, 390, 844)).expect("harness");
+    let dom = chromium(
+        &bin,
+        &profile,
+        &["--window-size=500,864".into(), "--virtual-time-budget=10000".into(), "--dump-dom".into()],
+        &format!("file://{}", control.display()),
+    );
+    assert!(dom.contains("too-wide: right edge"), "the harness misses an overflowing table: {dom}");
     let pdf = out.join("comparison.pdf");
     chromium(
         &bin,

@@ -65,6 +65,10 @@ fn runs_table_shows_differing_parameters_and_headline_metrics_sorted_and_filtere
         csv.stdout
     );
 
+    let text = t.run(&["runs", "--table", "--sort", "-accuracy"]);
+    text.ok();
+    insta::assert_snapshot!(text.stdout);
+
     let bad = t.run(&["runs", "--table", "--where", "model"]);
     bad.code(2);
     assert!(bad.stderr.contains("`--where model` is not KEY=VALUE"), "{}", bad.stderr);

@@ -62,4 +62,11 @@ fn the_markdown_of_fifty_cohorts_fits_a_pull_request_comment() {
     // The full A/B sentences stay in the HTML.
     let html = fs::read_to_string(dir.join("comparison.html")).expect("html");
     assert_eq!(html.matches("<h3>").count() - html.matches("<h3>Fairness").count(), 1225);
+    // One thread, its own cache: the same bytes in every view.
+    t.run(&["run", "-j", "1", "--runs-dir", "r1", "--cache-dir", "c1", m.to_str().expect("utf-8")]).ok();
+    let serial = t.path().join("r1/fifty/latest/report");
+    for view in ["comparison.json", "comparison.md", "comparison.html"] {
+        let (a, b) = (fs::read(dir.join(view)).expect("view"), fs::read(serial.join(view)).expect("view"));
+        assert!(a == b, "{view} differs between -j 1 and the default");
+    }
 }

@@ -19,7 +19,7 @@ use crate::metrics::compare::ConfusionMetric;
 const STYLE: &str = "*{box-sizing:border-box}body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:64rem;padding:1rem;color:#1b1b1b;line-height:1.45}\
 h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}h3{font-size:1rem}\
 .scroll{max-width:100%}table{border-collapse:collapse;font-size:.85rem;width:100%;margin:.5rem 0}\
-th,td{border:1px solid #ccc;padding:.25rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#f2f2f2}\
+th,td{border:1px solid #ccc;padding:.25rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#f2f2f2;overflow-wrap:normal;hyphens:auto}\
 td small{display:block;color:#555;white-space:nowrap}.pass{color:#176117;font-weight:600}.fail{color:#a11;font-weight:600}\
 .recommend{font-size:1.05rem;border-left:4px solid #0072B2;padding:.4rem .7rem;background:#f3f8fc}.methods{font-size:.85rem;color:#444}\
 .charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{margin:0;max-width:100%}\

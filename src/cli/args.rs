@@ -145,10 +145,10 @@ pub enum LinkArg {
 /// `nethical compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Run A: a run folder (`runs/<pipeline>/latest`, ...) or a run id.
-    pub a: PathBuf,
-    /// Run B.
-    pub b: PathBuf,
+    /// Runs: folders (`runs/<pipeline>/latest`, ...) or run ids. Each later run is compared
+    /// with the first (two runs print one comparison; more print one per later run).
+    #[arg(value_name = "RUN", required = true, num_args = 2..)]
+    pub runs: Vec<PathBuf>,
     /// Show only what differs.
     #[arg(long)]
     pub only_changed: bool,
@@ -172,8 +172,25 @@ pub struct RunsArgs {
     #[arg(long, value_name = "DIR", default_value = "runs")]
     pub runs_dir: PathBuf,
     /// Print JSON.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["md", "csv"])]
     pub json: bool,
+    /// One row per run × cohort: the parameters that differ between the rows shown and the
+    /// headline metrics (accuracy, roc_auc, ece, gate).
+    #[arg(long)]
+    pub table: bool,
+    /// With `--table`: print Markdown.
+    #[arg(long, requires = "table", conflicts_with = "csv")]
+    pub md: bool,
+    /// With `--table`: print CSV.
+    #[arg(long, requires = "table")]
+    pub csv: bool,
+    /// With `--table`: sort by this column (a metric or parameter); a leading `-` sorts
+    /// descending (`--sort -roc_auc`).
+    #[arg(long, value_name = "COLUMN", requires = "table", allow_hyphen_values = true)]
+    pub sort: Option<String>,
+    /// With `--table`: keep the rows whose COLUMN shows VALUE (repeatable, all must match).
+    #[arg(long = "where", value_name = "COLUMN=VALUE", requires = "table")]
+    pub filters: Vec<String>,
 }
 
 /// `nethical report`.

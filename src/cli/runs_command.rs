@@ -64,6 +64,7 @@ pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
         }
     };
     let mut found: Vec<Value> = Vec::new();
+    let mut experiments: Vec<(String, Vec<crate::report::ExperimentRow>)> = Vec::new();
     for p in &pipelines {
         let dir = root.join(p);
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -83,6 +84,9 @@ pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
             else {
                 continue;
             };
+            if args.table {
+                experiments.push((summary.run_id.clone(), crate::report::run_rows(&path, p, &summary.run_id)));
+            }
             found.push(describe(&path, &summary));
         }
     }
@@ -90,6 +94,9 @@ pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
     found.sort_by(|a, b| {
         b["run_id"].as_str().cmp(&a["run_id"].as_str()).then(a["pipeline"].as_str().cmp(&b["pipeline"].as_str()))
     });
+    if args.table {
+        return experiment_table(experiments, args);
+    }
     if args.json {
         let text = serde_json::to_string_pretty(&found).map_err(|e| Error::Internal(e.to_string()))?;
         outln!("{text}");
@@ -109,6 +116,47 @@ pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
         .collect();
     out!("{}", table(&["PIPELINE", "RUN", "STATUS", "INSTANCES", "HEADLINE"], &rows));
     Ok(exit_code::OK)
+}
+
+/// `runs --table`: newest run first, then cohort order, before any `--sort`.
+fn experiment_table(mut runs: Vec<(String, Vec<crate::report::ExperimentRow>)>, args: &RunsArgs) -> Result<i32, Error> {
+    runs.sort_by(|a, b| b.0.cmp(&a.0));
+    let rows = runs.into_iter().flat_map(|(_, rows)| rows).collect();
+    let table = crate::report::build_table(rows, &args.filters, args.sort.as_deref())
+        .map_err(|e| Error::InvalidInput(e.to_string()))?;
+    if args.json {
+        let text = serde_json::to_string_pretty(&table).map_err(|e| Error::Internal(e.to_string()))?;
+        outln!("{text}");
+    } else if args.md {
+        out!("{}", table.to_markdown());
+    } else if args.csv {
+        out!("{}", table.to_csv());
+    } else {
+        let (header, rows) = table.cells();
+        out!("{}", plain_table(&header, &rows));
+    }
+    Ok(exit_code::OK)
+}
+
+/// A left-aligned text table with any number of columns.
+fn plain_table(header: &[String], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        format!("  {}", padded.join("  ").trim_end())
+    };
+    let mut out = line(&header.iter().map(|h| h.to_uppercase()).collect::<Vec<_>>());
+    out.push('\n');
+    for r in rows {
+        out.push_str(&line(r));
+        out.push('\n');
+    }
+    out
 }
 
 /// A run folder from a path or a run id (looked up under every pipeline of `runs_dir`).
@@ -138,15 +186,27 @@ fn resolve_run(arg: &Path, runs_dir: &Path) -> Result<std::path::PathBuf, Error>
     }
 }
 
+/// Each later run against the first: two runs print one diff (an object in JSON), more
+/// print one per later run (a JSON array, Markdown sections one after another).
 pub(super) fn compare(args: &CompareArgs) -> Result<i32, Error> {
-    let a = resolve_run(&args.a, &args.runs_dir)?;
-    let b = resolve_run(&args.b, &args.runs_dir)?;
-    let diff = crate::report::diff_runs(&a, &b, args.only_changed).map_err(Error::InvalidInput)?;
+    let runs = args.runs.iter().map(|r| resolve_run(r, &args.runs_dir)).collect::<Result<Vec<_>, _>>()?;
+    let Some((first, later)) = runs.split_first() else { return Ok(exit_code::OK) };
+    let diffs = later
+        .iter()
+        .map(|b| crate::report::diff_runs(first, b, args.only_changed))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Error::InvalidInput)?;
     if args.json {
-        let text = serde_json::to_string_pretty(&diff).map_err(|e| Error::Internal(e.to_string()))?;
+        let text = match diffs.as_slice() {
+            [one] => serde_json::to_string_pretty(one),
+            many => serde_json::to_string_pretty(many),
+        }
+        .map_err(|e| Error::Internal(e.to_string()))?;
         outln!("{text}");
     } else {
-        out!("{}", crate::report::render_diff_markdown(&diff));
+        for d in &diffs {
+            out!("{}", crate::report::render_diff_markdown(d));
+        }
     }
     Ok(exit_code::OK)
 }

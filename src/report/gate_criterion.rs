@@ -56,6 +56,25 @@ impl GateCriterion {
         }
     }
 
+    /// `accuracy 0.828 < 0.850 (short by 0.022)` or `ece 0.054 > 0.030 (over by 0.024)`: a
+    /// failed criterion with the number that failed it and by how much, the gate column of
+    /// every view; `None` when it passed or was not applied. The value, threshold and margin
+    /// get as many decimals (3 to 6) as it takes for the value and the threshold to print
+    /// differently, so "0.030 > 0.030" never reads as a contradiction.
+    pub fn shortfall(&self) -> Option<String> {
+        if !self.applied || self.passed {
+            return None;
+        }
+        let Some(value) = self.value else {
+            let why = self.note.as_deref().map_or_else(String::new, |n| format!(" ({n})"));
+            return Some(format!("{} undefined{why}", self.metric));
+        };
+        let d = (3..=6).find(|&d| format!("{value:.d$}") != format!("{:.d$}", self.threshold)).unwrap_or(6);
+        let (sign, how) = if self.operator == "<=" { (">", "over") } else { ("<", "short") };
+        let margin = (value - self.threshold).abs();
+        Some(format!("{} {value:.d$} {sign} {:.d$} ({how} by {margin:.d$})", self.metric, self.threshold))
+    }
+
     /// `roc_auc 0.7123 not >= 0.800`: a failed criterion in the gate's one-line summary, with
     /// why it is undefined when it is.
     pub fn failure(&self) -> String {
@@ -104,6 +123,27 @@ mod tests {
         assert_eq!(criterion(None, true, false, Some("why")).failure(), "roc_auc undefined not >= 0.800 (why)");
         let strict = GateCriterion { threshold: 0.9999, ..criterion(Some(0.95), true, false, None) };
         assert_eq!(strict.failure(), "roc_auc 0.9500 not >= 0.9999", "three decimals would print 1.000");
+    }
+
+    #[test]
+    fn a_shortfall_names_the_criterion_and_by_how_much() {
+        assert_eq!(criterion(Some(0.91), true, true, None).shortfall(), None);
+        assert_eq!(criterion(Some(0.5), false, true, None).shortfall(), None, "not applied");
+        assert_eq!(
+            criterion(Some(0.7123), true, false, None).shortfall().as_deref(),
+            Some("roc_auc 0.712 < 0.800 (short by 0.088)")
+        );
+        let ece = GateCriterion {
+            metric: "ece".to_owned(),
+            operator: "<=".to_owned(),
+            threshold: 0.03,
+            ..criterion(Some(0.0302), true, false, None)
+        };
+        assert_eq!(ece.shortfall().as_deref(), Some("ece 0.0302 > 0.0300 (over by 0.0002)"), "never 0.030 > 0.030");
+        assert_eq!(
+            criterion(None, true, false, Some("one class only")).shortfall().as_deref(),
+            Some("roc_auc undefined (one class only)")
+        );
     }
 
     #[test]

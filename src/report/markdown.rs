@@ -1,20 +1,33 @@
-//! `comparison.md`: the report as a pull-request comment. Tables of each cohort's metrics with
-//! 95% intervals (the accuracy beside the majority-class rate) and the parameters that set
-//! cohorts apart, each gate criterion with ✓/✗ and its number, each cohort's fairness by
-//! group, then one sentence per A/B test, then the other stages' lines.
+//! `comparison.md`: the report as a pull-request comment. It opens with the decision (the
+//! recommended cohort and, per cohort, accuracy, ROC-AUC and ECE with intervals and the gate
+//! with every failed criterion's numbers), then narrow performance, calibration and
+//! configuration tables, each gate criterion with ✓/✗, each cohort's fairness by group, the
+//! A/B tests and the other stages' lines. It stays comment-sized (≤ 64 KB for 50 cohorts):
+//! beyond ten pairs the A/B section is a table of the recommended cohort against the others,
+//! and every pair's sentences stay in the HTML and JSON.
 
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use super::decision::{self, estimate_parts};
 use super::{ComparisonReport, FairnessSection, gap_label};
-use crate::metrics::compare::{BootstrapEstimate, ConfusionMetric};
+use crate::metrics::compare::{BootstrapEstimate, ConfusionMetric, format_p};
+
+/// Beyond this many pairs, the A/B section is a table of the recommended cohort against each
+/// other one: all 1,225 sentences of 50 cohorts would not fit a pull-request comment (the
+/// HTML and JSON keep them all).
+const ALL_PAIRS_UP_TO: usize = 10;
 
 fn estimate(e: &BootstrapEstimate) -> String {
-    match (e.estimate, e.ci) {
-        (Some(v), Some(ci)) => format!("{v:.3} ({:.3}–{:.3})", ci.lo, ci.hi),
-        (Some(v), None) => format!("{v:.3}"),
-        _ => "n/a".to_owned(),
+    pair(e.estimate, e.ci.map(|c| (c.lo, c.hi)))
+}
+
+/// "0.992 (0.988–0.996)", with the decimals the interval needs.
+fn pair(v: Option<f64>, ci: Option<(f64, f64)>) -> String {
+    match estimate_parts(v, ci) {
+        (v, Some(r)) => format!("{v} ({r})"),
+        (v, None) => v,
     }
 }
 
@@ -94,6 +107,7 @@ pub fn render_markdown(r: &ComparisonReport, run: Option<&super::RunContext>) ->
         r.cohorts.len(),
         r.resamples
     );
+    decision_section(&mut out, r);
     let params: Vec<&String> = {
         let mut keys: Vec<&String> = r.cohorts.iter().flat_map(|c| c.params.keys()).collect();
         keys.sort();
@@ -124,36 +138,7 @@ pub fn render_markdown(r: &ComparisonReport, run: Option<&super::RunContext>) ->
             let _ = writeln!(out);
         }
     }
-    let _ = writeln!(out, "## Cohorts\n");
-    let mut header = vec!["cohort".to_owned(), "model".to_owned()];
-    header.extend(params.iter().map(|p| format!("`{p}`")));
-    header.extend(
-        ["accuracy", "majority", "precision", "recall", "F1", "FP rate", "ROC-AUC", "ECE", "Brier", "log loss", "gate"]
-            .map(str::to_owned),
-    );
-    let _ = writeln!(out, "| {} |", header.join(" | "));
-    let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
-    for c in &r.cohorts {
-        let mut row = vec![format!("`{}`", escape(&c.cohort)), c.model_type.clone()];
-        row.extend(params.iter().map(|p| escape(&cell(c.params.get(*p).unwrap_or(&Value::Null)))));
-        for m in ConfusionMetric::ALL {
-            row.push(c.intervals.metrics.get(&m).map_or_else(|| "n/a".to_owned(), estimate));
-            if m == ConfusionMetric::Accuracy {
-                row.push(c.majority_class_rate.map_or_else(|| "–".to_owned(), |r| format!("{r:.3}")));
-            }
-        }
-        row.push(
-            c.intervals
-                .roc_auc
-                .map_or_else(|| "n/a".to_owned(), |a| format!("{:.3} ({:.3}–{:.3})", a.auc, a.ci.lo, a.ci.hi)),
-        );
-        row.push(estimate(&c.intervals.ece));
-        row.push(estimate(&c.intervals.brier));
-        row.push(estimate(&c.intervals.log_loss));
-        row.push(c.gate.as_ref().map_or_else(|| "–".to_owned(), |g| g.decision.clone()));
-        let _ = writeln!(out, "| {} |", row.join(" | "));
-    }
-    let _ = writeln!(out);
+    cohort_tables(&mut out, r, &params);
     if r.cohorts.iter().any(|c| c.provenance.is_some()) {
         let _ = writeln!(out, "## Provenance\n");
         for c in &r.cohorts {
@@ -191,19 +176,7 @@ pub fn render_markdown(r: &ComparisonReport, run: Option<&super::RunContext>) ->
         }
     }
     if !r.comparisons.is_empty() {
-        let _ = writeln!(out, "## A/B tests\n");
-        if let Some(line) = super::omitted_line(r) {
-            let _ = writeln!(out, "{}\n", escape(&line));
-        }
-        for p in &r.comparisons {
-            let _ =
-                writeln!(out, "**`{}` vs `{}`** ({} shared validation rows)\n", p.a, p.b, p.comparison.mcnemar.rows);
-            for (metric, sentence) in &p.sentences {
-                let test = if metric == "accuracy" { "McNemar's exact test" } else { "DeLong's test" };
-                let _ = writeln!(out, "- {} ({test})", escape(sentence));
-            }
-            let _ = writeln!(out);
-        }
+        ab_tests(&mut out, r);
     }
     if !r.summaries.is_empty() {
         let _ = writeln!(out, "## Other stages\n");
@@ -213,4 +186,151 @@ pub fn render_markdown(r: &ComparisonReport, run: Option<&super::RunContext>) ->
         let _ = writeln!(out);
     }
     out
+}
+
+/// The recommendation and one row per cohort: its accuracy, ROC-AUC and ECE with intervals
+/// and its gate with every failed criterion's numbers.
+fn decision_section(out: &mut String, r: &ComparisonReport) {
+    let d = decision::decide(r);
+    let _ = writeln!(out, "## Decision\n\n**{}**\n", escape(&d.line));
+    let _ = writeln!(
+        out,
+        "| cohort | model | accuracy (95% CI) | ROC-AUC (95% CI) | ECE (95% CI) | gate |\n|---|---|---|---|---|---|"
+    );
+    for (i, c) in r.cohorts.iter().enumerate() {
+        let star = if d.recommended == Some(i) { " ★" } else { "" };
+        let (acc, acc_ci) = decision::accuracy(c);
+        let (auc, auc_ci) = decision::roc_auc(c);
+        let (ece, ece_ci) = decision::ece(c);
+        let _ = writeln!(
+            out,
+            "| `{}`{star} | {} | {} | {} | {} | {} |",
+            escape(&c.cohort),
+            escape(&c.model_type),
+            pair(acc, acc_ci),
+            pair(auc, auc_ci),
+            pair(ece, ece_ci),
+            escape(&decision::gate_cell(c))
+        );
+    }
+    let _ = writeln!(out);
+}
+
+/// Performance, calibration and configuration as three narrow tables.
+fn cohort_tables(out: &mut String, r: &ComparisonReport, params: &[&String]) {
+    let _ = writeln!(
+        out,
+        "## Performance\n\n| cohort | accuracy | majority | precision | recall | F1 | FP rate | ROC-AUC |\n|---|---|---|---|---|---|---|---|"
+    );
+    for c in &r.cohorts {
+        let mut row = vec![format!("`{}`", escape(&c.cohort))];
+        for m in ConfusionMetric::ALL {
+            row.push(c.intervals.metrics.get(&m).map_or_else(|| "n/a".to_owned(), estimate));
+            if m == ConfusionMetric::Accuracy {
+                row.push(c.majority_class_rate.map_or_else(|| "–".to_owned(), |r| format!("{r:.3}")));
+            }
+        }
+        let (auc, auc_ci) = decision::roc_auc(c);
+        row.push(pair(auc, auc_ci));
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+    let _ = writeln!(out, "\n## Calibration\n\n| cohort | ECE | Brier | log loss |\n|---|---|---|---|");
+    for c in &r.cohorts {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} |",
+            escape(&c.cohort),
+            estimate(&c.intervals.ece),
+            estimate(&c.intervals.brier),
+            estimate(&c.intervals.log_loss)
+        );
+    }
+    let _ = writeln!(out, "\n## Configuration\n");
+    let mut header = vec!["cohort".to_owned(), "model".to_owned()];
+    header.extend(params.iter().map(|p| format!("`{p}`")));
+    let _ = writeln!(out, "| {} |\n|{}", header.join(" | "), "---|".repeat(header.len()));
+    for c in &r.cohorts {
+        let mut row = vec![format!("`{}`", escape(&c.cohort)), escape(&c.model_type)];
+        row.extend(params.iter().map(|p| escape(&cell(c.params.get(*p).unwrap_or(&Value::Null)))));
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+    let _ = writeln!(out);
+}
+
+/// Every pair's sentences when there are few pairs; beyond [`ALL_PAIRS_UP_TO`], a table of the
+/// recommended cohort (else the first) against each cohort it was tested with.
+fn ab_tests(out: &mut String, r: &ComparisonReport) {
+    let _ = writeln!(out, "## A/B tests\n");
+    if let Some(line) = super::omitted_line(r) {
+        let _ = writeln!(out, "{}\n", escape(&line));
+    }
+    if r.comparisons.len() <= ALL_PAIRS_UP_TO {
+        for p in &r.comparisons {
+            let _ =
+                writeln!(out, "**`{}` vs `{}`** ({} shared validation rows)\n", p.a, p.b, p.comparison.mcnemar.rows);
+            for (metric, sentence) in &p.sentences {
+                let test = if metric == "accuracy" { "McNemar's exact test" } else { "DeLong's test" };
+                let _ = writeln!(out, "- {} ({test})", escape(sentence));
+            }
+            let _ = writeln!(out);
+        }
+        return;
+    }
+    let d = decision::decide(r);
+    let Some(reference) = d.recommended.or(if r.cohorts.is_empty() { None } else { Some(0) }) else { return };
+    let name = &r.cohorts[reference].cohort;
+    let mine: Vec<_> = r.comparisons.iter().filter(|p| &p.a == name || &p.b == name).collect();
+    let _ = writeln!(
+        out,
+        "{} pairs were tested; this comment shows the {} with `{}` (other − `{}`; p raw, then Holm-adjusted). Every pair's sentences are in `comparison.html` and `comparison.json`.\n",
+        r.comparisons.len(),
+        mine.len(),
+        escape(name),
+        escape(name)
+    );
+    let _ = writeln!(
+        out,
+        "| other | rows | accuracy Δ (95% CI) | p (Holm) | ROC-AUC Δ (95% CI) | p (Holm) |\n|---|---|---|---|---|---|"
+    );
+    for p in mine {
+        // Differences are b − a; flip them so they read other − reference.
+        let (other, sign) = if &p.a == name { (&p.b, 1.0) } else { (&p.a, -1.0) };
+        let flip = |v: f64, lo: f64, hi: f64| {
+            if sign > 0.0 { (v, (lo, hi)) } else { (-v, (-hi, -lo)) }
+        };
+        let c = &p.comparison;
+        let acc = c.differences.get(&ConfusionMetric::Accuracy).and_then(|e| e.ci).map_or_else(
+            || "n/a".to_owned(),
+            |ci| {
+                let (v, ci) = flip(c.mcnemar.difference, ci.lo, ci.hi);
+                signed(v, ci)
+            },
+        );
+        let ps = |raw: f64, metric: &str| {
+            let adj = p.adjusted_p.get(metric).map_or_else(String::new, |a| format!(" ({})", format_p(*a)));
+            format!("{}{adj}", format_p(raw))
+        };
+        let (auc, auc_p) = c.roc_auc.as_ref().map_or_else(
+            || ("n/a".to_owned(), "–".to_owned()),
+            |a| {
+                let (v, ci) = flip(a.difference, a.ci.lo, a.ci.hi);
+                (signed(v, ci), ps(a.p_value, "roc_auc"))
+            },
+        );
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {acc} | {} | {auc} | {auc_p} |",
+            escape(other),
+            c.mcnemar.rows,
+            ps(c.mcnemar.p_value, "accuracy")
+        );
+    }
+    let _ = writeln!(out);
+}
+
+/// "+0.0045 (0.0015 to 0.0075)": a signed difference with the decimals its interval needs.
+fn signed(v: f64, (lo, hi): (f64, f64)) -> String {
+    let d = decision::decimals(Some((lo, hi)));
+    // The minus sign U+2212, as in the sentences: a hyphen beside "to" misreads.
+    format!("{v:+.d$} ({lo:.d$} to {hi:.d$})").replace('-', "−")
 }

@@ -4,8 +4,11 @@
 //! document; the runner renders the views when the run ends, adding what only the finished run
 //! knows ([`RunContext`]: manifest, git commit, audit seal).
 
+mod charts;
 mod comparison;
 mod cross_validation;
+mod decision;
+mod experiments;
 mod fairness_section;
 mod gate_criterion;
 mod html;
@@ -21,6 +24,8 @@ pub use cross_validation::{
     CV_METRICS, CrossValidation, CvArm, CvCohort, CvPair, FoldSummary, arm_table, cross_validation, mean_sd,
     method_line, p_cell, significant,
 };
+pub use decision::{Decision, decide, gate_cell};
+pub use experiments::{ExperimentRow, ExperimentTable, HEADLINE, TableError, build_table, run_rows};
 pub use fairness_section::{FairnessGap, FairnessGroup, FairnessSection, GAPS, gap_label};
 pub use gate_criterion::GateCriterion;
 pub use html::render_html;

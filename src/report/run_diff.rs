@@ -66,7 +66,7 @@ fn flatten(prefix: &str, v: &toml::Value, out: &mut BTreeMap<String, Value>) {
 }
 
 /// Cohort → its flattened parameters, from the run's `manifest.resolved.toml`.
-fn cohort_params(run: &Path) -> Result<BTreeMap<String, BTreeMap<String, Value>>, String> {
+pub(crate) fn cohort_params(run: &Path) -> Result<BTreeMap<String, BTreeMap<String, Value>>, String> {
     let path = run.join("manifest.resolved.toml");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     let doc: toml::Table = text.parse().map_err(|e| format!("`{}` is not TOML: {e}", path.display()))?;

@@ -126,7 +126,12 @@ fn kfold_makes_a_cohort_per_fold_and_the_report_gathers_them() {
     // Shown in both views, before the per-cohort tables.
     let md = fs::read_to_string(run.join("report/comparison.md")).expect("md");
     let cv_at = md.find("## Cross-validation").expect("a cross-validation section");
-    assert!(cv_at < md.find("## Cohorts").expect("cohorts"), "the decision comes first");
+    assert!(cv_at < md.find("## Performance").expect("performance"), "the configurations come before single folds");
+    assert!(
+        md[..cv_at].contains("## Decision")
+            && md.contains("choose between configurations by their mean over the folds"),
+        "{md}"
+    );
     assert!(md.contains("| logistic | logistic | 3 |"), "{md}");
     let html = fs::read_to_string(run.join("report/comparison.html")).expect("html");
     assert!(html.contains("<h2>Cross-validation</h2>"));

@@ -275,7 +275,7 @@ fn the_report_has_a_fairness_section_in_json_and_markdown() {
     assert_eq!(f["gaps"][1]["criterion"], serde_json::Value::Null, "no criterion on equalized odds");
     assert!(c["majority_class_rate"].as_f64().is_some_and(|r| r >= 0.5));
     let md = fs::read_to_string(dir.join("comparison.md")).expect("markdown");
-    let from_cohorts = &md[md.find("## Cohorts").expect("cohorts")..];
+    let from_cohorts = &md[md.find("## Performance").expect("performance")..];
     insta::assert_snapshot!(from_cohorts);
     let html = fs::read_to_string(dir.join("comparison.html")).expect("html");
     assert!(html.contains("<h2>Fairness</h2><h3>logistic by grp</h3>"), "the HTML has the section");

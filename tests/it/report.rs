@@ -108,7 +108,11 @@ fn the_report_compares_cohorts_with_intervals_and_tests() {
     for banned in ["<script", "http://", "https://", "<link", "@import", "url("] {
         assert!(!html.contains(banned), "the page must be self-contained: found {banned}");
     }
-    assert_eq!(html.matches("<figure class=\"chart\"><svg").count(), 6, "4 metric charts, ROC curves, reliability");
+    assert_eq!(
+        html.matches("<figure class=\"chart\"><svg").count(),
+        7,
+        "4 dot-and-whisker charts, ROC curves, a reliability diagram per cohort"
+    );
     assert_eq!(html.matches("<figure").count(), html.matches("<svg").count(), "every chart is an inline <svg>");
     assert!(html.contains("t_0.5 is more accurate than t_0.9"), "the sentences are there");
     let roc = doc["cohorts"][0]["roc"].as_array().expect("roc");

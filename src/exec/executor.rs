@@ -48,7 +48,7 @@ pub(crate) trait Executor {
 }
 
 /// An instance's cache key, from its inputs' outputs and external files.
-pub(crate) fn instance_key(plan: &Plan, i: usize, inputs: &[UpstreamOutput]) -> String {
+pub(crate) fn instance_key(plan: &Plan, i: usize, inputs: &[UpstreamOutput], cache: Option<&Cache>) -> String {
     let inst = &plan.instances[i];
     let mut digests: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for stage in inst.decl.needs.keys() {
@@ -57,7 +57,7 @@ pub(crate) fn instance_key(plan: &Plan, i: usize, inputs: &[UpstreamOutput]) -> 
     for up in inputs {
         digests.entry(up.stage.clone()).or_default().insert(up.id.clone(), tree_digest(&up.entry.outputs));
     }
-    let files = external_digests(inst, plan);
+    let files = external_digests(inst, plan, cache.map(Cache::index));
     cache_key(inst, &digests, &files)
 }
 
@@ -134,7 +134,7 @@ pub(crate) fn execute(
 ) -> Result<Result<(CacheEntry, bool), String>, String> {
     quietly(|| {
         catch_unwind(AssertUnwindSafe(|| {
-            let key = instance_key(plan, i, inputs);
+            let key = instance_key(plan, i, inputs, Some(cache));
             match lookup(cache, &key, opts) {
                 Lookup::Hit(entry) => Ok((entry, true)),
                 Lookup::Miss { replace } => {

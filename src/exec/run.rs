@@ -223,7 +223,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
     folder.finish(status == RunStatus::Succeeded)?;
     // The lockfile records the history each instance read, so it is written first.
     if opts.write_lockfile {
-        update_lockfile(plan, &summary, &entries, lockfile, &lock_path, reporter);
+        update_lockfile(plan, &summary, &entries, lockfile, &lock_path, &cache, reporter);
     }
     if status == RunStatus::Succeeded {
         publish_histories(plan, &pipeline_dir, &entries, reporter);
@@ -500,6 +500,7 @@ fn update_lockfile(
     entries: &[Option<CacheEntry>],
     previous: Option<Lockfile>,
     path: &std::path::Path,
+    cache: &Cache,
     reporter: &dyn Reporter,
 ) {
     let before = previous.as_ref().map(Lockfile::render);
@@ -530,7 +531,7 @@ fn update_lockfile(
                 seed: inst.seed,
                 cohort: inst.decl.cohort.clone(),
                 inputs,
-                files: external_digests(inst, plan),
+                files: external_digests(inst, plan, Some(cache.index())),
                 outputs: entry
                     .outputs
                     .iter()

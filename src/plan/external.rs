@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::{Instance, Plan};
 use crate::manifest::StageParams;
 use crate::manifest::params::{DataSource, DriftParams};
-use crate::store::sha256_hex;
+use crate::store::{StatIndex, sha256_hex};
 
 /// Where a `phase3` instance's history lives: `<runs>/<pipeline>/history/<instance>.json`,
 /// written when a run completes and read by the next one.
@@ -95,12 +95,18 @@ pub fn external_paths(instance: &Instance, plan: &Plan) -> Vec<(String, PathBuf)
 
 /// Name → SHA-256 of its contents (or `missing` when it cannot be read, which the stage itself
 /// then reports or, for a history, starts afresh).
-pub fn external_digests(instance: &Instance, plan: &Plan) -> BTreeMap<String, String> {
+///
+/// With the cache's stat `index`, a file is hashed only when its stat changed since it was last
+/// hashed (a 400 MB CSV source then costs a `stat` per plan, not a read).
+pub fn external_digests(instance: &Instance, plan: &Plan, index: Option<&StatIndex>) -> BTreeMap<String, String> {
     external_paths(instance, plan)
         .into_iter()
         .map(|(written, path)| {
-            let digest = std::fs::read(&path).map_or_else(|_| "missing".to_owned(), |b| sha256_hex(&b));
-            (written, digest)
+            let digest = match index {
+                Some(index) => index.digest(&path).ok(),
+                None => std::fs::read(&path).ok().map(|b| sha256_hex(&b)),
+            };
+            (written, digest.unwrap_or_else(|| "missing".to_owned()))
         })
         .collect()
 }

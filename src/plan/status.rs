@@ -173,7 +173,7 @@ pub fn plan_statuses(plan: &Plan, cache: &Cache, lock: Option<&Lockfile>, force:
     let mut out = Vec::with_capacity(plan.instances.len());
     for (i, inst) in plan.instances.iter().enumerate() {
         let inputs = known_inputs(plan, i, &digests);
-        let files = external_digests(inst, plan);
+        let files = external_digests(inst, plan, Some(cache.index()));
         if inst.decl.kind == StageKind::Audit {
             let (status, reason, key) = audit_status(plan, i, cache, &out, force);
             out.push(PlannedInstance {

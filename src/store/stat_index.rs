@@ -198,6 +198,23 @@ impl StatIndex {
         }
     }
 
+    /// The SHA-256 of any file (an input outside the cache, such as a CSV source): the recorded
+    /// one when the stat is unchanged, else hashed and recorded. Keyed by the canonical path.
+    pub fn digest(&self, path: &Path) -> io::Result<String> {
+        let path = fs::canonicalize(path)?;
+        let meta = fs::metadata(&path)?;
+        if !meta.is_file() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+        }
+        let stamp = Stamp::of(&meta);
+        if let Some(d) = self.known(&path, &stamp) {
+            return Ok(d);
+        }
+        let d = self.hash_file(&path)?;
+        self.record(&path, stamp, &d);
+        Ok(d)
+    }
+
     /// Checks that `path` holds `want`: by its stat when the index vouches for it, else by
     /// hashing it (and recording what was found).
     pub fn check(&self, path: &Path, want: &FileDigest) -> Result<(), FileProblem> {

@@ -194,7 +194,7 @@ fn prepare(spec: &JobSpec) -> Result<(Plan, usize, Vec<UpstreamOutput>), String>
             });
         }
     }
-    let key = instance_key(&plan, i, &inputs);
+    let key = instance_key(&plan, i, &inputs, None);
     if key != spec.key {
         return Err(format!(
             "`{}` has another cache key here than when it was submitted: an input file changed during the run",

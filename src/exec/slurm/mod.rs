@@ -400,7 +400,7 @@ impl Executor for Slurm<'_> {
     fn launch(&mut self, batch: Vec<Launch>) {
         let mut groups: BTreeMap<String, Vec<ToSubmit>> = BTreeMap::new();
         for Launch { index, inputs } in batch {
-            let key = instance_key(self.plan, index, &inputs);
+            let key = instance_key(self.plan, index, &inputs, Some(self.cache));
             // What the cache has needs no job.
             if let Lookup::Hit(entry) = lookup(self.cache, &key, self.opts) {
                 self.done.push_back(Finished { index, outcome: Ok(Ok((entry, true))), seconds: 0.0 });

@@ -51,6 +51,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
 
 /// Reads the manifest and layers `NETHICAL_*` variables, then `--set` flags, over it.
 fn read_input(args: &ManifestArgs) -> Result<ManifestInput, Error> {
+    check_manifest_file(&args.manifest)?;
     let bytes =
         std::fs::read(&args.manifest).map_err(|source| Error::ReadManifest { path: args.manifest.clone(), source })?;
     let text = String::from_utf8(bytes).map_err(|e| {
@@ -64,6 +65,28 @@ fn read_input(args: &ManifestArgs) -> Result<ManifestInput, Error> {
         overrides.push(Override::from_flag(s)?);
     }
     Ok(ManifestInput::new(&args.manifest, text, overrides))
+}
+
+/// Refuses, before reading it, a manifest that is not a file (a FIFO would block, a device
+/// would never end) or is over the default `max_manifest_bytes`: a manifest cannot raise the
+/// limit for itself.
+fn check_manifest_file(path: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(meta) = std::fs::metadata(path) else { return Ok(()) };
+    let t = meta.file_type();
+    if t.is_fifo() || t.is_char_device() || t.is_block_device() || t.is_socket() {
+        let source = std::io::Error::other("not a regular file");
+        return Err(Error::ReadManifest { path: path.to_path_buf(), source });
+    }
+    let max = manifest::Limits::default().max_manifest_bytes;
+    if meta.is_file() && meta.len() > max {
+        return Err(Error::InvalidInput(format!(
+            "manifest `{}` is {} bytes, which exceeds limit `max_manifest_bytes` = {max} (a manifest cannot raise it for itself)",
+            path.display(),
+            meta.len()
+        )));
+    }
+    Ok(())
 }
 
 fn load_plan(args: &ManifestArgs) -> Result<Plan, Error> {

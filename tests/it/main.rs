@@ -18,6 +18,7 @@ mod gc;
 mod graph;
 mod interrupt;
 mod kaggle;
+mod malformed;
 mod messy_data;
 mod optimize;
 mod phase3;

@@ -64,6 +64,10 @@ fn read_input(args: &ManifestArgs) -> Result<ManifestInput, Error> {
     for s in &args.set {
         overrides.push(Override::from_flag(s)?);
     }
+    tracing::debug!("manifest `{}`: {} bytes, {} overrides", args.manifest.display(), text.len(), overrides.len());
+    for o in &overrides {
+        tracing::debug!("override {} = {} (from {:?})", o.key.join("."), o.value.escape_debug(), o.origin);
+    }
     Ok(ManifestInput::new(&args.manifest, text, overrides))
 }
 
@@ -159,6 +163,9 @@ fn plan(args: &PlanArgs) -> Result<i32, Error> {
     let cache = Cache::new(&args.cache_dir);
     let lock = Lockfile::read(&lockfile_path(&args.manifest.manifest)).ok().flatten();
     let planned = plan_statuses(&plan, &cache, lock.as_ref(), args.force);
+    for p in &planned {
+        tracing::debug!("{}: {:?}, {}", p.id, p.status, p.reason);
+    }
     if args.json {
         print_json(&json!({"pipeline": plan.pipeline.name, "stages": planned}))?;
         return Ok(exit_code::OK);
@@ -325,7 +332,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
             && let Ok(space) = p.search_space()
             && let Ok(n) = crate::optimize::grid_size(&space, p.grid_steps as usize)
         {
-            eprintln!("{}: grid_search over {n} configurations", inst.id());
+            tracing::info!("{}: grid_search over {n} configurations", inst.id());
         }
     }
     let clock = RunClock::from_source_date_epoch(env_value("SOURCE_DATE_EPOCH").as_deref())
@@ -349,6 +356,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
             4 * cores
         )));
     }
+    tracing::debug!("executor {kind:?}, -j {jobs} ({cores} cores)");
     let executor = match kind {
         manifest::executor::ExecutorKind::Local => ExecutorChoice::Local,
         manifest::executor::ExecutorKind::Slurm => ExecutorChoice::Slurm(SlurmLaunch {

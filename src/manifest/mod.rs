@@ -105,6 +105,7 @@ pub fn load(input: &ManifestInput) -> Result<Manifest, ManifestErrors> {
     let pipeline = issues.into_result(decl.and_then(|d| d.pipeline))?;
     let resolved = render_resolved(&pipeline, &instances);
     let digest = hex::encode(Sha256::digest(resolved.as_bytes()));
+    tracing::debug!("pipeline `{}`: {} instances, manifest digest {digest}", pipeline.name, instances.len());
     Ok(Manifest { pipeline, instances, resolved, digest, executor })
 }
 

@@ -18,6 +18,7 @@ mod gc;
 mod graph;
 mod interrupt;
 mod kaggle;
+mod logging;
 mod malformed;
 mod messy_data;
 mod optimize;

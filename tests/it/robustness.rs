@@ -212,3 +212,35 @@ fn an_unusable_cache_folder_is_exit_3_before_any_run_folder() {
     assert_eq!(r.stderr, "error: cannot write into the cache folder `blocked/cache`: Not a directory (os error 20)\n");
     assert!(t.run_dirs("branches").is_empty(), "no run folder for a run that could not start");
 }
+
+#[test]
+fn a_manifest_that_is_a_fifo_is_refused_without_being_opened() {
+    let t = Test::new();
+    std::fs::create_dir_all(t.path().join("pipelines")).expect("mkdir");
+    let status = std::process::Command::new("mkfifo").arg(t.path().join("pipelines/f.toml")).status().expect("mkfifo");
+    assert!(status.success());
+    // Opening a FIFO without a writer would block forever.
+    let r = t.run(&["validate", "pipelines/f.toml"]);
+    r.code(2);
+    assert_eq!(r.stderr, "error: cannot read manifest `pipelines/f.toml`: not a regular file\n");
+}
+
+#[test]
+fn limits_are_raised_or_lowered_from_the_environment_and_the_flag() {
+    let t = Test::new();
+    let m = t.manifest("branches", &BRANCHES.replace("epochs = 3\ncohort = \"a\"", "epochs = 150000\ncohort = \"a\""));
+    let m = m.to_str().expect("utf-8");
+    let r = t.run(&["validate", m]);
+    r.code(2);
+    assert!(
+        r.stderr.contains("`epochs` 150000 exceeds limit `max_epochs` = 100000; raise it in [limits]"),
+        "{}",
+        r.stderr
+    );
+    t.run_with(&[("NETHICAL_LIMITS__MAX_EPOCHS", "150000")], &["validate", m]).ok();
+    t.run(&["validate", m, "--set", "limits.max_epochs=150000"]).ok();
+    let r = t.run_with(&[("NETHICAL_LIMITS__MAX_EPOCHS", "0")], &["validate", m, "--set", "stages.train_a.epochs=3"]);
+    r.code(2);
+    assert!(r.stderr.contains("`limits.max_epochs` must be at least 1"), "{}", r.stderr);
+    assert!(r.stderr.contains("NETHICAL_LIMITS__MAX_EPOCHS=0"), "the error points at the variable:\n{}", r.stderr);
+}

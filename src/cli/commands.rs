@@ -350,6 +350,14 @@ fn run(args: RunArgs) -> Result<i32, Error> {
         None => plan.executor.kind,
     };
     let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    if kind == manifest::executor::ExecutorKind::Slurm
+        && let Some(inst) = plan.instances.iter().find(|i| reads_stdin(&i.decl.params))
+    {
+        return Err(Error::InvalidInput(format!(
+            "instance `{}` reads standard input (`path = \"-\"`), which a Slurm job does not have; run it with --executor local",
+            inst.id()
+        )));
+    }
     if kind == manifest::executor::ExecutorKind::Local && jobs.get() > 4 * cores && !args.jobs_unchecked {
         return Err(Error::InvalidInput(format!(
             "-j {jobs} is over the limit for local threads, 4 × {cores} cores = {}; pass --jobs-unchecked to use more (on Slurm, -j caps jobs in flight and has no such limit)",
@@ -407,6 +415,12 @@ fn run(args: RunArgs) -> Result<i32, Error> {
         RunStatus::Failed => exit_code::STAGE_FAILED,
         RunStatus::Interrupted => exit_code::INTERRUPTED,
     })
+}
+
+/// Whether a `load` stage reads its CSV from standard input.
+fn reads_stdin(params: &manifest::StageParams) -> bool {
+    matches!(params, manifest::StageParams::Load(l)
+        if matches!(&l.source, manifest::params::DataSource::Csv(c) if c.path == crate::data::data_file::STDIN))
 }
 
 fn print_summary(s: &RunSummary, runs_dir: &Path, manifest: &Path) {

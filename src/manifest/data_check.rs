@@ -51,6 +51,10 @@ pub(super) fn load_issues(params: &LoadParams, base: &Path, limits: &Limits) -> 
             .collect();
     }
     let DataSource::Csv(c) = &params.source else { return Vec::new() };
+    // Standard input is read once, by the run: `validate` and `plan` leave it for it.
+    if c.path == crate::data::data_file::STDIN {
+        return Vec::new();
+    }
     let at = |k: &'static str| vec!["source", "csv", k];
     let path_key = at("path");
     let file = match read_data_file(base, &c.path) {

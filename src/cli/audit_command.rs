@@ -253,7 +253,7 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
             }
             write_private(&out, signer.to_private_key_text().as_bytes())?;
             outln!("{}", signer.verifier());
-            eprintln!(
+            tracing::info!(
                 "private key written to `{}` (keep it secret; set NETHICAL_AUDIT_KEY to its path)",
                 out.display()
             );

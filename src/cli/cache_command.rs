@@ -74,10 +74,10 @@ pub(super) fn gc(args: GcArgs) -> Result<i32, Error> {
         return Ok(exit_code::OK);
     }
     for b in &report.busy {
-        eprintln!("warning: pipeline `{b}` is running (its lock is held): its runs and leftovers were left alone");
+        tracing::warn!("pipeline `{b}` is running (its lock is held): its runs and leftovers were left alone");
     }
     if let Some(why) = &report.cache_skipped {
-        eprintln!("warning: cache entries were not collected: {why}");
+        tracing::warn!("cache entries were not collected: {why}");
     }
     let verb = if report.dry_run { "would remove" } else { "removed" };
     for (what, items) in

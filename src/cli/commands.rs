@@ -51,6 +51,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
 
 /// Reads the manifest and layers `NETHICAL_*` variables, then `--set` flags, over it.
 fn read_input(args: &ManifestArgs) -> Result<ManifestInput, Error> {
+    check_manifest_file(&args.manifest)?;
     let bytes =
         std::fs::read(&args.manifest).map_err(|source| Error::ReadManifest { path: args.manifest.clone(), source })?;
     let text = String::from_utf8(bytes).map_err(|e| {
@@ -63,7 +64,33 @@ fn read_input(args: &ManifestArgs) -> Result<ManifestInput, Error> {
     for s in &args.set {
         overrides.push(Override::from_flag(s)?);
     }
+    tracing::debug!("manifest `{}`: {} bytes, {} overrides", args.manifest.display(), text.len(), overrides.len());
+    for o in &overrides {
+        tracing::debug!("override {} = {} (from {:?})", o.key.join("."), o.value.escape_debug(), o.origin);
+    }
     Ok(ManifestInput::new(&args.manifest, text, overrides))
+}
+
+/// Refuses, before reading it, a manifest that is not a file (a FIFO would block, a device
+/// would never end) or is over the default `max_manifest_bytes`: a manifest cannot raise the
+/// limit for itself.
+fn check_manifest_file(path: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(meta) = std::fs::metadata(path) else { return Ok(()) };
+    let t = meta.file_type();
+    if t.is_fifo() || t.is_char_device() || t.is_block_device() || t.is_socket() {
+        let source = std::io::Error::other("not a regular file");
+        return Err(Error::ReadManifest { path: path.to_path_buf(), source });
+    }
+    let max = manifest::Limits::default().max_manifest_bytes;
+    if meta.is_file() && meta.len() > max {
+        return Err(Error::InvalidInput(format!(
+            "manifest `{}` is {} bytes, which exceeds limit `max_manifest_bytes` = {max} (a manifest cannot raise it for itself)",
+            path.display(),
+            meta.len()
+        )));
+    }
+    Ok(())
 }
 
 fn load_plan(args: &ManifestArgs) -> Result<Plan, Error> {
@@ -140,6 +167,9 @@ fn plan(args: &PlanArgs) -> Result<i32, Error> {
     let cache = Cache::new(&args.cache_dir);
     let lock = Lockfile::read(&lockfile_path(&args.manifest.manifest)).ok().flatten();
     let planned = plan_statuses(&plan, &cache, lock.as_ref(), args.force);
+    for p in &planned {
+        tracing::debug!("{}: {:?}, {}", p.id, p.status, p.reason);
+    }
     if args.json {
         print_json(&json!({"pipeline": plan.pipeline.name, "stages": planned}))?;
         return Ok(exit_code::OK);
@@ -306,7 +336,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
             && let Ok(space) = p.search_space()
             && let Ok(n) = crate::optimize::grid_size(&space, p.grid_steps as usize)
         {
-            eprintln!("{}: grid_search over {n} configurations", inst.id());
+            tracing::info!("{}: grid_search over {n} configurations", inst.id());
         }
     }
     let clock = RunClock::from_source_date_epoch(env_value("SOURCE_DATE_EPOCH").as_deref())
@@ -324,12 +354,21 @@ fn run(args: RunArgs) -> Result<i32, Error> {
         None => plan.executor.kind,
     };
     let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    if kind == manifest::executor::ExecutorKind::Slurm
+        && let Some(inst) = plan.instances.iter().find(|i| reads_stdin(&i.decl.params))
+    {
+        return Err(Error::InvalidInput(format!(
+            "instance `{}` reads standard input (`path = \"-\"`), which a Slurm job does not have; run it with --executor local",
+            inst.id()
+        )));
+    }
     if kind == manifest::executor::ExecutorKind::Local && jobs.get() > 4 * cores && !args.jobs_unchecked {
         return Err(Error::InvalidInput(format!(
             "-j {jobs} is over the limit for local threads, 4 × {cores} cores = {}; pass --jobs-unchecked to use more (on Slurm, -j caps jobs in flight and has no such limit)",
             4 * cores
         )));
     }
+    tracing::debug!("executor {kind:?}, -j {jobs} ({cores} cores)");
     let executor = match kind {
         manifest::executor::ExecutorKind::Local => ExecutorChoice::Local,
         manifest::executor::ExecutorKind::Slurm => ExecutorChoice::Slurm(SlurmLaunch {
@@ -380,6 +419,12 @@ fn run(args: RunArgs) -> Result<i32, Error> {
         RunStatus::Failed => exit_code::STAGE_FAILED,
         RunStatus::Interrupted => exit_code::INTERRUPTED,
     })
+}
+
+/// Whether a `load` stage reads its CSV from standard input.
+fn reads_stdin(params: &manifest::StageParams) -> bool {
+    matches!(params, manifest::StageParams::Load(l)
+        if matches!(&l.source, manifest::params::DataSource::Csv(c) if c.path == crate::data::data_file::STDIN))
 }
 
 fn print_summary(s: &RunSummary, runs_dir: &Path, manifest: &Path) {

@@ -5,6 +5,7 @@ mod args;
 mod audit_command;
 mod cache_command;
 mod commands;
+mod log;
 mod optimize_report;
 mod out;
 mod phase3_status;
@@ -27,6 +28,10 @@ pub fn main() -> i32 {
             return if e.use_stderr() { crate::exit_code::INVALID_INPUT } else { crate::exit_code::OK };
         }
     };
+    if let Err(e) = log::init(cli.quiet, cli.verbose) {
+        eprint!("{}", render::error(&e));
+        return e.exit_code();
+    }
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {

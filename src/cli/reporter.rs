@@ -23,7 +23,7 @@ impl CliReporter {
         let bar = self.bar.lock().ok();
         match bar.as_ref().and_then(|b| b.as_ref()) {
             Some(b) => b.println(text),
-            None => eprintln!("{text}"),
+            None => tracing::info!("{text}"),
         }
     }
 
@@ -35,11 +35,13 @@ impl CliReporter {
     }
 }
 
-/// Whether stderr can show a progress bar: a terminal that is not `dumb`, outside CI, without
-/// `NO_COLOR`. Elsewhere indicatif would hide the bar and every line printed through it, so
+/// Whether stderr can show a progress bar: progress is wanted (not `-q`), on a terminal that is
+/// not `dumb`, outside CI, without `NO_COLOR`. Elsewhere indicatif would hide the bar and every line printed through it, so
 /// plain lines are printed instead.
 fn can_draw_a_bar(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
-    std::io::stderr().is_terminal()
+    // `-q` asks for no progress at all.
+    tracing::enabled!(tracing::Level::INFO)
+        && std::io::stderr().is_terminal()
         && var("TERM").is_none_or(|t| t != "dumb")
         && var("CI").is_none()
         && var("NO_COLOR").is_none()
@@ -75,6 +77,7 @@ impl Reporter for CliReporter {
     }
 
     fn instance_started(&self, id: &str) {
+        tracing::debug!("started {id}");
         if let Some(b) = self.bar.lock().ok().as_ref().and_then(|b| b.as_ref()) {
             b.set_message(format!("running {id}"));
         }
@@ -96,6 +99,10 @@ impl Reporter for CliReporter {
     }
 
     fn warning(&self, message: &str) {
-        self.line(&format!("warning: {message}"));
+        let bar = self.bar.lock().ok();
+        match bar.as_ref().and_then(|b| b.as_ref()) {
+            Some(b) => b.println(format!("warning: {message}")),
+            None => tracing::warn!("{message}"),
+        }
     }
 }

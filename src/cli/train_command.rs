@@ -402,8 +402,8 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
     check_flags(&a)?;
     let types = model_types(&a.model_type)?;
     if !a.no_download && a.kaggle_dataset.is_empty() {
-        eprintln!(
-            "warning: no --kaggle-dataset given, so training on synthetic data (the original's built-in dataset list \
+        tracing::warn!(
+            "no --kaggle-dataset given, so training on synthetic data (the original's built-in dataset list \
              is not downloaded: its CSVs share no label; pass --no-download to say so)"
         );
     }
@@ -419,7 +419,7 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
         ),
     };
     for note in length_notes(&a, &types) {
-        eprintln!("{note}");
+        tracing::info!("{note}");
     }
     let text = manifest_text(&a, &types);
     let input = ManifestInput::new(Path::new("nethical-train.toml"), text, Vec::new());

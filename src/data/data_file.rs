@@ -97,8 +97,34 @@ pub struct DataFile {
     pub compression: Option<&'static str>,
 }
 
-/// Reads the data file `written` (as in the manifest) resolved against `base`.
+/// The path that names standard input.
+pub const STDIN: &str = "-";
+
+/// Standard input, read once per process: every instance of a stage that reads `-` (its folds,
+/// its matrix) sees the same bytes.
+fn stdin_bytes() -> Result<&'static [u8], DataFileError> {
+    static BYTES: std::sync::OnceLock<Result<Vec<u8>, String>> = std::sync::OnceLock::new();
+    let got = BYTES.get_or_init(|| {
+        let stdin = std::io::stdin().lock();
+        let path = Path::new("<stdin>");
+        read_capped(stdin, path).map_err(|e| e.to_string())
+    });
+    match got {
+        Ok(bytes) => Ok(bytes),
+        Err(message) => {
+            Err(DataFileError::Read { path: PathBuf::from("<stdin>"), source: std::io::Error::other(message.clone()) })
+        }
+    }
+}
+
+/// Reads the data file `written` (as in the manifest) resolved against `base`; `-` reads
+/// standard input (uncompressed CSV).
 pub fn read_data_file(base: &Path, written: &str) -> Result<DataFile, DataFileError> {
+    if written == STDIN {
+        let bytes = stdin_bytes()?.to_vec();
+        let sha256 = crate::store::sha256_hex(&bytes);
+        return Ok(DataFile { bytes, sha256, entry: None, compression: None });
+    }
     let data_path = DataPath::parse(written);
     let path = base.join(data_path.file);
     check_regular_file(&path)?;

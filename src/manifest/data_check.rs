@@ -6,11 +6,13 @@
 //! stage would refuse is refused here, with the same words: the file exists and is a regular
 //! file (a FIFO or a device is never opened), the named columns exist and are not repeated in
 //! the header, label values map to 0/1, no feature column is empty, the filter's columns hold
-//! numbers where it orders them, and one-hot columns stay under `max_categories`. It costs one
+//! numbers where it orders them, one-hot columns stay under `max_categories`, and the label has
+//! two classes. It costs one
 //! read of the file; Kaggle archives are checked when the stage fetches them.
 
 use std::path::Path;
 
+use super::limits::{Limits, exceeds};
 use super::params::{CsvSource, DataSource, LoadParams};
 use crate::data::DataError;
 use crate::data::csv_source::read_labeled_csv;
@@ -28,20 +30,31 @@ pub(super) struct DataIssue {
 }
 
 /// The problems of `params`' CSV file, resolved against `base`.
-pub(super) fn load_issues(params: &LoadParams, base: &Path) -> Vec<DataIssue> {
+pub(super) fn load_issues(params: &LoadParams, base: &Path, limits: &Limits) -> Vec<DataIssue> {
     if let DataSource::Synthetic(s) = &params.source {
-        let too_large = crate::data::memory::total_memory()
-            .and_then(|m| crate::data::memory::synthetic_rows_too_large(s.num_samples, m));
+        let too_large = match limits.max_rows {
+            Some(max) => (s.num_samples > max)
+                .then(|| exceeds("`source.synthetic.num_samples`", s.num_samples, "max_rows", max)),
+            None => crate::data::memory::total_memory()
+                .and_then(|m| crate::data::memory::synthetic_rows_too_large(s.num_samples, m))
+                .map(|m| {
+                    format!("`source.synthetic.num_samples` is too large: {m} (limit `max_rows`: set it in [limits] to allow more)")
+                }),
+        };
         return too_large
             .map(|message| DataIssue {
                 keys: vec![vec!["source", "synthetic", "num_samples"]],
-                message: format!("`source.synthetic.num_samples` is too large: {message}"),
+                message,
                 label: "too many rows",
             })
             .into_iter()
             .collect();
     }
     let DataSource::Csv(c) = &params.source else { return Vec::new() };
+    // Standard input is read once, by the run: `validate` and `plan` leave it for it.
+    if c.path == crate::data::data_file::STDIN {
+        return Vec::new();
+    }
     let at = |k: &'static str| vec!["source", "csv", k];
     let path_key = at("path");
     let file = match read_data_file(base, &c.path) {
@@ -53,7 +66,7 @@ pub(super) fn load_issues(params: &LoadParams, base: &Path) -> Vec<DataIssue> {
     };
     let Ok(opts) = c.options() else { return Vec::new() };
     match read_labeled_csv(&file.bytes, &c.path, &opts) {
-        Ok(_) => Vec::new(),
+        Ok((table, _)) => one_class(&table.y, c).into_iter().collect(),
         Err(e) => {
             let key = key_of(&e, c);
             let mut keys = vec![at(key)];
@@ -68,6 +81,25 @@ pub(super) fn load_issues(params: &LoadParams, base: &Path) -> Vec<DataIssue> {
             vec![DataIssue { keys, message, label: "data check" }]
         }
     }
+}
+
+/// A label with one class: nothing can be learned, and every model would "train" to the
+/// constant answer and report the class's share as its accuracy.
+fn one_class(y: &[u8], c: &CsvSource) -> Option<DataIssue> {
+    let first = *y.first()?;
+    if y.iter().any(|&v| v != first) {
+        return None;
+    }
+    let label = c.label.as_deref().map_or_else(|| "the label".to_owned(), |l| format!("label `{l}`"));
+    Some(DataIssue {
+        keys: vec![vec!["source", "csv", "label"], vec!["source", "csv", "path"]],
+        message: format!(
+            "{}: {label} has one class (all {} rows are {first}): nothing can be learned; name another label, or check `filter` and `label_map`",
+            c.path,
+            y.len()
+        ),
+        label: "one class",
+    })
 }
 
 /// The key of the CSV source an error concerns.

@@ -19,10 +19,11 @@ use super::diagnostic::{Issues, did_you_mean, one_of};
 use super::executor::{ExecutorConfig, Resources};
 use super::input::ManifestInput;
 use super::input::OverrideOrigin;
+use super::limits::{Limits, exceeds};
 use super::stage_kind::StageKind;
 
 /// Top-level tables of a manifest.
-const TOP_KEYS: [&str; 4] = ["pipeline", "vars", "stages", "executor"];
+const TOP_KEYS: [&str; 5] = ["pipeline", "vars", "stages", "executor", "limits"];
 
 /// A stage as declared, before expansion.
 pub(crate) struct StageDecl<'src> {
@@ -46,6 +47,8 @@ pub(crate) struct ManifestDecl<'src> {
     pub(crate) stages: BTreeMap<String, StageDecl<'src>>,
     /// The `[executor]` table (defaults when absent or invalid, which is reported).
     pub(crate) executor: ExecutorConfig,
+    /// The `[limits]` table over the defaults (the defaults when invalid, which is reported).
+    pub(crate) limits: Limits,
 }
 
 /// Parses the file and layers the overrides over it; `None` when the TOML itself is broken.
@@ -233,6 +236,26 @@ pub(crate) fn read_manifest<'src>(
     issues: &mut Issues<'_>,
 ) -> Option<ManifestDecl<'src>> {
     let table = root.get_ref();
+    // First: it bounds what follows, the number of errors kept included.
+    let limits = table.get("limits").map_or_else(Limits::default, |v| read_limits(v, issues));
+    issues.set_max(limits.max_errors);
+    if let Some(n) = issues.input_len().checked_sub(usize::try_from(limits.max_manifest_bytes).unwrap_or(usize::MAX))
+        && n > 0
+    {
+        let span = table.get("limits").and_then(|v| v.get_ref().get("max_manifest_bytes")).map_or(0..0, Spanned::span);
+        issues.push(
+            span,
+            exceeds(
+                "the manifest's size in bytes,",
+                issues.input_len(),
+                "max_manifest_bytes",
+                limits.max_manifest_bytes,
+            ),
+            "limit",
+            None,
+        );
+        return None;
+    }
     for (key, _) in table.iter() {
         if !TOP_KEYS.contains(&key.get_ref().as_ref()) {
             let help = did_you_mean(key.get_ref(), TOP_KEYS);
@@ -293,7 +316,24 @@ pub(crate) fn read_manifest<'src>(
         },
     };
     let executor = table.get("executor").map_or_else(ExecutorConfig::default, |v| read_executor(v, issues));
-    Some(ManifestDecl { pipeline, vars, stages, executor })
+    Some(ManifestDecl { pipeline, vars, stages, executor, limits })
+}
+
+fn read_limits(v: &Spanned<DeValue<'_>>, issues: &mut Issues<'_>) -> Limits {
+    match Limits::deserialize(ValueDeserializer::from(v.clone())) {
+        Ok(limits) => {
+            let wrong = limits.check();
+            for (key, message) in &wrong {
+                let span = v.get_ref().get(*key).map_or(v.span(), Spanned::span);
+                issues.push(span, message.clone(), "out of range", None);
+            }
+            if wrong.is_empty() { limits } else { Limits::default() }
+        }
+        Err(e) => {
+            push_serde_issue(issues, &e, v.span(), Some("in `[limits]`"));
+            Limits::default()
+        }
+    }
 }
 
 fn read_executor(v: &Spanned<DeValue<'_>>, issues: &mut Issues<'_>) -> ExecutorConfig {

@@ -58,8 +58,9 @@ pub struct ManifestErrors {
     more: usize,
 }
 
-/// The most problems kept for one manifest: each holds its source text for rendering, so a
-/// manifest with 20,000 errors would otherwise take gigabytes to report.
+/// The most problems kept for one manifest by default (`[limits] max_errors`): each holds its
+/// source text for rendering, so a manifest with 20,000 errors would otherwise take gigabytes
+/// to report.
 pub const MAX_ISSUES: usize = 100;
 
 fn count_errors(n: usize, more: usize) -> String {
@@ -82,11 +83,31 @@ pub(crate) struct Issues<'a> {
     input: &'a ManifestInput,
     found: Vec<ManifestIssue>,
     more: usize,
+    /// The most issues kept (`[limits] max_errors`).
+    max: usize,
 }
 
 impl<'a> Issues<'a> {
     pub(crate) fn new(input: &'a ManifestInput) -> Self {
-        Self { input, found: Vec::new(), more: 0 }
+        Self { input, found: Vec::new(), more: 0, max: MAX_ISSUES }
+    }
+
+    /// Keeps at most `max` issues from now on (`[limits] max_errors`).
+    pub(crate) fn set_max(&mut self, max: usize) {
+        self.max = max;
+    }
+
+    /// Bytes of the manifest file's text.
+    pub(crate) fn input_len(&self) -> usize {
+        self.input.file_text().len()
+    }
+
+    /// Forgets the issues found after the first `len`: a check made only to look for more
+    /// errors found some it cannot attribute.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        if self.more == 0 {
+            self.found.truncate(len);
+        }
     }
 
     /// The manifest's folder, against which data paths are resolved.
@@ -102,7 +123,7 @@ impl<'a> Issues<'a> {
         label: impl Into<String>,
         help: Option<String>,
     ) {
-        if self.found.len() >= MAX_ISSUES {
+        if self.found.len() >= self.max {
             self.more += 1;
             return;
         }

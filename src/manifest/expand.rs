@@ -17,6 +17,7 @@ use super::InstanceDecl;
 use super::decl::{ManifestDecl, StageDecl, push_serde_issue, shown, unsafe_name_reason};
 use super::diagnostic::{Issues, one_of};
 use super::interpolate::{Scope, interpolate_table, interpolate_text};
+use super::limits::Limits;
 use super::matrix::{Combo, FOLD, combinations, fold_binding, format_id};
 use super::params::{
     AuditParams, DriftParams, GateParams, LoadParams, MAX_FOLDS, ModelType, Phase3Params, RangeIssue, StageParams,
@@ -171,6 +172,7 @@ pub(crate) fn expand<'src>(decl: &ManifestDecl<'src>, order: &[String], issues: 
         // A stage that needs an invalid (already reported) stage cannot be expanded; saying
         // so again would only repeat the first error.
         if stage.needs.iter().any(|(n, _)| !done.contains_key(n.as_str())) {
+            check_alone(decl, stage, issues);
             continue;
         }
         check_upstream_kinds(decl, stage, issues);
@@ -205,7 +207,7 @@ pub(crate) fn expand<'src>(decl: &ManifestDecl<'src>, order: &[String], issues: 
         }
         let own = match &stage.matrix {
             None => vec![Combo::new()],
-            Some(m) => match combinations(&stage.name, m, issues) {
+            Some(m) => match combinations(&stage.name, m, decl.limits.max_instances, issues) {
                 Some(c) => c,
                 None => continue,
             },
@@ -240,7 +242,7 @@ pub(crate) fn expand<'src>(decl: &ManifestDecl<'src>, order: &[String], issues: 
                 let context = multi.then(|| format!("in instance `{id}`"));
                 let scope = Scope { stage: &stage.name, matrix: &bindings, vars: &decl.vars };
                 let body = Spanned::new(stage.body.span(), interpolate_table(stage.body.get_ref(), &scope, issues));
-                let mut params = typed_params(stage, body, context.as_deref(), issues);
+                let mut params = typed_params(stage, body, context.as_deref(), &decl.limits, issues);
                 if let Some(StageParams::Train(p)) = &mut params {
                     if p.resolve_epochs() {
                         epochs_ignored_by.push(out.len());
@@ -474,10 +476,36 @@ fn check_upstream_kinds(decl: &ManifestDecl<'_>, stage: &StageDecl<'_>, issues: 
     }
 }
 
+/// Checks the own table of a stage that needs an invalid (already reported) stage, so that
+/// every problem is reported in one go: with its first own matrix combination, when its values
+/// do not need the upstream's matrix variables. Nothing is expanded.
+fn check_alone(decl: &ManifestDecl<'_>, stage: &StageDecl<'_>, issues: &mut Issues<'_>) {
+    check_upstream_kinds(decl, stage, issues);
+    let own = match &stage.matrix {
+        None => vec![Combo::new()],
+        Some(m) => match combinations(&stage.name, m, decl.limits.max_instances, issues) {
+            Some(c) => c,
+            None => return,
+        },
+    };
+    let Some(bindings) = own.into_iter().next() else { return };
+    let before = issues.len();
+    let scope = Scope { stage: &stage.name, matrix: &bindings, vars: &decl.vars };
+    let body = Spanned::new(stage.body.span(), interpolate_table(stage.body.get_ref(), &scope, issues));
+    if issues.len() > before {
+        // A placeholder of an upstream matrix variable: without the upstream, not an error.
+        issues.truncate(before);
+        return;
+    }
+    let context = stage.matrix.is_some().then(|| format!("in instance `{}`", instance_id(&stage.name, &bindings)));
+    typed_params(stage, body, context.as_deref(), &decl.limits, issues);
+}
+
 fn typed_params<'src>(
     stage: &StageDecl<'src>,
     body: Spanned<DeTable<'src>>,
     context: Option<&str>,
+    limits: &Limits,
     issues: &mut Issues<'_>,
 ) -> Option<StageParams> {
     let lookup = body.clone();
@@ -495,7 +523,8 @@ fn typed_params<'src>(
         },
         StageKind::Train => match TrainParams::deserialize(de) {
             Ok(p) => {
-                let r = p.range_issues();
+                let mut r = p.range_issues();
+                r.extend(limits.train_issues(&p));
                 (StageParams::Train(p), r)
             }
             Err(e) => {
@@ -525,7 +554,8 @@ fn typed_params<'src>(
         },
         StageKind::Optimize => match super::optimize_params::OptimizeParams::deserialize(de) {
             Ok(p) => {
-                let r = p.range_issues();
+                let mut r = p.range_issues();
+                r.extend(limits.optimize_issues(&p));
                 (StageParams::Optimize(p), r)
             }
             Err(e) => {
@@ -567,7 +597,7 @@ fn typed_params<'src>(
     if ranges.is_empty() {
         // The data file is read only once the stage's own settings are valid.
         let StageParams::Load(load) = &params else { return Some(params) };
-        let found = super::data_check::load_issues(load, &issues.base_dir());
+        let found = super::data_check::load_issues(load, &issues.base_dir(), limits);
         if found.is_empty() {
             return Some(params);
         }
@@ -580,9 +610,12 @@ fn typed_params<'src>(
         // report their own problems.
         return Some(params);
     }
-    for RangeIssue { key, expected } in ranges {
-        let at = value_span(lookup.get_ref(), &key).unwrap_or_else(|| stage.name_span.clone());
-        let label = if expected.starts_with("left out unless") {
+    for range in ranges {
+        let RangeIssue { key, expected, over_limit } = &range;
+        let at = value_span(lookup.get_ref(), key).unwrap_or_else(|| stage.name_span.clone());
+        let label = if over_limit.is_some() {
+            "over the limit"
+        } else if expected.starts_with("left out unless") {
             "not for this setting"
         } else if expected.starts_with("left out") {
             "not for this model"
@@ -591,7 +624,7 @@ fn typed_params<'src>(
         } else {
             "out of range"
         };
-        issues.push(at, format!("`{}` must be {expected}", key.join(".")), label, context.map(str::to_owned));
+        issues.push(at, range.message(), label, context.map(str::to_owned));
     }
     None
 }

@@ -38,7 +38,7 @@ pub const ENV_PREFIX: &str = "NETHICAL_";
 
 /// Top-level manifest tables an environment variable may override; other `NETHICAL_*`
 /// variables (`NETHICAL_LOG`, `NETHICAL_FAILPOINTS`, ...) configure the tool, not the manifest.
-const ENV_TABLES: [&str; 3] = ["pipeline", "stages", "vars"];
+const ENV_TABLES: [&str; 4] = ["pipeline", "stages", "vars", "limits"];
 
 /// The `NETHICAL_*` variables that configure the tool (and its tests), not the manifest.
 pub const TOOL_VARIABLES: [&str; 8] = [
@@ -100,7 +100,7 @@ fn unknown_variable(var: &str) -> Option<String> {
     Some(match nearest {
         Some(k) => format!("did you mean `{k}`?"),
         None => format!(
-            "the tool reads {}, and `{ENV_PREFIX}PIPELINE__*`, `{ENV_PREFIX}STAGES__*` and `{ENV_PREFIX}VARS__*` override manifest keys",
+            "the tool reads {}, and `{ENV_PREFIX}PIPELINE__*`, `{ENV_PREFIX}STAGES__*`, `{ENV_PREFIX}VARS__*` and `{ENV_PREFIX}LIMITS__*` override manifest keys",
             TOOL_VARIABLES.map(|k| format!("`{k}`")).join(", ")
         ),
     })

@@ -72,9 +72,6 @@ pub(crate) fn fold_binding<'src>(fold: u32, span: std::ops::Range<usize>) -> Opt
     Some(Binding { value: Spanned::new(span, value), toml: toml::Value::Integer(i64::from(fold)) })
 }
 
-/// The most combinations one stage's matrix may expand to (`max_instances`).
-pub(crate) const MAX_INSTANCES: usize = 100_000;
-
 fn to_toml(v: &Spanned<DeValue<'_>>) -> Option<toml::Value> {
     toml::Value::deserialize(ValueDeserializer::from(v.clone())).ok()
 }
@@ -87,6 +84,7 @@ fn is_scalar(v: &DeValue<'_>) -> bool {
 pub(crate) fn combinations<'src>(
     stage: &str,
     matrix: &Spanned<DeValue<'src>>,
+    max_instances: u64,
     issues: &mut Issues<'_>,
 ) -> Option<Vec<Combo<'src>>> {
     let DeValue::Table(table) = matrix.get_ref() else { return None };
@@ -140,11 +138,14 @@ pub(crate) fn combinations<'src>(
     // Counted before anything is built: a matrix of 10^6 combinations would otherwise take
     // minutes and gigabytes before any other check ran.
     let count = axes.values().fold(1u128, |n, v| n.saturating_mul(v.len() as u128));
-    if count > MAX_INSTANCES as u128 {
+    if count > u128::from(max_instances) {
         issues.push(
             matrix.span(),
-            format!(
-                "the matrix of stage `{stage}` expands to {count} combinations, over the limit `max_instances` = {MAX_INSTANCES}"
+            super::limits::exceeds(
+                &format!("the matrix of stage `{stage}` expands to"),
+                format!("{count} combinations, which"),
+                "max_instances",
+                max_instances,
             ),
             "too many combinations",
             Some("split the sweep into several manifests, or sample it with an `optimize` stage".into()),

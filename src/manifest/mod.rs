@@ -11,6 +11,7 @@ pub mod executor;
 mod expand;
 mod input;
 mod interpolate;
+mod limits;
 mod matrix;
 pub mod optimize_params;
 pub mod params;
@@ -27,6 +28,7 @@ use sha2::{Digest, Sha256};
 
 pub use diagnostic::{ManifestErrors, ManifestIssue};
 pub use input::{BadVariable, ENV_PREFIX, ManifestInput, Override, OverrideOrigin, OverrideSyntaxError};
+pub use limits::{GRID_CEILING, Limits};
 pub use matrix::{FOLD, display_value, id_without_fold};
 pub use params::StageParams;
 pub use stage_kind::StageKind;
@@ -103,6 +105,7 @@ pub fn load(input: &ManifestInput) -> Result<Manifest, ManifestErrors> {
     let pipeline = issues.into_result(decl.and_then(|d| d.pipeline))?;
     let resolved = render_resolved(&pipeline, &instances);
     let digest = hex::encode(Sha256::digest(resolved.as_bytes()));
+    tracing::debug!("pipeline `{}`: {} instances, manifest digest {digest}", pipeline.name, instances.len());
     Ok(Manifest { pipeline, instances, resolved, digest, executor })
 }
 

@@ -3,9 +3,6 @@
 
 use std::collections::BTreeMap;
 
-/// The most configurations a `grid_search` may train (limit `grid`): every one is a model fit.
-pub const MAX_GRID: u128 = 100_000;
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -171,7 +168,7 @@ fn default_grid_steps() -> u32 {
 }
 
 fn issue(key: &[&'static str], expected: impl Into<String>) -> RangeIssue {
-    RangeIssue { key: key.to_vec(), expected: expected.into() }
+    RangeIssue { key: key.to_vec(), expected: expected.into(), over_limit: None }
 }
 
 impl OptimizeParams {
@@ -208,7 +205,41 @@ impl OptimizeParams {
         Ok(params)
     }
 
-    /// Checks what serde cannot (a grid over [`MAX_GRID`] configurations included): the space is valid, every key is a `train` parameter of the
+    /// The configurations of its `grid_search`, or `None` for another technique or a space
+    /// that is not valid (reported on its own).
+    pub fn grid_configurations(&self) -> Option<u128> {
+        if self.technique != crate::optimize::Technique::GridSearch {
+            return None;
+        }
+        crate::optimize::grid_size(&self.search_space().ok()?, self.grid_steps as usize).ok()
+    }
+
+    /// The largest `epochs` or `rounds` a candidate could get (from `base` or the space), with
+    /// its key: what `[limits] max_epochs` bounds.
+    pub fn largest_pass_count(&self) -> Option<(&'static str, u64)> {
+        let as_u64 = |v: &SpaceValue| match v {
+            SpaceValue::Int(i) => u64::try_from(*i).ok(),
+            SpaceValue::Float(f) if f.is_finite() && *f >= 0.0 => Some(*f as u64),
+            _ => None,
+        };
+        let mut best: Option<(&'static str, u64)> = None;
+        for key in ["epochs", "rounds"] {
+            let mut values: Vec<u64> = self.base.get(key).and_then(as_u64).into_iter().collect();
+            match self.space.get(key) {
+                Some(SpaceParam::Choice(v)) => values.extend(v.iter().filter_map(as_u64)),
+                Some(SpaceParam::Range(r)) => values.extend([&r.min, &r.max].into_iter().filter_map(as_u64)),
+                None => {}
+            }
+            if let Some(m) = values.into_iter().max()
+                && best.is_none_or(|(_, b)| m > b)
+            {
+                best = Some((key, m));
+            }
+        }
+        best
+    }
+
+    /// Checks what serde cannot (limits are [`super::Limits::optimize_issues`]): the space is valid, every key is a `train` parameter of the
     /// model, and each range's ends and each listed value give valid `train` parameters.
     pub fn range_issues(&self) -> Vec<RangeIssue> {
         let mut out = Vec::new();
@@ -242,16 +273,6 @@ impl OptimizeParams {
             self.baseline.iter().map(|(k, v)| (k.clone(), json(v))).collect();
         if let Err(e) = self.train_params(&baseline) {
             out.push(issue(&["baseline"], format!("valid `train` parameters: {e}")));
-        }
-        if self.technique == crate::optimize::Technique::GridSearch
-            && let Ok(space) = self.search_space()
-            && let Ok(n) = crate::optimize::grid_size(&space, self.grid_steps as usize)
-            && n > MAX_GRID
-        {
-            out.push(issue(
-                &["space"],
-                format!("a grid of at most {MAX_GRID} configurations (limit `grid`); this one has {n}: use fewer `steps` or `random_search`"),
-            ));
         }
         for (key, value, least) in
             [("iterations", self.iterations, 1), ("population", self.population, 2), ("grid_steps", self.grid_steps, 2)]

@@ -28,6 +28,9 @@ struct ManifestDoc {
     /// Where the instances compute: `local` threads (the default) or a Slurm cluster.
     #[serde(default)]
     executor: Option<super::executor::ExecutorConfig>,
+    /// Sizes the manifest may ask for, over their defaults (README "Limits").
+    #[serde(default)]
+    limits: Option<super::Limits>,
 }
 
 /// A stage: `kind`, the keys every stage shares, and the kind's parameters.
@@ -82,7 +85,7 @@ fn allow_placeholders(schema: &mut Value) {
     let Some(defs) = schema.get_mut("$defs").and_then(Value::as_object_mut) else { return };
     for (name, def) in defs.iter_mut() {
         // Read before interpolation: they take literal values only.
-        if matches!(name.as_str(), "ExecutorConfig" | "Resources") {
+        if matches!(name.as_str(), "ExecutorConfig" | "Resources" | "Limits") {
             continue;
         }
         if let Some(props) = def.get_mut("properties").and_then(Value::as_object_mut) {

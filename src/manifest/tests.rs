@@ -139,7 +139,7 @@ fn structural_errors_are_all_reported() {
         e,
         [
             "missing `[pipeline]` table",
-            "unknown top-level table `pipline`, expected `pipeline`, `vars`, `stages` or `executor`",
+            "unknown top-level table `pipline`, expected `pipeline`, `vars`, `stages`, `executor` or `limits`",
             "stage `a` has no `kind`",
             "`needs` must be an array of stage names, found string",
             "`kind` must be a string, found integer",
@@ -237,10 +237,7 @@ fn correlation_boosts_rounds_and_a_correlation_only_stage_may_not_set_epochs() {
             "`algorithm` must be left out: it only applies to model `correlation`",
         ]
     );
-    assert_eq!(
-        errors(&format!("{CORRELATION}rounds = 0\n"), &[]),
-        ["`rounds` must be between 1 and 100000 (limit `epochs`)"]
-    );
+    assert_eq!(errors(&format!("{CORRELATION}rounds = 0\n"), &[]), ["`rounds` must be at least 1"]);
 }
 
 #[test]
@@ -273,4 +270,63 @@ fn a_per_cohort_stage_may_not_need_two_stages_of_its_upstream_kind() {
             "stage `gate` of kind `gate` needs two stages of kind `train` (`train` and `train_b`), but each of its instances reads exactly one"
         ]
     );
+}
+
+#[test]
+fn limits_are_named_and_raised_in_the_manifest() {
+    let e = errors(&format!("{TRAIN}epochs = 200000\n"), &[]);
+    assert_eq!(e, ["`epochs` 200000 exceeds limit `max_epochs` = 100000; raise it in [limits]"]);
+    try_load(&format!("{TRAIN}epochs = 200000\n[limits]\nmax_epochs = 200000\n"), &[]).expect("raised");
+    // Lowered by an override, from the flag or the environment's form.
+    let e = errors(&format!("{TRAIN}epochs = 50\n"), &["limits.max_epochs=10"]);
+    assert_eq!(e, ["`epochs` 50 exceeds limit `max_epochs` = 10; raise it in [limits]"]);
+    let e = errors(&format!("{TRAIN}matrix = {{ a = [1, 2, 3] }}\n[limits]\nmax_instances = 2\n"), &[]);
+    assert_eq!(
+        e,
+        [
+            "the matrix of stage `train` expands to 3 combinations, which exceeds limit `max_instances` = 2; raise it in [limits]"
+        ]
+    );
+    let e = errors(&format!("{TRAIN}[limits]\nmax_rows = 10\n"), &[]);
+    assert_eq!(e, ["`source.synthetic.num_samples` 10000 exceeds limit `max_rows` = 10; raise it in [limits]"]);
+    let e = errors(&format!("{TRAIN}[limits]\nmax_epoch = 10\n"), &[]);
+    assert!(e[0].starts_with("unknown field `max_epoch`"), "{e:?}");
+    let e = errors(&format!("{TRAIN}[limits]\nmax_errors = 0\n"), &[]);
+    assert_eq!(e, ["`limits.max_errors` must be at least 1"]);
+}
+
+#[test]
+fn max_errors_bounds_the_errors_kept() {
+    let stages: String =
+        (0..5).map(|i| format!("[stages.s{i}]\nkind = \"train\"\nneeds = [\"data\"]\nmodel = \"svm\"\n")).collect();
+    let e = try_load(&format!("{stages}[limits]\nmax_errors = 2\n"), &[]).expect_err("invalid");
+    assert_eq!(e.issues().len(), 2);
+    assert!(e.to_string().contains("5 errors, the first 2 shown (3 more not listed)"), "{e}");
+}
+
+#[test]
+fn stages_that_need_an_invalid_stage_still_report_their_own_errors() {
+    let body = "[stages.data]\nkind = \"load\"\nsource = { synthetic = { num_samples = 1 } }\n";
+    let input = ManifestInput::new(
+        Path::new("t.toml"),
+        format!(
+            "[pipeline]\nname = \"t\"\n{body}{TRAIN}epochs = 0\n[stages.gate]\nkind = \"gate\"\nneeds = [\"train\"]\nmin_accuracy = 7.0\n"
+        ),
+        Vec::new(),
+    );
+    let e = messages(&load(&input).expect_err("invalid"));
+    assert_eq!(
+        e,
+        [
+            "`source.synthetic.num_samples` must be at least 4 rows",
+            "`epochs` must be at least 1",
+            "`min_accuracy` must be a number between 0 and 1",
+        ]
+    );
+    // A value taken from the upstream's matrix cannot be checked without it: no false error.
+    let e = errors(
+        "[stages.t2]\nkind = \"train\"\nneeds = [\"bad\"]\nmodel = \"logistic\"\nepochs = \"${matrix.e}\"\n[stages.bad]\nkind = \"load\"\nmatrix = { e = [1, 2] }\nsource = { synthetic = { num_samples = 2 } }\n",
+        &[],
+    );
+    assert_eq!(e, ["`source.synthetic.num_samples` must be at least 4 rows"]);
 }

@@ -4,10 +4,11 @@ use thiserror::Error;
 
 use super::{Config, Param, ParamValue, SearchSpace};
 
-/// The largest grid [`grid`] materialises. Each point is a full training run, so a grid past
-/// this size is a mistake in the space (e.g. an integer range written in place of a list);
-/// shrink the ranges or use random or evolutionary search.
-pub const MAX_GRID_SIZE: u128 = 100_000;
+/// The largest grid [`grid`] materialises at all. Each point is a full training run, so a grid
+/// past this size is a mistake in the space (e.g. an integer range written in place of a list);
+/// shrink the ranges or use random or evolutionary search. Manifests are held to a tighter
+/// `[limits] max_grid` (100,000 by default), which may be raised up to this.
+pub const MAX_GRID_SIZE: u128 = 10_000_000;
 
 /// Why a space has no usable grid.
 #[derive(Debug, Clone, PartialEq, Error)]

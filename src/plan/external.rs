@@ -70,6 +70,8 @@ pub fn external_paths(instance: &Instance, plan: &Plan) -> Vec<(String, PathBuf)
     match &instance.decl.params {
         StageParams::Load(p) => match &p.source {
             // `archive.zip!inner.csv` reads the archive.
+            // Standard input is not known before the run: the instance is volatile instead.
+            DataSource::Csv(c) if c.path == crate::data::data_file::STDIN => Vec::new(),
             DataSource::Csv(c) => {
                 let file = crate::data::data_file::DataPath::parse(&c.path).file;
                 vec![(c.path.clone(), plan.base_dir.join(file))]

@@ -188,3 +188,45 @@ fn calibrate_without_a_calibration_split_is_explained() {
         r.stderr
     );
 }
+
+#[test]
+fn a_csv_path_of_dash_reads_standard_input_once_at_run() {
+    use std::io::Write;
+    let t = Test::new();
+    let m = t.manifest(
+        "stdin",
+        "[pipeline]\nname = \"stdin\"\n[stages.data]\nkind = \"load\"\nsource = { csv = { path = \"-\" } }\nsplit = { strategy = \"kfold\", folds = 2 }\n",
+    );
+    let m = m.to_str().expect("utf-8");
+    // `validate` and `plan` leave standard input to the run: they finish with it still open.
+    let mut child = t.command(&["validate", m]).stdin(std::process::Stdio::piped()).spawn().expect("spawn");
+    let _open = child.stdin.take();
+    assert!(child.wait().expect("wait").success());
+    let rows: String = (0..40).map(|i| format!("{i}.5,{},{}\n", i % 7, i % 2)).collect();
+    let run = |csv: &str| {
+        let mut child = t
+            .command(&["run", m])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child.stdin.take().expect("stdin").write_all(csv.as_bytes()).expect("write");
+        child.wait_with_output().expect("run")
+    };
+    let out = run(&format!("x,z,label\n{rows}"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Both folds read the one standard input; nothing of it is in the key, so it always runs.
+    let plan = t.run(&["plan", m]);
+    plan.ok();
+    assert!(plan.stdout.contains("always runs: it reads standard input"), "{}", plan.stdout);
+    let out = run("x,z,label\n");
+    assert!(!out.status.success(), "an empty input fails the run");
+    let r = t.run(&["run", m, "--executor", "slurm"]);
+    r.code(2);
+    assert!(
+        r.stderr.contains("reads standard input (`path = \"-\"`), which a Slurm job does not have"),
+        "{}",
+        r.stderr
+    );
+}

@@ -20,6 +20,8 @@ mod gc;
 mod graph;
 mod interrupt;
 mod kaggle;
+mod logging;
+mod malformed;
 mod messy_data;
 mod optimize;
 mod phase3;

@@ -232,7 +232,7 @@ fn guards_warn_about_ids_and_leaks_and_strict_makes_them_errors() {
 }
 
 #[test]
-fn a_label_with_one_class_is_named() {
+fn a_label_with_one_class_is_refused_at_validate() {
     let t = Test::new();
     let rows: String = (0..40).map(|i| format!("{i}.5,{},1\n", i % 7)).collect();
     t.file("data/one.csv", &format!("x,z,label\n{rows}"));
@@ -246,9 +246,16 @@ source = { csv = { path = "../data/one.csv" } }
 split = { strategy = "random" }
 "#,
     );
+    // Nothing can be learned: an input error before anything runs, not a model that "trains"
+    // to the constant answer.
     let r = t.run(&["run", m.to_str().expect("utf-8")]);
-    r.ok();
-    assert!(r.stderr.contains("the label has one class (all 40 rows are 1): nothing can be learned"), "{}", r.stderr);
+    r.code(2);
+    assert!(
+        r.stderr.contains("../data/one.csv: the label has one class (all 40 rows are 1): nothing can be learned"),
+        "{}",
+        r.stderr
+    );
+    assert!(t.run_dirs("one").is_empty());
 }
 
 #[test]

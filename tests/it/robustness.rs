@@ -120,29 +120,41 @@ fn cohort_names_must_be_portable_and_are_shown_escaped() {
     assert!(stderr.contains("cohort name `a\\u{1b}[31mred`"), "{stderr}");
 }
 
+/// A message as one line: miette wraps long ones at 100 columns.
+fn unwrap(stderr: &str) -> String {
+    stderr.replace("\n  │ ", " ")
+}
+
 #[test]
 fn sizes_that_would_exhaust_the_machine_are_refused_at_validate() {
     let train = "[stages.train]\nkind = \"train\"\nneeds = [\"data\"]\nmodel = \"logistic\"\n";
     let (code, stderr) = validate(&format!("{HEAD}{train}epochs = 1000000000\n"));
     assert_eq!(code, 2);
-    assert!(stderr.contains("`epochs` must be between 1 and 100000 (limit `epochs`)"), "{stderr}");
+    assert!(
+        stderr.contains("`epochs` 1000000000 exceeds limit `max_epochs` = 100000; raise it in [limits]"),
+        "{stderr}"
+    );
 
     let big = HEAD.replace("num_samples = 100", "num_samples = 1000000000000");
     let (code, stderr) = validate(&big);
     assert_eq!(code, 2);
     assert!(stderr.contains("1000000000000 rows need about 363.8 TiB of memory"), "{stderr}");
+    assert!(unwrap(&stderr).contains("(limit `max_rows`: set it in [limits] to allow more)"), "{stderr}");
 
     // A 10^6-combination matrix is counted, not built.
     let values: Vec<String> = (0..100).map(|i| i.to_string()).collect();
     let axes = ["a", "b", "c"].map(|a| format!("{a} = [{}]", values.join(", "))).join(", ");
     let (code, stderr) = validate(&format!("{HEAD}{train}matrix = {{ {axes} }}\n"));
     assert_eq!(code, 2);
-    assert!(stderr.contains("expands to 1000000 combinations, over the limit `max_instances`"), "{stderr}");
+    assert!(
+        unwrap(&stderr).contains("expands to 1000000 combinations, which exceeds limit `max_instances` = 100000"),
+        "{stderr}"
+    );
 
     let grid = "[stages.opt]\nkind = \"optimize\"\nneeds = [\"data\"]\nmodel = \"logistic\"\ntechnique = \"grid_search\"\ngrid_steps = 1000\nspace = { learning_rate = { min = 0.001, max = 1.0 }, l2 = { min = 0.0, max = 1.0 }, epochs = { min = 1, max = 1000 }, batch_size = { min = 1, max = 1000 }, threshold = { min = 0.1, max = 0.9 }, ece_bins = { min = 2, max = 100 } }\n";
     let (code, stderr) = validate(&format!("{HEAD}{grid}"));
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("a grid of at most 100000 configurations (limit `grid`)"), "{stderr}");
+    assert!(unwrap(&stderr).contains("exceeds limit `max_grid` = 100000"), "{stderr}");
 }
 
 #[test]
@@ -199,4 +211,36 @@ fn an_unusable_cache_folder_is_exit_3_before_any_run_folder() {
     r.code(3);
     assert_eq!(r.stderr, "error: cannot write into the cache folder `blocked/cache`: Not a directory (os error 20)\n");
     assert!(t.run_dirs("branches").is_empty(), "no run folder for a run that could not start");
+}
+
+#[test]
+fn a_manifest_that_is_a_fifo_is_refused_without_being_opened() {
+    let t = Test::new();
+    std::fs::create_dir_all(t.path().join("pipelines")).expect("mkdir");
+    let status = std::process::Command::new("mkfifo").arg(t.path().join("pipelines/f.toml")).status().expect("mkfifo");
+    assert!(status.success());
+    // Opening a FIFO without a writer would block forever.
+    let r = t.run(&["validate", "pipelines/f.toml"]);
+    r.code(2);
+    assert_eq!(r.stderr, "error: cannot read manifest `pipelines/f.toml`: not a regular file\n");
+}
+
+#[test]
+fn limits_are_raised_or_lowered_from_the_environment_and_the_flag() {
+    let t = Test::new();
+    let m = t.manifest("branches", &BRANCHES.replace("epochs = 3\ncohort = \"a\"", "epochs = 150000\ncohort = \"a\""));
+    let m = m.to_str().expect("utf-8");
+    let r = t.run(&["validate", m]);
+    r.code(2);
+    assert!(
+        r.stderr.contains("`epochs` 150000 exceeds limit `max_epochs` = 100000; raise it in [limits]"),
+        "{}",
+        r.stderr
+    );
+    t.run_with(&[("NETHICAL_LIMITS__MAX_EPOCHS", "150000")], &["validate", m]).ok();
+    t.run(&["validate", m, "--set", "limits.max_epochs=150000"]).ok();
+    let r = t.run_with(&[("NETHICAL_LIMITS__MAX_EPOCHS", "0")], &["validate", m, "--set", "stages.train_a.epochs=3"]);
+    r.code(2);
+    assert!(r.stderr.contains("`limits.max_epochs` must be at least 1"), "{}", r.stderr);
+    assert!(r.stderr.contains("NETHICAL_LIMITS__MAX_EPOCHS=0"), "the error points at the variable:\n{}", r.stderr);
 }

@@ -35,6 +35,7 @@
 pub mod audit;
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod data;
 pub mod error;
 pub mod error_chain;

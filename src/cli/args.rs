@@ -52,6 +52,9 @@ pub enum Command {
     Cache(CacheArgs),
     /// Remove old run folders, unreferenced cache entries and what killed runs left behind.
     Gc(GcArgs),
+    /// The runner's settings (`nethical.toml`, `~/.config/nethical/config.toml`, `NETHICAL_*`)
+    /// as merged, and where each value came from.
+    Config(super::config_command::ConfigArgs),
     /// Print a shell completion script (e.g. `nethical completions bash > /etc/bash_completion.d/nethical`).
     Completions(CompletionsArgs),
     /// Compute one stage instance from a job spec (what a Slurm job runs).

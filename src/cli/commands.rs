@@ -45,6 +45,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Cache(a) => super::cache_command::cache(&a),
         Command::Gc(a) => super::cache_command::gc(a),
         Command::Completions(a) => completions(&a),
+        Command::Config(_) => Ok(exit_code::OK),
         Command::ExecInstance(a) => exec_instance(&a),
     }
 }

@@ -116,7 +116,8 @@ impl Test {
                 cmd.env_remove(k);
             }
         }
-        cmd.env("SOURCE_DATE_EPOCH", EPOCH).env("NO_COLOR", "1");
+        // The user's own `~/.config/nethical/config.toml` never reaches a test.
+        cmd.env("SOURCE_DATE_EPOCH", EPOCH).env("NO_COLOR", "1").env("XDG_CONFIG_HOME", self.path().join(".xdg"));
         for (k, v) in &self.env {
             cmd.env(k, v);
         }

@@ -1,6 +1,7 @@
 //! Integration tests: the real `nethical` binary on real manifests in temporary folders.
 
 mod common;
+mod config;
 
 mod audit;
 mod audit_policy;

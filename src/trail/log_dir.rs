@@ -37,6 +37,26 @@ pub struct Pending {
     pub to_size: u64,
     /// The tree root after it, hex.
     pub to_root: String,
+    /// The three fields above as a C2SP signed note ([`Pending::note_text`]), signed by the
+    /// run's key: on a log whose key is pinned, only a marker signed by that key lets the next
+    /// run adopt the events it announces (a forged marker could otherwise get forged events
+    /// sealed as an interrupted run's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_note: Option<String>,
+}
+
+impl Pending {
+    /// The text a marker's note signs.
+    pub fn note_text(&self) -> String {
+        format!("nethical append.pending\n{}\n{}\n{}\n", self.from_size, self.to_size, self.to_root)
+    }
+
+    /// Whether the marker carries a valid signature of its fields by `key`.
+    pub fn signed_by(&self, key: &crate::audit::NoteVerifier) -> bool {
+        self.signed_note.as_deref().is_some_and(|note| {
+            SignedNote::open(note, std::slice::from_ref(key)).is_ok_and(|n| n.text == self.note_text())
+        })
+    }
 }
 
 /// The fields every event carries for the chain check.

@@ -9,7 +9,7 @@ use super::log_dir::{LogDir, Pending, append_synced, prefix_root, read_from, tru
 use super::trust_policy::{PolicyEvent, Trust, TrustPolicy, policy_event, write_policy};
 use super::{TrailError, canonical_line};
 use crate::audit::{
-    Checkpoint, Extension, Frontier, Hash, NoteSigner, ProofError, empty_root, hash_to_hex, leaf_hash, root,
+    Checkpoint, Extension, Frontier, Hash, NoteSigner, ProofError, SignedNote, empty_root, hash_to_hex, leaf_hash, root,
 };
 use crate::store::{sha256_hex, write_durable};
 
@@ -121,7 +121,12 @@ pub fn seal(
     let after_root = extension.root();
     let after_size = extension.size();
     // Measured from the checkpoint, which a later repair compares it with.
-    let pending = Pending { from_size: size, to_size: after_size, to_root: hash_to_hex(&after_root) };
+    let mut pending =
+        Pending { from_size: size, to_size: after_size, to_root: hash_to_hex(&after_root), signed_note: None };
+    if let Some(s) = signer {
+        let note = SignedNote::sign(&pending.note_text(), &[s]).map_err(|e| TrailError::Key(e.to_string()))?;
+        pending.signed_note = Some(note.to_text());
+    }
     let marker = serde_json::to_vec(&pending).map_err(|e| TrailError::Artifact(e.to_string()))?;
     fs::create_dir_all(log.path()).map_err(|source| TrailError::Io {
         what: "create folder",
@@ -245,6 +250,15 @@ fn read_tail(log: &LogDir, size: u64, before: &Checkpoint, pending: Option<Pendi
     match pending {
         Some(p) if p.from_size == size => {
             let whole = scan.torn.is_none() && on_disk == p.to_size && hash_to_hex(&root(&leaves)) == p.to_root;
+            if whole && let Some(pinned) = Trust::read(log)?.pinned()?.filter(|k| !p.signed_by(&k.key)) {
+                return Err(TrailError::Broken(format!(
+                    "events {}..{on_disk} follow the checkpoint with an append.pending marker that is not signed by \
+                     the pinned key {}+{:08x}: they were not written by a signed run; remove them and the marker",
+                    size + 1,
+                    pinned.key.name(),
+                    pinned.key.key_id()
+                )));
+            }
             if whole {
                 recovery.push(json!({
                     "event": "log_recovered",

@@ -297,6 +297,17 @@ fn check_latest_checkpoint(
             "line {} is torn (no final newline): an append was interrupted; the next run repairs it",
             whole + 1
         )),
+        (Some(p), None)
+            if p.to_size == whole
+                && p.to_root == hash_to_hex(&crate::audit::root(&scan.leaves))
+                && pinned.is_some_and(|k| !p.signed_by(&k.key)) =>
+        {
+            Some(format!(
+                "events {}..{whole} follow the checkpoint with an append.pending marker that is not signed by the pinned key: \
+                 they were not written by a signed run",
+                size + 1
+            ))
+        }
         (Some(p), None) if p.to_size == whole && p.to_root == hash_to_hex(&crate::audit::root(&scan.leaves)) => {
             v.notes.push(format!(
                 "events {}..{whole} were written whole by a run interrupted before its checkpoint; the next run seals them",

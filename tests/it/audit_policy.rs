@@ -418,3 +418,44 @@ fn a_log_line_that_is_not_utf8_is_named_with_exit_1() {
     s.ok();
     assert_eq!(s.stdout.lines().count(), PER_RUN);
 }
+
+#[test]
+fn a_forged_append_pending_marker_cannot_get_events_adopted_on_a_pinned_log() {
+    // A real interruption of a signed run: its marker is signed, and the next run adopts the
+    // events it wrote whole.
+    let t = signed_twice();
+    let killed = t.run_with(
+        &[("NETHICAL_AUDIT_KEY", "log.key"), ("NETHICAL_FAILPOINTS", "audit=crash(before_checkpoint)")],
+        &["run", "--force", "pipelines/a.toml"],
+    );
+    assert_ne!(killed.code, 0);
+    let marker = json(&fs::read_to_string(audit_file(&t, "append.pending")).expect("marker"));
+    assert!(marker["signed_note"].as_str().is_some_and(|n| n.contains("\n\n— nethical/a ")), "{marker}");
+    verify(&t, &[]).ok();
+    run(&t, Some("log.key")).ok();
+    verify(&t, &[]).ok();
+
+    // A forged one: events appended and a marker announcing them, with no signature.
+    let t = signed_twice();
+    let mut lines = log_lines(&t);
+    let leaves: Vec<_> = lines.iter().map(|l| leaf_hash(l.as_bytes())).collect();
+    let size = lines.len();
+    let forged = format!(
+        "{{\"event\":\"note\",\"prev\":\"{}\",\"run\":\"x\",\"seq\":{size}}}",
+        hash_to_hex(leaves.last().expect("leaf"))
+    );
+    lines.push(forged.clone());
+    fs::write(audit_file(&t, "events.jsonl"), format!("{}\n", lines.join("\n"))).expect("write");
+    let mut all = leaves;
+    all.push(leaf_hash(forged.as_bytes()));
+    let marker = serde_json::json!({"from_size": size, "to_size": size + 1, "to_root": hash_to_hex(&root(&all))});
+    fs::write(audit_file(&t, "append.pending"), marker.to_string()).expect("marker");
+    let v = verify(&t, &[]);
+    v.code(1);
+    assert!(v.stderr.contains("append.pending marker that is not signed by the pinned key"), "{}", v.stderr);
+    let r = run(&t, Some("log.key"));
+    assert_ne!(r.code, 0);
+    let all_output = format!("{}{}", r.stdout, r.stderr);
+    assert!(all_output.contains("not signed by the pinned key nethical/a+"), "{all_output}");
+    assert_eq!(log_lines(&t), lines, "nothing adopted or appended");
+}

@@ -239,6 +239,9 @@ fn run_one(spec: &JobSpec, plan: &Plan, i: usize, inputs: &[UpstreamOutput], can
             compute(plan, i, inputs, &spec.key, replace, &cache, &opts, &crate::exec::Silent)
         }))
     });
+    // The files this job wrote and hashed: recorded, the next run stats them instead of hashing
+    // them again. A hint only (jobs save concurrently and merge); losing it costs a hash.
+    let _ = cache.index().save();
     match result {
         Ok(Ok(_)) => JobOutcome::Computed,
         Ok(Err(e)) if e == CANCELLED => JobOutcome::Cancelled,

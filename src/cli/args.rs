@@ -54,6 +54,8 @@ pub enum Command {
     Gc(GcArgs),
     /// Print a shell completion script (e.g. `nethical completions bash > /etc/bash_completion.d/nethical`).
     Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per subcommand with `--out`.
+    Man(ManArgs),
     /// Compute one stage instance from a job spec (what a Slurm job runs).
     #[command(hide = true)]
     ExecInstance(ExecInstanceArgs),
@@ -269,6 +271,15 @@ pub struct ManifestArgs {
     /// `NETHICAL_*` environment overrides).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+}
+
+/// `nethical man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write `nethical.1` and a page per subcommand (`nethical-run.1`, ...) into this folder
+    /// instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// `nethical completions`.

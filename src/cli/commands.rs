@@ -47,6 +47,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Cache(a) => super::cache_command::cache(&a),
         Command::Gc(a) => super::cache_command::gc(a),
         Command::Completions(a) => completions(&a),
+        Command::Man(a) => man(&a),
         Command::ExecInstance(a) => exec_instance(&a),
     }
 }
@@ -339,6 +340,31 @@ fn completions(args: &super::args::CompletionsArgs) -> Result<i32, Error> {
     // Through `out!`, so a closed pipe ends quietly.
     super::out::out!("{}", String::from_utf8_lossy(&script));
     Ok(0)
+}
+
+/// Man pages from the same clap definition as `--help`, so they cannot drift from it. Pages are
+/// named by the command path (`nethical-cache-verify.1`), as git's and cargo's are.
+fn man(args: &super::args::ManArgs) -> Result<i32, Error> {
+    let mut command = <super::args::Cli as clap::CommandFactory>::command();
+    command.build();
+    let Some(dir) = &args.out else {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(command).render(&mut page).map_err(Error::io("render", "nethical.1"))?;
+        out!("{}", String::from_utf8_lossy(&page));
+        return Ok(exit_code::OK);
+    };
+    std::fs::create_dir_all(dir).map_err(Error::io("create folder", dir))?;
+    let mut pending = vec![("nethical".to_owned(), command)];
+    while let Some((name, cmd)) = pending.pop() {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+            pending.push((format!("{name}-{}", sub.get_name()), sub.clone()));
+        }
+        let path = dir.join(format!("{name}.1"));
+        let mut page = Vec::new();
+        clap_mangen::Man::new(cmd).title(&name).render(&mut page).map_err(Error::io("render", &path))?;
+        write_atomic(&path, &page).map_err(Error::io("write", &path))?;
+    }
+    Ok(exit_code::OK)
 }
 
 fn run(args: RunArgs) -> Result<i32, Error> {

@@ -107,3 +107,23 @@ fn bash_completions_parse() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(r.stdout.contains("--forcerun"));
 }
+
+#[test]
+fn man_prints_the_main_page_and_writes_one_per_subcommand() {
+    let t = Test::new();
+    let r = t.run(&["man"]);
+    r.ok();
+    assert!(r.stdout.contains(".TH nethical 1"), "{}", &r.stdout[..r.stdout.len().min(200)]);
+    assert!(r.stdout.contains("run"));
+    let dir = t.path().join("man");
+    t.run(&["man", "--out", dir.to_str().expect("utf-8")]).ok();
+    let run_page = fs::read_to_string(dir.join("nethical-run.1")).expect("nethical-run.1");
+    assert!(run_page.contains(".TH nethical-run 1"));
+    for flag in ["forcerun", "until", "dry\\-run", "STAGE"] {
+        assert!(run_page.contains(flag), "nethical-run.1 lacks {flag}");
+    }
+    for page in ["nethical.1", "nethical-plan.1", "nethical-cache-verify.1", "nethical-man.1"] {
+        assert!(dir.join(page).is_file(), "{page}");
+    }
+    assert!(!dir.join("nethical-exec-instance.1").exists(), "hidden commands get no page");
+}

@@ -32,6 +32,7 @@ fn options(dir: &Path, jobs: usize, force: bool) -> RunOptions {
         jobs: NonZeroUsize::new(jobs).expect("jobs"),
         keep_going: false,
         force,
+        forcerun: std::collections::BTreeSet::new(),
         runs_dir: dir.join("runs"),
         cache_dir: dir.join("cache"),
         audit_dir: None,

@@ -72,6 +72,9 @@ pub enum Error {
     /// The audit log's trust policy refuses the run (see [`crate::trail::Trust`]).
     #[error(transparent)]
     AuditPolicy(#[from] crate::trail::TrustError),
+    /// A run or plan target names no stage or instance.
+    #[error(transparent)]
+    Target(#[from] crate::plan::UnknownTarget),
     /// A bug.
     #[error("internal error: {0}")]
     Internal(String),
@@ -87,6 +90,7 @@ impl Error {
             | Error::Environment(_)
             | Error::ManifestNotUtf8 { .. }
             | Error::InvalidInput(_)
+            | Error::Target(_)
             | Error::AuditKey { .. } => exit_code::INVALID_INPUT,
             // The log folder could not be read: the file system, not the input.
             Error::AuditPolicy(crate::trail::TrustError::Io { .. }) => exit_code::INTERNAL,

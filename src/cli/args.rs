@@ -57,6 +57,8 @@ pub enum Command {
     Config(super::config_command::ConfigArgs),
     /// Print a shell completion script (e.g. `nethical completions bash > /etc/bash_completion.d/nethical`).
     Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per subcommand with `--out`.
+    Man(ManArgs),
     /// Compute one stage instance from a job spec (what a Slurm job runs).
     #[command(hide = true)]
     ExecInstance(ExecInstanceArgs),
@@ -274,6 +276,15 @@ pub struct ManifestArgs {
     pub set: Vec<String>,
 }
 
+/// `nethical man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write `nethical.1` and a page per subcommand (`nethical-run.1`, ...) into this folder
+    /// instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
 /// `nethical completions`.
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
@@ -291,6 +302,8 @@ pub struct RunArgs {
     /// (as `make -n`, `snakemake -n` and `dvc repro --dry`).
     #[arg(short = 'n', long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     /// Stage instances computed at once [default: all cores, or the Slurm allocation's CPUs];
     /// with `--executor slurm`, jobs in flight at once [default: `[executor] max_jobs`].
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = parse_jobs)]
@@ -342,6 +355,23 @@ pub struct RunArgs {
     pub json: bool,
 }
 
+/// Which part of a pipeline `run` and `plan` cover, as `dvc repro TARGET` and
+/// `snakemake TARGET --until --forcerun`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SelectionArgs {
+    /// Only these stages (every instance) or instances (`train[model=logistic]`), and what they
+    /// need; the rest is left out of the plan, the run and the run folder.
+    #[arg(value_name = "STAGE")]
+    pub targets: Vec<String>,
+    /// Only what STAGE needs and STAGE itself (repeatable), as Snakemake's `--until`.
+    #[arg(long, value_name = "STAGE")]
+    pub until: Vec<String>,
+    /// Recompute this stage's instances (or this instance) even when cached (repeatable); what
+    /// follows recomputes only if their output changed.
+    #[arg(long, value_name = "STAGE")]
+    pub forcerun: Vec<String>,
+}
+
 /// `nethical validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -360,6 +390,8 @@ pub struct PlanArgs {
     /// Plan as if every instance were forced to run.
     #[arg(short = 'f', long)]
     pub force: bool,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     /// Folder of run folders (where histories and baseline runs are read).
     #[arg(long, value_name = "DIR", default_value = "runs")]
     pub runs_dir: PathBuf,

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::args::{
     Cli, Command, ExecInstanceArgs, ExecutorArg, GraphArgs, GraphFormatArg, ManifestArgs, MetricsArgs, PlanArgs,
-    PredictArgs, ReportArgs, RunArgs, SchemaArgs, ValidateArgs,
+    PredictArgs, ReportArgs, RunArgs, SchemaArgs, SelectionArgs, ValidateArgs,
 };
 use super::out::{out, outln};
 use super::reporter::CliReporter;
@@ -22,7 +22,9 @@ use crate::exec::{ExecutorChoice, Failpoints, InstanceStatus, RunOptions, RunSta
 use crate::exit_code;
 use crate::manifest::{self, ManifestInput, Override};
 use crate::metrics::{FairnessOptions, MetricsConfig};
-use crate::plan::{GraphFormat, Lockfile, Plan, Status, lockfile_path, plan_statuses, render_graph};
+use crate::plan::{
+    GraphFormat, Lockfile, Plan, Status, lockfile_path, plan_statuses_forcing, render_graph, resolve_all,
+};
 use crate::predictions::{FairnessSettings, PredictionColumns, evaluate_predictions, read_predictions};
 use crate::stages::KaggleAccess;
 use crate::store::{Cache, write_atomic};
@@ -46,6 +48,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Gc(a) => super::cache_command::gc(a),
         Command::Completions(a) => completions(&a),
         Command::Config(_) => Ok(exit_code::OK),
+        Command::Man(a) => man(&a),
         Command::ExecInstance(a) => exec_instance(&a),
     }
 }
@@ -159,15 +162,36 @@ fn validate(args: &ValidateArgs) -> Result<i32, Error> {
     }
 }
 
+/// The plan restricted to the targets and `--until`, and the ids of the instances `--forcerun`
+/// names. Every name is checked, so a typo is an error (exit 2) rather than an empty run.
+fn select(plan: Plan, selection: &SelectionArgs) -> Result<(Plan, BTreeSet<String>), Error> {
+    let forced: BTreeSet<String> =
+        resolve_all(&plan, &selection.forcerun)?.into_iter().map(|i| plan.instances[i].id().to_owned()).collect();
+    let plan = if selection.targets.is_empty() && selection.until.is_empty() {
+        plan
+    } else {
+        crate::plan::select(&plan, &selection.targets, &selection.until)?
+    };
+    Ok((plan, forced))
+}
+
 fn plan(args: &PlanArgs) -> Result<i32, Error> {
-    let mut plan = load_plan(&args.manifest)?.with_runs_dir(&args.runs_dir);
+    let (plan, forcerun) = select(load_plan(&args.manifest)?, &args.selection)?;
+    let mut plan = plan.with_runs_dir(&args.runs_dir);
     // The key a run would sign with decides whether its audit seal is already in the log.
     plan.audit_signer = env_value("NETHICAL_AUDIT_KEY")
         .and_then(|k| crate::audit::NoteSigner::from_file(std::path::Path::new(&k)).ok())
         .map(|s| format!("{}+{:08x}", s.name(), s.key_id()));
     let cache = Cache::new(&args.cache_dir);
     let lock = Lockfile::read(&lockfile_path(&args.manifest.manifest)).ok().flatten();
-    let planned = plan_statuses(&plan, &cache, lock.as_ref(), args.force);
+    let forced = |i: usize| {
+        if args.force {
+            Some("forced")
+        } else {
+            forcerun.contains(plan.instances[i].id()).then_some("forced (--forcerun)")
+        }
+    };
+    let planned = plan_statuses_forcing(&plan, &cache, lock.as_ref(), &forced);
     for p in &planned {
         tracing::debug!("{}: {:?}, {}", p.id, p.status, p.reason);
     }
@@ -319,17 +343,43 @@ fn completions(args: &super::args::CompletionsArgs) -> Result<i32, Error> {
     Ok(0)
 }
 
+/// Man pages from the same clap definition as `--help`, so they cannot drift from it. Pages are
+/// named by the command path (`nethical-cache-verify.1`), as git's and cargo's are.
+fn man(args: &super::args::ManArgs) -> Result<i32, Error> {
+    let mut command = <super::args::Cli as clap::CommandFactory>::command();
+    command.build();
+    let Some(dir) = &args.out else {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(command).render(&mut page).map_err(Error::io("render", "nethical.1"))?;
+        out!("{}", String::from_utf8_lossy(&page));
+        return Ok(exit_code::OK);
+    };
+    std::fs::create_dir_all(dir).map_err(Error::io("create folder", dir))?;
+    let mut pending = vec![("nethical".to_owned(), command)];
+    while let Some((name, cmd)) = pending.pop() {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+            pending.push((format!("{name}-{}", sub.get_name()), sub.clone()));
+        }
+        let path = dir.join(format!("{name}.1"));
+        let mut page = Vec::new();
+        clap_mangen::Man::new(cmd).title(&name).render(&mut page).map_err(Error::io("render", &path))?;
+        write_atomic(&path, &page).map_err(Error::io("write", &path))?;
+    }
+    Ok(exit_code::OK)
+}
+
 fn run(args: RunArgs) -> Result<i32, Error> {
     if args.dry_run {
         return plan(&PlanArgs {
             manifest: args.manifest.clone(),
             force: args.force,
+            selection: args.selection.clone(),
             runs_dir: args.runs_dir.clone(),
             cache_dir: args.cache_dir.clone(),
             json: args.json,
         });
     }
-    let plan = load_plan(&args.manifest)?;
+    let (plan, forcerun) = select(load_plan(&args.manifest)?, &args.selection)?;
     // A grid search's size, before it starts: a grid grows fast.
     for inst in &plan.instances {
         if let manifest::StageParams::Optimize(p) = &inst.decl.params
@@ -392,6 +442,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
         jobs,
         keep_going: args.keep_going,
         force: args.force,
+        forcerun,
         runs_dir: args.runs_dir,
         audit_dir: None,
         audit_key: env_value("NETHICAL_AUDIT_KEY").map(std::path::PathBuf::from),

@@ -431,6 +431,7 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
         jobs: a.jobs.unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN)),
         keep_going: true,
         force: a.force_retrain,
+        forcerun: std::collections::BTreeSet::new(),
         runs_dir: a.runs_dir.clone(),
         cache_dir: a.cache_dir.clone(),
         audit_dir: a.enable_audit.then(|| a.audit_path.clone()),

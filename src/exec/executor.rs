@@ -70,9 +70,9 @@ pub(crate) enum Lookup {
     Miss { replace: bool },
 }
 
-/// Looks `key` up once, for both the decision and the commit.
-pub(crate) fn lookup(cache: &Cache, key: &str, opts: &RunOptions) -> Lookup {
-    if opts.force {
+/// Looks instance `id`'s `key` up once, for both the decision and the commit.
+pub(crate) fn lookup(cache: &Cache, key: &str, id: &str, opts: &RunOptions) -> Lookup {
+    if opts.force || opts.forcerun.contains(id) {
         return Lookup::Miss { replace: true };
     }
     match cache.lookup(key) {
@@ -135,7 +135,7 @@ pub(crate) fn execute(
     quietly(|| {
         catch_unwind(AssertUnwindSafe(|| {
             let key = instance_key(plan, i, inputs, Some(cache));
-            match lookup(cache, &key, opts) {
+            match lookup(cache, &key, plan.instances[i].id(), opts) {
                 Lookup::Hit(entry) => Ok((entry, true)),
                 Lookup::Miss { replace } => {
                     compute(plan, i, inputs, &key, replace, cache, opts, reporter).map(|e| (e, false))

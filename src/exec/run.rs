@@ -18,7 +18,9 @@ use crate::clock::RunClock;
 use crate::error::Error;
 use crate::error_chain::error_chain;
 use crate::manifest::StageKind;
-use crate::plan::{LockEntry, Lockfile, Plan, PlannedInstance, Status, external_digests, lockfile_path, plan_statuses};
+use crate::plan::{
+    LockEntry, Lockfile, Plan, PlannedInstance, Status, external_digests, lockfile_path, plan_statuses_forcing,
+};
 use crate::stages::{KaggleAccess, UpstreamOutput};
 use crate::store::{Cache, CacheEntry, Linker, RelPath, StatTrust, tree_digest};
 use crate::trail::{LogDir, Trust, parse_checkpoint_text};
@@ -41,6 +43,9 @@ pub struct RunOptions {
     pub keep_going: bool,
     /// Recompute every instance, ignoring the cache.
     pub force: bool,
+    /// Recompute these instances (ids) even when cached (`--forcerun`); what follows them
+    /// recomputes only if their output changed.
+    pub forcerun: std::collections::BTreeSet<String>,
     /// Where run folders go (`runs/`).
     pub runs_dir: PathBuf,
     /// The stage cache (`.nethical/cache/`).
@@ -155,7 +160,14 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
             None
         }
     };
-    let planned = plan_statuses(plan, &cache, lockfile.as_ref(), opts.force);
+    let forced = |i: usize| {
+        if opts.force {
+            Some("forced")
+        } else {
+            opts.forcerun.contains(plan.instances[i].id()).then_some("forced (--forcerun)")
+        }
+    };
+    let planned = plan_statuses_forcing(plan, &cache, lockfile.as_ref(), &forced);
     // A run that only restores from the cache may read a read-only one.
     if planned.iter().any(|p| p.status == Status::Run) {
         cache.ensure_writable().map_err(Error::io("write into the cache folder", &opts.cache_dir))?;
@@ -507,7 +519,11 @@ fn update_lockfile(
     let mut lock = previous.unwrap_or_else(|| Lockfile::new(&plan.pipeline.name));
     lock.tool_version = crate::VERSION.to_owned();
     lock.pipeline.clone_from(&plan.pipeline.name);
-    lock.instances.retain(|id, _| plan.position(id).is_some());
+    // A partial run (targets, `--until`) keeps what it did not plan; a full one drops what the
+    // manifest no longer has.
+    if !plan.is_partial() {
+        lock.instances.retain(|id, _| plan.position(id).is_some());
+    }
     for (i, inst) in plan.instances.iter().enumerate() {
         let (Some(entry), true) = (&entries[i], summary.instances[i].status.completed()) else { continue };
         let mut inputs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();

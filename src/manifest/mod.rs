@@ -26,6 +26,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub(crate) use diagnostic::did_you_mean;
 pub use diagnostic::{ManifestErrors, ManifestIssue};
 pub use input::{BadVariable, ENV_PREFIX, ManifestInput, Override, OverrideOrigin, OverrideSyntaxError};
 pub use limits::{GRID_CEILING, Limits};

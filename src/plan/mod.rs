@@ -6,13 +6,15 @@ mod external;
 mod graph;
 mod lockfile;
 mod status;
+mod targets;
 
 pub use audit_key::{AUDIT_CHECKPOINT, audit_key, still_sealed, upstream_closure};
 pub use cache_key::{CacheKeyInput, cache_key, instance_seed};
 pub use external::{baseline_run_dir, external_digests, external_paths, history_path};
 pub use graph::{GraphFormat, render_graph};
 pub use lockfile::{LockEntry, Lockfile, LockfileError, lockfile_path};
-pub use status::{PlannedInstance, Status, plan_statuses};
+pub use status::{PlannedInstance, Status, plan_statuses, plan_statuses_forcing};
+pub use targets::{UnknownTarget, closure, resolve_all, select};
 
 use crate::manifest::{InstanceDecl, Manifest, PipelineMeta};
 
@@ -61,6 +63,9 @@ pub struct Plan {
     pub executor: crate::manifest::executor::ExecutorConfig,
     /// Instance id → index, so lookups stay O(log n) and planning linear-logarithmic.
     positions: std::collections::BTreeMap<String, usize>,
+    /// Whether instances of the manifest were left out (targets, `--until`): the lockfile then
+    /// keeps the entries of the instances this plan does not have.
+    partial: bool,
 }
 
 impl Plan {
@@ -89,6 +94,7 @@ impl Plan {
             audit_signer: None,
             executor: manifest.executor,
             positions,
+            partial: false,
         }
     }
 
@@ -102,5 +108,28 @@ impl Plan {
     /// Index of the instance with this id.
     pub fn position(&self, id: &str) -> Option<usize> {
         self.positions.get(id).copied()
+    }
+
+    /// Whether instances of the manifest were left out (see [`select`]).
+    pub fn is_partial(&self) -> bool {
+        self.partial
+    }
+
+    /// The plan with only the instances at `keep` (which must hold every dependency of each),
+    /// in the same order, their dependencies renumbered.
+    #[must_use]
+    pub fn restrict(&self, keep: &std::collections::BTreeSet<usize>) -> Self {
+        let new_index: std::collections::BTreeMap<usize, usize> =
+            keep.iter().enumerate().map(|(new, &old)| (old, new)).collect();
+        let instances: Vec<Instance> = keep
+            .iter()
+            .map(|&old| {
+                let mut inst = self.instances[old].clone();
+                inst.deps = inst.deps.iter().filter_map(|d| new_index.get(d).copied()).collect();
+                inst
+            })
+            .collect();
+        let positions = instances.iter().enumerate().map(|(i, inst)| (inst.decl.id.clone(), i)).collect();
+        Self { instances, positions, partial: self.partial || keep.len() < self.instances.len(), ..self.clone() }
     }
 }

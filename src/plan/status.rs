@@ -169,11 +169,26 @@ fn cached_name(entry: &crate::store::CacheEntry, problem: &crate::store::FilePro
 
 /// Plans every instance: cached when its key is in the cache, otherwise run, with the reason.
 pub fn plan_statuses(plan: &Plan, cache: &Cache, lock: Option<&Lockfile>, force: bool) -> Vec<PlannedInstance> {
+    plan_statuses_forcing(plan, cache, lock, &|_| force.then_some("forced"))
+}
+
+/// [`plan_statuses`] with some instances forced to run: `forced(i)` is the reason instance `i`
+/// is ("forced", "forced (--forcerun)"), `None` for one the cache may serve. The instances
+/// after a forced one run only when its new output differs, since their keys are made from
+/// its output's digest.
+pub fn plan_statuses_forcing(
+    plan: &Plan,
+    cache: &Cache,
+    lock: Option<&Lockfile>,
+    forced: &dyn Fn(usize) -> Option<&'static str>,
+) -> Vec<PlannedInstance> {
     let mut digests: Vec<Option<String>> = vec![None; plan.instances.len()];
     let mut out = Vec::with_capacity(plan.instances.len());
     for (i, inst) in plan.instances.iter().enumerate() {
         let inputs = known_inputs(plan, i, &digests);
         let files = external_digests(inst, plan, Some(cache.index()));
+        let why_forced = forced(i);
+        let force = why_forced.is_some();
         if inst.decl.kind == StageKind::Audit {
             let (status, reason, key) = audit_status(plan, i, cache, &out, force);
             out.push(PlannedInstance {
@@ -202,7 +217,7 @@ pub fn plan_statuses(plan: &Plan, cache: &Cache, lock: Option<&Lockfile>, force:
                 digests[i] = Some(tree_digest(&entry.outputs));
                 (Status::Cached, "unchanged".to_owned())
             }
-            (None, true) => (Status::Run, "forced".to_owned()),
+            (None, true) => (Status::Run, why_forced.unwrap_or("forced").to_owned()),
             (None, false) => (Status::Run, run_reason(plan, inst, lock, &digests, &files, key.as_deref())),
         };
         out.push(PlannedInstance {

@@ -34,4 +34,5 @@ mod schema;
 mod sklearn_parity;
 mod slurm;
 mod store;
+mod targets;
 mod train_cli;

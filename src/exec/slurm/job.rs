@@ -215,6 +215,7 @@ fn run_one(spec: &JobSpec, plan: &Plan, i: usize, inputs: &[UpstreamOutput], can
         jobs: std::num::NonZeroUsize::MIN,
         keep_going: false,
         force: spec.force,
+        forcerun: std::collections::BTreeSet::new(),
         runs_dir: spec.runs_dir.clone(),
         kaggle: KaggleAccess::from_env(&spec.cache_dir, None),
         cache_dir: spec.cache_dir.clone(),
@@ -230,7 +231,7 @@ fn run_one(spec: &JobSpec, plan: &Plan, i: usize, inputs: &[UpstreamOutput], can
         link: crate::store::Linker::default(),
         verify: false,
     };
-    let replace = match lookup(&cache, &spec.key, &opts) {
+    let replace = match lookup(&cache, &spec.key, &spec.instance, &opts) {
         Lookup::Hit(_) => return JobOutcome::Cached,
         Lookup::Miss { replace } => replace,
     };

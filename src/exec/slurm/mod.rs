@@ -167,7 +167,7 @@ impl<'a> Slurm<'a> {
                 runs_dir: absolute(&self.workdir, &self.opts.runs_dir),
                 clock: self.opts.clock.unix_seconds(),
                 clock_fixed: self.opts.clock.is_fixed(),
-                force: self.opts.force,
+                force: self.opts.force || self.opts.forcerun.contains(self.plan.instances[*index].id()),
                 status: self.dir.join(format!("{stem}.status.json")),
             };
             let path = self.dir.join(format!("{stem}.spec.json"));
@@ -402,7 +402,7 @@ impl Executor for Slurm<'_> {
         for Launch { index, inputs } in batch {
             let key = instance_key(self.plan, index, &inputs, Some(self.cache));
             // What the cache has needs no job.
-            if let Lookup::Hit(entry) = lookup(self.cache, &key, self.opts) {
+            if let Lookup::Hit(entry) = lookup(self.cache, &key, self.plan.instances[index].id(), self.opts) {
                 self.done.push_back(Finished { index, outcome: Ok(Ok((entry, true))), seconds: 0.0 });
                 continue;
             }

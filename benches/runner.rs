@@ -328,14 +328,14 @@ space = { learning_rate = { min = 1e-4, max = 1.0, log = true }, l2 = { min = 1e
     bencher.bench(|| run_ok(&plan, &options(dir.path(), 2, true)));
 }
 
-/// `gc --dry-run --keep-last 10` over 200 runs of a small pipeline (issue 15: gc over 1,000
+/// `gc --dry-run --keep-last 10` over 1,000 runs of a small pipeline (issue 15: gc over 1,000
 /// runs ≤ 2 s): listing, protecting, measuring every file's size and inode.
 #[divan::bench(sample_count = 10)]
-fn gc_dry_run_200_runs(bencher: Bencher<'_, '_>) {
+fn gc_dry_run_1000_runs(bencher: Bencher<'_, '_>) {
     let plan = plan_of(&matrix_manifest(2, 500, 3));
     let dir = tempfile::tempdir().expect("tempdir");
     let opts = options(dir.path(), 2, false);
-    for _ in 0..200 {
+    for _ in 0..1_000 {
         run_ok(&plan, &opts);
     }
     let gc = nethical::exec::GcOptions {
@@ -350,6 +350,6 @@ fn gc_dry_run_200_runs(bencher: Bencher<'_, '_>) {
     };
     bencher.bench(|| {
         let report = nethical::exec::gc(&gc).expect("gc");
-        assert_eq!(report.runs.len(), 190);
+        assert_eq!(report.runs.len(), 990);
     });
 }

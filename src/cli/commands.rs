@@ -181,7 +181,7 @@ fn plan(args: &PlanArgs) -> Result<i32, Error> {
     // The key a run would sign with decides whether its audit seal is already in the log.
     plan.audit_signer = env_value("NETHICAL_AUDIT_KEY")
         .and_then(|k| crate::audit::NoteSigner::from_file(std::path::Path::new(&k)).ok())
-        .map(|s| format!("{}+{:08x}", s.name(), s.key_id()));
+        .map(|s| crate::trail::KeyName::of(&s.verifier()).to_string());
     let cache = Cache::new(&args.cache_dir);
     let lock = Lockfile::read(&lockfile_path(&args.manifest.manifest)).ok().flatten();
     let forced = |i: usize| {

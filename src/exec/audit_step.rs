@@ -21,7 +21,7 @@ use crate::manifest::params::StageParams;
 use crate::plan::{Plan, PlannedInstance, Status, audit_key, still_sealed, upstream_closure};
 use crate::store::{Cache, CacheEntry, EntryMeta, RelPath, is_timing_file, sha256_hex};
 use crate::trail::{
-    CrashPoint, LogDir, ModelAudit, SEAL_FILE, SealRecord, attach_model_audit, canonical_line, json_safe,
+    CrashPoint, KeyName, LogDir, ModelAudit, SEAL_FILE, SealRecord, attach_model_audit, canonical_line, json_safe,
     model_content_sha256, seal,
 };
 
@@ -291,15 +291,7 @@ pub(super) fn run_audit(
     if planned.status == Status::Cached
         && let Some(entry) = &earlier
     {
-        for rel in entry.outputs.keys() {
-            let path = RelPath::new(rel).map_err(|e| e.to_string())?;
-            let placed = if rel.starts_with("audit/") {
-                folder.publish_cached(&path, &entry.path(rel), &opts.link)
-            } else {
-                folder.replace_cached(&path, &entry.path(rel), &opts.link)
-            };
-            placed.map_err(|e| error_chain(&e))?;
-        }
+        place_sealed(folder, entry, opts, true)?;
         return Ok(AuditOutcome {
             summary: entry.meta.summary.clone(),
             outputs: entry.outputs.iter().map(|(p, d)| (p.clone(), d.sha256.clone())).collect(),
@@ -347,10 +339,7 @@ pub(super) fn run_audit(
     };
     if let Some(entry) = reused {
         // The earlier seal's models, with their proofs: this run's copies are the same models.
-        for rel in entry.outputs.keys().filter(|p| !p.starts_with("audit/")) {
-            let path = RelPath::new(rel).map_err(|e| e.to_string())?;
-            folder.replace_cached(&path, &entry.path(rel), &opts.link).map_err(|e| error_chain(&e))?;
-        }
+        place_sealed(folder, entry, opts, false)?;
     }
     let offset = sealed.events_from;
     let root = hash_to_hex(sealed.after.root());
@@ -404,7 +393,7 @@ pub(super) fn run_audit(
 
     let repaired = if sealed.recovery_events > 0 { " (after repairing an interrupted append)" } else { "" };
     let pinned = match (&signer, sealed.policy_event) {
-        (Some(s), Some(seq)) => format!(", key {}+{:08x} pinned (event #{seq})", s.name(), s.key_id()),
+        (Some(s), Some(seq)) => format!(", key {} pinned (event #{seq})", KeyName::of(&s.verifier())),
         _ => String::new(),
     };
     let summary = format!(
@@ -431,6 +420,21 @@ pub(super) fn run_audit(
         }
     }
     Ok(AuditOutcome { summary, outputs, cached: false, key })
+}
+
+/// Places a cached seal's files in the run folder: its models (replacing the train instances'
+/// copies, which carry no proof) and, with `audit_files`, its checkpoints and seal record.
+fn place_sealed(folder: &RunFolder, entry: &CacheEntry, opts: &RunOptions, audit_files: bool) -> Result<(), String> {
+    for rel in entry.outputs.keys() {
+        let path = RelPath::new(rel).map_err(|e| e.to_string())?;
+        let placed = match (rel.starts_with("audit/"), audit_files) {
+            (true, true) => folder.publish_cached(&path, &entry.path(rel), &opts.link),
+            (true, false) => continue,
+            (false, _) => folder.replace_cached(&path, &entry.path(rel), &opts.link),
+        };
+        placed.map_err(|e| error_chain(&e))?;
+    }
+    Ok(())
 }
 
 /// Stores an audit instance's files under `key`.

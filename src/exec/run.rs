@@ -131,7 +131,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
     let signer = match &opts.audit_key {
         Some(path) => {
             let s = NoteSigner::from_file(path).map_err(|source| Error::AuditKey { path: path.clone(), source })?;
-            Some(format!("{}+{:08x}", s.name(), s.key_id()))
+            Some(crate::trail::KeyName::of(&s.verifier()).to_string())
         }
         None => None,
     };

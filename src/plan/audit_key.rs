@@ -15,14 +15,8 @@ pub const AUDIT_CHECKPOINT: &str = "audit/checkpoint";
 
 /// The instances an audit instance seals: everything upstream of it, in plan order.
 pub fn upstream_closure(plan: &Plan, audit: usize) -> Vec<usize> {
-    let mut seen = BTreeSet::new();
-    let mut stack: Vec<usize> = plan.instances[audit].deps.clone();
-    while let Some(j) = stack.pop() {
-        if seen.insert(j) {
-            stack.extend(plan.instances[j].deps.iter().copied());
-        }
-    }
-    seen.into_iter().collect()
+    let deps: BTreeSet<usize> = plan.instances[audit].deps.iter().copied().collect();
+    super::targets::closure(plan, &deps).into_iter().collect()
 }
 
 /// The cache key of audit instance `i` when every instance it seals has one (`key_of`): the

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::frontier_file::FrontierFile;
 use super::log_dir::{LogDir, Pending, append_synced, prefix_root, read_from, truncate};
+use super::signature_check::KeyName;
 use super::trust_policy::{PolicyEvent, Trust, TrustPolicy, policy_event, write_policy};
 use super::{TrailError, canonical_line};
 use crate::audit::{
@@ -253,10 +254,9 @@ fn read_tail(log: &LogDir, size: u64, before: &Checkpoint, pending: Option<Pendi
             if whole && let Some(pinned) = Trust::read(log)?.pinned()?.filter(|k| !p.signed_by(&k.key)) {
                 return Err(TrailError::Broken(format!(
                     "events {}..{on_disk} follow the checkpoint with an append.pending marker that is not signed by \
-                     the pinned key {}+{:08x}: they were not written by a signed run; remove them and the marker",
+                     the pinned key {}: they were not written by a signed run; remove them and the marker",
                     size + 1,
-                    pinned.key.name(),
-                    pinned.key.key_id()
+                    KeyName::of(&pinned.key)
                 )));
             }
             if whole {

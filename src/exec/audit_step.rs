@@ -14,6 +14,7 @@ use super::git::git_info;
 use super::run::RunOptions;
 use super::run_folder::RunFolder;
 use super::summary::InstanceReport;
+use crate::audit::hash_from_hex;
 use crate::audit::{NoteSigner, hash_to_hex};
 use crate::error_chain::error_chain;
 use crate::manifest::StageKind;
@@ -21,16 +22,80 @@ use crate::manifest::params::StageParams;
 use crate::plan::{Plan, PlannedInstance, Status, audit_key, still_sealed, upstream_closure};
 use crate::store::{Cache, CacheEntry, EntryMeta, RelPath, is_timing_file, sha256_hex};
 use crate::trail::{
-    CrashPoint, KeyName, LogDir, ModelAudit, SEAL_FILE, SealRecord, attach_model_audit, canonical_line, json_safe,
-    model_content_sha256, seal,
+    CrashPoint, FrontierFile, KeyName, LogDir, ModelAudit, SEAL_FILE, SealRecord, SealedIndex, SealedInstance,
+    attach_model_audit, canonical_line, json_safe, model_content_sha256, proves_model, seal,
 };
 
-/// A model the run published, and the event that logs it.
+/// A model the run published, and where its proof comes from.
 struct ModelCopy {
-    /// Index of its `model_saved` event in the run's list.
-    event: usize,
-    /// The run-folder paths of its copies (the cohort's and, after a gate, the promoted one).
-    paths: Vec<String>,
+    /// Where its proof comes from.
+    proof: ProofSource,
+    /// The run-folder paths of its copies (the cohort's and, after a gate, the promoted one),
+    /// each with the instance whose event names it.
+    paths: Vec<(String, usize)>,
+}
+
+/// Where a published model's proof comes from.
+enum ProofSource {
+    /// Its `model_saved` event, at this index of the run's list.
+    Event(usize),
+    /// An earlier run sealed it: that run's copy, proof included (checked by
+    /// [`proves_model`] when it was found).
+    Earlier(Vec<u8>),
+}
+
+/// An upstream result the log already holds (see [`SealedIndex`]): the run sealed it, and the
+/// copies of its models with their proofs.
+struct ReusedPart {
+    record: SealedInstance,
+    models: BTreeMap<String, Vec<u8>>,
+}
+
+/// The upstream results of audit instance `audit` that the log already holds with the same
+/// outputs, so this run names them instead of sealing them again. Empty when the log's
+/// `frontier.json` does not vouch for it (then everything is sealed, as before).
+fn already_sealed(
+    plan: &Plan,
+    audit: usize,
+    log: &LogDir,
+    signer: &str,
+    folder: &RunFolder,
+    reports: &[InstanceReport],
+) -> BTreeMap<usize, ReusedPart> {
+    let mut out = BTreeMap::new();
+    let (Ok(Some(latest)), Some(hint)) = (log.read_checkpoint(), FrontierFile::read(log)) else { return out };
+    if hint.trusted(log, &latest).is_none() {
+        return out;
+    }
+    let Some(pipeline_dir) = folder.path().parent() else { return out };
+    let index = SealedIndex::new(log);
+    for j in upstream_closure(plan, audit) {
+        let report = &reports[j];
+        let Some(key) = report.key.as_deref().filter(|_| report.status.completed()) else { continue };
+        let Some(record) = index.get(signer, plan.instances[j].id(), key) else { continue };
+        let sealed_root = hash_from_hex(&record.root).ok();
+        if !sealed_root.is_some_and(|r| hint.has_sealed(record.size, &r)) || record.outputs != sealed_outputs(report) {
+            continue;
+        }
+        let models: Option<BTreeMap<String, Vec<u8>>> = record
+            .models
+            .iter()
+            .map(|(rel, content)| {
+                let bytes = std::fs::read(pipeline_dir.join(&record.run).join(rel)).ok()?;
+                proves_model(&bytes, content, record.size, &record.root).then(|| (rel.clone(), bytes))
+            })
+            .collect();
+        if let Some(models) = models {
+            out.insert(j, ReusedPart { record, models });
+        }
+    }
+    out
+}
+
+/// The outputs a `stage_end` event logs: measured timings differ on every run, and sealing
+/// them would make the log differ too.
+fn sealed_outputs(report: &InstanceReport) -> BTreeMap<String, String> {
+    report.outputs.iter().filter(|(p, _)| !is_timing_file(p)).map(|(p, d)| (p.clone(), d.clone())).collect()
 }
 
 fn read_json(folder: &RunFolder, rel: &str) -> Result<Value, String> {
@@ -46,6 +111,7 @@ fn run_events(
     opts: &RunOptions,
     folder: &RunFolder,
     reports: &[InstanceReport],
+    reused: &BTreeMap<usize, ReusedPart>,
 ) -> Result<(Vec<Value>, Vec<ModelCopy>), String> {
     let sealed = upstream_closure(plan, audit);
     let git = git_info(opts.manifest_path.parent().unwrap_or(std::path::Path::new(".")));
@@ -62,9 +128,29 @@ fn run_events(
     })];
     let mut models = Vec::new();
     let mut by_cohort: BTreeMap<String, usize> = BTreeMap::new();
+    if !reused.is_empty() {
+        let names: BTreeMap<&str, Value> = reused
+            .iter()
+            .map(|(&j, part)| {
+                (plan.instances[j].id(), json!({"cache_key": part.record.key, "sealed_by": part.record.run}))
+            })
+            .collect();
+        events.push(json!({"event": "stages_reused", "reused": names}));
+    }
     for &j in &sealed {
         let inst = &plan.instances[j];
         let report = &reports[j];
+        if let Some(part) = reused.get(&j) {
+            for (rel, bytes) in &part.models {
+                if inst.decl.kind == StageKind::Train
+                    && let Some(c) = &inst.decl.cohort
+                {
+                    by_cohort.insert(c.clone(), models.len());
+                }
+                models.push(ModelCopy { proof: ProofSource::Earlier(bytes.clone()), paths: vec![(rel.clone(), j)] });
+            }
+            continue;
+        }
         let params = serde_json::to_value(&inst.decl.params).map_err(|e| e.to_string())?;
         let params_digest = sha256_hex(canonical_line(&json_safe(params)).map_err(|e| e.to_string())?.as_bytes());
         let needs: Vec<&String> = inst.decl.needs.values().flatten().collect();
@@ -82,8 +168,7 @@ fn run_events(
             "id": inst.id(),
             "status": report.status.word(),
             "cache_key": report.key,
-            // Measured timings differ on every run; sealing them would make the log differ too.
-            "outputs": report.outputs.iter().filter(|(p, _)| !is_timing_file(p)).collect::<BTreeMap<_, _>>(),
+            "outputs": sealed_outputs(report),
         }));
         let output = |suffix: &str| report.outputs.keys().find(|p| p.ends_with(suffix)).cloned();
         match inst.decl.kind {
@@ -137,7 +222,7 @@ fn run_events(
                 if let Some(c) = &inst.decl.cohort {
                     by_cohort.insert(c.clone(), models.len());
                 }
-                models.push(ModelCopy { event: events.len() - 1, paths: vec![model_rel] });
+                models.push(ModelCopy { proof: ProofSource::Event(events.len() - 1), paths: vec![(model_rel, j)] });
             }
             StageKind::Gate => {
                 let Some(rel) = output("/gate.json") else { continue };
@@ -163,7 +248,7 @@ fn run_events(
                         "content_sha256": model_content_sha256(&copy).map_err(|e| e.to_string())?,
                     }));
                     if let Some(m) = inst.decl.cohort.as_ref().and_then(|c| by_cohort.get(c)) {
-                        models[*m].paths.push(dest.to_owned());
+                        models[*m].paths.push((dest.to_owned(), j));
                     }
                 }
             }
@@ -309,10 +394,6 @@ pub(super) fn run_audit(
         (Some(entry), true, Some(dir)) if still_sealed(entry, &dir) => Some(entry),
         _ => None,
     };
-    let (events, models) = match reused {
-        Some(entry) => (vec![cached_run_event(plan, i, opts, reports, entry)?], Vec::new()),
-        None => run_events(plan, i, opts, folder, reports)?,
-    };
     let log = LogDir::new(opts.audit_log_dir(&plan.pipeline.name));
     let signer = match &opts.audit_key {
         Some(path) => Some(
@@ -320,6 +401,15 @@ pub(super) fn run_audit(
                 .map_err(|e| format!("cannot use the audit signing key `{}`: {e}", path.display()))?,
         ),
         None => None,
+    };
+    let signer_name = signer.as_ref().map_or_else(|| "unsigned".to_owned(), |s| KeyName::of(&s.verifier()).to_string());
+    let parts = match reused {
+        Some(_) => BTreeMap::new(),
+        None => already_sealed(plan, i, &log, &signer_name, folder, reports),
+    };
+    let (events, models) = match reused {
+        Some(entry) => (vec![cached_run_event(plan, i, opts, reports, entry)?], Vec::new()),
+        None => run_events(plan, i, opts, folder, reports, &parts)?,
     };
     let crash = if opts.failpoints.crashes_at(inst.id(), "mid_append") {
         Some(CrashPoint::MidAppend)
@@ -343,24 +433,50 @@ pub(super) fn run_audit(
     }
     let offset = sealed.events_from;
     let root = hash_to_hex(sealed.after.root());
+    // Instance → its models' paths and content digests, for the index of sealed results.
+    let mut contents: BTreeMap<usize, BTreeMap<String, String>> = BTreeMap::new();
     for model in &models {
-        let seq = offset + model.event as u64;
-        let line =
-            usize::try_from(seq - sealed.first_seq).ok().and_then(|k| sealed.lines.get(k)).cloned().unwrap_or_default();
-        let proof = sealed.inclusion_proof(seq).map_err(|e| e.to_string())?;
-        let audit = ModelAudit {
-            origin: origin.clone(),
-            event: line,
-            leaf_index: seq,
-            tree_size: sealed.after.size(),
-            root: root.clone(),
-            inclusion_proof: proof.iter().map(hash_to_hex).collect(),
+        let audit = match &model.proof {
+            ProofSource::Earlier(bytes) => {
+                let content = serde_json::from_slice::<Value>(bytes)
+                    .map_err(|e| e.to_string())
+                    .and_then(|m| model_content_sha256(&m).map_err(|e| e.to_string()))?;
+                for (rel, owner) in &model.paths {
+                    contents.entry(*owner).or_default().insert(rel.clone(), content.clone());
+                    put(rel, bytes, true)?;
+                }
+                continue;
+            }
+            ProofSource::Event(event) => {
+                let seq = offset + *event as u64;
+                let line = usize::try_from(seq - sealed.first_seq)
+                    .ok()
+                    .and_then(|k| sealed.lines.get(k))
+                    .cloned()
+                    .unwrap_or_default();
+                let proof = sealed.inclusion_proof(seq).map_err(|e| e.to_string())?;
+                ModelAudit {
+                    origin: origin.clone(),
+                    event: line,
+                    leaf_index: seq,
+                    tree_size: sealed.after.size(),
+                    root: root.clone(),
+                    inclusion_proof: proof.iter().map(hash_to_hex).collect(),
+                }
+            }
         };
-        for rel in &model.paths {
+        for (rel, owner) in &model.paths {
             let bytes = std::fs::read(folder.path().join(rel)).map_err(|e| format!("cannot read `{rel}`: {e}"))?;
             let with = attach_model_audit(&bytes, &audit).map_err(|e| e.to_string())?;
+            let content = serde_json::from_slice::<Value>(&bytes)
+                .map_err(|e| e.to_string())
+                .and_then(|m| model_content_sha256(&m).map_err(|e| e.to_string()))?;
+            contents.entry(*owner).or_default().insert(rel.clone(), content);
             put(rel, &with, true)?;
         }
+    }
+    if reused.is_none() {
+        index_sealed(plan, i, &log, &signer_name, folder, reports, &parts, &contents, &sealed);
     }
     let (from, to) = (sealed.before.size(), sealed.after.size());
     let proof = sealed.consistency_proof().map_err(|e| e.to_string())?;
@@ -392,12 +508,16 @@ pub(super) fn run_audit(
     put(&format!("audit/{SEAL_FILE}"), &pretty(&seal_value)?, false)?;
 
     let repaired = if sealed.recovery_events > 0 { " (after repairing an interrupted append)" } else { "" };
+    let named = match parts.len() {
+        0 => String::new(),
+        n => format!(", {n} results sealed by earlier runs named"),
+    };
     let pinned = match (&signer, sealed.policy_event) {
         (Some(s), Some(seq)) => format!(", key {} pinned (event #{seq})", KeyName::of(&s.verifier())),
         _ => String::new(),
     };
     let summary = format!(
-        "sealed {} events (#{}..#{}){repaired} → checkpoint size {to}, root {}…{pinned}",
+        "sealed {} events (#{}..#{}){repaired}{named} → checkpoint size {to}, root {}…{pinned}",
         sealed.lines.len(),
         sealed.first_seq,
         to.saturating_sub(1),
@@ -420,6 +540,44 @@ pub(super) fn run_audit(
         }
     }
     Ok(AuditOutcome { summary, outputs, cached: false, key })
+}
+
+/// Records in the log's [`SealedIndex`] each upstream result this run sealed itself, so a
+/// later run with the same result names it instead of sealing it again. Only a hint: a record
+/// that cannot be written costs the next run a re-seal, nothing else.
+#[allow(clippy::too_many_arguments)]
+fn index_sealed(
+    plan: &Plan,
+    audit: usize,
+    log: &LogDir,
+    signer: &str,
+    folder: &RunFolder,
+    reports: &[InstanceReport],
+    parts: &BTreeMap<usize, ReusedPart>,
+    contents: &BTreeMap<usize, BTreeMap<String, String>>,
+    sealed: &crate::trail::Sealed,
+) {
+    let index = SealedIndex::new(log);
+    let root = hash_to_hex(sealed.after.root());
+    for j in upstream_closure(plan, audit) {
+        let report = &reports[j];
+        let Some(key) = report.key.as_ref().filter(|_| report.status.completed() && !parts.contains_key(&j)) else {
+            continue;
+        };
+        let record = SealedInstance {
+            format_version: 1,
+            id: plan.instances[j].id().to_owned(),
+            key: key.clone(),
+            run: folder.run_id().to_owned(),
+            size: sealed.after.size(),
+            root: root.clone(),
+            models: contents.get(&j).cloned().unwrap_or_default(),
+            outputs: sealed_outputs(report),
+        };
+        if let Err(e) = index.put(signer, &record) {
+            tracing::warn!("cannot record that {} is sealed ({e}); the next run seals it again", record.id);
+        }
+    }
 }
 
 /// Places a cached seal's files in the run folder: its models (replacing the train instances'

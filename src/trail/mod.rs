@@ -11,6 +11,7 @@ mod log_dir;
 mod model_proof;
 mod seal;
 mod seal_record;
+mod sealed_index;
 mod signature_check;
 mod tombstone;
 mod trail_error;
@@ -26,6 +27,7 @@ pub use log_dir::{
 pub use model_proof::{ModelAudit, attach_model_audit, model_content_sha256};
 pub use seal::{CrashPoint, Sealed, seal};
 pub use seal_record::{SEAL_FILE, SealRecord};
+pub use sealed_index::{SEALED_DIR, SealedIndex, SealedInstance, proves_model};
 pub use signature_check::{KeyName, SignatureProblem, check_signature, signers};
 pub use tombstone::{TOMBSTONE_FORMAT, Tombstone};
 pub use trail_error::TrailError;

@@ -335,20 +335,49 @@ fn check_latest_checkpoint(
 struct RunRecord {
     files: BTreeMap<String, String>,
     models: BTreeMap<String, String>,
+    /// The same per instance id, with its cache key: what a later run's `stages_reused` names.
+    instances: BTreeMap<String, InstanceRecord>,
 }
 
-fn run_records(log: &LogDir) -> Result<BTreeMap<String, RunRecord>, TrailError> {
+/// One instance's logged outputs and models.
+#[derive(Clone, Default)]
+struct InstanceRecord {
+    key: Option<String>,
+    files: BTreeMap<String, String>,
+    models: BTreeMap<String, String>,
+}
+
+impl RunRecord {
+    fn add_files(&mut self, id: &str, key: Option<&str>, files: BTreeMap<String, String>) {
+        let instance = self.instances.entry(id.to_owned()).or_default();
+        instance.key = key.map(str::to_owned);
+        instance.files.extend(files.clone());
+        self.files.extend(files);
+    }
+
+    fn add_model(&mut self, id: &str, path: &str, content: &str) {
+        let instance = self.instances.entry(id.to_owned()).or_default();
+        instance.models.insert(path.to_owned(), content.to_owned());
+        self.models.insert(path.to_owned(), content.to_owned());
+    }
+}
+
+/// The artifacts each run's events describe, by run id; and what is wrong with the log's
+/// `stages_reused` events (one naming a result its run never sealed).
+fn run_records(log: &LogDir) -> Result<(BTreeMap<String, RunRecord>, Vec<String>), TrailError> {
     let path = log.events();
     let io = |source| TrailError::Io { what: "read", path: path.clone(), source };
     let file = fs::File::open(&path).map_err(io)?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
     let mut out: BTreeMap<String, RunRecord> = BTreeMap::new();
-    let wanted: [&[u8]; 4] = [
+    let wanted: [&[u8]; 5] = [
         b"\"event\":\"stage_end\"",
         b"\"event\":\"model_saved\"",
         b"\"event\":\"promotion\"",
         b"\"event\":\"run_cached\"",
+        b"\"event\":\"stages_reused\"",
     ];
+    let mut problems = Vec::new();
     // Runs that computed nothing and logged so: their artifacts are the sealing run's.
     let mut reused: Vec<(String, String)> = Vec::new();
     let finders: Vec<memchr::memmem::Finder<'_>> = wanted.iter().map(memchr::memmem::Finder::new).collect();
@@ -365,13 +394,35 @@ fn run_records(log: &LogDir) -> Result<BTreeMap<String, RunRecord>, TrailError> 
         }
         let Ok(event) = serde_json::from_slice::<Value>(&line) else { continue };
         let run = event["run"].as_str().unwrap_or_default().to_owned();
+        let id = event["id"].as_str().unwrap_or_default();
+        if event["event"] == "stages_reused" {
+            // Each result names the run that sealed it; that run's events are earlier in the
+            // log, so its record is complete here.
+            for (reused_id, by) in event["reused"].as_object().into_iter().flatten() {
+                let (key, sealer) = (by["cache_key"].as_str(), by["sealed_by"].as_str().unwrap_or_default());
+                match out.get(sealer).and_then(|r| r.instances.get(reused_id)).cloned() {
+                    Some(earlier) if earlier.key.as_deref() == key => {
+                        let record = out.entry(run.clone()).or_default();
+                        record.add_files(reused_id, key, earlier.files);
+                        for (p, d) in &earlier.models {
+                            record.add_model(reused_id, p, d);
+                        }
+                    }
+                    _ => problems.push(format!(
+                        "run {run} names `{reused_id}` as sealed by run {sealer}, but that run's events do not seal it with cache key {}",
+                        key.unwrap_or("(none)")
+                    )),
+                }
+            }
+            continue;
+        }
         let record = out.entry(run).or_default();
         match event["event"].as_str() {
             Some("stage_end") => {
                 if let Some(outputs) = event["outputs"].as_object() {
-                    for (p, d) in outputs {
-                        record.files.insert(p.clone(), d.as_str().unwrap_or_default().to_owned());
-                    }
+                    let files =
+                        outputs.iter().map(|(p, d)| (p.clone(), d.as_str().unwrap_or_default().to_owned())).collect();
+                    record.add_files(id, event["cache_key"].as_str(), files);
                 }
             }
             Some("run_cached") => {
@@ -381,7 +432,7 @@ fn run_records(log: &LogDir) -> Result<BTreeMap<String, RunRecord>, TrailError> 
             }
             Some("model_saved") | Some("promotion") => {
                 if let (Some(p), Some(d)) = (event["path"].as_str(), event["content_sha256"].as_str()) {
-                    record.models.insert(p.to_owned(), d.to_owned());
+                    record.add_model(id, p, d);
                 }
             }
             _ => {}
@@ -392,7 +443,7 @@ fn run_records(log: &LogDir) -> Result<BTreeMap<String, RunRecord>, TrailError> 
             out.insert(run, record);
         }
     }
-    Ok(out)
+    Ok((out, problems))
 }
 
 /// What every run folder is checked against.
@@ -439,7 +490,8 @@ fn check_runs(
         // Nothing to check artifacts against; skip reading the log a second time.
         return Ok(());
     }
-    let records = if log.events().exists() { run_records(log)? } else { BTreeMap::new() };
+    let (records, problems) = if log.events().exists() { run_records(log)? } else { Default::default() };
+    v.findings.extend(problems.into_iter().map(Finding));
     for (run_id, _) in records.iter().filter(|(id, _)| only_run.is_none_or(|o| o == id.as_str())) {
         if !pipeline_dir.join(run_id).is_dir() {
             v.notes.push(match super::Tombstone::read(pipeline_dir, run_id) {

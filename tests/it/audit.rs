@@ -43,17 +43,29 @@ needs = ["gate"]
 /// 2, each train's 3, each gate's 2.
 const PER_RUN: usize = 2 + 10 + 2 + 6 + 4;
 
+/// Events a run of [`AUDITED`] with other gate criteria seals: run start and end, one
+/// `stages_reused` naming the load and the trains, and each gate's 4.
+const PART_RUN: usize = 3 + 8;
+
 fn audited() -> Test {
     let t = Test::new();
     t.manifest("a", AUDITED);
     t
 }
 
-/// A run that appends: `--force` recomputes every instance, so the audit instance seals
-/// again (a run that computes nothing is cached and appends nothing; see
-/// `a_run_that_computes_nothing_seals_nothing`).
+/// A run that appends every instance's events: `--force` recomputes every instance, so the
+/// audit instance seals again (a run that computes nothing is cached and appends nothing; see
+/// `a_run_that_computes_nothing_seals_nothing`), and without the index of sealed results
+/// (`audit/sealed/`, a hint) nothing is known to be in the log already (see
+/// `a_run_that_computes_part_seals_only_that_part`).
 fn run(t: &Test) -> Run {
+    forget_sealed(t);
     t.run(&["run", "--force", "pipelines/a.toml"])
+}
+
+/// Removes the index of sealed results, so the next run seals every instance.
+fn forget_sealed(t: &Test) {
+    let _ = fs::remove_dir_all(t.path().join("runs/a/audit/sealed"));
 }
 
 fn verify(t: &Test, extra: &[&str]) -> Run {
@@ -338,6 +350,7 @@ fn every_kind_of_tampering_is_detected_and_named() {
 fn an_append_killed_midway_is_reported_then_repaired_by_the_next_run() {
     let t = audited();
     run(&t).ok();
+    forget_sealed(&t);
     let killed =
         t.run_with(&[("NETHICAL_FAILPOINTS", "audit=crash(mid_append)")], &["run", "--force", "pipelines/a.toml"]);
     assert_ne!(killed.code, 0, "the process aborted");
@@ -364,6 +377,7 @@ fn an_append_killed_midway_is_reported_then_repaired_by_the_next_run() {
 fn events_written_whole_before_a_kill_are_accepted_then_sealed() {
     let t = audited();
     run(&t).ok();
+    forget_sealed(&t);
     let killed = t.run_with(
         &[("NETHICAL_FAILPOINTS", "audit=crash(before_checkpoint)")],
         &["run", "--force", "pipelines/a.toml"],
@@ -508,15 +522,16 @@ fn a_run_that_computes_nothing_seals_nothing() {
     v.ok();
     assert!(v.stdout.contains("2 runs, 38 artifacts, 8 model proofs checked"), "{}", v.stdout);
 
-    // A change seals again; changing it back finds the first seal still in the log.
+    // A change seals again (only what changed: the two gates); changing it back finds the
+    // first seal still in the log.
     let changed = AUDITED.replace("max_ece = 0.5", "max_ece = 0.4");
     t.manifest("a", &changed);
     run_plain(&t).ok();
-    assert_eq!(log_lines(&t).len(), 2 * PER_RUN);
+    assert_eq!(log_lines(&t).len(), PER_RUN + PART_RUN);
     t.manifest("a", AUDITED);
     let back = run_plain(&t);
     back.ok();
-    assert_eq!(log_lines(&t).len(), 2 * PER_RUN, "the first seal is reused");
+    assert_eq!(log_lines(&t).len(), PER_RUN + PART_RUN, "the first seal is reused");
     assert_eq!(t.read_json(&t.latest("a").join("audit/seal.json"))["run"].as_str(), Some(first_id.as_str()));
     verify(&t, &[]).ok();
 
@@ -528,6 +543,83 @@ fn a_run_that_computes_nothing_seals_nothing() {
     let r = verify(&t, &[]);
     r.code(1);
     assert!(r.stderr.contains("model `cohorts/lr_0.5/model.json` was edited"), "{}", r.stderr);
+}
+
+#[test]
+fn a_run_that_computes_part_seals_only_that_part() {
+    let t = audited();
+    run_plain(&t).ok();
+    let first = t.latest("a");
+    let first_id = first.file_name().and_then(|n| n.to_str()).expect("id").to_owned();
+    t.manifest("a", &AUDITED.replace("max_ece = 0.5", "max_ece = 0.4"));
+    let second_run = run_plain(&t);
+    second_run.ok();
+    assert!(second_run.stdout.contains("3 results sealed by earlier runs named"), "{}", second_run.stdout);
+    let lines = log_lines(&t);
+    assert_eq!(lines.len(), PER_RUN + PART_RUN);
+    let reused = json(&lines[PER_RUN + 1]);
+    assert_eq!(reused["event"], "stages_reused");
+    let names: Vec<&String> = reused["reused"].as_object().expect("reused").keys().collect();
+    assert_eq!(names, ["data", "train[lr=0.1]", "train[lr=0.5]"]);
+    assert_eq!(reused["reused"]["data"]["sealed_by"].as_str(), Some(first_id.as_str()));
+    assert!(lines[PER_RUN..].iter().all(|l| !l.contains("\"event\":\"model_saved\"")), "no model sealed twice");
+
+    // The reused models (the cohorts' and the gates' promoted copies) carry the first run's
+    // proofs, and verify maps the reused results to the first run's events.
+    let second = t.latest("a");
+    for rel in ["cohorts/lr_0.5/model.json", "models/current/lr_0.5_model.json"] {
+        let model = t.read_json(&second.join(rel));
+        assert!(model["audit"]["event"].as_str().expect("event").contains(&format!("\"run\":\"{first_id}\"")));
+    }
+    let v = verify(&t, &[]);
+    v.ok();
+    assert!(v.stdout.contains("2 runs, 38 artifacts, 8 model proofs checked"), "{}", v.stdout);
+
+    // The index is a hint: a record naming a run whose folder does not prove the result is
+    // not believed; that result is sealed again.
+    for (record, bytes) in tree(&t.path().join("runs/a/audit/sealed")) {
+        let text = String::from_utf8(bytes).expect("record");
+        if text.contains("\"id\": \"train[lr=0.5]\"") {
+            let path = t.path().join("runs/a/audit/sealed").join(&record);
+            crate::common::replace_file(&path, text.replace(&first_id, "20000101T000000Z-000000").into_bytes());
+        }
+    }
+    t.manifest("a", &AUDITED.replace("max_ece = 0.5", "max_ece = 0.3"));
+    let third = run_plain(&t);
+    third.ok();
+    assert!(third.stdout.contains("2 results sealed by earlier runs named"), "{}", third.stdout);
+    // Run start and end, `stages_reused`, the train's 5 and the gates' 8.
+    assert_eq!(log_lines(&t).len(), PER_RUN + PART_RUN + 16);
+    verify(&t, &[]).ok();
+
+    // A `stages_reused` naming a run that never sealed the result is named by verify.
+    let lines = log_lines(&t);
+    let forged = format!(
+        "{{\"event\":\"stages_reused\",\"prev\":\"{}\",\"reused\":{{\"train[lr=0.1]\":{{\"cache_key\":\"00\",\"sealed_by\":\"nope\"}}}},\"run\":\"x\",\"seq\":{}}}",
+        hash_to_hex(&leaf_hash(lines.last().expect("a line").as_bytes())),
+        lines.len()
+    );
+    let mut with = lines.clone();
+    with.push(forged);
+    write_lines(&t, &with);
+    let r = verify(&t, &[]);
+    r.code(1);
+    assert!(
+        r.stderr.contains("run x names `train[lr=0.1]` as sealed by run nope, but that run's events do not seal it"),
+        "{}",
+        r.stderr
+    );
+    write_lines(&t, &lines);
+
+    // An edited reused model is found like any other.
+    forget_sealed(&t);
+    let edited = second.join("cohorts/lr_0.1/model.json");
+    let mut m = t.read_json(&edited);
+    m["training_rows"] = serde_json::json!(1);
+    crate::common::replace_file(&edited, serde_json::to_vec(&m).expect("json"));
+    let r = verify(&t, &[]);
+    r.code(1);
+    assert!(r.stderr.contains("model `cohorts/lr_0.1/model.json` was edited"), "{}", r.stderr);
 }
 
 #[test]

@@ -52,7 +52,10 @@ fn signer(t: &Test, file: &str) -> NoteSigner {
 }
 
 /// A run that appends (`--force`: a run that computes nothing appends nothing).
+/// A run that seals every instance: `--force` recomputes them, and without the index of sealed
+/// results (`audit/sealed/`, a hint) none is known to be in the log already.
 fn run(t: &Test, key: Option<&str>) -> Run {
+    let _ = fs::remove_dir_all(t.path().join("runs/a/audit/sealed"));
     match key {
         Some(k) => t.run_with(&[("NETHICAL_AUDIT_KEY", k)], &["run", "--force", "pipelines/a.toml"]),
         None => t.run(&["run", "--force", "pipelines/a.toml"]),

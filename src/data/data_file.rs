@@ -9,6 +9,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The most bytes a compressed data file may expand to.
 pub const MAX_DECOMPRESSED_BYTES: u64 = 8 << 30;
@@ -55,6 +56,9 @@ pub enum DataFileError {
 
     #[error("read zip archive `{}`: {reason}", path.display())]
     Zip { path: PathBuf, reason: String },
+
+    #[error("stopped reading data file `{}`: the run was interrupted", path.display())]
+    Cancelled { path: PathBuf },
 }
 
 /// Checks that `path` names a regular file (following symlinks), without opening it.
@@ -120,6 +124,13 @@ fn stdin_bytes() -> Result<&'static [u8], DataFileError> {
 /// Reads the data file `written` (as in the manifest) resolved against `base`; `-` reads
 /// standard input (uncompressed CSV).
 pub fn read_data_file(base: &Path, written: &str) -> Result<DataFile, DataFileError> {
+    read_data_file_until(base, written, &AtomicBool::new(false))
+}
+
+/// [`read_data_file`], stopping with [`DataFileError::Cancelled`] soon after `cancel` is set:
+/// a run's first Ctrl-C stops a load reading a file of many gigabytes within one block, not
+/// after the whole file.
+pub fn read_data_file_until(base: &Path, written: &str, cancel: &AtomicBool) -> Result<DataFile, DataFileError> {
     if written == STDIN {
         let bytes = stdin_bytes()?.to_vec();
         let sha256 = crate::store::sha256_hex(&bytes);
@@ -128,27 +139,67 @@ pub fn read_data_file(base: &Path, written: &str) -> Result<DataFile, DataFileEr
     let data_path = DataPath::parse(written);
     let path = base.join(data_path.file);
     check_regular_file(&path)?;
-    let raw = std::fs::read(&path).map_err(|source| DataFileError::Read { path: path.clone(), source })?;
-    let sha256 = crate::store::sha256_hex(&raw);
+    let (raw, sha256) = read_hashed(&path, cancel)?;
     let lower = data_path.file.to_ascii_lowercase();
     if lower.ends_with(".zip") {
-        let (entry, bytes) = read_zip_entry(&path, &raw, data_path.entry)?;
+        let (entry, bytes) = read_zip_entry(&path, &raw, data_path.entry, cancel)?;
         return Ok(DataFile { bytes, sha256, entry: Some(entry), compression: Some("zip") });
     }
     if lower.ends_with(".gz") {
         let decoder = flate2::read::MultiGzDecoder::new(raw.as_slice());
-        let bytes = read_capped(decoder, &path)?;
+        let bytes = read_capped_until(decoder, &path, cancel)?;
         return Ok(DataFile { bytes, sha256, entry: None, compression: Some("gzip") });
     }
     Ok(DataFile { bytes: raw, sha256, entry: None, compression: None })
 }
 
+/// Bytes read between two looks at the cancel flag: a few milliseconds of disk or
+/// decompression.
+const BLOCK: usize = 8 << 20;
+
+/// The file's bytes and their SHA-256, hashed block by block as they are read.
+fn read_hashed(path: &Path, cancel: &AtomicBool) -> Result<(Vec<u8>, String), DataFileError> {
+    use sha2::Digest as _;
+    let read_err = |source| DataFileError::Read { path: path.to_owned(), source };
+    let mut file = std::fs::File::open(path).map_err(read_err)?;
+    let size = file.metadata().map_err(read_err)?.len();
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    let mut hasher = sha2::Sha256::new();
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(DataFileError::Cancelled { path: path.to_owned() });
+        }
+        let start = bytes.len();
+        let got = (&mut file).take(BLOCK as u64).read_to_end(&mut bytes).map_err(read_err)?;
+        if got == 0 {
+            break;
+        }
+        hasher.update(&bytes[start..]);
+    }
+    Ok((bytes, hex::encode(hasher.finalize())))
+}
+
 fn read_capped(reader: impl Read, path: &Path) -> Result<Vec<u8>, DataFileError> {
+    read_capped_until(reader, path, &AtomicBool::new(false))
+}
+
+/// Everything `reader` gives, at most [`MAX_DECOMPRESSED_BYTES`], looking at `cancel` between
+/// blocks.
+fn read_capped_until(reader: impl Read, path: &Path, cancel: &AtomicBool) -> Result<Vec<u8>, DataFileError> {
     let mut bytes = Vec::new();
-    reader
-        .take(MAX_DECOMPRESSED_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|source| DataFileError::Read { path: path.to_owned(), source })?;
+    let mut reader = reader.take(MAX_DECOMPRESSED_BYTES + 1);
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(DataFileError::Cancelled { path: path.to_owned() });
+        }
+        let got = (&mut reader)
+            .take(BLOCK as u64)
+            .read_to_end(&mut bytes)
+            .map_err(|source| DataFileError::Read { path: path.to_owned(), source })?;
+        if got == 0 {
+            break;
+        }
+    }
     if bytes.len() as u64 > MAX_DECOMPRESSED_BYTES {
         return Err(DataFileError::TooLarge { path: path.to_owned(), limit: MAX_DECOMPRESSED_BYTES });
     }
@@ -156,7 +207,12 @@ fn read_capped(reader: impl Read, path: &Path) -> Result<Vec<u8>, DataFileError>
 }
 
 /// The named entry, or the archive's one `.csv` entry.
-fn read_zip_entry(path: &Path, raw: &[u8], wanted: Option<&str>) -> Result<(String, Vec<u8>), DataFileError> {
+fn read_zip_entry(
+    path: &Path,
+    raw: &[u8],
+    wanted: Option<&str>,
+    cancel: &AtomicBool,
+) -> Result<(String, Vec<u8>), DataFileError> {
     let zip_err = |reason: String| DataFileError::Zip { path: path.to_owned(), reason };
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(raw)).map_err(|e| zip_err(e.to_string()))?;
     let names: Vec<String> = archive
@@ -190,7 +246,7 @@ fn read_zip_entry(path: &Path, raw: &[u8], wanted: Option<&str>) -> Result<(Stri
         }
     };
     let entry = archive.by_name(&name).map_err(|e| zip_err(e.to_string()))?;
-    let bytes = read_capped(entry, path)?;
+    let bytes = read_capped_until(entry, path, cancel)?;
     Ok((name, bytes))
 }
 
@@ -237,5 +293,45 @@ mod tests {
         assert!(e.to_string().ends_with("is a directory, not a regular file"), "{e}");
         let e = read_data_file(Path::new("/"), "dev/zero").expect_err("a device");
         assert!(e.to_string().ends_with("is a device, not a regular file"), "{e}");
+    }
+
+    /// Zeros without end, setting `cancel` once `after` bytes were read: a file far larger
+    /// than the time a user waits for it.
+    struct Endless<'a> {
+        read: usize,
+        after: usize,
+        cancel: &'a AtomicBool,
+    }
+
+    impl Read for Endless<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            buf.fill(0);
+            self.read += buf.len();
+            if self.read >= self.after {
+                self.cancel.store(true, Ordering::Relaxed);
+            }
+            Ok(buf.len())
+        }
+    }
+
+    #[test]
+    fn a_read_stops_within_a_block_of_ctrl_c() {
+        let cancel = AtomicBool::new(false);
+        let endless = Endless { read: 0, after: 3 * BLOCK, cancel: &cancel };
+        let e = read_capped_until(endless, Path::new("big.csv.gz"), &cancel).expect_err("stopped");
+        assert!(matches!(e, DataFileError::Cancelled { .. }), "{e}");
+        assert_eq!(e.to_string(), "stopped reading data file `big.csv.gz`: the run was interrupted");
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("d.csv"), b"a,label\n1,0\n").expect("write");
+        let set = AtomicBool::new(true);
+        let e = read_data_file_until(dir.path(), "d.csv", &set).expect_err("stopped");
+        assert!(matches!(e, DataFileError::Cancelled { .. }), "{e}");
+        let got = read_data_file_until(dir.path(), "d.csv", &cancel_not_set()).expect("reads");
+        assert_eq!(got.sha256, crate::store::sha256_hex(b"a,label\n1,0\n"), "hashed block by block, same digest");
+    }
+
+    fn cancel_not_set() -> AtomicBool {
+        AtomicBool::new(false)
     }
 }

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use super::load_kaggle::fetch_csv;
 use super::{StageContext, StageError, json_bytes, rel, write};
 use crate::data::csv_source::read_labeled_csv;
-use crate::data::data_file::read_data_file;
+use crate::data::data_file::read_data_file_until;
 use crate::data::guards::{Finding, GuardOptions};
 use crate::data::preprocess::Encoding;
 use crate::data::synthetic_anomaly::anomaly_family;
@@ -221,7 +221,7 @@ fn synthetic_rows(
 }
 
 fn csv_file_rows(ctx: &StageContext<'_>, c: &CsvSource) -> Result<Loaded, StageError> {
-    let file = read_data_file(ctx.base_dir, &c.path)?;
+    let file = read_data_file_until(ctx.base_dir, &c.path, ctx.cancel)?;
     let mut description = json!({"source": "csv", "path": c.path, "sha256": file.sha256});
     if let (Some(compression), Value::Object(fields)) = (file.compression, &mut description) {
         fields.insert("compression".into(), json!(compression));

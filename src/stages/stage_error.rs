@@ -72,6 +72,7 @@ impl StageError {
             StageError::Cancelled
                 | StageError::Fit(FitError::Cancelled)
                 | StageError::Correlation(crate::models::CorrelationFitError::Fit(FitError::Cancelled))
+                | StageError::DataFile(crate::data::data_file::DataFileError::Cancelled { .. })
         )
     }
 }

@@ -44,6 +44,19 @@ enum ProofSource {
     Earlier(Vec<u8>),
 }
 
+/// An audit instance's view of the sealed-results index: whose results, which log, which key.
+#[derive(Clone, Copy)]
+struct SealScope<'a> {
+    plan: &'a Plan,
+    /// The audit instance.
+    audit: usize,
+    log: &'a LogDir,
+    /// The signing key's public name, or `unsigned`.
+    signer: &'a str,
+    folder: &'a RunFolder,
+    reports: &'a [InstanceReport],
+}
+
 /// An upstream result the log already holds (see [`SealedIndex`]): the run sealed it, and the
 /// copies of its models with their proofs.
 struct ReusedPart {
@@ -54,14 +67,8 @@ struct ReusedPart {
 /// The upstream results of audit instance `audit` that the log already holds with the same
 /// outputs, so this run names them instead of sealing them again. Empty when the log's
 /// `frontier.json` does not vouch for it (then everything is sealed, as before).
-fn already_sealed(
-    plan: &Plan,
-    audit: usize,
-    log: &LogDir,
-    signer: &str,
-    folder: &RunFolder,
-    reports: &[InstanceReport],
-) -> BTreeMap<usize, ReusedPart> {
+fn already_sealed(scope: &SealScope<'_>) -> BTreeMap<usize, ReusedPart> {
+    let SealScope { plan, audit, log, signer, folder, reports } = *scope;
     let mut out = BTreeMap::new();
     let (Ok(Some(latest)), Some(hint)) = (log.read_checkpoint(), FrontierFile::read(log)) else { return out };
     if hint.trusted(log, &latest).is_none() {
@@ -403,9 +410,10 @@ pub(super) fn run_audit(
         None => None,
     };
     let signer_name = signer.as_ref().map_or_else(|| "unsigned".to_owned(), |s| KeyName::of(&s.verifier()).to_string());
+    let scope = SealScope { plan, audit: i, log: &log, signer: &signer_name, folder, reports };
     let parts = match reused {
         Some(_) => BTreeMap::new(),
-        None => already_sealed(plan, i, &log, &signer_name, folder, reports),
+        None => already_sealed(&scope),
     };
     let (events, models) = match reused {
         Some(entry) => (vec![cached_run_event(plan, i, opts, reports, entry)?], Vec::new()),
@@ -476,7 +484,7 @@ pub(super) fn run_audit(
         }
     }
     if reused.is_none() {
-        index_sealed(plan, i, &log, &signer_name, folder, reports, &parts, &contents, &sealed);
+        index_sealed(&scope, &parts, &contents, &sealed);
     }
     let (from, to) = (sealed.before.size(), sealed.after.size());
     let proof = sealed.consistency_proof().map_err(|e| e.to_string())?;
@@ -545,18 +553,13 @@ pub(super) fn run_audit(
 /// Records in the log's [`SealedIndex`] each upstream result this run sealed itself, so a
 /// later run with the same result names it instead of sealing it again. Only a hint: a record
 /// that cannot be written costs the next run a re-seal, nothing else.
-#[allow(clippy::too_many_arguments)]
 fn index_sealed(
-    plan: &Plan,
-    audit: usize,
-    log: &LogDir,
-    signer: &str,
-    folder: &RunFolder,
-    reports: &[InstanceReport],
+    scope: &SealScope<'_>,
     parts: &BTreeMap<usize, ReusedPart>,
     contents: &BTreeMap<usize, BTreeMap<String, String>>,
     sealed: &crate::trail::Sealed,
 ) {
+    let SealScope { plan, audit, log, signer, folder, reports } = *scope;
     let index = SealedIndex::new(log);
     let root = hash_to_hex(sealed.after.root());
     for j in upstream_closure(plan, audit) {

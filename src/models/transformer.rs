@@ -16,7 +16,7 @@ use std::f64::consts::LN_2;
 use ndarray::{ArrayView2, Axis};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::adam::Adam;
 use super::feature_tokens::{FeatureToken, FeatureTokens};
@@ -31,6 +31,11 @@ use crate::data::sampling::shuffle;
 
 /// The `model_type` of the saved form.
 pub(crate) const KIND: &str = "simple_transformer";
+
+/// The version of this model's training code, part of a `train` or `optimize` cache key: bump
+/// it when the same data, parameters and seed give another model (or other bytes), and update
+/// its golden file (`tests/golden/`).
+pub(crate) const CODE_VERSION: u32 = 1;
 
 /// Version of this model's saved form. Version 1 had one token per feature column and
 /// mean-pooled outputs, with no CLS token: its weights cannot be laid out by this encoder.
@@ -430,12 +435,7 @@ impl Serialize for SimpleTransformer {
     }
 }
 
-impl<'de> Deserialize<'de> for SimpleTransformer {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let saved = SavedTransformer::deserialize(deserializer)?;
-        Self::try_from(saved).map_err(serde::de::Error::custom)
-    }
-}
+super::saved::saved_model!(SimpleTransformer, SavedTransformer);
 
 /// Refuses a saved form of another version, naming the fix for the retired version 1.
 pub(crate) fn check_format_version(found: u64) -> Result<(), LoadError> {
@@ -463,7 +463,7 @@ impl TryFrom<SavedTransformer> for SimpleTransformer {
 
     fn try_from(saved: SavedTransformer) -> Result<Self, LoadError> {
         check_format_version(saved.format_version)?;
-        super::load::check_header_of(saved.format_version, &saved.model_type, KIND, TRANSFORMER_FORMAT_VERSION)?;
+        super::saved::check_header_of(saved.format_version, &saved.model_type, KIND, TRANSFORMER_FORMAT_VERSION)?;
         if saved.feature_names.is_empty() {
             return Err(LoadError::LengthMismatch { what: "feature names", found: 0, expected: 1 });
         }
@@ -550,17 +550,9 @@ mod tests {
     use super::*;
     use crate::data::synthetic::default_family;
     use crate::data::synthetic_anomaly::anomaly_family;
-    use crate::data::{Dataset, SplitConfig, SplitStrategy, Splits, split};
+    use crate::data::{Dataset, Splits};
     use crate::models::load_model;
-
-    fn never() -> bool {
-        false
-    }
-
-    fn stratified(data: &Dataset, seed: u64) -> Result<Splits, Box<dyn Error>> {
-        let config = SplitConfig { strategy: SplitStrategy::Stratified, train_ratio: 0.8, calibration_ratio: None };
-        Ok(split(data, &config, &mut ChaCha8Rng::seed_from_u64(seed))?)
-    }
+    use crate::models::test_support::{accuracy, bits, never, stratified};
 
     fn default_splits(rows: usize, seed: u64) -> Result<Splits, Box<dyn Error>> {
         stratified(&default_family(rows, &mut ChaCha8Rng::seed_from_u64(seed)), seed + 1)
@@ -575,15 +567,6 @@ mod tests {
             &mut ChaCha8Rng::seed_from_u64(seed),
             &never,
         )
-    }
-
-    fn accuracy(probabilities: &[f64], labels: &[u8]) -> f64 {
-        let correct = probabilities.iter().zip(labels).filter(|&(&p, &y)| u8::from(p >= 0.5) == y).count();
-        correct as f64 / labels.len() as f64
-    }
-
-    fn bits(values: &[f64]) -> Vec<u64> {
-        values.iter().map(|v| v.to_bits()).collect()
     }
 
     /// The floor on the default family, with the default settings.

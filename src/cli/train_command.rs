@@ -25,7 +25,7 @@ use crate::exit_code;
 use crate::manifest::params::{DEFAULT_EPOCHS, ModelType};
 use crate::manifest::{self, ManifestInput};
 use crate::plan::Plan;
-use crate::stages::KaggleAccess;
+use crate::stages::{DriftReportFile, KaggleAccess};
 
 /// Model types of the original that it never implemented.
 const NEVER_IMPLEMENTED: [&str; 5] = ["shadow_ai", "deepfake", "polymorphic", "prompt_injection", "adversarial"];
@@ -272,6 +272,12 @@ fn export_models(run_dir: &Path, models_dir: &Path, stamp: &str) -> Result<usize
     Ok(n)
 }
 
+/// Reads a drift report the run wrote, through its type.
+fn read_drift_report(bytes: &[u8], path: &Path) -> Result<DriftReportFile, Error> {
+    DriftReportFile::from_bytes(bytes, &format!("`{}`", path.display()))
+        .map_err(|e| Error::InvalidInput(crate::error_chain::error_chain(&e)))
+}
+
 /// Copies the run's drift reports to `--drift-report-dir` and prints the original's lines.
 fn report_drift(run_dir: &Path, dir: &Path) -> Result<(), Error> {
     let Ok(entries) = std::fs::read_dir(run_dir.join("drift_reports")) else { return Ok(()) };
@@ -282,11 +288,11 @@ fn report_drift(run_dir: &Path, dir: &Path) -> Result<(), Error> {
         let bytes = std::fs::read(&f).map_err(Error::io("read", &f))?;
         let dest = dir.join(name);
         crate::store::write_atomic(&dest, &bytes).map_err(Error::io("write", &dest))?;
-        let report: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        outln!("Drift Report ID: {}", report["report_id"].as_str().unwrap_or("?"));
-        outln!("Drift detected: {}", report["drift_metrics"]["has_drift"].as_bool().unwrap_or(false));
-        for r in report["recommendations"].as_array().into_iter().flatten().take(5) {
-            outln!("  - {}", r.as_str().unwrap_or_default());
+        let report = read_drift_report(&bytes, &f)?;
+        outln!("Drift Report ID: {}", report.report_id);
+        outln!("Drift detected: {}", report.drift_metrics.has_drift);
+        for r in report.recommendations.iter().take(5) {
+            outln!("  - {r}");
         }
         outln!("Drift report saved to: {}", dest.display());
     }
@@ -310,12 +316,11 @@ fn report_phase3(run_dir: &Path, storage: &Path) -> Result<(), Error> {
     };
     outln!("Generating ethical drift report using Phase3 integrated governance...");
     for f in dir_of("drift_reports") {
-        let report = read_json(&f).unwrap_or(Value::Null);
-        outln!("Drift Report ID: {}", report["report_id"].as_str().unwrap_or("?"));
-        let has = report["drift_metrics"]["has_drift"].as_bool().unwrap_or(false);
-        outln!("Drift detected: {}", if has { "True" } else { "False" });
-        let recs: Vec<&str> =
-            report["recommendations"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let bytes = std::fs::read(&f).map_err(Error::io("read", &f))?;
+        let report = read_drift_report(&bytes, &f)?;
+        outln!("Drift Report ID: {}", report.report_id);
+        outln!("Drift detected: {}", if report.drift_metrics.has_drift { "True" } else { "False" });
+        let recs = &report.recommendations;
         if !recs.is_empty() {
             outln!("Drift Analysis Recommendations:");
             for (i, r) in recs.iter().take(5).enumerate() {

@@ -25,6 +25,7 @@ use crate::manifest::{PipelineMeta, StageKind, StageParams};
 use crate::plan::Instance;
 use crate::store::{CacheEntry, EntryMeta, RelPath, Staging};
 
+pub use drift::{DRIFT_REPORT_FORMAT, DriftMetricsFile, DriftReportFile, PairFile};
 pub use load_kaggle::{KAGGLE_API_VAR, KaggleAccess};
 pub use stage_error::StageError;
 

@@ -12,8 +12,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use serde_json::Value;
-
 use super::out::outln;
 use super::reporter::CliReporter;
 use super::train_args::{EcePolicyArg, SplitArg, TechniqueArg, TrainArgs};
@@ -25,7 +23,7 @@ use crate::exit_code;
 use crate::manifest::params::{DEFAULT_EPOCHS, ModelType};
 use crate::manifest::{self, ManifestInput};
 use crate::plan::Plan;
-use crate::stages::{DriftReportFile, KaggleAccess};
+use crate::stages::{DriftReportFile, GateRecord, KaggleAccess, MetricsFile};
 
 /// Model types of the original that it never implemented.
 const NEVER_IMPLEMENTED: [&str; 5] = ["shadow_ai", "deepfake", "polymorphic", "prompt_injection", "adversarial"];
@@ -248,7 +246,9 @@ fn manifest_text(a: &TrainArgs, types: &[ModelType]) -> String {
     text
 }
 
-fn read_json(path: &Path) -> Option<Value> {
+/// A stage output of the run through its type; `None` when the stage did not write it (its
+/// instance failed or did not run).
+fn read_typed<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
@@ -475,18 +475,13 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
             .instances
             .iter()
             .any(|i| i.kind == "train" && i.cohort.as_deref() == Some(&cohort) && i.status.completed());
-        let gate = read_json(&run_dir.join("cohorts").join(&cohort).join("gate.json"));
-        let metrics = read_json(&run_dir.join("cohorts").join(&cohort).join("metrics.json"));
-        let accuracy = metrics.as_ref().and_then(|m| m["accuracy"].as_f64());
-        let ece = metrics.as_ref().and_then(|m| m["ece"].as_f64());
-        let pass = gate.as_ref().and_then(|g| g["promoted"].as_bool()).unwrap_or(false);
+        let gate: Option<GateRecord> = read_typed(&run_dir.join("cohorts").join(&cohort).join("gate.json"));
+        let metrics: Option<MetricsFile> = read_typed(&run_dir.join("cohorts").join(&cohort).join("metrics.json"));
+        let accuracy = metrics.as_ref().and_then(|m| m.accuracy);
+        let ece = metrics.as_ref().and_then(|m| m.ece);
+        let pass = gate.as_ref().is_some_and(|g| g.promoted);
         if let Some(g) = &gate {
-            outln!(
-                "[{}] Promotion Gate Policy: {} | Conditions: {}",
-                m.name(),
-                g["policy"].as_str().unwrap_or(""),
-                g["conditions"].as_str().unwrap_or("")
-            );
+            outln!("[{}] Promotion Gate Policy: {} | Conditions: {}", m.name(), g.policy, g.conditions);
             let ok = |b: bool| if b { "OK" } else { "FAIL" };
             let acc_ok = accuracy.is_some_and(|x| x >= a.promotion_min_accuracy);
             let ece_ok = ece.is_some_and(|x| x <= a.promotion_max_ece);

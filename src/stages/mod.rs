@@ -26,7 +26,9 @@ use crate::plan::Instance;
 use crate::store::{CacheEntry, EntryMeta, RelPath, Staging};
 
 pub use drift::{DRIFT_REPORT_FORMAT, DriftMetricsFile, DriftReportFile, PairFile};
+pub(crate) use gate::GateRecord;
 pub use load_kaggle::{KAGGLE_API_VAR, KaggleAccess};
+pub(crate) use metrics_file::MetricsFile;
 pub use stage_error::StageError;
 
 /// The outputs of one upstream instance.

@@ -12,8 +12,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use serde_json::Value;
-
 use super::out::outln;
 use super::reporter::CliReporter;
 use super::train_args::{EcePolicyArg, SplitArg, TechniqueArg, TrainArgs};
@@ -25,7 +23,7 @@ use crate::exit_code;
 use crate::manifest::params::{DEFAULT_EPOCHS, ModelType};
 use crate::manifest::{self, ManifestInput};
 use crate::plan::Plan;
-use crate::stages::KaggleAccess;
+use crate::stages::{DriftReportFile, GateRecord, KaggleAccess, MetricsFile};
 
 /// Model types of the original that it never implemented.
 const NEVER_IMPLEMENTED: [&str; 5] = ["shadow_ai", "deepfake", "polymorphic", "prompt_injection", "adversarial"];
@@ -248,7 +246,9 @@ fn manifest_text(a: &TrainArgs, types: &[ModelType]) -> String {
     text
 }
 
-fn read_json(path: &Path) -> Option<Value> {
+/// A stage output of the run through its type; `None` when the stage did not write it (its
+/// instance failed or did not run).
+fn read_typed<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
@@ -272,6 +272,12 @@ fn export_models(run_dir: &Path, models_dir: &Path, stamp: &str) -> Result<usize
     Ok(n)
 }
 
+/// Reads a drift report the run wrote, through its type.
+fn read_drift_report(bytes: &[u8], path: &Path) -> Result<DriftReportFile, Error> {
+    DriftReportFile::from_bytes(bytes, &format!("`{}`", path.display()))
+        .map_err(|e| Error::InvalidInput(crate::error_chain::error_chain(&e)))
+}
+
 /// Copies the run's drift reports to `--drift-report-dir` and prints the original's lines.
 fn report_drift(run_dir: &Path, dir: &Path) -> Result<(), Error> {
     let Ok(entries) = std::fs::read_dir(run_dir.join("drift_reports")) else { return Ok(()) };
@@ -282,11 +288,11 @@ fn report_drift(run_dir: &Path, dir: &Path) -> Result<(), Error> {
         let bytes = std::fs::read(&f).map_err(Error::io("read", &f))?;
         let dest = dir.join(name);
         crate::store::write_atomic(&dest, &bytes).map_err(Error::io("write", &dest))?;
-        let report: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        outln!("Drift Report ID: {}", report["report_id"].as_str().unwrap_or("?"));
-        outln!("Drift detected: {}", report["drift_metrics"]["has_drift"].as_bool().unwrap_or(false));
-        for r in report["recommendations"].as_array().into_iter().flatten().take(5) {
-            outln!("  - {}", r.as_str().unwrap_or_default());
+        let report = read_drift_report(&bytes, &f)?;
+        outln!("Drift Report ID: {}", report.report_id);
+        outln!("Drift detected: {}", report.drift_metrics.has_drift);
+        for r in report.recommendations.iter().take(5) {
+            outln!("  - {r}");
         }
         outln!("Drift report saved to: {}", dest.display());
     }
@@ -310,12 +316,11 @@ fn report_phase3(run_dir: &Path, storage: &Path) -> Result<(), Error> {
     };
     outln!("Generating ethical drift report using Phase3 integrated governance...");
     for f in dir_of("drift_reports") {
-        let report = read_json(&f).unwrap_or(Value::Null);
-        outln!("Drift Report ID: {}", report["report_id"].as_str().unwrap_or("?"));
-        let has = report["drift_metrics"]["has_drift"].as_bool().unwrap_or(false);
-        outln!("Drift detected: {}", if has { "True" } else { "False" });
-        let recs: Vec<&str> =
-            report["recommendations"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let bytes = std::fs::read(&f).map_err(Error::io("read", &f))?;
+        let report = read_drift_report(&bytes, &f)?;
+        outln!("Drift Report ID: {}", report.report_id);
+        outln!("Drift detected: {}", if report.drift_metrics.has_drift { "True" } else { "False" });
+        let recs = &report.recommendations;
         if !recs.is_empty() {
             outln!("Drift Analysis Recommendations:");
             for (i, r) in recs.iter().take(5).enumerate() {
@@ -470,18 +475,13 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
             .instances
             .iter()
             .any(|i| i.kind == "train" && i.cohort.as_deref() == Some(&cohort) && i.status.completed());
-        let gate = read_json(&run_dir.join("cohorts").join(&cohort).join("gate.json"));
-        let metrics = read_json(&run_dir.join("cohorts").join(&cohort).join("metrics.json"));
-        let accuracy = metrics.as_ref().and_then(|m| m["accuracy"].as_f64());
-        let ece = metrics.as_ref().and_then(|m| m["ece"].as_f64());
-        let pass = gate.as_ref().and_then(|g| g["promoted"].as_bool()).unwrap_or(false);
+        let gate: Option<GateRecord> = read_typed(&run_dir.join("cohorts").join(&cohort).join("gate.json"));
+        let metrics: Option<MetricsFile> = read_typed(&run_dir.join("cohorts").join(&cohort).join("metrics.json"));
+        let accuracy = metrics.as_ref().and_then(|m| m.accuracy);
+        let ece = metrics.as_ref().and_then(|m| m.ece);
+        let pass = gate.as_ref().is_some_and(|g| g.promoted);
         if let Some(g) = &gate {
-            outln!(
-                "[{}] Promotion Gate Policy: {} | Conditions: {}",
-                m.name(),
-                g["policy"].as_str().unwrap_or(""),
-                g["conditions"].as_str().unwrap_or("")
-            );
+            outln!("[{}] Promotion Gate Policy: {} | Conditions: {}", m.name(), g.policy, g.conditions);
             let ok = |b: bool| if b { "OK" } else { "FAIL" };
             let acc_ok = accuracy.is_some_and(|x| x >= a.promotion_min_accuracy);
             let ece_ok = ece.is_some_and(|x| x <= a.promotion_max_ece);

@@ -554,6 +554,7 @@ fn update_lockfile(
                     .filter(|(p, _)| !crate::store::is_timing_file(p))
                     .map(|(p, d)| (p.clone(), d.sha256.clone()))
                     .collect(),
+                code: Some(crate::plan::code_versions(inst)),
                 params,
             },
         );

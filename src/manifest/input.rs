@@ -41,9 +41,10 @@ pub const ENV_PREFIX: &str = "NETHICAL_";
 const ENV_TABLES: [&str; 4] = ["pipeline", "stages", "vars", "limits"];
 
 /// The `NETHICAL_*` variables that configure the tool (and its tests), not the manifest.
-pub const TOOL_VARIABLES: [&str; 8] = [
+pub const TOOL_VARIABLES: [&str; 9] = [
     "NETHICAL_AUDIT_KEY",
     "NETHICAL_CACHE_DIR",
+    "NETHICAL_DEBUG_CODE_VERSIONS",
     "NETHICAL_FAILPOINTS",
     "NETHICAL_KAGGLE_API",
     "NETHICAL_LINK",

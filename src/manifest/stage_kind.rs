@@ -61,13 +61,9 @@ impl StageKind {
         match self {
             // 2: the parts are `.npy` files (dataset.json format 2), not CSV.
             StageKind::Load => 2,
-            StageKind::Train
-            | StageKind::Gate
-            | StageKind::Audit
-            | StageKind::Drift
-            | StageKind::Phase3
-            | StageKind::Optimize
-            | StageKind::Report => 1,
+            // 2: the drift report records its `format_version`.
+            StageKind::Drift | StageKind::Phase3 => 2,
+            StageKind::Train | StageKind::Gate | StageKind::Audit | StageKind::Optimize | StageKind::Report => 1,
         }
     }
 

@@ -18,7 +18,7 @@
 
 use ndarray::{ArrayView1, ArrayView2};
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::anomaly_calibration::AnomalyCalibration;
 use super::isolation_forest::IsolationForest;
@@ -29,6 +29,11 @@ use super::{AnomalyParams, FORMAT_VERSION, FitError, LoadError, Model};
 
 /// The `model_type` of the saved form.
 const KIND: &str = "anomaly";
+
+/// The version of this model's training code, part of a `train` or `optimize` cache key: bump
+/// it when the same data, parameters and seed give another model (or other bytes), and update
+/// its golden file (`tests/golden/`).
+pub(crate) const CODE_VERSION: u32 = 1;
 
 /// What produces the anomaly score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,12 +174,7 @@ impl Serialize for Anomaly {
     }
 }
 
-impl<'de> Deserialize<'de> for Anomaly {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let saved = SavedAnomaly::deserialize(deserializer)?;
-        Self::try_from(saved).map_err(serde::de::Error::custom)
-    }
-}
+super::saved::saved_model!(Anomaly, SavedAnomaly);
 
 /// A structural inconsistency that `LoadError` has no variant for, reported as a JSON error
 /// with a precise message.
@@ -186,7 +186,7 @@ impl TryFrom<SavedAnomaly> for Anomaly {
     type Error = LoadError;
 
     fn try_from(saved: SavedAnomaly) -> Result<Self, LoadError> {
-        super::load::check_header(saved.format_version, &saved.model_type, KIND)?;
+        super::saved::check_header(saved.format_version, &saved.model_type, KIND)?;
         let width = saved.feature_names.len();
         if width == 0 {
             return Err(LoadError::LengthMismatch { what: "feature names", found: 0, expected: 1 });
@@ -233,17 +233,9 @@ mod tests {
     use super::*;
     use crate::data::sampling::unit_f64;
     use crate::data::synthetic_anomaly::anomaly_family;
-    use crate::data::{Dataset, SplitConfig, SplitStrategy, Splits, split};
+    use crate::data::{Dataset, Splits};
+    use crate::models::test_support::{accuracy, bits, never, stratified};
     use crate::models::{LogisticParams, LogisticRegression, PseudoCount, load_model};
-
-    fn never() -> bool {
-        false
-    }
-
-    fn stratified(data: &Dataset, seed: u64) -> Result<Splits, Box<dyn Error>> {
-        let config = SplitConfig { strategy: SplitStrategy::Stratified, train_ratio: 0.8, calibration_ratio: None };
-        Ok(split(data, &config, &mut ChaCha8Rng::seed_from_u64(seed))?)
-    }
 
     fn anomaly_splits(rows: usize, noise: f64, seed: u64) -> Result<Splits, Box<dyn Error>> {
         let data = anomaly_family(rows, noise, &mut ChaCha8Rng::seed_from_u64(seed))?;
@@ -252,15 +244,6 @@ mod tests {
 
     fn fit_on(data: &Dataset, params: &AnomalyParams, seed: u64) -> Result<Anomaly, FitError> {
         Anomaly::fit(data.x(), data.y(), data.feature_names(), params, &mut ChaCha8Rng::seed_from_u64(seed), &never)
-    }
-
-    fn accuracy(probabilities: &[f64], labels: &[u8]) -> f64 {
-        let correct = probabilities.iter().zip(labels).filter(|&(&p, &y)| u8::from(p >= 0.5) == y).count();
-        correct as f64 / labels.len() as f64
-    }
-
-    fn bits(probabilities: Vec<f64>) -> Vec<u64> {
-        probabilities.into_iter().map(f64::to_bits).collect()
     }
 
     /// The acceptance: on the honest anomaly family, anomaly beats logistic.
@@ -375,7 +358,7 @@ mod tests {
             let loaded = load_model(&serde_json::to_string(&model.to_json()?)?)?;
             assert_eq!(loaded.kind(), "anomaly");
             let x = splits.validation.x();
-            assert_eq!(bits(loaded.predict_proba(x)), bits(model.predict_proba(x)));
+            assert_eq!(bits(&loaded.predict_proba(x)), bits(&model.predict_proba(x)));
         }
         Ok(())
     }

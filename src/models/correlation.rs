@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use ndarray::ArrayView2;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::hist_tree_builder::HistTreeBuilder;
 use super::log_loss::sigmoid;
@@ -43,6 +43,11 @@ use crate::data::sampling::index_below;
 
 /// The `model_type` of the saved form.
 const KIND: &str = "correlation";
+
+/// The version of this model's training code, part of a `train` or `optimize` cache key: bump
+/// it when the same data, parameters and seed give another model (or other bytes), and update
+/// its golden file (`tests/golden/`).
+pub(crate) const CODE_VERSION: u32 = 1;
 
 /// Rows per task of the per-row updates: large enough to amortise a task, small enough to
 /// balance two to a few dozen threads. Each row's result is computed alone, so the chunking
@@ -328,12 +333,7 @@ impl Serialize for Correlation {
     }
 }
 
-impl<'de> Deserialize<'de> for Correlation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let saved = SavedCorrelation::deserialize(deserializer)?;
-        Self::try_from(saved).map_err(serde::de::Error::custom)
-    }
-}
+super::saved::saved_model!(Correlation, SavedCorrelation);
 
 impl TryFrom<SavedCorrelation> for Correlation {
     type Error = LoadError;
@@ -342,7 +342,7 @@ impl TryFrom<SavedCorrelation> for Correlation {
     /// checks what needs the whole model: feature indices within the feature list, a finite
     /// base score and valid parameters.
     fn try_from(saved: SavedCorrelation) -> Result<Self, LoadError> {
-        super::load::check_header(saved.format_version, &saved.model_type, KIND)?;
+        super::saved::check_header(saved.format_version, &saved.model_type, KIND)?;
         let width = saved.feature_names.len();
         if width == 0 {
             return Err(LoadError::MissingField { field: "feature_names" });
@@ -381,19 +381,11 @@ mod tests {
     use rand::SeedableRng;
 
     use super::*;
+    use crate::data::Dataset;
     use crate::data::synthetic_correlation::{coordination_family, correlation_family};
-    use crate::data::{Dataset, SplitConfig, SplitStrategy, Splits, split};
     use crate::metrics::accuracy;
+    use crate::models::test_support::{never, stratified};
     use crate::models::{LogisticParams, LogisticRegression, load_model};
-
-    fn never() -> bool {
-        false
-    }
-
-    fn stratified(data: &Dataset, seed: u64) -> Result<Splits, Box<dyn Error>> {
-        let config = SplitConfig { strategy: SplitStrategy::Stratified, train_ratio: 0.8, calibration_ratio: None };
-        Ok(split(data, &config, &mut ChaCha8Rng::seed_from_u64(seed))?)
-    }
 
     fn family(num_samples: usize, overlap: f64, seed: u64) -> Result<Dataset, Box<dyn Error>> {
         Ok(correlation_family(num_samples, overlap, &mut ChaCha8Rng::seed_from_u64(seed))?)

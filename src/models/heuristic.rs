@@ -14,7 +14,7 @@
 //! learnt nothing but per-feature shifts.
 
 use ndarray::ArrayView2;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::calibration::Platt;
 use super::training_data::check_training_data;
@@ -23,6 +23,11 @@ use crate::data::Standardizer;
 
 /// The `model_type` of the saved form.
 const KIND: &str = "heuristic";
+
+/// The version of this model's training code, part of a `train` or `optimize` cache key: bump
+/// it when the same data, parameters and seed give another model (or other bytes), and update
+/// its golden file (`tests/golden/`).
+pub(crate) const CODE_VERSION: u32 = 1;
 
 /// z-scores are clipped to ±this before weighting, as in the original, so one extreme value
 /// cannot outvote every other feature.
@@ -180,18 +185,13 @@ impl Serialize for Heuristic {
     }
 }
 
-impl<'de> Deserialize<'de> for Heuristic {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let saved = SavedHeuristic::deserialize(deserializer)?;
-        Self::try_from(saved).map_err(serde::de::Error::custom)
-    }
-}
+super::saved::saved_model!(Heuristic, SavedHeuristic);
 
 impl TryFrom<SavedHeuristic> for Heuristic {
     type Error = LoadError;
 
     fn try_from(saved: SavedHeuristic) -> Result<Self, LoadError> {
-        super::load::check_header(saved.format_version, &saved.model_type, KIND)?;
+        super::saved::check_header(saved.format_version, &saved.model_type, KIND)?;
         let expected = saved.feature_names.len();
         let lengths = [
             ("weights", saved.weights.len()),
@@ -230,16 +230,12 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
+    use crate::data::Dataset;
     use crate::data::synthetic::default_family;
-    use crate::data::{Dataset, SplitConfig, SplitStrategy, Splits, split};
     use crate::metrics::{accuracy, ece};
     use crate::models::load_model;
     use crate::models::log_loss::sigmoid;
-
-    fn stratified(data: &Dataset, seed: u64) -> Result<Splits, Box<dyn Error>> {
-        let config = SplitConfig { strategy: SplitStrategy::Stratified, train_ratio: 0.8, calibration_ratio: None };
-        Ok(split(data, &config, &mut ChaCha8Rng::seed_from_u64(seed))?)
-    }
+    use crate::models::test_support::stratified;
 
     fn fit_on(data: &Dataset) -> Result<Heuristic, FitError> {
         Heuristic::fit(data.x(), data.y(), data.feature_names())

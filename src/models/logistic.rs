@@ -9,7 +9,7 @@ use std::f64::consts::LN_2;
 use ndarray::ArrayView2;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::log_loss::{BatchGradient, DIVERGENCE_LOSS_FACTOR, margin, sigmoid};
 use super::{ClassWeight, FORMAT_VERSION, FitError, LoadError, LogisticParams, LogisticSolver, Model};
@@ -18,6 +18,11 @@ use crate::data::sampling::shuffle_steps;
 
 /// The `model_type` of the saved form.
 const KIND: &str = "logistic";
+
+/// The version of this model's training code, part of a `train` or `optimize` cache key: bump
+/// it when the same data, parameters and seed give another model (or other bytes), and update
+/// its golden file (`tests/golden/`).
+pub(crate) const CODE_VERSION: u32 = 1;
 
 /// A fitted logistic regression: P(y = 1) = σ(w · standardize(x) + b).
 #[derive(Debug, Clone, PartialEq)]
@@ -563,18 +568,13 @@ impl Serialize for LogisticRegression {
     }
 }
 
-impl<'de> Deserialize<'de> for LogisticRegression {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let saved = SavedLogistic::deserialize(deserializer)?;
-        Self::try_from(saved).map_err(serde::de::Error::custom)
-    }
-}
+super::saved::saved_model!(LogisticRegression, SavedLogistic);
 
 impl TryFrom<SavedLogistic> for LogisticRegression {
     type Error = LoadError;
 
     fn try_from(saved: SavedLogistic) -> Result<Self, LoadError> {
-        super::load::check_header(saved.format_version, &saved.model_type, KIND)?;
+        super::saved::check_header(saved.format_version, &saved.model_type, KIND)?;
         let expected = saved.feature_names.len();
         let lengths = [
             ("weights", saved.weights.len()),

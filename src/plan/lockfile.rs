@@ -39,6 +39,10 @@ pub struct LockEntry {
     /// Output path → SHA-256.
     #[serde(default)]
     pub outputs: BTreeMap<String, String>,
+    /// The versions of the code that computed it; absent in lockfiles written before they
+    /// were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<super::CodeVersions>,
     /// The resolved parameters.
     pub params: toml::Table,
 }

@@ -9,7 +9,9 @@ mod status;
 mod targets;
 
 pub use audit_key::{AUDIT_CHECKPOINT, audit_key, still_sealed, upstream_closure};
-pub use cache_key::{CacheKeyInput, cache_key, instance_seed};
+pub use cache_key::{
+    CODE_VERSION_OVERRIDE_VAR, CacheKeyInput, CodeVersions, ModelCode, cache_key, code_versions, instance_seed,
+};
 pub use external::{baseline_run_dir, external_digests, external_paths, history_path};
 pub use graph::{GraphFormat, render_graph};
 pub use lockfile::{LockEntry, Lockfile, LockfileError, lockfile_path};

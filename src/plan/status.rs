@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{
-    Instance, LockEntry, Lockfile, Plan, audit_key, cache_key, external_digests, still_sealed, upstream_closure,
+    Instance, LockEntry, Lockfile, Plan, audit_key, cache_key, code_versions, external_digests, still_sealed,
+    upstream_closure,
 };
 use crate::manifest::StageKind;
 use crate::manifest::params::StageParams;
@@ -107,6 +108,12 @@ pub(crate) fn run_reason(
         if entry.files.get(path) != Some(digest) {
             let what = if digest == "missing" { "input file missing" } else { "input file changed" };
             reasons.push(format!("{what}: {path}"));
+        }
+    }
+    if let Some(before) = &entry.code {
+        let changes = code_versions(inst).changes_since(before, inst.decl.kind);
+        if !changes.is_empty() {
+            reasons.push(format!("code changed: {}", changes.join(", ")));
         }
     }
     if let Some(l) = lock

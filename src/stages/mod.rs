@@ -25,7 +25,10 @@ use crate::manifest::{PipelineMeta, StageKind, StageParams};
 use crate::plan::Instance;
 use crate::store::{CacheEntry, EntryMeta, RelPath, Staging};
 
+pub use drift::{DRIFT_REPORT_FORMAT, DriftMetricsFile, DriftReportFile, PairFile};
+pub(crate) use gate::GateRecord;
 pub use load_kaggle::{KAGGLE_API_VAR, KaggleAccess};
+pub(crate) use metrics_file::MetricsFile;
 pub use stage_error::StageError;
 
 /// The outputs of one upstream instance.

@@ -282,7 +282,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &Phase3Params, out: &mut Stagi
 
     // Ethical drift reporter.
     let drift = build_report(ctx, &cohorts, &params.drift)?;
-    write(out, &format!("{dir}/drift_reports/{}.json", drift.report_id), &json_bytes(&drift.report)?)?;
+    write(out, &format!("{dir}/drift_reports/{}.json", drift.report_id), &drift.report.to_bytes()?)?;
 
     // Risk engine, continuing the pipeline's history.
     let (history, history_from) = read_history(ctx, params)?;
@@ -296,7 +296,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &Phase3Params, out: &mut Stagi
             accuracy: c.metric("accuracy"),
             ece: c.metric("ece"),
             violations: c.actions.gate_violations.clone(),
-            drift: drift_share(&drift.pairs, drift.report["reference_cohort"].as_str().unwrap_or_default(), c.name()),
+            drift: drift_share(&drift.pairs, &drift.report.reference_cohort, c.name()),
         });
         risk.insert(c.name().to_owned(), profile.current_score);
     }

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::cohorts::{Cohort, gather};
+use super::drift::DriftReportFile;
 use super::gate::GateRecord;
 use super::metrics_file::MetricsFile;
 use super::{StageContext, StageError, UpstreamOutput, json_bytes, write};
@@ -67,16 +68,16 @@ fn summary_of(up: &UpstreamOutput) -> Result<StageSummary, StageError> {
                 Some(p) => {
                     let bytes =
                         up.entry.read(&p).map_err(|source| StageError::Io { what: format!("read `{p}`"), source })?;
-                    let d: Value = serde_json::from_slice(&bytes)
-                        .map_err(|e| StageError::MissingInput(format!("`{p}` of `{}` is not JSON: {e}", up.id)))?;
-                    let drifted: Vec<Value> = d["drift_metrics"]["pairwise"]
-                        .as_array()
-                        .into_iter()
+                    let d = DriftReportFile::from_bytes(&bytes, &format!("`{p}` of `{}`", up.id))?;
+                    let drifted: Vec<Value> = d
+                        .drift_metrics
+                        .pairwise
+                        .iter()
                         .flatten()
-                        .filter(|p| p["drifted"] == true)
-                        .map(|p| json!({"reference": p["reference"], "current": p["current"], "variable": p["variable"], "psi": p["psi"]}))
+                        .filter(|p| p.drifted)
+                        .map(|p| json!({"reference": p.reference, "current": p.current, "variable": p.variable, "psi": p.psi}))
                         .collect();
-                    json!({"report_id": d["report_id"], "has_drift": d["drift_metrics"]["has_drift"], "drifted": drifted})
+                    json!({"report_id": d.report_id, "has_drift": d.drift_metrics.has_drift, "drifted": drifted})
                 }
                 None => Value::Null,
             }

@@ -11,7 +11,7 @@ use std::process::Stdio;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::common::{BRANCHES, Test, tree};
+use crate::common::{BRANCHES, SMALL, Test, tree};
 
 static CLUSTER: Mutex<()> = Mutex::new(());
 
@@ -155,6 +155,29 @@ fn a_slurm_run_writes_what_a_local_run_writes() {
     );
     let cached_run = t.path().join("rs/cohorts").join(v["run_id"].as_str().expect("run id"));
     assert!(!cached_run.join("slurm").exists(), "no job was submitted");
+}
+
+/// `targets::forcerun_recomputes_that_stage_and_downstream_only_if_changed` on the cluster: the
+/// forced instances run as jobs, and what follows them stays cached when their output is the same.
+#[test]
+#[ignore = needs_cluster!()]
+fn forcerun_on_slurm_recomputes_that_stage_and_downstream_only_if_changed() {
+    let _cluster = cluster();
+    let t = Test::new();
+    let m = t.manifest("small", &format!("{SMALL}{FAST}"));
+    let m = m.to_str().expect("utf-8");
+    t.run(&["run", "--executor", "slurm", m]).ok();
+    let plan = t.run(&["plan", "--forcerun", "train", m]);
+    plan.ok();
+    assert!(plan.stdout.contains("forced (--forcerun)"), "{}", plan.stdout);
+    t.run(&["run", "--executor", "slurm", "--json", "--forcerun", "train", m]).ok();
+    let summary = t.read_json(&t.latest("small").join("run.json"));
+    assert_eq!(summary["executor"], "slurm");
+    for inst in summary["instances"].as_array().expect("instances") {
+        let id = inst["id"].as_str().expect("id");
+        let expected = if id.starts_with("train") { "ran" } else { "cached" };
+        assert_eq!(inst["status"], expected, "{id}: training is deterministic, so the gates stay cached");
+    }
 }
 
 #[test]

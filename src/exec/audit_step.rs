@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::git::git_info;
-use super::run::RunOptions;
 use super::run_folder::RunFolder;
+use super::run_options::RunOptions;
 use super::summary::InstanceReport;
 use crate::audit::{NoteSigner, hash_to_hex};
 use crate::error_chain::error_chain;

@@ -17,7 +17,7 @@ use crate::store::{Cache, CacheEntry, tree_digest};
 use super::failpoints::CANCELLED;
 use super::quiet_panic::{panic_message, quietly};
 use super::reporter::Reporter;
-use super::run::RunOptions;
+use super::run_options::RunOptions;
 use crate::error_chain::error_chain;
 
 /// An instance whose inputs are all done, with those inputs.

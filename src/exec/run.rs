@@ -7,91 +7,29 @@
 //! where an instance ran: `-j 1`, `-j 8` and `--executor slurm` write the same files.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::num::NonZeroUsize;
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::audit::NoteSigner;
-use crate::clock::RunClock;
 use crate::error::Error;
 use crate::error_chain::error_chain;
 use crate::manifest::StageKind;
 use crate::plan::{
     LockEntry, Lockfile, Plan, PlannedInstance, Status, external_digests, lockfile_path, plan_statuses_forcing,
 };
-use crate::stages::{KaggleAccess, UpstreamOutput};
+use crate::stages::UpstreamOutput;
 use crate::store::{Cache, CacheEntry, Linker, RelPath, StatTrust, tree_digest};
 use crate::trail::{LogDir, Trust, parse_checkpoint_text};
 
 use super::audit_step::run_audit;
 use super::executor::{Executor, Launch, Local};
-use super::failpoints::{CANCELLED, Failpoints};
+use super::failpoints::CANCELLED;
 use super::git::git_info;
 use super::reporter::Reporter;
 use super::run_folder::{PipelineLock, RunFolder};
-use super::slurm::{Slurm, SlurmLaunch};
+use super::run_options::{ExecutorChoice, RunOptions};
+use super::slurm::Slurm;
 use super::summary::{InstanceReport, InstanceStatus, RunStatus, RunSummary};
-
-/// How to run.
-#[derive(Clone, Debug)]
-pub struct RunOptions {
-    /// Instances computed at once (the rayon pool's size).
-    pub jobs: NonZeroUsize,
-    /// After a failure, keep running what does not depend on it.
-    pub keep_going: bool,
-    /// Recompute every instance, ignoring the cache.
-    pub force: bool,
-    /// Recompute these instances (ids) even when cached (`--forcerun`); what follows them
-    /// recomputes only if their output changed.
-    pub forcerun: std::collections::BTreeSet<String>,
-    /// Where run folders go (`runs/`).
-    pub runs_dir: PathBuf,
-    /// The stage cache (`.nethical/cache/`).
-    pub cache_dir: PathBuf,
-    /// The manifest's path (for its lockfile and git state).
-    pub manifest_path: PathBuf,
-    /// Whether to write the lockfile beside the manifest.
-    pub write_lockfile: bool,
-    /// The run clock.
-    pub clock: RunClock,
-    /// Fault injection (tests).
-    pub failpoints: Failpoints,
-    /// Set by Ctrl-C: stop launching, ask running instances to stop.
-    pub cancel: Arc<AtomicBool>,
-    /// Wait for another run of the same pipeline instead of refusing.
-    pub wait_for_lock: bool,
-    /// How `kaggle` sources download.
-    pub kaggle: KaggleAccess,
-    /// The audit log's folder; `<runs_dir>/<pipeline>/audit` when `None`.
-    pub audit_dir: Option<PathBuf>,
-    /// A C2SP note private key file: checkpoints are signed with it (`NETHICAL_AUDIT_KEY`).
-    pub audit_key: Option<PathBuf>,
-    /// Where instances compute.
-    pub executor: ExecutorChoice,
-    /// How cached files are placed into the run folder (`--link`).
-    pub link: Linker,
-    /// Hash every cached file this run uses instead of trusting the stat index (`--verify`).
-    pub verify: bool,
-}
-
-/// Where a run's instances compute.
-#[derive(Clone, Debug, Default)]
-pub enum ExecutorChoice {
-    /// A rayon pool of `jobs` threads in this process.
-    #[default]
-    Local,
-    /// Jobs on a Slurm cluster (configured by the manifest's `[executor]` table).
-    Slurm(SlurmLaunch),
-}
-
-impl RunOptions {
-    /// The audit log's folder for `pipeline`.
-    pub fn audit_log_dir(&self, pipeline: &str) -> PathBuf {
-        self.audit_dir.clone().unwrap_or_else(|| self.runs_dir.join(pipeline).join("audit"))
-    }
-}
 
 /// Refuses a run whose audit stage the log's trust policy would refuse at the end (no key, or
 /// another key, for a signed log; a policy that does not hold), before it makes its folder or

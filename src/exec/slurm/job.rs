@@ -18,7 +18,7 @@ use crate::clock::RunClock;
 use crate::exec::executor::{Lookup, compute, instance_key, lookup};
 use crate::exec::failpoints::{CANCELLED, Failpoints};
 use crate::exec::quiet_panic::{panic_message, quietly};
-use crate::exec::run::{ExecutorChoice, RunOptions};
+use crate::exec::run_options::{ExecutorChoice, RunOptions};
 use crate::manifest::{self, ManifestInput, Override};
 use crate::plan::Plan;
 use crate::stages::{KaggleAccess, UpstreamOutput};

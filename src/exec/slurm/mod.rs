@@ -28,23 +28,11 @@ use crate::store::{Cache, write_atomic};
 
 use super::executor::{Executor, Finished, Launch, Lookup, instance_key, lookup};
 use super::failpoints::CANCELLED;
-use super::run::RunOptions;
 use super::run_folder::RunFolder;
+use super::run_options::RunOptions;
+pub use super::run_options::SlurmLaunch;
 use cli::{JobState, SlurmTools};
 pub use job::{JobError, JobOutcome, JobSpec, JobStatus, exec_instance, slurm_cpus};
-
-/// What a Slurm run needs beyond the manifest's `[executor]` table.
-#[derive(Clone, Debug)]
-pub struct SlurmLaunch {
-    /// The binary jobs run (`exec-instance`): this one, on a path every node sees.
-    pub program: PathBuf,
-    /// The runner's `--set` overrides, repeated in each job.
-    pub overrides: Vec<String>,
-    /// `PATH` to find `sbatch`, `squeue` and `scancel` on.
-    pub path: Option<std::ffi::OsString>,
-    /// `-j N`: instances in flight at most, over `[executor] max_jobs` (Snakemake's `--jobs`).
-    pub max_jobs: Option<std::num::NonZeroUsize>,
-}
 
 /// Instances submitted and not finished, at most.
 pub(crate) fn capacity(config: &ExecutorConfig, launch: &SlurmLaunch) -> usize {

@@ -552,7 +552,7 @@ fn typed_params<'src>(
                 return None;
             }
         },
-        StageKind::Optimize => match super::optimize_params::OptimizeParams::deserialize(de) {
+        StageKind::Optimize => match super::params::optimize::OptimizeParams::deserialize(de) {
             Ok(p) => {
                 let mut r = p.range_issues();
                 r.extend(limits.optimize_issues(&p));

@@ -13,7 +13,6 @@ mod input;
 mod interpolate;
 mod limits;
 mod matrix;
-pub mod optimize_params;
 pub mod params;
 pub mod schema;
 mod stage_kind;
@@ -32,6 +31,8 @@ pub use input::{BadVariable, ENV_PREFIX, ManifestInput, Override, OverrideOrigin
 pub use limits::{GRID_CEILING, Limits};
 pub use matrix::{FOLD, display_value, id_without_fold};
 pub use params::StageParams;
+/// Where `optimize`'s parameters lived before each kind's parameters got their own file.
+pub use params::optimize as optimize_params;
 pub use stage_kind::StageKind;
 
 /// The `[pipeline]` table.

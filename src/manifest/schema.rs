@@ -53,7 +53,7 @@ enum StageDoc {
     Phase3(Stage<Phase3Params>),
     /// A configuration search: every candidate trained on the `load` stage it needs and
     /// measured, then gated against a baseline (Phase 8–9).
-    Optimize(Stage<super::optimize_params::OptimizeParams>),
+    Optimize(Stage<super::params::optimize::OptimizeParams>),
     /// The comparison report across the cohorts of the `train` stages it needs.
     Report(Stage<super::params::ReportParams>),
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::params::{ModelType, RangeIssue, TrainParams};
+use super::{ModelType, RangeIssue, TrainParams};
 use crate::optimize::{GateThresholds, SearchSpace, Technique};
 
 /// A fixed or listed parameter value.

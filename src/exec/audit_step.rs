@@ -19,6 +19,7 @@ use crate::error_chain::error_chain;
 use crate::manifest::StageKind;
 use crate::manifest::params::StageParams;
 use crate::plan::{Plan, PlannedInstance, Status, audit_key, still_sealed, upstream_closure};
+use crate::stages::{AuditInput, ModelLink, audit_events};
 use crate::store::{Cache, CacheEntry, EntryMeta, RelPath, is_timing_file, sha256_hex};
 use crate::trail::{
     CrashPoint, KeyName, LogDir, ModelAudit, SEAL_FILE, SealRecord, attach_model_audit, canonical_line, json_safe,
@@ -85,6 +86,24 @@ fn run_events(
             // Measured timings differ on every run; sealing them would make the log differ too.
             "outputs": report.outputs.iter().filter(|(p, _)| !is_timing_file(p)).collect::<BTreeMap<_, _>>(),
         }));
+        let at = AuditInput { instance: inst, outputs: &report.outputs, folder: folder.path() };
+        for e in audit_events(&at).map_err(|e| error_chain(&e))? {
+            events.push(e.event);
+            match e.model {
+                Some(ModelLink::Saved(path)) => {
+                    if let Some(c) = &inst.decl.cohort {
+                        by_cohort.insert(c.clone(), models.len());
+                    }
+                    models.push(ModelCopy { event: events.len() - 1, paths: vec![path] });
+                }
+                Some(ModelLink::Copied(path)) => {
+                    if let Some(m) = inst.decl.cohort.as_ref().and_then(|c| by_cohort.get(c)) {
+                        models[*m].paths.push(path);
+                    }
+                }
+                None => {}
+            }
+        }
         let output = |suffix: &str| report.outputs.keys().find(|p| p.ends_with(suffix)).cloned();
         match inst.decl.kind {
             StageKind::Load => {

@@ -17,7 +17,7 @@ use crate::manifest::StageKind;
 use crate::plan::{
     LockEntry, Lockfile, Plan, PlannedInstance, Status, external_digests, lockfile_path, plan_statuses_forcing,
 };
-use crate::stages::UpstreamOutput;
+use crate::stages::{KeptState, StateInput, UpstreamOutput, kept_state};
 use crate::store::{Cache, CacheEntry, Linker, RelPath, StatTrust, tree_digest};
 use crate::trail::{LogDir, Trust, parse_checkpoint_text};
 
@@ -177,6 +177,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
     }
     if status == RunStatus::Succeeded {
         publish_histories(plan, &pipeline_dir, &entries, reporter);
+        keep_state(plan, &pipeline_dir, &entries, reporter);
     }
     // A hint for the next run: failing to keep it costs that run some hashing, nothing else.
     if let Err(e) = cache.index().save() {
@@ -440,6 +441,29 @@ fn publish_histories(
         });
         if let Err(e) = written {
             reporter.warning(&format!("cannot keep the history of `{}` in `{}`: {e}", inst.id(), path.display()));
+        }
+    }
+}
+
+/// Carries each instance's cross-run state (what its kind's `kept_state` names) to the next
+/// run: only a complete run's, so a failed or interrupted run never advances it. Written
+/// atomically; a failure costs the next run that state (it is warned about), never this run's
+/// results.
+fn keep_state(plan: &Plan, pipeline_dir: &std::path::Path, entries: &[Option<CacheEntry>], reporter: &dyn Reporter) {
+    for (inst, entry) in plan.instances.iter().zip(entries) {
+        let Some(entry) = entry else { continue };
+        let outputs: Vec<&str> = entry.outputs.keys().map(String::as_str).collect();
+        let at = StateInput { instance: inst, outputs: &outputs, state_dir: pipeline_dir };
+        for KeptState { output, to, what } in kept_state(&at) {
+            let written = entry.read(&output).map_err(|e| e.to_string()).and_then(|bytes| {
+                if let Some(dir) = to.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+                }
+                crate::store::write_durable(&to, &bytes).map_err(|e| e.to_string())
+            });
+            if let Err(e) = written {
+                reporter.warning(&format!("cannot keep the {what} of `{}` in `{}`: {e}", inst.id(), to.display()));
+            }
         }
     }
 }

@@ -87,3 +87,28 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &DriftParams, out: &mut Stagin
     );
     Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })
 }
+
+/// The `drift` kind.
+pub(crate) struct Drift;
+
+impl super::stage::Stage for Drift {
+    type Params = crate::manifest::params::DriftParams;
+
+    fn run(
+        &self,
+        ctx: &StageContext<'_>,
+        params: &crate::manifest::params::DriftParams,
+        out: &mut Staging,
+    ) -> Result<EntryMeta, StageError> {
+        run(ctx, params, out)
+    }
+
+    fn audit_events(
+        &self,
+        _params: &crate::manifest::params::DriftParams,
+        _at: &super::AuditInput<'_>,
+    ) -> Result<Vec<super::AuditEvent>, super::AuditInputError> {
+        // Still logged by `exec::audit_step::run_events` until its events move here.
+        Ok(Vec::new())
+    }
+}

@@ -459,3 +459,28 @@ mod tests {
         assert_eq!(keys, ["min_roc_auc", "min_accuracy_lift", "max_equalized_odds_difference"]);
     }
 }
+
+/// The `gate` kind.
+pub(crate) struct Gate;
+
+impl super::stage::Stage for Gate {
+    type Params = crate::manifest::params::GateParams;
+
+    fn run(
+        &self,
+        ctx: &StageContext<'_>,
+        params: &crate::manifest::params::GateParams,
+        out: &mut Staging,
+    ) -> Result<EntryMeta, StageError> {
+        run(ctx, params, out)
+    }
+
+    fn audit_events(
+        &self,
+        _params: &crate::manifest::params::GateParams,
+        _at: &super::AuditInput<'_>,
+    ) -> Result<Vec<super::AuditEvent>, super::AuditInputError> {
+        // Still logged by `exec::audit_step::run_events` until its events move here.
+        Ok(Vec::new())
+    }
+}

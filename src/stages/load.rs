@@ -463,3 +463,28 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
     );
     Ok(EntryMeta { summary, failure: None, volatile, warnings })
 }
+
+/// The `load` kind.
+pub(crate) struct Load;
+
+impl super::stage::Stage for Load {
+    type Params = crate::manifest::params::LoadParams;
+
+    fn run(
+        &self,
+        ctx: &StageContext<'_>,
+        params: &crate::manifest::params::LoadParams,
+        out: &mut Staging,
+    ) -> Result<EntryMeta, StageError> {
+        run(ctx, params, out)
+    }
+
+    fn audit_events(
+        &self,
+        _params: &crate::manifest::params::LoadParams,
+        _at: &super::AuditInput<'_>,
+    ) -> Result<Vec<super::AuditEvent>, super::AuditInputError> {
+        // Still logged by `exec::audit_step::run_events` until its events move here.
+        Ok(Vec::new())
+    }
+}

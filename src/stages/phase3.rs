@@ -470,3 +470,28 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &Phase3Params, out: &mut Stagi
     );
     Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })
 }
+
+/// The `phase3` kind.
+pub(crate) struct Phase3;
+
+impl super::stage::Stage for Phase3 {
+    type Params = crate::manifest::params::Phase3Params;
+
+    fn run(
+        &self,
+        ctx: &StageContext<'_>,
+        params: &crate::manifest::params::Phase3Params,
+        out: &mut Staging,
+    ) -> Result<EntryMeta, StageError> {
+        run(ctx, params, out)
+    }
+
+    fn audit_events(
+        &self,
+        _params: &crate::manifest::params::Phase3Params,
+        _at: &super::AuditInput<'_>,
+    ) -> Result<Vec<super::AuditEvent>, super::AuditInputError> {
+        // Still logged by `exec::audit_step::run_events` until its events move here.
+        Ok(Vec::new())
+    }
+}

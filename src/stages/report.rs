@@ -315,3 +315,28 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
     );
     Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })
 }
+
+/// The `report` kind.
+pub(crate) struct Report;
+
+impl super::stage::Stage for Report {
+    type Params = crate::manifest::params::ReportParams;
+
+    fn run(
+        &self,
+        ctx: &StageContext<'_>,
+        params: &crate::manifest::params::ReportParams,
+        out: &mut Staging,
+    ) -> Result<EntryMeta, StageError> {
+        run(ctx, params, out)
+    }
+
+    fn audit_events(
+        &self,
+        _params: &crate::manifest::params::ReportParams,
+        _at: &super::AuditInput<'_>,
+    ) -> Result<Vec<super::AuditEvent>, super::AuditInputError> {
+        // Logs nothing: its results reach the log through the stages that read them.
+        Ok(Vec::new())
+    }
+}

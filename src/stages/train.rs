@@ -387,3 +387,28 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     let summary = format!("{}: accuracy {}, ECE {}", params.model.name(), fmt(report.accuracy), fmt(report.ece));
     Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })
 }
+
+/// The `train` kind.
+pub(crate) struct Train;
+
+impl super::stage::Stage for Train {
+    type Params = crate::manifest::params::TrainParams;
+
+    fn run(
+        &self,
+        ctx: &StageContext<'_>,
+        params: &crate::manifest::params::TrainParams,
+        out: &mut Staging,
+    ) -> Result<EntryMeta, StageError> {
+        run(ctx, params, out)
+    }
+
+    fn audit_events(
+        &self,
+        _params: &crate::manifest::params::TrainParams,
+        _at: &super::AuditInput<'_>,
+    ) -> Result<Vec<super::AuditEvent>, super::AuditInputError> {
+        // Still logged by `exec::audit_step::run_events` until its events move here.
+        Ok(Vec::new())
+    }
+}

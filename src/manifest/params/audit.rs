@@ -30,3 +30,11 @@ impl AuditParams {
         }
     }
 }
+
+impl super::KindParams for AuditParams {
+    const FAN_IN: bool = true;
+
+    fn range_issues(&self) -> Vec<RangeIssue> {
+        AuditParams::range_issues(self)
+    }
+}

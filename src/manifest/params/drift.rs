@@ -102,3 +102,11 @@ fn default_psi_threshold() -> f64 {
 fn default_ks_pvalue() -> f64 {
     0.05
 }
+
+impl super::KindParams for DriftParams {
+    const FAN_IN: bool = true;
+
+    fn range_issues(&self) -> Vec<RangeIssue> {
+        DriftParams::range_issues(self)
+    }
+}

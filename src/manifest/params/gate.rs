@@ -91,3 +91,11 @@ fn default_min_accuracy() -> f64 {
 fn default_max_ece() -> f64 {
     0.08
 }
+
+impl super::KindParams for GateParams {
+    const FAN_IN: bool = false;
+
+    fn range_issues(&self) -> Vec<RangeIssue> {
+        GateParams::range_issues(self)
+    }
+}

@@ -516,3 +516,11 @@ fn default_train_ratio() -> f64 {
 fn default_true() -> bool {
     true
 }
+
+impl super::KindParams for LoadParams {
+    const FAN_IN: bool = false;
+
+    fn range_issues(&self) -> Vec<RangeIssue> {
+        LoadParams::range_issues(self)
+    }
+}

@@ -4,8 +4,11 @@
 //! These types are deserialized from the stage table after matrix and variable interpolation,
 //! serialized into `manifest.resolved.toml`, the lockfile and cache keys, and turned into
 //! `schemas/pipeline.schema.json`. Defaults are the original trainer's. Each kind's parameters
-//! and range checks live in the file named after it.
+//! and range checks live in the file named after it, and the list below registers each kind
+//! once (see `docs/architecture.md`, "Adding a stage kind").
 
+#[macro_use]
+mod kind_params;
 mod audit;
 mod drift;
 mod gate;
@@ -16,11 +19,10 @@ mod range_issue;
 mod report;
 mod train;
 
-use serde::Serialize;
-
 pub use audit::AuditParams;
 pub use drift::DriftParams;
 pub use gate::{EcePolicy, GateParams};
+pub use kind_params::{ExternalAt, KindParams, Registered};
 pub use load::{
     CsvSource, DEFAULT_FOLDS, DEFAULT_MIN_GROUP_SIZE, DataSource, EncodingName, FeatureShift, KaggleFallback,
     KaggleSource, LoadParams, MAX_FOLDS, MissingPolicyName, SplitParams, SplitStrategyName, SyntheticFamily,
@@ -33,24 +35,23 @@ pub use train::{
     CalibrateName, ClassWeightName, DEFAULT_EPOCHS, ModelType, SolverName, TrainParams, TreeAlgorithmName,
 };
 
-/// The typed parameters of one stage instance.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum StageParams {
-    /// A `load` stage.
-    Load(LoadParams),
-    /// A `train` stage.
-    Train(TrainParams),
-    /// A `gate` stage.
-    Gate(GateParams),
-    /// An `audit` stage.
-    Audit(AuditParams),
-    /// A `drift` stage.
-    Drift(DriftParams),
-    /// A `phase3` stage.
-    Phase3(Phase3Params),
-    /// An `optimize` stage.
-    Optimize(optimize::OptimizeParams),
-    /// A `report` stage.
-    Report(ReportParams),
+stage_kinds! {
+    /// Load or generate a dataset and split it.
+    Load(LoadParams) = "load",
+    /// Fit a model and score its validation rows.
+    Train(TrainParams) = "train",
+    /// Decide promotion of a trained model.
+    Gate(GateParams) = "gate",
+    /// Seal the events and artifacts of the stages it needs into the audit log.
+    Audit(AuditParams) = "audit",
+    /// The ethical drift report across the cohorts of the `train` stages it needs.
+    Drift(DriftParams) = "drift",
+    /// Phase 3 governance (risk, correlations, fairness sampling, drift, performance) across
+    /// the cohorts of the `train` stages it needs.
+    Phase3(Phase3Params) = "phase3",
+    /// A configuration search: every candidate trained on the `load` stage it needs and
+    /// measured, then gated against a baseline (Phase 8–9).
+    Optimize(optimize::OptimizeParams) = "optimize",
+    /// The comparison report across the cohorts of the `train` stages it needs.
+    Report(ReportParams) = "report",
 }

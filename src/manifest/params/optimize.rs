@@ -284,3 +284,15 @@ impl OptimizeParams {
         out
     }
 }
+
+impl super::KindParams for OptimizeParams {
+    const FAN_IN: bool = false;
+
+    fn range_issues(&self) -> Vec<RangeIssue> {
+        OptimizeParams::range_issues(self)
+    }
+
+    fn limit_issues(&self, limits: &crate::manifest::Limits) -> Vec<RangeIssue> {
+        limits.optimize_issues(self)
+    }
+}

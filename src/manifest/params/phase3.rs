@@ -72,3 +72,11 @@ fn default_target_cpu_reduction_pct() -> f64 {
 fn default_history() -> bool {
     true
 }
+
+impl super::KindParams for Phase3Params {
+    const FAN_IN: bool = true;
+
+    fn range_issues(&self) -> Vec<RangeIssue> {
+        Phase3Params::range_issues(self)
+    }
+}

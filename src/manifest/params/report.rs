@@ -47,3 +47,11 @@ impl ReportParams {
 fn default_resamples() -> u32 {
     1000
 }
+
+impl super::KindParams for ReportParams {
+    const FAN_IN: bool = true;
+
+    fn range_issues(&self) -> Vec<RangeIssue> {
+        ReportParams::range_issues(self)
+    }
+}

@@ -219,3 +219,15 @@ fn default_threshold() -> f64 {
 fn default_ece_bins() -> u32 {
     10
 }
+
+impl super::KindParams for TrainParams {
+    const FAN_IN: bool = false;
+
+    fn range_issues(&self) -> Vec<RangeIssue> {
+        TrainParams::range_issues(self)
+    }
+
+    fn limit_issues(&self, limits: &crate::manifest::Limits) -> Vec<RangeIssue> {
+        limits.train_issues(self)
+    }
+}

@@ -205,47 +205,6 @@ fn run_events(
                     }));
                 }
             }
-            StageKind::Phase3 => {
-                let Some(status_rel) = output("/status.json") else { continue };
-                let dir = status_rel.trim_end_matches("/status.json").to_owned();
-                let risk = read_json(folder, &format!("{dir}/risk_profiles.json"))?;
-                let correlations = read_json(folder, &format!("{dir}/correlations.json"))?;
-                let tiers: BTreeMap<String, Value> = risk["profiles"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .map(|p| {
-                                let cohort = p["cohort"].as_str().unwrap_or_default().to_owned();
-                                (cohort, json!({"score": p["current_score"], "tier": p["current_tier"]}))
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let patterns: Vec<Value> = correlations["patterns"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .map(|p| json!({"name": p["name"], "cohorts": p["cohorts"], "variable": p["variable"]}))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let drift_rel = report.outputs.keys().find(|p| p.starts_with(&format!("{dir}/drift_reports/")));
-                let job_rel = report.outputs.keys().find(|p| p.starts_with(&format!("{dir}/fairness_samples/")));
-                let job = job_rel.map(|r| read_json(folder, r)).transpose()?;
-                let drift = drift_rel.map(|r| read_json(folder, r)).transpose()?;
-                events.push(json!({
-                    "event": "phase3_governance",
-                    "id": inst.id(),
-                    "storage_dir": dir,
-                    "risk": tiers,
-                    "patterns": patterns,
-                    "drift_report": drift_rel,
-                    "has_drift": drift.as_ref().map(|d| d["drift_metrics"]["has_drift"].clone()),
-                    "fairness_job": job.as_ref().map(|j| j["job_id"].clone()),
-                    "fairness_samples": job.as_ref().map(|j| j["coverage_stats"]["total_samples"].clone()),
-                    "risk_profiles_sha256": report.outputs.get(&format!("{dir}/risk_profiles.json")),
-                }));
-            }
             _ => {}
         }
     }

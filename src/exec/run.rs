@@ -176,7 +176,6 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
         update_lockfile(plan, &summary, &entries, lockfile, &lock_path, &cache, reporter);
     }
     if status == RunStatus::Succeeded {
-        publish_histories(plan, &pipeline_dir, &entries, reporter);
         keep_state(plan, &pipeline_dir, &entries, reporter);
     }
     // A hint for the next run: failing to keep it costs that run some hashing, nothing else.
@@ -415,34 +414,6 @@ fn publish(folder: &RunFolder, entry: &CacheEntry, linker: &Linker) -> Result<()
         folder.publish_cached(&rel, &entry.path(path), linker)?;
     }
     Ok(())
-}
-
-/// Carries each `phase3` instance's updated history to the next run: only a complete run's, so
-/// a failed or interrupted run never advances it. Written atomically; a failure costs the next
-/// run its history (it is warned about), never this run's results.
-fn publish_histories(
-    plan: &Plan,
-    pipeline_dir: &std::path::Path,
-    entries: &[Option<CacheEntry>],
-    reporter: &dyn Reporter,
-) {
-    for (inst, entry) in plan.instances.iter().zip(entries) {
-        let (crate::manifest::StageParams::Phase3(p), Some(entry)) = (&inst.decl.params, entry) else { continue };
-        if !p.history {
-            continue;
-        }
-        let Some(rel) = entry.outputs.keys().find(|k| k.ends_with("/history.json")) else { continue };
-        let path = crate::plan::history_path(pipeline_dir, inst.id());
-        let written = entry.read(rel).map_err(|e| e.to_string()).and_then(|bytes| {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-            }
-            crate::store::write_durable(&path, &bytes).map_err(|e| e.to_string())
-        });
-        if let Err(e) = written {
-            reporter.warning(&format!("cannot keep the history of `{}` in `{}`: {e}", inst.id(), path.display()));
-        }
-    }
 }
 
 /// Carries each instance's cross-run state (what its kind's `kept_state` names) to the next

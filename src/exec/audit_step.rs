@@ -16,14 +16,12 @@ use super::run_options::RunOptions;
 use super::summary::InstanceReport;
 use crate::audit::{NoteSigner, hash_to_hex};
 use crate::error_chain::error_chain;
-use crate::manifest::StageKind;
 use crate::manifest::params::StageParams;
 use crate::plan::{Plan, PlannedInstance, Status, audit_key, still_sealed, upstream_closure};
 use crate::stages::{AuditInput, ModelLink, audit_events};
 use crate::store::{Cache, CacheEntry, EntryMeta, RelPath, is_timing_file, sha256_hex};
 use crate::trail::{
-    CrashPoint, KeyName, LogDir, ModelAudit, SEAL_FILE, SealRecord, attach_model_audit, canonical_line, json_safe,
-    model_content_sha256, seal,
+    CrashPoint, KeyName, LogDir, ModelAudit, SEAL_FILE, SealRecord, attach_model_audit, canonical_line, json_safe, seal,
 };
 
 /// A model the run published, and the event that logs it.
@@ -32,12 +30,6 @@ struct ModelCopy {
     event: usize,
     /// The run-folder paths of its copies (the cohort's and, after a gate, the promoted one).
     paths: Vec<String>,
-}
-
-fn read_json(folder: &RunFolder, rel: &str) -> Result<Value, String> {
-    let path = folder.path().join(rel);
-    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read `{rel}`: {e}"))?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("`{rel}` is not JSON: {e}"))
 }
 
 /// Events of one run, in order, and the models among them.
@@ -103,109 +95,6 @@ fn run_events(
                 }
                 None => {}
             }
-        }
-        let output = |suffix: &str| report.outputs.keys().find(|p| p.ends_with(suffix)).cloned();
-        match inst.decl.kind {
-            StageKind::Load => {
-                if let Some(rel) = output("/dataset.json") {
-                    let d = read_json(folder, &rel)?;
-                    events.push(json!({
-                        "event": "data_loaded",
-                        "id": inst.id(),
-                        "source": d["data"],
-                        "rows": d["rows"],
-                        "positives": d["positives"],
-                        "dataset_sha256": report.outputs.get(&rel),
-                    }));
-                    events.push(json!({"event": "split", "id": inst.id(), "split": d["split"]}));
-                }
-            }
-            StageKind::Train => {
-                let (Some(model_rel), Some(metrics_rel)) = (output("/model.json"), output("/metrics.json")) else {
-                    continue;
-                };
-                let model = read_json(folder, &model_rel)?;
-                let metrics = read_json(folder, &metrics_rel)?;
-                events.push(json!({
-                    "event": "training_completed",
-                    "id": inst.id(),
-                    "cohort": inst.decl.cohort,
-                    "model_type": model["model_type"],
-                    "training_rows": model["training_rows"],
-                    "data": model["data"],
-                    "trained_at": model["trained_at"],
-                }));
-                let scalars: serde_json::Map<String, Value> = metrics
-                    .as_object()
-                    .map(|m| m.iter().filter(|(_, v)| v.is_number()).map(|(k, v)| (k.clone(), v.clone())).collect())
-                    .unwrap_or_default();
-                events.push(json!({
-                    "event": "validation_metrics",
-                    "id": inst.id(),
-                    "cohort": inst.decl.cohort,
-                    "metrics": scalars,
-                    "metrics_sha256": report.outputs.get(&metrics_rel),
-                }));
-                events.push(json!({
-                    "event": "model_saved",
-                    "id": inst.id(),
-                    "cohort": inst.decl.cohort,
-                    "path": model_rel,
-                    "content_sha256": model_content_sha256(&model).map_err(|e| e.to_string())?,
-                }));
-                if let Some(c) = &inst.decl.cohort {
-                    by_cohort.insert(c.clone(), models.len());
-                }
-                models.push(ModelCopy { event: events.len() - 1, paths: vec![model_rel] });
-            }
-            StageKind::Gate => {
-                let Some(rel) = output("/gate.json") else { continue };
-                let g = read_json(folder, &rel)?;
-                events.push(json!({
-                    "event": "gate_decision",
-                    "id": inst.id(),
-                    "cohort": inst.decl.cohort,
-                    "decision": g["decision"],
-                    "promoted": g["promoted"],
-                    "policy": g["policy"],
-                    "criteria": g["criteria"],
-                    "violations": g["violations"],
-                }));
-                if let Some(dest) = g["destination"].as_str() {
-                    let copy = read_json(folder, dest)?;
-                    events.push(json!({
-                        "event": "promotion",
-                        "id": inst.id(),
-                        "cohort": inst.decl.cohort,
-                        "promoted": g["promoted"],
-                        "path": dest,
-                        "content_sha256": model_content_sha256(&copy).map_err(|e| e.to_string())?,
-                    }));
-                    if let Some(m) = inst.decl.cohort.as_ref().and_then(|c| by_cohort.get(c)) {
-                        models[*m].paths.push(dest.to_owned());
-                    }
-                }
-            }
-            StageKind::Drift => {
-                for rel in report.outputs.keys().filter(|p| p.starts_with("drift_reports/")) {
-                    let d = read_json(folder, rel)?;
-                    let m = &d["drift_metrics"];
-                    let drifted =
-                        m["pairwise"].as_array().map_or(0, |a| a.iter().filter(|p| p["drifted"] == true).count());
-                    events.push(json!({
-                        "event": "drift_report",
-                        "id": inst.id(),
-                        "path": rel,
-                        "report_id": d["report_id"],
-                        "cohorts": m["cohort_count"],
-                        "has_drift": m["has_drift"],
-                        "drift_score": m["drift_score"],
-                        "drifted_comparisons": drifted,
-                        "recommendations": d["recommendations"],
-                    }));
-                }
-            }
-            _ => {}
         }
     }
     let failed = sealed.iter().filter(|&&j| !reports[j].status.completed()).count();

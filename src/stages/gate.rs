@@ -475,12 +475,41 @@ impl super::stage::Stage for Gate {
         run(ctx, params, out)
     }
 
+    /// `gate_decision` and, when the model was promoted, `promotion`, which vouches for the
+    /// promoted copy of the cohort's model.
     fn audit_events(
         &self,
-        _params: &crate::manifest::params::GateParams,
-        _at: &super::AuditInput<'_>,
+        _params: &Self::Params,
+        at: &super::AuditInput<'_>,
     ) -> Result<Vec<super::AuditEvent>, super::AuditInputError> {
-        // Still logged by `exec::audit_step::run_events` until its events move here.
-        Ok(Vec::new())
+        use super::{AuditEvent, ModelLink};
+        use crate::trail::model_content_sha256;
+        use serde_json::json;
+        let mut events = Vec::new();
+        let Some(rel) = at.output("/gate.json") else { return Ok(Vec::new()) };
+        let g = at.read_json(&rel)?;
+        events.push(AuditEvent::plain(json!({
+            "event": "gate_decision",
+            "id": at.instance.id(),
+            "cohort": at.instance.decl.cohort,
+            "decision": g["decision"],
+            "promoted": g["promoted"],
+            "policy": g["policy"],
+            "criteria": g["criteria"],
+            "violations": g["violations"],
+        })));
+        if let Some(dest) = g["destination"].as_str() {
+            let copy = at.read_json(dest)?;
+            let promotion = json!({
+                "event": "promotion",
+                "id": at.instance.id(),
+                "cohort": at.instance.decl.cohort,
+                "promoted": g["promoted"],
+                "path": dest,
+                "content_sha256": model_content_sha256(&copy)?,
+            });
+            events.push(AuditEvent { event: promotion, model: Some(ModelLink::Copied(dest.to_owned())) });
+        }
+        Ok(events)
     }
 }

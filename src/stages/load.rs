@@ -479,12 +479,27 @@ impl super::stage::Stage for Load {
         run(ctx, params, out)
     }
 
+    /// `data_loaded` (source, rows, positives, digest) and `split`.
     fn audit_events(
         &self,
-        _params: &crate::manifest::params::LoadParams,
-        _at: &super::AuditInput<'_>,
+        _params: &Self::Params,
+        at: &super::AuditInput<'_>,
     ) -> Result<Vec<super::AuditEvent>, super::AuditInputError> {
-        // Still logged by `exec::audit_step::run_events` until its events move here.
-        Ok(Vec::new())
+        use super::AuditEvent;
+        use serde_json::json;
+        let mut events = Vec::new();
+        if let Some(rel) = at.output("/dataset.json") {
+            let d = at.read_json(&rel)?;
+            events.push(AuditEvent::plain(json!({
+                "event": "data_loaded",
+                "id": at.instance.id(),
+                "source": d["data"],
+                "rows": d["rows"],
+                "positives": d["positives"],
+                "dataset_sha256": at.outputs.get(&rel),
+            })));
+            events.push(AuditEvent::plain(json!({"event": "split", "id": at.instance.id(), "split": d["split"]})));
+        }
+        Ok(events)
     }
 }

@@ -504,7 +504,8 @@ impl super::stage::Stage for Optimize {
         _params: &crate::manifest::optimize_params::OptimizeParams,
         _at: &super::AuditInput<'_>,
     ) -> Result<Vec<super::AuditEvent>, super::AuditInputError> {
-        // Logs nothing: its results reach the log through the stages that read them.
+        // No events of its own: like every sealed instance, its outputs' digests are in its
+        // `stage_end` event.
         Ok(Vec::new())
     }
 }

@@ -109,4 +109,9 @@ impl super::KindParams for DriftParams {
     fn range_issues(&self) -> Vec<RangeIssue> {
         DriftParams::range_issues(self)
     }
+
+    /// The baseline run's files it compares with.
+    fn external_inputs(&self, at: &super::ExternalAt<'_>) -> Vec<(String, std::path::PathBuf)> {
+        at.state_dir.map(|s| super::state_files::baseline_files(s, self)).unwrap_or_default()
+    }
 }

@@ -523,4 +523,18 @@ impl super::KindParams for LoadParams {
     fn range_issues(&self) -> Vec<RangeIssue> {
         LoadParams::range_issues(self)
     }
+
+    /// A `csv` source's file (`archive.zip!inner.csv` reads the archive). Standard input is
+    /// not known before the run: the instance is volatile instead. A Kaggle archive's digest
+    /// is pinned in the params (so in the key), or the instance is volatile and always runs.
+    fn external_inputs(&self, at: &super::ExternalAt<'_>) -> Vec<(String, std::path::PathBuf)> {
+        match &self.source {
+            DataSource::Csv(c) if c.path == crate::data::data_file::STDIN => Vec::new(),
+            DataSource::Csv(c) => {
+                let file = crate::data::data_file::DataPath::parse(&c.path).file;
+                vec![(c.path.clone(), at.base_dir.join(file))]
+            }
+            DataSource::Synthetic(_) | DataSource::Kaggle(_) => Vec::new(),
+        }
+    }
 }

@@ -17,6 +17,7 @@ pub mod optimize;
 mod phase3;
 mod range_issue;
 mod report;
+mod state_files;
 mod train;
 
 pub use audit::AuditParams;
@@ -31,6 +32,7 @@ pub use load::{
 pub use phase3::Phase3Params;
 pub use range_issue::RangeIssue;
 pub use report::{DEFAULT_MAX_PAIRS, ReportParams};
+pub use state_files::{baseline_run_dir, history_path};
 pub use train::{
     CalibrateName, ClassWeightName, DEFAULT_EPOCHS, ModelType, SolverName, TrainParams, TreeAlgorithmName,
 };

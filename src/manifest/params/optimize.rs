@@ -295,4 +295,9 @@ impl super::KindParams for OptimizeParams {
     fn limit_issues(&self, limits: &crate::manifest::Limits) -> Vec<RangeIssue> {
         limits.optimize_issues(self)
     }
+
+    /// The review labels it reads.
+    fn external_inputs(&self, at: &super::ExternalAt<'_>) -> Vec<(String, std::path::PathBuf)> {
+        self.review_labels.iter().map(|r| (r.clone(), at.base_dir.join(r))).collect()
+    }
 }

@@ -79,4 +79,15 @@ impl super::KindParams for Phase3Params {
     fn range_issues(&self) -> Vec<RangeIssue> {
         Phase3Params::range_issues(self)
     }
+
+    /// Its drift report's baseline run, and the history the previous run kept.
+    fn external_inputs(&self, at: &super::ExternalAt<'_>) -> Vec<(String, std::path::PathBuf)> {
+        let Some(state) = at.state_dir else { return Vec::new() };
+        let mut out = super::state_files::baseline_files(state, &self.drift);
+        if self.history {
+            let path = super::history_path(state, at.instance);
+            out.push((path.display().to_string(), path));
+        }
+        out
+    }
 }

@@ -6,6 +6,7 @@ mod executor;
 mod failpoints;
 mod gc;
 mod git;
+mod instance_error;
 mod quiet_panic;
 mod reporter;
 mod run;

@@ -23,8 +23,8 @@ use crate::trail::{LogDir, Trust, parse_checkpoint_text};
 
 use super::audit_step::run_audit;
 use super::executor::{Executor, Launch, Local};
-use super::failpoints::CANCELLED;
 use super::git::git_info;
+use super::instance_error::InstanceError;
 use super::reporter::Reporter;
 use super::run_folder::{PipelineLock, RunFolder};
 use super::run_options::{ExecutorChoice, RunOptions};
@@ -266,13 +266,9 @@ fn schedule(
             let i = done.index;
             let report = &mut reports[i];
             report.seconds = done.seconds;
-            let outcome = match done.outcome {
-                Err(panic) => Err(format!("panicked: {panic}")),
-                Ok(Err(e)) => Err(e),
-                Ok(Ok((entry, cached))) => {
-                    publish(folder, &entry, &opts.link).map(|()| (entry, cached)).map_err(|e| error_chain(&e))
-                }
-            };
+            let outcome = done.outcome.and_then(|(entry, cached)| {
+                publish(folder, &entry, &opts.link).map(|()| (entry, cached)).map_err(InstanceError::Publish)
+            });
             match outcome {
                 Ok((entry, cached)) => {
                     report.key = Some(entry.key.clone());
@@ -290,13 +286,13 @@ fn schedule(
                     }
                     entries[i] = Some(entry);
                 }
-                Err(e) if opts.cancel.load(Ordering::Relaxed) && e == CANCELLED => {
+                Err(InstanceError::Cancelled) if opts.cancel.load(Ordering::Relaxed) => {
                     report.status = InstanceStatus::Interrupted;
                     report.error = Some("interrupted".to_owned());
                 }
                 Err(e) => {
                     report.status = InstanceStatus::Failed;
-                    report.error = Some(e);
+                    report.error = Some(error_chain(&e));
                 }
             }
             state[i] = State::Done;

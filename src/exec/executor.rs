@@ -115,7 +115,7 @@ pub(crate) fn compute(
     let meta = match run_stage(&ctx, &mut staging) {
         Ok(meta) => meta,
         Err(e) if e.is_cancelled() => return Err(InstanceError::Cancelled),
-        Err(e) => return Err(InstanceError::Stage(e)),
+        Err(e) => return Err(InstanceError::Stage(Box::new(e))),
     };
     // A volatile entry from an earlier run is replaced, never kept in preference to this one.
     staging.commit(meta, replace).map_err(InstanceError::Store)

@@ -19,7 +19,7 @@ pub(crate) enum InstanceError {
     Injected,
     /// The stage failed.
     #[error(transparent)]
-    Stage(StageError),
+    Stage(Box<StageError>),
     /// The cache could not make a staging area for its outputs.
     #[error("cannot stage outputs in `{}`", dir.display())]
     Staging {
@@ -34,7 +34,7 @@ pub(crate) enum InstanceError {
     Store(#[source] std::io::Error),
     /// Its outputs could not be placed into the run folder.
     #[error(transparent)]
-    Publish(crate::error::Error),
+    Publish(Box<crate::error::Error>),
     /// It panicked, with this message.
     #[error("panicked: {0}")]
     Panicked(String),

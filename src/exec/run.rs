@@ -267,7 +267,9 @@ fn schedule(
             let report = &mut reports[i];
             report.seconds = done.seconds;
             let outcome = done.outcome.and_then(|(entry, cached)| {
-                publish(folder, &entry, &opts.link).map(|()| (entry, cached)).map_err(InstanceError::Publish)
+                publish(folder, &entry, &opts.link)
+                    .map(|()| (entry, cached))
+                    .map_err(|e| InstanceError::Publish(Box::new(e)))
             });
             match outcome {
                 Ok((entry, cached)) => {

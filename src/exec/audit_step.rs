@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::git::git_info;
-use super::run::RunOptions;
 use super::run_folder::RunFolder;
+use super::run_options::RunOptions;
 use super::summary::InstanceReport;
 use crate::audit::hash_from_hex;
 use crate::audit::{NoteSigner, hash_to_hex};
@@ -20,6 +20,7 @@ use crate::error_chain::error_chain;
 use crate::manifest::StageKind;
 use crate::manifest::params::StageParams;
 use crate::plan::{Plan, PlannedInstance, Status, audit_key, still_sealed, upstream_closure};
+use crate::stages::{AuditInput, ModelLink, audit_events};
 use crate::store::{Cache, CacheEntry, EntryMeta, RelPath, is_timing_file, sha256_hex};
 use crate::trail::{
     CrashPoint, FrontierFile, KeyName, LogDir, ModelAudit, SEAL_FILE, SealRecord, SealedIndex, SealedInstance,
@@ -105,12 +106,6 @@ fn sealed_outputs(report: &InstanceReport) -> BTreeMap<String, String> {
     report.outputs.iter().filter(|(p, _)| !is_timing_file(p)).map(|(p, d)| (p.clone(), d.clone())).collect()
 }
 
-fn read_json(folder: &RunFolder, rel: &str) -> Result<Value, String> {
-    let path = folder.path().join(rel);
-    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read `{rel}`: {e}"))?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("`{rel}` is not JSON: {e}"))
-}
-
 /// Events of one run, in order, and the models among them.
 fn run_events(
     plan: &Plan,
@@ -177,149 +172,23 @@ fn run_events(
             "cache_key": report.key,
             "outputs": sealed_outputs(report),
         }));
-        let output = |suffix: &str| report.outputs.keys().find(|p| p.ends_with(suffix)).cloned();
-        match inst.decl.kind {
-            StageKind::Load => {
-                if let Some(rel) = output("/dataset.json") {
-                    let d = read_json(folder, &rel)?;
-                    events.push(json!({
-                        "event": "data_loaded",
-                        "id": inst.id(),
-                        "source": d["data"],
-                        "rows": d["rows"],
-                        "positives": d["positives"],
-                        "dataset_sha256": report.outputs.get(&rel),
-                    }));
-                    events.push(json!({"event": "split", "id": inst.id(), "split": d["split"]}));
+        let at = AuditInput { instance: inst, outputs: &report.outputs, folder: folder.path() };
+        for e in audit_events(&at).map_err(|e| error_chain(&e))? {
+            events.push(e.event);
+            match e.model {
+                Some(ModelLink::Saved(path)) => {
+                    if let Some(c) = &inst.decl.cohort {
+                        by_cohort.insert(c.clone(), models.len());
+                    }
+                    models.push(ModelCopy { proof: ProofSource::Event(events.len() - 1), paths: vec![(path, j)] });
                 }
-            }
-            StageKind::Train => {
-                let (Some(model_rel), Some(metrics_rel)) = (output("/model.json"), output("/metrics.json")) else {
-                    continue;
-                };
-                let model = read_json(folder, &model_rel)?;
-                let metrics = read_json(folder, &metrics_rel)?;
-                events.push(json!({
-                    "event": "training_completed",
-                    "id": inst.id(),
-                    "cohort": inst.decl.cohort,
-                    "model_type": model["model_type"],
-                    "training_rows": model["training_rows"],
-                    "data": model["data"],
-                    "trained_at": model["trained_at"],
-                }));
-                let scalars: serde_json::Map<String, Value> = metrics
-                    .as_object()
-                    .map(|m| m.iter().filter(|(_, v)| v.is_number()).map(|(k, v)| (k.clone(), v.clone())).collect())
-                    .unwrap_or_default();
-                events.push(json!({
-                    "event": "validation_metrics",
-                    "id": inst.id(),
-                    "cohort": inst.decl.cohort,
-                    "metrics": scalars,
-                    "metrics_sha256": report.outputs.get(&metrics_rel),
-                }));
-                events.push(json!({
-                    "event": "model_saved",
-                    "id": inst.id(),
-                    "cohort": inst.decl.cohort,
-                    "path": model_rel,
-                    "content_sha256": model_content_sha256(&model).map_err(|e| e.to_string())?,
-                }));
-                if let Some(c) = &inst.decl.cohort {
-                    by_cohort.insert(c.clone(), models.len());
-                }
-                models.push(ModelCopy { proof: ProofSource::Event(events.len() - 1), paths: vec![(model_rel, j)] });
-            }
-            StageKind::Gate => {
-                let Some(rel) = output("/gate.json") else { continue };
-                let g = read_json(folder, &rel)?;
-                events.push(json!({
-                    "event": "gate_decision",
-                    "id": inst.id(),
-                    "cohort": inst.decl.cohort,
-                    "decision": g["decision"],
-                    "promoted": g["promoted"],
-                    "policy": g["policy"],
-                    "criteria": g["criteria"],
-                    "violations": g["violations"],
-                }));
-                if let Some(dest) = g["destination"].as_str() {
-                    let copy = read_json(folder, dest)?;
-                    events.push(json!({
-                        "event": "promotion",
-                        "id": inst.id(),
-                        "cohort": inst.decl.cohort,
-                        "promoted": g["promoted"],
-                        "path": dest,
-                        "content_sha256": model_content_sha256(&copy).map_err(|e| e.to_string())?,
-                    }));
+                Some(ModelLink::Copied(path)) => {
                     if let Some(m) = inst.decl.cohort.as_ref().and_then(|c| by_cohort.get(c)) {
-                        models[*m].paths.push((dest.to_owned(), j));
+                        models[*m].paths.push((path, j));
                     }
                 }
+                None => {}
             }
-            StageKind::Drift => {
-                for rel in report.outputs.keys().filter(|p| p.starts_with("drift_reports/")) {
-                    let d = read_json(folder, rel)?;
-                    let m = &d["drift_metrics"];
-                    let drifted =
-                        m["pairwise"].as_array().map_or(0, |a| a.iter().filter(|p| p["drifted"] == true).count());
-                    events.push(json!({
-                        "event": "drift_report",
-                        "id": inst.id(),
-                        "path": rel,
-                        "report_id": d["report_id"],
-                        "cohorts": m["cohort_count"],
-                        "has_drift": m["has_drift"],
-                        "drift_score": m["drift_score"],
-                        "drifted_comparisons": drifted,
-                        "recommendations": d["recommendations"],
-                    }));
-                }
-            }
-            StageKind::Phase3 => {
-                let Some(status_rel) = output("/status.json") else { continue };
-                let dir = status_rel.trim_end_matches("/status.json").to_owned();
-                let risk = read_json(folder, &format!("{dir}/risk_profiles.json"))?;
-                let correlations = read_json(folder, &format!("{dir}/correlations.json"))?;
-                let tiers: BTreeMap<String, Value> = risk["profiles"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .map(|p| {
-                                let cohort = p["cohort"].as_str().unwrap_or_default().to_owned();
-                                (cohort, json!({"score": p["current_score"], "tier": p["current_tier"]}))
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let patterns: Vec<Value> = correlations["patterns"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .map(|p| json!({"name": p["name"], "cohorts": p["cohorts"], "variable": p["variable"]}))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let drift_rel = report.outputs.keys().find(|p| p.starts_with(&format!("{dir}/drift_reports/")));
-                let job_rel = report.outputs.keys().find(|p| p.starts_with(&format!("{dir}/fairness_samples/")));
-                let job = job_rel.map(|r| read_json(folder, r)).transpose()?;
-                let drift = drift_rel.map(|r| read_json(folder, r)).transpose()?;
-                events.push(json!({
-                    "event": "phase3_governance",
-                    "id": inst.id(),
-                    "storage_dir": dir,
-                    "risk": tiers,
-                    "patterns": patterns,
-                    "drift_report": drift_rel,
-                    "has_drift": drift.as_ref().map(|d| d["drift_metrics"]["has_drift"].clone()),
-                    "fairness_job": job.as_ref().map(|j| j["job_id"].clone()),
-                    "fairness_samples": job.as_ref().map(|j| j["coverage_stats"]["total_samples"].clone()),
-                    "risk_profiles_sha256": report.outputs.get(&format!("{dir}/risk_profiles.json")),
-                }));
-            }
-            _ => {}
         }
     }
     let failed = sealed.iter().filter(|&&j| !reports[j].status.completed()).count();

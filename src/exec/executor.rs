@@ -14,11 +14,10 @@ use crate::plan::{Plan, cache_key, external_digests};
 use crate::stages::{StageContext, UpstreamOutput, run_stage};
 use crate::store::{Cache, CacheEntry, tree_digest};
 
-use super::failpoints::CANCELLED;
+use super::instance_error::InstanceError;
 use super::quiet_panic::{panic_message, quietly};
 use super::reporter::Reporter;
-use super::run::RunOptions;
-use crate::error_chain::error_chain;
+use super::run_options::RunOptions;
 
 /// An instance whose inputs are all done, with those inputs.
 pub(crate) struct Launch {
@@ -27,10 +26,9 @@ pub(crate) struct Launch {
 }
 
 /// An instance that ended: its cache entry (and whether it came from the cache), or why not.
-/// The outer `Err` is a panic's message.
 pub(crate) struct Finished {
     pub(crate) index: usize,
-    pub(crate) outcome: Result<Result<(CacheEntry, bool), String>, String>,
+    pub(crate) outcome: Result<(CacheEntry, bool), InstanceError>,
     pub(crate) seconds: f64,
 }
 
@@ -43,7 +41,7 @@ pub(crate) trait Executor {
     /// The next instance that ended, waiting at most `wait` for one.
     fn next(&mut self, wait: Duration) -> Option<Finished>;
     /// The run was interrupted: stop what is running. Each launched instance still ends with
-    /// a [`Finished`] (cancelled ones with [`CANCELLED`]).
+    /// a [`Finished`] (cancelled ones with [`InstanceError::Cancelled`]).
     fn cancel(&mut self);
 }
 
@@ -95,14 +93,14 @@ pub(crate) fn compute(
     cache: &Cache,
     opts: &RunOptions,
     reporter: &dyn Reporter,
-) -> Result<CacheEntry, String> {
+) -> Result<CacheEntry, InstanceError> {
     let inst = &plan.instances[i];
     if opts.cancel.load(Ordering::Relaxed) {
-        return Err(CANCELLED.to_owned());
+        return Err(InstanceError::Cancelled);
     }
     opts.failpoints.hit(inst.id(), &opts.cancel)?;
     let mut staging =
-        cache.stage(key).map_err(|e| format!("cannot stage outputs in `{}`: {e}", cache.root().display()))?;
+        cache.stage(key).map_err(|source| InstanceError::Staging { dir: cache.root().to_owned(), source })?;
     let ctx = StageContext {
         instance: inst,
         pipeline: &plan.pipeline,
@@ -116,11 +114,11 @@ pub(crate) fn compute(
     };
     let meta = match run_stage(&ctx, &mut staging) {
         Ok(meta) => meta,
-        Err(e) if e.is_cancelled() => return Err(CANCELLED.to_owned()),
-        Err(e) => return Err(error_chain(&e)),
+        Err(e) if e.is_cancelled() => return Err(InstanceError::Cancelled),
+        Err(e) => return Err(InstanceError::Stage(Box::new(e))),
     };
     // A volatile entry from an earlier run is replaced, never kept in preference to this one.
-    staging.commit(meta, replace).map_err(|e| format!("cannot store outputs in the cache: {e}"))
+    staging.commit(meta, replace).map_err(InstanceError::Store)
 }
 
 /// Computes one instance, or finds it in the cache, catching a panic.
@@ -131,7 +129,7 @@ pub(crate) fn execute(
     cache: &Cache,
     opts: &RunOptions,
     reporter: &dyn Reporter,
-) -> Result<Result<(CacheEntry, bool), String>, String> {
+) -> Result<(CacheEntry, bool), InstanceError> {
     quietly(|| {
         catch_unwind(AssertUnwindSafe(|| {
             let key = instance_key(plan, i, inputs, Some(cache));
@@ -143,7 +141,7 @@ pub(crate) fn execute(
             }
         }))
     })
-    .map_err(|p| panic_message(p.as_ref()))
+    .unwrap_or_else(|p| Err(InstanceError::Panicked(panic_message(p.as_ref()))))
 }
 
 /// Threads of this process: a rayon pool of `-j` workers.

@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// The error a stage returns when the run was interrupted under it.
-pub(crate) const CANCELLED: &str = "cancelled";
+use super::instance_error::InstanceError;
 
 /// What to do at an instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,17 +55,17 @@ impl Failpoints {
     }
 
     /// Applies the fault for `id`, if any: panics, returns an error message, or sleeps (and
-    /// returns [`CANCELLED`] if the run is interrupted meanwhile).
-    pub fn hit(&self, id: &str, cancel: &AtomicBool) -> Result<(), String> {
+    /// returns [`InstanceError::Cancelled`] if the run is interrupted meanwhile).
+    pub(crate) fn hit(&self, id: &str, cancel: &AtomicBool) -> Result<(), InstanceError> {
         match self.0.get(id) {
             None | Some(Fault::Crash(_)) => Ok(()),
             Some(Fault::Panic) => panic!("failpoint: injected panic in {id}"),
-            Some(Fault::Error) => Err("failpoint: injected error".to_owned()),
+            Some(Fault::Error) => Err(InstanceError::Injected),
             Some(Fault::Sleep(ms)) => {
                 let until = Instant::now() + Duration::from_millis(*ms);
                 while Instant::now() < until {
                     if cancel.load(Ordering::Relaxed) {
-                        return Err(CANCELLED.to_owned());
+                        return Err(InstanceError::Cancelled);
                     }
                     std::thread::sleep(Duration::from_millis(10));
                 }

@@ -7,91 +7,29 @@
 //! where an instance ran: `-j 1`, `-j 8` and `--executor slurm` write the same files.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::num::NonZeroUsize;
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::audit::NoteSigner;
-use crate::clock::RunClock;
 use crate::error::Error;
 use crate::error_chain::error_chain;
 use crate::manifest::StageKind;
 use crate::plan::{
     LockEntry, Lockfile, Plan, PlannedInstance, Status, external_digests, lockfile_path, plan_statuses_forcing,
 };
-use crate::stages::{KaggleAccess, UpstreamOutput};
+use crate::stages::{KeptState, StateInput, UpstreamOutput, kept_state};
 use crate::store::{Cache, CacheEntry, Linker, RelPath, StatTrust, tree_digest};
 use crate::trail::{LogDir, Trust, parse_checkpoint_text};
 
 use super::audit_step::run_audit;
 use super::executor::{Executor, Launch, Local};
-use super::failpoints::{CANCELLED, Failpoints};
 use super::git::git_info;
+use super::instance_error::InstanceError;
 use super::reporter::Reporter;
 use super::run_folder::{PipelineLock, RunFolder};
-use super::slurm::{Slurm, SlurmLaunch};
+use super::run_options::{ExecutorChoice, RunOptions};
+use super::slurm::Slurm;
 use super::summary::{InstanceReport, InstanceStatus, RunStatus, RunSummary};
-
-/// How to run.
-#[derive(Clone, Debug)]
-pub struct RunOptions {
-    /// Instances computed at once (the rayon pool's size).
-    pub jobs: NonZeroUsize,
-    /// After a failure, keep running what does not depend on it.
-    pub keep_going: bool,
-    /// Recompute every instance, ignoring the cache.
-    pub force: bool,
-    /// Recompute these instances (ids) even when cached (`--forcerun`); what follows them
-    /// recomputes only if their output changed.
-    pub forcerun: std::collections::BTreeSet<String>,
-    /// Where run folders go (`runs/`).
-    pub runs_dir: PathBuf,
-    /// The stage cache (`.nethical/cache/`).
-    pub cache_dir: PathBuf,
-    /// The manifest's path (for its lockfile and git state).
-    pub manifest_path: PathBuf,
-    /// Whether to write the lockfile beside the manifest.
-    pub write_lockfile: bool,
-    /// The run clock.
-    pub clock: RunClock,
-    /// Fault injection (tests).
-    pub failpoints: Failpoints,
-    /// Set by Ctrl-C: stop launching, ask running instances to stop.
-    pub cancel: Arc<AtomicBool>,
-    /// Wait for another run of the same pipeline instead of refusing.
-    pub wait_for_lock: bool,
-    /// How `kaggle` sources download.
-    pub kaggle: KaggleAccess,
-    /// The audit log's folder; `<runs_dir>/<pipeline>/audit` when `None`.
-    pub audit_dir: Option<PathBuf>,
-    /// A C2SP note private key file: checkpoints are signed with it (`NETHICAL_AUDIT_KEY`).
-    pub audit_key: Option<PathBuf>,
-    /// Where instances compute.
-    pub executor: ExecutorChoice,
-    /// How cached files are placed into the run folder (`--link`).
-    pub link: Linker,
-    /// Hash every cached file this run uses instead of trusting the stat index (`--verify`).
-    pub verify: bool,
-}
-
-/// Where a run's instances compute.
-#[derive(Clone, Debug, Default)]
-pub enum ExecutorChoice {
-    /// A rayon pool of `jobs` threads in this process.
-    #[default]
-    Local,
-    /// Jobs on a Slurm cluster (configured by the manifest's `[executor]` table).
-    Slurm(SlurmLaunch),
-}
-
-impl RunOptions {
-    /// The audit log's folder for `pipeline`.
-    pub fn audit_log_dir(&self, pipeline: &str) -> PathBuf {
-        self.audit_dir.clone().unwrap_or_else(|| self.runs_dir.join(pipeline).join("audit"))
-    }
-}
 
 /// Refuses a run whose audit stage the log's trust policy would refuse at the end (no key, or
 /// another key, for a signed log; a policy that does not hold), before it makes its folder or
@@ -238,7 +176,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
         update_lockfile(plan, &summary, &entries, lockfile, &lock_path, &cache, reporter);
     }
     if status == RunStatus::Succeeded {
-        publish_histories(plan, &pipeline_dir, &entries, reporter);
+        keep_state(plan, &pipeline_dir, &entries, reporter);
     }
     // A hint for the next run: failing to keep it costs that run some hashing, nothing else.
     if let Err(e) = cache.index().save() {
@@ -328,13 +266,11 @@ fn schedule(
             let i = done.index;
             let report = &mut reports[i];
             report.seconds = done.seconds;
-            let outcome = match done.outcome {
-                Err(panic) => Err(format!("panicked: {panic}")),
-                Ok(Err(e)) => Err(e),
-                Ok(Ok((entry, cached))) => {
-                    publish(folder, &entry, &opts.link).map(|()| (entry, cached)).map_err(|e| error_chain(&e))
-                }
-            };
+            let outcome = done.outcome.and_then(|(entry, cached)| {
+                publish(folder, &entry, &opts.link)
+                    .map(|()| (entry, cached))
+                    .map_err(|e| InstanceError::Publish(Box::new(e)))
+            });
             match outcome {
                 Ok((entry, cached)) => {
                     report.key = Some(entry.key.clone());
@@ -352,13 +288,13 @@ fn schedule(
                     }
                     entries[i] = Some(entry);
                 }
-                Err(e) if opts.cancel.load(Ordering::Relaxed) && e == CANCELLED => {
+                Err(InstanceError::Cancelled) if opts.cancel.load(Ordering::Relaxed) => {
                     report.status = InstanceStatus::Interrupted;
                     report.error = Some("interrupted".to_owned());
                 }
                 Err(e) => {
                     report.status = InstanceStatus::Failed;
-                    report.error = Some(e);
+                    report.error = Some(error_chain(&e));
                 }
             }
             state[i] = State::Done;
@@ -478,30 +414,25 @@ fn publish(folder: &RunFolder, entry: &CacheEntry, linker: &Linker) -> Result<()
     Ok(())
 }
 
-/// Carries each `phase3` instance's updated history to the next run: only a complete run's, so
-/// a failed or interrupted run never advances it. Written atomically; a failure costs the next
-/// run its history (it is warned about), never this run's results.
-fn publish_histories(
-    plan: &Plan,
-    pipeline_dir: &std::path::Path,
-    entries: &[Option<CacheEntry>],
-    reporter: &dyn Reporter,
-) {
+/// Carries each instance's cross-run state (what its kind's `kept_state` names) to the next
+/// run: only a complete run's, so a failed or interrupted run never advances it. Written
+/// atomically; a failure costs the next run that state (it is warned about), never this run's
+/// results.
+fn keep_state(plan: &Plan, pipeline_dir: &std::path::Path, entries: &[Option<CacheEntry>], reporter: &dyn Reporter) {
     for (inst, entry) in plan.instances.iter().zip(entries) {
-        let (crate::manifest::StageParams::Phase3(p), Some(entry)) = (&inst.decl.params, entry) else { continue };
-        if !p.history {
-            continue;
-        }
-        let Some(rel) = entry.outputs.keys().find(|k| k.ends_with("/history.json")) else { continue };
-        let path = crate::plan::history_path(pipeline_dir, inst.id());
-        let written = entry.read(rel).map_err(|e| e.to_string()).and_then(|bytes| {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        let Some(entry) = entry else { continue };
+        let outputs: Vec<&str> = entry.outputs.keys().map(String::as_str).collect();
+        let at = StateInput { instance: inst, outputs: &outputs, state_dir: pipeline_dir };
+        for KeptState { output, to, what } in kept_state(&at) {
+            let written = entry.read(&output).map_err(|e| e.to_string()).and_then(|bytes| {
+                if let Some(dir) = to.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+                }
+                crate::store::write_durable(&to, &bytes).map_err(|e| e.to_string())
+            });
+            if let Err(e) = written {
+                reporter.warning(&format!("cannot keep the {what} of `{}` in `{}`: {e}", inst.id(), to.display()));
             }
-            crate::store::write_durable(&path, &bytes).map_err(|e| e.to_string())
-        });
-        if let Err(e) = written {
-            reporter.warning(&format!("cannot keep the history of `{}` in `{}`: {e}", inst.id(), path.display()));
         }
     }
 }

@@ -15,12 +15,12 @@ use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
 
 use super::PipelineMeta;
+use super::StageKind;
 use super::diagnostic::{Issues, did_you_mean, one_of};
 use super::executor::{ExecutorConfig, Resources};
 use super::input::ManifestInput;
 use super::input::OverrideOrigin;
 use super::limits::{Limits, exceeds};
-use super::stage_kind::StageKind;
 
 /// Top-level tables of a manifest.
 const TOP_KEYS: [&str; 5] = ["pipeline", "vars", "stages", "executor", "limits"];

@@ -9,21 +9,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use petgraph::graphmap::DiGraphMap;
-use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::InstanceDecl;
+use super::StageKind;
 use super::decl::{ManifestDecl, StageDecl, push_serde_issue, shown, unsafe_name_reason};
 use super::diagnostic::{Issues, one_of};
 use super::interpolate::{Scope, interpolate_table, interpolate_text};
 use super::limits::Limits;
 use super::matrix::{Combo, FOLD, combinations, fold_binding, format_id};
-use super::params::{
-    AuditParams, DriftParams, GateParams, LoadParams, MAX_FOLDS, ModelType, Phase3Params, RangeIssue, StageParams,
-    TrainParams,
-};
-use super::stage_kind::StageKind;
+use super::params::{MAX_FOLDS, ModelType, RangeIssue, StageParams};
 
 /// The plan's note on a `correlation` instance of a matrix whose other models use `epochs`.
 pub(crate) const EPOCHS_IGNORED: &str = "`epochs` is not used: model `correlation` boosts `rounds` trees (default 100)";
@@ -510,89 +506,12 @@ fn typed_params<'src>(
 ) -> Option<StageParams> {
     let lookup = body.clone();
     let de = toml::de::Deserializer::from(body);
-    let (params, ranges) = match stage.kind {
-        StageKind::Load => match LoadParams::deserialize(de) {
-            Ok(p) => {
-                let r = p.range_issues();
-                (StageParams::Load(p), r)
-            }
-            Err(e) => {
-                push_serde_issue(issues, &e, stage.name_span.clone(), context);
-                return None;
-            }
-        },
-        StageKind::Train => match TrainParams::deserialize(de) {
-            Ok(p) => {
-                let mut r = p.range_issues();
-                r.extend(limits.train_issues(&p));
-                (StageParams::Train(p), r)
-            }
-            Err(e) => {
-                push_serde_issue(issues, &e, stage.name_span.clone(), context);
-                return None;
-            }
-        },
-        StageKind::Gate => match GateParams::deserialize(de) {
-            Ok(p) => {
-                let r = p.range_issues();
-                (StageParams::Gate(p), r)
-            }
-            Err(e) => {
-                push_serde_issue(issues, &e, stage.name_span.clone(), context);
-                return None;
-            }
-        },
-        StageKind::Drift => match DriftParams::deserialize(de) {
-            Ok(p) => {
-                let r = p.range_issues();
-                (StageParams::Drift(p), r)
-            }
-            Err(e) => {
-                push_serde_issue(issues, &e, stage.name_span.clone(), context);
-                return None;
-            }
-        },
-        StageKind::Optimize => match super::optimize_params::OptimizeParams::deserialize(de) {
-            Ok(p) => {
-                let mut r = p.range_issues();
-                r.extend(limits.optimize_issues(&p));
-                (StageParams::Optimize(p), r)
-            }
-            Err(e) => {
-                push_serde_issue(issues, &e, stage.name_span.clone(), context);
-                return None;
-            }
-        },
-        StageKind::Report => match super::params::ReportParams::deserialize(de) {
-            Ok(p) => {
-                let r = p.range_issues();
-                (StageParams::Report(p), r)
-            }
-            Err(e) => {
-                push_serde_issue(issues, &e, stage.name_span.clone(), context);
-                return None;
-            }
-        },
-        StageKind::Phase3 => match Phase3Params::deserialize(de) {
-            Ok(p) => {
-                let r = p.range_issues();
-                (StageParams::Phase3(p), r)
-            }
-            Err(e) => {
-                push_serde_issue(issues, &e, stage.name_span.clone(), context);
-                return None;
-            }
-        },
-        StageKind::Audit => match AuditParams::deserialize(de) {
-            Ok(p) => {
-                let r = p.range_issues();
-                (StageParams::Audit(p), r)
-            }
-            Err(e) => {
-                push_serde_issue(issues, &e, stage.name_span.clone(), context);
-                return None;
-            }
-        },
+    let (params, ranges) = match StageParams::parse(stage.kind, de, limits) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            push_serde_issue(issues, &e, stage.name_span.clone(), context);
+            return None;
+        }
     };
     if ranges.is_empty() {
         // The data file is read only once the stage's own settings are valid.

@@ -8,7 +8,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::optimize_params::OptimizeParams;
+use super::params::optimize::OptimizeParams;
 use super::params::{RangeIssue, TrainParams};
 
 /// The hard ceiling of `max_grid`: what the optimize library will enumerate at all.

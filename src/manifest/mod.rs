@@ -13,7 +13,6 @@ mod input;
 mod interpolate;
 mod limits;
 mod matrix;
-pub mod optimize_params;
 pub mod params;
 pub mod schema;
 mod stage_kind;
@@ -31,8 +30,9 @@ pub use diagnostic::{ManifestErrors, ManifestIssue};
 pub use input::{BadVariable, ENV_PREFIX, ManifestInput, Override, OverrideOrigin, OverrideSyntaxError};
 pub use limits::{GRID_CEILING, Limits};
 pub use matrix::{FOLD, display_value, id_without_fold};
-pub use params::StageParams;
-pub use stage_kind::StageKind;
+/// Where `optimize`'s parameters lived before each kind's parameters got their own file.
+pub use params::optimize as optimize_params;
+pub use params::{StageKind, StageParams};
 
 /// The `[pipeline]` table.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

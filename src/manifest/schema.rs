@@ -11,7 +11,7 @@ use schemars::{JsonSchema, generate::SchemaSettings};
 use serde_json::{Value, json};
 
 use super::PipelineMeta;
-use super::params::{AuditParams, DriftParams, GateParams, LoadParams, Phase3Params, TrainParams};
+use super::params::StageDoc;
 
 /// A manifest file.
 #[derive(JsonSchema)]
@@ -33,34 +33,11 @@ struct ManifestDoc {
     limits: Option<super::Limits>,
 }
 
-/// A stage: `kind`, the keys every stage shares, and the kind's parameters.
-#[derive(JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-#[expect(dead_code, reason = "schema only")]
-enum StageDoc {
-    /// Load or generate a dataset and split it.
-    Load(Stage<LoadParams>),
-    /// Fit a model and score its validation rows.
-    Train(Stage<TrainParams>),
-    /// Decide promotion of a trained model.
-    Gate(Stage<GateParams>),
-    /// Seal the events and artifacts of the stages it needs into the audit log.
-    Audit(Stage<AuditParams>),
-    /// The ethical drift report across the cohorts of the `train` stages it needs.
-    Drift(Stage<DriftParams>),
-    /// Phase 3 governance (risk, correlations, fairness sampling, drift, performance) across
-    /// the cohorts of the `train` stages it needs.
-    Phase3(Stage<Phase3Params>),
-    /// A configuration search: every candidate trained on the `load` stage it needs and
-    /// measured, then gated against a baseline (Phase 8–9).
-    Optimize(Stage<super::optimize_params::OptimizeParams>),
-    /// The comparison report across the cohorts of the `train` stages it needs.
-    Report(Stage<super::params::ReportParams>),
-}
-
+/// A stage of kind `P`: the keys every stage shares, and the kind's parameters
+/// (`params::StageDoc`, written by the kinds' registration, lists one per kind).
 #[derive(JsonSchema)]
 #[expect(dead_code, reason = "schema only")]
-struct Stage<P> {
+pub(crate) struct Stage<P> {
     /// Stages whose outputs this one reads; it runs after them.
     #[serde(default)]
     needs: Vec<String>,

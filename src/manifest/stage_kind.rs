@@ -1,58 +1,9 @@
-//! The kinds of stage a manifest can declare.
+//! A stage kind's code version, its lookup by name and its display. The kinds themselves are
+//! registered once, with their parameters, in `params/mod.rs`.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
-/// What a stage does. Every kind of the design is named here so that a manifest written for a
-/// later version gets "not yet supported" rather than "unknown kind".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StageKind {
-    /// Load or generate a dataset and split it.
-    Load,
-    /// Fit one model on a loaded dataset and score its validation split.
-    Train,
-    /// Decide promotion of a trained model.
-    Gate,
-    /// Seal upstream events and artifacts into the Merkle audit log.
-    Audit,
-    /// Drift statistics across cohorts.
-    Drift,
-    /// Phase 3 governance across cohorts.
-    Phase3,
-    /// Configuration search (Phase 8–9).
-    Optimize,
-    /// Comparison report across cohorts.
-    Report,
-}
+use super::params::StageKind;
 
 impl StageKind {
-    /// Every kind, in the order they are listed to users.
-    pub const ALL: [StageKind; 8] = [
-        StageKind::Load,
-        StageKind::Train,
-        StageKind::Gate,
-        StageKind::Audit,
-        StageKind::Drift,
-        StageKind::Phase3,
-        StageKind::Optimize,
-        StageKind::Report,
-    ];
-
-    /// The name used in manifests.
-    pub fn name(self) -> &'static str {
-        match self {
-            StageKind::Load => "load",
-            StageKind::Train => "train",
-            StageKind::Gate => "gate",
-            StageKind::Audit => "audit",
-            StageKind::Drift => "drift",
-            StageKind::Phase3 => "phase3",
-            StageKind::Optimize => "optimize",
-            StageKind::Report => "report",
-        }
-    }
-
     /// The version of the kind's code, part of every cache key: bump it when a change makes
     /// the kind write other outputs (other bytes or other files) for the same inputs, so that
     /// results cached by the earlier code are computed again instead of reused. The crate
@@ -86,12 +37,6 @@ impl StageKind {
                 | StageKind::Optimize
                 | StageKind::Report
         )
-    }
-
-    /// A fan-in kind sees every instance of the stages it needs and runs once; the others run
-    /// once per cohort, alongside the matrix instances they need.
-    pub fn is_fan_in(self) -> bool {
-        matches!(self, StageKind::Audit | StageKind::Drift | StageKind::Phase3 | StageKind::Report)
     }
 }
 

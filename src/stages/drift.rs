@@ -181,6 +181,50 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &DriftParams, out: &mut Stagin
     Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })
 }
 
+/// The `drift` kind.
+pub(crate) struct Drift;
+
+impl super::stage::Stage for Drift {
+    type Params = crate::manifest::params::DriftParams;
+
+    fn run(
+        &self,
+        ctx: &StageContext<'_>,
+        params: &crate::manifest::params::DriftParams,
+        out: &mut Staging,
+    ) -> Result<EntryMeta, StageError> {
+        run(ctx, params, out)
+    }
+
+    /// one `drift_report` per report written.
+    fn audit_events(
+        &self,
+        _params: &Self::Params,
+        at: &super::AuditInput<'_>,
+    ) -> Result<Vec<super::AuditEvent>, super::AuditInputError> {
+        use super::AuditEvent;
+        use serde_json::json;
+        let mut events = Vec::new();
+        for rel in at.outputs.keys().filter(|p| p.starts_with("drift_reports/")) {
+            let d = at.read_json(rel)?;
+            let m = &d["drift_metrics"];
+            let drifted = m["pairwise"].as_array().map_or(0, |a| a.iter().filter(|p| p["drifted"] == true).count());
+            events.push(AuditEvent::plain(json!({
+                "event": "drift_report",
+                "id": at.instance.id(),
+                "path": rel,
+                "report_id": d["report_id"],
+                "cohorts": m["cohort_count"],
+                "has_drift": m["has_drift"],
+                "drift_score": m["drift_score"],
+                "drifted_comparisons": drifted,
+                "recommendations": d["recommendations"],
+            })));
+        }
+        Ok(events)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

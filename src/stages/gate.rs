@@ -283,6 +283,60 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &GateParams, out: &mut Staging
     Ok(EntryMeta { summary, failure, volatile: None, warnings: Vec::new() })
 }
 
+/// The `gate` kind.
+pub(crate) struct Gate;
+
+impl super::stage::Stage for Gate {
+    type Params = crate::manifest::params::GateParams;
+
+    fn run(
+        &self,
+        ctx: &StageContext<'_>,
+        params: &crate::manifest::params::GateParams,
+        out: &mut Staging,
+    ) -> Result<EntryMeta, StageError> {
+        run(ctx, params, out)
+    }
+
+    /// `gate_decision` and, when the model was promoted, `promotion`, which vouches for the
+    /// promoted copy of the cohort's model.
+    fn audit_events(
+        &self,
+        _params: &Self::Params,
+        at: &super::AuditInput<'_>,
+    ) -> Result<Vec<super::AuditEvent>, super::AuditInputError> {
+        use super::{AuditEvent, ModelLink};
+        use crate::trail::model_content_sha256;
+        use serde_json::json;
+        let mut events = Vec::new();
+        let Some(rel) = at.output("/gate.json") else { return Ok(Vec::new()) };
+        let g = at.read_json(&rel)?;
+        events.push(AuditEvent::plain(json!({
+            "event": "gate_decision",
+            "id": at.instance.id(),
+            "cohort": at.instance.decl.cohort,
+            "decision": g["decision"],
+            "promoted": g["promoted"],
+            "policy": g["policy"],
+            "criteria": g["criteria"],
+            "violations": g["violations"],
+        })));
+        if let Some(dest) = g["destination"].as_str() {
+            let copy = at.read_json(dest)?;
+            let promotion = json!({
+                "event": "promotion",
+                "id": at.instance.id(),
+                "cohort": at.instance.decl.cohort,
+                "promoted": g["promoted"],
+                "path": dest,
+                "content_sha256": model_content_sha256(&copy)?,
+            });
+            events.push(AuditEvent { event: promotion, model: Some(ModelLink::Copied(dest.to_owned())) });
+        }
+        Ok(events)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -463,3 +463,43 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
     );
     Ok(EntryMeta { summary, failure: None, volatile, warnings })
 }
+
+/// The `load` kind.
+pub(crate) struct Load;
+
+impl super::stage::Stage for Load {
+    type Params = crate::manifest::params::LoadParams;
+
+    fn run(
+        &self,
+        ctx: &StageContext<'_>,
+        params: &crate::manifest::params::LoadParams,
+        out: &mut Staging,
+    ) -> Result<EntryMeta, StageError> {
+        run(ctx, params, out)
+    }
+
+    /// `data_loaded` (source, rows, positives, digest) and `split`.
+    fn audit_events(
+        &self,
+        _params: &Self::Params,
+        at: &super::AuditInput<'_>,
+    ) -> Result<Vec<super::AuditEvent>, super::AuditInputError> {
+        use super::AuditEvent;
+        use serde_json::json;
+        let mut events = Vec::new();
+        if let Some(rel) = at.output("/dataset.json") {
+            let d = at.read_json(&rel)?;
+            events.push(AuditEvent::plain(json!({
+                "event": "data_loaded",
+                "id": at.instance.id(),
+                "source": d["data"],
+                "rows": d["rows"],
+                "positives": d["positives"],
+                "dataset_sha256": at.outputs.get(&rel),
+            })));
+            events.push(AuditEvent::plain(json!({"event": "split", "id": at.instance.id(), "split": d["split"]})));
+        }
+        Ok(events)
+    }
+}

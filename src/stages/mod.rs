@@ -5,6 +5,7 @@
 //! randomness only from an RNG seeded with its instance's seed, and takes timestamps only
 //! from the run clock, so its bytes never depend on scheduling.
 
+mod audit;
 mod cohorts;
 mod drift;
 mod gate;
@@ -15,13 +16,14 @@ mod metrics_file;
 mod optimize;
 mod phase3;
 mod report;
+mod stage;
 mod stage_error;
 mod train;
 
 use std::sync::atomic::AtomicBool;
 
 use crate::clock::RunClock;
-use crate::manifest::{PipelineMeta, StageKind, StageParams};
+use crate::manifest::{PipelineMeta, StageKind};
 use crate::plan::Instance;
 use crate::store::{CacheEntry, EntryMeta, RelPath, Staging};
 
@@ -29,6 +31,7 @@ pub use drift::{DRIFT_REPORT_FORMAT, DriftMetricsFile, DriftReportFile, PairFile
 pub(crate) use gate::GateRecord;
 pub use load_kaggle::{KAGGLE_API_VAR, KaggleAccess};
 pub(crate) use metrics_file::MetricsFile;
+pub use stage::{AuditEvent, AuditInput, AuditInputError, KeptState, ModelLink, StateInput};
 pub use stage_error::StageError;
 
 /// The outputs of one upstream instance.
@@ -148,18 +151,17 @@ pub(crate) fn write(out: &mut Staging, path: &str, bytes: &[u8]) -> Result<(), S
 
 /// Runs one stage instance.
 pub fn run_stage(ctx: &StageContext<'_>, out: &mut Staging) -> Result<EntryMeta, StageError> {
-    match &ctx.instance.decl.params {
-        StageParams::Load(p) => load::run(ctx, p, out),
-        StageParams::Train(p) => train::run(ctx, p, out),
-        StageParams::Gate(p) => gate::run(ctx, p, out),
-        StageParams::Drift(p) => drift::run(ctx, p, out),
-        StageParams::Phase3(p) => phase3::run(ctx, p, out),
-        StageParams::Optimize(p) => optimize::run(ctx, p, out),
-        StageParams::Report(p) => report::run(ctx, p, out),
-        // It appends to the pipeline's log, a side effect no cache entry can hold; the runner
-        // executes it on its own thread at the end of the run (`exec::audit_step`).
-        StageParams::Audit(_) => {
-            Err(StageError::Invalid("an audit instance is run by the runner, not as a stage".into()))
-        }
-    }
+    stage::stage_of(ctx.instance.decl.kind).run(ctx, out)
+}
+
+/// The events an `audit` stage logs about one completed instance, by its kind's own
+/// [`stage::Stage::audit_events`].
+pub fn audit_events(at: &AuditInput<'_>) -> Result<Vec<AuditEvent>, AuditInputError> {
+    stage::stage_of(at.instance.decl.kind).audit_events(at)
+}
+
+/// What a completed instance carries to the next run, by its kind's own
+/// [`stage::Stage::kept_state`].
+pub fn kept_state(at: &StateInput<'_>) -> Vec<KeptState> {
+    stage::stage_of(at.instance.decl.kind).kept_state(at)
 }

@@ -483,3 +483,29 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
         .then(|| "latency is measured wall-clock time (`latency = \"measured\"`)".to_owned());
     Ok(EntryMeta { summary, failure: None, volatile, warnings: Vec::new() })
 }
+
+/// The `optimize` kind.
+pub(crate) struct Optimize;
+
+impl super::stage::Stage for Optimize {
+    type Params = crate::manifest::optimize_params::OptimizeParams;
+
+    fn run(
+        &self,
+        ctx: &StageContext<'_>,
+        params: &crate::manifest::optimize_params::OptimizeParams,
+        out: &mut Staging,
+    ) -> Result<EntryMeta, StageError> {
+        run(ctx, params, out)
+    }
+
+    fn audit_events(
+        &self,
+        _params: &crate::manifest::optimize_params::OptimizeParams,
+        _at: &super::AuditInput<'_>,
+    ) -> Result<Vec<super::AuditEvent>, super::AuditInputError> {
+        // No events of its own: like every sealed instance, its outputs' digests are in its
+        // `stage_end` event.
+        Ok(Vec::new())
+    }
+}

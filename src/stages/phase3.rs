@@ -24,7 +24,10 @@ use serde_json::{Value, json};
 
 use super::cohorts::{Cohort, gather};
 use super::drift::build_report;
-use super::{StageContext, StageError, json_bytes, write};
+use super::stage::Stage;
+use super::{
+    AuditEvent, AuditInput, AuditInputError, KeptState, StageContext, StageError, StateInput, json_bytes, write,
+};
 use crate::governance::correlation_engine::{
     AccuracyPoint, CorrelationInputs, DriftObservation, ErrorSet, GateOutcome, Pattern, correlations,
 };
@@ -469,4 +472,70 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &Phase3Params, out: &mut Stagi
         if detectors.timings.meeting_target { "met" } else { "not met" },
     );
     Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })
+}
+
+/// The `phase3` kind.
+pub(crate) struct Phase3;
+
+impl Stage for Phase3 {
+    type Params = Phase3Params;
+
+    fn run(&self, ctx: &StageContext<'_>, params: &Phase3Params, out: &mut Staging) -> Result<EntryMeta, StageError> {
+        run(ctx, params, out)
+    }
+
+    /// `phase3_governance`: each cohort's risk tier, the patterns found, and which drift report
+    /// and fairness sample the instance wrote.
+    fn audit_events(&self, _params: &Phase3Params, at: &AuditInput<'_>) -> Result<Vec<AuditEvent>, AuditInputError> {
+        let Some(status_rel) = at.output("/status.json") else { return Ok(Vec::new()) };
+        let dir = status_rel.trim_end_matches("/status.json").to_owned();
+        let risk = at.read_json(&format!("{dir}/risk_profiles.json"))?;
+        let correlations = at.read_json(&format!("{dir}/correlations.json"))?;
+        let tiers: BTreeMap<String, Value> = risk["profiles"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|p| {
+                        let cohort = p["cohort"].as_str().unwrap_or_default().to_owned();
+                        (cohort, json!({"score": p["current_score"], "tier": p["current_tier"]}))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let patterns: Vec<Value> = correlations["patterns"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|p| json!({"name": p["name"], "cohorts": p["cohorts"], "variable": p["variable"]}))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let drift_rel = at.outputs.keys().find(|p| p.starts_with(&format!("{dir}/drift_reports/")));
+        let job_rel = at.outputs.keys().find(|p| p.starts_with(&format!("{dir}/fairness_samples/")));
+        let job = job_rel.map(|r| at.read_json(r)).transpose()?;
+        let drift = drift_rel.map(|r| at.read_json(r)).transpose()?;
+        Ok(vec![AuditEvent::plain(json!({
+            "event": "phase3_governance",
+            "id": at.instance.id(),
+            "storage_dir": dir,
+            "risk": tiers,
+            "patterns": patterns,
+            "drift_report": drift_rel,
+            "has_drift": drift.as_ref().map(|d| d["drift_metrics"]["has_drift"].clone()),
+            "fairness_job": job.as_ref().map(|j| j["job_id"].clone()),
+            "fairness_samples": job.as_ref().map(|j| j["coverage_stats"]["total_samples"].clone()),
+            "risk_profiles_sha256": at.outputs.get(&format!("{dir}/risk_profiles.json")),
+        }))])
+    }
+
+    /// Its `history.json`, kept as `runs/<pipeline>/history/<instance>.json` when the stage
+    /// keeps a history.
+    fn kept_state(&self, params: &Phase3Params, at: &StateInput<'_>) -> Vec<KeptState> {
+        if !params.history {
+            return Vec::new();
+        }
+        let Some(rel) = at.outputs.iter().find(|k| k.ends_with("/history.json")) else { return Vec::new() };
+        let to = crate::plan::history_path(at.state_dir, at.instance.id());
+        vec![KeptState { output: (*rel).to_owned(), to, what: "history" }]
+    }
 }

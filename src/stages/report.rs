@@ -316,3 +316,29 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
     );
     Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })
 }
+
+/// The `report` kind.
+pub(crate) struct Report;
+
+impl super::stage::Stage for Report {
+    type Params = crate::manifest::params::ReportParams;
+
+    fn run(
+        &self,
+        ctx: &StageContext<'_>,
+        params: &crate::manifest::params::ReportParams,
+        out: &mut Staging,
+    ) -> Result<EntryMeta, StageError> {
+        run(ctx, params, out)
+    }
+
+    fn audit_events(
+        &self,
+        _params: &crate::manifest::params::ReportParams,
+        _at: &super::AuditInput<'_>,
+    ) -> Result<Vec<super::AuditEvent>, super::AuditInputError> {
+        // No events of its own: like every sealed instance, its outputs' digests are in its
+        // `stage_end` event.
+        Ok(Vec::new())
+    }
+}

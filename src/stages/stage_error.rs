@@ -59,6 +59,16 @@ pub enum StageError {
     /// Something else about the inputs is wrong.
     #[error("{0}")]
     Invalid(String),
+    /// An instance reached the implementation of another kind (a bug of the runner).
+    #[error("`{id}` has `{found}` parameters but was run as a `{kind}` stage")]
+    WrongParams {
+        /// The instance.
+        id: String,
+        /// The kind it was run as.
+        kind: crate::manifest::StageKind,
+        /// The kind of its parameters.
+        found: crate::manifest::StageKind,
+    },
     /// The run was interrupted.
     #[error("cancelled")]
     Cancelled,

@@ -387,3 +387,66 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     let summary = format!("{}: accuracy {}, ECE {}", params.model.name(), fmt(report.accuracy), fmt(report.ece));
     Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })
 }
+
+/// The `train` kind.
+pub(crate) struct Train;
+
+impl super::stage::Stage for Train {
+    type Params = crate::manifest::params::TrainParams;
+
+    fn run(
+        &self,
+        ctx: &StageContext<'_>,
+        params: &crate::manifest::params::TrainParams,
+        out: &mut Staging,
+    ) -> Result<EntryMeta, StageError> {
+        run(ctx, params, out)
+    }
+
+    /// `training_completed`, `validation_metrics` (the scalar metrics) and `model_saved`, which
+    /// vouches for the cohort's model file.
+    fn audit_events(
+        &self,
+        _params: &Self::Params,
+        at: &super::AuditInput<'_>,
+    ) -> Result<Vec<super::AuditEvent>, super::AuditInputError> {
+        use super::{AuditEvent, ModelLink};
+        use crate::trail::model_content_sha256;
+        use serde_json::json;
+        let mut events = Vec::new();
+        let (Some(model_rel), Some(metrics_rel)) = (at.output("/model.json"), at.output("/metrics.json")) else {
+            return Ok(Vec::new());
+        };
+        let model = at.read_json(&model_rel)?;
+        let metrics = at.read_json(&metrics_rel)?;
+        events.push(AuditEvent::plain(json!({
+            "event": "training_completed",
+            "id": at.instance.id(),
+            "cohort": at.instance.decl.cohort,
+            "model_type": model["model_type"],
+            "training_rows": model["training_rows"],
+            "data": model["data"],
+            "trained_at": model["trained_at"],
+        })));
+        let scalars: serde_json::Map<String, Value> = metrics
+            .as_object()
+            .map(|m| m.iter().filter(|(_, v)| v.is_number()).map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        events.push(AuditEvent::plain(json!({
+            "event": "validation_metrics",
+            "id": at.instance.id(),
+            "cohort": at.instance.decl.cohort,
+            "metrics": scalars,
+            "metrics_sha256": at.outputs.get(&metrics_rel),
+        })));
+        let saved = json!({
+            "event": "model_saved",
+            "id": at.instance.id(),
+            "cohort": at.instance.decl.cohort,
+            "path": model_rel,
+            "content_sha256": model_content_sha256(&model)?,
+        });
+        events.push(AuditEvent { event: saved, model: Some(ModelLink::Saved(model_rel)) });
+        Ok(events)
+    }
+}

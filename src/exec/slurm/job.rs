@@ -16,9 +16,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::RunClock;
 use crate::exec::executor::{Lookup, compute, instance_key, lookup};
-use crate::exec::failpoints::{CANCELLED, Failpoints};
+use crate::exec::failpoints::Failpoints;
+use crate::exec::instance_error::InstanceError;
 use crate::exec::quiet_panic::{panic_message, quietly};
-use crate::exec::run::{ExecutorChoice, RunOptions};
+use crate::exec::run_options::{ExecutorChoice, RunOptions};
 use crate::manifest::{self, ManifestInput, Override};
 use crate::plan::Plan;
 use crate::stages::{KaggleAccess, UpstreamOutput};
@@ -245,8 +246,9 @@ fn run_one(spec: &JobSpec, plan: &Plan, i: usize, inputs: &[UpstreamOutput], can
     let _ = cache.index().save();
     match result {
         Ok(Ok(_)) => JobOutcome::Computed,
-        Ok(Err(e)) if e == CANCELLED => JobOutcome::Cancelled,
-        Ok(Err(error)) => JobOutcome::Failed { error },
+        Ok(Err(InstanceError::Cancelled)) => JobOutcome::Cancelled,
+        // The status file is the job's one channel back: the error goes as one line.
+        Ok(Err(e)) => JobOutcome::Failed { error: crate::error_chain::error_chain(&e) },
         Err(p) => JobOutcome::Failed { error: format!("panicked: {}", panic_message(p.as_ref())) },
     }
 }

@@ -27,24 +27,12 @@ use crate::plan::Plan;
 use crate::store::{Cache, write_atomic};
 
 use super::executor::{Executor, Finished, Launch, Lookup, instance_key, lookup};
-use super::failpoints::CANCELLED;
-use super::run::RunOptions;
+use super::instance_error::InstanceError;
 use super::run_folder::RunFolder;
+use super::run_options::RunOptions;
+pub use super::run_options::SlurmLaunch;
 use cli::{JobState, SlurmTools};
 pub use job::{JobError, JobOutcome, JobSpec, JobStatus, exec_instance, slurm_cpus};
-
-/// What a Slurm run needs beyond the manifest's `[executor]` table.
-#[derive(Clone, Debug)]
-pub struct SlurmLaunch {
-    /// The binary jobs run (`exec-instance`): this one, on a path every node sees.
-    pub program: PathBuf,
-    /// The runner's `--set` overrides, repeated in each job.
-    pub overrides: Vec<String>,
-    /// `PATH` to find `sbatch`, `squeue` and `scancel` on.
-    pub path: Option<std::ffi::OsString>,
-    /// `-j N`: instances in flight at most, over `[executor] max_jobs` (Snakemake's `--jobs`).
-    pub max_jobs: Option<std::num::NonZeroUsize>,
-}
 
 /// Instances submitted and not finished, at most.
 pub(crate) fn capacity(config: &ExecutorConfig, launch: &SlurmLaunch) -> usize {
@@ -140,7 +128,7 @@ impl<'a> Slurm<'a> {
     }
 
     fn fail(&mut self, index: usize, error: String) {
-        self.done.push_back(Finished { index, outcome: Ok(Err(error)), seconds: 0.0 });
+        self.done.push_back(Finished { index, outcome: Err(InstanceError::Job(error)), seconds: 0.0 });
     }
 
     /// Writes each instance's spec and submits them as one array; `(index, key)` pairs.
@@ -267,22 +255,26 @@ impl<'a> Slurm<'a> {
         let where_ = format!("Slurm job {id}, log `{}`", self.shown_log(&f));
         let seconds = status.as_ref().map_or(0.0, |s| s.seconds);
         let outcome = match status {
-            Err(e) => Err(format!("{e} ({where_})")),
-            Ok(s) if s.key != f.key => Err(format!("the job's status names another cache key ({where_})")),
+            Err(e) => Err(InstanceError::Job(format!("{e} ({where_})"))),
+            Ok(s) if s.key != f.key => {
+                Err(InstanceError::Job(format!("the job's status names another cache key ({where_})")))
+            }
             Ok(s) => match s.outcome {
                 JobOutcome::Computed | JobOutcome::Cached => match self.cache.lookup(&f.key) {
                     Some(entry) => Ok((entry, s.outcome == JobOutcome::Cached)),
-                    None => Err(format!(
+                    None => Err(InstanceError::Job(format!(
                         "the job says it finished, but its outputs are not in the cache `{}`: is the cache on a filesystem every node shares? ({where_})",
                         self.opts.cache_dir.display()
-                    )),
+                    ))),
                 },
-                JobOutcome::Failed { error } => Err(format!("{error} ({where_})")),
-                JobOutcome::Cancelled if self.opts.cancel.load(Ordering::Relaxed) => Err(CANCELLED.to_owned()),
-                JobOutcome::Cancelled => Err(format!("the job was stopped by a signal before it finished ({where_})")),
+                JobOutcome::Failed { error } => Err(InstanceError::Job(format!("{error} ({where_})"))),
+                JobOutcome::Cancelled if self.opts.cancel.load(Ordering::Relaxed) => Err(InstanceError::Cancelled),
+                JobOutcome::Cancelled => {
+                    Err(InstanceError::Job(format!("the job was stopped by a signal before it finished ({where_})")))
+                }
             },
         };
-        self.done.push_back(Finished { index: f.index, outcome: Ok(outcome), seconds });
+        self.done.push_back(Finished { index: f.index, outcome, seconds });
     }
 
     fn poll(&mut self) {
@@ -350,7 +342,7 @@ impl<'a> Slurm<'a> {
                     match why {
                         None => self.done.push_back(Finished {
                             index: f.index,
-                            outcome: Ok(Err(CANCELLED.to_owned())),
+                            outcome: Err(InstanceError::Cancelled),
                             seconds: 0.0,
                         }),
                         Some(why) => {
@@ -403,7 +395,7 @@ impl Executor for Slurm<'_> {
             let key = instance_key(self.plan, index, &inputs, Some(self.cache));
             // What the cache has needs no job.
             if let Lookup::Hit(entry) = lookup(self.cache, &key, self.plan.instances[index].id(), self.opts) {
-                self.done.push_back(Finished { index, outcome: Ok(Ok((entry, true))), seconds: 0.0 });
+                self.done.push_back(Finished { index, outcome: Ok((entry, true)), seconds: 0.0 });
                 continue;
             }
             let inputs = inputs.iter().map(|u| (u.id.clone(), u.entry.key.clone())).collect();
@@ -448,7 +440,7 @@ impl Executor for Slurm<'_> {
         let rest: Vec<String> = self.in_flight.keys().cloned().collect();
         for id in rest {
             if let Some(f) = self.in_flight.remove(&id) {
-                self.done.push_back(Finished { index: f.index, outcome: Ok(Err(CANCELLED.to_owned())), seconds: 0.0 });
+                self.done.push_back(Finished { index: f.index, outcome: Err(InstanceError::Cancelled), seconds: 0.0 });
             }
         }
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::params::{ModelType, RangeIssue, TrainParams};
+use super::{ModelType, RangeIssue, TrainParams};
 use crate::optimize::{GateThresholds, SearchSpace, Technique};
 
 /// A fixed or listed parameter value.
@@ -282,5 +282,22 @@ impl OptimizeParams {
             }
         }
         out
+    }
+}
+
+impl super::KindParams for OptimizeParams {
+    const FAN_IN: bool = false;
+
+    fn range_issues(&self) -> Vec<RangeIssue> {
+        OptimizeParams::range_issues(self)
+    }
+
+    fn limit_issues(&self, limits: &crate::manifest::Limits) -> Vec<RangeIssue> {
+        limits.optimize_issues(self)
+    }
+
+    /// The review labels it reads.
+    fn external_inputs(&self, at: &super::ExternalAt<'_>) -> Vec<(String, std::path::PathBuf)> {
+        self.review_labels.iter().map(|r| (r.clone(), at.base_dir.join(r))).collect()
     }
 }

@@ -1,0 +1,233 @@
+//! A `train` stage's parameters: the model and its knobs, with the checks that a model's own
+//! keys go with that model.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::range_issue::{RangeIssue, issue, open_unit};
+
+/// Parameters of a `train` stage. The shared knobs mean, per model: `epochs` — passes over
+/// the training rows for `logistic` and `simple_transformer`, boosting rounds for
+/// `correlation`, unused by `heuristic` and `anomaly` (which fit in one pass); `batch_size` —
+/// rows per gradient step for `logistic` and `simple_transformer`, unused by the others;
+/// `learning_rate` and `l2` — each model's own default when absent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrainParams {
+    /// The model type (the original's `--model-type`).
+    pub model: ModelType,
+    /// Passes over the training rows of `logistic` and `simple_transformer` (the original's
+    /// `--epochs`, which it ignored); default 10. `correlation` boosts `rounds` trees instead:
+    /// a stage that trains only `correlation` may not set it, and the `correlation` instances
+    /// of a matrix with other models leave it out (`nethical plan` says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32", extend("default" = 10))]
+    pub epochs: Option<u32>,
+    /// Rows per gradient step (the original's `--batch-size`, which it ignored).
+    #[serde(default = "default_batch_size")]
+    pub batch_size: u32,
+    /// Step size (gradient descent, Adam, or boosting shrinkage); the model's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learning_rate: Option<f64>,
+    /// L2 penalty (weights, or leaf values for `correlation`); the model's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l2: Option<f64>,
+    /// `logistic` only: `balanced` weighs both classes equally.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_weight: Option<ClassWeightName>,
+    /// `logistic` only: `sgd` (mini-batch gradient descent for `epochs`, the default) or
+    /// `lbfgs` (full-batch to convergence, scikit-learn's default; `l2` is then its `1/C`,
+    /// default 1.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solver: Option<SolverName>,
+    /// `correlation` only: tree depth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_depth: Option<u32>,
+    /// `correlation` only: fewest training rows in a leaf.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_samples_leaf: Option<u32>,
+    /// `correlation` only: fraction of rows each tree is fitted on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subsample: Option<f64>,
+    /// `correlation` only: boosting rounds, one tree each; default 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rounds: Option<u32>,
+    /// `correlation` only: how splits are searched; default `hist`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<TreeAlgorithmName>,
+    /// Post-hoc calibration on the load stage's calibration split (`split.calibration_ratio`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibrate: Option<CalibrateName>,
+    /// Decision threshold: class 1 iff P(y = 1) >= threshold.
+    #[serde(default = "default_threshold")]
+    pub threshold: f64,
+    /// Equal-width bins of the calibration metrics (the original's `--ece-bins`).
+    #[serde(default = "default_ece_bins")]
+    pub ece_bins: u32,
+}
+
+/// Class weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassWeightName {
+    /// Each class carries equal total weight.
+    Balanced,
+}
+
+/// The `logistic` model's optimisers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SolverName {
+    /// Mini-batch gradient descent for `epochs` passes.
+    Sgd,
+    /// Full-batch L-BFGS to convergence (scikit-learn's `LogisticRegression` default).
+    Lbfgs,
+}
+
+/// How the `correlation` model's trees search splits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TreeAlgorithmName {
+    /// Histograms of features binned once (at most 255 bins), in parallel over features, as
+    /// LightGBM and scikit-learn's `HistGradientBoostingClassifier` do.
+    Hist,
+    /// Every threshold between distinct values, on one thread, as scikit-learn's
+    /// `GradientBoostingClassifier` does; far slower on large data.
+    Exact,
+}
+
+/// Post-hoc calibration methods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CalibrateName {
+    /// Logistic regression on the model's logit (Platt 1999).
+    Platt,
+    /// Isotonic regression (pool-adjacent-violators).
+    Isotonic,
+}
+
+/// The original's model types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelType {
+    /// A transparent rule/score baseline.
+    Heuristic,
+    /// Logistic regression by mini-batch gradient descent.
+    Logistic,
+    /// A model of normal behaviour.
+    Anomaly,
+    /// A model of feature interactions.
+    Correlation,
+    /// A small transformer encoder.
+    SimpleTransformer,
+}
+
+impl ModelType {
+    /// The name used in manifests and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelType::Heuristic => "heuristic",
+            ModelType::Logistic => "logistic",
+            ModelType::Anomaly => "anomaly",
+            ModelType::Correlation => "correlation",
+            ModelType::SimpleTransformer => "simple_transformer",
+        }
+    }
+}
+
+/// `epochs` when a model that reads it has none set.
+pub const DEFAULT_EPOCHS: u32 = 10;
+
+impl TrainParams {
+    /// Passes over the training rows, for the models that make them.
+    pub fn epochs(&self) -> u32 {
+        self.epochs.unwrap_or(DEFAULT_EPOCHS)
+    }
+
+    /// Settles `epochs` after validation: the shared default for the models that take one,
+    /// and none for `correlation`, which boosts `rounds` trees. A `correlation` instance's
+    /// resolved parameters, cache key and lockfile entry then do not change with an `epochs`
+    /// it ignores (set for the other models of its matrix). Returns whether a value was
+    /// dropped, so the caller can say so.
+    pub fn resolve_epochs(&mut self) -> bool {
+        if self.model == ModelType::Correlation {
+            self.epochs.take().is_some()
+        } else {
+            self.epochs.get_or_insert(DEFAULT_EPOCHS);
+            false
+        }
+    }
+
+    /// Checks value ranges serde cannot express, and that model-specific keys go with their
+    /// model.
+    pub fn range_issues(&self) -> Vec<RangeIssue> {
+        let mut out = Vec::new();
+        if self.epochs == Some(0) {
+            out.push(issue(&["epochs"], "at least 1"));
+        }
+        if self.batch_size == 0 {
+            out.push(issue(&["batch_size"], "at least 1"));
+        }
+        if self.learning_rate.is_some_and(|lr| !(lr.is_finite() && lr > 0.0)) {
+            out.push(issue(&["learning_rate"], "a positive number"));
+        }
+        if self.l2.is_some_and(|l2| !(l2.is_finite() && l2 >= 0.0)) {
+            out.push(issue(&["l2"], "a number >= 0"));
+        }
+        if !open_unit(self.threshold) {
+            out.push(issue(&["threshold"], "a number strictly between 0 and 1"));
+        }
+        if self.ece_bins == 0 || self.ece_bins > 1000 {
+            out.push(issue(&["ece_bins"], "between 1 and 1000"));
+        }
+        let only = |present: bool, key: &'static str, model: ModelType, out: &mut Vec<RangeIssue>| {
+            if present && self.model != model {
+                out.push(issue(&[key], format!("left out: it only applies to model `{}`", model.name())));
+            }
+        };
+        only(self.class_weight.is_some(), "class_weight", ModelType::Logistic, &mut out);
+        only(self.solver.is_some(), "solver", ModelType::Logistic, &mut out);
+        only(self.max_depth.is_some(), "max_depth", ModelType::Correlation, &mut out);
+        only(self.min_samples_leaf.is_some(), "min_samples_leaf", ModelType::Correlation, &mut out);
+        only(self.subsample.is_some(), "subsample", ModelType::Correlation, &mut out);
+        only(self.rounds.is_some(), "rounds", ModelType::Correlation, &mut out);
+        only(self.algorithm.is_some(), "algorithm", ModelType::Correlation, &mut out);
+        if self.rounds == Some(0) {
+            out.push(issue(&["rounds"], "at least 1"));
+        }
+        if self.max_depth.is_some_and(|d| d == 0 || d > 16) {
+            out.push(issue(&["max_depth"], "between 1 and 16"));
+        }
+        if self.min_samples_leaf == Some(0) {
+            out.push(issue(&["min_samples_leaf"], "at least 1"));
+        }
+        if self.subsample.is_some_and(|s| !(s > 0.0 && s <= 1.0)) {
+            out.push(issue(&["subsample"], "a fraction in (0, 1]"));
+        }
+        out
+    }
+}
+
+fn default_batch_size() -> u32 {
+    32
+}
+
+fn default_threshold() -> f64 {
+    0.5
+}
+
+fn default_ece_bins() -> u32 {
+    10
+}
+
+impl super::KindParams for TrainParams {
+    const FAN_IN: bool = false;
+
+    fn range_issues(&self) -> Vec<RangeIssue> {
+        TrainParams::range_issues(self)
+    }
+
+    fn limit_issues(&self, limits: &crate::manifest::Limits) -> Vec<RangeIssue> {
+        limits.train_issues(self)
+    }
+}

@@ -26,6 +26,7 @@ mod load_error;
 mod log_loss;
 pub mod logistic;
 mod logistic_lbfgs;
+mod logistic_sgd;
 mod logistic_params;
 mod model;
 mod ngram;

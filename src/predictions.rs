@@ -69,10 +69,7 @@ pub fn read_predictions(bytes: &[u8], source: &str, cols: &PredictionColumns) ->
     let prob_at = find(&cols.prob, "probability")?;
     let group_at = cols.group.as_deref().map(|g| find(g, "group")).transpose()?;
     let row_at = cols.row.as_deref().and_then(|r| header.iter().position(|h| h == r));
-    let layout = Layout { width: header.len(), label_at, prob_at, group_at, row_at };
-    if let Some(out) = layout.read_plain(bytes) {
-        return Ok(out);
-    }
+    let layout = Layout { label_at, prob_at, group_at, row_at };
     let mut out = layout.empty();
     // One byte record reused for every line, and only the group column checked for UTF-8 (a
     // `StringRecord` would validate every field of every line).
@@ -93,8 +90,6 @@ pub fn read_predictions(bytes: &[u8], source: &str, cols: &PredictionColumns) ->
 
 /// Where the columns of a predictions file are, once its header is read.
 struct Layout {
-    /// Fields per record.
-    width: usize,
     label_at: usize,
     prob_at: usize,
     group_at: Option<usize>,
@@ -103,9 +98,6 @@ struct Layout {
 
 /// A value that is not what its column holds: the column and what was expected there.
 type BadValue = (usize, &'static str);
-
-/// Most fields a record of the plain form may have; wider files take the CSV reader.
-const PLAIN_MAX_FIELDS: usize = 16;
 
 impl Layout {
     fn empty(&self) -> Predictions {
@@ -137,49 +129,6 @@ impl Layout {
             groups.push(group.trim().to_owned());
         }
         Ok(())
-    }
-
-    /// The predictions of a file in the plain form `train` writes (no quotes, no carriage
-    /// returns, no blank lines, every record as wide as the header, every value valid), read
-    /// by splitting lines at commas, which is several times faster than the general CSV
-    /// reader. `None` for anything else: the caller then reads the file with the CSV reader,
-    /// which gives the same values where this succeeds and the precise error where it fails.
-    fn read_plain(&self, bytes: &[u8]) -> Option<Predictions> {
-        if self.width > PLAIN_MAX_FIELDS || memchr::memchr2(b'"', b'\r', bytes).is_some() {
-            return None;
-        }
-        // A blank first line would be skipped by the CSV reader, not taken as the header.
-        let header_end = memchr::memchr(b'\n', bytes).filter(|&end| end > 0)?;
-        let body = &bytes[header_end + 1..];
-        let body = body.strip_suffix(b"\n").unwrap_or(body);
-        let mut out = self.empty();
-        if body.is_empty() {
-            return Some(out);
-        }
-        let lines = memchr::memchr_iter(b'\n', body).count() + 1;
-        out.y_true.reserve_exact(lines);
-        out.y_prob.reserve_exact(lines);
-        if let Some(rows) = out.rows.as_mut() {
-            rows.reserve_exact(lines);
-        }
-        let mut fields: [&[u8]; PLAIN_MAX_FIELDS] = [&[]; PLAIN_MAX_FIELDS];
-        let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', body).chain([body.len()]) {
-            let line = &body[start..end];
-            start = end + 1;
-            let mut count = 0;
-            let mut field_start = 0;
-            for comma in memchr::memchr_iter(b',', line).chain([line.len()]) {
-                *fields.get_mut(count)? = &line[field_start..comma];
-                field_start = comma + 1;
-                count += 1;
-            }
-            if count != self.width || line.is_empty() {
-                return None;
-            }
-            self.push(|column| fields[column], &mut out).ok()?;
-        }
-        Some(out)
     }
 }
 
@@ -252,7 +201,7 @@ mod tests {
     }
 
     #[test]
-    fn the_plain_form_reads_as_the_csv_reader_reads_it() {
+    fn line_endings_quotes_and_blank_lines_do_not_change_the_values() {
         let cols =
             PredictionColumns { group: Some("sex".into()), row: Some("row".into()), ..PredictionColumns::default() };
         let plain = "row,y_true,y_prob,y_pred,sex\n0,1,0.9,1,m\n5, 0 ,2.5e-1,0,f \n9,true,1,1,\n";
@@ -264,7 +213,6 @@ mod tests {
             rows: Some(vec![0, 5, 9]),
         };
         assert_eq!(read(plain), expected);
-        // Each of these leaves the plain form and is read by the CSV reader instead.
         assert_eq!(read(&plain.replace('\n', "\r\n")), expected);
         assert_eq!(read(&plain.replace(",m\n", ",\"m\"\n")), expected);
         assert_eq!(read(&format!("\n{plain}\n\n")), expected);

@@ -28,6 +28,7 @@ mod log_loss;
 pub mod logistic;
 mod logistic_lbfgs;
 mod logistic_params;
+mod logistic_sgd;
 mod model;
 mod ngram;
 mod portable_exp;

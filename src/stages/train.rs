@@ -8,6 +8,7 @@
 //! has one).
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rand::SeedableRng;
@@ -372,13 +373,18 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
             header.push(g);
         }
         csv.write_record(&header)?;
+        // One reused buffer instead of a `String` per field: 200,000 rows per validation split.
+        let mut number = String::new();
         for (i, ((row, y), p)) in validation.row_ids().iter().zip(validation.y()).zip(&probs).enumerate() {
-            let mut record =
-                vec![row.to_string(), y.to_string(), p.to_string(), u8::from(*p >= params.threshold).to_string()];
-            if let Some(groups) = &validation_part.group {
-                record.push(groups[i].clone());
+            for value in [row as &dyn std::fmt::Display, y, p, &u8::from(*p >= params.threshold)] {
+                number.clear();
+                write!(number, "{value}").map_err(std::io::Error::other)?;
+                csv.write_field(&number)?;
             }
-            csv.write_record(&record)?;
+            if let Some(groups) = &validation_part.group {
+                csv.write_field(&groups[i])?;
+            }
+            csv.write_record(None::<&[u8]>)?;
         }
         csv.flush()
     })

@@ -1,13 +1,17 @@
 //! The report's views, rendered when the run ends: `report/comparison.md` and
 //! `report/comparison.html`, from the cached `comparison.json` plus what only the finished run
 //! knows (its `run.json`: manifest, digest, git commit; its audit seal: checkpoint root). They
-//! are run-level files like `run.json`, not stage outputs: no cache entry, lockfile or audit
-//! event records them, and `nethical report` renders them again from the same files.
+//! are run-level files like `run.json`, not stage outputs: no lockfile or audit event records
+//! them, and `nethical report` renders them again from the same files.
+//!
+//! They describe results, not the invocation (no run id in them), so a run whose results are
+//! an earlier run's renders the same bytes; those are kept in the cache under their own digest
+//! and published as links like any artifact, and a no-op run adds no copy of them.
 
 use crate::manifest::StageKind;
 use crate::plan::Plan;
 use crate::report::{ComparisonReport, RunContext, render_html, render_markdown};
-use crate::store::RelPath;
+use crate::store::{Cache, EntryMeta, Linker, RelPath, sha256_hex};
 
 use super::reporter::Reporter;
 use super::run_folder::RunFolder;
@@ -19,6 +23,7 @@ pub(crate) fn render_report_views(
     plan: &Plan,
     reports: &[InstanceReport],
     folder: &RunFolder,
+    store: (&Cache, &Linker),
     reporter: &dyn Reporter,
 ) {
     let context = RunContext::read(folder.path());
@@ -27,7 +32,7 @@ pub(crate) fn render_report_views(
             continue;
         }
         let Some(json) = report.outputs.keys().find(|p| p.ends_with("comparison.json")) else { continue };
-        if let Err(e) = render(folder, json, context.as_ref()) {
+        if let Err(e) = render(folder, json, context.as_ref(), store) {
             reporter.warning(&format!(
                 "cannot render the views of `{}`: {e}; run `nethical report` on the run folder",
                 inst.id()
@@ -36,7 +41,12 @@ pub(crate) fn render_report_views(
     }
 }
 
-fn render(folder: &RunFolder, json: &str, context: Option<&RunContext>) -> Result<(), String> {
+fn render(
+    folder: &RunFolder,
+    json: &str,
+    context: Option<&RunContext>,
+    (cache, linker): (&Cache, &Linker),
+) -> Result<(), String> {
     let bytes = std::fs::read(folder.path().join(json)).map_err(|e| format!("cannot read `{json}`: {e}"))?;
     let doc: ComparisonReport = serde_json::from_slice(&bytes).map_err(|e| format!("`{json}`: {e}"))?;
     let dir = json.rsplit_once('/').map_or("", |(d, _)| d);
@@ -45,7 +55,26 @@ fn render(folder: &RunFolder, json: &str, context: Option<&RunContext>) -> Resul
     {
         let rel = if dir.is_empty() { name.to_owned() } else { format!("{dir}/{name}") };
         let rel = RelPath::new(&rel).map_err(|e| e.to_string())?;
-        folder.replace(&rel, text.as_bytes()).map_err(|e| e.to_string())?;
+        match keep(cache, name, text.as_bytes()) {
+            Ok(src) => folder.replace_cached(&rel, &src, linker).map(|_| ()),
+            // Not kept (a read-only cache, a full disk): the run's own copy, as before.
+            Err(_) => folder.replace(&rel, text.as_bytes()),
+        }
+        .map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// The cached file holding view `name` with `bytes`, stored under their digest when no run
+/// rendered them before.
+fn keep(cache: &Cache, name: &str, bytes: &[u8]) -> std::io::Result<std::path::PathBuf> {
+    let key = sha256_hex(format!("report view\n{name}\n{}", sha256_hex(bytes)).as_bytes());
+    if let Some(entry) = cache.lookup(&key).filter(|e| e.check().is_ok()) {
+        return Ok(entry.path(name));
+    }
+    let path = RelPath::new(name).map_err(std::io::Error::other)?;
+    let mut staging = cache.stage(&key)?;
+    staging.write(&path, bytes)?;
+    let meta = EntryMeta { summary: format!("report view {name}"), ..EntryMeta::default() };
+    Ok(staging.commit(meta, true)?.path(name))
 }

@@ -14,8 +14,9 @@ use serde_json::Value;
 /// The run as the views show it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunContext {
-    /// `<pipeline>/<run id>`.
-    pub run: String,
+    /// The pipeline's name. Not the run id: the views describe results, and a run whose
+    /// results are an earlier run's shows (and links) the same views.
+    pub pipeline: String,
     /// The manifest's path as given to `nethical run`.
     pub manifest: String,
     /// SHA-256 of the resolved manifest.
@@ -68,7 +69,7 @@ impl RunContext {
             _ => None,
         };
         Some(Self {
-            run: format!("{}/{}", text(&run, "pipeline"), text(&run, "run_id")),
+            pipeline: text(&run, "pipeline"),
             manifest: text(&run, "manifest"),
             manifest_digest: text(&run, "manifest_digest"),
             seed: run.get("seed").and_then(Value::as_u64).unwrap_or(0),
@@ -81,7 +82,7 @@ impl RunContext {
     /// `key: value` lines, for both views.
     pub(crate) fn lines(&self) -> Vec<(&'static str, String)> {
         let mut out = vec![
-            ("run", self.run.clone()),
+            ("pipeline", self.pipeline.clone()),
             ("manifest", format!("{} (sha256 {})", self.manifest, self.manifest_digest)),
             ("seed", self.seed.to_string()),
             ("git commit", self.git.clone().unwrap_or_else(|| "none (not in a git repository)".to_owned())),
@@ -119,7 +120,7 @@ mod tests {
         )
         .expect("write");
         let c = RunContext::read(d).expect("context");
-        assert_eq!(c.run, "p/20231114T221320Z-abc123");
+        assert_eq!(c.pipeline, "p");
         assert_eq!(c.git.as_deref(), Some("deadbeef-dirty"));
         assert_eq!(c.audit, None);
         std::fs::create_dir(d.join("audit")).expect("mkdir");

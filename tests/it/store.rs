@@ -179,6 +179,45 @@ fn a_no_op_run_adds_only_its_own_small_files() {
     assert!(own <= 64 * 1024, "a no-op run wrote {own} bytes of its own");
 }
 
+/// The shipped `multi_model` (report and audit stages included) at 2,000 rows: a no-op run's
+/// report views are the earlier run's bytes, linked from the cache, so it still adds only
+/// `run.json` and `manifest.resolved.toml` (the views alone are over 64 KB).
+#[test]
+fn a_no_op_run_of_multi_model_links_its_report_views() {
+    let t = Test::new();
+    let manifest = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/multi_model.toml"))
+        .expect("pipelines/multi_model.toml")
+        .replace("num_samples = 10000", "num_samples = 2000");
+    let m = t.manifest("multi_model", &manifest);
+    let m = m.to_str().expect("utf-8");
+    t.run(&["run", m]).ok();
+    let first = t.latest("multi_model");
+    t.run(&["run", m]).ok();
+    let run = t.latest("multi_model");
+    assert_ne!(run, first);
+    let mut own = Vec::new();
+    for f in walk(&run) {
+        let meta = fs::symlink_metadata(&f).expect("meta");
+        if meta.nlink() == 1 {
+            own.push((f.strip_prefix(&run).expect("inside").to_string_lossy().into_owned(), meta.len()));
+        }
+    }
+    own.sort();
+    let names: Vec<&str> = own.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["manifest.resolved.toml", "run.json"], "only the run's own records are its own");
+    let bytes: u64 = own.iter().map(|(_, n)| n).sum();
+    assert!(bytes <= 64 * 1024, "a no-op run wrote {bytes} bytes of its own");
+    for view in ["report/comparison.html", "report/comparison.md"] {
+        let (a, b) = (fs::metadata(first.join(view)).expect("view"), fs::metadata(run.join(view)).expect("view"));
+        assert_eq!(a.ino(), b.ino(), "{view} is the first run's file");
+        assert!(b.permissions().readonly(), "{view} is read-only like every cached file");
+    }
+    // `nethical report` renders the views again in place without touching the cache's copy.
+    let cached = fs::read(first.join("report/comparison.md")).expect("md");
+    t.run(&["report", run.join("report/comparison.json").to_str().expect("utf-8")]).ok();
+    assert_eq!(fs::read(first.join("report/comparison.md")).expect("md"), cached);
+}
+
 #[test]
 fn link_takes_a_list_and_refuses_unknown_modes() {
     let t = Test::new();

@@ -130,6 +130,9 @@ pub fn gc(opts: &GcOptions) -> Result<GcReport, Error> {
     }
 
     let mut freed = Freed::default();
+    // The report views a kept run links (`exec/views.rs`): their cache entries are named by
+    // no instance, only by these files' inodes.
+    let mut kept_views: BTreeSet<(u64, u64)> = BTreeSet::new();
     let mut kept_keys: BTreeSet<String> =
         locked.iter().flat_map(|l| l.instances.values().map(|e| e.key.clone())).collect();
     for ((name, dir), list) in pipelines.iter().zip(runs.values()) {
@@ -137,6 +140,7 @@ pub fn gc(opts: &GcOptions) -> Result<GcReport, Error> {
         for run in list {
             let Some(reason) = doomed.get(&run.id) else {
                 kept_keys.extend(run.summary.instances.iter().filter_map(|i| i.key.clone()));
+                kept_views.extend(view_files(run));
                 continue;
             };
             let bytes = freed.measure(&run.dir)?;
@@ -170,7 +174,7 @@ pub fn gc(opts: &GcOptions) -> Result<GcReport, Error> {
     } else {
         let cache = Cache::new(&opts.cache_dir);
         for key in cache.keys().map_err(Error::io("read", &opts.cache_dir))? {
-            if kept_keys.contains(&key) {
+            if kept_keys.contains(&key) || (!kept_views.is_empty() && links_a_kept_view(&cache, &key, &kept_views)) {
                 continue;
             }
             let path = cache.entry_path(&key);
@@ -212,6 +216,29 @@ pub fn gc(opts: &GcOptions) -> Result<GcReport, Error> {
     report.freed_bytes = freed.total();
     drop(locks);
     Ok(report)
+}
+
+/// The (device, inode) of each report view in `run` (the views sit beside the report
+/// instances' `comparison.json`).
+fn view_files(run: &RunInfo) -> Vec<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let jsons = run.summary.instances.iter().flat_map(|i| i.outputs.keys()).filter(|p| p.ends_with("comparison.json"));
+    jsons
+        .flat_map(|json| ["comparison.md", "comparison.html"].map(|v| run.dir.join(json).with_file_name(v)))
+        .filter_map(|p| fs::metadata(p).ok())
+        .map(|m| (m.dev(), m.ino()))
+        .collect()
+}
+
+/// Whether cache entry `key` holds a report view that a kept run's folder links.
+fn links_a_kept_view(cache: &Cache, key: &str, kept: &BTreeSet<(u64, u64)>) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Some(entry) = cache.lookup(key) else { return false };
+    entry
+        .outputs
+        .keys()
+        .filter_map(|rel| fs::metadata(entry.path(rel)).ok())
+        .any(|m| kept.contains(&(m.dev(), m.ino())))
 }
 
 /// The runs of one pipeline that go, with why. Never the run `latest` names, the newest

@@ -212,10 +212,19 @@ fn a_no_op_run_of_multi_model_links_its_report_views() {
         assert_eq!(a.ino(), b.ino(), "{view} is the first run's file");
         assert!(b.permissions().readonly(), "{view} is read-only like every cached file");
     }
+    // gc keeps the views' cache entries while a kept run links them (no instance names them):
+    // the next no-op run links the same files again.
+    let html = fs::metadata(run.join("report/comparison.html")).expect("view").ino();
+    t.run(&["gc", "--keep-last", "1"]).ok();
+    assert!(!first.exists(), "gc removed the older run");
+    t.run(&["run", m]).ok();
+    let again = t.latest("multi_model");
+    assert_eq!(fs::metadata(again.join("report/comparison.html")).expect("view").ino(), html);
+
     // `nethical report` renders the views again in place without touching the cache's copy.
-    let cached = fs::read(first.join("report/comparison.md")).expect("md");
-    t.run(&["report", run.join("report/comparison.json").to_str().expect("utf-8")]).ok();
-    assert_eq!(fs::read(first.join("report/comparison.md")).expect("md"), cached);
+    let cached = fs::read(run.join("report/comparison.md")).expect("md");
+    t.run(&["report", again.join("report/comparison.json").to_str().expect("utf-8")]).ok();
+    assert_eq!(fs::read(run.join("report/comparison.md")).expect("md"), cached);
 }
 
 #[test]

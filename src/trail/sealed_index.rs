@@ -14,10 +14,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use super::{LogDir, ModelAudit, model_content_sha256};
-use crate::audit::{Hash, hash_from_hex, leaf_hash, verify_inclusion};
+use super::model_proof::check_model_proof;
+use super::{LogDir, ModelAudit};
 use crate::store::{sha256_hex, write_atomic};
 
 /// The index's folder under the audit folder.
@@ -87,18 +86,8 @@ impl SealedIndex {
 /// valid proof of its event in the tree of `size` leaves and root `root`. Checked before a
 /// reused model is copied into a new run folder, so an edited earlier copy is never spread.
 pub fn proves_model(bytes: &[u8], content: &str, size: u64, root: &str) -> bool {
-    let Ok(model) = serde_json::from_slice::<Value>(bytes) else { return false };
-    if model_content_sha256(&model).ok().as_deref() != Some(content) {
-        return false;
-    }
-    let Some(audit) = model.get("audit").and_then(|a| serde_json::from_value::<ModelAudit>(a.clone()).ok()) else {
-        return false;
+    let same_tree = |audit: &ModelAudit, _: &crate::audit::Hash| {
+        if audit.tree_size == size && audit.root == root { Ok(()) } else { Err("another tree".to_owned()) }
     };
-    let Ok(event) = serde_json::from_str::<Value>(&audit.event) else { return false };
-    let proof: Result<Vec<Hash>, _> = audit.inclusion_proof.iter().map(|h| hash_from_hex(h)).collect();
-    let (Ok(proof), Ok(want)) = (proof, hash_from_hex(root)) else { return false };
-    audit.tree_size == size
-        && audit.root == root
-        && event["content_sha256"].as_str() == Some(content)
-        && verify_inclusion(&leaf_hash(audit.event.as_bytes()), audit.leaf_index, size, &proof, &want).is_ok()
+    check_model_proof(bytes, content, same_tree).is_ok()
 }

@@ -10,14 +10,12 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::log_dir::{LogDir, LogScan, prefix_root};
-use super::model_proof::{ModelAudit, model_content_sha256};
+use super::model_proof::{ModelAudit, ModelProofError, check_model_proof};
 use super::seal_record::{SEAL_FILE, SealRecord};
 use super::signature_check::{KeyName, check_signature, signers};
 use super::trust_policy::{Pinned, TrustError, key_name_of, policy_events, read_policy_file};
 use super::{CHECKPOINT_FILE, EVENTS_FILE, TrailError, parse_checkpoint_text};
-use crate::audit::{
-    Checkpoint, Hash, NoteVerifier, hash_from_hex, hash_to_hex, leaf_hash, verify_consistency, verify_inclusion,
-};
+use crate::audit::{Checkpoint, Hash, NoteVerifier, hash_from_hex, hash_to_hex, verify_consistency};
 use crate::store::sha256_hex;
 
 /// What to check besides the log itself.
@@ -729,39 +727,27 @@ fn check_consistency_file(path: &Path, before: &Checkpoint, after: &Checkpoint, 
 }
 
 fn check_model(bytes: &[u8], expected: &str, leaves: &[Hash], run_id: &str, rel: &str, v: &mut Verification) {
-    let Ok(model) = serde_json::from_slice::<Value>(bytes) else {
-        v.findings.push(Finding(format!("run {run_id}: model `{rel}` is not JSON (edited)")));
-        return;
+    let root_ok = |audit: &ModelAudit, root: &Hash| {
+        if prefix_root(leaves, audit.tree_size) == Some(*root) {
+            Ok(())
+        } else {
+            Err("its root is not the log's root at that size".to_owned())
+        }
     };
-    match model_content_sha256(&model) {
-        Ok(d) if d == expected => {}
-        _ => {
-            v.findings.push(Finding(format!(
-                "run {run_id}: model `{rel}` was edited (its content digest differs from the logged one)"
-            )));
+    let problem = match check_model_proof(bytes, expected, root_ok) {
+        Ok(_) => {
+            v.models += 1;
             return;
         }
-    }
-    let Some(audit) = model.get("audit").and_then(|a| serde_json::from_value::<ModelAudit>(a.clone()).ok()) else {
-        v.findings.push(Finding(format!("run {run_id}: model `{rel}` has lost its `audit` proof")));
-        return;
+        Err(ModelProofError::NotJson) => format!("model `{rel}` is not JSON (edited)"),
+        Err(ModelProofError::Edited) => {
+            format!("model `{rel}` was edited (its content digest differs from the logged one)")
+        }
+        Err(ModelProofError::NoProof) => format!("model `{rel}` has lost its `audit` proof"),
+        Err(ModelProofError::Fails(e)) => {
+            v.models += 1;
+            format!("the inclusion proof in model `{rel}` fails: {e}")
+        }
     };
-    v.models += 1;
-    let proof: Result<Vec<Hash>, _> = audit.inclusion_proof.iter().map(|h| hash_from_hex(h)).collect();
-    let checked = proof.map_err(|e| e.to_string()).and_then(|p| {
-        let root = hash_from_hex(&audit.root).map_err(|e| e.to_string())?;
-        verify_inclusion(&leaf_hash(audit.event.as_bytes()), audit.leaf_index, audit.tree_size, &p, &root)
-            .map_err(|e| e.to_string())?;
-        if prefix_root(leaves, audit.tree_size) != Some(root) {
-            return Err("its root is not the log's root at that size".to_owned());
-        }
-        let event: Value = serde_json::from_str(&audit.event).map_err(|e| e.to_string())?;
-        if event["content_sha256"].as_str() != Some(expected) {
-            return Err("the proven event describes another model".to_owned());
-        }
-        Ok(())
-    });
-    if let Err(e) = checked {
-        v.findings.push(Finding(format!("run {run_id}: the inclusion proof in model `{rel}` fails: {e}")));
-    }
+    v.findings.push(Finding(format!("run {run_id}: {problem}")));
 }

@@ -115,16 +115,6 @@ fn cycle_path<'a>(graph: &DiGraphMap<&'a str, ()>, start: &'a str, members: &BTr
     path
 }
 
-/// The kind a stage must find among its needs.
-fn required_upstream(kind: StageKind) -> Option<StageKind> {
-    match kind {
-        StageKind::Train => Some(StageKind::Load),
-        StageKind::Gate => Some(StageKind::Train),
-        StageKind::Optimize => Some(StageKind::Load),
-        _ => None,
-    }
-}
-
 struct Expanded<'src> {
     id: String,
     bindings: Combo<'src>,
@@ -275,7 +265,7 @@ pub(crate) fn expand<'src>(decl: &ManifestDecl<'src>, order: &[String], issues: 
                         deps.insert((*need).to_owned(), ids);
                     }
                     let cohort = cohort_for(stage, &scope, &needs, &deps, &done, &bindings, issues);
-                    if let (Some(c), true) = (&cohort, matches!(stage.kind, StageKind::Train | StageKind::Gate))
+                    if let (Some(c), true) = (&cohort, stage.kind.writes_cohort())
                         && let Some(other) = cohorts_by_kind.insert((stage.kind, c.clone()), id.clone())
                     {
                         let span = stage.cohort.as_ref().map_or(stage.name_span.clone(), |(_, s)| s.clone());
@@ -429,7 +419,7 @@ fn check_upstream_kinds(decl: &ManifestDecl<'_>, stage: &StageDecl<'_>, issues: 
             Some("list the stages whose events it seals in `needs`, e.g. `needs = [\"gate\"]`".into()),
         );
     }
-    if matches!(stage.kind, StageKind::Drift | StageKind::Phase3 | StageKind::Report)
+    if stage.kind.compares_cohorts()
         && !stage.needs.iter().any(|(n, _)| decl.stages.get(n).is_some_and(|s| s.kind == StageKind::Train))
     {
         issues.push(
@@ -439,7 +429,7 @@ fn check_upstream_kinds(decl: &ManifestDecl<'_>, stage: &StageDecl<'_>, issues: 
             Some("list the `train` stages whose cohorts it compares in `needs` (and their `gate` and `load` stages for violations and input drift)".into()),
         );
     }
-    let Some(want) = required_upstream(stage.kind) else { return };
+    let Some(want) = stage.kind.required_upstream() else { return };
     let found = stage.needs.iter().any(|(n, _)| decl.stages.get(n).is_some_and(|s| s.kind == want));
     if !found {
         let candidates: Vec<&str> = decl.stages.values().filter(|s| s.kind == want).map(|s| s.name.as_str()).collect();

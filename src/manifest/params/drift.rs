@@ -105,6 +105,7 @@ fn default_ks_pvalue() -> f64 {
 
 impl super::KindParams for DriftParams {
     const FAN_IN: bool = true;
+    const COMPARES_COHORTS: bool = true;
 
     fn range_issues(&self) -> Vec<RangeIssue> {
         DriftParams::range_issues(self)

@@ -94,6 +94,8 @@ fn default_max_ece() -> f64 {
 
 impl super::KindParams for GateParams {
     const FAN_IN: bool = false;
+    const REQUIRED_UPSTREAM: Option<super::StageKind> = Some(super::StageKind::Train);
+    const WRITES_COHORT: bool = true;
 
     fn range_issues(&self) -> Vec<RangeIssue> {
         GateParams::range_issues(self)

@@ -1,6 +1,6 @@
 //! What the manifest layer knows of a stage kind, as one trait its parameter type implements:
-//! its range checks, the limits that bound it, the files outside the pipeline it reads, and
-//! whether it fans in. [`stage_kinds!`](super) registers each kind once with its parameter
+//! its range checks, the limits that bound it, the files outside the pipeline it reads,
+//! whether it fans in, and what it must need. [`stage_kinds!`](super) registers each kind once with its parameter
 //! type; the parser, the schema and the plan reach a kind only through this trait.
 
 use std::path::{Path, PathBuf};
@@ -28,6 +28,18 @@ pub trait KindParams: Registered + Serialize + DeserializeOwned + JsonSchema + C
     /// A fan-in kind sees every instance of the stages it needs and runs once; the others run
     /// once per cohort, alongside the matrix instances they need.
     const FAN_IN: bool;
+
+    /// The kind a stage of this kind must need (a `train` its `load`, a `gate` its `train`);
+    /// validation names the missing need. Most kinds need no particular kind.
+    const REQUIRED_UPSTREAM: Option<StageKind> = None;
+
+    /// Whether the kind compares the cohorts of the `train` stages it needs, so a stage of it
+    /// that needs none has nothing to compare and is refused.
+    const COMPARES_COHORTS: bool = false;
+
+    /// Whether an instance writes its cohort's folder (`cohorts/<name>/`), so two instances of
+    /// the kind writing one cohort would overwrite each other and are refused.
+    const WRITES_COHORT: bool = false;
 
     /// Checks value ranges serde cannot express, each at its key.
     fn range_issues(&self) -> Vec<RangeIssue>;
@@ -101,6 +113,27 @@ macro_rules! stage_kinds {
                     $( StageKind::$variant => <$params as $crate::manifest::params::KindParams>::FAN_IN, )*
                 }
             }
+
+            /// [`KindParams::REQUIRED_UPSTREAM`] of the kind.
+            pub fn required_upstream(self) -> Option<StageKind> {
+                match self {
+                    $( StageKind::$variant => <$params as $crate::manifest::params::KindParams>::REQUIRED_UPSTREAM, )*
+                }
+            }
+
+            /// [`KindParams::COMPARES_COHORTS`] of the kind.
+            pub fn compares_cohorts(self) -> bool {
+                match self {
+                    $( StageKind::$variant => <$params as $crate::manifest::params::KindParams>::COMPARES_COHORTS, )*
+                }
+            }
+
+            /// [`KindParams::WRITES_COHORT`] of the kind.
+            pub fn writes_cohort(self) -> bool {
+                match self {
+                    $( StageKind::$variant => <$params as $crate::manifest::params::KindParams>::WRITES_COHORT, )*
+                }
+            }
         }
 
         /// The typed parameters of one stage instance.
@@ -160,4 +193,29 @@ macro_rules! stage_kinds {
             $( $(#[doc = $doc])* $variant(crate::manifest::schema::Stage<$params>), )*
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StageKind;
+
+    #[test]
+    fn what_a_kind_must_need_agrees_with_how_it_runs() {
+        for kind in StageKind::ALL {
+            // A kind that compares cohorts sees them all: it must fan in. One that writes a
+            // cohort's folder runs per cohort: it must not.
+            assert!(!kind.compares_cohorts() || kind.is_fan_in(), "{}", kind.name());
+            assert!(!kind.writes_cohort() || !kind.is_fan_in(), "{}", kind.name());
+            assert_ne!(kind.required_upstream(), Some(kind), "{}", kind.name());
+        }
+        assert_eq!(StageKind::Train.required_upstream(), Some(StageKind::Load));
+        assert_eq!(StageKind::Gate.required_upstream(), Some(StageKind::Train));
+        assert_eq!(StageKind::Optimize.required_upstream(), Some(StageKind::Load));
+        let comparing: Vec<&str> = StageKind::ALL.iter().filter(|k| k.compares_cohorts()).map(|k| k.name()).collect();
+        assert_eq!(
+            comparing,
+            ["drift", "phase3", "report"].iter().filter(|n| comparing.contains(n)).copied().collect::<Vec<_>>()
+        );
+        assert_eq!(comparing.len(), 3);
+    }
 }

@@ -287,6 +287,7 @@ impl OptimizeParams {
 
 impl super::KindParams for OptimizeParams {
     const FAN_IN: bool = false;
+    const REQUIRED_UPSTREAM: Option<super::StageKind> = Some(super::StageKind::Load);
 
     fn range_issues(&self) -> Vec<RangeIssue> {
         OptimizeParams::range_issues(self)

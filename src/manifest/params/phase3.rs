@@ -75,6 +75,7 @@ fn default_history() -> bool {
 
 impl super::KindParams for Phase3Params {
     const FAN_IN: bool = true;
+    const COMPARES_COHORTS: bool = true;
 
     fn range_issues(&self) -> Vec<RangeIssue> {
         Phase3Params::range_issues(self)

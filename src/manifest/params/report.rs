@@ -50,6 +50,7 @@ fn default_resamples() -> u32 {
 
 impl super::KindParams for ReportParams {
     const FAN_IN: bool = true;
+    const COMPARES_COHORTS: bool = true;
 
     fn range_issues(&self) -> Vec<RangeIssue> {
         ReportParams::range_issues(self)

@@ -222,6 +222,8 @@ fn default_ece_bins() -> u32 {
 
 impl super::KindParams for TrainParams {
     const FAN_IN: bool = false;
+    const REQUIRED_UPSTREAM: Option<super::StageKind> = Some(super::StageKind::Load);
+    const WRITES_COHORT: bool = true;
 
     fn range_issues(&self) -> Vec<RangeIssue> {
         TrainParams::range_issues(self)

@@ -343,7 +343,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
             Some(got) => {
                 volatile = got.volatile;
                 source_warnings = got.warnings;
-                let sha = got.description["archive_sha256"].as_str().unwrap_or_default().get(..12).unwrap_or_default();
+                let sha = got.archive_sha256.get(..12).unwrap_or_default();
                 let source = format!("rows of Kaggle {} (archive sha256 {sha}…)", got.display);
                 (csv_rows(&got.bytes, &got.display, &k.csv, got.description)?, source)
             }

@@ -174,3 +174,64 @@ impl CandidatesSummary {
         Ok(file)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn gate() -> serde_json::Value {
+        json!({
+            "candidate": "cfg_1",
+            "baseline": "cohort:a",
+            "passed": false,
+            "decision": "FAILED",
+            "criteria": [{"name": "recall_gain", "passed": false, "value": 0.01, "threshold": 0.03, "reason": "✗ gain"}],
+            "reasons": ["✗ gain"],
+            "not_evaluated": [],
+            "destination": null,
+        })
+    }
+
+    #[test]
+    fn a_gate_reads_and_writes_the_same_bytes() -> Result<(), StageError> {
+        let bytes = super::super::json_bytes(&gate())?;
+        let read = OptimizeGateFile::from_bytes(&bytes, "`gate.json`")?;
+        assert_eq!((read.format_version, read.criteria[0].passed), (0, Some(false)));
+        assert_eq!(read.to_bytes()?, bytes);
+        Ok(())
+    }
+
+    #[test]
+    fn a_renamed_field_or_a_later_version_is_refused_naming_the_file() {
+        let mut renamed = gate();
+        renamed["verdict"] = renamed["decision"].take();
+        if let Some(fields) = renamed.as_object_mut() {
+            fields.remove("decision");
+        }
+        let e = OptimizeGateFile::from_bytes(renamed.to_string().as_bytes(), "`gate.json`");
+        assert!(e.is_err_and(|e| e.to_string().contains("`gate.json` is not readable: missing field `decision`")));
+        let mut later = gate();
+        later["format_version"] = json!(1);
+        let e = OptimizeGateFile::from_bytes(later.to_string().as_bytes(), "`gate.json`");
+        assert!(e.is_err_and(|e| e.to_string().contains("format version 1")));
+    }
+
+    #[test]
+    fn a_nan_figure_reads_as_none() -> Result<(), StageError> {
+        let file = json!({
+            "evaluations": 2,
+            "candidates": [
+                {"config_id": "a", "outcome": {"metrics": {"fitness": {"value": null}, "recall": null, "precision": null, "fp_rate": 0.1}}},
+                {"config_id": "b", "outcome": {"error": "diverged"}},
+            ],
+        });
+        let read = CandidatesSummary::from_bytes(file.to_string().as_bytes(), "`candidates.json`")?;
+        assert!(
+            matches!(&read.candidates[0].outcome, Some(CandidateOutcome::Measured { metrics }) if metrics.fitness.value.is_none())
+        );
+        assert!(matches!(&read.candidates[1].outcome, Some(CandidateOutcome::Failed { .. })));
+        Ok(())
+    }
+}

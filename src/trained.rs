@@ -57,6 +57,34 @@ pub enum TrainedModelError {
     Data(#[from] DataError),
 }
 
+/// What other stages read of a `model.json` without loading the model: its type and
+/// provenance, through the same fields [`TrainedModel::to_json`] writes (the preprocessor, the
+/// model and an audit seal are left unread).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ModelHeader {
+    /// [`ENVELOPE_VERSION`].
+    pub format_version: u32,
+    /// The model type (`logistic`, `correlation`, ...).
+    pub model_type: String,
+    /// Where it came from.
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+impl ModelHeader {
+    /// Reads a `model.json`'s header; a file of another envelope version is refused.
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, TrainedModelError> {
+        let header: Self = serde_json::from_slice(bytes).map_err(TrainedModelError::Envelope)?;
+        if header.format_version != ENVELOPE_VERSION {
+            return Err(TrainedModelError::Envelope(serde::de::Error::custom(format!(
+                "format_version {} is not {ENVELOPE_VERSION}",
+                header.format_version
+            ))));
+        }
+        Ok(header)
+    }
+}
+
 /// A preprocessor and a model, with their provenance.
 #[derive(Debug)]
 pub struct TrainedModel {

@@ -11,7 +11,7 @@ use super::out::outln;
 use crate::audit::{NoteSigner, NoteVerifier, consistency_proof, hash_to_hex, inclusion_proof, root};
 use crate::error::Error;
 use crate::exit_code;
-use crate::trail::{LogDir, VerifyOptions, resolve_log_dir, verify};
+use crate::trail::{LogDir, LoggedEvent, VerifyOptions, resolve_log_dir, verify};
 
 /// `nethical audit`.
 #[derive(Debug, Args)]
@@ -213,8 +213,8 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
                 }
                 // A damaged line is shown as it is (lossily); `verify` names it.
                 let line = String::from_utf8_lossy(bytes.strip_suffix(b"\n").unwrap_or(&bytes)).into_owned();
-                let event: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-                if run.as_deref().is_some_and(|r| event["run"].as_str() != Some(r)) {
+                let event = LoggedEvent::parse(&line);
+                if run.as_deref().is_some_and(|r| event.as_ref().and_then(|e| e.run.as_deref()) != Some(r)) {
                     continue;
                 }
                 if json {
@@ -225,18 +225,15 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
                 }
                 let mut text = format!(
                     "#{:<6} {:<19} {}",
-                    event["seq"].as_u64().map_or("?".to_owned(), |s| s.to_string()),
-                    event["event"].as_str().unwrap_or("?"),
-                    event["run"].as_str().unwrap_or("")
+                    event.as_ref().map_or("?".to_owned(), |e| e.seq.to_string()),
+                    event.as_ref().map_or("?", |e| e.event.as_str()),
+                    event.as_ref().and_then(|e| e.run.as_deref()).unwrap_or("")
                 );
-                if let Value::Object(fields) = &event {
-                    for (k, v) in fields.iter().filter(|(k, _)| !matches!(k.as_str(), "seq" | "prev" | "run" | "event"))
-                    {
-                        match v {
-                            Value::Null => {}
-                            Value::String(s) => text.push_str(&format!(" {k}={s}")),
-                            other => text.push_str(&format!(" {k}={other}")),
-                        }
+                for (k, v) in event.iter().flat_map(|e| &e.fields) {
+                    match v {
+                        Value::Null => {}
+                        Value::String(s) => text.push_str(&format!(" {k}={s}")),
+                        other => text.push_str(&format!(" {k}={other}")),
                     }
                 }
                 if writeln!(out, "{text}").is_err() {

@@ -5,38 +5,43 @@
 use std::path::Path;
 
 use super::out::outln;
-use serde_json::Value;
+use crate::stages::{CandidateOutcome, CandidatesSummary, OptimizeGateFile, StageError};
 
-fn read_json(path: &Path) -> Option<Value> {
-    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+/// Reads one of the stage's files through its type: `None`, after a warning naming the file,
+/// when it is malformed; `None` silently when it is absent (a failed stage writes none).
+fn read<T>(path: &Path, parse: impl Fn(&[u8], &str) -> Result<T, StageError>) -> Option<T> {
+    let bytes = std::fs::read(path).ok()?;
+    parse(&bytes, &format!("`{}`", path.display())).map_err(|e| tracing::warn!("warning: {e}")).ok()
 }
 
-fn num(v: &Value) -> f64 {
-    v.as_f64().unwrap_or(f64::NAN)
+fn num(v: Option<f64>) -> f64 {
+    v.unwrap_or(f64::NAN)
 }
 
 /// Prints the search's size, its top 3 and the gate's decision with every reason.
 pub(super) fn print_optimization(dir: &Path) {
-    let Some(candidates) = read_json(&dir.join("candidates.json")) else { return };
-    outln!("Optimization completed. Evaluated {} configurations", candidates["evaluations"]);
+    let Some(candidates) = read(&dir.join("candidates.json"), CandidatesSummary::from_bytes) else { return };
+    outln!("Optimization completed. Evaluated {} configurations", candidates.evaluations);
     outln!("Top 3 Configurations:");
-    for (i, c) in candidates["candidates"].as_array().into_iter().flatten().take(3).enumerate() {
-        let m = &c["outcome"]["metrics"];
-        outln!("  {}. {}", i + 1, c["config_id"].as_str().unwrap_or("?"));
-        outln!("     Fitness: {:.4}", num(&m["fitness"]["value"]));
-        outln!("     Recall: {:.3}, Precision: {:.3}", num(&m["recall"]), num(&m["precision"]));
-        outln!("     FP Rate: {:.3}", num(&m["fp_rate"]));
+    for (i, c) in candidates.candidates.iter().take(3).enumerate() {
+        let m = match &c.outcome {
+            Some(CandidateOutcome::Measured { metrics }) => Some(metrics),
+            _ => None,
+        };
+        outln!("  {}. {}", i + 1, c.config_id);
+        outln!("     Fitness: {:.4}", num(m.and_then(|m| m.fitness.value)));
+        outln!("     Recall: {:.3}, Precision: {:.3}", num(m.and_then(|m| m.recall)), num(m.and_then(|m| m.precision)));
+        outln!("     FP Rate: {:.3}", num(m.and_then(|m| m.fp_rate)));
     }
-    let Some(gate) = read_json(&dir.join("gate.json")) else { return };
+    let Some(gate) = read(&dir.join("gate.json"), OptimizeGateFile::from_bytes) else { return };
     outln!("Checking promotion gate for best configuration...");
-    outln!("Promotion gate: {}", gate["decision"].as_str().unwrap_or("?"));
+    outln!("Promotion gate: {}", gate.decision);
     // The original's texts; a failed criterion is marked ✗ (passed ones carry their ✓).
-    for c in gate["criteria"].as_array().into_iter().flatten() {
-        let reason = c["reason"].as_str().unwrap_or_default();
-        let mark = if c["passed"] == false { "✗ " } else { "" };
-        outln!("  - {mark}{reason}");
+    for c in &gate.criteria {
+        let mark = if c.passed == Some(false) { "✗ " } else { "" };
+        outln!("  - {mark}{}", c.reason);
     }
-    if let Some(dest) = gate["destination"].as_str() {
-        outln!("Promoted configuration {}: model saved to {dest}", gate["candidate"].as_str().unwrap_or("?"));
+    if let Some(dest) = &gate.destination {
+        outln!("Promoted configuration {}: model saved to {dest}", gate.candidate);
     }
 }

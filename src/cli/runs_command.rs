@@ -1,48 +1,83 @@
 //! `nethical runs`: the run folders on disk, newest first, with status and headline metrics
 //! (each cohort's accuracy and ECE, from its `metrics.json`).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::args::{CompareArgs, RunsArgs};
 use super::commands::table;
 use super::out::{out, outln};
 use crate::error::Error;
-use crate::exec::RunSummary;
+use crate::exec::{RunStatus, RunSummary};
 use crate::exit_code;
+use crate::stages::MetricsFile;
 
-/// One run's line.
-fn describe(run_dir: &Path, summary: &RunSummary) -> Value {
-    let mut cohorts = serde_json::Map::new();
+/// One run's line (`--json` prints a list of them).
+#[derive(Serialize)]
+struct RunLine {
+    pipeline: String,
+    run_id: String,
+    status: RunStatus,
+    started_at: String,
+    instances: usize,
+    /// Cohort → its headline figures.
+    cohorts: BTreeMap<String, Headline>,
+}
+
+/// A cohort's headline figures, from its `metrics.json`.
+#[derive(Serialize)]
+struct Headline {
+    accuracy: Option<f64>,
+    ece: Option<f64>,
+}
+
+/// One run's line: a cohort whose `metrics.json` is missing is left out, one whose file is
+/// malformed too, with a warning naming it.
+fn describe(run_dir: &Path, summary: &RunSummary) -> RunLine {
+    let mut cohorts = BTreeMap::new();
     for i in summary.instances.iter().filter(|i| i.kind == "train") {
         let Some(cohort) = &i.cohort else { continue };
         let path = run_dir.join("cohorts").join(cohort).join("metrics.json");
-        let Some(m) = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok()) else {
-            continue;
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let m = match MetricsFile::from_bytes(&bytes, &format!("`{}`", path.display())) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!("warning: {e}");
+                continue;
+            }
         };
-        cohorts.insert(cohort.clone(), json!({"accuracy": m["accuracy"], "ece": m["ece"]}));
+        cohorts.insert(cohort.clone(), Headline { accuracy: m.accuracy, ece: m.ece });
     }
-    json!({
-        "pipeline": summary.pipeline,
-        "run_id": summary.run_id,
-        "status": summary.status,
-        "started_at": summary.started_at,
-        "instances": summary.instances.len(),
-        "cohorts": cohorts,
-    })
+    RunLine {
+        pipeline: summary.pipeline.clone(),
+        run_id: summary.run_id.clone(),
+        status: summary.status,
+        started_at: summary.started_at.clone(),
+        instances: summary.instances.len(),
+        cohorts,
+    }
 }
 
-fn headline(cohorts: &Value) -> String {
-    let Some(map) = cohorts.as_object() else { return String::new() };
-    let best = map
+fn headline(cohorts: &BTreeMap<String, Headline>) -> String {
+    let best = cohorts
         .iter()
-        .filter_map(|(c, m)| m["accuracy"].as_f64().map(|a| (c, a)))
+        .filter_map(|(c, m)| m.accuracy.map(|a| (c, a)))
         .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)));
     match best {
-        Some((c, a)) if map.len() > 1 => format!("{} cohorts; best accuracy {a:.4} ({c})", map.len()),
+        Some((c, a)) if cohorts.len() > 1 => format!("{} cohorts; best accuracy {a:.4} ({c})", cohorts.len()),
         Some((_, a)) => format!("accuracy {a:.4}"),
         None => String::new(),
+    }
+}
+
+/// A run status as `run.json` spells it.
+fn status_word(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Succeeded => "succeeded",
+        RunStatus::Failed => "failed",
+        RunStatus::Interrupted => "interrupted",
     }
 }
 
@@ -63,7 +98,7 @@ pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
             names
         }
     };
-    let mut found: Vec<Value> = Vec::new();
+    let mut found: Vec<RunLine> = Vec::new();
     let mut experiments: Vec<(String, Vec<crate::report::ExperimentRow>)> = Vec::new();
     for p in &pipelines {
         let dir = root.join(p);
@@ -91,14 +126,15 @@ pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
         }
     }
     // Newest first: run ids start with the run clock.
-    found.sort_by(|a, b| {
-        b["run_id"].as_str().cmp(&a["run_id"].as_str()).then(a["pipeline"].as_str().cmp(&b["pipeline"].as_str()))
-    });
+    found.sort_by(|a, b| b.run_id.cmp(&a.run_id).then(a.pipeline.cmp(&b.pipeline)));
     if args.table {
         return experiment_table(experiments, args);
     }
     if args.json {
-        let text = serde_json::to_string_pretty(&found).map_err(|e| Error::Internal(e.to_string()))?;
+        // Through a `Value`, so each line's keys are sorted as they always were.
+        let text = serde_json::to_value(&found)
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .map_err(|e| Error::Internal(e.to_string()))?;
         outln!("{text}");
         return Ok(exit_code::OK);
     }
@@ -106,11 +142,11 @@ pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
         .iter()
         .map(|r| {
             [
-                r["pipeline"].as_str().unwrap_or_default().to_owned(),
-                r["run_id"].as_str().unwrap_or_default().to_owned(),
-                r["status"].as_str().unwrap_or_default().to_owned(),
-                r["instances"].to_string(),
-                headline(&r["cohorts"]),
+                r.pipeline.clone(),
+                r.run_id.clone(),
+                status_word(r.status).to_owned(),
+                r.instances.to_string(),
+                headline(&r.cohorts),
             ]
         })
         .collect();

@@ -20,7 +20,7 @@
 
 use std::cmp::Ordering;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Overlap must reach this multiple of the independence expectation to be `coordinated_errors`.
 pub const COORDINATED_ERROR_RATIO: f64 = 2.0;
@@ -32,7 +32,7 @@ pub const CORRELATED_METRICS_MIN_R: f64 = 0.9;
 pub const CORRELATED_METRICS_MIN_RUNS: usize = 3;
 
 /// A cross-cohort pattern.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pattern {
     pub name: String,
     /// `low`, `medium` or `high`.

@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The original's detector tiers, by the risk score from which they run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -83,7 +83,7 @@ pub struct DetectorDecisions {
 }
 
 /// The measured CPU time of one detector (not deterministic).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DetectorTiming {
     /// Invocations in the gated pass.
     pub invocations: u64,
@@ -95,11 +95,12 @@ pub struct DetectorTiming {
     pub avg_cpu_ms: f64,
 }
 
-/// The timings of both passes and the verdict on the target.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// The timings of both passes and the verdict on the target: `phase3`'s
+/// `performance_timings.json`, read back through this type by `nethical phase3-status`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
     /// Which clock measured them.
-    pub clock: &'static str,
+    pub clock: String,
     /// Per detector.
     pub detectors: BTreeMap<String, DetectorTiming>,
     /// CPU milliseconds of the ungated pass (the baseline).
@@ -180,7 +181,7 @@ impl PerformanceLedger {
             suggestions.push("Performance optimization targets are being met.".to_owned());
         }
         let timings = Timings {
-            clock: "thread CPU time (CLOCK_THREAD_CPUTIME_ID)",
+            clock: "thread CPU time (CLOCK_THREAD_CPUTIME_ID)".to_owned(),
             detectors: self.timings,
             baseline_cpu_ms: baseline,
             gated_cpu_ms: gated,

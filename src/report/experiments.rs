@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::GateCriterion;
@@ -49,6 +49,15 @@ pub struct ExperimentTable {
     pub rows: Vec<ExperimentRow>,
 }
 
+/// What the table reads of a cohort's `gate.json` (the `gate` stage's `GateRecord`, which
+/// this library layer does not import; its criteria are this module's [`GateCriterion`]).
+#[derive(Deserialize)]
+struct GateView {
+    /// `PASS` or `FAIL`.
+    decision: String,
+    criteria: Vec<GateCriterion>,
+}
+
 fn read_json(path: &Path) -> Option<Value> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
@@ -62,11 +71,12 @@ pub fn run_rows(run_dir: &Path, pipeline: &str, run_id: &str) -> Vec<ExperimentR
             let dir = run_dir.join("cohorts").join(&cohort);
             let m = read_json(&dir.join("metrics.json")).unwrap_or(Value::Null);
             let metrics = HEADLINE.iter().map(|k| ((*k).to_owned(), m[*k].as_f64())).collect();
-            let gate = read_json(&dir.join("gate.json")).and_then(|g| {
-                let decision = g["decision"].as_str()?.to_owned();
-                let criteria: Vec<GateCriterion> = serde_json::from_value(g["criteria"].clone()).unwrap_or_default();
-                let failed: Vec<String> = criteria.iter().filter_map(GateCriterion::shortfall).collect();
-                Some(if failed.is_empty() { decision } else { format!("{decision}: {}", failed.join("; ")) })
+            let gate = read_json(&dir.join("gate.json")).map(|g| match GateView::deserialize(&g) {
+                Ok(GateView { decision, criteria }) => {
+                    let failed: Vec<String> = criteria.iter().filter_map(GateCriterion::shortfall).collect();
+                    if failed.is_empty() { decision } else { format!("{decision}: {}", failed.join("; ")) }
+                }
+                Err(e) => format!("unreadable gate.json: {e}"),
             });
             ExperimentRow { pipeline: pipeline.to_owned(), run_id: run_id.to_owned(), cohort, params, metrics, gate }
         })

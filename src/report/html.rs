@@ -14,7 +14,9 @@ use std::fmt::Write as _;
 use super::charts::{self, Bin, Dot, esc};
 use super::decision::{self, estimate_parts};
 use super::{CohortReport, ComparisonReport, FairnessSection, gap_label};
+use crate::metrics::ReliabilityBin;
 use crate::metrics::compare::ConfusionMetric;
+use serde::Deserialize as _;
 
 const STYLE: &str = "*{box-sizing:border-box}body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:64rem;padding:1rem;color:#1b1b1b;line-height:1.45}\
 h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}h3{font-size:1rem}\
@@ -268,19 +270,29 @@ fn charts_section(out: &mut String, r: &ComparisonReport) {
     charts::roc_chart(out, &roc);
     out.push_str("</div><h2>Reliability</h2><p class=\"methods\">Points sized by the rows in their bin; the bars under each diagram count them. A point far from the diagonal on few rows says little.</p><div class=\"charts\">");
     for (i, c) in r.cohorts.iter().enumerate() {
-        let bins: Vec<Bin> = c
-            .reliability
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|b| Bin {
-                mean_prob: b["mean_prob"].as_f64(),
-                frac_positive: b["frac_positive"].as_f64(),
-                count: b["count"].as_u64().unwrap_or(0),
-                lo: b["lo"].as_f64().unwrap_or(0.0),
-                hi: b["hi"].as_f64().unwrap_or(0.0),
-            })
-            .collect();
+        // `reliability` is `metrics.json`'s bins as the report stage copied them: read through
+        // the metrics library's type, so a renamed field shows here instead of an empty chart.
+        let bins: Vec<Bin> = match Vec::<ReliabilityBin>::deserialize(&c.reliability) {
+            Ok(bins) => bins
+                .into_iter()
+                .map(|b| Bin {
+                    mean_prob: b.mean_prob,
+                    frac_positive: b.frac_positive,
+                    count: b.count,
+                    lo: b.lo,
+                    hi: b.hi,
+                })
+                .collect(),
+            Err(e) => {
+                let _ = write!(
+                    out,
+                    "<p class=\"methods\">{}: reliability bins unreadable: {}</p>",
+                    esc(&c.cohort),
+                    esc(&e.to_string())
+                );
+                Vec::new()
+            }
+        };
         charts::reliability_chart(out, i, &c.cohort, &bins);
     }
     out.push_str("</div>");

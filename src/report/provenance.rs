@@ -18,43 +18,87 @@ pub struct CohortProvenance {
     pub train_key: String,
 }
 
+/// What the line reads of [`CohortProvenance::data`]: `metrics.json`'s `data_source` as the
+/// `train` stage wrote it (`stages::dataset_file::DataSourceRecord`, which this library layer
+/// does not import), each field it shows named and typed.
+#[derive(Deserialize)]
+struct DataView {
+    instance: String,
+    source: SourceView,
+    rows: u64,
+    split: SplitView,
+}
+
+/// A `dataset.json` source description: `source` says which, the rest are that source's.
+#[derive(Deserialize)]
+struct SourceView {
+    source: String,
+    family: Option<String>,
+    seed: Option<Value>,
+    path: Option<String>,
+    sha256: Option<String>,
+    dataset: Option<String>,
+    archive_sha256: Option<String>,
+    fallback_for: Option<String>,
+    fallback_reason: Option<String>,
+}
+
+/// A `dataset.json` split.
+#[derive(Deserialize)]
+struct SplitView {
+    strategy: String,
+    train_ratio: Option<f64>,
+    train_rows: u64,
+    validation_rows: u64,
+    calibration_rows: Option<u64>,
+    folds: Option<u64>,
+    fold: Option<u64>,
+}
+
 impl CohortProvenance {
     /// One line for the views: "CSV `x.csv` (SHA-256 1f2e3d4c5b6a…), 1000 rows · stratified
     /// split: train 800, validation 200 · train key 0a1b2c3d4e5f".
     pub fn line(&self) -> String {
-        let d = &self.data;
-        let source = &d["source"];
-        let text = |v: &Value| v.as_str().unwrap_or("?").to_owned();
-        let short =
-            |v: &Value| v.as_str().map_or_else(|| "?".to_owned(), |s| s.chars().take(12).collect::<String>() + "…");
-        let rows = d["rows"].as_u64().map_or_else(String::new, |r| format!(", {r} rows"));
-        let what = match source["source"].as_str() {
-            Some("synthetic") if source.get("fallback_for").is_some() => format!(
+        let key: String = self.train_key.chars().take(12).collect();
+        let d = match DataView::deserialize(&self.data) {
+            Ok(d) => d,
+            Err(e) => return format!("data source unreadable ({e}) · train key {key}"),
+        };
+        let source = &d.source;
+        let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".to_owned());
+        let short = |v: &Option<String>| {
+            v.as_ref().map_or_else(|| "?".to_owned(), |s| s.chars().take(12).collect::<String>() + "…")
+        };
+        let rows = format!(", {} rows", d.rows);
+        let what = match source.source.as_str() {
+            "synthetic" if source.fallback_for.is_some() => format!(
                 "SYNTHETIC FALLBACK for Kaggle `{}` ({})",
-                text(&source["fallback_for"]),
-                text(&source["fallback_reason"])
+                text(&source.fallback_for),
+                text(&source.fallback_reason)
             ),
-            Some("synthetic") => format!("synthetic `{}` family, seed {}", text(&source["family"]), source["seed"]),
-            Some("csv") => format!("CSV `{}` (SHA-256 {})", text(&source["path"]), short(&source["sha256"])),
-            Some("kaggle") => {
-                format!("Kaggle `{}` (archive SHA-256 {})", text(&source["dataset"]), short(&source["archive_sha256"]))
+            "synthetic" => format!(
+                "synthetic `{}` family, seed {}",
+                text(&source.family),
+                source.seed.clone().unwrap_or(Value::Null)
+            ),
+            "csv" => format!("CSV `{}` (SHA-256 {})", text(&source.path), short(&source.sha256)),
+            "kaggle" => {
+                format!("Kaggle `{}` (archive SHA-256 {})", text(&source.dataset), short(&source.archive_sha256))
             }
             _ => "unknown source".to_owned(),
         };
-        let split = &d["split"];
+        let split = &d.split;
         let parts = format!(
             "train {}, validation {}{}",
-            split["train_rows"],
-            split["validation_rows"],
-            split["calibration_rows"].as_u64().map_or_else(String::new, |c| format!(", calibration {c}"))
+            split.train_rows,
+            split.validation_rows,
+            split.calibration_rows.map_or_else(String::new, |c| format!(", calibration {c}"))
         );
-        let how = match (split["strategy"].as_str(), split["fold"].as_u64(), split["folds"].as_u64()) {
-            (Some("kfold"), Some(k), Some(n)) => format!("fold {k} of {n}"),
-            (Some(s), _, _) => format!("{s} split, train ratio {}", split["train_ratio"]),
-            _ => "split".to_owned(),
+        let how = match (split.strategy.as_str(), split.fold, split.folds) {
+            ("kfold", Some(k), Some(n)) => format!("fold {k} of {n}"),
+            (s, _, _) => format!("{s} split, train ratio {}", split.train_ratio.map_or(Value::Null, Value::from)),
         };
-        let key: String = self.train_key.chars().take(12).collect();
-        format!("`{}`: {what}{rows} · {how}: {parts} · train key {key}", text(&d["instance"]))
+        format!("`{}`: {what}{rows} · {how}: {parts} · train key {key}", d.instance)
     }
 }
 
@@ -92,5 +136,20 @@ mod tests {
             synthetic.line(),
             "`data`: synthetic `default` family, seed 42, 100 rows · stratified split, train ratio 0.8: train 80, validation 15, calibration 5 · train key k"
         );
+    }
+
+    #[test]
+    fn a_renamed_field_is_named_not_shown_as_null() {
+        let renamed = CohortProvenance {
+            data: json!({
+                "instance": "data",
+                "source": {"source": "csv"},
+                "row_count": 3,
+                "split": {"strategy": "random", "train_rows": 2, "validation_rows": 1},
+            }),
+            train_key: "k".into(),
+        };
+        let line = renamed.line();
+        assert!(line.starts_with("data source unreadable (missing field `rows`"), "{line}");
     }
 }

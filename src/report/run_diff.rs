@@ -115,7 +115,8 @@ fn tests(a_run: &Path, b_run: &Path, cohort: &str, names: (&str, &str)) -> BTree
         let dir = run.join("cohorts").join(cohort);
         let bytes = std::fs::read(dir.join("predictions.csv")).ok()?;
         let p = read_predictions(&bytes, cohort, &PredictionColumns::default()).ok()?;
-        let threshold = read_json(&dir.join("model.json"))?["threshold"].as_f64()?;
+        let model = std::fs::read(dir.join("model.json")).ok()?;
+        let threshold = crate::trained::ModelHeader::from_slice(&model).ok()?.provenance.threshold;
         // The `row` column: the same rows in the same order, or no paired test.
         let rows: Vec<Vec<u8>> = bytes
             .split(|&c| c == b'\n')

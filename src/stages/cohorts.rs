@@ -7,15 +7,18 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use rayon::prelude::*;
-use serde_json::Value;
 
+use super::dataset_file::{AnyDatasetFile, DatasetFileV1};
+use super::gate::GateRecord;
 use super::hand_off::{HandOff, ReadFile};
+use super::metrics_file::MetricsFile;
 use super::{StageContext, StageError, UpstreamOutput};
 use crate::data::table::{ColumnKind, Values};
 use crate::governance::drift_report::{CohortActions, DriftThresholds, PairwiseDrift, compare, pairwise};
 use crate::manifest::StageKind;
 use crate::manifest::params::DriftParams;
 use crate::predictions::{PredictionColumns, read_predictions};
+use crate::trained::ModelHeader;
 
 /// One cohort's model and what it did.
 #[derive(Clone, Debug)]
@@ -27,7 +30,7 @@ pub(super) struct Cohort {
     /// The group column's name and each validation row's group, when the data has one.
     pub groups: Option<(String, Vec<String>)>,
     /// The cohort's `metrics.json`.
-    pub metrics: Value,
+    pub metrics: MetricsFile,
     /// The gate's verdict, when a gate of the cohort is among the needs.
     pub promoted: Option<bool>,
 }
@@ -37,33 +40,34 @@ impl Cohort {
     pub fn name(&self) -> &str {
         &self.actions.cohort
     }
-
-    /// A metric of `metrics.json`, when it is a number.
-    pub fn metric(&self, name: &str) -> Option<f64> {
-        self.metrics[name].as_f64()
-    }
 }
 
-fn parse_json(bytes: &[u8], what: &str) -> Result<Value, StageError> {
-    serde_json::from_slice(bytes).map_err(|e| StageError::MissingInput(format!("{what} is not JSON: {e}")))
+/// Reads a `model.json`'s header; `what` names the file in the error.
+pub(super) fn model_header(bytes: &[u8], what: &str) -> Result<ModelHeader, StageError> {
+    ModelHeader::from_slice(bytes).map_err(|e| {
+        StageError::MissingInput(format!("{what} is not readable: {}", crate::error_chain::error_chain(&e)))
+    })
 }
 
-fn json_of(up: &UpstreamOutput, name: &str) -> Result<Value, StageError> {
-    parse_json(&up.read(name)?, &format!("`{name}` of `{}`", up.id))
+/// An upstream `train` instance's `model.json` header.
+pub(super) fn model_of(up: &UpstreamOutput) -> Result<ModelHeader, StageError> {
+    model_header(&up.read("model.json")?, &format!("`model.json` of `{}`", up.id))
 }
 
 /// The numeric features of a data instance's validation rows, by name, missing values left
 /// out; `read` reads the instance's files.
 fn validation_features(id: &str, read: &ReadFile<'_>) -> Result<BTreeMap<String, Vec<f64>>, StageError> {
     let Some(dataset) = read("dataset.json")? else { return Ok(BTreeMap::new()) };
-    let dataset = parse_json(&dataset, &format!("`dataset.json` of `{id}`"))?;
-    if dataset["format_version"].as_u64() == Some(1) {
+    let dataset = match AnyDatasetFile::from_bytes(&dataset, id)? {
+        AnyDatasetFile::Current(dataset) => *dataset,
         // A run folder of an earlier version, whose parts are CSV.
-        return match read("validation.csv")? {
-            Some(csv) => csv_validation_features(&dataset, &csv),
-            None => Ok(BTreeMap::new()),
-        };
-    }
+        AnyDatasetFile::V1(dataset) => {
+            return match read("validation.csv")? {
+                Some(csv) => csv_validation_features(&dataset, &csv),
+                None => Ok(BTreeMap::new()),
+            };
+        }
+    };
     let hand_off = HandOff::with_description(id, dataset, read)?;
     let table = hand_off.part("validation")?;
     let mut out = BTreeMap::new();
@@ -82,15 +86,20 @@ fn validation_features(id: &str, read: &ReadFile<'_>) -> Result<BTreeMap<String,
 
 /// [`validation_features`] of a format-1 `validation.csv`: each cell trimmed, empty cells and
 /// cells that are not numbers left out. Read as bytes, and only the numeric columns.
-fn csv_validation_features(dataset: &Value, validation_csv: &[u8]) -> Result<BTreeMap<String, Vec<f64>>, StageError> {
+fn csv_validation_features(
+    dataset: &DatasetFileV1,
+    validation_csv: &[u8],
+) -> Result<BTreeMap<String, Vec<f64>>, StageError> {
     let csv_error = |source| crate::data::DataError::Csv { source };
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(validation_csv);
     let header = reader.byte_headers().map_err(csv_error)?.clone();
     let position = |name: &str| header.iter().position(|h| h.trim_ascii() == name.as_bytes());
-    let features = dataset["schema"]["features"].as_array().cloned().unwrap_or_default();
     let mut columns: Vec<(String, usize)> = Vec::new();
-    for feature in features {
-        let (Some(name), Some("numeric")) = (feature[0].as_str(), feature[1].as_str()) else { continue };
+    for (name, kind) in &dataset.schema.features {
+        if kind != "numeric" {
+            continue;
+        }
+        let name = name.as_str();
         if let Some(at) = position(name).filter(|_| !columns.iter().any(|(n, _)| n == name)) {
             columns.push((name.to_owned(), at));
         }
@@ -112,10 +121,10 @@ fn csv_validation_features(dataset: &Value, validation_csv: &[u8]) -> Result<BTr
 struct CohortFiles<'a> {
     name: String,
     source: &'a str,
-    model: Value,
-    metrics: Value,
+    model: ModelHeader,
+    metrics: MetricsFile,
     predictions: Vec<u8>,
-    gates: Vec<Value>,
+    gates: Vec<GateRecord>,
     /// The numeric features of its data instance's validation rows ([`validation_features`]).
     features: BTreeMap<String, Vec<f64>>,
 }
@@ -128,24 +137,18 @@ fn build(files: CohortFiles<'_>) -> Result<Cohort, StageError> {
     let cols = PredictionColumns { group: group.clone(), row: Some("row".to_owned()), ..PredictionColumns::default() };
     let mut predictions = read_predictions(&files.predictions, files.source, &cols)?;
     let rows = predictions.rows.take().unwrap_or_else(|| (0..predictions.y_true.len() as u64).collect());
-    let violations = files
-        .gates
-        .iter()
-        .flat_map(|g| g["violations"].as_array().cloned().unwrap_or_default())
-        .map(|v| {
-            (v["type"].as_str().unwrap_or("unknown").to_owned(), v["severity"].as_str().unwrap_or("medium").to_owned())
-        })
-        .collect();
-    let promoted = (!files.gates.is_empty()).then(|| files.gates.iter().all(|g| g["promoted"] == true));
+    let violations =
+        files.gates.iter().flat_map(|g| &g.violations).map(|v| (v.kind.clone(), v.severity.clone())).collect();
+    let promoted = (!files.gates.is_empty()).then(|| files.gates.iter().all(|g| g.promoted));
     let features = files.features;
-    let model_type = files.model["model_type"].as_str().unwrap_or("unknown").to_owned();
+    let model_type = &files.model.model_type;
     Ok(Cohort {
         actions: CohortActions {
             agent: format!("model_{model_type}"),
             cohort: files.name,
             y_true: predictions.y_true,
             y_prob: predictions.y_prob,
-            threshold: files.model["threshold"].as_f64().unwrap_or(0.5),
+            threshold: files.model.provenance.threshold,
             gate_violations: violations,
             features,
         },
@@ -163,9 +166,9 @@ pub(super) fn gather(ctx: &StageContext<'_>) -> Result<Vec<Cohort>, StageError> 
     // on it; then the cohorts are read on all cores. Errors are taken in input order, the one
     // a sequential pass would meet first.
     let mut data_ids: Vec<String> = Vec::new();
-    let models: Vec<Value> = trains.iter().map(|up| json_of(up, "model.json")).collect::<Result<_, _>>()?;
+    let models: Vec<ModelHeader> = trains.iter().map(|up| model_of(up)).collect::<Result<_, _>>()?;
     for model in &models {
-        let id = model["data"].as_str().unwrap_or_default();
+        let id = model.provenance.data.as_str();
         if !data_ids.iter().any(|d| d == id) {
             data_ids.push(id.to_owned());
         }
@@ -187,14 +190,14 @@ pub(super) fn gather(ctx: &StageContext<'_>) -> Result<Vec<Cohort>, StageError> 
                 .inputs
                 .iter()
                 .filter(|g| g.kind == StageKind::Gate && g.cohort.as_deref() == Some(name.as_str()))
-                .map(|g| json_of(g, "gate.json"))
+                .map(GateRecord::read)
                 .collect::<Result<Vec<_>, _>>()?;
-            let data_id = model["data"].as_str().unwrap_or_default();
+            let data_id = model.provenance.data.as_str();
             let at = data_ids.iter().position(|d| *d == data_id).unwrap_or(0);
             build(CohortFiles {
                 name,
                 source: &up.id,
-                metrics: json_of(up, "metrics.json")?,
+                metrics: MetricsFile::read(up)?,
                 predictions: up.read("predictions.csv")?,
                 model,
                 gates,
@@ -233,11 +236,18 @@ fn baseline_cohorts(dir: &Path) -> Result<Vec<Cohort>, StageError> {
     for name in names {
         let folder = cohorts_dir.join(&name);
         let source = format!("{}", folder.join("predictions.csv").display());
-        let model = parse_json(&read_file(&folder.join("model.json"))?, &source)?;
-        let metrics = parse_json(&read_file(&folder.join("metrics.json"))?, &source)?;
+        let named = |path: &Path| format!("`{}`", path.display());
+        let model_path = folder.join("model.json");
+        let model = model_header(&read_file(&model_path)?, &named(&model_path))?;
+        let metrics_path = folder.join("metrics.json");
+        let metrics = MetricsFile::from_bytes(&read_file(&metrics_path)?, &named(&metrics_path))?;
         let gate_path = folder.join("gate.json");
-        let gates = if gate_path.is_file() { vec![parse_json(&read_file(&gate_path)?, &source)?] } else { Vec::new() };
-        let data_dir = dir.join(super::load::data_dir(model["data"].as_str().unwrap_or_default()));
+        let gates = if gate_path.is_file() {
+            vec![GateRecord::from_bytes(&read_file(&gate_path)?, &named(&gate_path))?]
+        } else {
+            Vec::new()
+        };
+        let data_dir = dir.join(super::load::data_dir(&model.provenance.data));
         let read = |name: &str| {
             let path = data_dir.join(name);
             if path.is_file() { read_file(&path).map(Some) } else { Ok(None) }
@@ -369,7 +379,11 @@ mod tests {
         )?;
         let book = Codebook::of(&table)?;
         let files = table.to_npy(&book)?;
-        let dataset = format!(r#"{{"format_version": 2, {SCHEMA}}}"#);
+        let dataset = format!(
+            r#"{{"format_version": 2, {SCHEMA}, "data": {{"source": "csv"}}, "rows": 2, "positives": 1,
+            "layout": {{}}, "split": {{"strategy": "stratified", "train_ratio": 0.8, "calibration_ratio": null,
+            "train_rows": 0, "validation_rows": 2, "calibration_rows": null}}}}"#
+        );
         let mut all = HashMap::from([
             ("dataset.json", dataset.into_bytes()),
             ("validation.npy", files.numeric),

@@ -55,6 +55,11 @@ pub struct DriftReportFile {
 pub struct DriftMetricsFile {
     /// Whether any figure passed its threshold.
     pub has_drift: bool,
+    /// How many cohorts were profiled.
+    pub cohort_count: u64,
+    /// The combined score; absent when there were too few cohorts to compare.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift_score: Option<f64>,
     /// Every distribution comparison; absent when there were too few cohorts to compare.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pairwise: Option<Vec<PairFile>>,
@@ -206,19 +211,19 @@ impl super::stage::Stage for Drift {
         use serde_json::json;
         let mut events = Vec::new();
         for rel in at.outputs.keys().filter(|p| p.starts_with("drift_reports/")) {
-            let d = at.read_json(rel)?;
-            let m = &d["drift_metrics"];
-            let drifted = m["pairwise"].as_array().map_or(0, |a| a.iter().filter(|p| p["drifted"] == true).count());
+            let d: DriftReportFile = at.read_json(rel)?;
+            let m = &d.drift_metrics;
+            let drifted = m.pairwise.iter().flatten().filter(|p| p.drifted).count();
             events.push(AuditEvent::plain(json!({
                 "event": "drift_report",
                 "id": at.instance.id(),
                 "path": rel,
-                "report_id": d["report_id"],
-                "cohorts": m["cohort_count"],
-                "has_drift": m["has_drift"],
-                "drift_score": m["drift_score"],
+                "report_id": d.report_id,
+                "cohorts": m.cohort_count,
+                "has_drift": m.has_drift,
+                "drift_score": m.drift_score,
                 "drifted_comparisons": drifted,
-                "recommendations": d["recommendations"],
+                "recommendations": d.recommendations,
             })));
         }
         Ok(events)

@@ -80,10 +80,14 @@ impl Measured {
     }
 }
 
-/// `gate.json`, written by the gate and read back by the report.
+/// The version of [`GateRecord`] this build writes and reads.
+pub(crate) const GATE_FORMAT: u32 = 1;
+
+/// `gate.json`, written by the gate and read back through this type by the report, the
+/// fan-in stages' cohorts (also from an earlier run's folder) and the audit events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct GateRecord {
-    /// `1`.
+    /// [`GATE_FORMAT`].
     pub format_version: u32,
     pub cohort: String,
     pub model_type: String,
@@ -112,8 +116,20 @@ pub(crate) struct GateRecord {
 impl GateRecord {
     /// Reads a `gate` instance's `gate.json`.
     pub(crate) fn read(up: &UpstreamOutput) -> Result<Self, StageError> {
-        serde_json::from_slice(&up.read("gate.json")?)
-            .map_err(|e| StageError::MissingInput(format!("`gate.json` of `{}` is not readable: {e}", up.id)))
+        Self::from_bytes(&up.read("gate.json")?, &format!("`gate.json` of `{}`", up.id))
+    }
+
+    /// Reads a `gate.json`'s bytes; `what` names the file in the error.
+    pub(crate) fn from_bytes(bytes: &[u8], what: &str) -> Result<Self, StageError> {
+        let record: Self = serde_json::from_slice(bytes)
+            .map_err(|e| StageError::MissingInput(format!("{what} is not readable: {e}")))?;
+        if record.format_version != GATE_FORMAT {
+            return Err(StageError::MissingInput(format!(
+                "{what} has format_version {}; this nethical reads {GATE_FORMAT}",
+                record.format_version
+            )));
+        }
+        Ok(record)
     }
 }
 
@@ -261,7 +277,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &GateParams, out: &mut Staging
     write(out, &format!("{dest}/{cohort}_metrics.json"), &metrics_bytes)?;
     let failed: Vec<String> = d.criteria.iter().filter(|c| !c.passed).map(GateCriterion::failure).collect();
     let record = GateRecord {
-        format_version: 1,
+        format_version: GATE_FORMAT,
         cohort: cohort.to_owned(),
         model_type: metrics.model_type.clone(),
         trained_by: trained.id.clone(),
@@ -310,29 +326,28 @@ impl super::stage::Stage for Gate {
         use serde_json::json;
         let mut events = Vec::new();
         let Some(rel) = at.output("/gate.json") else { return Ok(Vec::new()) };
-        let g = at.read_json(&rel)?;
+        let g: GateRecord = at.read_json(&rel)?;
         events.push(AuditEvent::plain(json!({
             "event": "gate_decision",
             "id": at.instance.id(),
             "cohort": at.instance.decl.cohort,
-            "decision": g["decision"],
-            "promoted": g["promoted"],
-            "policy": g["policy"],
-            "criteria": g["criteria"],
-            "violations": g["violations"],
+            "decision": g.decision,
+            "promoted": g.promoted,
+            "policy": g.policy,
+            "criteria": g.criteria,
+            "violations": g.violations,
         })));
-        if let Some(dest) = g["destination"].as_str() {
-            let copy = at.read_json(dest)?;
-            let promotion = json!({
-                "event": "promotion",
-                "id": at.instance.id(),
-                "cohort": at.instance.decl.cohort,
-                "promoted": g["promoted"],
-                "path": dest,
-                "content_sha256": model_content_sha256(&copy)?,
-            });
-            events.push(AuditEvent { event: promotion, model: Some(ModelLink::Copied(dest.to_owned())) });
-        }
+        let dest = g.destination.as_str();
+        let copy: serde_json::Value = at.read_json(dest)?;
+        let promotion = json!({
+            "event": "promotion",
+            "id": at.instance.id(),
+            "cohort": at.instance.decl.cohort,
+            "promoted": g.promoted,
+            "path": dest,
+            "content_sha256": model_content_sha256(&copy)?,
+        });
+        events.push(AuditEvent { event: promotion, model: Some(ModelLink::Copied(dest.to_owned())) });
         Ok(events)
     }
 }

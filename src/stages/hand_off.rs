@@ -1,15 +1,11 @@
 //! Reading a `load` instance's hand-off: its `dataset.json` (schema, source, split) and its
 //! parts in the binary form of [`crate::data::table_npy`], from the cache or from a run folder.
 
-use serde_json::Value;
-
 use super::StageError;
+use super::dataset_file::DatasetFile;
 use super::load::{CATEGORIES_FILE, Schema};
 use crate::data::table::Table;
 use crate::data::table_npy::{Codebook, NpyPart, part_files};
-
-/// The `dataset.json` format this version writes and reads.
-pub(crate) const DATASET_FORMAT: u64 = 2;
 
 /// Where a hand-off's files are read: a file by name, `None` when the instance has no such
 /// file.
@@ -20,7 +16,7 @@ pub(crate) struct HandOff<'a> {
     /// The instance's id, for errors.
     id: String,
     /// Its `dataset.json`.
-    pub description: Value,
+    pub description: DatasetFile,
     /// The schema in it.
     pub schema: Schema,
     codebook: Codebook,
@@ -30,24 +26,18 @@ pub(crate) struct HandOff<'a> {
 impl<'a> HandOff<'a> {
     /// Reads instance `id`'s `dataset.json` and codebook through `read`.
     pub(crate) fn open(id: &str, read: &'a ReadFile<'a>) -> Result<Self, StageError> {
-        let missing = |what: String| StageError::MissingInput(format!("`{what}` of `{id}`"));
-        let bytes = read("dataset.json")?.ok_or_else(|| missing("dataset.json".into()))?;
-        let description: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| StageError::MissingInput(format!("`dataset.json` of `{id}` is not JSON: {e}")))?;
-        Self::with_description(id, description, read)
+        let bytes =
+            read("dataset.json")?.ok_or_else(|| StageError::MissingInput(format!("`dataset.json` of `{id}`")))?;
+        Self::with_description(id, DatasetFile::from_bytes(&bytes, id)?, read)
     }
 
     /// [`HandOff::open`] for a caller that has read `dataset.json` already.
-    pub(crate) fn with_description(id: &str, description: Value, read: &'a ReadFile<'a>) -> Result<Self, StageError> {
-        let format = description["format_version"].as_u64().unwrap_or(0);
-        if format != DATASET_FORMAT {
-            return Err(StageError::MissingInput(format!(
-                "`dataset.json` of `{id}` is format {format}, written by another version of nethical \
-                 (this one reads format {DATASET_FORMAT}); rerun the `load` stage with `nethical run --force`"
-            )));
-        }
-        let schema: Schema = serde_json::from_value(description["schema"].clone())
-            .map_err(|e| StageError::MissingInput(format!("`dataset.json` of `{id}` has no valid schema: {e}")))?;
+    pub(crate) fn with_description(
+        id: &str,
+        description: DatasetFile,
+        read: &'a ReadFile<'a>,
+    ) -> Result<Self, StageError> {
+        let schema = description.schema.clone();
         let codebook = match read(CATEGORIES_FILE)? {
             None => Codebook::default(),
             Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {

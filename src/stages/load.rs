@@ -16,6 +16,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::dataset_file::{DATASET_FORMAT, DatasetFile, SplitRecord};
 use super::load_kaggle::fetch_csv;
 use super::{StageContext, StageError, json_bytes, rel, write};
 use crate::data::csv_source::read_labeled_csv;
@@ -342,7 +343,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
             Some(got) => {
                 volatile = got.volatile;
                 source_warnings = got.warnings;
-                let sha = got.description["archive_sha256"].as_str().unwrap_or_default().get(..12).unwrap_or_default();
+                let sha = got.archive_sha256.get(..12).unwrap_or_default();
                 let source = format!("rows of Kaggle {} (archive sha256 {sha}…)", got.display);
                 (csv_rows(&got.bytes, &got.display, &k.csv, got.description)?, source)
             }
@@ -428,36 +429,35 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
         write(out, &format!("{dir}/{CATEGORIES_FILE}"), &json_bytes(&json!(codebook))?)?;
     }
     let positives = loaded.y.iter().filter(|&&v| v == 1).count();
-    let description = json!({
-        "format_version": 2,
-        "warnings": findings,
-        "data": loaded.description,
-        "rows": loaded.y.len(),
-        "positives": positives,
-        "schema": loaded.schema,
-        "layout": layout(&loaded.schema),
-        "split": {
-            "strategy": params.split.strategy,
-            "train_ratio": params.split.train_ratio,
-            "calibration_ratio": params.split.calibration_ratio,
-            "train_rows": parts.train.len(),
-            "validation_rows": parts.validation.len(),
-            "calibration_rows": config.calibration_ratio.map(|_| parts.calibration.len()),
+    let (train_ratio, folds, fold) = match config.strategy {
+        SplitStrategy::KFold { folds, fold } => (None, Some(folds), Some(fold)),
+        _ => (Some(params.split.train_ratio), None, None),
+    };
+    let feature_count = loaded.schema.features.len();
+    let description = DatasetFile {
+        format_version: DATASET_FORMAT,
+        warnings: findings,
+        data: loaded.description,
+        rows: loaded.y.len() as u64,
+        positives: positives as u64,
+        layout: layout(&loaded.schema),
+        schema: loaded.schema,
+        split: SplitRecord {
+            strategy: params.split.strategy,
+            train_ratio,
+            calibration_ratio: params.split.calibration_ratio,
+            train_rows: parts.train.len() as u64,
+            validation_rows: parts.validation.len() as u64,
+            calibration_rows: config.calibration_ratio.map(|_| parts.calibration.len() as u64),
+            folds,
+            fold,
         },
-    });
-    let mut description = description;
-    if let (SplitStrategy::KFold { folds, fold }, Some(split)) =
-        (config.strategy, description.get_mut("split").and_then(Value::as_object_mut))
-    {
-        split.remove("train_ratio");
-        split.insert("folds".into(), json!(folds));
-        split.insert("fold".into(), json!(fold));
-    }
-    write(out, &format!("{dir}/dataset.json"), &json_bytes(&description)?)?;
+    };
+    write(out, &format!("{dir}/dataset.json"), &description.to_bytes()?)?;
     let summary = format!(
         "{} {source}, {} features (train {}, validation {})",
         loaded.y.len(),
-        loaded.schema.features.len(),
+        feature_count,
         parts.train.len(),
         parts.validation.len()
     );
@@ -489,16 +489,16 @@ impl super::stage::Stage for Load {
         use serde_json::json;
         let mut events = Vec::new();
         if let Some(rel) = at.output("/dataset.json") {
-            let d = at.read_json(&rel)?;
+            let d: DatasetFile = at.read_json(&rel)?;
             events.push(AuditEvent::plain(json!({
                 "event": "data_loaded",
                 "id": at.instance.id(),
-                "source": d["data"],
-                "rows": d["rows"],
-                "positives": d["positives"],
+                "source": d.data,
+                "rows": d.rows,
+                "positives": d.positives,
                 "dataset_sha256": at.outputs.get(&rel),
             })));
-            events.push(AuditEvent::plain(json!({"event": "split", "id": at.instance.id(), "split": d["split"]})));
+            events.push(AuditEvent::plain(json!({"event": "split", "id": at.instance.id(), "split": d.split})));
         }
         Ok(events)
     }

@@ -62,6 +62,8 @@ pub(super) struct KaggleCsv {
     pub display: String,
     /// What `dataset.json` says about the source (without the CSV read report).
     pub description: Value,
+    /// The archive's SHA-256 (also in `description`), for the summary line.
+    pub archive_sha256: String,
     /// Set when the stage must run again next time (see [`crate::store::EntryMeta::volatile`]).
     pub volatile: Option<String>,
     /// What the user should know (a `kaggle.json` others can read).
@@ -132,14 +134,16 @@ pub(super) fn fetch_csv(
             source.dataset, got.sha256
         )
     });
+    let archive_sha256 = got.sha256.clone();
     let description = json!({
         "source": "kaggle",
         "dataset": source.dataset,
-        "archive_sha256": got.sha256,
+        "archive_sha256": archive_sha256,
         "archive_bytes": got.bytes,
         "pinned": source.sha256.is_some(),
         "file": file,
         "sha256": crate::store::sha256_hex(&bytes),
     });
-    Ok(Some(KaggleCsv { bytes, display: format!("{}:{file}", source.dataset), description, volatile, warnings }))
+    let display = format!("{}:{file}", source.dataset);
+    Ok(Some(KaggleCsv { bytes, display, description, archive_sha256, volatile, warnings }))
 }

@@ -1,5 +1,5 @@
 //! `metrics.json` as `train` writes it, read back through types by the stages that use it
-//! (`gate`, `report`), so a renamed field is a compile error rather than a silent `null`.
+//! (`gate`, `report`, the cohorts of `drift` and `phase3`), so a renamed field is a compile error rather than a silent `null`.
 //!
 //! The readers name only the fields they use and ignore the rest: `metrics.json` is the
 //! metrics library's report plus the stage's own keys, and other stages read other parts.
@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{StageError, UpstreamOutput};
-use crate::metrics::{ConfusionCounts, FairnessReport};
+use crate::metrics::{ConfusionCounts, FairnessReport, ReliabilityBin};
 
 /// The fairness block of `metrics.json`: the group column and the library's report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,6 +28,8 @@ pub(crate) struct MetricsFile {
     pub format_version: u32,
     /// The model type.
     pub model_type: String,
+    /// The reliability diagram's bins (the ECE's binning).
+    pub bins: usize,
     /// Validation rows.
     pub n: u64,
     /// Their confusion counts at the threshold.
@@ -35,6 +37,8 @@ pub(crate) struct MetricsFile {
     pub accuracy: Option<f64>,
     pub ece: Option<f64>,
     pub roc_auc: Option<f64>,
+    /// The reliability diagram, one row per bin.
+    pub reliability: Vec<ReliabilityBin>,
     /// Metric -> why it is `null`.
     #[serde(default)]
     pub undefined: BTreeMap<String, String>,
@@ -46,19 +50,23 @@ pub(crate) struct MetricsFile {
     pub data_warnings: Vec<String>,
     /// The `load` instance, its source and its split (absent in files written before it).
     #[serde(default)]
-    pub data_source: Option<serde_json::Value>,
+    pub data_source: Option<super::dataset_file::DataSourceRecord>,
 }
 
 impl MetricsFile {
     /// Reads and checks an upstream `train` instance's `metrics.json`.
     pub(crate) fn read(up: &UpstreamOutput) -> Result<Self, StageError> {
-        let bytes = up.read("metrics.json")?;
-        let file: Self = serde_json::from_slice(&bytes)
-            .map_err(|e| StageError::MissingInput(format!("`metrics.json` of `{}` is not readable: {e}", up.id)))?;
+        Self::from_bytes(&up.read("metrics.json")?, &format!("`metrics.json` of `{}`", up.id))
+    }
+
+    /// Reads and checks a `metrics.json`'s bytes; `what` names the file in the error.
+    pub(crate) fn from_bytes(bytes: &[u8], what: &str) -> Result<Self, StageError> {
+        let file: Self = serde_json::from_slice(bytes)
+            .map_err(|e| StageError::MissingInput(format!("{what} is not readable: {e}")))?;
         if file.format_version != 1 {
             return Err(StageError::MissingInput(format!(
-                "`metrics.json` of `{}` has format_version {}; this nethical reads 1",
-                up.id, file.format_version
+                "{what} has format_version {}; this nethical reads 1",
+                file.format_version
             )));
         }
         Ok(file)
@@ -94,11 +102,13 @@ mod tests {
         let file = |tp, fp, tn, r#fn| MetricsFile {
             format_version: 1,
             model_type: "logistic".to_owned(),
+            bins: 10,
             n: tp + fp + tn + r#fn,
             confusion: ConfusionCounts { tp, fp, tn, r#fn },
             accuracy: None,
             ece: None,
             roc_auc: None,
+            reliability: Vec::new(),
             undefined: BTreeMap::new(),
             fairness: None,
             data_warnings: Vec::new(),

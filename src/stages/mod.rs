@@ -7,6 +7,7 @@
 
 mod audit;
 mod cohorts;
+mod dataset_file;
 mod drift;
 mod gate;
 mod hand_off;
@@ -14,7 +15,9 @@ mod load;
 mod load_kaggle;
 mod metrics_file;
 mod optimize;
+mod optimize_files;
 mod phase3;
+mod phase3_files;
 mod report;
 mod stage;
 mod stage_error;
@@ -31,6 +34,8 @@ pub use drift::{DRIFT_REPORT_FORMAT, DriftMetricsFile, DriftReportFile, PairFile
 pub(crate) use gate::GateRecord;
 pub use load_kaggle::{KAGGLE_API_VAR, KaggleAccess};
 pub(crate) use metrics_file::MetricsFile;
+pub(crate) use optimize_files::{CandidateOutcome, CandidatesSummary, OptimizeGateFile};
+pub(crate) use phase3_files::{StatusFile, from_bytes as read_phase3_file};
 pub use stage::{AuditEvent, AuditInput, AuditInputError, KeptState, ModelLink, StateInput};
 pub use stage_error::StageError;
 

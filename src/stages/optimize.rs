@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::optimize_files::OptimizeGateFile;
 use super::train::{Prepared, fit_model};
 use super::{StageContext, StageError, UpstreamOutput, json_bytes, write};
 use crate::manifest::StageKind;
@@ -418,16 +419,13 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
     write(
         out,
         &format!("{dir}/gate.json"),
-        &json_bytes(&json!({
-            "candidate": best.config_id,
-            "baseline": baseline_id,
-            "passed": decision.passed,
-            "decision": if decision.passed { "PASSED" } else { "FAILED" },
-            "criteria": decision.criteria,
-            "reasons": decision.reasons(),
-            "not_evaluated": decision.not_evaluated(),
-            "destination": decision.passed.then_some(&promoted_path),
-        }))?,
+        &OptimizeGateFile::new(
+            &best.config_id,
+            &baseline_id,
+            &decision,
+            decision.passed.then(|| promoted_path.clone()),
+        )
+        .to_bytes()?,
     )?;
     let mut snippet = format!(
         "# Best configuration of `{}` ({}, {} evaluated): fitness {:.4}, recall {:.3}, FP rate {:.3}.\n# Paste into the `train` stage of model `{}`.\n",

@@ -23,7 +23,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::cohorts::{Cohort, gather};
-use super::drift::build_report;
+use super::drift::{DriftReportFile, build_report};
+use super::phase3_files::{
+    self, CohortRisk, Components, CorrelationEngineStatus, CorrelationsFile, CoverageStats, DriftReporterStatus,
+    FairnessJobFile, FairnessSamplerStatus, OptimizerStatus, PHASE3_FILES_FORMAT, RiskEngineStatus, RiskProfilesFile,
+    RiskWeights, StatusFile,
+};
 use super::stage::Stage;
 use super::{
     AuditEvent, AuditInput, AuditInputError, KeptState, StageContext, StageError, StateInput, json_bytes, write,
@@ -162,7 +167,7 @@ fn run_detectors(
 }
 
 /// The fairness job: strata, sampled rows and each cohort's fairness metrics.
-fn fairness_job(ctx: &StageContext<'_>, cohorts: &[Cohort], target: u64) -> (String, Value, u64, usize) {
+fn fairness_job(ctx: &StageContext<'_>, cohorts: &[Cohort], target: u64) -> (String, FairnessJobFile, u64, usize) {
     let mut rng = ChaCha8Rng::seed_from_u64(ctx.instance.seed);
     let job_id = format!(
         "job_{}_{}",
@@ -241,7 +246,7 @@ fn fairness_job(ctx: &StageContext<'_>, cohorts: &[Cohort], target: u64) -> (Str
     let fairness: BTreeMap<&str, Value> = cohorts
         .iter()
         .map(|c| {
-            let v = match (&c.groups, c.metrics.get("fairness")) {
+            let v = match (&c.groups, c.metrics.fairness.as_ref()) {
                 (Some((column, _)), Some(f)) => json!({"group_column": column, "metrics": f}),
                 (Some((column, _)), None) => json!({"group_column": column, "metrics": null}),
                 (None, _) => json!({"group_column": null, "reason": "the data has no group column"}),
@@ -250,29 +255,30 @@ fn fairness_job(ctx: &StageContext<'_>, cohorts: &[Cohort], target: u64) -> (Str
         })
         .collect();
     let strata_count = strata_doc.len();
-    let doc = json!({
-        "job_id": job_id,
-        "strategy": "stratified",
-        "allocation": "proportional, largest remainder, at least one row per stratum",
-        "target_sample_size": target,
-        "cohorts": cohorts.iter().map(Cohort::name).collect::<Vec<_>>(),
-        "start_time": now,
-        "end_time": now,
-        "strata": strata_doc,
-        "samples": samples,
-        "coverage": coverage,
-        "coverage_stats": {
-            "job_id": job_id,
-            "total_samples": total,
-            "target_samples": target,
-            "completion_rate": if target == 0 { 0.0 } else { total as f64 / target as f64 },
-            "cohort_coverage": cohort_coverage,
-            "violation_distribution": by_violation,
-            "severity_distribution": by_severity,
+    let doc = FairnessJobFile {
+        format_version: PHASE3_FILES_FORMAT,
+        job_id: job_id.clone(),
+        strategy: "stratified".to_owned(),
+        allocation: "proportional, largest remainder, at least one row per stratum".to_owned(),
+        target_sample_size: target,
+        cohorts: cohorts.iter().map(|c| c.name().to_owned()).collect(),
+        start_time: now.clone(),
+        end_time: now,
+        strata: json!(strata_doc),
+        samples,
+        coverage: coverage.into_iter().map(|(c, n)| (c.to_owned(), n)).collect(),
+        coverage_stats: CoverageStats {
+            job_id: job_id.clone(),
+            total_samples: total,
+            target_samples: target,
+            completion_rate: if target == 0 { 0.0 } else { total as f64 / target as f64 },
+            cohort_coverage: cohort_coverage.into_iter().map(|(c, v)| (c.to_owned(), v)).collect(),
+            violation_distribution: by_violation,
+            severity_distribution: by_severity,
         },
-        "fairness_metrics": fairness,
-        "metadata": {"seed": ctx.instance.seed.to_string()},
-    });
+        fairness_metrics: fairness.into_iter().map(|(c, v)| (c.to_owned(), v)).collect(),
+        metadata: json!({"seed": ctx.instance.seed.to_string()}),
+    };
     (job_id, doc, total, strata_count)
 }
 
@@ -296,8 +302,8 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &Phase3Params, out: &mut Stagi
             cohort: c.name().to_owned(),
             agent: c.actions.agent.clone(),
             at_unix: ctx.clock.unix_seconds(),
-            accuracy: c.metric("accuracy"),
-            ece: c.metric("ece"),
+            accuracy: c.metrics.accuracy,
+            ece: c.metrics.ece,
             violations: c.actions.gate_violations.clone(),
             drift: drift_share(&drift.pairs, &drift.report.reference_cohort, c.name()),
         });
@@ -344,7 +350,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &Phase3Params, out: &mut Stagi
         .collect();
     let mut accuracy = history.accuracy;
     for c in &cohorts {
-        if let Some(a) = c.metric("accuracy") {
+        if let Some(a) = c.metrics.accuracy {
             // The same run clock twice (SOURCE_DATE_EPOCH) is the same observation.
             accuracy.retain(|p| !(p.run == run_id && p.cohort == c.name()));
             accuracy.push(HistoryPoint { run: run_id.clone(), cohort: c.name().to_owned(), accuracy: a });
@@ -370,47 +376,46 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &Phase3Params, out: &mut Stagi
     write(
         out,
         &format!("{dir}/correlations.json"),
-        &json_bytes(&json!({
-            "generated_at": now,
-            "cohorts": cohorts.iter().map(Cohort::name).collect::<Vec<_>>(),
-            "runs_in_history": points.iter().map(|p| p.run_id.as_str()).collect::<std::collections::BTreeSet<_>>().len(),
-            "patterns": patterns,
-        }))?,
+        &phase3_files::to_bytes(&CorrelationsFile {
+            format_version: PHASE3_FILES_FORMAT,
+            generated_at: now.clone(),
+            cohorts: cohorts.iter().map(|c| c.name().to_owned()).collect(),
+            runs_in_history: points.iter().map(|p| p.run_id.as_str()).collect::<std::collections::BTreeSet<_>>().len(),
+            patterns: patterns.clone(),
+        })?,
     )?;
 
     // Fairness sampler.
     let (job_id, job, sampled, strata) = fairness_job(ctx, &cohorts, params.fairness_sample_size);
-    write(out, &format!("{dir}/fairness_samples/{job_id}.json"), &json_bytes(&job)?)?;
+    write(out, &format!("{dir}/fairness_samples/{job_id}.json"), &phase3_files::to_bytes(&job)?)?;
 
     // Risk profiles with what the detectors found.
     let profiles: Vec<RiskProfile> = engine.profiles().cloned().collect();
-    let this_run: Vec<Value> = cohorts
+    let this_run: Vec<CohortRisk> = cohorts
         .iter()
         .filter_map(|c| engine.profile(c.name()))
-        .map(|p| {
-            let mut v = serde_json::to_value(p).unwrap_or(Value::Null);
-            if let Value::Object(fields) = &mut v {
-                fields.insert("advanced_detectors".into(), json!(p.should_invoke_advanced_detectors()));
-                fields.insert("detections".into(), json!(detectors.findings.get(&p.cohort)));
-            }
-            v
+        .map(|p| CohortRisk {
+            profile: p.clone(),
+            advanced_detectors: p.should_invoke_advanced_detectors(),
+            detections: detectors.findings.get(&p.cohort).cloned(),
         })
         .collect();
     write(
         out,
         &format!("{dir}/risk_profiles.json"),
-        &json_bytes(&json!({
-            "generated_at": now,
-            "weights": {
-                "error": crate::governance::risk_engine::WEIGHT_ERROR,
-                "calibration": crate::governance::risk_engine::WEIGHT_CALIBRATION,
-                "violations": crate::governance::risk_engine::WEIGHT_VIOLATIONS,
-                "drift": crate::governance::risk_engine::WEIGHT_DRIFT,
+        &phase3_files::to_bytes(&RiskProfilesFile {
+            format_version: PHASE3_FILES_FORMAT,
+            generated_at: now.clone(),
+            weights: RiskWeights {
+                error: crate::governance::risk_engine::WEIGHT_ERROR,
+                calibration: crate::governance::risk_engine::WEIGHT_CALIBRATION,
+                violations: crate::governance::risk_engine::WEIGHT_VIOLATIONS,
+                drift: crate::governance::risk_engine::WEIGHT_DRIFT,
             },
-            "half_life_hours": crate::governance::risk_engine::HALF_LIFE_HOURS,
-            "history": history_from,
-            "profiles": this_run,
-        }))?,
+            half_life_hours: crate::governance::risk_engine::HALF_LIFE_HOURS,
+            history: history_from,
+            profiles: this_run,
+        })?,
     )?;
 
     // Performance: the deterministic decisions, and the measured times apart.
@@ -430,17 +435,21 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &Phase3Params, out: &mut Stagi
     write(out, &format!("{dir}/performance_timings.json"), &json_bytes(&detectors.timings)?)?;
 
     // Status: the original's components (the measured `meeting_target` is in the timings).
-    let status = json!({
-        "timestamp": now,
-        "components": {
-            "risk_engine": {"active_profiles": profiles.len(), "enabled": true},
-            "correlation_engine": {"tracked_agents": agents.len(), "enabled": true},
-            "fairness_sampler": {"active_jobs": 1, "enabled": true},
-            "ethical_drift_reporter": {"tracked_cohorts": cohorts.len(), "enabled": true},
-            "performance_optimizer": {"enabled": true, "meeting_target": "performance_timings.json"},
+    let status = StatusFile {
+        format_version: PHASE3_FILES_FORMAT,
+        timestamp: now.clone(),
+        components: Components {
+            risk_engine: RiskEngineStatus { active_profiles: profiles.len(), enabled: true },
+            correlation_engine: CorrelationEngineStatus { tracked_agents: agents.len(), enabled: true },
+            fairness_sampler: FairnessSamplerStatus { active_jobs: 1, enabled: true },
+            ethical_drift_reporter: DriftReporterStatus { tracked_cohorts: cohorts.len(), enabled: true },
+            performance_optimizer: OptimizerStatus {
+                enabled: true,
+                meeting_target: "performance_timings.json".to_owned(),
+            },
         },
-    });
-    write(out, &format!("{dir}/status.json"), &json_bytes(&status)?)?;
+    };
+    write(out, &format!("{dir}/status.json"), &phase3_files::to_bytes(&status)?)?;
     if params.history {
         let next = History { format_version: HISTORY_VERSION, risk_profiles: profiles, accuracy: trimmed };
         write(out, &format!("{dir}/history.json"), &json_bytes(&next)?)?;
@@ -489,31 +498,24 @@ impl Stage for Phase3 {
     fn audit_events(&self, _params: &Phase3Params, at: &AuditInput<'_>) -> Result<Vec<AuditEvent>, AuditInputError> {
         let Some(status_rel) = at.output("/status.json") else { return Ok(Vec::new()) };
         let dir = status_rel.trim_end_matches("/status.json").to_owned();
-        let risk = at.read_json(&format!("{dir}/risk_profiles.json"))?;
-        let correlations = at.read_json(&format!("{dir}/correlations.json"))?;
-        let tiers: BTreeMap<String, Value> = risk["profiles"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|p| {
-                        let cohort = p["cohort"].as_str().unwrap_or_default().to_owned();
-                        (cohort, json!({"score": p["current_score"], "tier": p["current_tier"]}))
-                    })
-                    .collect()
+        let risk: RiskProfilesFile = at.read_json(&format!("{dir}/risk_profiles.json"))?;
+        let correlations: CorrelationsFile = at.read_json(&format!("{dir}/correlations.json"))?;
+        let tiers: BTreeMap<String, Value> = risk
+            .profiles
+            .iter()
+            .map(|p| {
+                (p.profile.cohort.clone(), json!({"score": p.profile.current_score, "tier": p.profile.current_tier}))
             })
-            .unwrap_or_default();
-        let patterns: Vec<Value> = correlations["patterns"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|p| json!({"name": p["name"], "cohorts": p["cohorts"], "variable": p["variable"]}))
-                    .collect()
-            })
-            .unwrap_or_default();
+            .collect();
+        let patterns: Vec<Value> = correlations
+            .patterns
+            .iter()
+            .map(|p| json!({"name": p.name, "cohorts": p.cohorts, "variable": p.variable}))
+            .collect();
         let drift_rel = at.outputs.keys().find(|p| p.starts_with(&format!("{dir}/drift_reports/")));
         let job_rel = at.outputs.keys().find(|p| p.starts_with(&format!("{dir}/fairness_samples/")));
-        let job = job_rel.map(|r| at.read_json(r)).transpose()?;
-        let drift = drift_rel.map(|r| at.read_json(r)).transpose()?;
+        let job: Option<FairnessJobFile> = job_rel.map(|r| at.read_json(r)).transpose()?;
+        let drift: Option<DriftReportFile> = drift_rel.map(|r| at.read_json(r)).transpose()?;
         Ok(vec![AuditEvent::plain(json!({
             "event": "phase3_governance",
             "id": at.instance.id(),
@@ -521,9 +523,9 @@ impl Stage for Phase3 {
             "risk": tiers,
             "patterns": patterns,
             "drift_report": drift_rel,
-            "has_drift": drift.as_ref().map(|d| d["drift_metrics"]["has_drift"].clone()),
-            "fairness_job": job.as_ref().map(|j| j["job_id"].clone()),
-            "fairness_samples": job.as_ref().map(|j| j["coverage_stats"]["total_samples"].clone()),
+            "has_drift": drift.as_ref().map(|d| d.drift_metrics.has_drift),
+            "fairness_job": job.as_ref().map(|j| j.job_id.clone()),
+            "fairness_samples": job.as_ref().map(|j| j.coverage_stats.total_samples),
             "risk_profiles_sha256": at.outputs.get(&format!("{dir}/risk_profiles.json")),
         }))])
     }

@@ -16,10 +16,12 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use super::cohorts::{Cohort, gather};
+use super::cohorts::{Cohort, gather, model_of};
 use super::drift::DriftReportFile;
 use super::gate::GateRecord;
 use super::metrics_file::MetricsFile;
+use super::optimize_files::OptimizeGateFile;
+use super::phase3_files::{self, CorrelationsFile, RiskProfilesFile, Versioned};
 use super::{StageContext, StageError, UpstreamOutput, json_bytes, write};
 use crate::manifest::StageKind;
 use crate::manifest::params::ReportParams;
@@ -29,10 +31,16 @@ use crate::report::{
     StageSummary, cross_validation,
 };
 use crate::store::{EntryMeta, Staging};
+use crate::trained::ModelHeader;
 
-fn json_of(up: &UpstreamOutput, name: &str) -> Result<Value, StageError> {
-    serde_json::from_slice(&up.read(name)?)
-        .map_err(|e| StageError::MissingInput(format!("`{name}` of `{}` is not JSON: {e}", up.id)))
+/// A typed part of an artifact as the report model's `Value`.
+fn to_value(part: &impl serde::Serialize) -> Result<Value, StageError> {
+    serde_json::to_value(part).map_err(|e| StageError::Invalid(e.to_string()))
+}
+
+/// One of a `phase3` instance's files, through its type.
+fn phase3_file<T: serde::de::DeserializeOwned + Versioned>(up: &UpstreamOutput, name: &str) -> Result<T, StageError> {
+    phase3_files::from_bytes(&up.read(name)?, &format!("`{name}` of `{}`", up.id))
 }
 
 /// The `train` parameters whose values are not the same for every cohort.
@@ -83,24 +91,21 @@ fn summary_of(up: &UpstreamOutput) -> Result<StageSummary, StageError> {
             }
         }
         StageKind::Phase3 => {
-            let risk = json_of(up, "risk_profiles.json")?;
-            let tiers: BTreeMap<String, Value> = risk["profiles"]
-                .as_array()
-                .into_iter()
-                .flatten()
+            let risk: RiskProfilesFile = phase3_file(up, "risk_profiles.json")?;
+            let tiers: BTreeMap<String, Value> = risk
+                .profiles
+                .iter()
                 .map(|p| {
-                    (
-                        p["cohort"].as_str().unwrap_or_default().to_owned(),
-                        json!({"score": p["current_score"], "tier": p["current_tier"]}),
-                    )
+                    let tier = json!({"score": p.profile.current_score, "tier": p.profile.current_tier});
+                    (p.profile.cohort.clone(), tier)
                 })
                 .collect();
-            let patterns = json_of(up, "correlations.json")?["patterns"].clone();
-            json!({"risk": tiers, "patterns": patterns})
+            let correlations: CorrelationsFile = phase3_file(up, "correlations.json")?;
+            json!({"risk": tiers, "patterns": correlations.patterns})
         }
         StageKind::Optimize => {
-            let gate = json_of(up, "gate.json")?;
-            json!({"best": gate["candidate"], "baseline": gate["baseline"], "decision": gate["decision"], "reasons": gate["reasons"]})
+            let gate = OptimizeGateFile::from_bytes(&up.read("gate.json")?, &format!("`gate.json` of `{}`", up.id))?;
+            json!({"best": gate.candidate, "baseline": gate.baseline, "decision": gate.decision, "reasons": gate.reasons})
         }
         _ => Value::Null,
     };
@@ -143,7 +148,7 @@ fn roc_curve(y: &[u8], p: &[f64]) -> Vec<[f64; 2]> {
 
 /// One fold of a cross-validation arm: the arm is the cohort's name without its `_fold<k>`,
 /// or (for a cohort template that places the fold elsewhere) the instance id without it.
-fn fold_of(c: &Cohort, up: &UpstreamOutput, iv: &compare::CohortIntervals, fold: u32, model: &Value) -> CvCohort {
+fn fold_of(c: &Cohort, up: &UpstreamOutput, iv: &compare::CohortIntervals, fold: u32, model: &ModelHeader) -> CvCohort {
     let suffix = format!("_fold{fold}");
     let arm = match c.name().strip_suffix(&suffix) {
         Some(arm) => arm.to_owned(),
@@ -168,7 +173,7 @@ fn fold_of(c: &Cohort, up: &UpstreamOutput, iv: &compare::CohortIntervals, fold:
         model_type: c.actions.agent.trim_start_matches("model_").to_owned(),
         fold,
         rows: c.rows.clone(),
-        training_rows: model["training_rows"].as_u64().map_or(0, |n| n as usize),
+        training_rows: model.provenance.training_rows,
         values,
     }
 }
@@ -183,10 +188,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
     let bootstrap = Bootstrap::new(params.resamples as usize, ctx.instance.seed).map_err(|e| invalid(&e))?;
     let stats: Vec<compare::Cohort<'_>> = cohorts
         .iter()
-        .map(|c| {
-            let bins = c.metrics["bins"].as_u64().map_or(crate::metrics::DEFAULT_BINS, |b| b as usize);
-            compare::Cohort::new(&c.actions.y_true, &c.actions.y_prob, c.actions.threshold, bins)
-        })
+        .map(|c| compare::Cohort::new(&c.actions.y_true, &c.actions.y_prob, c.actions.threshold, c.metrics.bins))
         .collect::<Result<_, _>>()
         .map_err(|e| invalid(&e))?;
     let intervals: Vec<_> = stats.par_iter().map(|s| s.intervals(&bootstrap)).collect();
@@ -201,7 +203,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
             .map(GateRecord::read)
             .transpose()?;
         let metrics = MetricsFile::read(up)?;
-        let model = json_of(up, "model.json")?;
+        let model = model_of(up)?;
         if let Some(fold) =
             up.bindings.get(crate::manifest::FOLD).and_then(toml::Value::as_integer).and_then(|f| u32::try_from(f).ok())
         {
@@ -213,10 +215,10 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
             cohort: c.name().to_owned(),
             instance: up.id.clone(),
             model_type: c.actions.agent.trim_start_matches("model_").to_owned(),
-            data: model["data"].as_str().unwrap_or_default().to_owned(),
+            data: model.provenance.data.clone(),
             params: p,
             intervals: iv,
-            reliability: c.metrics["reliability"].clone(),
+            reliability: to_value(&c.metrics.reliability)?,
             roc: roc_curve(&c.actions.y_true, &c.actions.y_prob),
             gate: gate.map(|g| GateSummary { decision: g.decision, criteria: g.criteria }),
             majority_class_rate: metrics.majority_class_rate(),
@@ -225,7 +227,11 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
             provenance: metrics
                 .data_source
                 .clone()
-                .map(|data| CohortProvenance { data, train_key: up.entry.key.clone() }),
+                .as_ref()
+                .map(|data| {
+                    Ok::<_, StageError>(CohortProvenance { data: to_value(data)?, train_key: up.entry.key.clone() })
+                })
+                .transpose()?,
         });
     }
     let comparable = |i: usize, j: usize| {

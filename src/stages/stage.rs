@@ -49,8 +49,9 @@ impl AuditInput<'_> {
         self.outputs.keys().find(|p| p.ends_with(suffix)).cloned()
     }
 
-    /// Reads a published JSON file.
-    pub(crate) fn read_json(&self, rel: &str) -> Result<Value, AuditInputError> {
+    /// Reads a published JSON file through its type (a `Value` only for a file whose content
+    /// is hashed as it is, such as a saved model).
+    pub(crate) fn read_json<T: serde::de::DeserializeOwned>(&self, rel: &str) -> Result<T, AuditInputError> {
         let bytes = std::fs::read(self.folder.join(rel))
             .map_err(|source| AuditInputError::Read { rel: rel.to_owned(), source })?;
         serde_json::from_slice(&bytes).map_err(|source| AuditInputError::Json { rel: rel.to_owned(), source })
@@ -69,8 +70,8 @@ pub enum AuditInputError {
         #[source]
         source: std::io::Error,
     },
-    /// A published file is not JSON.
-    #[error("`{rel}` is not JSON")]
+    /// A published file is not JSON, or not the artifact its path says.
+    #[error("`{rel}` is not JSON of the expected form")]
     Json {
         /// Its run-folder path.
         rel: String,

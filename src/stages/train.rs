@@ -15,6 +15,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
+use super::dataset_file::DataSourceRecord;
 use super::hand_off::HandOff;
 use super::load::{LABEL_COLUMN, Schema};
 use super::metrics_file::CohortFairness;
@@ -60,15 +61,7 @@ pub(super) struct Prepared {
     pub data_warnings: Vec<String>,
     /// Where the rows came from and how they were split (`dataset.json`'s `data` and `split`),
     /// carried into `metrics.json` so the report can say which data each cohort used.
-    pub data_source: Value,
-}
-
-/// What `train` reads of `dataset.json` besides the schema.
-#[derive(serde::Deserialize)]
-struct DatasetWarnings {
-    /// Absent in files written before the guards existed.
-    #[serde(default)]
-    warnings: Vec<crate::data::guards::Finding>,
+    pub data_source: DataSourceRecord,
 }
 
 /// How many `load` instances' prepared data a process keeps for the instances that read
@@ -129,15 +122,13 @@ impl Prepared {
         let train = encode(&train_part, &pre)?;
         let validation = encode(&validation_part, &pre)?;
         let description = hand_off.description;
-        let data_source = json!({
-            "instance": data.id,
-            "source": description["data"],
-            "rows": description["rows"],
-            "split": description["split"],
-        });
-        let data_warnings = serde_json::from_value::<DatasetWarnings>(description)
-            .map(|d| d.warnings.iter().map(ToString::to_string).collect())
-            .unwrap_or_default();
+        let data_source = DataSourceRecord {
+            instance: data.id.clone(),
+            source: description.data,
+            rows: description.rows,
+            split: description.split,
+        };
+        let data_warnings = description.warnings.iter().map(ToString::to_string).collect();
         Ok(Self { schema, validation_part, pre, train, validation, data_warnings, data_source })
     }
 }
@@ -360,7 +351,8 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
         fields.insert("data_warnings".into(), json!(data_warnings));
     }
     if let Value::Object(fields) = &mut extra {
-        fields.insert("data_source".into(), data_source.clone());
+        let data_source = serde_json::to_value(data_source).map_err(|e| StageError::Invalid(e.to_string()))?;
+        fields.insert("data_source".into(), data_source);
     }
     let metrics_doc = extend(report_value, extra);
     write(out, &format!("{dir}/metrics.json"), &json_bytes(&metrics_doc)?)?;
@@ -418,26 +410,29 @@ impl super::stage::Stage for Train {
     ) -> Result<Vec<super::AuditEvent>, super::AuditInputError> {
         use super::{AuditEvent, ModelLink};
         use crate::trail::model_content_sha256;
+        use serde::Deserialize as _;
         use serde_json::json;
         let mut events = Vec::new();
         let (Some(model_rel), Some(metrics_rel)) = (at.output("/model.json"), at.output("/metrics.json")) else {
             return Ok(Vec::new());
         };
-        let model = at.read_json(&model_rel)?;
-        let metrics = at.read_json(&metrics_rel)?;
+        // The model is read as it is, since its content is hashed; its header through its type.
+        let model: Value = at.read_json(&model_rel)?;
+        let header = crate::trained::ModelHeader::deserialize(&model)
+            .map_err(|source| super::AuditInputError::Json { rel: model_rel.clone(), source })?;
+        // Every number of `metrics.json` goes into the event, whatever the metrics library
+        // reports: the one place the file is walked as a map.
+        let metrics: serde_json::Map<String, Value> = at.read_json(&metrics_rel)?;
         events.push(AuditEvent::plain(json!({
             "event": "training_completed",
             "id": at.instance.id(),
             "cohort": at.instance.decl.cohort,
-            "model_type": model["model_type"],
-            "training_rows": model["training_rows"],
-            "data": model["data"],
-            "trained_at": model["trained_at"],
+            "model_type": header.model_type,
+            "training_rows": header.provenance.training_rows,
+            "data": header.provenance.data,
+            "trained_at": header.provenance.trained_at,
         })));
-        let scalars: serde_json::Map<String, Value> = metrics
-            .as_object()
-            .map(|m| m.iter().filter(|(_, v)| v.is_number()).map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default();
+        let scalars: serde_json::Map<String, Value> = metrics.into_iter().filter(|(_, v)| v.is_number()).collect();
         events.push(AuditEvent::plain(json!({
             "event": "validation_metrics",
             "id": at.instance.id(),

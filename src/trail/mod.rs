@@ -8,6 +8,7 @@
 
 mod frontier_file;
 mod log_dir;
+mod logged_event;
 mod model_proof;
 mod seal;
 mod seal_record;
@@ -24,6 +25,7 @@ pub use frontier_file::{FRONTIER_FILE, FrontierFile};
 pub use log_dir::{
     CHECKPOINT_FILE, EVENTS_FILE, LineProblem, LogDir, LogScan, PENDING_FILE, Pending, parse_checkpoint_text,
 };
+pub use logged_event::LoggedEvent;
 pub use model_proof::{ModelAudit, attach_model_audit, model_content_sha256};
 pub use seal::{CrashPoint, Sealed, seal};
 pub use seal_record::{SEAL_FILE, SealRecord};

@@ -169,7 +169,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
     };
     let json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
     folder.write("run.json", &json)?;
-    super::views::render_report_views(plan, &summary.instances, &folder, (&cache, &opts.link), reporter);
+    super::views::render_views(plan, &summary.instances, &folder, (&cache, &opts.link), reporter);
     folder.finish(status == RunStatus::Succeeded)?;
     // The lockfile records the history each instance read, so it is written first.
     if opts.write_lockfile {

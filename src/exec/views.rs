@@ -8,31 +8,33 @@
 //! an earlier run's renders the same bytes; those are kept in the cache under their own digest
 //! and published as links like any artifact, and a no-op run adds no copy of them.
 
-use crate::manifest::StageKind;
 use crate::plan::Plan;
-use crate::report::{ComparisonReport, RunContext, render_html, render_markdown};
+use crate::stages::{ViewInput, views};
 use crate::store::{Cache, EntryMeta, Linker, RelPath, sha256_hex};
 
 use super::reporter::Reporter;
 use super::run_folder::RunFolder;
 use super::summary::InstanceReport;
 
-/// Renders the views of every completed `report` instance; a failure is warned about (the
-/// run's results stand; `nethical report` can render them later).
-pub(crate) fn render_report_views(
+/// Renders the views of every completed instance whose kind has any ([`crate::stages`]'s
+/// `Stage::views`: today the report's); a failure is warned about (the run's results stand;
+/// `nethical report` can render them later).
+pub(crate) fn render_views(
     plan: &Plan,
     reports: &[InstanceReport],
     folder: &RunFolder,
     store: (&Cache, &Linker),
     reporter: &dyn Reporter,
 ) {
-    let context = RunContext::read(folder.path());
     for (inst, report) in plan.instances.iter().zip(reports) {
-        if inst.decl.kind != StageKind::Report || !report.status.completed() {
+        if !report.status.completed() {
             continue;
         }
-        let Some(json) = report.outputs.keys().find(|p| p.ends_with("comparison.json")) else { continue };
-        if let Err(e) = render(folder, json, context.as_ref(), store) {
+        let at = ViewInput { outputs: &report.outputs, folder: folder.path() };
+        let published = views(inst.decl.kind, &at)
+            .map_err(|e| crate::exec::error_chain(&e))
+            .and_then(|views| views.iter().try_for_each(|(rel, text)| publish(folder, rel, text, store)));
+        if let Err(e) = published {
             reporter.warning(&format!(
                 "cannot render the views of `{}`: {e}; run `nethical report` on the run folder",
                 inst.id()
@@ -41,28 +43,16 @@ pub(crate) fn render_report_views(
     }
 }
 
-fn render(
-    folder: &RunFolder,
-    json: &str,
-    context: Option<&RunContext>,
-    (cache, linker): (&Cache, &Linker),
-) -> Result<(), String> {
-    let bytes = std::fs::read(folder.path().join(json)).map_err(|e| format!("cannot read `{json}`: {e}"))?;
-    let doc: ComparisonReport = serde_json::from_slice(&bytes).map_err(|e| format!("`{json}`: {e}"))?;
-    let dir = json.rsplit_once('/').map_or("", |(d, _)| d);
-    for (name, text) in
-        [("comparison.md", render_markdown(&doc, context)), ("comparison.html", render_html(&doc, context))]
-    {
-        let rel = if dir.is_empty() { name.to_owned() } else { format!("{dir}/{name}") };
-        let rel = RelPath::new(&rel).map_err(|e| e.to_string())?;
-        match keep(cache, name, text.as_bytes()) {
-            Ok(src) => folder.replace_cached(&rel, &src, linker).map(|_| ()),
-            // Not kept (a read-only cache, a full disk): the run's own copy, as before.
-            Err(_) => folder.replace(&rel, text.as_bytes()),
-        }
-        .map_err(|e| e.to_string())?;
+/// Publishes one view: linked from the cache when it can be kept there.
+fn publish(folder: &RunFolder, rel: &str, text: &str, (cache, linker): (&Cache, &Linker)) -> Result<(), String> {
+    let name = rel.rsplit_once('/').map_or(rel, |(_, n)| n);
+    let rel = RelPath::new(rel).map_err(|e| e.to_string())?;
+    match keep(cache, name, text.as_bytes()) {
+        Ok(src) => folder.replace_cached(&rel, &src, linker).map(|_| ()),
+        // Not kept (a read-only cache, a full disk): the run's own copy, as before.
+        Err(_) => folder.replace(&rel, text.as_bytes()),
     }
-    Ok(())
+    .map_err(|e| e.to_string())
 }
 
 /// The cached file holding view `name` with `bytes`, stored under their digest when no run

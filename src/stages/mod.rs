@@ -36,7 +36,7 @@ pub use load_kaggle::{KAGGLE_API_VAR, KaggleAccess};
 pub(crate) use metrics_file::MetricsFile;
 pub(crate) use optimize_files::{CandidateOutcome, CandidatesSummary, OptimizeGateFile};
 pub(crate) use phase3_files::{StatusFile, from_bytes as read_phase3_file};
-pub use stage::{AuditEvent, AuditInput, AuditInputError, KeptState, ModelLink, StateInput};
+pub use stage::{AuditEvent, AuditInput, AuditInputError, KeptState, ModelLink, StateInput, ViewError, ViewInput};
 pub use stage_error::StageError;
 
 /// The outputs of one upstream instance.
@@ -169,4 +169,10 @@ pub fn audit_events(at: &AuditInput<'_>) -> Result<Vec<AuditEvent>, AuditInputEr
 /// [`stage::Stage::kept_state`].
 pub fn kept_state(at: &StateInput<'_>) -> Vec<KeptState> {
     stage::stage_of(at.instance.decl.kind).kept_state(at)
+}
+
+/// The views rendered from a completed instance of `kind` when the run ends, by its kind's
+/// own [`stage::Stage::views`].
+pub fn views(kind: crate::manifest::StageKind, at: &ViewInput<'_>) -> Result<Vec<(String, String)>, ViewError> {
+    stage::stage_of(kind).views(at)
 }

@@ -347,4 +347,21 @@ impl super::stage::Stage for Report {
         // `stage_end` event.
         Ok(Vec::new())
     }
+
+    /// `comparison.md` and `comparison.html` beside `comparison.json`, with the finished
+    /// run's provenance (`nethical report` renders the same from the same files).
+    fn views(&self, at: &super::ViewInput<'_>) -> Result<Vec<(String, String)>, super::ViewError> {
+        let Some(json) = at.outputs.keys().find(|p| p.ends_with("comparison.json")) else { return Ok(Vec::new()) };
+        let bytes = std::fs::read(at.folder.join(json))
+            .map_err(|source| super::ViewError::Read { rel: json.clone(), source })?;
+        let doc: crate::report::ComparisonReport =
+            serde_json::from_slice(&bytes).map_err(|source| super::ViewError::Json { rel: json.clone(), source })?;
+        let context = crate::report::RunContext::read(at.folder);
+        let dir = json.rsplit_once('/').map_or("", |(d, _)| d);
+        let beside = |name: &str| if dir.is_empty() { name.to_owned() } else { format!("{dir}/{name}") };
+        Ok(vec![
+            (beside("comparison.md"), crate::report::render_markdown(&doc, context.as_ref())),
+            (beside("comparison.html"), crate::report::render_html(&doc, context.as_ref())),
+        ])
+    }
 }

@@ -1,6 +1,7 @@
 //! One trait per stage kind, [`Stage`], and the one place each kind's implementation is
 //! registered ([`stage_of`]). The runner reaches a kind only through it: running an instance,
-//! the events an audit stage logs for it, and what it carries to the next run.
+//! the events an audit stage logs for it, what it carries to the next run, and the views
+//! rendered from it when the run ends.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,41 @@ pub(crate) trait Stage: Sync {
     fn kept_state(&self, _params: &Self::Params, _at: &StateInput<'_>) -> Vec<KeptState> {
         Vec::new()
     }
+
+    /// Files rendered when the run ends from a completed instance's outputs and what only the
+    /// finished run knows (its `run.json`, its audit seal): the report's `comparison.md` and
+    /// `comparison.html`. Each is a run-folder path and its text; no lockfile or audit event
+    /// records them. Most kinds render none.
+    fn views(&self, _at: &ViewInput<'_>) -> Result<Vec<(String, String)>, ViewError> {
+        Ok(Vec::new())
+    }
+}
+
+/// What a kind's [`Stage::views`] reads: one completed instance's published files.
+pub struct ViewInput<'a> {
+    /// The files it published: run-folder path → SHA-256.
+    pub outputs: &'a BTreeMap<String, String>,
+    /// The finished run's folder.
+    pub folder: &'a Path,
+}
+
+/// Why a view could not be rendered; the run's results stand, and a warning says this.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    /// A published file could not be read.
+    #[error("cannot read `{rel}`")]
+    Read {
+        rel: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A published file is not what its kind writes.
+    #[error("`{rel}` is not of the expected form")]
+    Json {
+        rel: String,
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 /// What an audit stage reads of one instance.
@@ -144,6 +180,9 @@ pub(crate) trait AnyStage: Sync {
 
     /// [`Stage::kept_state`].
     fn kept_state(&self, at: &StateInput<'_>) -> Vec<KeptState>;
+
+    /// [`Stage::views`].
+    fn views(&self, at: &ViewInput<'_>) -> Result<Vec<(String, String)>, ViewError>;
 }
 
 impl<S: Stage> AnyStage for S {
@@ -168,6 +207,10 @@ impl<S: Stage> AnyStage for S {
 
     fn kept_state(&self, at: &StateInput<'_>) -> Vec<KeptState> {
         params_of::<S::Params>(&at.instance.decl.params).map_or_else(Vec::new, |p| Stage::kept_state(self, p, at))
+    }
+
+    fn views(&self, at: &ViewInput<'_>) -> Result<Vec<(String, String)>, ViewError> {
+        Stage::views(self, at)
     }
 }
 

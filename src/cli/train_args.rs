@@ -1,5 +1,5 @@
 //! `nethical train`: the original trainer's command line (`training/train_any_model.py`),
-//! mapped onto a pipeline. clap types only; `train_command.rs` does the mapping.
+//! mapped onto a pipeline. clap types only; `manifest::from_train_flags` builds the pipeline.
 
 use std::path::PathBuf;
 

@@ -442,27 +442,50 @@ impl LoadParams {
 }
 
 fn default_kaggle_csv() -> CsvSource {
-    CsvSource {
-        path: String::new(),
-        delimiter: default_delimiter(),
-        header: true,
-        label: None,
-        label_map: BTreeMap::new(),
-        features: None,
-        exclude: Vec::new(),
-        group: None,
-        group_as_feature: false,
-        missing: MissingPolicyName::default(),
-        missing_values: None,
-        encode: EncodingName::default(),
-        max_rows: None,
-        dedupe_headers: false,
-        filter: Vec::new(),
-        min_group_size: default_min_group_size(),
-        pool_small_groups: false,
-        max_categories: default_max_categories(),
-        leak_auc: default_leak_auc(),
-        strict: false,
+    CsvSource::default()
+}
+
+/// Every key at the default a manifest gets when it leaves the key out (the `csv` table of a
+/// `kaggle` source that has none), for sources built in code.
+impl Default for CsvSource {
+    fn default() -> Self {
+        Self {
+            path: String::new(),
+            delimiter: default_delimiter(),
+            header: true,
+            label: None,
+            label_map: BTreeMap::new(),
+            features: None,
+            exclude: Vec::new(),
+            group: None,
+            group_as_feature: false,
+            missing: MissingPolicyName::default(),
+            missing_values: None,
+            encode: EncodingName::default(),
+            max_rows: None,
+            dedupe_headers: false,
+            filter: Vec::new(),
+            min_group_size: default_min_group_size(),
+            pool_small_groups: false,
+            max_categories: default_max_categories(),
+            leak_auc: default_leak_auc(),
+            strict: false,
+        }
+    }
+}
+
+/// Every key at the default a manifest gets when it leaves the key out, for sources built in
+/// code.
+impl Default for SyntheticSource {
+    fn default() -> Self {
+        Self {
+            num_samples: default_num_samples(),
+            family: SyntheticFamily::default(),
+            noise: 0.0,
+            overlap: 0.0,
+            seed: None,
+            shift: None,
+        }
     }
 }
 

@@ -172,6 +172,26 @@ fn issue(key: &[&'static str], expected: impl Into<String>) -> RangeIssue {
 }
 
 impl OptimizeParams {
+    /// A search over `space` for `model`, every other key at the default a manifest gets when
+    /// it leaves the key out, for stages built in code.
+    pub fn new(model: ModelType, space: BTreeMap<String, SpaceParam>) -> Self {
+        Self {
+            model,
+            base: BTreeMap::new(),
+            space,
+            technique: Technique::default(),
+            objective: Objective::default(),
+            iterations: default_iterations(),
+            population: default_population(),
+            generations: default_generations(),
+            grid_steps: default_grid_steps(),
+            baseline: BTreeMap::new(),
+            review_labels: None,
+            latency: LatencyMode::default(),
+            gate: GateThresholds::default(),
+        }
+    }
+
     /// The search space, validated.
     pub fn search_space(&self) -> Result<SearchSpace, String> {
         let mut params = BTreeMap::new();

@@ -139,6 +139,28 @@ impl ModelType {
 pub const DEFAULT_EPOCHS: u32 = 10;
 
 impl TrainParams {
+    /// A model's parameters with every other key at the default a manifest gets when it leaves
+    /// the key out, so a stage built in code reads back as the same stage written by hand.
+    pub fn new(model: ModelType) -> Self {
+        Self {
+            model,
+            epochs: None,
+            batch_size: default_batch_size(),
+            learning_rate: None,
+            l2: None,
+            class_weight: None,
+            solver: None,
+            max_depth: None,
+            min_samples_leaf: None,
+            subsample: None,
+            rounds: None,
+            algorithm: None,
+            calibrate: None,
+            threshold: default_threshold(),
+            ece_bins: default_ece_bins(),
+        }
+    }
+
     /// Passes over the training rows, for the models that make them.
     pub fn epochs(&self) -> u32 {
         self.epochs.unwrap_or(DEFAULT_EPOCHS)

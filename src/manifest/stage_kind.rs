@@ -14,7 +14,10 @@ impl StageKind {
             StageKind::Load => 2,
             // 2: the drift report records its `format_version`.
             StageKind::Drift | StageKind::Phase3 => 2,
-            StageKind::Train | StageKind::Gate | StageKind::Audit | StageKind::Optimize | StageKind::Report => 1,
+            // 2: a candidate's seed comes from the canonical digest of its parameters, not from
+            // their JSON in declaration order.
+            StageKind::Optimize => 2,
+            StageKind::Train | StageKind::Gate | StageKind::Audit | StageKind::Report => 1,
         }
     }
 

@@ -56,6 +56,13 @@ pub enum StageError {
         #[source]
         source: crate::data::kaggle::KaggleError,
     },
+    /// An optimize candidate's parameters could not be digested into its seed.
+    #[error("cannot digest a candidate's parameters")]
+    CandidateDigest {
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
     /// Something else about the inputs is wrong.
     #[error("{0}")]
     Invalid(String),

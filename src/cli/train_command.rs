@@ -15,7 +15,7 @@ use std::sync::atomic::AtomicBool;
 
 use super::out::outln;
 use super::reporter::CliReporter;
-use super::train_args::{EcePolicyArg, SplitArg, TechniqueArg, TrainArgs};
+use super::train_args::{EcePolicyArg, TechniqueArg, TrainArgs};
 use crate::clock::RunClock;
 use crate::data::kaggle::Credentials;
 use crate::error::Error;
@@ -24,7 +24,7 @@ use crate::exit_code;
 use crate::manifest::from_train_flags::{
     TRAIN_MANIFEST_NAME, TrainCohort, TrainFlags, TrainPipeline, from_train_flags,
 };
-use crate::manifest::params::{EcePolicy, SplitStrategyName};
+use crate::manifest::params::EcePolicy;
 use crate::optimize::Technique;
 use crate::plan::Plan;
 use crate::stages::{DriftReportFile, GateRecord, KaggleAccess, MetricsFile};
@@ -39,11 +39,7 @@ fn flags(a: &TrainArgs) -> TrainFlags {
         num_samples: a.num_samples,
         seed: a.seed,
         train_ratio: a.train_ratio,
-        split_strategy: match a.split_strategy {
-            SplitArg::Temporal => SplitStrategyName::Temporal,
-            SplitArg::Random => SplitStrategyName::Random,
-            SplitArg::Stratified => SplitStrategyName::Stratified,
-        },
+        split_strategy: a.split_strategy,
         no_download: a.no_download,
         kaggle_dataset: a.kaggle_dataset.clone(),
         overwrite_kaggle_json: a.overwrite_kaggle_json,

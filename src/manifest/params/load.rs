@@ -332,6 +332,40 @@ pub enum SplitStrategyName {
     Kfold,
 }
 
+impl SplitStrategyName {
+    /// Every strategy, in the order they are listed to users.
+    pub const ALL: [Self; 4] = [Self::Temporal, Self::Random, Self::Stratified, Self::Kfold];
+
+    /// The original trainer's strategies: what `nethical train --split-strategy` offers (a
+    /// `kfold` split makes one cohort per fold, which the trainer's summary has no place for).
+    pub const ORIGINAL: [Self; 3] = [Self::Temporal, Self::Random, Self::Stratified];
+
+    /// The name used in manifests and on the command line (serde's, held equal by a test).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Temporal => "temporal",
+            Self::Random => "random",
+            Self::Stratified => "stratified",
+            Self::Kfold => "kfold",
+        }
+    }
+
+    /// One line for a list of the strategies, e.g. a command's help.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Self::Temporal => "First rows train.",
+            Self::Random => "Shuffled, then cut.",
+            Self::Stratified => "Cut within each class.",
+            Self::Kfold => "One instance per fold, validating on its fold.",
+        }
+    }
+
+    /// Looks a strategy up by its name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
 /// Range checks shared by `csv` sources and a `kaggle` source's `csv` table.
 fn csv_issues(c: &CsvSource, at: &[&'static str], out: &mut Vec<RangeIssue>) {
     let key = |last: &'static str| [at, &[last]].concat();
@@ -559,5 +593,21 @@ impl super::KindParams for LoadParams {
             }
             DataSource::Synthetic(_) | DataSource::Kaggle(_) => Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SplitStrategyName;
+
+    /// `name` is the spelling serde reads, so the CLI's values and a manifest's agree.
+    #[test]
+    fn split_strategy_names_are_serdes() -> Result<(), serde_json::Error> {
+        for s in SplitStrategyName::ALL {
+            assert_eq!(serde_json::to_value(s)?, s.name());
+            assert_eq!(SplitStrategyName::from_name(s.name()), Some(s));
+        }
+        assert_eq!(SplitStrategyName::from_name("shuffle"), None);
+        Ok(())
     }
 }

@@ -276,13 +276,32 @@ fn families(types: &[ModelType]) -> Vec<SyntheticFamily> {
     out
 }
 
+/// How long a model trains.
+#[derive(Clone, Copy)]
+enum Length {
+    /// Passes over the training rows.
+    Epochs(u32),
+    /// Boosting rounds (`correlation`).
+    Rounds(u32),
+}
+
+impl Length {
+    /// The `train` key and its value, for an `optimize` stage's `base`.
+    fn key_value(self) -> (&'static str, u32) {
+        match self {
+            Length::Epochs(n) => ("epochs", n),
+            Length::Rounds(n) => ("rounds", n),
+        }
+    }
+}
+
 /// How long model type `m` trains: `epochs` for the models that make passes over the rows,
-/// `rounds` (when given) for `correlation`, as (key, value).
-fn length(a: &TrainFlags, m: ModelType) -> Option<(&'static str, u32)> {
+/// `rounds` (when given) for `correlation`.
+fn length(a: &TrainFlags, m: ModelType) -> Option<Length> {
     match (m, a.rounds) {
-        (ModelType::Correlation, Some(rounds)) => Some(("rounds", rounds)),
+        (ModelType::Correlation, Some(rounds)) => Some(Length::Rounds(rounds)),
         (ModelType::Correlation, None) => None,
-        _ => Some(("epochs", a.epochs.unwrap_or(DEFAULT_EPOCHS))),
+        _ => Some(Length::Epochs(a.epochs.unwrap_or(DEFAULT_EPOCHS))),
     }
 }
 
@@ -354,8 +373,8 @@ fn document(a: &TrainFlags, cohorts: &[TrainCohort]) -> Document {
         let name = c.model.name();
         let mut train = TrainParams::new(c.model);
         match length(a, c.model) {
-            Some(("rounds", n)) => train.rounds = Some(n),
-            Some((_, n)) => train.epochs = Some(n),
+            Some(Length::Rounds(n)) => train.rounds = Some(n),
+            Some(Length::Epochs(n)) => train.epochs = Some(n),
             None => {}
         }
         train.batch_size = a.batch_size;
@@ -447,7 +466,7 @@ fn optimize_params(a: &TrainFlags, m: ModelType) -> OptimizeParams {
         ModelType::Heuristic | ModelType::Anomaly => {}
     }
     let mut params = OptimizeParams::new(m, space);
-    if let Some((key, n)) = length(a, m) {
+    if let Some((key, n)) = length(a, m).map(Length::key_value) {
         params.base.insert(key.to_owned(), SpaceValue::Int(i64::from(n)));
     }
     params.base.insert("batch_size".to_owned(), SpaceValue::Int(i64::from(a.batch_size)));

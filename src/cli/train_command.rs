@@ -19,7 +19,7 @@ use super::train_args::{EcePolicyArg, TechniqueArg, TrainArgs};
 use crate::clock::RunClock;
 use crate::data::kaggle::Credentials;
 use crate::error::Error;
-use crate::exec::{Failpoints, InstanceStatus, RunOptions, RunStatus};
+use crate::exec::{Failpoints, InstanceStatus, RunOptions, RunStatus, copy_files, copy_tree, export_models};
 use crate::exit_code;
 use crate::manifest::from_train_flags::{
     TRAIN_MANIFEST_NAME, TrainCohort, TrainFlags, TrainPipeline, from_train_flags,
@@ -75,26 +75,6 @@ fn read_typed<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
-/// Copies the run's promoted and candidate models into `--models-dir` as the original laid
-/// them out: `<dir>/{current,candidates}/<cohort>_model_<timestamp>.json`.
-fn export_models(run_dir: &Path, models_dir: &Path, stamp: &str) -> Result<usize, Error> {
-    let mut n = 0;
-    for sub in ["current", "candidates"] {
-        let Ok(entries) = std::fs::read_dir(run_dir.join("models").join(sub)) else { continue };
-        let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-        files.sort();
-        for f in files {
-            let Some(name) = f.file_name().and_then(|n| n.to_str()) else { continue };
-            let Some(stem) = name.strip_suffix(".json") else { continue };
-            let dest = models_dir.join(sub).join(format!("{stem}_{stamp}.json"));
-            let bytes = std::fs::read(&f).map_err(Error::io("read", &f))?;
-            crate::store::write_atomic(&dest, &bytes).map_err(Error::io("write", &dest))?;
-            n += 1;
-        }
-    }
-    Ok(n)
-}
-
 /// Reads a drift report the run wrote, through its type.
 fn read_drift_report(bytes: &[u8], path: &Path) -> Result<DriftReportFile, Error> {
     DriftReportFile::from_bytes(bytes, &format!("`{}`", path.display()))
@@ -103,14 +83,8 @@ fn read_drift_report(bytes: &[u8], path: &Path) -> Result<DriftReportFile, Error
 
 /// Copies the run's drift reports to `--drift-report-dir` and prints the original's lines.
 fn report_drift(run_dir: &Path, dir: &Path) -> Result<(), Error> {
-    let Ok(entries) = std::fs::read_dir(run_dir.join("drift_reports")) else { return Ok(()) };
-    let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    files.sort();
-    for f in files {
-        let Some(name) = f.file_name() else { continue };
+    for (f, dest) in copy_files(&run_dir.join("drift_reports"), dir)? {
         let bytes = std::fs::read(&f).map_err(Error::io("read", &f))?;
-        let dest = dir.join(name);
-        crate::store::write_atomic(&dest, &bytes).map_err(Error::io("write", &dest))?;
         let report = read_drift_report(&bytes, &f)?;
         outln!("Drift Report ID: {}", report.report_id);
         outln!("Drift detected: {}", report.drift_metrics.has_drift);
@@ -172,25 +146,6 @@ fn report_phase89(run_dir: &Path, storage: &Path, cohorts: &[TrainCohort]) -> Re
         copy_tree(&source, &storage.join(&folder))?;
         outln!("[{}] Running configuration optimization...", m.name());
         super::optimize_report::print_optimization(&source);
-    }
-    Ok(())
-}
-
-/// Copies a folder's files into another, atomically file by file.
-fn copy_tree(from: &Path, to: &Path) -> Result<(), Error> {
-    let entries = std::fs::read_dir(from).map_err(Error::io("read", from))?;
-    for entry in entries.filter_map(Result::ok) {
-        let path = entry.path();
-        let dest = to.join(entry.file_name());
-        if path.is_dir() {
-            copy_tree(&path, &dest)?;
-        } else {
-            let bytes = std::fs::read(&path).map_err(Error::io("read", &path))?;
-            if let Some(parent) = dest.parent() {
-                std::fs::create_dir_all(parent).map_err(Error::io("create folder", parent))?;
-            }
-            crate::store::write_atomic(&dest, &bytes).map_err(Error::io("write", &dest))?;
-        }
     }
     Ok(())
 }

@@ -90,8 +90,7 @@ impl Bench<'_> {
     /// candidate equal to the baseline, say) train identically, whatever order the fields
     /// are declared in.
     fn seed_of(&self, train: &TrainParams) -> Result<u64, StageError> {
-        let digest = canonical_digest(train).map_err(|source| StageError::CandidateDigest { source })?;
-        Ok(instance_seed(self.seed, &digest))
+        Ok(instance_seed(self.seed, &canonical_digest(train)?))
     }
 
     fn fit(&self, train: &TrainParams) -> Result<Box<dyn crate::models::Model>, StageError> {
@@ -453,7 +452,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
             preprocessor: prepared.pre.clone(),
             model,
         };
-        let doc = trained.to_json().map_err(|e| StageError::Invalid(e.to_string()))?;
+        let doc = trained.to_json()?;
         write(out, &promoted_path, &json_bytes(&doc)?)?;
     }
     let by = match params.objective {

@@ -37,6 +37,9 @@ pub enum Error {
 
     #[error(transparent)]
     Environment(#[from] crate::manifest::BadVariable),
+    /// `nethical train`'s flags make no pipeline (its manifest's own errors are `Manifest`).
+    #[error(transparent)]
+    TrainFlags(crate::manifest::from_train_flags::TrainFlagsError),
     /// Some other input is invalid (a flag's value, an environment variable).
     #[error("{0}")]
     InvalidInput(String),
@@ -80,6 +83,16 @@ pub enum Error {
     Internal(String),
 }
 
+/// The generated manifest's errors render as a file's do: with the offending line.
+impl From<crate::manifest::from_train_flags::TrainFlagsError> for Error {
+    fn from(e: crate::manifest::from_train_flags::TrainFlagsError) -> Self {
+        match e {
+            crate::manifest::from_train_flags::TrainFlagsError::Manifest(m) => Error::Manifest(m),
+            other => Error::TrainFlags(other),
+        }
+    }
+}
+
 impl Error {
     /// The documented exit code for this error (see [`crate::exit_code`]).
     pub fn exit_code(&self) -> i32 {
@@ -90,6 +103,7 @@ impl Error {
             | Error::Environment(_)
             | Error::ManifestNotUtf8 { .. }
             | Error::InvalidInput(_)
+            | Error::TrainFlags(_)
             | Error::Target(_)
             | Error::AuditKey { .. } => exit_code::INVALID_INPUT,
             // The log folder could not be read: the file system, not the input.

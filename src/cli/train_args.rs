@@ -1,19 +1,20 @@
 //! `nethical train`: the original trainer's command line (`training/train_any_model.py`),
-//! mapped onto a pipeline. clap types only; `train_command.rs` does the mapping.
+//! mapped onto a pipeline. clap types only; `manifest::from_train_flags` builds the pipeline.
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
 
-/// The original's `--split-strategy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SplitArg {
-    /// First rows train.
-    Temporal,
-    /// Shuffled, then cut.
-    Random,
-    /// Cut within each class.
-    Stratified,
+use crate::manifest::params::SplitStrategyName;
+
+/// `--split-strategy`'s values: the library's own names of the original's strategies
+/// ([`SplitStrategyName::ORIGINAL`]), so the flag, a manifest's `split.strategy` and the
+/// `load` stage know one list.
+fn split_strategy() -> impl TypedValueParser<Value = SplitStrategyName> {
+    let values = SplitStrategyName::ORIGINAL.map(|s| PossibleValue::new(s.name()).help(s.summary()));
+    PossibleValuesParser::new(values)
+        .try_map(|name| SplitStrategyName::from_name(&name).ok_or_else(|| format!("unknown split strategy `{name}`")))
 }
 
 /// The original's `--ece-policy`.
@@ -69,8 +70,8 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0.8)]
     pub train_ratio: f64,
     /// How rows are split.
-    #[arg(long, value_enum, default_value = "temporal")]
-    pub split_strategy: SplitArg,
+    #[arg(long, default_value = "temporal", value_parser = split_strategy())]
+    pub split_strategy: SplitStrategyName,
     /// Do not try to download Kaggle datasets.
     #[arg(long)]
     pub no_download: bool,

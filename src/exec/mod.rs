@@ -3,6 +3,7 @@
 
 mod audit_step;
 mod executor;
+mod export;
 mod failpoints;
 mod gc;
 mod git;
@@ -17,6 +18,7 @@ mod summary;
 mod views;
 
 pub use crate::error_chain::error_chain;
+pub use export::{copy_files, copy_tree, export_models};
 pub use failpoints::{Failpoints, Fault};
 pub use gc::{GcItem, GcOptions, GcReport, gc, parse_age};
 pub use reporter::{Reporter, Silent};

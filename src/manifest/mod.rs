@@ -9,6 +9,7 @@ mod decl;
 mod diagnostic;
 pub mod executor;
 mod expand;
+pub mod from_train_flags;
 mod input;
 mod interpolate;
 mod limits;

@@ -17,7 +17,10 @@ impl StageKind {
             // 2: Platt fits on more than 65,536 rows start from a sample's fit and stop at the
             // sums' rounding floor: the same optimum to ~1e-14, but the last bits may differ.
             StageKind::Train => 2,
-            StageKind::Gate | StageKind::Audit | StageKind::Optimize | StageKind::Report => 1,
+            // 2: a candidate's seed comes from the canonical digest of its parameters, not from
+            // their JSON in declaration order.
+            StageKind::Optimize => 2,
+            StageKind::Gate | StageKind::Audit | StageKind::Report => 1,
         }
     }
 

@@ -144,10 +144,9 @@ pub fn cache_key(
         inputs,
         files,
     };
-    // Serializing through `Value` sorts every object's keys (serde_json's map is a BTreeMap).
-    let value = serde_json::to_value(&doc).unwrap_or(serde_json::Value::Null);
-    let text = value.to_string();
-    hex::encode(Sha256::digest(text.as_bytes()))
+    // The document holds string-keyed maps and plain values, which serde_json always
+    // serializes; the fallback (the digest of `null`) is the key this function always gave.
+    crate::store::canonical_digest(&doc).unwrap_or_else(|_| crate::store::sha256_hex(b"null"))
 }
 
 #[cfg(test)]

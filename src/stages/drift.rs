@@ -103,7 +103,7 @@ impl DriftReportFile {
 
     /// The file's bytes: through a `Value`, so keys are sorted as the original's were.
     pub fn to_bytes(&self) -> Result<Vec<u8>, StageError> {
-        json_bytes(&serde_json::to_value(self).map_err(|e| StageError::Invalid(e.to_string()))?)
+        json_bytes(&serde_json::to_value(self)?)
     }
 }
 
@@ -261,8 +261,7 @@ mod tests {
         let report = DriftReportFile::from_bytes(before.to_string().as_bytes(), "report")?;
         assert_eq!(report.format_version, 0, "a file from before the field reads as version 0");
         assert!(report.drift_metrics.has_drift);
-        let written: Value =
-            serde_json::from_slice(&report.to_bytes()?).map_err(|e| StageError::Invalid(e.to_string()))?;
+        let written: Value = serde_json::from_slice(&report.to_bytes()?)?;
         let mut expected = before;
         if let Value::Object(fields) = &mut expected {
             fields.insert("format_version".to_owned(), json!(0));

@@ -172,13 +172,9 @@ fn synthetic_rows(
         .map_err(|_| StageError::Invalid(format!("num_samples {num_samples} does not fit in memory")))?;
     let data = match family {
         SyntheticFamily::Default => synthetic::default_family(rows, rng),
-        SyntheticFamily::Anomaly => anomaly_family(rows, noise, rng).map_err(|e| StageError::Invalid(e.to_string()))?,
-        SyntheticFamily::Correlation => {
-            correlation_family(rows, overlap, rng).map_err(|e| StageError::Invalid(e.to_string()))?
-        }
-        SyntheticFamily::Coordination => {
-            coordination_family(rows, overlap, rng).map_err(|e| StageError::Invalid(e.to_string()))?
-        }
+        SyntheticFamily::Anomaly => anomaly_family(rows, noise, rng)?,
+        SyntheticFamily::Correlation => correlation_family(rows, overlap, rng)?,
+        SyntheticFamily::Coordination => coordination_family(rows, overlap, rng)?,
     };
     let x = data.x();
     if let Some(s) = shift
@@ -236,7 +232,7 @@ fn csv_file_rows(ctx: &StageContext<'_>, c: &CsvSource) -> Result<Loaded, StageE
 /// Reads CSV `bytes` (named `display` in errors) with the options of `c`; `description` says
 /// where the bytes came from and is completed with the read report.
 fn csv_rows(bytes: &[u8], display: &str, c: &CsvSource, mut description: Value) -> Result<Loaded, StageError> {
-    let opts = c.options().map_err(|e| StageError::Invalid(e.to_string()))?;
+    let opts = c.options()?;
     let (table, report) = read_labeled_csv(bytes, display, &opts)?;
     if report.features.iter().any(|(n, _)| n == LABEL_COLUMN) || c.group.as_deref() == Some(LABEL_COLUMN) {
         return Err(StageError::Invalid(format!(

@@ -143,7 +143,7 @@ pub(crate) fn rel(path: &str) -> Result<RelPath, StageError> {
 
 /// Pretty JSON with a final newline: the form of every JSON artifact.
 pub(crate) fn json_bytes(value: &impl serde::Serialize) -> Result<Vec<u8>, StageError> {
-    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| StageError::Invalid(e.to_string()))?;
+    let mut bytes = serde_json::to_vec_pretty(value)?;
     bytes.push(b'\n');
     Ok(bytes)
 }

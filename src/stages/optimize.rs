@@ -31,11 +31,11 @@ use crate::manifest::optimize_params::{LatencyMode, Objective, OptimizeParams};
 use crate::manifest::params::TrainParams;
 use crate::metrics::{MetricsConfig, evaluate};
 use crate::optimize::{
-    CandidateMetrics, Config, EvolutionSettings, Fitness, GateDecision, SearchResult, Technique, config_id,
+    CandidateMetrics, Config, EvolutionSettings, Fitness, GateDecision, ParamValue, SearchResult, Technique, config_id,
     evolutionary_search, grid, grid_search, promotion_gate, random_search,
 };
 use crate::plan::instance_seed;
-use crate::store::{EntryMeta, Staging};
+use crate::store::{EntryMeta, Staging, canonical_digest};
 use crate::trained::{Provenance, TrainedModel};
 
 /// Nanoseconds charged per operation by the deterministic latency estimate: about one
@@ -85,25 +85,23 @@ struct Bench<'a> {
     cancel: &'a (dyn Fn() -> bool + Sync),
 }
 
-fn values_of(config: &Config) -> BTreeMap<String, Value> {
-    config.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()
-}
-
 impl Bench<'_> {
-    /// The seed of a configuration: the stage's seed and the resolved `train` parameters, so
-    /// identical parameters (a candidate equal to the baseline, say) train identically.
-    fn seed_of(&self, train: &TrainParams) -> u64 {
-        instance_seed(self.seed, &serde_json::to_string(train).unwrap_or_default())
+    /// The seed of a candidate: the stage's seed and the canonical digest of its resolved
+    /// `train` parameters (what a cache key hashes them with), so identical parameters (a
+    /// candidate equal to the baseline, say) train identically, whatever order the fields
+    /// are declared in.
+    fn seed_of(&self, train: &TrainParams) -> Result<u64, StageError> {
+        Ok(instance_seed(self.seed, &canonical_digest(train)?))
     }
 
     fn fit(&self, train: &TrainParams) -> Result<Box<dyn crate::models::Model>, StageError> {
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed_of(train));
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed_of(train)?);
         // No epoch progress: candidates train side by side, and their epochs would interleave.
         let hooks = crate::models::FitHooks { cancel: self.cancel, epoch_done: &|_| {} };
         fit_model(self.data, self.prepared, train, &mut rng, &hooks)
     }
 
-    fn measure(&self, values: &BTreeMap<String, Value>) -> Outcome {
+    fn measure(&self, values: &Config) -> Outcome {
         let train = self.params.train_params(values)?;
         let model = self.fit(&train).map_err(|e| crate::error_chain::error_chain(&e))?;
         let validation = &self.prepared.validation;
@@ -124,7 +122,7 @@ impl Bench<'_> {
             .predict_raw(&self.prepared.validation_part.features)
             .map_err(|e| format!("`{}` cannot score this stage's validation rows: {e}", up.id))?;
         let measured_ms = started.elapsed().as_secs_f64() * 1e3 / self.prepared.validation.n_rows().max(1) as f64;
-        let bins = self.params.train_params(&BTreeMap::new())?.ece_bins;
+        let bins = self.params.train_params(&Config::new())?.ece_bins;
         self.assess(&probs, trained.provenance.threshold, bins, trained.model.ops_per_prediction(), measured_ms)
     }
 
@@ -294,7 +292,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
             .par_iter()
             .map(|c| {
                 let id = config_id(c);
-                let outcome = bench.measure(&values_of(c));
+                let outcome = bench.measure(c);
                 (id, outcome)
             })
             .collect();
@@ -324,17 +322,10 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
     }
     let outcomes = outcomes.into_inner().map_err(|_| StageError::Invalid("a candidate's training panicked".into()))?;
 
-    let baseline_values: BTreeMap<String, Value> =
-        params.baseline.iter().map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null))).collect();
+    let baseline_values = params.baseline_config();
     let trained: Vec<&UpstreamOutput> = ctx.inputs.iter().filter(|u| u.kind == StageKind::Train).collect();
     let (baseline_id, baseline) = match trained.as_slice() {
-        [] => {
-            let id = format!(
-                "cfg_{}",
-                &crate::store::sha256_hex(serde_json::to_string(&baseline_values).unwrap_or_default().as_bytes())[..12]
-            );
-            (id, bench.measure(&baseline_values).map_err(StageError::Invalid)?)
-        }
+        [] => (config_id(&baseline_values), bench.measure(&baseline_values).map_err(StageError::Invalid)?),
         [up] if baseline_values.is_empty() => {
             let cohort = up.cohort.clone().unwrap_or_else(|| up.id.clone());
             (format!("cohort:{cohort}"), bench.measure_trained(up).map_err(StageError::Invalid)?)
@@ -438,20 +429,20 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
         params.model.name()
     );
     let mut settings: BTreeMap<String, Value> =
-        params.base.iter().map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null))).collect();
-    settings.extend(values_of(&best.config));
+        params.base.iter().map(|(k, v)| (k.clone(), ParamValue::from(v).to_json())).collect();
+    settings.extend(best.config.iter().map(|(k, v)| (k.clone(), v.to_json())));
     for (k, v) in &settings {
         snippet.push_str(&format!("{k} = {}\n", toml_value(v)));
     }
     write(out, &format!("{dir}/best_config.toml"), snippet.as_bytes())?;
     if decision.passed {
-        let train = params.train_params(&values_of(&best.config)).map_err(StageError::Invalid)?;
+        let train = params.train_params(&best.config).map_err(StageError::Invalid)?;
         let model = bench.fit(&train)?;
         let trained = TrainedModel {
             provenance: Provenance {
                 cohort: name.clone(),
                 trained_at: ctx.clock.timestamp(),
-                seed: bench.seed_of(&train),
+                seed: bench.seed_of(&train)?,
                 training_rows: prepared.train.n_rows(),
                 data: data.id.clone(),
                 threshold: train.threshold,
@@ -459,7 +450,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
             preprocessor: prepared.pre.clone(),
             model,
         };
-        let doc = trained.to_json().map_err(|e| StageError::Invalid(e.to_string()))?;
+        let doc = trained.to_json()?;
         write(out, &promoted_path, &json_bytes(&doc)?)?;
     }
     let by = match params.objective {

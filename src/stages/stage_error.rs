@@ -56,6 +56,18 @@ pub enum StageError {
         #[source]
         source: crate::data::kaggle::KaggleError,
     },
+    /// A value could not be written as JSON (an artifact, a model, a candidate's digest).
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// A synthetic `anomaly` family's `noise` is out of range.
+    #[error(transparent)]
+    Noise(#[from] crate::data::synthetic_anomaly::InvalidNoise),
+    /// A synthetic `correlation` or `coordination` family cannot be generated.
+    #[error(transparent)]
+    CorrelationFamily(#[from] crate::data::synthetic_correlation::CorrelationFamilyError),
+    /// A CSV source's `filter` does not parse.
+    #[error(transparent)]
+    Filter(#[from] crate::data::row_filter::FilterSyntaxError),
     /// Something else about the inputs is wrong.
     #[error("{0}")]
     Invalid(String),

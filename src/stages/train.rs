@@ -308,9 +308,9 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
         preprocessor: pre.clone(),
         model,
     };
-    let model_doc = trained.to_json().map_err(|e| StageError::Invalid(e.to_string()))?;
+    let model_doc = trained.to_json()?;
     write(out, &format!("{dir}/model.json"), &json_bytes(&model_doc)?)?;
-    let report_value = serde_json::to_value(&report).map_err(|e| StageError::Invalid(e.to_string()))?;
+    let report_value = serde_json::to_value(&report)?;
     // With a group column, METRICS.md's fairness metrics by group (selection rates, parity and
     // odds gaps over the groups of at least `min_group_size` validation rows, with intervals),
     // under `fairness` as `nethical metrics --group-col` writes them.
@@ -328,7 +328,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
             fairness_rng.set_stream(FAIRNESS_STREAM);
             let report = fairness_with(validation.y(), &y_pred, groups, &options, &mut fairness_rng)?;
             let block = CohortFairness { group_column: column.clone(), report };
-            serde_json::to_value(&block).map_err(|e| StageError::Invalid(e.to_string()))?
+            serde_json::to_value(&block)?
         }
         _ => Value::Null,
     };

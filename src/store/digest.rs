@@ -1,4 +1,4 @@
-//! SHA-256 digests of bytes, files and file trees.
+//! SHA-256 digests of bytes, serializable values, files and file trees.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +8,14 @@ use sha2::{Digest, Sha256};
 /// Hex SHA-256 of bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
+}
+
+/// Hex SHA-256 of a value's canonical JSON: every object's keys sorted (serde_json's map is a
+/// `BTreeMap`), no whitespace, numbers in shortest round-trip form. What cache keys and
+/// optimize candidates' seeds are made of, so equal values digest equally on any machine,
+/// whatever order their fields are declared in.
+pub fn canonical_digest<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+    Ok(sha256_hex(serde_json::to_value(value)?.to_string().as_bytes()))
 }
 
 /// A file's digest and size.

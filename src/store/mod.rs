@@ -11,7 +11,7 @@ mod stat_index;
 pub use atomic::{write_atomic, write_atomic_with, write_durable};
 pub use cache::{Cache, CacheEntry, EntryMeta, Staging};
 pub use cache_check::{CacheCheck, DamagedEntry};
-pub use digest::{FileDigest, is_timing_file, sha256_hex, tree_digest};
+pub use digest::{FileDigest, canonical_digest, is_timing_file, sha256_hex, tree_digest};
 pub use link::{LinkMode, Linker};
 pub use rel_path::{RelPath, RelPathError};
 pub use stat_index::{FileProblem, INDEX_FILE, StatIndex, StatTrust};

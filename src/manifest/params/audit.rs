@@ -7,7 +7,7 @@ use super::range_issue::{RangeIssue, issue};
 
 /// Parameters of an `audit` stage, which seals the events and artifact digests of the stages it
 /// needs (and theirs) into the pipeline's append-only log, `runs/<pipeline>/audit/`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
     /// The checkpoint's origin line, naming the log (default `nethical/<pipeline name>`).

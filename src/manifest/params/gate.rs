@@ -55,6 +55,22 @@ pub enum EcePolicy {
     Disable,
 }
 
+/// The keys' defaults when a manifest leaves them out, for gates built in code.
+impl Default for GateParams {
+    fn default() -> Self {
+        Self {
+            min_accuracy: default_min_accuracy(),
+            max_ece: default_max_ece(),
+            ece_policy: EcePolicy::default(),
+            fail_on_reject: false,
+            min_roc_auc: None,
+            min_accuracy_lift: None,
+            max_demographic_parity_difference: None,
+            max_equalized_odds_difference: None,
+        }
+    }
+}
+
 impl GateParams {
     /// Checks value ranges serde cannot express.
     pub fn range_issues(&self) -> Vec<RangeIssue> {

@@ -332,6 +332,40 @@ pub enum SplitStrategyName {
     Kfold,
 }
 
+impl SplitStrategyName {
+    /// Every strategy, in the order they are listed to users.
+    pub const ALL: [Self; 4] = [Self::Temporal, Self::Random, Self::Stratified, Self::Kfold];
+
+    /// The original trainer's strategies: what `nethical train --split-strategy` offers (a
+    /// `kfold` split makes one cohort per fold, which the trainer's summary has no place for).
+    pub const ORIGINAL: [Self; 3] = [Self::Temporal, Self::Random, Self::Stratified];
+
+    /// The name used in manifests and on the command line (serde's, held equal by a test).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Temporal => "temporal",
+            Self::Random => "random",
+            Self::Stratified => "stratified",
+            Self::Kfold => "kfold",
+        }
+    }
+
+    /// One line for a list of the strategies, e.g. a command's help.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Self::Temporal => "First rows train.",
+            Self::Random => "Shuffled, then cut.",
+            Self::Stratified => "Cut within each class.",
+            Self::Kfold => "One instance per fold, validating on its fold.",
+        }
+    }
+
+    /// Looks a strategy up by its name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
 /// Range checks shared by `csv` sources and a `kaggle` source's `csv` table.
 fn csv_issues(c: &CsvSource, at: &[&'static str], out: &mut Vec<RangeIssue>) {
     let key = |last: &'static str| [at, &[last]].concat();
@@ -442,27 +476,50 @@ impl LoadParams {
 }
 
 fn default_kaggle_csv() -> CsvSource {
-    CsvSource {
-        path: String::new(),
-        delimiter: default_delimiter(),
-        header: true,
-        label: None,
-        label_map: BTreeMap::new(),
-        features: None,
-        exclude: Vec::new(),
-        group: None,
-        group_as_feature: false,
-        missing: MissingPolicyName::default(),
-        missing_values: None,
-        encode: EncodingName::default(),
-        max_rows: None,
-        dedupe_headers: false,
-        filter: Vec::new(),
-        min_group_size: default_min_group_size(),
-        pool_small_groups: false,
-        max_categories: default_max_categories(),
-        leak_auc: default_leak_auc(),
-        strict: false,
+    CsvSource::default()
+}
+
+/// Every key at the default a manifest gets when it leaves the key out (the `csv` table of a
+/// `kaggle` source that has none), for sources built in code.
+impl Default for CsvSource {
+    fn default() -> Self {
+        Self {
+            path: String::new(),
+            delimiter: default_delimiter(),
+            header: true,
+            label: None,
+            label_map: BTreeMap::new(),
+            features: None,
+            exclude: Vec::new(),
+            group: None,
+            group_as_feature: false,
+            missing: MissingPolicyName::default(),
+            missing_values: None,
+            encode: EncodingName::default(),
+            max_rows: None,
+            dedupe_headers: false,
+            filter: Vec::new(),
+            min_group_size: default_min_group_size(),
+            pool_small_groups: false,
+            max_categories: default_max_categories(),
+            leak_auc: default_leak_auc(),
+            strict: false,
+        }
+    }
+}
+
+/// Every key at the default a manifest gets when it leaves the key out, for sources built in
+/// code.
+impl Default for SyntheticSource {
+    fn default() -> Self {
+        Self {
+            num_samples: default_num_samples(),
+            family: SyntheticFamily::default(),
+            noise: 0.0,
+            overlap: 0.0,
+            seed: None,
+            shift: None,
+        }
     }
 }
 
@@ -536,5 +593,21 @@ impl super::KindParams for LoadParams {
             }
             DataSource::Synthetic(_) | DataSource::Kaggle(_) => Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SplitStrategyName;
+
+    /// `name` is the spelling serde reads, so the CLI's values and a manifest's agree.
+    #[test]
+    fn split_strategy_names_are_serdes() -> Result<(), serde_json::Error> {
+        for s in SplitStrategyName::ALL {
+            assert_eq!(serde_json::to_value(s)?, s.name());
+            assert_eq!(SplitStrategyName::from_name(s.name()), Some(s));
+        }
+        assert_eq!(SplitStrategyName::from_name("shuffle"), None);
+        Ok(())
     }
 }

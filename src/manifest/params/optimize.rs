@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{ModelType, RangeIssue, TrainParams};
-use crate::optimize::{GateThresholds, SearchSpace, Technique};
+use crate::optimize::{Config, GateThresholds, ParamValue, SearchSpace, Technique};
 
 /// A fixed or listed parameter value.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -21,6 +21,18 @@ pub enum SpaceValue {
     Float(f64),
     /// A name, e.g. `"balanced"`.
     Str(String),
+}
+
+/// A manifest's value as the search library's: the same four scalar kinds.
+impl From<&SpaceValue> for ParamValue {
+    fn from(v: &SpaceValue) -> Self {
+        match v {
+            SpaceValue::Bool(b) => ParamValue::Bool(*b),
+            SpaceValue::Int(i) => ParamValue::Int(*i),
+            SpaceValue::Float(f) => ParamValue::Float(*f),
+            SpaceValue::Str(s) => ParamValue::Str(s.clone()),
+        }
+    }
 }
 
 /// A range of a search space.
@@ -172,6 +184,26 @@ fn issue(key: &[&'static str], expected: impl Into<String>) -> RangeIssue {
 }
 
 impl OptimizeParams {
+    /// A search over `space` for `model`, every other key at the default a manifest gets when
+    /// it leaves the key out, for stages built in code.
+    pub fn new(model: ModelType, space: BTreeMap<String, SpaceParam>) -> Self {
+        Self {
+            model,
+            base: BTreeMap::new(),
+            space,
+            technique: Technique::default(),
+            objective: Objective::default(),
+            iterations: default_iterations(),
+            population: default_population(),
+            generations: default_generations(),
+            grid_steps: default_grid_steps(),
+            baseline: BTreeMap::new(),
+            review_labels: None,
+            latency: LatencyMode::default(),
+            gate: GateThresholds::default(),
+        }
+    }
+
     /// The search space, validated.
     pub fn search_space(&self) -> Result<SearchSpace, String> {
         let mut params = BTreeMap::new();
@@ -183,18 +215,16 @@ impl OptimizeParams {
         SearchSpace::new(params).map_err(|e| crate::error_chain::error_chain(&e))
     }
 
-    /// The `train` parameters of a configuration: `base`, then `values` over it.
-    pub fn train_params(&self, values: &BTreeMap<String, serde_json::Value>) -> Result<TrainParams, String> {
-        let mut doc = serde_json::Map::new();
-        doc.insert("model".into(), serde_json::to_value(self.model).map_err(|e| e.to_string())?);
+    /// The `train` parameters of a configuration: the model's defaults, `base` over them, then
+    /// `values` over that.
+    pub fn train_params(&self, values: &Config) -> Result<TrainParams, String> {
+        let mut params = TrainParams::new(self.model);
         for (k, v) in &self.base {
-            doc.insert(k.clone(), serde_json::to_value(v).map_err(|e| e.to_string())?);
+            params.set(k, &ParamValue::from(v))?;
         }
         for (k, v) in values {
-            doc.insert(k.clone(), v.clone());
+            params.set(k, v)?;
         }
-        let mut params: TrainParams =
-            serde_json::from_value(serde_json::Value::Object(doc)).map_err(|e| e.to_string())?;
         let issues = params.range_issues();
         if let Some(i) = issues.first() {
             return Err(format!("`{}` must be {}", i.key.join("."), i.expected));
@@ -203,6 +233,11 @@ impl OptimizeParams {
             return Err("`epochs` does not apply to model `correlation`: did you mean `rounds`?".to_owned());
         }
         Ok(params)
+    }
+
+    /// The configuration candidates must beat, over `base` (empty: `base` alone).
+    pub fn baseline_config(&self) -> Config {
+        self.baseline.iter().map(|(k, v)| (k.clone(), ParamValue::from(v))).collect()
     }
 
     /// The configurations of its `grid_search`, or `None` for another technique or a space
@@ -252,26 +287,23 @@ impl OptimizeParams {
             out.push(issue(&["space"], format!("a valid search space ({e})")));
             return out;
         }
-        let json = |v: &SpaceValue| serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
-        if let Err(e) = self.train_params(&BTreeMap::new()) {
+        if let Err(e) = self.train_params(&Config::new()) {
             out.push(issue(&["base"], format!("valid `train` parameters: {e}")));
             return out;
         }
         for (name, param) in &self.space {
-            let values: Vec<serde_json::Value> = match param {
-                SpaceParam::Choice(v) => v.iter().map(json).collect(),
-                SpaceParam::Range(r) => vec![json(&r.min), json(&r.max)],
+            let values: Vec<&SpaceValue> = match param {
+                SpaceParam::Choice(v) => v.iter().collect(),
+                SpaceParam::Range(r) => vec![&r.min, &r.max],
             };
-            for v in values {
-                if let Err(e) = self.train_params(&BTreeMap::from([(name.clone(), v.clone())])) {
+            for v in values.into_iter().map(ParamValue::from) {
+                if let Err(e) = self.train_params(&Config::from([(name.clone(), v.clone())])) {
                     out.push(issue(&["space"], format!("valid `train` parameters at `{name}` = {v}: {e}")));
                     break;
                 }
             }
         }
-        let baseline: BTreeMap<String, serde_json::Value> =
-            self.baseline.iter().map(|(k, v)| (k.clone(), json(v))).collect();
-        if let Err(e) = self.train_params(&baseline) {
+        if let Err(e) = self.train_params(&self.baseline_config()) {
             out.push(issue(&["baseline"], format!("valid `train` parameters: {e}")));
         }
         for (key, value, least) in

@@ -34,6 +34,20 @@ pub struct Phase3Params {
     pub history: bool,
 }
 
+/// Every key at the default a manifest gets when it leaves the key out, for stages built in
+/// code.
+impl Default for Phase3Params {
+    fn default() -> Self {
+        Self {
+            storage_dir: None,
+            drift: DriftParams::default(),
+            fairness_sample_size: default_fairness_sample_size(),
+            target_cpu_reduction_pct: default_target_cpu_reduction_pct(),
+            history: default_history(),
+        }
+    }
+}
+
 impl Phase3Params {
     /// Checks value ranges serde cannot express.
     pub fn range_issues(&self) -> Vec<RangeIssue> {

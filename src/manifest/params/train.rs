@@ -5,6 +5,26 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::range_issue::{RangeIssue, issue, open_unit};
+use crate::optimize::ParamValue;
+
+/// The keys of a `train` stage, in declaration order (as serde lists them in its errors).
+const KEYS: [&str; 15] = [
+    "model",
+    "epochs",
+    "batch_size",
+    "learning_rate",
+    "l2",
+    "class_weight",
+    "solver",
+    "max_depth",
+    "min_samples_leaf",
+    "subsample",
+    "rounds",
+    "algorithm",
+    "calibrate",
+    "threshold",
+    "ece_bins",
+];
 
 /// Parameters of a `train` stage. The shared knobs mean, per model: `epochs` — passes over
 /// the training rows for `logistic` and `simple_transformer`, boosting rounds for
@@ -139,6 +159,57 @@ impl ModelType {
 pub const DEFAULT_EPOCHS: u32 = 10;
 
 impl TrainParams {
+    /// A model's parameters with every other key at the default a manifest gets when it leaves
+    /// the key out, so a stage built in code reads back as the same stage written by hand.
+    pub fn new(model: ModelType) -> Self {
+        Self {
+            model,
+            epochs: None,
+            batch_size: default_batch_size(),
+            learning_rate: None,
+            l2: None,
+            class_weight: None,
+            solver: None,
+            max_depth: None,
+            min_samples_leaf: None,
+            subsample: None,
+            rounds: None,
+            algorithm: None,
+            calibrate: None,
+            threshold: default_threshold(),
+            ece_bins: default_ece_bins(),
+        }
+    }
+
+    /// Sets the key `key` to `value`, as an `optimize` stage's `base`, search space and
+    /// `baseline` do for each candidate: the candidate is built field by field, and a value of
+    /// the wrong type or a key `train` does not have is refused with the key's name. `model`
+    /// is the `optimize` stage's own and cannot be set.
+    pub fn set(&mut self, key: &str, value: &ParamValue) -> Result<(), String> {
+        match key {
+            "model" => return Err("`model` is the stage's own `model`, not a searched parameter".to_owned()),
+            "epochs" => self.epochs = Some(whole(key, value)?),
+            "batch_size" => self.batch_size = whole(key, value)?,
+            "learning_rate" => self.learning_rate = Some(number(key, value)?),
+            "l2" => self.l2 = Some(number(key, value)?),
+            "class_weight" => self.class_weight = Some(named(key, value)?),
+            "solver" => self.solver = Some(named(key, value)?),
+            "max_depth" => self.max_depth = Some(whole(key, value)?),
+            "min_samples_leaf" => self.min_samples_leaf = Some(whole(key, value)?),
+            "subsample" => self.subsample = Some(number(key, value)?),
+            "rounds" => self.rounds = Some(whole(key, value)?),
+            "algorithm" => self.algorithm = Some(named(key, value)?),
+            "calibrate" => self.calibrate = Some(named(key, value)?),
+            "threshold" => self.threshold = number(key, value)?,
+            "ece_bins" => self.ece_bins = whole(key, value)?,
+            _ => {
+                let keys: Vec<String> = KEYS.iter().map(|k| format!("`{k}`")).collect();
+                return Err(format!("unknown field `{key}`, expected one of {}", keys.join(", ")));
+            }
+        }
+        Ok(())
+    }
+
     /// Passes over the training rows, for the models that make them.
     pub fn epochs(&self) -> u32 {
         self.epochs.unwrap_or(DEFAULT_EPOCHS)
@@ -208,6 +279,35 @@ impl TrainParams {
     }
 }
 
+/// A whole-number key's value (`epochs`, `batch_size`, ...).
+fn whole(key: &str, value: &ParamValue) -> Result<u32, String> {
+    match value {
+        ParamValue::Int(i) => {
+            u32::try_from(*i).map_err(|_| format!("`{key}` must be a whole number from 0 to {}, found {i}", u32::MAX))
+        }
+        other => Err(format!("`{key}` must be a whole number, found {other}")),
+    }
+}
+
+/// A number key's value; a whole number is that number, as TOML and JSON readers take it.
+fn number(key: &str, value: &ParamValue) -> Result<f64, String> {
+    match value {
+        ParamValue::Int(i) => Ok(*i as f64),
+        ParamValue::Float(f) => Ok(*f),
+        other => Err(format!("`{key}` must be a number, found {other}")),
+    }
+}
+
+/// A named choice's value, read by the choice's own serde names so a search and a manifest
+/// spell it alike.
+fn named<T: serde::de::DeserializeOwned>(key: &str, value: &ParamValue) -> Result<T, String> {
+    match value {
+        ParamValue::Str(s) => T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(s))
+            .map_err(|e| format!("`{key}`: {e}")),
+        other => Err(format!("`{key}` must be a name, found {other}")),
+    }
+}
+
 fn default_batch_size() -> u32 {
     32
 }
@@ -231,5 +331,52 @@ impl super::KindParams for TrainParams {
 
     fn limit_issues(&self, limits: &crate::manifest::Limits) -> Vec<RangeIssue> {
         limits.train_issues(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key a `train` stage serializes can be set on a candidate, to the same value: a
+    /// field added to `TrainParams` without its arm in `set` fails here.
+    #[test]
+    fn every_key_can_be_set_to_its_value() -> Result<(), String> {
+        let full = TrainParams {
+            model: ModelType::Logistic,
+            epochs: Some(3),
+            batch_size: 7,
+            learning_rate: Some(0.5),
+            l2: Some(1.0),
+            class_weight: Some(ClassWeightName::Balanced),
+            solver: Some(SolverName::Lbfgs),
+            max_depth: Some(4),
+            min_samples_leaf: Some(2),
+            subsample: Some(0.5),
+            rounds: Some(9),
+            algorithm: Some(TreeAlgorithmName::Exact),
+            calibrate: Some(CalibrateName::Isotonic),
+            threshold: 0.25,
+            ece_bins: 12,
+        };
+        let json = serde_json::to_value(&full).map_err(|e| e.to_string())?;
+        let fields = json.as_object().ok_or("an object")?;
+        assert_eq!(fields.keys().map(String::as_str).collect::<std::collections::BTreeSet<_>>(), KEYS.into());
+        let mut built = TrainParams::new(ModelType::Logistic);
+        for (key, value) in fields.iter().filter(|(k, _)| *k != "model") {
+            let value: ParamValue = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+            built.set(key, &value)?;
+        }
+        assert_eq!(built, full);
+        Ok(())
+    }
+
+    #[test]
+    fn wrong_values_name_their_key() {
+        let mut p = TrainParams::new(ModelType::Logistic);
+        assert_eq!(p.set("epochs", &ParamValue::Float(2.5)), Err("`epochs` must be a whole number, found 2.5".into()));
+        assert!(p.set("solver", &ParamValue::from("adam")).is_err_and(|e| e.starts_with("`solver`: unknown variant")));
+        assert!(p.set("epoch", &ParamValue::Int(2)).is_err_and(|e| e.starts_with("unknown field `epoch`")));
+        assert!(p.set("model", &ParamValue::from("anomaly")).is_err());
     }
 }

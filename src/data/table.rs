@@ -7,6 +7,7 @@
 
 use std::io::{Read, Write};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::DataError;
@@ -56,6 +57,11 @@ pub fn numeric_from_options(values: impl IntoIterator<Item = Option<f64>>) -> Va
     Values::Numeric(values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
 }
 
+/// `value(i)` for each of `rows`, in order, gathered in parallel above a size where that pays.
+pub fn gather<T: Send>(rows: &[usize], value: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    rows.par_iter().with_min_len(1 << 14).map(|&i| value(i)).collect()
+}
+
 impl Values {
     /// The column's type.
     pub fn kind(&self) -> ColumnKind {
@@ -73,10 +79,14 @@ impl Values {
         }
     }
 
+    /// The values at `rows`, in that order. Gathered on all cores: a split's rows are in
+    /// random order, so each value is a cache miss, and `load` (alone on the machine while
+    /// every other stage waits for it) spent a fifth of its time here at 1,000,000 rows. An
+    /// indexed collect keeps the order, so the result is the same at any thread count.
     fn select(&self, rows: &[usize]) -> Self {
         match self {
-            Values::Numeric(v) => Values::Numeric(rows.iter().map(|&i| v[i]).collect()),
-            Values::Text(v) => Values::Text(rows.iter().map(|&i| v[i].clone()).collect()),
+            Values::Numeric(v) => Values::Numeric(gather(rows, |i| v[i])),
+            Values::Text(v) => Values::Text(gather(rows, |i| v[i].clone())),
         }
     }
 
@@ -147,14 +157,16 @@ impl Table {
 
     /// The rows at `indices`, in that order.
     pub fn select(&self, indices: &[usize]) -> Self {
-        Self {
-            columns: self
-                .columns
-                .iter()
-                .map(|c| Column { name: c.name.clone(), values: c.values.select(indices) })
-                .collect(),
-            row_ids: indices.iter().map(|&i| self.row_ids[i]).collect(),
-        }
+        let (columns, row_ids) = rayon::join(
+            || {
+                self.columns
+                    .par_iter()
+                    .map(|c| Column { name: c.name.clone(), values: c.values.select(indices) })
+                    .collect()
+            },
+            || gather(indices, |i| self.row_ids[i]),
+        );
+        Self { columns, row_ids }
     }
 
     /// Writes the hand-off form: header `row,<columns...>`, missing values empty, numbers in

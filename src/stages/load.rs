@@ -13,6 +13,7 @@
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -25,7 +26,7 @@ use crate::data::guards::{Finding, GuardOptions};
 use crate::data::preprocess::Encoding;
 use crate::data::synthetic_anomaly::anomaly_family;
 use crate::data::synthetic_correlation::{coordination_family, correlation_family};
-use crate::data::table::{Column, ColumnKind, Table, Values};
+use crate::data::table::{Column, ColumnKind, Table, Values, gather};
 use crate::data::table_npy::{Codebook, CodebookColumn, part_files};
 use crate::data::{SplitConfig, SplitStrategy, split_indices, synthetic};
 use crate::manifest::params::{
@@ -187,9 +188,10 @@ fn synthetic_rows(
             data.feature_names().join(", ")
         )));
     }
+    // One column per core: reading a column of the row-major matrix is a strided walk.
     let columns: Vec<Column> = data
         .feature_names()
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(j, name)| {
             let by = shift.as_ref().filter(|s| &s.feature == name).map_or(0.0, |s| s.by);
@@ -274,14 +276,11 @@ fn part(loaded: &Loaded, rows: &[usize]) -> Result<Table, StageError> {
     // Taken apart, not cloned: the selected columns are this part's own.
     let (mut columns, row_ids) = loaded.features.select(rows).into_parts();
     if let Some((name, values)) = loaded.group.as_ref().filter(|(name, _)| !loaded.schema.group_is_feature(name)) {
-        columns.push(Column {
-            name: name.clone(),
-            values: Values::Text(rows.iter().map(|&i| Some(values[i].clone())).collect()),
-        });
+        columns.push(Column { name: name.clone(), values: Values::Text(gather(rows, |i| Some(values[i].clone()))) });
     }
     columns.push(Column {
         name: LABEL_COLUMN.to_owned(),
-        values: Values::Numeric(rows.iter().map(|&i| f64::from(loaded.y[i])).collect()),
+        values: Values::Numeric(gather(rows, |i| f64::from(loaded.y[i]))),
     });
     Ok(Table::new(columns, row_ids)?)
 }

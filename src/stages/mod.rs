@@ -6,6 +6,7 @@
 //! from the run clock, so its bytes never depend on scheduling.
 
 mod audit;
+mod cohort_error;
 mod cohorts;
 mod dataset_file;
 mod drift;
@@ -30,6 +31,7 @@ use crate::manifest::{PipelineMeta, StageKind};
 use crate::plan::Instance;
 use crate::store::{CacheEntry, EntryMeta, RelPath, Staging};
 
+pub use cohort_error::CohortError;
 pub use drift::{DRIFT_REPORT_FORMAT, DriftMetricsFile, DriftReportFile, PairFile};
 pub(crate) use gate::GateRecord;
 pub use load_kaggle::{KAGGLE_API_VAR, KaggleAccess};

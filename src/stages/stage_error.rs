@@ -68,6 +68,15 @@ pub enum StageError {
     /// A CSV source's `filter` does not parse.
     #[error(transparent)]
     Filter(#[from] crate::data::row_filter::FilterSyntaxError),
+    /// A comparison statistic of the report cannot be computed from the cohorts' figures.
+    #[error(transparent)]
+    Compare(#[from] crate::metrics::compare::CompareError),
+    /// A drift statistic cannot be computed from the cohorts' figures.
+    #[error(transparent)]
+    Drift(#[from] crate::metrics::drift::DriftError),
+    /// A fan-in stage's reference or baseline names no cohort or run.
+    #[error(transparent)]
+    Cohort(#[from] super::CohortError),
     /// Something else about the inputs is wrong.
     #[error("{0}")]
     Invalid(String),

@@ -16,6 +16,7 @@ mod load;
 mod load_kaggle;
 mod metrics_file;
 mod optimize;
+mod optimize_error;
 mod optimize_files;
 mod phase3;
 mod phase3_files;
@@ -36,6 +37,7 @@ pub use drift::{DRIFT_REPORT_FORMAT, DriftMetricsFile, DriftReportFile, PairFile
 pub(crate) use gate::GateRecord;
 pub use load_kaggle::{KAGGLE_API_VAR, KaggleAccess};
 pub(crate) use metrics_file::MetricsFile;
+pub use optimize_error::OptimizeError;
 pub(crate) use optimize_files::{CandidateOutcome, CandidatesSummary, OptimizeGateFile};
 pub(crate) use phase3_files::{StatusFile, from_bytes as read_phase3_file};
 pub use stage::{AuditEvent, AuditInput, AuditInputError, KeptState, ModelLink, StateInput, ViewError, ViewInput};

@@ -77,7 +77,14 @@ pub enum StageError {
     /// A fan-in stage's reference or baseline names no cohort or run.
     #[error(transparent)]
     Cohort(#[from] super::CohortError),
-    /// Something else about the inputs is wrong.
+    /// An `optimize` instance's review labels, baseline or search failed.
+    #[error(transparent)]
+    Optimize(#[from] super::OptimizeError),
+    /// Something else about the inputs is wrong, as text. Left on it: `optimize`'s parameter
+    /// conversions (`search_space`, `train_params` return `String` from `manifest::params`) and
+    /// its baseline's outcome (a candidate's failure is a text column of `candidates.csv`), and
+    /// sites not yet given a type (`load`, `load_kaggle`, `phase3`'s history, `drift`'s report
+    /// shape, `audit`'s runner-only guard): issue 18's typed-errors item is open for them.
     #[error("{0}")]
     Invalid(String),
     /// An instance reached the implementation of another kind (a bug of the runner).

@@ -80,10 +80,13 @@ pub enum StageError {
     /// An `optimize` instance's review labels, baseline or search failed.
     #[error(transparent)]
     Optimize(#[from] super::OptimizeError),
+    /// A `phase3` instance's history in the runs folder cannot be read.
+    #[error(transparent)]
+    History(#[from] super::HistoryError),
     /// Something else about the inputs is wrong, as text. Left on it: `optimize`'s parameter
     /// conversions (`search_space`, `train_params` return `String` from `manifest::params`) and
     /// its baseline's outcome (a candidate's failure is a text column of `candidates.csv`), and
-    /// sites not yet given a type (`load`, `load_kaggle`, `phase3`'s history, `drift`'s report
+    /// sites not yet given a type (`load`, `load_kaggle`, `drift`'s report
     /// shape, `audit`'s runner-only guard): issue 18's typed-errors item is open for them.
     #[error("{0}")]
     Invalid(String),

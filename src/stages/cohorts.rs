@@ -8,6 +8,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use super::cohort_error::CohortError;
 use super::dataset_file::{AnyDatasetFile, DatasetFileV1};
 use super::gate::GateRecord;
 use super::hand_off::{HandOff, ReadFile};
@@ -276,26 +277,19 @@ pub(super) fn drift_comparisons(
 ) -> Result<(usize, Vec<PairwiseDrift>), StageError> {
     let reference = match &params.reference {
         Some(name) => cohorts.iter().position(|c| c.name() == name).ok_or_else(|| {
-            let known: Vec<&str> = cohorts.iter().map(Cohort::name).collect();
-            StageError::Invalid(format!(
-                "reference cohort `{name}` is not among the cohorts compared: {}",
-                known.join(", ")
-            ))
+            let known = cohorts.iter().map(|c| c.name().to_owned()).collect();
+            CohortError::UnknownReference { name: name.clone(), known }
         })?,
         None => 0,
     };
     let actions: Vec<CohortActions> = cohorts.iter().map(|c| c.actions.clone()).collect();
-    let mut pairs = pairwise(&actions, reference, thresholds).map_err(|e| StageError::Invalid(e.to_string()))?;
+    let mut pairs = pairwise(&actions, reference, thresholds)?;
     if let Some(run) = &params.baseline_run {
-        let state = ctx.state_dir.ok_or_else(|| {
-            StageError::Invalid(format!("baseline run `{run}`: this run has no runs folder to find it in"))
-        })?;
-        let dir = crate::plan::baseline_run_dir(state, run).ok_or_else(|| {
-            StageError::Invalid(format!(
-                "baseline run `{run}` is not in `{}`{}",
-                state.display(),
-                list_runs(state).map(|r| format!("; the runs there are {r}")).unwrap_or_default()
-            ))
+        let state = ctx.state_dir.ok_or_else(|| CohortError::NoRunsFolder { run: run.clone() })?;
+        let dir = crate::plan::baseline_run_dir(state, run).ok_or_else(|| CohortError::UnknownBaselineRun {
+            run: run.clone(),
+            state: state.to_owned(),
+            runs: list_runs(state),
         })?;
         let baseline = baseline_cohorts(&dir)?;
         let mut matched = Vec::new();
@@ -305,40 +299,35 @@ pub(super) fn drift_comparisons(
             match found {
                 Some(b) => matched.push((&b.actions, c)),
                 None if params.baseline_cohort.is_some() => {
-                    let known: Vec<&str> = baseline.iter().map(Cohort::name).collect();
-                    return Err(StageError::Invalid(format!(
-                        "baseline cohort `{wanted}` is not in run `{}`: its cohorts are {}",
-                        dir.display(),
-                        known.join(", ")
-                    )));
+                    let known = baseline.iter().map(|b| b.name().to_owned()).collect();
+                    return Err(CohortError::UnknownBaselineCohort { wanted: wanted.to_owned(), dir, known }.into());
                 }
                 None => {}
             }
         }
         if matched.is_empty() {
-            let known: Vec<&str> = baseline.iter().map(Cohort::name).collect();
-            return Err(StageError::Invalid(format!(
-                "no cohort of this run is in baseline run `{}` (its cohorts are {}); name one with `baseline_cohort`",
-                dir.display(),
-                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
-            )));
+            let known = baseline.iter().map(|b| b.name().to_owned()).collect();
+            return Err(CohortError::NoCommonCohort { dir, known }.into());
         }
-        pairs.extend(compare(&matched, thresholds).map_err(|e| StageError::Invalid(e.to_string()))?);
+        pairs.extend(compare(&matched, thresholds)?);
     }
     Ok((reference, pairs))
 }
 
-/// The complete runs in a pipeline's folder, newest first, for an error message.
-fn list_runs(state: &Path) -> Option<String> {
-    let mut runs: Vec<String> = std::fs::read_dir(state)
-        .ok()?
+/// The complete runs in a pipeline's folder, newest first, for an error message (none when
+/// the folder cannot be read: the message then just names the folder).
+fn list_runs(state: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(state) else {
+        return Vec::new();
+    };
+    let mut runs: Vec<String> = entries
         .filter_map(Result::ok)
         .filter(|e| e.path().join("run.json").is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| !n.starts_with('.'))
         .collect();
     runs.sort_unstable_by(|a, b| b.cmp(a));
-    (!runs.is_empty()).then(|| runs.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "))
+    runs
 }
 
 #[cfg(test)]

@@ -122,7 +122,7 @@ impl DatasetFile {
 
     /// The file's bytes: through a `Value`, so keys are sorted as they always were.
     pub(crate) fn to_bytes(&self) -> Result<Vec<u8>, StageError> {
-        super::json_bytes(&serde_json::to_value(self).map_err(|e| StageError::Invalid(e.to_string()))?)
+        super::json_bytes(&serde_json::to_value(self)?)
     }
 }
 

@@ -6,15 +6,18 @@
 //! from the run clock, so its bytes never depend on scheduling.
 
 mod audit;
+mod cohort_error;
 mod cohorts;
 mod dataset_file;
 mod drift;
 mod gate;
 mod hand_off;
+mod history_error;
 mod load;
 mod load_kaggle;
 mod metrics_file;
 mod optimize;
+mod optimize_error;
 mod optimize_files;
 mod phase3;
 mod phase3_files;
@@ -30,10 +33,13 @@ use crate::manifest::{PipelineMeta, StageKind};
 use crate::plan::Instance;
 use crate::store::{CacheEntry, EntryMeta, RelPath, Staging};
 
+pub use cohort_error::CohortError;
 pub use drift::{DRIFT_REPORT_FORMAT, DriftMetricsFile, DriftReportFile, PairFile};
 pub(crate) use gate::GateRecord;
+pub use history_error::HistoryError;
 pub use load_kaggle::{KAGGLE_API_VAR, KaggleAccess};
 pub(crate) use metrics_file::MetricsFile;
+pub use optimize_error::OptimizeError;
 pub(crate) use optimize_files::{CandidateOutcome, CandidatesSummary, OptimizeGateFile};
 pub(crate) use phase3_files::{StatusFile, from_bytes as read_phase3_file};
 pub use stage::{AuditEvent, AuditInput, AuditInputError, KeptState, ModelLink, StateInput, ViewError, ViewInput};

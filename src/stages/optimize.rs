@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::optimize_error::OptimizeError;
 use super::optimize_files::OptimizeGateFile;
 use super::train::{Prepared, fit_model};
 use super::{StageContext, StageError, UpstreamOutput, json_bytes, write};
@@ -194,25 +195,28 @@ fn read_reviews(ctx: &StageContext<'_>, params: &OptimizeParams) -> Result<BTree
         .map(|h| h.trim().to_owned())
         .collect();
     let find = |name: &str| {
-        header.iter().position(|h| h == name).ok_or_else(|| {
-            StageError::Invalid(format!(
-                "review labels `{rel}` need columns `row` and `human_label`; the columns are {}",
-                header.join(", ")
-            ))
-        })
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| OptimizeError::ReviewColumns { file: rel.to_string(), columns: header.clone() })
     };
     let (row_at, label_at) = (find("row")?, find("human_label")?);
     let mut out = BTreeMap::new();
     for record in reader.records() {
         let record = record.map_err(|source| crate::data::DataError::Csv { source })?;
         let line = record.position().map_or(0, csv::Position::line);
-        let bad = |what: &str| StageError::Invalid(format!("review labels `{rel}` line {line}: {what}"));
-        let row: u64 =
-            record.get(row_at).unwrap_or_default().trim().parse().map_err(|_| bad("`row` is not a row id"))?;
+        let row: u64 = record
+            .get(row_at)
+            .unwrap_or_default()
+            .trim()
+            .parse()
+            .map_err(|_| OptimizeError::ReviewRow { file: rel.to_string(), line })?;
         let label = match record.get(label_at).unwrap_or_default().trim() {
             "0" => 0,
             "1" => 1,
-            other => return Err(bad(&format!("`human_label` must be 0 or 1, found `{other}`"))),
+            other => {
+                return Err(OptimizeError::ReviewLabel { file: rel.to_string(), line, found: other.to_owned() }.into());
+            }
         };
         out.insert(row, label);
     }
@@ -236,7 +240,7 @@ fn candidates_csv(
         ["fitness", "recall", "precision", "fp_rate", "accuracy", "ece", "latency_ms", "human_agreement", "error"]
             .map(str::to_owned),
     );
-    let io = |e: csv::Error| StageError::Invalid(format!("cannot write candidates.csv: {e}"));
+    let io = OptimizeError::CandidatesCsv;
     w.write_record(&header).map_err(io)?;
     for (rank, e) in result.evaluations.iter().enumerate() {
         let mut row = vec![(rank + 1).to_string(), e.config_id.clone(), e.generation.to_string()];
@@ -261,7 +265,7 @@ fn candidates_csv(
         }
         w.write_record(&row).map_err(io)?;
     }
-    w.into_inner().map_err(|e| StageError::Invalid(format!("cannot write candidates.csv: {e}")))
+    Ok(w.into_inner().map_err(|e| OptimizeError::CandidatesCsv(e.into_error().into()))?)
 }
 
 /// A TOML value for the snippet.
@@ -316,11 +320,11 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
             evolutionary_search(&space, &settings, ctx.instance.seed, None, &evaluate_batch)
         }
     }
-    .map_err(|e| StageError::Invalid(crate::error_chain::error_chain(&e)))?;
+    .map_err(OptimizeError::from)?;
     if cancel() {
         return Err(StageError::Cancelled);
     }
-    let outcomes = outcomes.into_inner().map_err(|_| StageError::Invalid("a candidate's training panicked".into()))?;
+    let outcomes = outcomes.into_inner().map_err(|_| OptimizeError::Panicked)?;
 
     let baseline_values = params.baseline_config();
     let trained: Vec<&UpstreamOutput> = ctx.inputs.iter().filter(|u| u.kind == StageKind::Train).collect();
@@ -331,18 +335,11 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
             (format!("cohort:{cohort}"), bench.measure_trained(up).map_err(StageError::Invalid)?)
         }
         [_] => {
-            return Err(StageError::Invalid(
-                "the baseline is either `baseline` (a configuration) or the `train` stage among `needs`, not both"
-                    .to_owned(),
-            ));
+            return Err(OptimizeError::TwoBaselines.into());
         }
         many => {
-            let ids: Vec<&str> = many.iter().map(|u| u.id.as_str()).collect();
-            return Err(StageError::Invalid(format!(
-                "the baseline must be one trained cohort, but `{}` gets {}",
-                ctx.instance.id(),
-                ids.join(", ")
-            )));
+            let trained = many.iter().map(|u| u.id.clone()).collect();
+            return Err(OptimizeError::ManyTrained { id: ctx.instance.id().to_string(), trained }.into());
         }
     };
     let name = ctx.instance.decl.cohort.clone().unwrap_or_else(|| {
@@ -356,12 +353,10 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
     let best =
         result.evaluations.iter().find(|e| outcomes.get(&e.config_id).is_some_and(Result::is_ok)).ok_or_else(|| {
             let why = outcomes.values().find_map(|o| o.as_ref().err().cloned()).unwrap_or_default();
-            StageError::Invalid(format!("no candidate could be trained and measured: {why}"))
+            OptimizeError::NoCandidate { why }
         })?;
-    let best_measured = outcomes
-        .get(&best.config_id)
-        .and_then(|o| o.as_ref().ok())
-        .ok_or_else(|| StageError::Invalid("the best candidate has no measurements".into()))?;
+    let best_measured =
+        outcomes.get(&best.config_id).and_then(|o| o.as_ref().ok()).ok_or(OptimizeError::BestUnmeasured)?;
     let decision: GateDecision =
         promotion_gate(&best_measured.candidate_metrics(), &baseline.candidate_metrics(), &params.gate);
 

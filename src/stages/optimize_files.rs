@@ -102,7 +102,7 @@ impl OptimizeGateFile {
 
     /// The file's bytes.
     pub(crate) fn to_bytes(&self) -> Result<Vec<u8>, StageError> {
-        super::json_bytes(&serde_json::to_value(self).map_err(|e| StageError::Invalid(e.to_string()))?)
+        super::json_bytes(&serde_json::to_value(self)?)
     }
 }
 

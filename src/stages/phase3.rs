@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 
 use super::cohorts::{Cohort, gather};
 use super::drift::{DriftReportFile, build_report};
+use super::history_error::HistoryError;
 use super::phase3_files::{
     self, CohortRisk, Components, CorrelationEngineStatus, CorrelationsFile, CoverageStats, DriftReporterStatus,
     FairnessJobFile, FairnessSamplerStatus, OptimizerStatus, PHASE3_FILES_FORMAT, RiskEngineStatus, RiskProfilesFile,
@@ -77,16 +78,12 @@ fn read_history(ctx: &StageContext<'_>, params: &Phase3Params) -> Result<(Histor
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((History::default(), None)),
         Err(source) => return Err(StageError::Io { what: format!("read the history `{shown}`"), source }),
     };
-    let history: History = serde_json::from_slice(&bytes).map_err(|e| {
-        StageError::Invalid(format!(
-            "the history `{shown}` is not valid ({e}); delete it to start the history afresh, or restore it from an earlier run's `history.json`"
-        ))
-    })?;
+    let history: History =
+        serde_json::from_slice(&bytes).map_err(|reason| HistoryError::Malformed { path: shown.clone(), reason })?;
     if history.format_version != HISTORY_VERSION {
-        return Err(StageError::Invalid(format!(
-            "the history `{shown}` has format version {}, this nethical reads {HISTORY_VERSION}",
-            history.format_version
-        )));
+        return Err(
+            HistoryError::Version { path: shown, found: history.format_version, expected: HISTORY_VERSION }.into()
+        );
     }
     Ok((history, Some(shown)))
 }

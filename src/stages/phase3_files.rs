@@ -41,7 +41,7 @@ pub(crate) fn from_bytes<T: DeserializeOwned + Versioned>(bytes: &[u8], what: &s
 
 /// The bytes of one of these files: through a `Value`, so keys are sorted as they always were.
 pub(crate) fn to_bytes(file: &impl Serialize) -> Result<Vec<u8>, StageError> {
-    super::json_bytes(&serde_json::to_value(file).map_err(|e| StageError::Invalid(e.to_string()))?)
+    super::json_bytes(&serde_json::to_value(file)?)
 }
 
 /// A file with a `format_version`.

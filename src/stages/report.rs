@@ -35,7 +35,7 @@ use crate::trained::ModelHeader;
 
 /// A typed part of an artifact as the report model's `Value`.
 fn to_value(part: &impl serde::Serialize) -> Result<Value, StageError> {
-    serde_json::to_value(part).map_err(|e| StageError::Invalid(e.to_string()))
+    Ok(serde_json::to_value(part)?)
 }
 
 /// One of a `phase3` instance's files, through its type.
@@ -178,19 +178,14 @@ fn fold_of(c: &Cohort, up: &UpstreamOutput, iv: &compare::CohortIntervals, fold:
     }
 }
 
-fn invalid(e: &compare::CompareError) -> StageError {
-    StageError::Invalid(crate::error_chain::error_chain(e))
-}
-
 pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
     let cohorts: Vec<Cohort> = gather(ctx)?;
     let trains: Vec<&UpstreamOutput> = ctx.inputs.iter().filter(|u| u.kind == StageKind::Train).collect();
-    let bootstrap = Bootstrap::new(params.resamples as usize, ctx.instance.seed).map_err(|e| invalid(&e))?;
+    let bootstrap = Bootstrap::new(params.resamples as usize, ctx.instance.seed)?;
     let stats: Vec<compare::Cohort<'_>> = cohorts
         .iter()
         .map(|c| compare::Cohort::new(&c.actions.y_true, &c.actions.y_prob, c.actions.threshold, c.metrics.bins))
-        .collect::<Result<_, _>>()
-        .map_err(|e| invalid(&e))?;
+        .collect::<Result<_, _>>()?;
     let intervals: Vec<_> = stats.par_iter().map(|s| s.intervals(&bootstrap)).collect();
     let params_by_cohort = differing(&trains);
     let mut reports = Vec::new();
@@ -248,7 +243,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
     let omitted_pairs = (total - pairs.len()) as u64;
     let compared: Vec<compare::Comparison> = pairs
         .par_iter()
-        .map(|&(i, j)| compare::compare(&stats[i], &stats[j], &bootstrap).map_err(|e| invalid(&e)))
+        .map(|&(i, j)| compare::compare(&stats[i], &stats[j], &bootstrap).map_err(StageError::from))
         .collect::<Result<_, StageError>>()?;
     // Holm's adjustment over each metric's family: every pair's McNemar test is one family,
     // every pair's DeLong test another.

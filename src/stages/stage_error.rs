@@ -68,7 +68,26 @@ pub enum StageError {
     /// A CSV source's `filter` does not parse.
     #[error(transparent)]
     Filter(#[from] crate::data::row_filter::FilterSyntaxError),
-    /// Something else about the inputs is wrong.
+    /// A comparison statistic of the report cannot be computed from the cohorts' figures.
+    #[error(transparent)]
+    Compare(#[from] crate::metrics::compare::CompareError),
+    /// A drift statistic cannot be computed from the cohorts' figures.
+    #[error(transparent)]
+    Drift(#[from] crate::metrics::drift::DriftError),
+    /// A fan-in stage's reference or baseline names no cohort or run.
+    #[error(transparent)]
+    Cohort(#[from] super::CohortError),
+    /// An `optimize` instance's review labels, baseline or search failed.
+    #[error(transparent)]
+    Optimize(#[from] super::OptimizeError),
+    /// A `phase3` instance's history in the runs folder cannot be read.
+    #[error(transparent)]
+    History(#[from] super::HistoryError),
+    /// Something else about the inputs is wrong, as text. Left on it: `optimize`'s parameter
+    /// conversions (`search_space`, `train_params` return `String` from `manifest::params`) and
+    /// its baseline's outcome (a candidate's failure is a text column of `candidates.csv`), and
+    /// sites not yet given a type (`load`, `load_kaggle`, `drift`'s report
+    /// shape, `audit`'s runner-only guard): issue 18's typed-errors item is open for them.
     #[error("{0}")]
     Invalid(String),
     /// An instance reached the implementation of another kind (a bug of the runner).

@@ -351,7 +351,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
         fields.insert("data_warnings".into(), json!(data_warnings));
     }
     if let Value::Object(fields) = &mut extra {
-        let data_source = serde_json::to_value(data_source).map_err(|e| StageError::Invalid(e.to_string()))?;
+        let data_source = serde_json::to_value(data_source)?;
         fields.insert("data_source".into(), data_source);
     }
     let metrics_doc = extend(report_value, extra);

@@ -40,6 +40,9 @@ pub enum Error {
     /// `nethical train`'s flags make no pipeline (its manifest's own errors are `Manifest`).
     #[error(transparent)]
     TrainFlags(crate::manifest::from_train_flags::TrainFlagsError),
+    /// `gc` was pointed at a runs folder or a run that is not there.
+    #[error(transparent)]
+    Gc(#[from] crate::exec::GcInputError),
     /// Some other input is invalid (a flag's value, an environment variable).
     #[error("{0}")]
     InvalidInput(String),
@@ -104,6 +107,7 @@ impl Error {
             | Error::ManifestNotUtf8 { .. }
             | Error::InvalidInput(_)
             | Error::TrainFlags(_)
+            | Error::Gc(_)
             | Error::Target(_)
             | Error::AuditKey { .. } => exit_code::INVALID_INPUT,
             // The log folder could not be read: the file system, not the input.

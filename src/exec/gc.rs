@@ -85,16 +85,33 @@ struct RunInfo {
     finished: std::time::SystemTime,
 }
 
+/// What `gc` refuses to start on: a folder or run id that is not there, where going on would
+/// free what the user meant to keep.
+#[derive(Debug, thiserror::Error)]
+pub enum GcInputError {
+    /// Without its runs, every cache entry would look unused.
+    #[error("no runs folder at `{}`: gc keeps the cache entries its runs use, so it needs it (--runs-dir)", .runs_dir.display())]
+    NoRunsFolder {
+        /// The folder given.
+        runs_dir: PathBuf,
+    },
+    /// A misspelt `--keep` would keep nothing.
+    #[error("--keep {keep}: no run folder of that id in `{}`", .runs_dir.display())]
+    UnknownKeptRun {
+        /// The run id given.
+        keep: String,
+        /// The folder searched.
+        runs_dir: PathBuf,
+    },
+}
+
 /// Runs gc. Errors are the file system's; a run that cannot be removed stops gc with what it
 /// removed so far left removed.
 pub fn gc(opts: &GcOptions) -> Result<GcReport, Error> {
     // Without its runs, every cache entry would look unused: a mistyped --runs-dir must not
     // empty the cache.
     if !opts.runs_dir.is_dir() {
-        return Err(Error::InvalidInput(format!(
-            "no runs folder at `{}`: gc keeps the cache entries its runs use, so it needs it (--runs-dir)",
-            opts.runs_dir.display()
-        )));
+        return Err(GcInputError::NoRunsFolder { runs_dir: opts.runs_dir.clone() }.into());
     }
     let mut report = GcReport { dry_run: opts.dry_run, ..GcReport::default() };
     let mut locks = Vec::new();
@@ -123,10 +140,7 @@ pub fn gc(opts: &GcOptions) -> Result<GcReport, Error> {
     if let Some(keep) = opts.keep.iter().find(|k| !runs.values().flatten().any(|r| &&r.id == k))
         && report.busy.is_empty()
     {
-        return Err(Error::InvalidInput(format!(
-            "--keep {keep}: no run folder of that id in `{}`",
-            opts.runs_dir.display()
-        )));
+        return Err(GcInputError::UnknownKeptRun { keep: keep.clone(), runs_dir: opts.runs_dir.clone() }.into());
     }
 
     let mut freed = Freed::default();

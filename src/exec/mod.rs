@@ -20,7 +20,7 @@ mod views;
 pub use crate::error_chain::error_chain;
 pub use export::{copy_files, copy_tree, export_models};
 pub use failpoints::{Failpoints, Fault};
-pub use gc::{GcItem, GcOptions, GcReport, gc, parse_age};
+pub use gc::{GcInputError, GcItem, GcOptions, GcReport, gc, parse_age};
 pub use reporter::{Reporter, Silent};
 pub use run::run;
 pub use run_options::{ExecutorChoice, RunOptions};

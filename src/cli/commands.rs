@@ -539,7 +539,7 @@ fn print_summary(s: &RunSummary, runs_dir: &Path, manifest: &Path) {
     }
 }
 
-/// Reads `comparison.json` (checked against its types) and rewrites `comparison.md` beside it.
+/// Reads `comparison.json` (checked against its types) and rewrites its views beside it.
 fn report(args: &ReportArgs) -> Result<i32, Error> {
     let p = &args.path;
     let json_path = if p.is_dir() {
@@ -553,13 +553,13 @@ fn report(args: &ReportArgs) -> Result<i32, Error> {
     // The run folder is the one holding `report/comparison.json`.
     let run_dir = json_path.parent().and_then(Path::parent).unwrap_or(Path::new("."));
     let context = crate::report::RunContext::read(run_dir);
-    let md = json_path.with_file_name("comparison.md");
-    write_atomic(&md, crate::report::render_markdown(&doc, context.as_ref()).as_bytes())
-        .map_err(Error::io("write", &md))?;
-    let html = json_path.with_file_name("comparison.html");
-    write_atomic(&html, crate::report::render_html(&doc, context.as_ref()).as_bytes())
-        .map_err(Error::io("write", &html))?;
-    outln!("{}\n{}", md.display(), html.display());
+    let mut written = Vec::new();
+    for (name, text) in crate::report::render_views(&doc, context.as_ref()) {
+        let path = json_path.with_file_name(name);
+        write_atomic(&path, text.as_bytes()).map_err(Error::io("write", &path))?;
+        written.push(path.display().to_string());
+    }
+    outln!("{}", written.join("\n"));
     Ok(exit_code::OK)
 }
 

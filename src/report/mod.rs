@@ -30,6 +30,12 @@ pub use fairness_section::{FairnessGap, FairnessGroup, FairnessSection, GAPS, ga
 pub use gate_criterion::GateCriterion;
 pub use html::render_html;
 pub use markdown::render_markdown;
+
+/// Every view of a comparison report, by file name (written beside `comparison.json`): the
+/// one list the runner's end-of-run rendering and `nethical report` both write.
+pub fn render_views(doc: &ComparisonReport, context: Option<&RunContext>) -> [(&'static str, String); 2] {
+    [("comparison.md", render_markdown(doc, context)), ("comparison.html", render_html(doc, context))]
+}
 pub use provenance::CohortProvenance;
 pub use run_context::{AuditSeal, RunContext};
 pub use run_diff::{Change, CohortDiff, METRICS, RunDiff, diff_runs, render_diff_markdown};

@@ -354,9 +354,9 @@ impl super::stage::Stage for Report {
         let context = crate::report::RunContext::read(at.folder);
         let dir = json.rsplit_once('/').map_or("", |(d, _)| d);
         let beside = |name: &str| if dir.is_empty() { name.to_owned() } else { format!("{dir}/{name}") };
-        Ok(vec![
-            (beside("comparison.md"), crate::report::render_markdown(&doc, context.as_ref())),
-            (beside("comparison.html"), crate::report::render_html(&doc, context.as_ref())),
-        ])
+        Ok(crate::report::render_views(&doc, context.as_ref())
+            .into_iter()
+            .map(|(name, text)| (beside(name), text))
+            .collect())
     }
 }

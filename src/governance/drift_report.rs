@@ -244,10 +244,19 @@ pub fn compare<'a>(
     let sorted: Vec<Result<Sorted, DriftError>> = samples.par_iter().map(|&(v, name)| Sorted::new(name, v)).collect();
     let sorted: Vec<Sorted> = sorted.into_iter().collect::<Result<_, _>>()?;
     let index = |v: &[f64]| samples.iter().position(|(k, _)| same(k, v)).unwrap_or(0);
+    // Each distinct pair of samples is compared once: cohorts of one data instance meet on
+    // equal features in every pair, and the statistics are a function of the two samples.
+    let job_pairs: Vec<(usize, usize)> =
+        jobs.iter().map(|&(r, c, variable)| (index(values(r, variable)), index(values(c, variable)))).collect();
+    let mut distinct: Vec<(usize, usize)> = job_pairs.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let stats: Vec<_> = distinct.par_iter().map(|&(r, c)| drift_between_sorted(&sorted[r], &sorted[c])).collect();
     Ok(jobs
         .par_iter()
-        .map(|&(r, c, variable)| {
-            let s = drift_between_sorted(&sorted[index(values(r, variable))], &sorted[index(values(c, variable))]);
+        .zip(&job_pairs)
+        .map(|(&(r, c, variable), pair)| {
+            let s = stats[distinct.binary_search(pair).unwrap_or(0)].clone();
             PairwiseDrift {
                 reference: r.cohort.clone(),
                 current: c.cohort.clone(),

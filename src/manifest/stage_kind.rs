@@ -16,7 +16,8 @@ impl StageKind {
             StageKind::Drift | StageKind::Phase3 => 2,
             // 2: Platt fits on more than 65,536 rows start from a sample's fit and stop at the
             // sums' rounding floor: the same optimum to ~1e-14, but the last bits may differ.
-            StageKind::Train => 2,
+            // 3: the validation predictions are handed on in binary too (`predictions.npy`, …).
+            StageKind::Train => 3,
             // 2: a candidate's seed comes from the canonical digest of its parameters, not from
             // their JSON in declaration order.
             StageKind::Optimize => 2,

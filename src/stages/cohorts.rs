@@ -13,12 +13,12 @@ use super::dataset_file::{AnyDatasetFile, DatasetFileV1};
 use super::gate::GateRecord;
 use super::hand_off::{HandOff, ReadFile};
 use super::metrics_file::MetricsFile;
+use super::predictions_hand_off::{self, ReadBack};
 use super::{StageContext, StageError, UpstreamOutput};
 use crate::data::table::{ColumnKind, Values};
 use crate::governance::drift_report::{CohortActions, DriftThresholds, PairwiseDrift, compare, pairwise};
 use crate::manifest::StageKind;
 use crate::manifest::params::DriftParams;
-use crate::predictions::{PredictionColumns, read_predictions};
 use crate::trained::ModelHeader;
 
 /// One cohort's model and what it did.
@@ -119,24 +119,19 @@ fn csv_validation_features(
 }
 
 /// The files of one cohort, wherever they were read from.
-struct CohortFiles<'a> {
+struct CohortFiles {
     name: String,
-    source: &'a str,
     model: ModelHeader,
     metrics: MetricsFile,
-    predictions: Vec<u8>,
+    /// Its predictions ([`predictions_hand_off::read`]).
+    predictions: ReadBack,
     gates: Vec<GateRecord>,
     /// The numeric features of its data instance's validation rows ([`validation_features`]).
     features: BTreeMap<String, Vec<f64>>,
 }
 
-fn build(files: CohortFiles<'_>) -> Result<Cohort, StageError> {
-    let header = files.predictions.split(|&b| b == b'\n').next().unwrap_or_default();
-    let header: Vec<String> = String::from_utf8_lossy(header).trim().split(',').map(str::to_owned).collect();
-    // `train` writes `row,y_true,y_prob,y_pred[,<group>]`.
-    let group = header.get(4).cloned();
-    let cols = PredictionColumns { group: group.clone(), row: Some("row".to_owned()), ..PredictionColumns::default() };
-    let mut predictions = read_predictions(&files.predictions, files.source, &cols)?;
+fn build(files: CohortFiles) -> Result<Cohort, StageError> {
+    let ReadBack { mut predictions, group_column: group } = files.predictions;
     let rows = predictions.rows.take().unwrap_or_else(|| (0..predictions.y_true.len() as u64).collect());
     let violations =
         files.gates.iter().flat_map(|g| &g.violations).map(|v| (v.kind.clone(), v.severity.clone())).collect();
@@ -197,9 +192,12 @@ pub(super) fn gather(ctx: &StageContext<'_>) -> Result<Vec<Cohort>, StageError> 
             let at = data_ids.iter().position(|d| *d == data_id).unwrap_or(0);
             build(CohortFiles {
                 name,
-                source: &up.id,
                 metrics: MetricsFile::read(up)?,
-                predictions: up.read("predictions.csv")?,
+                predictions: predictions_hand_off::read(
+                    &|name: &str| up.read_optional(name),
+                    &format!("`{}`", up.id),
+                    &up.id,
+                )?,
                 model,
                 gates,
                 features: features.get(at).cloned().unwrap_or_default(),
@@ -236,7 +234,12 @@ fn baseline_cohorts(dir: &Path) -> Result<Vec<Cohort>, StageError> {
     let mut out = Vec::new();
     for name in names {
         let folder = cohorts_dir.join(&name);
-        let source = format!("{}", folder.join("predictions.csv").display());
+        let csv_source = format!("{}", folder.join("predictions.csv").display());
+        let in_folder = |name: &str| {
+            let path = folder.join(name);
+            if path.is_file() { read_file(&path).map(Some) } else { Ok(None) }
+        };
+        let predictions = predictions_hand_off::read(&in_folder, &format!("`{}`", folder.display()), &csv_source)?;
         let named = |path: &Path| format!("`{}`", path.display());
         let model_path = folder.join("model.json");
         let model = model_header(&read_file(&model_path)?, &named(&model_path))?;
@@ -256,8 +259,7 @@ fn baseline_cohorts(dir: &Path) -> Result<Vec<Cohort>, StageError> {
         let features = validation_features(&format!("{}", data_dir.display()), &read)?;
         out.push(build(CohortFiles {
             name: format!("{run_id}/{name}"),
-            source: &source,
-            predictions: read_file(&folder.join("predictions.csv"))?,
+            predictions,
             model,
             metrics,
             gates,

@@ -21,6 +21,7 @@ mod optimize_error;
 mod optimize_files;
 mod phase3;
 mod phase3_files;
+mod predictions_hand_off;
 mod report;
 mod stage;
 mod stage_error;

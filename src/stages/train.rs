@@ -5,7 +5,8 @@
 //! raw inputs, plus where and when it was trained), `metrics.json` (every metric of METRICS.md
 //! with its convention parameters and reliability-diagram data) and `predictions.csv`
 //! (`row,y_true,y_prob,y_pred` for every validation row, then the group column when the data
-//! has one).
+//! has one), with the same predictions in the binary form the cohort-comparing stages read
+//! ([`predictions_hand_off`]).
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -19,6 +20,7 @@ use super::dataset_file::DataSourceRecord;
 use super::hand_off::HandOff;
 use super::load::{LABEL_COLUMN, Schema};
 use super::metrics_file::CohortFairness;
+use super::predictions_hand_off::{self, ValidationPredictions};
 use super::{StageContext, StageError, UpstreamOutput, json_bytes, rel, write};
 use crate::data::Dataset;
 use crate::data::preprocess::Preprocessor;
@@ -381,6 +383,9 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
         csv.flush()
     })
     .map_err(|source| StageError::Io { what: format!("write `{pred_path}`"), source })?;
+    let group = schema.group.as_deref().zip(validation_part.group.as_deref());
+    let binary = ValidationPredictions { rows: validation.row_ids(), y_true: validation.y(), y_prob: &probs, group };
+    predictions_hand_off::write_binary(out, &dir, &binary)?;
     let fmt = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |x| format!("{x:.4}"));
     let summary = format!("{}: accuracy {}, ECE {}", params.model.name(), fmt(report.accuracy), fmt(report.ece));
     Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })

@@ -209,6 +209,58 @@ fn drift_against_a_baseline_run() {
     assert!(r.stderr.contains(&format!("`{baseline_id}`")), "names the runs there: {}", r.stderr);
 }
 
+/// A baseline run folder written before `train` handed its predictions on in binary (only
+/// `predictions.csv` in its cohorts) is read from the CSV, to the same figures.
+#[test]
+fn a_baseline_folder_with_only_csv_predictions_gives_the_same_drift() {
+    let t = Test::new();
+    let text = pipeline("drift_demo.toml");
+    let m = t.manifest("drift_demo", &text);
+    let m = m.to_str().expect("utf-8");
+    t.run(&["run", m]).ok();
+    let with = text.replace(
+        "[stages.drift]\nkind = \"drift\"\nneeds = [\"data\", \"train\", \"gate\"]\nreference = \"shift_0.0_a\"",
+        "[stages.drift]\nkind = \"drift\"\nneeds = [\"data\", \"train\", \"gate\"]\nreference = \"shift_0.0_a\"\nbaseline_run = \"latest\"",
+    );
+    assert_ne!(with, text);
+    t.manifest("drift_demo", &with);
+    t.run_with(&[("SOURCE_DATE_EPOCH", "1700086400")], &["run", m]).ok();
+    let binary = json(&only_file(&t.latest("drift_demo").join("drift_reports")));
+    // Make the second run the baseline again, its binary predictions removed.
+    let second = t.latest("drift_demo");
+    let mut removed = 0;
+    for cohort in fs::read_dir(second.join("cohorts")).expect("cohorts") {
+        let cohort = cohort.expect("entry").path();
+        for name in ["predictions.json", "predictions.npy", "predictions_rows.npy", "predictions_text.npy"] {
+            if fs::remove_file(cohort.join(name)).is_ok() {
+                removed += 1;
+            }
+        }
+        assert!(cohort.join("predictions.csv").is_file());
+    }
+    assert!(removed >= 3 * 3, "each cohort had its binary files: {removed}");
+    t.run_with(&[("SOURCE_DATE_EPOCH", "1700172800")], &["run", m]).ok();
+    let from_csv = json(&only_file(&t.latest("drift_demo").join("drift_reports")));
+    // The run ids differ (each run's baseline is the one before), the figures do not.
+    let figures = |report: &Value| -> Vec<Value> {
+        report["drift_metrics"]["pairwise"]
+            .as_array()
+            .expect("pairwise")
+            .iter()
+            .map(|p| {
+                let mut p = p.clone();
+                for side in ["reference", "current"] {
+                    let name = p[side].as_str().expect("name");
+                    let cohort = name.rsplit('/').next().expect("cohort").to_owned();
+                    p[side] = Value::String(cohort);
+                }
+                p
+            })
+            .collect()
+    };
+    assert_eq!(figures(&binary), figures(&from_csv));
+}
+
 #[test]
 fn train_enable_phase3_prints_the_status_block_and_fills_the_storage_dir() {
     let t = Test::new();

@@ -32,8 +32,16 @@ pub(super) fn baseline_files(state_dir: &Path, drift: &DriftParams) -> Vec<(Stri
     };
     let mut out = Vec::new();
     // `validation.csv` is what run folders of earlier versions hold instead of the `.npy`
-    // files.
-    let cohorts: &[&str] = &["predictions.csv", "model.json"];
+    // files, and `predictions.csv` is what a cohort is read from when its binary files are not
+    // there.
+    let cohorts: &[&str] = &[
+        "predictions.csv",
+        "predictions.json",
+        "predictions.npy",
+        "predictions_rows.npy",
+        "predictions_text.npy",
+        "model.json",
+    ];
     let data: &[&str] = &[
         "validation.csv",
         "validation.npy",

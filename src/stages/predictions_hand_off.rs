@@ -1,0 +1,285 @@
+//! The binary form in which `train` hands its validation predictions to the stages that compare
+//! cohorts (`drift`, `phase3`, `report`): the `.npy` layout of [`crate::data::table_npy`], the
+//! one `load` hands its parts on in.
+//!
+//! - `predictions.npy`: `float64`, rows × (`y_true`, `y_prob`), column-major;
+//! - `predictions_rows.npy`: `uint64`, the validation rows' ids;
+//! - `predictions_text.npy`: `int32`, the group column's codes, when the data has one;
+//! - `predictions.json`: the columns' names and kinds, the group column and its codebook.
+//!
+//! `predictions.csv` holds the same values (and `y_pred`) for people and other tools; parsing
+//! it was half of what `drift` and the report spent at 1,000,000 rows, so the stages read this
+//! form, and the CSV only in run folders of versions that did not write it (a baseline run).
+
+use serde::{Deserialize, Serialize};
+
+use super::hand_off::ReadFile;
+use super::{StageError, Staging, json_bytes, rel, write};
+use crate::data::DataError;
+use crate::data::table::{Column, ColumnKind, Table, Values};
+use crate::data::table_npy::{Codebook, NpyPart, part_files};
+use crate::predictions::{PredictionColumns, Predictions, read_predictions};
+
+/// The description's name; its presence says the binary files are there.
+pub(crate) const DESCRIPTION_FILE: &str = "predictions.json";
+
+/// The part name of the `.npy` files (`predictions.npy`, `predictions_rows.npy`, …).
+const PART: &str = "predictions";
+
+/// The version of the layout described here.
+const FORMAT_VERSION: u32 = 1;
+
+/// The numeric columns, in file order.
+const NUMERIC: [&str; 2] = ["y_true", "y_prob"];
+
+/// `predictions.json`.
+#[derive(Debug, Serialize, Deserialize)]
+struct Description {
+    /// [`FORMAT_VERSION`]; 0 when absent, and a later one is refused.
+    #[serde(default)]
+    format_version: u32,
+    /// Every column, numeric ones first, as [`Table::from_npy`] reads them.
+    columns: Vec<ColumnRecord>,
+    /// The group column's name, when the data has one (its values are the text column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    group_column: Option<String>,
+    /// The group column's values, in code order.
+    #[serde(default)]
+    codebook: Codebook,
+}
+
+/// One column of the files.
+#[derive(Debug, Serialize, Deserialize)]
+struct ColumnRecord {
+    name: String,
+    kind: ColumnKind,
+}
+
+/// A cohort's predictions on its validation rows, as `train` computed them.
+pub(super) struct ValidationPredictions<'a> {
+    /// The rows' ids.
+    pub rows: &'a [u64],
+    /// Their labels.
+    pub y_true: &'a [u8],
+    /// P(y = 1) for each.
+    pub y_prob: &'a [f64],
+    /// The group column's name and each row's group, when the data has one.
+    pub group: Option<(&'a str, &'a [String])>,
+}
+
+/// The table and description of `p`'s binary files.
+fn layout(p: &ValidationPredictions<'_>) -> Result<(Table, Description), StageError> {
+    let numeric = |name: &str, values: Vec<f64>| Column { name: name.to_owned(), values: Values::Numeric(values) };
+    let mut columns = vec![
+        numeric(NUMERIC[0], p.y_true.iter().copied().map(f64::from).collect()),
+        numeric(NUMERIC[1], p.y_prob.to_vec()),
+    ];
+    if let Some((name, groups)) = p.group {
+        columns
+            .push(Column { name: name.to_owned(), values: Values::Text(groups.iter().cloned().map(Some).collect()) });
+    }
+    let table = Table::new(columns, p.rows.to_vec())?;
+    let description = Description {
+        format_version: FORMAT_VERSION,
+        columns: table.columns().iter().map(|c| ColumnRecord { name: c.name.clone(), kind: c.values.kind() }).collect(),
+        group_column: p.group.map(|(name, _)| name.to_owned()),
+        codebook: Codebook::of(&table)?,
+    };
+    Ok((table, description))
+}
+
+/// Writes the binary files of `p` into the cohort folder `dir`.
+pub(super) fn write_binary(out: &mut Staging, dir: &str, p: &ValidationPredictions<'_>) -> Result<(), StageError> {
+    let (table, description) = layout(p)?;
+    let [numeric_file, rows_file, text_file] = part_files(PART);
+    // Streamed into the cache, so no second copy of the columns is made in memory.
+    let mut stream = |file: &str, fill: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
+        let path = format!("{dir}/{file}");
+        out.write_with(&rel(&path)?, |w| fill(w))
+            .map_err(|source| StageError::Io { what: format!("write `{path}`"), source })
+    };
+    stream(&numeric_file, &|w| table.write_numeric_npy(w))?;
+    stream(&rows_file, &|w| table.write_rows_npy(w))?;
+    if table.has_text() {
+        stream(&text_file, &|w| table.write_text_npy(&description.codebook, w))?;
+    }
+    write(out, &format!("{dir}/{DESCRIPTION_FILE}"), &json_bytes(&description)?)
+}
+
+/// A cohort's predictions read back, with the group column's name when there is one.
+pub(super) struct ReadBack {
+    /// Labels, probabilities, groups and row ids.
+    pub predictions: Predictions,
+    /// The group column's name.
+    pub group_column: Option<String>,
+}
+
+/// Reads a cohort's predictions through `read`: the binary files when its folder has them, else
+/// its `predictions.csv`. Errors name a binary file as "`<file>` of `folder`", and the CSV as
+/// `csv_source`.
+pub(super) fn read(read: &ReadFile<'_>, folder: &str, csv_source: &str) -> Result<ReadBack, StageError> {
+    match read(DESCRIPTION_FILE)? {
+        Some(description) => read_binary(read, &description, folder),
+        None => {
+            let csv = read("predictions.csv")?
+                .ok_or_else(|| StageError::MissingInput(format!("{folder} produced no `predictions.csv`")))?;
+            read_csv(&csv, csv_source)
+        }
+    }
+}
+
+/// The predictions in `train`'s CSV (`row,y_true,y_prob,y_pred[,<group>]`).
+fn read_csv(csv: &[u8], source: &str) -> Result<ReadBack, StageError> {
+    let header = csv.split(|&b| b == b'\n').next().unwrap_or_default();
+    let header: Vec<String> = String::from_utf8_lossy(header).trim().split(',').map(str::to_owned).collect();
+    let group_column = header.get(4).cloned();
+    let cols =
+        PredictionColumns { group: group_column.clone(), row: Some("row".to_owned()), ..PredictionColumns::default() };
+    Ok(ReadBack { predictions: read_predictions(csv, source, &cols)?, group_column })
+}
+
+fn read_binary(read: &ReadFile<'_>, description: &[u8], source: &str) -> Result<ReadBack, StageError> {
+    let named = |file: &str| format!("`{file}` of {source}");
+    let bad = |file: &str, message: String| StageError::Data(DataError::Npy { file: named(file), message });
+    let description: Description =
+        serde_json::from_slice(description).map_err(|e| bad(DESCRIPTION_FILE, format!("is not readable: {e}")))?;
+    if description.format_version > FORMAT_VERSION {
+        return Err(bad(
+            DESCRIPTION_FILE,
+            format!(
+                "has format version {}; this nethical reads up to {FORMAT_VERSION}: upgrade nethical",
+                description.format_version
+            ),
+        ));
+    }
+    let names: Vec<&str> = description.columns.iter().map(|c| c.name.as_str()).collect();
+    let expected_text = usize::from(description.group_column.is_some());
+    let kinds_ok = description.columns.iter().take(NUMERIC.len()).all(|c| c.kind == ColumnKind::Numeric)
+        && description.columns.iter().skip(NUMERIC.len()).all(|c| c.kind == ColumnKind::Text);
+    if names.get(..NUMERIC.len()) != Some(&NUMERIC[..]) || names.len() != NUMERIC.len() + expected_text || !kinds_ok {
+        return Err(bad(
+            DESCRIPTION_FILE,
+            format!("lists the columns {names:?}; expected `y_true`, `y_prob` and the group column, if any"),
+        ));
+    }
+    let files = part_files(PART);
+    let required = |file: &str| read(file)?.ok_or_else(|| StageError::MissingInput(named(file)));
+    let part = NpyPart {
+        numeric: required(&files[0])?,
+        rows: required(&files[1])?,
+        text: if expected_text == 1 { Some(required(&files[2])?) } else { None },
+    };
+    let kinds: Vec<(String, ColumnKind)> = description.columns.iter().map(|c| (c.name.clone(), c.kind)).collect();
+    let files_named = files.clone().map(|f| named(&f));
+    let (columns, rows) = Table::from_npy(&part, &files_named, &kinds, &description.codebook)?.into_parts();
+    let mut columns = columns.into_iter().map(|c| c.values);
+    let (Some(Values::Numeric(y_true)), Some(Values::Numeric(y_prob))) = (columns.next(), columns.next()) else {
+        return Err(bad(&files[0], "does not hold two numeric columns".to_owned()));
+    };
+    let y_true = y_true
+        .iter()
+        .map(|&y| match y {
+            0.0 => Ok(0),
+            1.0 => Ok(1),
+            _ => Err(bad(&files[0], format!("has label {y}; expected 0 or 1"))),
+        })
+        .collect::<Result<Vec<u8>, _>>()?;
+    if let Some(p) = y_prob.iter().find(|p| !(0.0..=1.0).contains(*p)) {
+        return Err(bad(&files[0], format!("has probability {p}; expected one between 0 and 1")));
+    }
+    let groups = match columns.next() {
+        Some(Values::Text(groups)) => Some(groups.into_iter().map(Option::unwrap_or_default).collect()),
+        _ => None,
+    };
+    let predictions = Predictions { y_true, y_prob, groups, rows: Some(rows) };
+    Ok(ReadBack { predictions, group_column: description.group_column })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// The files of a cohort folder, in memory.
+    type Files = RefCell<BTreeMap<String, Vec<u8>>>;
+
+    fn reader(files: &Files) -> impl Fn(&str) -> Result<Option<Vec<u8>>, StageError> + '_ {
+        |name| Ok(files.borrow().get(name).cloned())
+    }
+
+    /// What [`write_binary`] writes for these predictions, without a cache.
+    fn binary_files(p: &ValidationPredictions<'_>) -> Files {
+        let (table, description) = layout(p).expect("layout");
+        let npy = table.to_npy(&description.codebook).expect("npy");
+        let mut files = BTreeMap::new();
+        files.insert("predictions.npy".to_owned(), npy.numeric);
+        files.insert("predictions_rows.npy".to_owned(), npy.rows);
+        if let Some(text) = npy.text {
+            files.insert("predictions_text.npy".to_owned(), text);
+        }
+        files.insert(DESCRIPTION_FILE.to_owned(), json_bytes(&description).expect("json"));
+        RefCell::new(files)
+    }
+
+    #[test]
+    fn binary_predictions_read_back_as_the_csv_does() {
+        let groups = ["a".to_owned(), "b".to_owned(), "a".to_owned()];
+        let p = ValidationPredictions {
+            rows: &[7, 2, 9],
+            y_true: &[1, 0, 1],
+            y_prob: &[0.875, 0.125, 0.5],
+            group: Some(("sex", &groups)),
+        };
+        let files = binary_files(&p);
+        let binary = read(&reader(&files), "`c`", "c").expect("binary");
+        let csv = b"row,y_true,y_prob,y_pred,sex\n7,1,0.875,1,a\n2,0,0.125,0,b\n9,1,0.5,1,a\n";
+        let text = read_csv(csv, "p.csv").expect("csv");
+        assert_eq!(binary.predictions, text.predictions);
+        assert_eq!(binary.group_column.as_deref(), Some("sex"));
+        assert_eq!(text.group_column.as_deref(), Some("sex"));
+    }
+
+    #[test]
+    fn without_a_group_there_is_no_text_file() {
+        let p = ValidationPredictions { rows: &[0, 1], y_true: &[0, 1], y_prob: &[0.25, 0.75], group: None };
+        let files = binary_files(&p);
+        assert!(!files.borrow().contains_key("predictions_text.npy"));
+        let back = read(&reader(&files), "`c`", "c").expect("binary");
+        assert_eq!(back.predictions.groups, None);
+        assert_eq!(back.predictions.rows, Some(vec![0, 1]));
+    }
+
+    #[test]
+    fn a_folder_without_the_binary_files_is_read_from_its_csv() {
+        let files: Files = RefCell::new(BTreeMap::from([(
+            "predictions.csv".to_owned(),
+            b"row,y_true,y_prob,y_pred\n3,1,0.9,1\n".to_vec(),
+        )]));
+        let back = read(&reader(&files), "`c`", "c").expect("csv");
+        assert_eq!(back.predictions.y_prob, vec![0.9]);
+        assert_eq!(back.predictions.rows, Some(vec![3]));
+    }
+
+    #[test]
+    fn a_probability_out_of_range_is_an_error_naming_the_file() {
+        let p = ValidationPredictions { rows: &[0], y_true: &[1], y_prob: &[1.5], group: None };
+        let files = binary_files(&p);
+        let e = read(&reader(&files), "`train`", "train").err().expect("refused").to_string();
+        assert!(e.contains("`predictions.npy` of `train`") && e.contains("probability 1.5"), "{e}");
+    }
+
+    #[test]
+    fn a_later_format_is_refused() {
+        let p = ValidationPredictions { rows: &[0], y_true: &[1], y_prob: &[0.5], group: None };
+        let files = binary_files(&p);
+        let description = String::from_utf8(files.borrow()[DESCRIPTION_FILE].clone()).expect("utf-8");
+        files.borrow_mut().insert(
+            DESCRIPTION_FILE.to_owned(),
+            description.replace("\"format_version\": 1", "\"format_version\": 2").into_bytes(),
+        );
+        let e = read(&reader(&files), "`train`", "train").err().expect("refused").to_string();
+        assert!(e.contains("format version 2"), "{e}");
+    }
+}

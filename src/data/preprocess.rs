@@ -68,13 +68,19 @@ pub struct FeatureGroup {
 }
 
 /// numpy's median: the middle value, or the mean of the two middle values.
+///
+/// Selected in linear time rather than sorted: the middle values are the same either way.
 fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
+    let n = v.len();
+    if n == 0 {
         return None;
     }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+    let (lower, &mut upper, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+    if n % 2 == 1 {
+        return Some(upper);
+    }
+    let below = lower.iter().copied().max_by(f64::total_cmp)?;
+    Some((below + upper) / 2.0)
 }
 
 impl Preprocessor {
@@ -298,5 +304,9 @@ mod tests {
     fn numpy_median() {
         assert_eq!(median(vec![3.0, 1.0, 2.0, 10.0]), Some(2.5));
         assert_eq!(median(vec![]), None);
+        // numpy.median([5, -1, 7]) = 5.0, numpy.median([4, 4, 1, 9, 4, 2]) = 4.0
+        assert_eq!(median(vec![5.0, -1.0, 7.0]), Some(5.0));
+        assert_eq!(median(vec![4.0, 4.0, 1.0, 9.0, 4.0, 2.0]), Some(4.0));
+        assert_eq!(median(vec![0.5]), Some(0.5));
     }
 }

@@ -29,14 +29,22 @@ use crate::metrics::drift::{DriftError, KsMethod, Sorted, drift_between_sorted};
 
 /// The original's risk tiers, by lower bound.
 pub fn risk_tier(risk: f64) -> &'static str {
+    RISK_TIERS[risk_tier_index(risk)]
+}
+
+/// The risk tiers, lowest first.
+const RISK_TIERS: [&str; 4] = ["low", "normal", "high", "elevated"];
+
+/// The index in [`RISK_TIERS`] of [`risk_tier`].
+fn risk_tier_index(risk: f64) -> usize {
     if risk >= 0.75 {
-        "elevated"
+        3
     } else if risk >= 0.5 {
-        "high"
+        2
     } else if risk >= 0.25 {
-        "normal"
+        1
     } else {
-        "low"
+        0
     }
 }
 
@@ -92,8 +100,8 @@ pub struct CohortProfile {
 /// The profile of one cohort; `hour` is the run clock's hour bucket.
 pub fn profile(actions: &CohortActions, hour: &str) -> CohortProfile {
     let mut stats = ViolationStats::default();
-    let mut tiers: BTreeMap<String, u64> =
-        ["low", "normal", "high", "elevated"].iter().map(|t| ((*t).to_owned(), 0)).collect();
+    // Counted by index, not by name: a map entry per row cost an allocation per row.
+    let mut tier_counts = [0u64; RISK_TIERS.len()];
     let mut add = |kind: &str, severity: &str| {
         stats.total_count += 1;
         *stats.by_type.entry(kind.to_owned()).or_default() += 1;
@@ -104,7 +112,7 @@ pub fn profile(actions: &CohortActions, hour: &str) -> CohortProfile {
     for (&y, &p) in actions.y_true.iter().zip(&actions.y_prob) {
         let risk = (f64::from(y) - p).abs();
         risk_sum += risk;
-        *tiers.entry(risk_tier(risk).to_owned()).or_default() += 1;
+        tier_counts[risk_tier_index(risk)] += 1;
         let predicted = u8::from(p >= actions.threshold);
         if predicted != y {
             let kind = if predicted == 1 { "false_positive" } else { "false_negative" };
@@ -115,6 +123,7 @@ pub fn profile(actions: &CohortActions, hour: &str) -> CohortProfile {
         add(kind, severity);
     }
     let n = actions.y_prob.len();
+    let tiers = RISK_TIERS.iter().zip(tier_counts).map(|(t, count)| ((*t).to_owned(), count)).collect();
     CohortProfile {
         cohort_id: actions.cohort.clone(),
         agent_count: u64::from(n > 0),

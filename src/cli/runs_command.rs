@@ -48,7 +48,7 @@ fn describe(run_dir: &Path, summary: &RunSummary) -> RunLine {
                 continue;
             }
         };
-        cohorts.insert(cohort.clone(), Headline { accuracy: m.accuracy, ece: m.ece });
+        cohorts.insert(cohort.clone(), Headline { accuracy: m.report.accuracy, ece: m.report.ece });
     }
     RunLine {
         pipeline: summary.pipeline.clone(),

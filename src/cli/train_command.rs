@@ -220,8 +220,8 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
             .any(|i| i.kind == "train" && i.cohort.as_deref() == Some(cohort) && i.status.completed());
         let gate: Option<GateRecord> = read_typed(&run_dir.join("cohorts").join(cohort).join("gate.json"));
         let metrics: Option<MetricsFile> = read_typed(&run_dir.join("cohorts").join(cohort).join("metrics.json"));
-        let accuracy = metrics.as_ref().and_then(|m| m.accuracy);
-        let ece = metrics.as_ref().and_then(|m| m.ece);
+        let accuracy = metrics.as_ref().and_then(|m| m.report.accuracy);
+        let ece = metrics.as_ref().and_then(|m| m.report.ece);
         let pass = gate.as_ref().is_some_and(|g| g.promoted);
         if let Some(g) = &gate {
             outln!("[{}] Promotion Gate Policy: {} | Conditions: {}", m.name(), g.policy, g.conditions);

@@ -70,10 +70,10 @@ pub(crate) struct Measured {
 impl Measured {
     fn of(m: &MetricsFile) -> Self {
         Self {
-            accuracy: m.accuracy,
-            ece: m.ece,
-            roc_auc: m.roc_auc,
-            roc_auc_undefined: m.undefined.get("roc_auc").cloned(),
+            accuracy: m.report.accuracy,
+            ece: m.report.ece,
+            roc_auc: m.report.roc_auc,
+            roc_auc_undefined: m.report.undefined.get("roc_auc").cloned(),
             majority_class_rate: m.majority_class_rate(),
             fairness: m.fairness.clone(),
         }

@@ -1,15 +1,15 @@
-//! `metrics.json` as `train` writes it, read back through types by the stages that use it
-//! (`gate`, `report`, the cohorts of `drift` and `phase3`), so a renamed field is a compile error rather than a silent `null`.
+//! `metrics.json`: one type that `train` writes and the stages that use it read back (`gate`,
+//! `report`, the cohorts of `drift` and `phase3`), so a renamed field is a compile error or
+//! an error naming the file rather than a silent `null`.
 //!
-//! The readers name only the fields they use and ignore the rest: `metrics.json` is the
-//! metrics library's report plus the stage's own keys, and other stages read other parts.
-
-use std::collections::BTreeMap;
+//! The file is the metrics library's report with the stage's own keys beside it; it is
+//! written through a `Value`, so its keys stay sorted as they were when it was built with
+//! `json!`.
 
 use serde::{Deserialize, Serialize};
 
 use super::{StageError, UpstreamOutput};
-use crate::metrics::{ConfusionCounts, FairnessReport, ReliabilityBin};
+use crate::metrics::{FairnessReport, MetricsReport};
 
 /// The fairness block of `metrics.json`: the group column and the library's report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,35 +21,32 @@ pub(crate) struct CohortFairness {
     pub report: FairnessReport,
 }
 
-/// What the gate and the report read of a cohort's `metrics.json`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// The `metrics.json` format this version writes and reads.
+pub(crate) const METRICS_FORMAT: u32 = 1;
+
+/// A cohort's `metrics.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct MetricsFile {
-    /// `1`.
+    /// [`METRICS_FORMAT`].
     pub format_version: u32,
+    /// The cohort the model was trained for.
+    pub cohort: String,
     /// The model type.
     pub model_type: String,
-    /// The reliability diagram's bins (the ECE's binning).
-    pub bins: usize,
-    /// Validation rows.
-    pub n: u64,
-    /// Their confusion counts at the threshold.
-    pub confusion: ConfusionCounts,
-    pub accuracy: Option<f64>,
-    pub ece: Option<f64>,
-    pub roc_auc: Option<f64>,
-    /// The reliability diagram, one row per bin.
-    pub reliability: Vec<ReliabilityBin>,
-    /// Metric -> why it is `null`.
-    #[serde(default)]
-    pub undefined: BTreeMap<String, String>,
+    /// The part the metrics were measured on (`validation`).
+    pub split: String,
+    /// Every metric, with the convention parameters to recompute it.
+    #[serde(flatten)]
+    pub report: MetricsReport,
     /// Present when the data has a group column.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fairness: Option<CohortFairness>,
-    /// The data guards' findings on the rows the model trained on.
-    #[serde(default)]
+    /// The data guards' findings on the rows the model trained on: they travel with the
+    /// metrics they qualify, because the report reads `train` instances, not `load` ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub data_warnings: Vec<String>,
     /// The `load` instance, its source and its split (absent in files written before it).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<super::dataset_file::DataSourceRecord>,
 }
 
@@ -63,19 +60,24 @@ impl MetricsFile {
     pub(crate) fn from_bytes(bytes: &[u8], what: &str) -> Result<Self, StageError> {
         let file: Self = serde_json::from_slice(bytes)
             .map_err(|e| StageError::MissingInput(format!("{what} is not readable: {e}")))?;
-        if file.format_version != 1 {
+        if file.format_version != METRICS_FORMAT {
             return Err(StageError::MissingInput(format!(
-                "{what} has format_version {}; this nethical reads 1",
+                "{what} has format_version {}; this nethical reads {METRICS_FORMAT}",
                 file.format_version
             )));
         }
         Ok(file)
     }
 
+    /// The file's bytes: through a `Value`, so keys are sorted as they always were.
+    pub(crate) fn to_bytes(&self) -> Result<Vec<u8>, StageError> {
+        super::json_bytes(&serde_json::to_value(self)?)
+    }
+
     /// The share of the validation rows in their most frequent class: the accuracy of always
     /// predicting it, which a model's accuracy is read against. `None` without rows.
     pub(crate) fn majority_class_rate(&self) -> Option<f64> {
-        let c = &self.confusion;
+        let c = &self.report.confusion;
         let positives = c.tp + c.r#fn;
         let n = c.n();
         (n > 0).then(|| positives.max(n - positives) as f64 / n as f64)
@@ -97,25 +99,53 @@ mod tests {
         assert_eq!(back, block);
     }
 
-    #[test]
-    fn majority_class_rate_is_the_larger_class_share() {
-        let file = |tp, fp, tn, r#fn| MetricsFile {
-            format_version: 1,
+    fn file(y: &[u8], p: &[f64]) -> MetricsFile {
+        let config = crate::metrics::MetricsConfig::default();
+        MetricsFile {
+            format_version: METRICS_FORMAT,
+            cohort: "lr".to_owned(),
             model_type: "logistic".to_owned(),
-            bins: 10,
-            n: tp + fp + tn + r#fn,
-            confusion: ConfusionCounts { tp, fp, tn, r#fn },
-            accuracy: None,
-            ece: None,
-            roc_auc: None,
-            reliability: Vec::new(),
-            undefined: BTreeMap::new(),
+            split: "validation".to_owned(),
+            report: crate::metrics::evaluate(y, p, &config).expect("valid input"),
             fairness: None,
             data_warnings: Vec::new(),
             data_source: None,
-        };
-        assert_eq!(file(10, 5, 70, 15).majority_class_rate(), Some(0.75));
-        assert_eq!(file(20, 0, 0, 60).majority_class_rate(), Some(1.0));
-        assert_eq!(file(0, 0, 0, 0).majority_class_rate(), None);
+        }
+    }
+
+    #[test]
+    fn majority_class_rate_is_the_larger_class_share() {
+        let rate = |y: &[u8]| file(y, &vec![0.5; y.len()]).majority_class_rate();
+        assert_eq!(rate(&[1, 0, 0, 0]), Some(0.75));
+        assert_eq!(rate(&[1, 1, 1, 1]), Some(1.0));
+    }
+
+    #[test]
+    fn a_file_reads_and_writes_the_same_bytes_with_sorted_keys() -> Result<(), StageError> {
+        let written = file(&[1, 0, 1], &[0.9, 0.2, 0.4]).to_bytes()?;
+        let read = MetricsFile::from_bytes(&written, "`metrics.json`")?;
+        assert_eq!(read.to_bytes()?, written);
+        let text = String::from_utf8_lossy(&written).into_owned();
+        let keys: Vec<&str> = text.lines().filter(|l| l.starts_with("  \"")).map(|l| l.trim()).collect();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        assert_eq!(keys, sorted, "the report's keys and the stage's are one sorted object");
+        Ok(())
+    }
+
+    #[test]
+    fn a_renamed_field_is_an_error_naming_the_file() -> Result<(), serde_json::Error> {
+        let mut value = serde_json::to_value(file(&[1, 0], &[0.9, 0.2]))?;
+        if let Some(fields) = value.as_object_mut()
+            && let Some(bins) = fields.remove("bins")
+        {
+            fields.insert("n_bins".to_owned(), bins);
+        }
+        let e = MetricsFile::from_bytes(&serde_json::to_vec(&value)?, "`metrics.json` of `lr`")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("`metrics.json` of `lr`") && e.contains("bins"), "{e}");
+        Ok(())
     }
 }

@@ -184,7 +184,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
     let bootstrap = Bootstrap::new(params.resamples as usize, ctx.instance.seed)?;
     let stats: Vec<compare::Cohort<'_>> = cohorts
         .iter()
-        .map(|c| compare::Cohort::new(&c.actions.y_true, &c.actions.y_prob, c.actions.threshold, c.metrics.bins))
+        .map(|c| compare::Cohort::new(&c.actions.y_true, &c.actions.y_prob, c.actions.threshold, c.metrics.report.bins))
         .collect::<Result<_, _>>()?;
     let intervals: Vec<_> = stats.par_iter().map(|s| s.intervals(&bootstrap)).collect();
     let params_by_cohort = differing(&trains);
@@ -213,7 +213,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
             data: model.provenance.data.clone(),
             params: p,
             intervals: iv,
-            reliability: to_value(&c.metrics.reliability)?,
+            reliability: to_value(&c.metrics.report.reliability)?,
             roc: roc_curve(&c.actions.y_true, &c.actions.y_prob),
             gate: gate.map(|g| GateSummary { decision: g.decision, criteria: g.criteria }),
             majority_class_rate: metrics.majority_class_rate(),

@@ -16,6 +16,7 @@ use std::sync::atomic::AtomicBool;
 use super::out::outln;
 use super::reporter::CliReporter;
 use super::train_args::{EcePolicyArg, TechniqueArg, TrainArgs};
+use crate::artifacts::{GateRecord, MetricsFile};
 use crate::clock::RunClock;
 use crate::data::kaggle::Credentials;
 use crate::error::Error;
@@ -27,7 +28,7 @@ use crate::manifest::from_train_flags::{
 use crate::manifest::params::EcePolicy;
 use crate::optimize::Technique;
 use crate::plan::Plan;
-use crate::stages::{DriftReportFile, GateRecord, KaggleAccess, MetricsFile};
+use crate::stages::{DriftReportFile, KaggleAccess};
 
 /// The flags that shape the pipeline, as library values.
 fn flags(a: &TrainArgs) -> TrainFlags {

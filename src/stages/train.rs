@@ -15,11 +15,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
-use super::dataset_file::DataSourceRecord;
 use super::hand_off::HandOff;
 use super::load::{LABEL_COLUMN, Schema};
-use super::metrics_file::{CohortFairness, METRICS_FORMAT, MetricsFile};
 use super::{StageContext, StageError, UpstreamOutput, json_bytes, rel, write};
+use crate::artifacts::{CohortFairness, DataSourceRecord, METRICS_FORMAT, MetricsFile};
 use crate::data::Dataset;
 use crate::data::preprocess::Preprocessor;
 use crate::data::table::{Table, Values, present};

@@ -8,12 +8,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{StageError, UpstreamOutput};
+use super::{ArtifactFile, DataSourceRecord, json_bytes};
 use crate::metrics::{FairnessReport, MetricsReport};
 
 /// The fairness block of `metrics.json`: the group column and the library's report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct CohortFairness {
+pub struct CohortFairness {
     /// The data's group column.
     pub group_column: String,
     /// Rates by group and the gaps between them.
@@ -22,11 +22,11 @@ pub(crate) struct CohortFairness {
 }
 
 /// The `metrics.json` format this version writes and reads.
-pub(crate) const METRICS_FORMAT: u32 = 1;
+pub const METRICS_FORMAT: u32 = 1;
 
 /// A cohort's `metrics.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct MetricsFile {
+pub struct MetricsFile {
     /// [`METRICS_FORMAT`].
     pub format_version: u32,
     /// The cohort the model was trained for.
@@ -47,36 +47,27 @@ pub(crate) struct MetricsFile {
     pub data_warnings: Vec<String>,
     /// The `load` instance, its source and its split (absent in files written before it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_source: Option<super::dataset_file::DataSourceRecord>,
+    pub data_source: Option<DataSourceRecord>,
+}
+
+impl ArtifactFile for MetricsFile {
+    const FILE_NAME: &'static str = "metrics.json";
+    const FORMAT: u32 = METRICS_FORMAT;
+
+    fn format_version(&self) -> u32 {
+        self.format_version
+    }
 }
 
 impl MetricsFile {
-    /// Reads and checks an upstream `train` instance's `metrics.json`.
-    pub(crate) fn read(up: &UpstreamOutput) -> Result<Self, StageError> {
-        Self::from_bytes(&up.read("metrics.json")?, &format!("`metrics.json` of `{}`", up.id))
-    }
-
-    /// Reads and checks a `metrics.json`'s bytes; `what` names the file in the error.
-    pub(crate) fn from_bytes(bytes: &[u8], what: &str) -> Result<Self, StageError> {
-        let file: Self = serde_json::from_slice(bytes)
-            .map_err(|e| StageError::MissingInput(format!("{what} is not readable: {e}")))?;
-        if file.format_version != METRICS_FORMAT {
-            return Err(StageError::MissingInput(format!(
-                "{what} has format_version {}; this nethical reads {METRICS_FORMAT}",
-                file.format_version
-            )));
-        }
-        Ok(file)
-    }
-
     /// The file's bytes: through a `Value`, so keys are sorted as they always were.
-    pub(crate) fn to_bytes(&self) -> Result<Vec<u8>, StageError> {
-        super::json_bytes(&serde_json::to_value(self)?)
+    pub fn to_bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
+        json_bytes(&serde_json::to_value(self)?)
     }
 
     /// The share of the validation rows in their most frequent class: the accuracy of always
     /// predicting it, which a model's accuracy is read against. `None` without rows.
-    pub(crate) fn majority_class_rate(&self) -> Option<f64> {
+    pub fn majority_class_rate(&self) -> Option<f64> {
         let c = &self.report.confusion;
         let positives = c.tp + c.r#fn;
         let n = c.n();
@@ -121,7 +112,7 @@ mod tests {
     }
 
     #[test]
-    fn a_file_reads_and_writes_the_same_bytes_with_sorted_keys() -> Result<(), StageError> {
+    fn a_file_reads_and_writes_the_same_bytes_with_sorted_keys() -> Result<(), Box<dyn std::error::Error>> {
         let written = file(&[1, 0, 1], &[0.9, 0.2, 0.4]).to_bytes()?;
         let read = MetricsFile::from_bytes(&written, "`metrics.json`")?;
         assert_eq!(read.to_bytes()?, written);

@@ -174,6 +174,11 @@ pub fn audit_events(at: &AuditInput<'_>) -> Result<Vec<AuditEvent>, AuditInputEr
     stage::stage_of(at.instance.decl.kind).audit_events(at)
 }
 
+/// Whether an instance of `kind` saves its cohort's model ([`stage::Stage::SAVES_COHORT_MODEL`]).
+pub fn saves_cohort_model(kind: StageKind) -> bool {
+    stage::stage_of(kind).saves_cohort_model()
+}
+
 /// What a completed instance carries to the next run, by its kind's own
 /// [`stage::Stage::kept_state`].
 pub fn kept_state(at: &StateInput<'_>) -> Vec<KeptState> {

@@ -373,6 +373,8 @@ pub(crate) struct Train;
 impl super::stage::Stage for Train {
     type Params = crate::manifest::params::TrainParams;
 
+    const SAVES_COHORT_MODEL: bool = true;
+
     fn run(
         &self,
         ctx: &StageContext<'_>,

@@ -32,6 +32,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod artifacts;
 pub mod audit;
 pub mod cli;
 pub mod clock;

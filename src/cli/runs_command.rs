@@ -9,10 +9,10 @@ use serde::Serialize;
 use super::args::{CompareArgs, RunsArgs};
 use super::commands::table;
 use super::out::{out, outln};
+use crate::artifacts::{ArtifactFile, MetricsFile};
 use crate::error::Error;
 use crate::exec::{RunStatus, RunSummary};
 use crate::exit_code;
-use crate::stages::MetricsFile;
 
 /// One run's line (`--json` prints a list of them).
 #[derive(Serialize)]
@@ -48,7 +48,7 @@ fn describe(run_dir: &Path, summary: &RunSummary) -> RunLine {
                 continue;
             }
         };
-        cohorts.insert(cohort.clone(), Headline { accuracy: m.accuracy, ece: m.ece });
+        cohorts.insert(cohort.clone(), Headline { accuracy: m.report.accuracy, ece: m.report.ece });
     }
     RunLine {
         pipeline: summary.pipeline.clone(),

@@ -16,6 +16,7 @@ use std::sync::atomic::AtomicBool;
 use super::out::outln;
 use super::reporter::CliReporter;
 use super::train_args::{EcePolicyArg, TechniqueArg, TrainArgs};
+use crate::artifacts::{GateRecord, MetricsFile};
 use crate::clock::RunClock;
 use crate::data::kaggle::Credentials;
 use crate::error::Error;
@@ -27,7 +28,7 @@ use crate::manifest::from_train_flags::{
 use crate::manifest::params::EcePolicy;
 use crate::optimize::Technique;
 use crate::plan::Plan;
-use crate::stages::{DriftReportFile, GateRecord, KaggleAccess, MetricsFile};
+use crate::stages::{DriftReportFile, KaggleAccess};
 
 /// The flags that shape the pipeline, as library values.
 fn flags(a: &TrainArgs) -> TrainFlags {
@@ -220,8 +221,8 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
             .any(|i| i.kind == "train" && i.cohort.as_deref() == Some(cohort) && i.status.completed());
         let gate: Option<GateRecord> = read_typed(&run_dir.join("cohorts").join(cohort).join("gate.json"));
         let metrics: Option<MetricsFile> = read_typed(&run_dir.join("cohorts").join(cohort).join("metrics.json"));
-        let accuracy = metrics.as_ref().and_then(|m| m.accuracy);
-        let ece = metrics.as_ref().and_then(|m| m.ece);
+        let accuracy = metrics.as_ref().and_then(|m| m.report.accuracy);
+        let ece = metrics.as_ref().and_then(|m| m.report.ece);
         let pass = gate.as_ref().is_some_and(|g| g.promoted);
         if let Some(g) = &gate {
             outln!("[{}] Promotion Gate Policy: {} | Conditions: {}", m.name(), g.policy, g.conditions);

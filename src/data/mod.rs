@@ -15,6 +15,7 @@ pub mod preprocess;
 pub mod row_filter;
 pub mod sampling;
 pub mod split;
+pub mod split_strategy_name;
 mod standardizer;
 pub mod synthetic;
 pub mod synthetic_anomaly;

@@ -17,10 +17,9 @@ use super::summary::InstanceReport;
 use crate::audit::hash_from_hex;
 use crate::audit::{NoteSigner, hash_to_hex};
 use crate::error_chain::error_chain;
-use crate::manifest::StageKind;
 use crate::manifest::params::StageParams;
 use crate::plan::{Plan, PlannedInstance, Status, audit_key, still_sealed, upstream_closure};
-use crate::stages::{AuditInput, ModelLink, audit_events};
+use crate::stages::{AuditInput, ModelLink, audit_events, saves_cohort_model};
 use crate::store::{Cache, CacheEntry, EntryMeta, RelPath, is_timing_file, sha256_hex};
 use crate::trail::{
     CrashPoint, FrontierFile, KeyName, LogDir, ModelAudit, SEAL_FILE, SealRecord, SealedIndex, SealedInstance,
@@ -144,7 +143,7 @@ fn run_events(
         let report = &reports[j];
         if let Some(part) = reused.get(&j) {
             for (rel, bytes) in &part.models {
-                if inst.decl.kind == StageKind::Train
+                if saves_cohort_model(inst.decl.kind)
                     && let Some(c) = &inst.decl.cohort
                 {
                     by_cohort.insert(c.clone(), models.len());

@@ -11,7 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::GateCriterion;
+use crate::artifacts::{GateCriterion, GateRecord};
 
 /// The metrics of each row.
 pub const HEADLINE: [&str; 3] = ["accuracy", "roc_auc", "ece"];
@@ -49,15 +49,6 @@ pub struct ExperimentTable {
     pub rows: Vec<ExperimentRow>,
 }
 
-/// What the table reads of a cohort's `gate.json` (the `gate` stage's `GateRecord`, which
-/// this library layer does not import; its criteria are this module's [`GateCriterion`]).
-#[derive(Deserialize)]
-struct GateView {
-    /// `PASS` or `FAIL`.
-    decision: String,
-    criteria: Vec<GateCriterion>,
-}
-
 fn read_json(path: &Path) -> Option<Value> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
@@ -71,8 +62,8 @@ pub fn run_rows(run_dir: &Path, pipeline: &str, run_id: &str) -> Vec<ExperimentR
             let dir = run_dir.join("cohorts").join(&cohort);
             let m = read_json(&dir.join("metrics.json")).unwrap_or(Value::Null);
             let metrics = HEADLINE.iter().map(|k| ((*k).to_owned(), m[*k].as_f64())).collect();
-            let gate = read_json(&dir.join("gate.json")).map(|g| match GateView::deserialize(&g) {
-                Ok(GateView { decision, criteria }) => {
+            let gate = read_json(&dir.join("gate.json")).map(|g| match GateRecord::deserialize(&g) {
+                Ok(GateRecord { decision, criteria, .. }) => {
                     let failed: Vec<String> = criteria.iter().filter_map(GateCriterion::shortfall).collect();
                     if failed.is_empty() { decision } else { format!("{decision}: {}", failed.join("; ")) }
                 }

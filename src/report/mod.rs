@@ -10,13 +10,13 @@ mod cross_validation;
 mod decision;
 mod experiments;
 mod fairness_section;
-mod gate_criterion;
 mod html;
 mod markdown;
 mod provenance;
 mod run_context;
 mod run_diff;
 
+pub use crate::artifacts::GateCriterion;
 pub use comparison::{
     CohortReport, ComparisonReport, FORMAT_VERSION, GateSummary, PairReport, StageSummary, omitted_line, render_schema,
 };
@@ -27,7 +27,6 @@ pub use cross_validation::{
 pub use decision::{Decision, decide, gate_cell};
 pub use experiments::{ExperimentRow, ExperimentTable, HEADLINE, TableError, build_table, run_rows};
 pub use fairness_section::{FairnessGap, FairnessGroup, FairnessSection, GAPS, gap_label};
-pub use gate_criterion::GateCriterion;
 pub use html::render_html;
 pub use markdown::render_markdown;
 

@@ -7,6 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::artifacts::DataSourceRecord;
+
 /// A cohort's provenance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -18,18 +20,9 @@ pub struct CohortProvenance {
     pub train_key: String,
 }
 
-/// What the line reads of [`CohortProvenance::data`]: `metrics.json`'s `data_source` as the
-/// `train` stage wrote it (`stages::dataset_file::DataSourceRecord`, which this library layer
-/// does not import), each field it shows named and typed.
-#[derive(Deserialize)]
-struct DataView {
-    instance: String,
-    source: SourceView,
-    rows: u64,
-    split: SplitView,
-}
-
-/// A `dataset.json` source description: `source` says which, the rest are that source's.
+/// What the line reads of a `dataset.json` source description (`DataSourceRecord::source`,
+/// free-form because each source has its own fields): `source` says which, the rest are that
+/// source's.
 #[derive(Deserialize)]
 struct SourceView {
     source: String,
@@ -43,28 +36,18 @@ struct SourceView {
     fallback_reason: Option<String>,
 }
 
-/// A `dataset.json` split.
-#[derive(Deserialize)]
-struct SplitView {
-    strategy: String,
-    train_ratio: Option<f64>,
-    train_rows: u64,
-    validation_rows: u64,
-    calibration_rows: Option<u64>,
-    folds: Option<u64>,
-    fold: Option<u64>,
-}
-
 impl CohortProvenance {
     /// One line for the views: "CSV `x.csv` (SHA-256 1f2e3d4c5b6a…), 1000 rows · stratified
     /// split: train 800, validation 200 · train key 0a1b2c3d4e5f".
     pub fn line(&self) -> String {
         let key: String = self.train_key.chars().take(12).collect();
-        let d = match DataView::deserialize(&self.data) {
-            Ok(d) => d,
+        // `metrics.json`'s `data_source`, read through the type `train` writes it with.
+        let read = DataSourceRecord::deserialize(&self.data)
+            .and_then(|d| SourceView::deserialize(&d.source).map(|source| (d, source)));
+        let (d, source) = match read {
+            Ok(read) => read,
             Err(e) => return format!("data source unreadable ({e}) · train key {key}"),
         };
-        let source = &d.source;
         let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".to_owned());
         let short = |v: &Option<String>| {
             v.as_ref().map_or_else(|| "?".to_owned(), |s| s.chars().take(12).collect::<String>() + "…")
@@ -94,7 +77,7 @@ impl CohortProvenance {
             split.validation_rows,
             split.calibration_rows.map_or_else(String::new, |c| format!(", calibration {c}"))
         );
-        let how = match (split.strategy.as_str(), split.fold, split.folds) {
+        let how = match (split.strategy.name(), split.fold, split.folds) {
             ("kfold", Some(k), Some(n)) => format!("fold {k} of {n}"),
             (s, _, _) => format!("{s} split, train ratio {}", split.train_ratio.map_or(Value::Null, Value::from)),
         };

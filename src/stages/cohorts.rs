@@ -10,11 +10,10 @@ use rayon::prelude::*;
 
 use super::cohort_error::CohortError;
 use super::dataset_file::{AnyDatasetFile, DatasetFileV1};
-use super::gate::GateRecord;
 use super::hand_off::{HandOff, ReadFile};
-use super::metrics_file::MetricsFile;
 use super::predictions_hand_off::{self, ReadBack};
 use super::{StageContext, StageError, UpstreamOutput};
+use crate::artifacts::{ArtifactFile, GateRecord, MetricsFile};
 use crate::data::table::{ColumnKind, Values};
 use crate::governance::drift_report::{CohortActions, DriftThresholds, PairwiseDrift, compare, pairwise};
 use crate::manifest::StageKind;
@@ -186,13 +185,13 @@ pub(super) fn gather(ctx: &StageContext<'_>) -> Result<Vec<Cohort>, StageError> 
                 .inputs
                 .iter()
                 .filter(|g| g.kind == StageKind::Gate && g.cohort.as_deref() == Some(name.as_str()))
-                .map(GateRecord::read)
+                .map(UpstreamOutput::read_artifact::<GateRecord>)
                 .collect::<Result<Vec<_>, _>>()?;
             let data_id = model.provenance.data.as_str();
             let at = data_ids.iter().position(|d| *d == data_id).unwrap_or(0);
             build(CohortFiles {
                 name,
-                metrics: MetricsFile::read(up)?,
+                metrics: up.read_artifact()?,
                 predictions: predictions_hand_off::read(
                     &|name: &str| up.read_optional(name),
                     &format!("`{}`", up.id),

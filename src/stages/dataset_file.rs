@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use super::StageError;
 use super::load::Schema;
+pub(crate) use crate::artifacts::SplitRecord;
 use crate::data::guards::Finding;
-use crate::manifest::params::SplitStrategyName;
 
 /// The `dataset.json` format this version writes and reads.
 pub(crate) const DATASET_FORMAT: u64 = 2;
@@ -36,45 +36,6 @@ pub(crate) struct DatasetFile {
     /// What the parts' files hold, for a reader outside nethical (`np.load`).
     pub layout: Value,
     /// How the rows were split.
-    pub split: SplitRecord,
-}
-
-/// `dataset.json`'s `split`: the strategy and the size of each part.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct SplitRecord {
-    /// The strategy.
-    pub strategy: SplitStrategyName,
-    /// The training share; absent for k-fold, whose folds set it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub train_ratio: Option<f64>,
-    /// The calibration share (`null` without a calibration part).
-    pub calibration_ratio: Option<f64>,
-    /// Training rows.
-    pub train_rows: u64,
-    /// Validation rows.
-    pub validation_rows: u64,
-    /// Calibration rows (`null` without a calibration part).
-    pub calibration_rows: Option<u64>,
-    /// K-fold only: the number of folds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub folds: Option<u32>,
-    /// K-fold only: the fold whose rows are the validation part.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fold: Option<u32>,
-}
-
-/// `metrics.json`'s `data_source`: the `load` instance a cohort trained on and what its
-/// `dataset.json` says of the rows, so the report can say which data each number was
-/// measured on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct DataSourceRecord {
-    /// The `load` instance.
-    pub instance: String,
-    /// Its `data`.
-    pub source: Value,
-    /// Its `rows`.
-    pub rows: u64,
-    /// Its `split`.
     pub split: SplitRecord,
 }
 

@@ -15,32 +15,12 @@
 //! `models/current/` (promoted) or `models/candidates/` (not), as `<cohort>_model.json` and
 //! `<cohort>_metrics.json`.
 
-use serde::{Deserialize, Serialize};
-
-use super::metrics_file::{CohortFairness, MetricsFile};
-use super::{StageContext, StageError, UpstreamOutput, json_bytes, write};
+use super::{StageContext, StageError, json_bytes, write};
+use crate::artifacts::{CohortFairness, GATE_FORMAT, GateCriterion, GateRecord, MetricsFile, Violation};
 use crate::manifest::StageKind;
 use crate::manifest::params::{EcePolicy, GateParams};
 use crate::metrics::compare::BootstrapEstimate;
-use crate::report::GateCriterion;
 use crate::store::{EntryMeta, Staging};
-
-/// A recorded violation (the original's drift-tracker contract).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Violation {
-    /// `calibration_error` or `low_accuracy` (the original's), `low_roc_auc`,
-    /// `low_accuracy_lift`, `demographic_parity` or `equalized_odds`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// `high` or `medium`.
-    pub severity: String,
-}
-
-impl Violation {
-    fn new(kind: &str, high: bool) -> Self {
-        Self { kind: kind.to_owned(), severity: if high { "high" } else { "medium" }.to_owned() }
-    }
-}
 
 /// The decision on one model.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,66 +50,13 @@ pub(crate) struct Measured {
 impl Measured {
     fn of(m: &MetricsFile) -> Self {
         Self {
-            accuracy: m.accuracy,
-            ece: m.ece,
-            roc_auc: m.roc_auc,
-            roc_auc_undefined: m.undefined.get("roc_auc").cloned(),
+            accuracy: m.report.accuracy,
+            ece: m.report.ece,
+            roc_auc: m.report.roc_auc,
+            roc_auc_undefined: m.report.undefined.get("roc_auc").cloned(),
             majority_class_rate: m.majority_class_rate(),
             fairness: m.fairness.clone(),
         }
-    }
-}
-
-/// The version of [`GateRecord`] this build writes and reads.
-pub(crate) const GATE_FORMAT: u32 = 1;
-
-/// `gate.json`, written by the gate and read back through this type by the report, the
-/// fan-in stages' cohorts (also from an earlier run's folder) and the audit events.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct GateRecord {
-    /// [`GATE_FORMAT`].
-    pub format_version: u32,
-    pub cohort: String,
-    pub model_type: String,
-    /// The `train` instance.
-    pub trained_by: String,
-    /// The ECE policy.
-    pub policy: String,
-    /// The original's condition text (`Accuracy >= 0.850 AND ECE <= 0.080`), with the
-    /// optional criteria appended when they are set.
-    pub conditions: String,
-    pub criteria: Vec<GateCriterion>,
-    /// The share of the validation rows in their most frequent class, which the accuracy is
-    /// read against (absent in records written before it existed).
-    #[serde(default)]
-    pub majority_class_rate: Option<f64>,
-    pub promoted: bool,
-    /// `PASS` or `FAIL`.
-    pub decision: String,
-    pub violations: Vec<Violation>,
-    /// Where the model was copied.
-    pub destination: String,
-    /// The run clock.
-    pub decided_at: String,
-}
-
-impl GateRecord {
-    /// Reads a `gate` instance's `gate.json`.
-    pub(crate) fn read(up: &UpstreamOutput) -> Result<Self, StageError> {
-        Self::from_bytes(&up.read("gate.json")?, &format!("`gate.json` of `{}`", up.id))
-    }
-
-    /// Reads a `gate.json`'s bytes; `what` names the file in the error.
-    pub(crate) fn from_bytes(bytes: &[u8], what: &str) -> Result<Self, StageError> {
-        let record: Self = serde_json::from_slice(bytes)
-            .map_err(|e| StageError::MissingInput(format!("{what} is not readable: {e}")))?;
-        if record.format_version != GATE_FORMAT {
-            return Err(StageError::MissingInput(format!(
-                "{what} has format_version {}; this nethical reads {GATE_FORMAT}",
-                record.format_version
-            )));
-        }
-        Ok(record)
     }
 }
 
@@ -269,7 +196,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &GateParams, out: &mut Staging
     let trained = ctx.upstream(StageKind::Train)?;
     let metrics_bytes = trained.read("metrics.json")?;
     let model_bytes = trained.read("model.json")?;
-    let metrics = MetricsFile::read(trained)?;
+    let metrics: MetricsFile = trained.read_artifact()?;
     let measured = Measured::of(&metrics);
     let d = decide(params, &measured);
     let dest = if d.promoted { "models/current" } else { "models/candidates" };

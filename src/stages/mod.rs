@@ -15,7 +15,6 @@ mod hand_off;
 mod history_error;
 mod load;
 mod load_kaggle;
-mod metrics_file;
 mod optimize;
 mod optimize_error;
 mod optimize_files;
@@ -29,6 +28,7 @@ mod train;
 
 use std::sync::atomic::AtomicBool;
 
+use crate::artifacts::ArtifactFile;
 use crate::clock::RunClock;
 use crate::manifest::{PipelineMeta, StageKind};
 use crate::plan::Instance;
@@ -36,10 +36,8 @@ use crate::store::{CacheEntry, EntryMeta, RelPath, Staging};
 
 pub use cohort_error::CohortError;
 pub use drift::{DRIFT_REPORT_FORMAT, DriftMetricsFile, DriftReportFile, PairFile};
-pub(crate) use gate::GateRecord;
 pub use history_error::HistoryError;
 pub use load_kaggle::{KAGGLE_API_VAR, KaggleAccess};
-pub(crate) use metrics_file::MetricsFile;
 pub use optimize_error::OptimizeError;
 pub(crate) use optimize_files::{CandidateOutcome, CandidatesSummary, OptimizeGateFile};
 pub(crate) use phase3_files::{StatusFile, from_bytes as read_phase3_file};
@@ -83,6 +81,13 @@ impl UpstreamOutput {
             return Ok(None);
         }
         self.read(name).map(Some)
+    }
+
+    /// Reads and checks one of its artifacts through its type; errors name the file and the
+    /// instance.
+    pub(crate) fn read_artifact<T: ArtifactFile>(&self) -> Result<T, StageError> {
+        let what = format!("`{}` of `{}`", T::FILE_NAME, self.id);
+        Ok(T::from_bytes(&self.read(T::FILE_NAME)?, &what)?)
     }
 
     /// Reads the output whose path ends with `/name`.
@@ -150,9 +155,7 @@ pub(crate) fn rel(path: &str) -> Result<RelPath, StageError> {
 
 /// Pretty JSON with a final newline: the form of every JSON artifact.
 pub(crate) fn json_bytes(value: &impl serde::Serialize) -> Result<Vec<u8>, StageError> {
-    let mut bytes = serde_json::to_vec_pretty(value)?;
-    bytes.push(b'\n');
-    Ok(bytes)
+    Ok(crate::artifacts::json_bytes(value)?)
 }
 
 /// Writes a file into the staging area.
@@ -170,6 +173,11 @@ pub fn run_stage(ctx: &StageContext<'_>, out: &mut Staging) -> Result<EntryMeta,
 /// [`stage::Stage::audit_events`].
 pub fn audit_events(at: &AuditInput<'_>) -> Result<Vec<AuditEvent>, AuditInputError> {
     stage::stage_of(at.instance.decl.kind).audit_events(at)
+}
+
+/// Whether an instance of `kind` saves its cohort's model ([`stage::Stage::SAVES_COHORT_MODEL`]).
+pub fn saves_cohort_model(kind: StageKind) -> bool {
+    stage::stage_of(kind).saves_cohort_model()
 }
 
 /// What a completed instance carries to the next run, by its kind's own

@@ -299,8 +299,8 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &Phase3Params, out: &mut Stagi
             cohort: c.name().to_owned(),
             agent: c.actions.agent.clone(),
             at_unix: ctx.clock.unix_seconds(),
-            accuracy: c.metrics.accuracy,
-            ece: c.metrics.ece,
+            accuracy: c.metrics.report.accuracy,
+            ece: c.metrics.report.ece,
             violations: c.actions.gate_violations.clone(),
             drift: drift_share(&drift.pairs, &drift.report.reference_cohort, c.name()),
         });
@@ -347,7 +347,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &Phase3Params, out: &mut Stagi
         .collect();
     let mut accuracy = history.accuracy;
     for c in &cohorts {
-        if let Some(a) = c.metrics.accuracy {
+        if let Some(a) = c.metrics.report.accuracy {
             // The same run clock twice (SOURCE_DATE_EPOCH) is the same observation.
             accuracy.retain(|p| !(p.run == run_id && p.cohort == c.name()));
             accuracy.push(HistoryPoint { run: run_id.clone(), cohort: c.name().to_owned(), accuracy: a });

@@ -18,11 +18,10 @@ use serde_json::{Value, json};
 
 use super::cohorts::{Cohort, gather, model_of};
 use super::drift::DriftReportFile;
-use super::gate::GateRecord;
-use super::metrics_file::MetricsFile;
 use super::optimize_files::OptimizeGateFile;
 use super::phase3_files::{self, CorrelationsFile, RiskProfilesFile, Versioned};
 use super::{StageContext, StageError, UpstreamOutput, json_bytes, write};
+use crate::artifacts::{GateRecord, MetricsFile};
 use crate::manifest::StageKind;
 use crate::manifest::params::ReportParams;
 use crate::metrics::compare::{self, ACCURACY, Bootstrap, ConfusionMetric, ROC_AUC, ab_sentence_in_family};
@@ -184,7 +183,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
     let bootstrap = Bootstrap::new(params.resamples as usize, ctx.instance.seed)?;
     let stats: Vec<compare::Cohort<'_>> = cohorts
         .iter()
-        .map(|c| compare::Cohort::new(&c.actions.y_true, &c.actions.y_prob, c.actions.threshold, c.metrics.bins))
+        .map(|c| compare::Cohort::new(&c.actions.y_true, &c.actions.y_prob, c.actions.threshold, c.metrics.report.bins))
         .collect::<Result<_, _>>()?;
     let intervals: Vec<_> = stats.par_iter().map(|s| s.intervals(&bootstrap)).collect();
     let params_by_cohort = differing(&trains);
@@ -195,9 +194,9 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
             .inputs
             .iter()
             .find(|g| g.kind == StageKind::Gate && g.cohort.as_deref() == Some(c.name()))
-            .map(GateRecord::read)
+            .map(UpstreamOutput::read_artifact::<GateRecord>)
             .transpose()?;
-        let metrics = MetricsFile::read(up)?;
+        let metrics: MetricsFile = up.read_artifact()?;
         let model = model_of(up)?;
         if let Some(fold) =
             up.bindings.get(crate::manifest::FOLD).and_then(toml::Value::as_integer).and_then(|f| u32::try_from(f).ok())
@@ -213,7 +212,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
             data: model.provenance.data.clone(),
             params: p,
             intervals: iv,
-            reliability: to_value(&c.metrics.reliability)?,
+            reliability: to_value(&c.metrics.report.reliability)?,
             roc: roc_curve(&c.actions.y_true, &c.actions.y_prob),
             gate: gate.map(|g| GateSummary { decision: g.decision, criteria: g.criteria }),
             majority_class_rate: metrics.majority_class_rate(),

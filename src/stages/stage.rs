@@ -27,6 +27,12 @@ pub(crate) trait Stage: Sync {
     /// so a new kind cannot go unlogged by omission.
     fn audit_events(&self, params: &Self::Params, at: &AuditInput<'_>) -> Result<Vec<AuditEvent>, AuditInputError>;
 
+    /// Whether the models an instance publishes are its cohort's own (the ones its events
+    /// link as [`ModelLink::Saved`]), so that later copies of the cohort's model share their
+    /// proof. The audit step needs it for an instance sealed by an earlier run, whose events
+    /// it does not rebuild. Only `train` saves a cohort's model.
+    const SAVES_COHORT_MODEL: bool = false;
+
     /// Outputs of a completed instance that the next run of the pipeline reads (its cross-run
     /// state), and where they go under the pipeline's folder of runs. Most kinds keep none.
     fn kept_state(&self, _params: &Self::Params, _at: &StateInput<'_>) -> Vec<KeptState> {
@@ -178,6 +184,9 @@ pub(crate) trait AnyStage: Sync {
     /// [`Stage::audit_events`].
     fn audit_events(&self, at: &AuditInput<'_>) -> Result<Vec<AuditEvent>, AuditInputError>;
 
+    /// [`Stage::SAVES_COHORT_MODEL`].
+    fn saves_cohort_model(&self) -> bool;
+
     /// [`Stage::kept_state`].
     fn kept_state(&self, at: &StateInput<'_>) -> Vec<KeptState>;
 
@@ -203,6 +212,10 @@ impl<S: Stage> AnyStage for S {
     fn audit_events(&self, at: &AuditInput<'_>) -> Result<Vec<AuditEvent>, AuditInputError> {
         // `stage_of` picked this stage by the parameters' kind, so they are its own.
         params_of::<S::Params>(&at.instance.decl.params).map_or(Ok(Vec::new()), |p| Stage::audit_events(self, p, at))
+    }
+
+    fn saves_cohort_model(&self) -> bool {
+        S::SAVES_COHORT_MODEL
     }
 
     fn kept_state(&self, at: &StateInput<'_>) -> Vec<KeptState> {
@@ -253,5 +266,13 @@ mod tests {
             .filter_map(|v| v.pointer("/properties/kind/const").and_then(Value::as_str))
             .collect();
         assert_eq!(documented, registered);
+    }
+
+    /// A reused instance's models are linked by this flag alone, so it must name the kinds
+    /// whose events save a cohort's model: `train`.
+    #[test]
+    fn only_train_saves_a_cohort_model() {
+        let saving: Vec<StageKind> = StageKind::ALL.into_iter().filter(|&k| stage_of(k).saves_cohort_model()).collect();
+        assert_eq!(saving, [StageKind::Train]);
     }
 }

@@ -35,6 +35,10 @@ pub enum StageError {
     /// An input the stage needs is missing or malformed.
     #[error("missing input: {0}")]
     MissingInput(String),
+    /// An upstream artifact is malformed or of another format (an input, so rendered as one;
+    /// not a source, because its message already holds serde's reason).
+    #[error("missing input: {0}")]
+    Artifact(crate::artifacts::ArtifactError),
     /// An output path is not allowed.
     #[error(transparent)]
     Path(RelPathError),
@@ -103,6 +107,12 @@ pub enum StageError {
     /// The run was interrupted.
     #[error("cancelled")]
     Cancelled,
+}
+
+impl From<crate::artifacts::ArtifactError> for StageError {
+    fn from(e: crate::artifacts::ArtifactError) -> Self {
+        Self::Artifact(e)
+    }
 }
 
 impl StageError {

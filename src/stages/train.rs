@@ -14,14 +14,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::dataset_file::DataSourceRecord;
 use super::hand_off::HandOff;
 use super::load::{LABEL_COLUMN, Schema};
-use super::metrics_file::CohortFairness;
 use super::predictions_hand_off::{self, ValidationPredictions};
 use super::{StageContext, StageError, UpstreamOutput, json_bytes, rel, write};
+use crate::artifacts::{CohortFairness, DataSourceRecord, METRICS_FORMAT, MetricsFile};
 use crate::data::Dataset;
 use crate::data::preprocess::Preprocessor;
 use crate::data::table::{Table, Values, present};
@@ -201,12 +200,9 @@ fn encode(part: &Part, pre: &Preprocessor) -> Result<Dataset, StageError> {
     Ok(Dataset::with_row_ids(names, x, part.y.clone(), part.features.row_ids().to_vec())?)
 }
 
-/// Adds keys to a JSON object.
-fn extend(mut base: Value, extra: Value) -> Value {
-    if let (Value::Object(b), Value::Object(e)) = (&mut base, extra) {
-        b.extend(e);
-    }
-    base
+/// A metric in the instance's summary line: four decimals, `n/a` when undefined.
+fn metric_text(value: Option<f64>) -> String {
+    value.map_or_else(|| "n/a".to_owned(), |x| format!("{x:.4}"))
 }
 
 /// Fits the model type on the encoded training rows, mapping the shared knobs onto its own
@@ -312,11 +308,10 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     };
     let model_doc = trained.to_json()?;
     write(out, &format!("{dir}/model.json"), &json_bytes(&model_doc)?)?;
-    let report_value = serde_json::to_value(&report)?;
     // With a group column, METRICS.md's fairness metrics by group (selection rates, parity and
     // odds gaps over the groups of at least `min_group_size` validation rows, with intervals),
     // under `fairness` as `nethical metrics --group-col` writes them.
-    let fairness_doc = match (&schema.group, &validation_part.group) {
+    let fairness = match (&schema.group, &validation_part.group) {
         (Some(column), Some(groups)) => {
             let y_pred: Vec<u8> = probs.iter().map(|&p| u8::from(p >= params.threshold)).collect();
             let options = FairnessOptions {
@@ -329,35 +324,23 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
             let mut fairness_rng = ChaCha8Rng::seed_from_u64(ctx.instance.seed);
             fairness_rng.set_stream(FAIRNESS_STREAM);
             let report = fairness_with(validation.y(), &y_pred, groups, &options, &mut fairness_rng)?;
-            let block = CohortFairness { group_column: column.clone(), report };
-            serde_json::to_value(&block)?
+            Some(CohortFairness { group_column: column.clone(), report })
         }
-        _ => Value::Null,
+        _ => None,
     };
-    let mut extra = json!({
-        "format_version": 1,
-        "cohort": cohort,
-        "model_type": params.model.name(),
-        "split": "validation",
-    });
-    if !fairness_doc.is_null()
-        && let Value::Object(fields) = &mut extra
-    {
-        fields.insert("fairness".into(), fairness_doc);
-    }
-    // The data guards' findings travel with the metrics they qualify, so the report (which
-    // reads `train` instances, not `load` ones) shows them beside the cohort.
-    if !data_warnings.is_empty()
-        && let Value::Object(fields) = &mut extra
-    {
-        fields.insert("data_warnings".into(), json!(data_warnings));
-    }
-    if let Value::Object(fields) = &mut extra {
-        let data_source = serde_json::to_value(data_source)?;
-        fields.insert("data_source".into(), data_source);
-    }
-    let metrics_doc = extend(report_value, extra);
-    write(out, &format!("{dir}/metrics.json"), &json_bytes(&metrics_doc)?)?;
+    let summary =
+        format!("{}: accuracy {}, ECE {}", params.model.name(), metric_text(report.accuracy), metric_text(report.ece));
+    let metrics = MetricsFile {
+        format_version: METRICS_FORMAT,
+        cohort: cohort.to_owned(),
+        model_type: params.model.name().to_owned(),
+        split: "validation".to_owned(),
+        report,
+        fairness,
+        data_warnings: data_warnings.clone(),
+        data_source: Some(data_source.clone()),
+    };
+    write(out, &format!("{dir}/metrics.json"), &metrics.to_bytes()?)?;
     let pred_path = format!("{dir}/predictions.csv");
     let r = rel(&pred_path)?;
     out.write_with(&r, |w| {
@@ -386,8 +369,6 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     let group = schema.group.as_deref().zip(validation_part.group.as_deref());
     let binary = ValidationPredictions { rows: validation.row_ids(), y_true: validation.y(), y_prob: &probs, group };
     predictions_hand_off::write_binary(out, &dir, &binary)?;
-    let fmt = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |x| format!("{x:.4}"));
-    let summary = format!("{}: accuracy {}, ECE {}", params.model.name(), fmt(report.accuracy), fmt(report.ece));
     Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })
 }
 
@@ -396,6 +377,8 @@ pub(crate) struct Train;
 
 impl super::stage::Stage for Train {
     type Params = crate::manifest::params::TrainParams;
+
+    const SAVES_COHORT_MODEL: bool = true;
 
     fn run(
         &self,

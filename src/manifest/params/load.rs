@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::data::csv_source::{CsvOptions, DEFAULT_MISSING_TOKENS, MissingPolicy};
 use crate::data::row_filter::{Condition, FilterSyntaxError};
 
+pub use crate::data::split_strategy_name::SplitStrategyName;
+
 use super::range_issue::{RangeIssue, issue, open_unit};
 
 /// Parameters of a `load` stage.
@@ -315,56 +317,6 @@ pub const DEFAULT_FOLDS: u32 = 5;
 /// The most folds a `kfold` split may ask for (each is a `load` instance and a cohort of every
 /// downstream stage).
 pub const MAX_FOLDS: u32 = 100;
-
-/// Split strategies of the original (`--split-strategy`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SplitStrategyName {
-    /// The first `train_ratio` of rows train, the rest validate (the original's default).
-    #[default]
-    Temporal,
-    /// A seeded shuffle, then the same cut.
-    Random,
-    /// The cut made within each class, so both parts keep the class balance.
-    Stratified,
-    /// Stratified k-fold cross-validation: one `load` instance per fold (matrix variable
-    /// `fold`), each validating on its fold and training on the others.
-    Kfold,
-}
-
-impl SplitStrategyName {
-    /// Every strategy, in the order they are listed to users.
-    pub const ALL: [Self; 4] = [Self::Temporal, Self::Random, Self::Stratified, Self::Kfold];
-
-    /// The original trainer's strategies: what `nethical train --split-strategy` offers (a
-    /// `kfold` split makes one cohort per fold, which the trainer's summary has no place for).
-    pub const ORIGINAL: [Self; 3] = [Self::Temporal, Self::Random, Self::Stratified];
-
-    /// The name used in manifests and on the command line (serde's, held equal by a test).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Temporal => "temporal",
-            Self::Random => "random",
-            Self::Stratified => "stratified",
-            Self::Kfold => "kfold",
-        }
-    }
-
-    /// One line for a list of the strategies, e.g. a command's help.
-    pub fn summary(self) -> &'static str {
-        match self {
-            Self::Temporal => "First rows train.",
-            Self::Random => "Shuffled, then cut.",
-            Self::Stratified => "Cut within each class.",
-            Self::Kfold => "One instance per fold, validating on its fold.",
-        }
-    }
-
-    /// Looks a strategy up by its name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.name() == name)
-    }
-}
 
 /// Range checks shared by `csv` sources and a `kaggle` source's `csv` table.
 fn csv_issues(c: &CsvSource, at: &[&'static str], out: &mut Vec<RangeIssue>) {

@@ -33,6 +33,12 @@ pub enum OptimizeError {
         /// The value found.
         found: String,
     },
+    /// The search space is not valid, or the best candidate's parameters no longer are.
+    #[error(transparent)]
+    Params(#[from] crate::manifest::params::CandidateParamsError),
+    /// The baseline could not be trained and measured.
+    #[error(transparent)]
+    Baseline(#[from] super::CandidateError),
     /// The search could not run.
     #[error(transparent)]
     Search(#[from] SearchError),

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::exit_code;
+pub use crate::input_error::InputError;
 use crate::manifest::{ManifestErrors, OverrideSyntaxError};
 
 /// Why a command failed.
@@ -43,6 +44,9 @@ pub enum Error {
     /// `gc` was pointed at a runs folder or a run that is not there.
     #[error(transparent)]
     Gc(#[from] crate::exec::GcInputError),
+    /// An input the command was given cannot be used, and a library error says why.
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// Some other input is invalid (a flag's value, an environment variable).
     #[error("{0}")]
     InvalidInput(String),
@@ -105,6 +109,7 @@ impl Error {
             | Error::Override(_)
             | Error::Environment(_)
             | Error::ManifestNotUtf8 { .. }
+            | Error::Input(_)
             | Error::InvalidInput(_)
             | Error::TrainFlags(_)
             | Error::Gc(_)

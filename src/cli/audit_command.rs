@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::out::outln;
 use crate::audit::{NoteSigner, NoteVerifier, consistency_proof, hash_to_hex, inclusion_proof, root};
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::exit_code;
 use crate::trail::{LogDir, LoggedEvent, VerifyOptions, resolve_log_dir, verify};
 
@@ -86,7 +86,7 @@ pub enum AuditCommand {
 }
 
 fn trail_error(e: crate::trail::TrailError) -> Error {
-    Error::InvalidInput(e.to_string())
+    InputError::from(e).into()
 }
 
 /// The log's leaves after checking it, and the latest checkpoint's size.
@@ -117,7 +117,9 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
         AuditCommand::Verify { dir, checkpoint, keys, json } => {
             let keys = keys
                 .iter()
-                .map(|k| NoteVerifier::from_file(k).map_err(|e| Error::InvalidInput(format!("`{}`: {e}", k.display()))))
+                .map(|k| {
+                    NoteVerifier::from_file(k).map_err(|source| InputError::VerifierKey { path: k.clone(), source })
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             let v = verify(&dir, &VerifyOptions { checkpoint, keys }).map_err(trail_error)?;
             if json {
@@ -167,7 +169,7 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
             let prefix = leaves.get(..usize::try_from(size).unwrap_or(usize::MAX)).ok_or_else(|| {
                 Error::InvalidInput(format!("tree size {size} is larger than the log ({} events)", leaves.len()))
             })?;
-            let proof = inclusion_proof(prefix, event).map_err(|e| Error::InvalidInput(e.to_string()))?;
+            let proof = inclusion_proof(prefix, event).map_err(InputError::from)?;
             let line = line_at(&log, event)?;
             print(&json!({
                 "leaf_index": event,
@@ -188,7 +190,7 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
                     leaves.len()
                 )));
             }
-            let proof = consistency_proof(&leaves, from, to).map_err(|e| Error::InvalidInput(e.to_string()))?;
+            let proof = consistency_proof(&leaves, from, to).map_err(InputError::from)?;
             let at = |n: u64| hash_to_hex(&root(&leaves[..usize::try_from(n).unwrap_or_default()]));
             print(&json!({
                 "from": from,
@@ -244,7 +246,7 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
         }
         AuditCommand::Keygen { name, out } => {
             let seed: [u8; 32] = rand::random();
-            let signer = NoteSigner::from_seed(&name, seed).map_err(|e| Error::InvalidInput(e.to_string()))?;
+            let signer = NoteSigner::from_seed(&name, seed).map_err(InputError::KeyName)?;
             if out.exists() {
                 return Err(Error::InvalidInput(format!("`{}` exists; not overwriting a key", out.display())));
             }

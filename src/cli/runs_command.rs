@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::args::{CompareArgs, RunsArgs};
 use super::commands::table;
 use super::out::{out, outln};
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::exec::{RunStatus, RunSummary};
 use crate::exit_code;
 use crate::stages::MetricsFile;
@@ -158,8 +158,7 @@ pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
 fn experiment_table(mut runs: Vec<(String, Vec<crate::report::ExperimentRow>)>, args: &RunsArgs) -> Result<i32, Error> {
     runs.sort_by(|a, b| b.0.cmp(&a.0));
     let rows = runs.into_iter().flat_map(|(_, rows)| rows).collect();
-    let table = crate::report::build_table(rows, &args.filters, args.sort.as_deref())
-        .map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let table = crate::report::build_table(rows, &args.filters, args.sort.as_deref()).map_err(InputError::from)?;
     if args.json {
         let text = serde_json::to_string_pretty(&table).map_err(|e| Error::Internal(e.to_string()))?;
         outln!("{text}");
@@ -231,7 +230,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<i32, Error> {
         .iter()
         .map(|b| crate::report::diff_runs(first, b, args.only_changed))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(Error::InvalidInput)?;
+        .map_err(InputError::from)?;
     if args.json {
         let text = match diffs.as_slice() {
             [one] => serde_json::to_string_pretty(one),

@@ -39,18 +39,18 @@ pub enum CandidateError {
     ModelJson {
         /// The `train` instance.
         id: String,
-        /// Why.
+        /// Why (boxed: the error stays small).
         #[source]
-        source: TrainedModelError,
+        source: Box<TrainedModelError>,
     },
     /// The needed `train` instance's model cannot score this stage's validation rows.
     #[error("`{id}` cannot score this stage's validation rows")]
     Score {
         /// The `train` instance.
         id: String,
-        /// Why.
+        /// Why (boxed: the error stays small).
         #[source]
-        source: TrainedModelError,
+        source: Box<TrainedModelError>,
     },
 }
 
@@ -77,7 +77,7 @@ mod tests {
         let e = CandidateError::ModelText { id: "train".into(), source };
         assert_eq!(error_chain(&e), "`model.json` of `train`: invalid utf-8 sequence of 1 bytes from index 0");
         let source = TrainedModelError::from(crate::data::DataError::NoFeatures);
-        let e = CandidateError::Score { id: "train".into(), source };
+        let e = CandidateError::Score { id: "train".into(), source: Box::new(source) };
         assert!(error_chain(&e).starts_with("`train` cannot score this stage's validation rows: "));
     }
 }

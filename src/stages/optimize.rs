@@ -118,12 +118,12 @@ impl Bench<'_> {
         let bytes = up.read("model.json")?;
         let text =
             String::from_utf8(bytes).map_err(|source| CandidateError::ModelText { id: up.id.clone(), source })?;
-        let trained =
-            TrainedModel::from_json(&text).map_err(|source| CandidateError::ModelJson { id: up.id.clone(), source })?;
+        let trained = TrainedModel::from_json(&text)
+            .map_err(|source| CandidateError::ModelJson { id: up.id.clone(), source: Box::new(source) })?;
         let started = Instant::now();
         let probs = trained
             .predict_raw(&self.prepared.validation_part.features)
-            .map_err(|source| CandidateError::Score { id: up.id.clone(), source })?;
+            .map_err(|source| CandidateError::Score { id: up.id.clone(), source: Box::new(source) })?;
         let measured_ms = started.elapsed().as_secs_f64() * 1e3 / self.prepared.validation.n_rows().max(1) as f64;
         let bins = self.params.train_params(&Config::new())?.ece_bins;
         self.assess(&probs, trained.provenance.threshold, bins, trained.model.ops_per_prediction(), measured_ms)

@@ -44,12 +44,10 @@ pub enum Error {
     /// `gc` was pointed at a runs folder or a run that is not there.
     #[error(transparent)]
     Gc(#[from] crate::exec::GcInputError),
-    /// An input the command was given cannot be used, and a library error says why.
+    /// An input the command was given (a flag, an environment variable, a file it names)
+    /// cannot be used.
     #[error(transparent)]
     Input(#[from] InputError),
-    /// Some other input is invalid (a flag's value, an environment variable).
-    #[error("{0}")]
-    InvalidInput(String),
     /// A stage instance failed; the run summary says which.
     #[error("{0}")]
     StageFailed(String),
@@ -110,7 +108,6 @@ impl Error {
             | Error::Environment(_)
             | Error::ManifestNotUtf8 { .. }
             | Error::Input(_)
-            | Error::InvalidInput(_)
             | Error::TrainFlags(_)
             | Error::Gc(_)
             | Error::Target(_)

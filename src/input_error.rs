@@ -1,5 +1,6 @@
-//! Inputs a command was given that cannot be used, with the library error that says why kept
-//! as a source: the command line renders the whole chain, and every case is exit code 2
+//! Inputs a command was given that cannot be used: flags, environment variables, the files it
+//! names. Where a library error says why, it is kept as a source and the command line renders
+//! the whole chain; each refusal is a variant a test can match, and every case is exit code 2
 //! (invalid input), whatever layer found it.
 
 use std::path::PathBuf;
@@ -8,6 +9,28 @@ use std::path::PathBuf;
 /// be used.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
+    /// An environment variable is not UTF-8.
+    #[error("environment variable `{var}` is not valid UTF-8")]
+    VariableNotUtf8 {
+        /// The variable.
+        var: &'static str,
+    },
+    /// The log variable is not a `tracing` filter.
+    #[error(
+        "environment variable `{var}` = `{}` is not a log filter: {reason} (write a level such as `debug`, or `nethical::exec=trace`)",
+        .spec.escape_debug()
+    )]
+    LogFilter {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        spec: String,
+        /// The filter parser's words; in the message's middle, so not a source.
+        reason: tracing_subscriber::filter::ParseError,
+    },
+    /// `NETHICAL_FAILPOINTS` does not parse.
+    #[error(transparent)]
+    Failpoints(#[from] crate::exec::FailpointsError),
     /// `SOURCE_DATE_EPOCH` is not a Unix time.
     #[error(transparent)]
     Epoch(#[from] crate::clock::BadEpoch),
@@ -77,6 +100,107 @@ pub enum InputError {
     /// `audit keygen`'s name cannot name a key.
     #[error(transparent)]
     KeyName(crate::audit::KeyError),
+    /// `audit keygen` would overwrite a file.
+    #[error("`{}` exists; not overwriting a key", .path.display())]
+    KeyExists {
+        /// The `--out` file.
+        path: PathBuf,
+    },
+    /// A line of the audit log is damaged, so no proof is given from it.
+    #[error("line {line} of `{}` {problem}", .path.display())]
+    LogLine {
+        /// The 1-based line.
+        line: u64,
+        /// The events file.
+        path: PathBuf,
+        /// What is wrong, as the scan words it.
+        problem: String,
+    },
+    /// `audit prove` names an event the log does not have.
+    #[error("no event {index}")]
+    NoEvent {
+        /// The 0-based event index.
+        index: u64,
+    },
+    /// `--size` or `--to` is beyond the log.
+    #[error("tree size {size} is larger than the log ({events} events)")]
+    TreeTooLarge {
+        /// The size asked for.
+        size: u64,
+        /// The events the log holds.
+        events: usize,
+    },
+    /// `runs --pipeline` names a pipeline with no runs.
+    #[error("no runs of pipeline `{pipeline}` in `{}`", .root.display())]
+    NoRuns {
+        /// The pipeline.
+        pipeline: String,
+        /// The runs folder.
+        root: PathBuf,
+    },
+    /// A run given to `compare` is neither a folder nor a known run id.
+    #[error("`{id}` is neither a run folder nor a run id under `{}` (see `nethical runs`)", .runs_dir.display())]
+    UnknownRun {
+        /// The argument.
+        id: String,
+        /// The runs folder searched.
+        runs_dir: PathBuf,
+    },
+    /// A run id given to `compare` is a run of several pipelines.
+    #[error(
+        "run id `{id}` is in several pipelines: {}; give the folder",
+        .folders.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
+    )]
+    AmbiguousRun {
+        /// The run id.
+        id: String,
+        /// The run folders it names.
+        folders: Vec<PathBuf>,
+    },
+    /// An instance reads standard input but would run as a Slurm job.
+    #[error(
+        "instance `{id}` reads standard input (`path = \"-\"`), which a Slurm job does not have; run it with --executor local"
+    )]
+    StdinOnSlurm {
+        /// The instance.
+        id: String,
+    },
+    /// `-j` is over the limit for local threads.
+    #[error(
+        "-j {jobs} is over the limit for local threads, 4 × {cores} cores = {}; pass --jobs-unchecked to use more (on Slurm, -j caps jobs in flight and has no such limit)",
+        4 * .cores
+    )]
+    TooManyJobs {
+        /// The jobs asked for.
+        jobs: usize,
+        /// The machine's cores.
+        cores: usize,
+    },
+    /// The manifest file is larger than the default limit, which it cannot raise for itself.
+    #[error(
+        "manifest `{}` is {size} bytes, which exceeds limit `max_manifest_bytes` = {max} (a manifest cannot raise it for itself)",
+        .path.display()
+    )]
+    ManifestTooLarge {
+        /// The manifest.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// `predict --model` is not UTF-8 text.
+    #[error("`{}` is not UTF-8", .path.display())]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// Where the first invalid byte is.
+        #[source]
+        source: std::string::FromUtf8Error,
+    },
+    /// `--delimiter` is not one ASCII character.
+    #[error("delimiter `{0}` is not one ASCII character")]
+    Delimiter(char),
 }
 
 impl InputError {
@@ -131,7 +255,38 @@ mod tests {
                 "cannot read `log`: gone",
             ),
         ];
-        for (e, want) in cases {
+        let refusals = [
+            (InputError::KeyExists { path: "k".into() }, "`k` exists; not overwriting a key"),
+            (
+                InputError::LogLine { line: 3, path: "events.jsonl".into(), problem: "is torn".into() },
+                "line 3 of `events.jsonl` is torn",
+            ),
+            (InputError::NoEvent { index: 9 }, "no event 9"),
+            (InputError::TreeTooLarge { size: 5, events: 4 }, "tree size 5 is larger than the log (4 events)"),
+            (InputError::NoRuns { pipeline: "p".into(), root: "runs".into() }, "no runs of pipeline `p` in `runs`"),
+            (
+                InputError::UnknownRun { id: "r1".into(), runs_dir: "runs".into() },
+                "`r1` is neither a run folder nor a run id under `runs` (see `nethical runs`)",
+            ),
+            (
+                InputError::AmbiguousRun { id: "r1".into(), folders: vec!["runs/a/r1".into(), "runs/b/r1".into()] },
+                "run id `r1` is in several pipelines: `runs/a/r1`, `runs/b/r1`; give the folder",
+            ),
+            (
+                InputError::StdinOnSlurm { id: "load".into() },
+                "instance `load` reads standard input (`path = \"-\"`), which a Slurm job does not have; run it with --executor local",
+            ),
+            (
+                InputError::TooManyJobs { jobs: 9, cores: 2 },
+                "-j 9 is over the limit for local threads, 4 × 2 cores = 8; pass --jobs-unchecked to use more (on Slurm, -j caps jobs in flight and has no such limit)",
+            ),
+            (
+                InputError::ManifestTooLarge { path: "m.toml".into(), size: 9, max: 8 },
+                "manifest `m.toml` is 9 bytes, which exceeds limit `max_manifest_bytes` = 8 (a manifest cannot raise it for itself)",
+            ),
+            (InputError::Delimiter('é'), "delimiter `é` is not one ASCII character"),
+        ];
+        for (e, want) in cases.into_iter().chain(refusals) {
             assert_eq!(rendered(e), (want.to_owned(), crate::exit_code::INVALID_INPUT));
         }
     }

@@ -94,7 +94,7 @@ fn leaves_of(dir: &Path) -> Result<(LogDir, Vec<crate::audit::Hash>, u64), Error
     let (log, _, _) = resolve_log_dir(dir).map_err(trail_error)?;
     let scan = log.scan().map_err(trail_error)?;
     if let Some(p) = scan.problem {
-        return Err(Error::InvalidInput(format!("line {} of `{}` {}", p.line, log.events().display(), p.problem)));
+        return Err(InputError::LogLine { line: p.line, path: log.events(), problem: p.problem }.into());
     }
     let size = log.read_checkpoint().map_err(trail_error)?.map_or(scan.leaves.len() as u64, |c| c.size());
     Ok((log, scan.leaves, size))
@@ -104,7 +104,7 @@ fn line_at(log: &LogDir, index: u64) -> Result<String, Error> {
     let path = log.events();
     let file = std::fs::File::open(&path).map_err(Error::io("read", &path))?;
     let line = std::io::BufReader::new(file).lines().nth(usize::try_from(index).unwrap_or(usize::MAX));
-    line.transpose().map_err(Error::io("read", &path))?.ok_or_else(|| Error::InvalidInput(format!("no event {index}")))
+    line.transpose().map_err(Error::io("read", &path))?.ok_or_else(|| InputError::NoEvent { index }.into())
 }
 
 fn print(value: &Value) -> Result<(), Error> {
@@ -166,9 +166,9 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
         AuditCommand::Prove { dir, event, size } => {
             let (log, leaves, latest) = leaves_of(&dir)?;
             let size = size.unwrap_or(latest);
-            let prefix = leaves.get(..usize::try_from(size).unwrap_or(usize::MAX)).ok_or_else(|| {
-                Error::InvalidInput(format!("tree size {size} is larger than the log ({} events)", leaves.len()))
-            })?;
+            let prefix = leaves
+                .get(..usize::try_from(size).unwrap_or(usize::MAX))
+                .ok_or(InputError::TreeTooLarge { size, events: leaves.len() })?;
             let proof = inclusion_proof(prefix, event).map_err(InputError::from)?;
             let line = line_at(&log, event)?;
             print(&json!({
@@ -185,10 +185,7 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
             let (_, leaves, latest) = leaves_of(&dir)?;
             let to = to.unwrap_or(latest);
             if to > leaves.len() as u64 {
-                return Err(Error::InvalidInput(format!(
-                    "tree size {to} is larger than the log ({} events)",
-                    leaves.len()
-                )));
+                return Err(InputError::TreeTooLarge { size: to, events: leaves.len() }.into());
             }
             let proof = consistency_proof(&leaves, from, to).map_err(InputError::from)?;
             let at = |n: u64| hash_to_hex(&root(&leaves[..usize::try_from(n).unwrap_or_default()]));
@@ -248,7 +245,7 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
             let seed: [u8; 32] = rand::random();
             let signer = NoteSigner::from_seed(&name, seed).map_err(InputError::KeyName)?;
             if out.exists() {
-                return Err(Error::InvalidInput(format!("`{}` exists; not overwriting a key", out.display())));
+                return Err(InputError::KeyExists { path: out }.into());
             }
             write_private(&out, signer.to_private_key_text().as_bytes())?;
             outln!("{}", signer.verifier());

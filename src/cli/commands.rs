@@ -88,11 +88,7 @@ fn check_manifest_file(path: &Path) -> Result<(), Error> {
     }
     let max = manifest::Limits::default().max_manifest_bytes;
     if meta.is_file() && meta.len() > max {
-        return Err(Error::InvalidInput(format!(
-            "manifest `{}` is {} bytes, which exceeds limit `max_manifest_bytes` = {max} (a manifest cannot raise it for itself)",
-            path.display(),
-            meta.len()
-        )));
+        return Err(InputError::ManifestTooLarge { path: path.to_path_buf(), size: meta.len(), max }.into());
     }
     Ok(())
 }
@@ -392,7 +388,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     let clock =
         RunClock::from_source_date_epoch(env_value("SOURCE_DATE_EPOCH").as_deref()).map_err(InputError::from)?;
     let failpoints =
-        Failpoints::parse(&env_value("NETHICAL_FAILPOINTS").unwrap_or_default()).map_err(Error::InvalidInput)?;
+        Failpoints::parse(&env_value("NETHICAL_FAILPOINTS").unwrap_or_default()).map_err(InputError::from)?;
     // Inside a Slurm allocation, its CPUs: without cgroups nothing else stops us taking more.
     let jobs = args
         .jobs
@@ -407,16 +403,10 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     if kind == manifest::executor::ExecutorKind::Slurm
         && let Some(inst) = plan.instances.iter().find(|i| reads_stdin(&i.decl.params))
     {
-        return Err(Error::InvalidInput(format!(
-            "instance `{}` reads standard input (`path = \"-\"`), which a Slurm job does not have; run it with --executor local",
-            inst.id()
-        )));
+        return Err(InputError::StdinOnSlurm { id: inst.id().to_string() }.into());
     }
     if kind == manifest::executor::ExecutorKind::Local && jobs.get() > 4 * cores && !args.jobs_unchecked {
-        return Err(Error::InvalidInput(format!(
-            "-j {jobs} is over the limit for local threads, 4 × {cores} cores = {}; pass --jobs-unchecked to use more (on Slurm, -j caps jobs in flight and has no such limit)",
-            4 * cores
-        )));
+        return Err(InputError::TooManyJobs { jobs: jobs.get(), cores }.into());
     }
     tracing::debug!("executor {kind:?}, -j {jobs} ({cores} cores)");
     let executor = match kind {
@@ -653,10 +643,9 @@ fn metrics(args: &MetricsArgs) -> Result<i32, Error> {
 
 fn predict(args: &PredictArgs) -> Result<i32, Error> {
     let model_text = String::from_utf8(read_file(&args.model)?)
-        .map_err(|_| Error::InvalidInput(format!("`{}` is not UTF-8", args.model.display())))?;
+        .map_err(|source| InputError::NotUtf8 { path: args.model.clone(), source })?;
     let trained = TrainedModel::from_json(&model_text).map_err(|e| invalid(&args.model, e))?;
-    let delimiter = u8::try_from(args.delimiter)
-        .map_err(|_| Error::InvalidInput(format!("delimiter `{}` is not one ASCII character", args.delimiter)))?;
+    let delimiter = u8::try_from(args.delimiter).map_err(|_| InputError::Delimiter(args.delimiter))?;
     let table = read_raw_csv(&read_file(&args.data)?, delimiter, &DEFAULT_MISSING_TOKENS)
         .map_err(|e| invalid(&args.data, e))?;
     let probs = trained.predict_raw(&table).map_err(|e| invalid(&args.data, e))?;

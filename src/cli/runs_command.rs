@@ -104,7 +104,7 @@ pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
         let dir = root.join(p);
         let Ok(entries) = std::fs::read_dir(&dir) else {
             if args.pipeline.is_some() {
-                return Err(Error::InvalidInput(format!("no runs of pipeline `{p}` in `{}`", root.display())));
+                return Err(InputError::NoRuns { pipeline: p.clone(), root: root.to_path_buf() }.into());
             }
             continue;
         };
@@ -210,14 +210,8 @@ fn resolve_run(arg: &Path, runs_dir: &Path) -> Result<std::path::PathBuf, Error>
         .unwrap_or_default();
     match found.as_slice() {
         [one] => Ok(one.clone()),
-        [] => Err(Error::InvalidInput(format!(
-            "`{id}` is neither a run folder nor a run id under `{}` (see `nethical runs`)",
-            runs_dir.display()
-        ))),
-        many => Err(Error::InvalidInput(format!(
-            "run id `{id}` is in several pipelines: {}; give the folder",
-            many.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
-        ))),
+        [] => Err(InputError::UnknownRun { id: id.into_owned(), runs_dir: runs_dir.to_path_buf() }.into()),
+        many => Err(InputError::AmbiguousRun { id: id.into_owned(), folders: many.to_vec() }.into()),
     }
 }
 

@@ -221,7 +221,7 @@ fn prepare(spec: &JobSpec) -> Result<(Plan, usize, Vec<UpstreamOutput>), String>
 fn run_one(spec: &JobSpec, plan: &Plan, i: usize, inputs: &[UpstreamOutput], cancel: Arc<AtomicBool>) -> JobOutcome {
     let failpoints = match Failpoints::parse(&std::env::var("NETHICAL_FAILPOINTS").unwrap_or_default()) {
         Ok(f) => f,
-        Err(error) => return JobOutcome::Failed { error },
+        Err(e) => return JobOutcome::Failed { error: e.to_string() },
     };
     let cache = Cache::new(&spec.cache_dir);
     let clock = RunClock::at_unix(spec.clock, spec.clock_fixed);

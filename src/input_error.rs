@@ -203,14 +203,6 @@ pub enum InputError {
     Delimiter(char),
 }
 
-impl InputError {
-    /// A model or data file's error, kept as the source under the file's name.
-    pub fn file(path: impl Into<PathBuf>) -> impl FnOnce(Box<dyn std::error::Error + Send + Sync>) -> InputError {
-        let path = path.into();
-        move |source| InputError::File { path, source }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,7 +229,7 @@ mod tests {
                 InputError::from(crate::exec::slurm::JobError::Status { path: "s.json".into(), source: io() }),
                 "cannot write the job status `s.json`: gone",
             ),
-            (InputError::file("m.json")(Box::new(io())), "m.json: gone"),
+            (InputError::File { path: "m.json".into(), source: Box::new(io()) }, "m.json: gone"),
             (
                 InputError::from(crate::exec::slurm::MissingSlurmTool { name: "sbatch" }),
                 "the slurm executor needs `sbatch` on PATH, and it is not there: run on a Slurm login node, \

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::exit_code;
+pub use crate::input_error::InputError;
 use crate::manifest::{ManifestErrors, OverrideSyntaxError};
 
 /// Why a command failed.
@@ -43,9 +44,10 @@ pub enum Error {
     /// `gc` was pointed at a runs folder or a run that is not there.
     #[error(transparent)]
     Gc(#[from] crate::exec::GcInputError),
-    /// Some other input is invalid (a flag's value, an environment variable).
-    #[error("{0}")]
-    InvalidInput(String),
+    /// An input the command was given (a flag, an environment variable, a file it names)
+    /// cannot be used.
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// A stage instance failed; the run summary says which.
     #[error("{0}")]
     StageFailed(String),
@@ -105,7 +107,7 @@ impl Error {
             | Error::Override(_)
             | Error::Environment(_)
             | Error::ManifestNotUtf8 { .. }
-            | Error::InvalidInput(_)
+            | Error::Input(_)
             | Error::TrainFlags(_)
             | Error::Gc(_)
             | Error::Target(_)

@@ -43,6 +43,7 @@ pub mod error_chain;
 pub mod exec;
 pub mod exit_code;
 pub mod governance;
+pub mod input_error;
 pub mod manifest;
 pub mod metrics;
 pub mod models;

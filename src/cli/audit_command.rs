@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::out::outln;
 use crate::audit::{NoteSigner, NoteVerifier, consistency_proof, hash_to_hex, inclusion_proof, root};
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::exit_code;
 use crate::trail::{LogDir, LoggedEvent, VerifyOptions, resolve_log_dir, verify};
 
@@ -86,7 +86,7 @@ pub enum AuditCommand {
 }
 
 fn trail_error(e: crate::trail::TrailError) -> Error {
-    Error::InvalidInput(e.to_string())
+    InputError::from(e).into()
 }
 
 /// The log's leaves after checking it, and the latest checkpoint's size.
@@ -94,7 +94,7 @@ fn leaves_of(dir: &Path) -> Result<(LogDir, Vec<crate::audit::Hash>, u64), Error
     let (log, _, _) = resolve_log_dir(dir).map_err(trail_error)?;
     let scan = log.scan().map_err(trail_error)?;
     if let Some(p) = scan.problem {
-        return Err(Error::InvalidInput(format!("line {} of `{}` {}", p.line, log.events().display(), p.problem)));
+        return Err(InputError::LogLine { line: p.line, path: log.events(), problem: p.problem }.into());
     }
     let size = log.read_checkpoint().map_err(trail_error)?.map_or(scan.leaves.len() as u64, |c| c.size());
     Ok((log, scan.leaves, size))
@@ -104,7 +104,7 @@ fn line_at(log: &LogDir, index: u64) -> Result<String, Error> {
     let path = log.events();
     let file = std::fs::File::open(&path).map_err(Error::io("read", &path))?;
     let line = std::io::BufReader::new(file).lines().nth(usize::try_from(index).unwrap_or(usize::MAX));
-    line.transpose().map_err(Error::io("read", &path))?.ok_or_else(|| Error::InvalidInput(format!("no event {index}")))
+    line.transpose().map_err(Error::io("read", &path))?.ok_or_else(|| InputError::NoEvent { index }.into())
 }
 
 fn print(value: &Value) -> Result<(), Error> {
@@ -117,7 +117,9 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
         AuditCommand::Verify { dir, checkpoint, keys, json } => {
             let keys = keys
                 .iter()
-                .map(|k| NoteVerifier::from_file(k).map_err(|e| Error::InvalidInput(format!("`{}`: {e}", k.display()))))
+                .map(|k| {
+                    NoteVerifier::from_file(k).map_err(|source| InputError::VerifierKey { path: k.clone(), source })
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             let v = verify(&dir, &VerifyOptions { checkpoint, keys }).map_err(trail_error)?;
             if json {
@@ -164,10 +166,10 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
         AuditCommand::Prove { dir, event, size } => {
             let (log, leaves, latest) = leaves_of(&dir)?;
             let size = size.unwrap_or(latest);
-            let prefix = leaves.get(..usize::try_from(size).unwrap_or(usize::MAX)).ok_or_else(|| {
-                Error::InvalidInput(format!("tree size {size} is larger than the log ({} events)", leaves.len()))
-            })?;
-            let proof = inclusion_proof(prefix, event).map_err(|e| Error::InvalidInput(e.to_string()))?;
+            let prefix = leaves
+                .get(..usize::try_from(size).unwrap_or(usize::MAX))
+                .ok_or(InputError::TreeTooLarge { size, events: leaves.len() })?;
+            let proof = inclusion_proof(prefix, event).map_err(InputError::from)?;
             let line = line_at(&log, event)?;
             print(&json!({
                 "leaf_index": event,
@@ -183,12 +185,9 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
             let (_, leaves, latest) = leaves_of(&dir)?;
             let to = to.unwrap_or(latest);
             if to > leaves.len() as u64 {
-                return Err(Error::InvalidInput(format!(
-                    "tree size {to} is larger than the log ({} events)",
-                    leaves.len()
-                )));
+                return Err(InputError::TreeTooLarge { size: to, events: leaves.len() }.into());
             }
-            let proof = consistency_proof(&leaves, from, to).map_err(|e| Error::InvalidInput(e.to_string()))?;
+            let proof = consistency_proof(&leaves, from, to).map_err(InputError::from)?;
             let at = |n: u64| hash_to_hex(&root(&leaves[..usize::try_from(n).unwrap_or_default()]));
             print(&json!({
                 "from": from,
@@ -244,9 +243,9 @@ pub(crate) fn audit(args: AuditArgs) -> Result<i32, Error> {
         }
         AuditCommand::Keygen { name, out } => {
             let seed: [u8; 32] = rand::random();
-            let signer = NoteSigner::from_seed(&name, seed).map_err(|e| Error::InvalidInput(e.to_string()))?;
+            let signer = NoteSigner::from_seed(&name, seed).map_err(InputError::KeyName)?;
             if out.exists() {
-                return Err(Error::InvalidInput(format!("`{}` exists; not overwriting a key", out.display())));
+                return Err(InputError::KeyExists { path: out }.into());
             }
             write_private(&out, signer.to_private_key_text().as_bytes())?;
             outln!("{}", signer.verifier());

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::args::{CacheArgs, CacheCommand, CacheVerifyArgs, GcArgs};
 use super::out::outln;
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::exit_code;
 use crate::store::{Cache, StatTrust};
 
@@ -54,7 +54,7 @@ pub(super) fn gc(args: GcArgs) -> Result<i32, Error> {
     let clock = crate::clock::RunClock::from_source_date_epoch(
         std::env::var("SOURCE_DATE_EPOCH").ok().filter(|v| !v.is_empty()).as_deref(),
     )
-    .map_err(|e| Error::InvalidInput(e.to_string()))?;
+    .map_err(InputError::from)?;
     let opts = crate::exec::GcOptions {
         runs_dir: args.runs_dir,
         cache_dir: args.cache_dir,

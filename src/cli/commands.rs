@@ -16,7 +16,7 @@ use super::out::{out, outln};
 use super::reporter::CliReporter;
 use crate::clock::RunClock;
 use crate::data::csv_source::DEFAULT_MISSING_TOKENS;
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::exec::slurm::{JobOutcome, SlurmLaunch, slurm_cpus};
 use crate::exec::{ExecutorChoice, Failpoints, InstanceStatus, RunOptions, RunStatus, RunSummary};
 use crate::exit_code;
@@ -88,11 +88,7 @@ fn check_manifest_file(path: &Path) -> Result<(), Error> {
     }
     let max = manifest::Limits::default().max_manifest_bytes;
     if meta.is_file() && meta.len() > max {
-        return Err(Error::InvalidInput(format!(
-            "manifest `{}` is {} bytes, which exceeds limit `max_manifest_bytes` = {max} (a manifest cannot raise it for itself)",
-            path.display(),
-            meta.len()
-        )));
+        return Err(InputError::ManifestTooLarge { path: path.to_path_buf(), size: meta.len(), max }.into());
     }
     Ok(())
 }
@@ -294,8 +290,7 @@ fn exec_instance(args: &ExecInstanceArgs) -> Result<i32, Error> {
             std::process::exit(exit_code::INTERRUPTED);
         }
     });
-    let status =
-        crate::exec::slurm::exec_instance(&args.spec, cancel).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let status = crate::exec::slurm::exec_instance(&args.spec, cancel).map_err(InputError::from)?;
     match &status.outcome {
         JobOutcome::Computed | JobOutcome::Cached => {
             let word = if status.outcome == JobOutcome::Cached { "found in the cache" } else { "computed" };
@@ -390,10 +385,10 @@ fn run(args: RunArgs) -> Result<i32, Error> {
             tracing::info!("{}: grid_search over {n} configurations", inst.id());
         }
     }
-    let clock = RunClock::from_source_date_epoch(env_value("SOURCE_DATE_EPOCH").as_deref())
-        .map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let clock =
+        RunClock::from_source_date_epoch(env_value("SOURCE_DATE_EPOCH").as_deref()).map_err(InputError::from)?;
     let failpoints =
-        Failpoints::parse(&env_value("NETHICAL_FAILPOINTS").unwrap_or_default()).map_err(Error::InvalidInput)?;
+        Failpoints::parse(&env_value("NETHICAL_FAILPOINTS").unwrap_or_default()).map_err(InputError::from)?;
     // Inside a Slurm allocation, its CPUs: without cgroups nothing else stops us taking more.
     let jobs = args
         .jobs
@@ -408,16 +403,10 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     if kind == manifest::executor::ExecutorKind::Slurm
         && let Some(inst) = plan.instances.iter().find(|i| reads_stdin(&i.decl.params))
     {
-        return Err(Error::InvalidInput(format!(
-            "instance `{}` reads standard input (`path = \"-\"`), which a Slurm job does not have; run it with --executor local",
-            inst.id()
-        )));
+        return Err(InputError::StdinOnSlurm { id: inst.id().to_string() }.into());
     }
     if kind == manifest::executor::ExecutorKind::Local && jobs.get() > 4 * cores && !args.jobs_unchecked {
-        return Err(Error::InvalidInput(format!(
-            "-j {jobs} is over the limit for local threads, 4 × {cores} cores = {}; pass --jobs-unchecked to use more (on Slurm, -j caps jobs in flight and has no such limit)",
-            4 * cores
-        )));
+        return Err(InputError::TooManyJobs { jobs: jobs.get(), cores }.into());
     }
     tracing::debug!("executor {kind:?}, -j {jobs} ({cores} cores)");
     let executor = match kind {
@@ -549,7 +538,7 @@ fn report(args: &ReportArgs) -> Result<i32, Error> {
     };
     let bytes = read_file(&json_path)?;
     let doc: crate::report::ComparisonReport = serde_json::from_slice(&bytes)
-        .map_err(|e| Error::InvalidInput(format!("`{}` is not a comparison report: {e}", json_path.display())))?;
+        .map_err(|source| InputError::ComparisonReport { path: json_path.clone(), source })?;
     // The run folder is the one holding `report/comparison.json`.
     let run_dir = json_path.parent().and_then(Path::parent).unwrap_or(Path::new("."));
     let context = crate::report::RunContext::read(run_dir);
@@ -564,11 +553,12 @@ fn report(args: &ReportArgs) -> Result<i32, Error> {
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|e| Error::InvalidInput(format!("cannot read `{}`: {e}", path.display())))
+    std::fs::read(path).map_err(|source| InputError::Read { path: path.to_owned(), source }.into())
 }
 
-fn invalid(context: &Path, e: &dyn std::error::Error) -> Error {
-    Error::InvalidInput(format!("{}: {}", context.display(), crate::exec::error_chain(e)))
+/// A model's or a table's error about the file `context`, kept as the source.
+fn invalid(context: &Path, e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    InputError::File { path: context.to_owned(), source: Box::new(e) }.into()
 }
 
 fn metrics(args: &MetricsArgs) -> Result<i32, Error> {
@@ -580,7 +570,7 @@ fn metrics(args: &MetricsArgs) -> Result<i32, Error> {
         row: None,
     };
     let source = args.predictions.display().to_string();
-    let p = read_predictions(&bytes, &source, &cols).map_err(|e| Error::InvalidInput(crate::exec::error_chain(&e)))?;
+    let p = read_predictions(&bytes, &source, &cols).map_err(InputError::Predictions)?;
     let config = MetricsConfig { threshold: args.threshold, bins: args.bins };
     let fairness = FairnessSettings {
         options: FairnessOptions {
@@ -590,7 +580,7 @@ fn metrics(args: &MetricsArgs) -> Result<i32, Error> {
         },
         seed: args.seed,
     };
-    let e = evaluate_predictions(&p, &config, &fairness).map_err(|e| invalid(&args.predictions, &e))?;
+    let e = evaluate_predictions(&p, &config, &fairness).map_err(|e| invalid(&args.predictions, e))?;
     if args.json {
         print_json(&e)?;
         return Ok(exit_code::OK);
@@ -653,13 +643,12 @@ fn metrics(args: &MetricsArgs) -> Result<i32, Error> {
 
 fn predict(args: &PredictArgs) -> Result<i32, Error> {
     let model_text = String::from_utf8(read_file(&args.model)?)
-        .map_err(|_| Error::InvalidInput(format!("`{}` is not UTF-8", args.model.display())))?;
-    let trained = TrainedModel::from_json(&model_text).map_err(|e| invalid(&args.model, &e))?;
-    let delimiter = u8::try_from(args.delimiter)
-        .map_err(|_| Error::InvalidInput(format!("delimiter `{}` is not one ASCII character", args.delimiter)))?;
+        .map_err(|source| InputError::NotUtf8 { path: args.model.clone(), source })?;
+    let trained = TrainedModel::from_json(&model_text).map_err(|e| invalid(&args.model, e))?;
+    let delimiter = u8::try_from(args.delimiter).map_err(|_| InputError::Delimiter(args.delimiter))?;
     let table = read_raw_csv(&read_file(&args.data)?, delimiter, &DEFAULT_MISSING_TOKENS)
-        .map_err(|e| invalid(&args.data, &e))?;
-    let probs = trained.predict_raw(&table).map_err(|e| invalid(&args.data, &e))?;
+        .map_err(|e| invalid(&args.data, e))?;
+    let probs = trained.predict_raw(&table).map_err(|e| invalid(&args.data, e))?;
     let mut out = String::from("row,y_prob,y_pred\n");
     for (row, p) in table.row_ids().iter().zip(&probs) {
         out.push_str(&format!("{row},{p},{}\n", u8::from(*p >= trained.provenance.threshold)));

@@ -13,7 +13,7 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::error::Error;
+use crate::error::{Error, InputError};
 
 /// The variable that sets the detail, in `tracing`'s filter syntax (`debug`,
 /// `nethical::exec=trace`).
@@ -30,12 +30,9 @@ fn filter(quiet: bool, verbose: u8, env: Option<String>) -> Result<EnvFilter, Er
     };
     match (level, env) {
         (Some(level), _) => Ok(EnvFilter::new(level)),
-        (None, Some(spec)) => EnvFilter::try_new(&spec).map_err(|e| {
-            Error::InvalidInput(format!(
-                "environment variable `{LOG_VAR}` = `{}` is not a log filter: {e} (write a level such as `debug`, or `nethical::exec=trace`)",
-                spec.escape_debug()
-            ))
-        }),
+        (None, Some(spec)) => {
+            EnvFilter::try_new(&spec).map_err(|reason| InputError::LogFilter { var: LOG_VAR, spec, reason }.into())
+        }
         (None, None) => Ok(EnvFilter::new("info")),
     }
 }
@@ -46,7 +43,7 @@ pub(crate) fn init(quiet: bool, verbose: u8) -> Result<(), Error> {
         Ok(v) if !v.is_empty() => Some(v),
         Ok(_) | Err(std::env::VarError::NotPresent) => None,
         Err(std::env::VarError::NotUnicode(_)) => {
-            return Err(Error::InvalidInput(format!("environment variable `{LOG_VAR}` is not valid UTF-8")));
+            return Err(InputError::VariableNotUtf8 { var: LOG_VAR }.into());
         }
     };
     let subscriber = tracing_subscriber::fmt()

@@ -10,7 +10,7 @@ use super::args::{CompareArgs, RunsArgs};
 use super::commands::table;
 use super::out::{out, outln};
 use crate::artifacts::{ArtifactFile, MetricsFile};
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::exec::{RunStatus, RunSummary};
 use crate::exit_code;
 
@@ -104,7 +104,7 @@ pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
         let dir = root.join(p);
         let Ok(entries) = std::fs::read_dir(&dir) else {
             if args.pipeline.is_some() {
-                return Err(Error::InvalidInput(format!("no runs of pipeline `{p}` in `{}`", root.display())));
+                return Err(InputError::NoRuns { pipeline: p.clone(), root: root.to_path_buf() }.into());
             }
             continue;
         };
@@ -158,8 +158,7 @@ pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
 fn experiment_table(mut runs: Vec<(String, Vec<crate::report::ExperimentRow>)>, args: &RunsArgs) -> Result<i32, Error> {
     runs.sort_by(|a, b| b.0.cmp(&a.0));
     let rows = runs.into_iter().flat_map(|(_, rows)| rows).collect();
-    let table = crate::report::build_table(rows, &args.filters, args.sort.as_deref())
-        .map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let table = crate::report::build_table(rows, &args.filters, args.sort.as_deref()).map_err(InputError::from)?;
     if args.json {
         let text = serde_json::to_string_pretty(&table).map_err(|e| Error::Internal(e.to_string()))?;
         outln!("{text}");
@@ -211,14 +210,8 @@ fn resolve_run(arg: &Path, runs_dir: &Path) -> Result<std::path::PathBuf, Error>
         .unwrap_or_default();
     match found.as_slice() {
         [one] => Ok(one.clone()),
-        [] => Err(Error::InvalidInput(format!(
-            "`{id}` is neither a run folder nor a run id under `{}` (see `nethical runs`)",
-            runs_dir.display()
-        ))),
-        many => Err(Error::InvalidInput(format!(
-            "run id `{id}` is in several pipelines: {}; give the folder",
-            many.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
-        ))),
+        [] => Err(InputError::UnknownRun { id: id.into_owned(), runs_dir: runs_dir.to_path_buf() }.into()),
+        many => Err(InputError::AmbiguousRun { id: id.into_owned(), folders: many.to_vec() }.into()),
     }
 }
 
@@ -231,7 +224,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<i32, Error> {
         .iter()
         .map(|b| crate::report::diff_runs(first, b, args.only_changed))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(Error::InvalidInput)?;
+        .map_err(InputError::from)?;
     if args.json {
         let text = match diffs.as_slice() {
             [one] => serde_json::to_string_pretty(one),

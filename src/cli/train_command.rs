@@ -19,7 +19,7 @@ use super::train_args::{EcePolicyArg, TechniqueArg, TrainArgs};
 use crate::artifacts::{GateRecord, MetricsFile};
 use crate::clock::RunClock;
 use crate::data::kaggle::Credentials;
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::exec::{Failpoints, InstanceStatus, RunOptions, RunStatus, copy_files, copy_tree, export_models};
 use crate::exit_code;
 use crate::manifest::from_train_flags::{
@@ -79,7 +79,7 @@ fn read_typed<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
 /// Reads a drift report the run wrote, through its type.
 fn read_drift_report(bytes: &[u8], path: &Path) -> Result<DriftReportFile, Error> {
     DriftReportFile::from_bytes(bytes, &format!("`{}`", path.display()))
-        .map_err(|e| Error::InvalidInput(crate::error_chain::error_chain(&e)))
+        .map_err(|e| InputError::DriftReport(Box::new(e)).into())
 }
 
 /// Copies the run's drift reports to `--drift-report-dir` and prints the original's lines.
@@ -167,7 +167,7 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
                 |_| None,
                 None,
             )
-            .map_err(|e| Error::InvalidInput(format!("--kaggle-username/--kaggle-key: {e}")))?,
+            .map_err(InputError::KaggleFlags)?,
         ),
     };
     for note in notes {
@@ -176,7 +176,7 @@ pub(crate) fn train(a: TrainArgs) -> Result<i32, Error> {
     let plan = Plan::new(manifest, ".");
     let clock =
         RunClock::from_source_date_epoch(std::env::var("SOURCE_DATE_EPOCH").ok().filter(|v| !v.is_empty()).as_deref())
-            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+            .map_err(InputError::from)?;
     let opts = RunOptions {
         jobs: a.jobs.unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN)),
         keep_going: true,

@@ -28,16 +28,27 @@ pub fn human_bytes(bytes: u128) -> String {
     if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
 }
 
+/// Synthetic rows that would not fit in the machine's memory: typed so a `load` stage's error
+/// keeps the figures, and the manifest check quotes the same words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{rows} rows need about {} of memory (about {SYNTHETIC_BYTES_PER_ROW} bytes a row), more than this machine's {}",
+    human_bytes(*.need),
+    human_bytes(*.memory)
+)]
+pub struct TooManyRows {
+    /// The rows asked for.
+    pub rows: u64,
+    /// The bytes they would take.
+    pub need: u128,
+    /// The machine's memory, in bytes.
+    pub memory: u128,
+}
+
 /// Why `rows` synthetic rows do not fit in `memory` bytes, or `None` when they do.
-pub fn synthetic_rows_too_large(rows: u64, memory: u64) -> Option<String> {
+pub fn synthetic_rows_too_large(rows: u64, memory: u64) -> Option<TooManyRows> {
     let need = u128::from(rows) * u128::from(SYNTHETIC_BYTES_PER_ROW);
-    (need > u128::from(memory)).then(|| {
-        format!(
-            "{rows} rows need about {} of memory (about {SYNTHETIC_BYTES_PER_ROW} bytes a row), more than this machine's {}",
-            human_bytes(need),
-            human_bytes(u128::from(memory))
-        )
-    })
+    (need > u128::from(memory)).then_some(TooManyRows { rows, need, memory: u128::from(memory) })
 }
 
 #[cfg(test)]
@@ -50,7 +61,7 @@ mod tests {
         assert_eq!(human_bytes(24 << 30), "24.0 GiB");
         assert_eq!(synthetic_rows_too_large(1_000_000, 24 << 30), None);
         assert_eq!(
-            synthetic_rows_too_large(1_000_000_000_000, 24 << 30).as_deref(),
+            synthetic_rows_too_large(1_000_000_000_000, 24 << 30).map(|e| e.to_string()).as_deref(),
             Some(
                 "1000000000000 rows need about 363.8 TiB of memory (about 400 bytes a row), more than this machine's 24.0 GiB"
             )

@@ -294,7 +294,7 @@ pub(super) fn run_audit(
     } else {
         None
     };
-    let sealed = seal(&log, &origin, folder.run_id(), events, signer.as_ref(), crash).map_err(|e| e.to_string())?;
+    let sealed = seal(&log, &origin, folder.run_id(), events, signer.as_ref(), crash).map_err(|e| error_chain(&e))?;
 
     let mut written: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut put = |rel: &str, bytes: &[u8], replace: bool| -> Result<(), String> {

@@ -25,17 +25,27 @@ pub enum Fault {
     Crash(String),
 }
 
+/// A `NETHICAL_FAILPOINTS` value that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FailpointsError {
+    /// A part without `=`.
+    #[error("NETHICAL_FAILPOINTS: `{0}` is not ID=ACTION")]
+    NotIdAction(String),
+    /// An action that is none of the known ones.
+    #[error("NETHICAL_FAILPOINTS: unknown action `{0}` (panic, error, sleep(MS), crash(POINT))")]
+    UnknownAction(String),
+}
+
 /// Faults by instance id.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Failpoints(BTreeMap<String, Fault>);
 
 impl Failpoints {
     /// Parses the variable's value.
-    pub fn parse(spec: &str) -> Result<Self, String> {
+    pub fn parse(spec: &str) -> Result<Self, FailpointsError> {
         let mut out = BTreeMap::new();
         for part in spec.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-            let (id, action) =
-                part.rsplit_once('=').ok_or_else(|| format!("NETHICAL_FAILPOINTS: `{part}` is not ID=ACTION"))?;
+            let (id, action) = part.rsplit_once('=').ok_or_else(|| FailpointsError::NotIdAction(part.to_owned()))?;
             let fault = match action {
                 "panic" => Fault::Panic,
                 "error" => Fault::Error,
@@ -45,9 +55,7 @@ impl Failpoints {
                     .and_then(|r| r.strip_suffix(')'))
                     .and_then(|n| n.parse().ok())
                     .map(Fault::Sleep)
-                    .ok_or_else(|| {
-                        format!("NETHICAL_FAILPOINTS: unknown action `{a}` (panic, error, sleep(MS), crash(POINT))")
-                    })?,
+                    .ok_or_else(|| FailpointsError::UnknownAction(a.to_owned()))?,
             };
             out.insert(id.to_owned(), fault);
         }
@@ -91,7 +99,14 @@ mod tests {
         let f = Failpoints::parse("train[model=a]=panic; gate=error;data=sleep(5)").expect("valid");
         assert_eq!(f.0.get("train[model=a]"), Some(&Fault::Panic));
         assert_eq!(f.0.get("data"), Some(&Fault::Sleep(5)));
-        assert!(Failpoints::parse("x=explode").is_err());
+        assert_eq!(
+            Failpoints::parse("x=explode").map_err(|e| e.to_string()),
+            Err("NETHICAL_FAILPOINTS: unknown action `explode` (panic, error, sleep(MS), crash(POINT))".into())
+        );
+        assert_eq!(
+            Failpoints::parse("x").map_err(|e| e.to_string()),
+            Err("NETHICAL_FAILPOINTS: `x` is not ID=ACTION".into())
+        );
         assert!(f.hit("gate", &AtomicBool::new(false)).is_err());
         assert!(f.hit("other", &AtomicBool::new(false)).is_ok());
     }

@@ -19,7 +19,7 @@ mod views;
 
 pub use crate::error_chain::error_chain;
 pub use export::{copy_files, copy_tree, export_models};
-pub use failpoints::{Failpoints, Fault};
+pub use failpoints::{Failpoints, FailpointsError, Fault};
 pub use gc::{GcInputError, GcItem, GcOptions, GcReport, gc, parse_age};
 pub use reporter::{Reporter, Silent};
 pub use run::run;

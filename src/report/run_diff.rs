@@ -65,11 +65,40 @@ fn flatten(prefix: &str, v: &toml::Value, out: &mut BTreeMap<String, Value>) {
     }
 }
 
+/// Why a run folder cannot be compared: its `manifest.resolved.toml` cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum RunDiffError {
+    /// The file cannot be read.
+    #[error("cannot read `{}`", .path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not TOML.
+    #[error("`{}` is not TOML", .path.display())]
+    NotToml {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: toml::de::Error,
+    },
+}
+
 /// Cohort → its flattened parameters, from the run's `manifest.resolved.toml`.
-pub(crate) fn cohort_params(run: &Path) -> Result<BTreeMap<String, BTreeMap<String, Value>>, String> {
+pub(crate) fn cohort_params(run: &Path) -> Result<BTreeMap<String, BTreeMap<String, Value>>, RunDiffError> {
     let path = run.join("manifest.resolved.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    let doc: toml::Table = text.parse().map_err(|e| format!("`{}` is not TOML: {e}", path.display()))?;
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(source) => return Err(RunDiffError::Read { path, source }),
+    };
+    let doc: toml::Table = match text.parse() {
+        Ok(doc) => doc,
+        Err(source) => return Err(RunDiffError::NotToml { path, source }),
+    };
     let instances = doc.get("instances").and_then(toml::Value::as_table).cloned().unwrap_or_default();
     let mut out = BTreeMap::new();
     for inst in instances.values() {
@@ -149,7 +178,7 @@ fn tests(a_run: &Path, b_run: &Path, cohort: &str, names: (&str, &str)) -> BTree
 }
 
 /// Compares two run folders; `only_changed` drops what is equal in both.
-pub fn diff_runs(a: &Path, b: &Path, only_changed: bool) -> Result<RunDiff, String> {
+pub fn diff_runs(a: &Path, b: &Path, only_changed: bool) -> Result<RunDiff, RunDiffError> {
     let name = |p: &Path| {
         std::fs::canonicalize(p)
             .ok()

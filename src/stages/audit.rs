@@ -14,7 +14,7 @@ impl Stage for Audit {
     type Params = AuditParams;
 
     fn run(&self, _ctx: &StageContext<'_>, _params: &AuditParams, _out: &mut Staging) -> Result<EntryMeta, StageError> {
-        Err(StageError::Invalid("an audit instance is run by the runner, not as a stage".into()))
+        Err(StageError::AuditNotAStage)
     }
 
     /// An audit stage's own work is the seal: it logs no events about itself.

@@ -150,11 +150,8 @@ pub(super) fn build_report(
     let report_id = format!("drift_{}{suffix}", ctx.clock.compact().replace('T', "_").trim_end_matches('Z'));
     let now = ctx.clock.timestamp();
     let by_id: BTreeMap<&str, &_> = profiles.iter().map(|p| (p.cohort_id.as_str(), p)).collect();
-    let cohorts_json = serde_json::to_value(&by_id).and_then(serde_json::from_value);
-    let drift_metrics = serde_json::from_value(metrics);
-    let (Ok(cohorts_json), Ok(drift_metrics)) = (cohorts_json, drift_metrics) else {
-        return Err(StageError::Invalid("the drift figures do not have the drift report's shape".to_owned()));
-    };
+    let cohorts_json = serde_json::to_value(&by_id).and_then(serde_json::from_value).map_err(StageError::DriftShape)?;
+    let drift_metrics = serde_json::from_value(metrics).map_err(StageError::DriftShape)?;
     let report = DriftReportFile {
         format_version: DRIFT_REPORT_FORMAT,
         report_id: report_id.clone(),

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::dataset_file::{DATASET_FORMAT, DatasetFile, SplitRecord};
 use super::load_kaggle::fetch_csv;
-use super::{StageContext, StageError, json_bytes, rel, write};
+use super::{LoadStageError, StageContext, StageError, json_bytes, rel, write};
 use crate::data::csv_source::read_labeled_csv;
 use crate::data::data_file::read_data_file_until;
 use crate::data::guards::{Finding, GuardOptions};
@@ -164,13 +164,12 @@ fn synthetic_rows(
 ) -> Result<Loaded, StageError> {
     let SyntheticSource { num_samples, family, noise, overlap, seed, ref shift } = *source;
     // Checked when the manifest is read too; here for library callers that skip it.
-    if let Some(message) =
+    if let Some(too_large) =
         crate::data::memory::total_memory().and_then(|m| crate::data::memory::synthetic_rows_too_large(num_samples, m))
     {
-        return Err(StageError::Invalid(message));
+        return Err(LoadStageError::from(too_large).into());
     }
-    let rows = usize::try_from(num_samples)
-        .map_err(|_| StageError::Invalid(format!("num_samples {num_samples} does not fit in memory")))?;
+    let rows = usize::try_from(num_samples).map_err(|_| LoadStageError::RowsOverflow { num_samples })?;
     let data = match family {
         SyntheticFamily::Default => synthetic::default_family(rows, rng),
         SyntheticFamily::Anomaly => anomaly_family(rows, noise, rng)?,
@@ -181,12 +180,12 @@ fn synthetic_rows(
     if let Some(s) = shift
         && !data.feature_names().contains(&s.feature)
     {
-        return Err(StageError::Invalid(format!(
-            "`shift.feature` `{}` is not a feature of the `{}` family: {}",
-            s.feature,
-            serde_json::to_value(family).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
-            data.feature_names().join(", ")
-        )));
+        return Err(LoadStageError::ShiftFeature {
+            feature: s.feature.clone(),
+            family: serde_json::to_value(family).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            features: data.feature_names().to_vec(),
+        }
+        .into());
     }
     // One column per core: reading a column of the row-major matrix is a strided walk.
     let columns: Vec<Column> = data
@@ -237,9 +236,7 @@ fn csv_rows(bytes: &[u8], display: &str, c: &CsvSource, mut description: Value) 
     let opts = c.options()?;
     let (table, report) = read_labeled_csv(bytes, display, &opts)?;
     if report.features.iter().any(|(n, _)| n == LABEL_COLUMN) || c.group.as_deref() == Some(LABEL_COLUMN) {
-        return Err(StageError::Invalid(format!(
-            "a column named `{LABEL_COLUMN}` clashes with the label column of the hand-off tables"
-        )));
+        return Err(LoadStageError::LabelClash.into());
     }
     let schema = Schema {
         features: report.features.clone(),
@@ -369,12 +366,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
         SplitStrategyName::Stratified => SplitStrategy::Stratified,
         SplitStrategyName::Kfold => {
             let folds = params.split.kfold_folds().unwrap_or(crate::manifest::params::DEFAULT_FOLDS);
-            let fold = params.split.fold.ok_or_else(|| {
-                StageError::Invalid(format!(
-                    "`{}` has a kfold split but no fold: its instances come from expanding the manifest",
-                    ctx.instance.id()
-                ))
-            })?;
+            let fold = params.split.fold.ok_or_else(|| LoadStageError::NoFold { id: ctx.instance.id().to_string() })?;
             SplitStrategy::KFold { folds, fold }
         }
     };

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use super::StageError;
+use super::{LoadStageError, StageError};
 use crate::data::kaggle::{Credentials, Downloaded, KaggleClient, KaggleError};
 use crate::manifest::params::KaggleSource;
 
@@ -97,11 +97,12 @@ fn fetch(source: &KaggleSource, access: &KaggleAccess, warnings: &mut Vec<String
     if let Some(pin) = &source.sha256
         && *pin != got.sha256
     {
-        return Err(StageError::Invalid(format!(
-            "Kaggle dataset `{}` changed: its archive has SHA-256 {} but the manifest pins {pin}; \
-             check the new data and update `sha256` to use it",
-            source.dataset, got.sha256
-        )));
+        return Err(LoadStageError::KaggleChanged {
+            dataset: source.dataset.clone(),
+            found: got.sha256,
+            pinned: pin.clone(),
+        }
+        .into());
     }
     Ok(got)
 }

@@ -6,6 +6,7 @@
 //! from the run clock, so its bytes never depend on scheduling.
 
 mod audit;
+mod candidate_error;
 mod cohort_error;
 mod cohorts;
 mod dataset_file;
@@ -14,6 +15,7 @@ mod gate;
 mod hand_off;
 mod history_error;
 mod load;
+mod load_error;
 mod load_kaggle;
 mod optimize;
 mod optimize_error;
@@ -34,9 +36,11 @@ use crate::manifest::{PipelineMeta, StageKind};
 use crate::plan::Instance;
 use crate::store::{CacheEntry, EntryMeta, RelPath, Staging};
 
+pub use candidate_error::CandidateError;
 pub use cohort_error::CohortError;
 pub use drift::{DRIFT_REPORT_FORMAT, DriftMetricsFile, DriftReportFile, PairFile};
 pub use history_error::HistoryError;
+pub use load_error::LoadStageError;
 pub use load_kaggle::{KAGGLE_API_VAR, KaggleAccess};
 pub use optimize_error::OptimizeError;
 pub(crate) use optimize_files::{CandidateOutcome, CandidatesSummary, OptimizeGateFile};

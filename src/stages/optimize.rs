@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use super::optimize_error::OptimizeError;
 use super::optimize_files::OptimizeGateFile;
 use super::train::{Prepared, fit_model};
-use super::{StageContext, StageError, UpstreamOutput, json_bytes, write};
+use super::{CandidateError, StageContext, StageError, UpstreamOutput, json_bytes, write};
 use crate::manifest::StageKind;
 use crate::manifest::optimize_params::{LatencyMode, Objective, OptimizeParams};
 use crate::manifest::params::TrainParams;
@@ -73,7 +73,7 @@ impl Measured {
     }
 }
 
-/// A configuration's outcome: measured, or why it could not be.
+/// A configuration's outcome: measured, or why it could not be, as `candidates.csv` records it.
 type Outcome = Result<Measured, String>;
 
 /// Everything a candidate's evaluation reads.
@@ -102,36 +102,45 @@ impl Bench<'_> {
         fit_model(self.data, self.prepared, train, &mut rng, &hooks)
     }
 
-    fn measure(&self, values: &Config) -> Outcome {
+    fn measure(&self, values: &Config) -> Result<Measured, CandidateError> {
         let train = self.params.train_params(values)?;
-        let model = self.fit(&train).map_err(|e| crate::error_chain::error_chain(&e))?;
+        let model = self.fit(&train)?;
         let validation = &self.prepared.validation;
         let started = Instant::now();
-        let probs = model.predict_dataset(validation).map_err(|e| e.to_string())?;
+        let probs = model.predict_dataset(validation)?;
         let measured_ms = started.elapsed().as_secs_f64() * 1e3 / validation.n_rows().max(1) as f64;
         self.assess(&probs, train.threshold, train.ece_bins, model.ops_per_prediction(), measured_ms)
     }
 
     /// A `train` instance's model, scored on this stage's validation rows exactly as the
     /// candidates are: the baseline when the stage needs a `train` stage.
-    fn measure_trained(&self, up: &UpstreamOutput) -> Outcome {
-        let bytes = up.read("model.json").map_err(|e| crate::error_chain::error_chain(&e))?;
-        let text = String::from_utf8(bytes).map_err(|e| format!("`model.json` of `{}`: {e}", up.id))?;
-        let trained = TrainedModel::from_json(&text).map_err(|e| format!("`model.json` of `{}`: {e}", up.id))?;
+    fn measure_trained(&self, up: &UpstreamOutput) -> Result<Measured, CandidateError> {
+        let bytes = up.read("model.json")?;
+        let text =
+            String::from_utf8(bytes).map_err(|source| CandidateError::ModelText { id: up.id.clone(), source })?;
+        let trained = TrainedModel::from_json(&text)
+            .map_err(|source| CandidateError::ModelJson { id: up.id.clone(), source: Box::new(source) })?;
         let started = Instant::now();
         let probs = trained
             .predict_raw(&self.prepared.validation_part.features)
-            .map_err(|e| format!("`{}` cannot score this stage's validation rows: {e}", up.id))?;
+            .map_err(|source| CandidateError::Score { id: up.id.clone(), source: Box::new(source) })?;
         let measured_ms = started.elapsed().as_secs_f64() * 1e3 / self.prepared.validation.n_rows().max(1) as f64;
         let bins = self.params.train_params(&Config::new())?.ece_bins;
         self.assess(&probs, trained.provenance.threshold, bins, trained.model.ops_per_prediction(), measured_ms)
     }
 
     /// The measurements of probabilities for the validation rows.
-    fn assess(&self, probs: &[f64], threshold: f64, ece_bins: u32, ops: u64, measured_ms: f64) -> Outcome {
+    fn assess(
+        &self,
+        probs: &[f64],
+        threshold: f64,
+        ece_bins: u32,
+        ops: u64,
+        measured_ms: f64,
+    ) -> Result<Measured, CandidateError> {
         let validation = &self.prepared.validation;
         let config = MetricsConfig { threshold, bins: ece_bins as usize };
-        let report = evaluate(validation.y(), probs, &config).map_err(|e| e.to_string())?;
+        let report = evaluate(validation.y(), probs, &config)?;
         let latency_ms = match self.params.latency {
             LatencyMode::Deterministic => ops as f64 * NS_PER_OP / 1e6,
             LatencyMode::Measured => measured_ms,
@@ -285,7 +294,7 @@ fn toml_value(v: &Value) -> String {
 pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
     let data = ctx.upstream(StageKind::Load)?;
     let prepared = Prepared::shared(data)?;
-    let space = params.search_space().map_err(StageError::Invalid)?;
+    let space = params.search_space().map_err(OptimizeError::from)?;
     let reviews = read_reviews(ctx, params)?;
     let cancel = || ctx.cancel.load(std::sync::atomic::Ordering::Relaxed);
     let bench =
@@ -296,7 +305,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
             .par_iter()
             .map(|c| {
                 let id = config_id(c);
-                let outcome = bench.measure(c);
+                let outcome = bench.measure(c).map_err(|e| crate::error_chain::error_chain(&e));
                 (id, outcome)
             })
             .collect();
@@ -329,10 +338,10 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
     let baseline_values = params.baseline_config();
     let trained: Vec<&UpstreamOutput> = ctx.inputs.iter().filter(|u| u.kind == StageKind::Train).collect();
     let (baseline_id, baseline) = match trained.as_slice() {
-        [] => (config_id(&baseline_values), bench.measure(&baseline_values).map_err(StageError::Invalid)?),
+        [] => (config_id(&baseline_values), bench.measure(&baseline_values).map_err(OptimizeError::from)?),
         [up] if baseline_values.is_empty() => {
             let cohort = up.cohort.clone().unwrap_or_else(|| up.id.clone());
-            (format!("cohort:{cohort}"), bench.measure_trained(up).map_err(StageError::Invalid)?)
+            (format!("cohort:{cohort}"), bench.measure_trained(up).map_err(OptimizeError::from)?)
         }
         [_] => {
             return Err(OptimizeError::TwoBaselines.into());
@@ -431,7 +440,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
     }
     write(out, &format!("{dir}/best_config.toml"), snippet.as_bytes())?;
     if decision.passed {
-        let train = params.train_params(&best.config).map_err(StageError::Invalid)?;
+        let train = params.train_params(&best.config).map_err(OptimizeError::from)?;
         let model = bench.fit(&train)?;
         let trained = TrainedModel {
             provenance: Provenance {

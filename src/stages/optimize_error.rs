@@ -33,6 +33,13 @@ pub enum OptimizeError {
         /// The value found.
         found: String,
     },
+    /// The search space is not valid, or the best candidate's parameters no longer are (boxed:
+    /// a stage's error stays small).
+    #[error(transparent)]
+    Params(Box<crate::manifest::params::CandidateParamsError>),
+    /// The baseline could not be trained and measured.
+    #[error(transparent)]
+    Baseline(Box<super::CandidateError>),
     /// The search could not run.
     #[error(transparent)]
     Search(#[from] SearchError),
@@ -62,4 +69,16 @@ pub enum OptimizeError {
     /// `candidates.csv` could not be written.
     #[error("cannot write candidates.csv")]
     CandidatesCsv(#[source] csv::Error),
+}
+
+impl From<crate::manifest::params::CandidateParamsError> for OptimizeError {
+    fn from(e: crate::manifest::params::CandidateParamsError) -> Self {
+        OptimizeError::Params(Box::new(e))
+    }
+}
+
+impl From<super::CandidateError> for OptimizeError {
+    fn from(e: super::CandidateError) -> Self {
+        OptimizeError::Baseline(Box::new(e))
+    }
 }

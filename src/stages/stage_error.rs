@@ -87,13 +87,15 @@ pub enum StageError {
     /// A `phase3` instance's history in the runs folder cannot be read.
     #[error(transparent)]
     History(#[from] super::HistoryError),
-    /// Something else about the inputs is wrong, as text. Left on it: `optimize`'s parameter
-    /// conversions (`search_space`, `train_params` return `String` from `manifest::params`) and
-    /// its baseline's outcome (a candidate's failure is a text column of `candidates.csv`), and
-    /// sites not yet given a type (`load`, `load_kaggle`, `drift`'s report
-    /// shape, `audit`'s runner-only guard): issue 18's typed-errors item is open for them.
-    #[error("{0}")]
-    Invalid(String),
+    /// A `load` instance cannot produce its rows.
+    #[error(transparent)]
+    Load(#[from] super::LoadStageError),
+    /// The drift figures do not deserialize into the report's types (a bug of the stage).
+    #[error("the drift figures do not have the drift report's shape")]
+    DriftShape(#[source] serde_json::Error),
+    /// An `audit` instance reached the stage runner, which never runs one (a bug of the runner).
+    #[error("an audit instance is run by the runner, not as a stage")]
+    AuditNotAStage,
     /// An instance reached the implementation of another kind (a bug of the runner).
     #[error("`{id}` has `{found}` parameters but was run as a `{kind}` stage")]
     WrongParams {

@@ -23,7 +23,7 @@ pub enum TrailError {
     #[error("checkpoint: {0}")]
     Checkpoint(String),
     /// An event could not be written as canonical JSON.
-    #[error("event is not canonical JSON: {0}")]
+    #[error("event is not canonical JSON")]
     Canonical(#[from] crate::audit::CanonicalJsonError),
     /// A proof could not be built.
     #[error(transparent)]

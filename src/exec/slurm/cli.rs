@@ -122,17 +122,23 @@ pub(crate) enum ToolError {
     Refused(String),
 }
 
+/// A Slurm tool the executor needs is not on `PATH`: checked before a run folder exists.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the slurm executor needs `{name}` on PATH, and it is not there: run on a Slurm login node, \
+     add Slurm's bin folder to PATH, or run locally with `--executor local`"
+)]
+pub struct MissingSlurmTool {
+    /// `sbatch`, `squeue` or `scancel`.
+    pub name: &'static str,
+}
+
 impl SlurmTools {
     /// Finds `sbatch`, `squeue` and `scancel` on `path` (the `PATH` variable's value).
-    pub(crate) fn find(path: Option<OsString>) -> Result<Self, String> {
+    pub(crate) fn find(path: Option<OsString>) -> Result<Self, MissingSlurmTool> {
         let dirs: Vec<PathBuf> = path.as_deref().map(|p| std::env::split_paths(p).collect()).unwrap_or_default();
-        let find = |name: &str| {
-            dirs.iter().map(|d| d.join(name)).find(|p| p.is_file()).ok_or_else(|| {
-                format!(
-                    "the slurm executor needs `{name}` on PATH, and it is not there: run on a Slurm login node, \
-                     add Slurm's bin folder to PATH, or run locally with `--executor local`"
-                )
-            })
+        let find = |name: &'static str| {
+            dirs.iter().map(|d| d.join(name)).find(|p| p.is_file()).ok_or(MissingSlurmTool { name })
         };
         let optional = |name: &str| dirs.iter().map(|d| d.join(name)).find(|p| p.is_file());
         Ok(Self {
@@ -286,7 +292,7 @@ mod tests {
 
     #[test]
     fn a_missing_sbatch_is_named_with_what_to_do() {
-        let e = SlurmTools::find(Some(OsString::from("/nonexistent"))).err().unwrap_or_default();
+        let e = SlurmTools::find(Some(OsString::from("/nonexistent"))).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(e.contains("needs `sbatch` on PATH"), "{e}");
         assert!(e.contains("--executor local"), "{e}");
     }

@@ -104,12 +104,26 @@ impl JobStatus {
 /// Errors of the run-one-instance mode, before a status can be written.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
-    #[error("cannot read the job spec `{path}`: {detail}")]
-    Spec { path: PathBuf, detail: String },
+    #[error("cannot read the job spec `{path}`")]
+    SpecRead {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read the job spec `{path}`")]
+    SpecJson {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error("the manifest `{path}` cannot be read: {detail}")]
     Manifest { path: PathBuf, detail: String },
-    #[error("cannot write the job status `{path}`: {source}")]
-    Status { path: PathBuf, source: std::io::Error },
+    #[error("cannot write the job status `{path}`")]
+    Status {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The threads an instance may use inside a Slurm job: `SLURM_CPUS_PER_TASK`, else
@@ -123,10 +137,9 @@ pub fn slurm_cpus(var: impl Fn(&str) -> Option<String>) -> Option<std::num::NonZ
 /// SIGTERM/SIGINT.
 pub fn exec_instance(spec_path: &Path, cancel: Arc<AtomicBool>) -> Result<JobStatus, JobError> {
     let t = Instant::now();
-    let bytes =
-        std::fs::read(spec_path).map_err(|e| JobError::Spec { path: spec_path.to_owned(), detail: e.to_string() })?;
-    let spec: JobSpec = serde_json::from_slice(&bytes)
-        .map_err(|e| JobError::Spec { path: spec_path.to_owned(), detail: e.to_string() })?;
+    let bytes = std::fs::read(spec_path).map_err(|source| JobError::SpecRead { path: spec_path.to_owned(), source })?;
+    let spec: JobSpec =
+        serde_json::from_slice(&bytes).map_err(|source| JobError::SpecJson { path: spec_path.to_owned(), source })?;
     let outcome = match prepare(&spec) {
         Ok((plan, i, inputs)) => run_one(&spec, &plan, i, &inputs, cancel),
         Err(error) => JobOutcome::Failed { error },
@@ -208,7 +221,7 @@ fn prepare(spec: &JobSpec) -> Result<(Plan, usize, Vec<UpstreamOutput>), String>
 fn run_one(spec: &JobSpec, plan: &Plan, i: usize, inputs: &[UpstreamOutput], cancel: Arc<AtomicBool>) -> JobOutcome {
     let failpoints = match Failpoints::parse(&std::env::var("NETHICAL_FAILPOINTS").unwrap_or_default()) {
         Ok(f) => f,
-        Err(error) => return JobOutcome::Failed { error },
+        Err(e) => return JobOutcome::Failed { error: e.to_string() },
     };
     let cache = Cache::new(&spec.cache_dir);
     let clock = RunClock::at_unix(spec.clock, spec.clock_fixed);

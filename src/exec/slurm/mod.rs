@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::manifest::executor::ExecutorConfig;
 use crate::plan::Plan;
 use crate::store::{Cache, write_atomic};
@@ -31,6 +31,7 @@ use super::instance_error::InstanceError;
 use super::run_folder::RunFolder;
 use super::run_options::RunOptions;
 pub use super::run_options::SlurmLaunch;
+pub use cli::MissingSlurmTool;
 use cli::{JobState, SlurmTools};
 pub use job::{JobError, JobOutcome, JobSpec, JobStatus, exec_instance, slurm_cpus};
 
@@ -86,7 +87,7 @@ pub(crate) struct Slurm<'a> {
 
 /// Checks, before a run folder exists, that Slurm's tools are there.
 pub(crate) fn preflight(launch: &SlurmLaunch) -> Result<(), Error> {
-    SlurmTools::find(launch.path.clone()).map(drop).map_err(Error::InvalidInput)
+    SlurmTools::find(launch.path.clone()).map(drop).map_err(|e| InputError::from(e).into())
 }
 
 impl<'a> Slurm<'a> {
@@ -97,7 +98,7 @@ impl<'a> Slurm<'a> {
         folder: &RunFolder,
         launch: &'a SlurmLaunch,
     ) -> Result<Self, Error> {
-        let tools = SlurmTools::find(launch.path.clone()).map_err(Error::InvalidInput)?;
+        let tools = SlurmTools::find(launch.path.clone()).map_err(InputError::from)?;
         let workdir = std::env::current_dir().map_err(Error::io("read the current folder", "."))?;
         let dir = absolute(&workdir, &folder.path().join("slurm"));
         Ok(Self {

@@ -10,6 +10,7 @@
 #[macro_use]
 mod kind_params;
 mod audit;
+mod candidate_error;
 mod drift;
 mod gate;
 mod load;
@@ -21,6 +22,7 @@ mod state_files;
 mod train;
 
 pub use audit::AuditParams;
+pub use candidate_error::{CandidateParamsError, SetParamError};
 pub use drift::DriftParams;
 pub use gate::{EcePolicy, GateParams};
 pub use kind_params::{ExternalAt, KindParams, Registered};

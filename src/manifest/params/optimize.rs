@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{ModelType, RangeIssue, TrainParams};
+use super::{CandidateParamsError, ModelType, RangeIssue, TrainParams};
+use crate::error_chain::error_chain;
 use crate::optimize::{Config, GateThresholds, ParamValue, SearchSpace, Technique};
 
 /// A fixed or listed parameter value.
@@ -205,19 +206,20 @@ impl OptimizeParams {
     }
 
     /// The search space, validated.
-    pub fn search_space(&self) -> Result<SearchSpace, String> {
+    pub fn search_space(&self) -> Result<SearchSpace, CandidateParamsError> {
         let mut params = BTreeMap::new();
         for (name, p) in &self.space {
-            let value = serde_json::to_value(p).map_err(|e| e.to_string())?;
-            let param: crate::optimize::Param = serde_json::from_value(value).map_err(|e| format!("`{name}`: {e}"))?;
+            let value = serde_json::to_value(p).map_err(CandidateParamsError::SpaceJson)?;
+            let param: crate::optimize::Param = serde_json::from_value(value)
+                .map_err(|reason| CandidateParamsError::SpaceParam { name: name.clone(), reason })?;
             params.insert(name.clone(), param);
         }
-        SearchSpace::new(params).map_err(|e| crate::error_chain::error_chain(&e))
+        Ok(SearchSpace::new(params)?)
     }
 
     /// The `train` parameters of a configuration: the model's defaults, `base` over them, then
     /// `values` over that.
-    pub fn train_params(&self, values: &Config) -> Result<TrainParams, String> {
+    pub fn train_params(&self, values: &Config) -> Result<TrainParams, CandidateParamsError> {
         let mut params = TrainParams::new(self.model);
         for (k, v) in &self.base {
             params.set(k, &ParamValue::from(v))?;
@@ -227,10 +229,10 @@ impl OptimizeParams {
         }
         let issues = params.range_issues();
         if let Some(i) = issues.first() {
-            return Err(format!("`{}` must be {}", i.key.join("."), i.expected));
+            return Err(CandidateParamsError::Range { key: i.key.join("."), expected: i.expected.clone() });
         }
         if params.resolve_epochs() {
-            return Err("`epochs` does not apply to model `correlation`: did you mean `rounds`?".to_owned());
+            return Err(CandidateParamsError::EpochsForCorrelation);
         }
         Ok(params)
     }
@@ -284,11 +286,11 @@ impl OptimizeParams {
             }
         }
         if let Err(e) = self.search_space() {
-            out.push(issue(&["space"], format!("a valid search space ({e})")));
+            out.push(issue(&["space"], format!("a valid search space ({})", error_chain(&e))));
             return out;
         }
         if let Err(e) = self.train_params(&Config::new()) {
-            out.push(issue(&["base"], format!("valid `train` parameters: {e}")));
+            out.push(issue(&["base"], format!("valid `train` parameters: {}", error_chain(&e))));
             return out;
         }
         for (name, param) in &self.space {
@@ -298,13 +300,16 @@ impl OptimizeParams {
             };
             for v in values.into_iter().map(ParamValue::from) {
                 if let Err(e) = self.train_params(&Config::from([(name.clone(), v.clone())])) {
-                    out.push(issue(&["space"], format!("valid `train` parameters at `{name}` = {v}: {e}")));
+                    out.push(issue(
+                        &["space"],
+                        format!("valid `train` parameters at `{name}` = {v}: {}", error_chain(&e)),
+                    ));
                     break;
                 }
             }
         }
         if let Err(e) = self.train_params(&self.baseline_config()) {
-            out.push(issue(&["baseline"], format!("valid `train` parameters: {e}")));
+            out.push(issue(&["baseline"], format!("valid `train` parameters: {}", error_chain(&e))));
         }
         for (key, value, least) in
             [("iterations", self.iterations, 1), ("population", self.population, 2), ("grid_steps", self.grid_steps, 2)]

@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::candidate_error::SetParamError;
 use super::range_issue::{RangeIssue, issue, open_unit};
 use crate::optimize::ParamValue;
 
@@ -185,9 +186,9 @@ impl TrainParams {
     /// `baseline` do for each candidate: the candidate is built field by field, and a value of
     /// the wrong type or a key `train` does not have is refused with the key's name. `model`
     /// is the `optimize` stage's own and cannot be set.
-    pub fn set(&mut self, key: &str, value: &ParamValue) -> Result<(), String> {
+    pub fn set(&mut self, key: &str, value: &ParamValue) -> Result<(), SetParamError> {
         match key {
-            "model" => return Err("`model` is the stage's own `model`, not a searched parameter".to_owned()),
+            "model" => return Err(SetParamError::Model),
             "epochs" => self.epochs = Some(whole(key, value)?),
             "batch_size" => self.batch_size = whole(key, value)?,
             "learning_rate" => self.learning_rate = Some(number(key, value)?),
@@ -202,10 +203,7 @@ impl TrainParams {
             "calibrate" => self.calibrate = Some(named(key, value)?),
             "threshold" => self.threshold = number(key, value)?,
             "ece_bins" => self.ece_bins = whole(key, value)?,
-            _ => {
-                let keys: Vec<String> = KEYS.iter().map(|k| format!("`{k}`")).collect();
-                return Err(format!("unknown field `{key}`, expected one of {}", keys.join(", ")));
-            }
+            _ => return Err(SetParamError::UnknownKey { key: key.to_owned() }),
         }
         Ok(())
     }
@@ -279,32 +277,38 @@ impl TrainParams {
     }
 }
 
+/// The keys a candidate may set, quoted as serde lists them: the tail of
+/// [`SetParamError::UnknownKey`].
+pub(super) fn expected_keys() -> String {
+    KEYS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+}
+
 /// A whole-number key's value (`epochs`, `batch_size`, ...).
-fn whole(key: &str, value: &ParamValue) -> Result<u32, String> {
+fn whole(key: &str, value: &ParamValue) -> Result<u32, SetParamError> {
     match value {
         ParamValue::Int(i) => {
-            u32::try_from(*i).map_err(|_| format!("`{key}` must be a whole number from 0 to {}, found {i}", u32::MAX))
+            u32::try_from(*i).map_err(|_| SetParamError::WholeRange { key: key.to_owned(), found: *i })
         }
-        other => Err(format!("`{key}` must be a whole number, found {other}")),
+        other => Err(SetParamError::Whole { key: key.to_owned(), found: other.clone() }),
     }
 }
 
 /// A number key's value; a whole number is that number, as TOML and JSON readers take it.
-fn number(key: &str, value: &ParamValue) -> Result<f64, String> {
+fn number(key: &str, value: &ParamValue) -> Result<f64, SetParamError> {
     match value {
         ParamValue::Int(i) => Ok(*i as f64),
         ParamValue::Float(f) => Ok(*f),
-        other => Err(format!("`{key}` must be a number, found {other}")),
+        other => Err(SetParamError::Number { key: key.to_owned(), found: other.clone() }),
     }
 }
 
 /// A named choice's value, read by the choice's own serde names so a search and a manifest
 /// spell it alike.
-fn named<T: serde::de::DeserializeOwned>(key: &str, value: &ParamValue) -> Result<T, String> {
+fn named<T: serde::de::DeserializeOwned>(key: &str, value: &ParamValue) -> Result<T, SetParamError> {
     match value {
         ParamValue::Str(s) => T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(s))
-            .map_err(|e| format!("`{key}`: {e}")),
-        other => Err(format!("`{key}` must be a name, found {other}")),
+            .map_err(|reason| SetParamError::UnknownName { key: key.to_owned(), reason }),
+        other => Err(SetParamError::NotName { key: key.to_owned(), found: other.clone() }),
     }
 }
 
@@ -341,7 +345,7 @@ mod tests {
     /// Every key a `train` stage serializes can be set on a candidate, to the same value: a
     /// field added to `TrainParams` without its arm in `set` fails here.
     #[test]
-    fn every_key_can_be_set_to_its_value() -> Result<(), String> {
+    fn every_key_can_be_set_to_its_value() -> Result<(), Box<dyn std::error::Error>> {
         let full = TrainParams {
             model: ModelType::Logistic,
             epochs: Some(3),
@@ -359,12 +363,12 @@ mod tests {
             threshold: 0.25,
             ece_bins: 12,
         };
-        let json = serde_json::to_value(&full).map_err(|e| e.to_string())?;
+        let json = serde_json::to_value(&full)?;
         let fields = json.as_object().ok_or("an object")?;
         assert_eq!(fields.keys().map(String::as_str).collect::<std::collections::BTreeSet<_>>(), KEYS.into());
         let mut built = TrainParams::new(ModelType::Logistic);
         for (key, value) in fields.iter().filter(|(k, _)| *k != "model") {
-            let value: ParamValue = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+            let value: ParamValue = serde_json::from_value(value.clone())?;
             built.set(key, &value)?;
         }
         assert_eq!(built, full);
@@ -374,9 +378,22 @@ mod tests {
     #[test]
     fn wrong_values_name_their_key() {
         let mut p = TrainParams::new(ModelType::Logistic);
-        assert_eq!(p.set("epochs", &ParamValue::Float(2.5)), Err("`epochs` must be a whole number, found 2.5".into()));
-        assert!(p.set("solver", &ParamValue::from("adam")).is_err_and(|e| e.starts_with("`solver`: unknown variant")));
-        assert!(p.set("epoch", &ParamValue::Int(2)).is_err_and(|e| e.starts_with("unknown field `epoch`")));
-        assert!(p.set("model", &ParamValue::from("anomaly")).is_err());
+        let mut set = |k: &str, v: ParamValue| p.set(k, &v).map_err(|e| e.to_string());
+        assert_eq!(set("epochs", ParamValue::Float(2.5)), Err("`epochs` must be a whole number, found 2.5".into()));
+        assert_eq!(
+            set("epochs", ParamValue::Int(-1)),
+            Err("`epochs` must be a whole number from 0 to 4294967295, found -1".into())
+        );
+        assert_eq!(set("l2", ParamValue::from("x")), Err("`l2` must be a number, found \"x\"".into()));
+        assert_eq!(set("solver", ParamValue::Int(1)), Err("`solver` must be a name, found 1".into()));
+        assert!(set("solver", ParamValue::from("adam")).is_err_and(|e| e.starts_with("`solver`: unknown variant")));
+        assert!(
+            set("epoch", ParamValue::Int(2))
+                .is_err_and(|e| e.starts_with("unknown field `epoch`, expected one of `model`, `epochs`"))
+        );
+        assert_eq!(
+            set("model", ParamValue::from("anomaly")),
+            Err("`model` is the stage's own `model`, not a searched parameter".into())
+        );
     }
 }

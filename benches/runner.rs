@@ -276,10 +276,66 @@ cohort = "gbt"
 /// A folder whose cache holds the `load` stage of `text` (everything before its first
 /// `[stages.train]`), so a benchmark times the stages after it.
 fn warm_data_cache(text: &str) -> tempfile::TempDir {
-    let data_only = plan_of(&text[..text.find("[stages.train]").expect("train stage")]);
+    warm_cache_before(text, "[stages.train]")
+}
+
+/// A folder whose cache holds the stages of `text` declared before `marker`.
+fn warm_cache_before(text: &str, marker: &str) -> tempfile::TempDir {
+    let before = plan_of(&text[..text.find(marker).expect("marker")]);
     let warm = tempfile::tempdir().expect("tempdir");
-    run_ok(&data_only, &options(warm.path(), 1, false));
+    run_ok(&before, &options(warm.path(), 2, false));
     warm
+}
+
+/// The peers' workload at 1,000,000 rows up to its four trained cohorts, cached, then one
+/// fan-in stage of `kind`: what a cold run spends on it once the models are trained.
+fn peer_cohorts_then(kind: &str) -> String {
+    format!(
+        r#"[pipeline]
+name = "bench"
+[stages.data]
+kind = "load"
+source = {{ synthetic = {{ num_samples = 1000000 }} }}
+split = {{ strategy = "random", train_ratio = 0.8 }}
+[stages.train]
+kind = "train"
+needs = ["data"]
+matrix = {{ model = ["logistic", "heuristic"] }}
+model = "${{matrix.model}}"
+cohort = "${{matrix.model}}"
+[stages.train_sgd]
+kind = "train"
+needs = ["data"]
+model = "logistic"
+learning_rate = 0.5
+cohort = "sgd"
+[stages.train_gbt]
+kind = "train"
+needs = ["data"]
+model = "correlation"
+rounds = 20
+max_depth = 3
+cohort = "gbt"
+[stages.fan_in]
+kind = "{kind}"
+needs = ["data", "train", "train_sgd", "train_gbt"]
+"#
+    )
+}
+
+/// Issue #19: the peers' `drift` stage over its 4 cohorts × 200,000 validation predictions
+/// and 5 features (the product's stage: reading the cohorts' hand-off, the load's validation
+/// features, and writing the report into the cache and run folder); target ≤ 0.2 s.
+#[divan::bench(args = ["drift", "report"], sample_count = 10)]
+fn fan_in_over_four_200k_cohorts(bencher: Bencher<'_, '_>, kind: &str) {
+    let text = peer_cohorts_then(kind);
+    let plan = plan_of(&text);
+    let warm = warm_cache_before(&text, "[stages.fan_in]");
+    bencher.with_inputs(|| with_cache_of(&warm)).bench_values(|dir| {
+        let summary = run(&plan, &options(dir.path(), 2, false), &Silent).expect("run");
+        assert_eq!(summary.count(nethical::exec::InstanceStatus::Ran), 1);
+        dir
+    });
 }
 
 /// A fresh folder with a copy of `warm`'s cache.

@@ -61,6 +61,9 @@ pub enum InputError {
     /// A predictions file cannot be read (its error names the file).
     #[error(transparent)]
     Predictions(crate::data::DataError),
+    /// A value in a file the command reads is not what its column holds; shown where it is.
+    #[error(transparent)]
+    Located(Box<crate::data::located_value::LocatedValueError>),
     /// A model or data file cannot be used; the source says why.
     #[error("{}", .path.display())]
     File {

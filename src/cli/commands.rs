@@ -570,7 +570,12 @@ fn metrics(args: &MetricsArgs) -> Result<i32, Error> {
         row: None,
     };
     let source = args.predictions.display().to_string();
-    let p = read_predictions(&bytes, &source, &cols).map_err(InputError::Predictions)?;
+    let p = read_predictions(&bytes, &source, &cols).map_err(|e| {
+        match crate::data::located_value::LocatedValueError::locate(&source, &bytes, b',', e) {
+            Ok(located) => InputError::Located(Box::new(located)),
+            Err(e) => InputError::Predictions(e),
+        }
+    })?;
     let config = MetricsConfig { threshold: args.threshold, bins: args.bins };
     let fairness = FairnessSettings {
         options: FairnessOptions {

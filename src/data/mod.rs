@@ -10,6 +10,7 @@ mod dataset;
 mod dataset_csv;
 pub mod guards;
 pub mod kaggle;
+pub mod located_value;
 pub mod memory;
 pub mod preprocess;
 pub mod row_filter;

@@ -186,3 +186,14 @@ fn completions_cover_every_subcommand() {
     r.code(2);
     assert!(r.stderr.contains("invalid value 'tcsh'"), "{}", r.stderr);
 }
+
+/// A bad value in a predictions file is shown where it is: the file, line and column, the line
+/// with a line of context, and what the column holds.
+#[test]
+fn a_bad_value_in_a_predictions_file_is_shown_in_its_line() {
+    let t = Test::new();
+    t.file("p.csv", "y_true,y_prob\n1,0.9\n0,0.2\n1,1.7\n0,0.1\n1,0.8\n");
+    let r = t.run(&["metrics", "p.csv"]);
+    r.code(2);
+    insta::assert_snapshot!(r.stderr);
+}

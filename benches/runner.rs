@@ -238,32 +238,8 @@ split = { strategy = "random", train_ratio = 0.8 }
 /// gates, drift and report.
 #[divan::bench(sample_count = 5)]
 fn four_models_over_1m_rows(bencher: Bencher<'_, '_>) {
-    let text = r#"[pipeline]
-name = "bench"
-[stages.data]
-kind = "load"
-source = { synthetic = { num_samples = 1000000 } }
-split = { strategy = "random", train_ratio = 0.8 }
-[stages.train]
-kind = "train"
-needs = ["data"]
-matrix = { model = ["logistic", "heuristic"] }
-model = "${matrix.model}"
-cohort = "${matrix.model}"
-[stages.train_sgd]
-kind = "train"
-needs = ["data"]
-model = "logistic"
-learning_rate = 0.5
-cohort = "sgd"
-[stages.train_gbt]
-kind = "train"
-needs = ["data"]
-model = "correlation"
-rounds = 20
-max_depth = 3
-cohort = "gbt"
-"#;
+    let text = peer_cohorts_then("drift");
+    let text = &text[..text.find("[stages.fan_in]").expect("fan-in")];
     let plan = plan_of(text);
     let warm = warm_data_cache(text);
     bencher.with_inputs(|| with_cache_of(&warm)).bench_values(|dir| {

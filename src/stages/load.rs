@@ -121,8 +121,8 @@ fn write_table(out: &mut Staging, path: &str, table: &Table) -> Result<(), Stage
 }
 
 /// Writes part `name` of the data folder `dir` in the binary hand-off form, and as CSV too
-/// when `export_csv` asks for it.
-fn write_part(
+/// when `export_csv` asks for it. `train` hands its predictions on through it too.
+pub(super) fn write_part(
     out: &mut Staging,
     dir: &str,
     name: &str,

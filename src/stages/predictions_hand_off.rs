@@ -14,7 +14,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::hand_off::ReadFile;
-use super::{StageError, Staging, json_bytes, rel, write};
+use super::{StageError, Staging, json_bytes, write};
 use crate::data::DataError;
 use crate::data::table::{Column, ColumnKind, Table, Values};
 use crate::data::table_npy::{Codebook, NpyPart, part_files};
@@ -91,18 +91,7 @@ fn layout(p: &ValidationPredictions<'_>) -> Result<(Table, Description), StageEr
 /// Writes the binary files of `p` into the cohort folder `dir`.
 pub(super) fn write_binary(out: &mut Staging, dir: &str, p: &ValidationPredictions<'_>) -> Result<(), StageError> {
     let (table, description) = layout(p)?;
-    let [numeric_file, rows_file, text_file] = part_files(PART);
-    // Streamed into the cache, so no second copy of the columns is made in memory.
-    let mut stream = |file: &str, fill: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
-        let path = format!("{dir}/{file}");
-        out.write_with(&rel(&path)?, |w| fill(w))
-            .map_err(|source| StageError::Io { what: format!("write `{path}`"), source })
-    };
-    stream(&numeric_file, &|w| table.write_numeric_npy(w))?;
-    stream(&rows_file, &|w| table.write_rows_npy(w))?;
-    if table.has_text() {
-        stream(&text_file, &|w| table.write_text_npy(&description.codebook, w))?;
-    }
+    super::load::write_part(out, dir, PART, &table, &description.codebook, false)?;
     write(out, &format!("{dir}/{DESCRIPTION_FILE}"), &json_bytes(&description)?)
 }
 

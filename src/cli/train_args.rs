@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
+use clap::Args;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-use clap::{Args, ValueEnum};
 
-use crate::manifest::params::SplitStrategyName;
+use crate::manifest::params::{EcePolicy, SplitStrategyName};
+use crate::optimize::Technique;
 
 /// `--split-strategy`'s values: the library's own names of the original's strategies
 /// ([`SplitStrategyName::ORIGINAL`]), so the flag, a manifest's `split.strategy` and the
@@ -17,27 +18,23 @@ fn split_strategy() -> impl TypedValueParser<Value = SplitStrategyName> {
         .try_map(|name| SplitStrategyName::from_name(&name).ok_or_else(|| format!("unknown split strategy `{name}`")))
 }
 
-/// The original's `--ece-policy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EcePolicyArg {
-    /// ECE always applies.
-    Strict,
-    /// ECE applies when the model outputs probabilities.
-    ProbsOnly,
-    /// Accuracy alone.
-    Disable,
+/// `--ece-policy`'s values: the library's names, as the original spells them (`probs_only`);
+/// `probs-only`, which earlier versions of this flag took, is kept as an alias.
+fn ece_policy() -> impl TypedValueParser<Value = EcePolicy> {
+    let values = EcePolicy::ALL.map(|p| {
+        let value = PossibleValue::new(p.name()).help(p.summary());
+        if p == EcePolicy::ProbsOnly { value.alias("probs-only") } else { value }
+    });
+    PossibleValuesParser::new(values).try_map(|name| {
+        EcePolicy::from_name(&name.replace('-', "_")).ok_or_else(|| format!("unknown ECE policy `{name}`"))
+    })
 }
 
-/// The original's `--optimization-technique`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-#[value(rename_all = "snake_case")]
-pub enum TechniqueArg {
-    /// Random search.
-    RandomSearch,
-    /// Grid search.
-    GridSearch,
-    /// Evolutionary search.
-    Evolutionary,
+/// `--optimization-technique`'s values: the library's names of its techniques.
+fn technique() -> impl TypedValueParser<Value = Technique> {
+    let values = Technique::ALL.map(|t| PossibleValue::new(t.as_str()).help(t.summary()));
+    PossibleValuesParser::new(values)
+        .try_map(|name| Technique::from_name(&name).ok_or_else(|| format!("unknown technique `{name}`")))
 }
 
 /// `nethical train`: every flag of the original trainer.
@@ -130,8 +127,8 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub ece_bins: u32,
     /// Whether the ECE criterion applies.
-    #[arg(long, value_enum, default_value = "strict")]
-    pub ece_policy: EcePolicyArg,
+    #[arg(long, value_parser = ece_policy(), default_value = "strict")]
+    pub ece_policy: EcePolicy,
     /// Where promoted (`current/`) and other (`candidates/`) models are copied after the run.
     #[arg(long, default_value = "models")]
     pub models_dir: PathBuf,
@@ -160,8 +157,8 @@ pub struct TrainArgs {
     #[arg(long)]
     pub optimize_config: bool,
     /// Search technique.
-    #[arg(long, value_enum, default_value = "random_search")]
-    pub optimization_technique: TechniqueArg,
+    #[arg(long, value_parser = technique(), default_value = "random_search")]
+    pub optimization_technique: Technique,
     /// Random-search iterations.
     #[arg(long, default_value_t = 20)]
     pub optimization_iterations: u32,
@@ -174,4 +171,45 @@ pub struct TrainArgs {
     /// Stage instances computed at once [default: all cores].
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<std::num::NonZeroUsize>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        train: TrainArgs,
+    }
+
+    fn parse(extra: &[&str]) -> Result<TrainArgs, clap::Error> {
+        let args = ["nethical", "--model-type", "logistic"].into_iter().chain(extra.iter().copied());
+        Cli::try_parse_from(args).map(|c| c.train)
+    }
+
+    #[test]
+    fn ece_policy_takes_the_original_spelling_and_the_old_alias() {
+        assert_eq!(parse(&[]).expect("default").ece_policy, EcePolicy::Strict);
+        // The original's choices: {strict,probs_only,disable} (spec/original_pipeline.md).
+        for (flag, policy) in
+            [("strict", EcePolicy::Strict), ("probs_only", EcePolicy::ProbsOnly), ("disable", EcePolicy::Disable)]
+        {
+            assert_eq!(parse(&["--ece-policy", flag]).expect(flag).ece_policy, policy);
+        }
+        assert_eq!(parse(&["--ece-policy", "probs-only"]).expect("alias").ece_policy, EcePolicy::ProbsOnly);
+        assert!(parse(&["--ece-policy", "lenient"]).is_err());
+    }
+
+    #[test]
+    fn optimization_technique_takes_the_library_names() {
+        assert_eq!(parse(&[]).expect("default").optimization_technique, Technique::RandomSearch);
+        for technique in Technique::ALL {
+            let parsed = parse(&["--optimization-technique", technique.as_str()]).expect("technique");
+            assert_eq!(parsed.optimization_technique, technique);
+        }
+        assert!(parse(&["--optimization-technique", "bayesian"]).is_err());
+    }
 }

@@ -15,7 +15,7 @@ use std::sync::atomic::AtomicBool;
 
 use super::out::outln;
 use super::reporter::CliReporter;
-use super::train_args::{EcePolicyArg, TechniqueArg, TrainArgs};
+use super::train_args::TrainArgs;
 use crate::artifacts::{GateRecord, MetricsFile};
 use crate::clock::RunClock;
 use crate::data::kaggle::Credentials;
@@ -25,8 +25,6 @@ use crate::exit_code;
 use crate::manifest::from_train_flags::{
     TRAIN_MANIFEST_NAME, TrainCohort, TrainFlags, TrainPipeline, from_train_flags,
 };
-use crate::manifest::params::EcePolicy;
-use crate::optimize::Technique;
 use crate::plan::Plan;
 use crate::stages::{DriftReportFile, KaggleAccess};
 
@@ -46,11 +44,7 @@ fn flags(a: &TrainArgs) -> TrainFlags {
         overwrite_kaggle_json: a.overwrite_kaggle_json,
         cohort_id: a.cohort_id.clone(),
         ece_bins: a.ece_bins,
-        ece_policy: match a.ece_policy {
-            EcePolicyArg::Strict => EcePolicy::Strict,
-            EcePolicyArg::ProbsOnly => EcePolicy::ProbsOnly,
-            EcePolicyArg::Disable => EcePolicy::Disable,
-        },
+        ece_policy: a.ece_policy,
         promotion_max_ece: a.promotion_max_ece,
         promotion_min_accuracy: a.promotion_min_accuracy,
         enable_audit: a.enable_audit,
@@ -58,11 +52,7 @@ fn flags(a: &TrainArgs) -> TrainFlags {
         enable_phase3: a.enable_phase3,
         enable_phase89: a.enable_phase89,
         optimize_config: a.optimize_config,
-        optimization_technique: match a.optimization_technique {
-            TechniqueArg::RandomSearch => Technique::RandomSearch,
-            TechniqueArg::GridSearch => Technique::GridSearch,
-            TechniqueArg::Evolutionary => Technique::Evolutionary,
-        },
+        optimization_technique: a.optimization_technique,
         optimization_iterations: a.optimization_iterations,
         enable_governance: a.enable_governance,
         include_adversarial: a.include_adversarial,

@@ -21,6 +21,23 @@ pub enum Technique {
 }
 
 impl Technique {
+    /// Every technique, in the original's order.
+    pub const ALL: [Self; 3] = [Self::RandomSearch, Self::GridSearch, Self::Evolutionary];
+
+    /// One line on what it does, for `--help`.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Self::RandomSearch => "Random search",
+            Self::GridSearch => "Grid search",
+            Self::Evolutionary => "Evolutionary search",
+        }
+    }
+
+    /// The technique spelled `name` ([`Technique::as_str`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
     /// The manifest spelling.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -43,7 +60,8 @@ mod tests {
 
     #[test]
     fn manifest_spellings_round_trip() {
-        for technique in [Technique::RandomSearch, Technique::GridSearch, Technique::Evolutionary] {
+        for technique in Technique::ALL {
+            assert_eq!(Technique::from_name(technique.as_str()), Some(technique));
             let json = serde_json::to_string(&technique).expect("serialises");
             assert_eq!(json, format!("\"{technique}\""));
             assert_eq!(serde_json::from_str::<Technique>(&json).expect("parses"), technique);

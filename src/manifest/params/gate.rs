@@ -55,6 +55,34 @@ pub enum EcePolicy {
     Disable,
 }
 
+impl EcePolicy {
+    /// Every policy, in the original's order.
+    pub const ALL: [Self; 3] = [Self::Strict, Self::ProbsOnly, Self::Disable];
+
+    /// Its name in a manifest and on `nethical train`'s command line, as the original spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Strict => "strict",
+            Self::ProbsOnly => "probs_only",
+            Self::Disable => "disable",
+        }
+    }
+
+    /// One line on what it does, for `--help`.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Self::Strict => "ECE always applies",
+            Self::ProbsOnly => "ECE applies when the model outputs probabilities",
+            Self::Disable => "Accuracy alone",
+        }
+    }
+
+    /// The policy named `name` ([`EcePolicy::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
 /// The keys' defaults when a manifest leaves them out, for gates built in code.
 impl Default for GateParams {
     fn default() -> Self {

@@ -73,20 +73,23 @@ struct Starts {
 }
 
 /// The byte offsets of 0-based line `index` and of the line [`CONTEXT_LINES`] before it;
-/// `None` when the file has fewer lines.
+/// `None` when the file has fewer lines. Only the last few line starts are kept, so a line
+/// far down costs no memory.
 fn line_starts(bytes: &[u8], index: usize) -> Option<Starts> {
-    let mut starts = vec![0usize];
+    let mut recent = std::collections::VecDeque::from([0usize]);
     let mut at = 0;
-    while starts.len() <= index {
-        let newline = bytes[at..].iter().position(|&b| b == b'\n')?;
-        at += newline + 1;
-        starts.push(at);
+    for _ in 0..index {
+        at += bytes[at..].iter().position(|&b| b == b'\n')? + 1;
+        if recent.len() > CONTEXT_LINES {
+            recent.pop_front();
+        }
+        recent.push_back(at);
     }
-    if at > bytes.len() || (at == bytes.len() && index > 0) {
+    if at == bytes.len() && index > 0 {
         return None;
     }
     let lines_before = index.min(CONTEXT_LINES);
-    Some(Starts { bad: starts[index], context: starts[index - lines_before], lines_before })
+    Some(Starts { bad: at, context: recent[recent.len() - 1 - lines_before], lines_before })
 }
 
 /// Where the line starting at `start` ends: its `\n`, or the end of the file.

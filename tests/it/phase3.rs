@@ -157,6 +157,15 @@ fn fairness_samples_are_stratified_by_group_with_the_gaps() {
     assert!(f["metrics"]["demographic_parity_difference"].is_number());
 }
 
+/// `drift_demo.toml` with its drift stage compared against the latest run.
+fn against_latest(text: &str) -> String {
+    let drift =
+        "[stages.drift]\nkind = \"drift\"\nneeds = [\"data\", \"train\", \"gate\"]\nreference = \"shift_0.0_a\"";
+    let with = text.replace(drift, &format!("{drift}\nbaseline_run = \"latest\""));
+    assert_ne!(with, text);
+    with
+}
+
 #[test]
 fn drift_against_a_baseline_run() {
     let t = Test::new();
@@ -168,11 +177,7 @@ fn drift_against_a_baseline_run() {
     let baseline_id = baseline_id.to_str().expect("utf-8").to_owned();
     // This week against last month's run: each cohort against its namesake (identical), and
     // against the baseline's unshifted cohort (only the shifted one drifts).
-    let with = text.replace(
-        "[stages.drift]\nkind = \"drift\"\nneeds = [\"data\", \"train\", \"gate\"]\nreference = \"shift_0.0_a\"",
-        "[stages.drift]\nkind = \"drift\"\nneeds = [\"data\", \"train\", \"gate\"]\nreference = \"shift_0.0_a\"\nbaseline_run = \"latest\"",
-    );
-    assert_ne!(with, text);
+    let with = against_latest(&text);
     t.manifest("drift_demo", &with);
     let later = [("SOURCE_DATE_EPOCH", "1700086400")];
     t.run_with(&later, &["run", m]).ok();
@@ -218,11 +223,7 @@ fn a_baseline_folder_with_only_csv_predictions_gives_the_same_drift() {
     let m = t.manifest("drift_demo", &text);
     let m = m.to_str().expect("utf-8");
     t.run(&["run", m]).ok();
-    let with = text.replace(
-        "[stages.drift]\nkind = \"drift\"\nneeds = [\"data\", \"train\", \"gate\"]\nreference = \"shift_0.0_a\"",
-        "[stages.drift]\nkind = \"drift\"\nneeds = [\"data\", \"train\", \"gate\"]\nreference = \"shift_0.0_a\"\nbaseline_run = \"latest\"",
-    );
-    assert_ne!(with, text);
+    let with = against_latest(&text);
     t.manifest("drift_demo", &with);
     t.run_with(&[("SOURCE_DATE_EPOCH", "1700086400")], &["run", m]).ok();
     let binary = json(&only_file(&t.latest("drift_demo").join("drift_reports")));

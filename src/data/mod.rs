@@ -9,6 +9,7 @@ pub mod data_file;
 mod dataset;
 mod dataset_csv;
 pub mod guards;
+pub mod huge_page_buffer;
 pub mod kaggle;
 pub mod located_value;
 pub mod memory;

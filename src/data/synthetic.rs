@@ -9,6 +9,7 @@
 
 use ndarray::Array2;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 use super::Dataset;
 use super::sampling::unit_f64;
@@ -22,14 +23,10 @@ pub const DEFAULT_FAMILY_FEATURES: [&str; 5] =
 /// (strictly), which gives about half positives; the last three features are noise.
 /// Row ids are `0..num_samples` and rows are not shuffled.
 pub fn default_family(num_samples: usize, rng: &mut ChaCha8Rng) -> Dataset {
-    let width = DEFAULT_FAMILY_FEATURES.len();
-    let mut x = Array2::zeros((num_samples, width));
-    let mut y = Vec::with_capacity(num_samples);
-    for mut row in x.outer_iter_mut() {
-        for value in row.iter_mut() {
-            *value = unit_f64(rng);
-        }
-        y.push(u8::from(row[0] + row[1] > 1.0));
+    let (columns, y) = default_family_columns(num_samples, rng);
+    let mut x = Array2::zeros((num_samples, columns.len()));
+    for (mut target, column) in x.columns_mut().into_iter().zip(&columns) {
+        target.iter_mut().zip(column).for_each(|(target, value)| *target = *value);
     }
     Dataset::from_checked_parts(
         DEFAULT_FAMILY_FEATURES.map(str::to_owned).to_vec(),
@@ -37,6 +34,47 @@ pub fn default_family(num_samples: usize, rng: &mut ChaCha8Rng) -> Dataset {
         y,
         (0..num_samples as u64).collect(),
     )
+}
+
+/// Rows generated per task of [`default_family_columns`].
+const ROWS_PER_TASK: usize = 1 << 16;
+
+/// [`default_family`] as one vector per feature (the layout of a table's columns) and the
+/// labels: the same values, drawn in parallel.
+///
+/// Each value takes exactly one `u64` (two words) of the generator's stream, so row `i` is
+/// made of the words from `start + 10 i` on; a task seeks a copy of the generator there and
+/// draws its rows, and the caller's generator is left where drawing every row in order would
+/// leave it. The values are the sequential draw's, bit for bit, at any thread count.
+pub fn default_family_columns(num_samples: usize, rng: &mut ChaCha8Rng) -> ([Vec<f64>; 5], Vec<u8>) {
+    const WIDTH: usize = DEFAULT_FAMILY_FEATURES.len();
+    const WORDS_PER_ROW: u128 = 2 * WIDTH as u128;
+    let start = rng.get_word_pos();
+    let mut columns: [Vec<f64>; WIDTH] = std::array::from_fn(|_| vec![0.0; num_samples]);
+    let mut y = vec![0u8; num_samples];
+    let [c0, c1, c2, c3, c4] = &mut columns;
+    c0.par_chunks_mut(ROWS_PER_TASK)
+        .zip(c1.par_chunks_mut(ROWS_PER_TASK))
+        .zip(c2.par_chunks_mut(ROWS_PER_TASK))
+        .zip(c3.par_chunks_mut(ROWS_PER_TASK))
+        .zip(c4.par_chunks_mut(ROWS_PER_TASK))
+        .zip(y.par_chunks_mut(ROWS_PER_TASK))
+        .enumerate()
+        .for_each(|(task, (((((c0, c1), c2), c3), c4), y))| {
+            let mut rng = rng.clone();
+            rng.set_word_pos(start + (task * ROWS_PER_TASK) as u128 * WORDS_PER_ROW);
+            for row in 0..y.len() {
+                let values = [(); WIDTH].map(|()| unit_f64(&mut rng));
+                c0[row] = values[0];
+                c1[row] = values[1];
+                c2[row] = values[2];
+                c3[row] = values[3];
+                c4[row] = values[4];
+                y[row] = u8::from(values[0] + values[1] > 1.0);
+            }
+        });
+    rng.set_word_pos(start + num_samples as u128 * WORDS_PER_ROW);
+    (columns, y)
 }
 
 #[cfg(test)]
@@ -76,6 +114,27 @@ mod tests {
     fn seed_decides_the_data() {
         assert_eq!(generate(200, 5), generate(200, 5));
         assert_ne!(generate(200, 5).x(), generate(200, 6).x());
+    }
+
+    /// The parallel draw against the plain one it replaces: every value, the labels, and
+    /// where the caller's generator is left (its next draw), across several tasks and a
+    /// generator that did not start at position 0.
+    #[test]
+    fn columns_are_the_sequential_draw_and_leave_the_generator_where_it_would() {
+        use rand::Rng;
+        let rows = 2 * ROWS_PER_TASK + 123;
+        let mut parallel = ChaCha8Rng::seed_from_u64(9);
+        let _ = parallel.next_u32();
+        let mut plain = parallel.clone();
+        let (columns, y) = default_family_columns(rows, &mut parallel);
+        for row in 0..rows {
+            let values: Vec<f64> = (0..5).map(|_| unit_f64(&mut plain)).collect();
+            for (column, value) in columns.iter().zip(&values) {
+                assert_eq!(column[row].to_bits(), value.to_bits(), "row {row}");
+            }
+            assert_eq!(y[row], u8::from(values[0] + values[1] > 1.0));
+        }
+        assert_eq!(parallel.next_u64(), plain.next_u64());
     }
 
     #[test]

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use super::log_loss::{BatchGradient, DIVERGENCE_LOSS_FACTOR};
 use super::{FitError, LogisticParams};
 use crate::data::Standardizer;
+use crate::data::huge_page_buffer::HugePageBuffer;
 use crate::data::sampling::shuffle_steps;
 
 /// Bytes of standardized rows gathered per step of an epoch. Two blocks are in flight (one
@@ -87,17 +88,8 @@ pub(super) fn fit_in_order<I: RowIndex>(
     {
         return Err(FitError::NonFiniteFeature { feature: feature_names[feature].clone() });
     }
-    let inverse_std = standardizer.inverse_std();
-
-    let row_major;
-    let data: &[f64] = match x.as_slice() {
-        Some(data) => data,
-        None => {
-            row_major = x.iter().copied().collect::<Vec<f64>>();
-            &row_major
-        }
-    };
-    let source = Source { data, labels: y, width, mean: &standardizer.mean, inverse_std: &inverse_std };
+    let standardized = standardize_rows(x, &standardizer);
+    let source = Source { data: standardized.as_slice(), labels: y, width };
 
     let block_rows = (BLOCK_BYTES / (width * size_of::<f64>())).clamp(1, rows);
     let mut current = Block::new(block_rows, width);
@@ -133,17 +125,38 @@ pub(super) fn fit_in_order<I: RowIndex>(
     Ok(Fitted { standardizer, weights: trainer.weights, bias: trainer.bias, history })
 }
 
-/// The raw training rows and the statistics that standardize them.
+/// The standardized training rows, row-major, and their labels.
 struct Source<'a> {
     data: &'a [f64],
     labels: &'a [u8],
     width: usize,
-    mean: &'a [f64],
-    inverse_std: &'a [f64],
+}
+
+/// `x` standardized once, row-major, in memory that asks for huge pages.
+///
+/// Every epoch reads all rows in a fresh random order, so the rows are standardized once
+/// here rather than once per epoch as they are gathered (the same operation on the same
+/// values, so the same bits), and they live in huge pages, which halve the cost of the
+/// random reads (see [`HugePageBuffer`]). The copy costs one pass over the matrix.
+fn standardize_rows(x: ArrayView2<'_, f64>, standardizer: &Standardizer) -> HugePageBuffer {
+    let (rows, width) = x.dim();
+    let inverse_std = standardizer.inverse_std();
+    let mut buffer = HugePageBuffer::zeroed(rows * width);
+    const ROWS_PER_TASK: usize = 4096;
+    buffer.as_mut_slice().par_chunks_mut(ROWS_PER_TASK * width).enumerate().for_each(|(task, out)| {
+        let first = task * ROWS_PER_TASK;
+        for (row, out) in out.chunks_exact_mut(width).enumerate() {
+            let values = x.row(first + row);
+            for (((out, value), mean), scale) in out.iter_mut().zip(values).zip(&standardizer.mean).zip(&inverse_std) {
+                *out = (value - mean) * scale;
+            }
+        }
+    });
+    buffer
 }
 
 impl Source<'_> {
-    /// Copies the rows numbered `order`, standardized, and their labels to the front of
+    /// Copies the rows numbered `order` and their labels to the front of
     /// `block`, in tasks of [`GATHER_ROWS`] rows spread over the pool.
     fn gather<I: RowIndex>(&self, order: &[I], block: &mut Block) {
         let rows = &mut block.rows[..order.len() * self.width];
@@ -171,10 +184,7 @@ impl Source<'_> {
         let width = self.width;
         for ((out, label), &index) in rows.chunks_exact_mut(width).zip(labels).zip(order) {
             let row = index.row();
-            let values = &self.data[row * width..(row + 1) * width];
-            for (((out, value), mean), scale) in out.iter_mut().zip(values).zip(self.mean).zip(self.inverse_std) {
-                *out = (value - mean) * scale;
-            }
+            out.copy_from_slice(&self.data[row * width..(row + 1) * width]);
             *label = self.labels[row];
         }
     }

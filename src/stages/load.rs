@@ -28,7 +28,7 @@ use crate::data::synthetic_anomaly::anomaly_family;
 use crate::data::synthetic_correlation::{coordination_family, correlation_family};
 use crate::data::table::{Column, ColumnKind, Table, Values, gather};
 use crate::data::table_npy::{Codebook, CodebookColumn, part_files};
-use crate::data::{SplitConfig, SplitStrategy, split_indices, synthetic};
+use crate::data::{Dataset, SplitConfig, SplitStrategy, split_indices, synthetic};
 use crate::manifest::params::{
     CsvSource, DataSource, EncodingName, LoadParams, MissingPolicyName, SplitStrategyName, SyntheticFamily,
     SyntheticSource,
@@ -170,36 +170,42 @@ fn synthetic_rows(
         return Err(LoadStageError::from(too_large).into());
     }
     let rows = usize::try_from(num_samples).map_err(|_| LoadStageError::RowsOverflow { num_samples })?;
-    let data = match family {
-        SyntheticFamily::Default => synthetic::default_family(rows, rng),
-        SyntheticFamily::Anomaly => anomaly_family(rows, noise, rng)?,
-        SyntheticFamily::Correlation => correlation_family(rows, overlap, rng)?,
-        SyntheticFamily::Coordination => coordination_family(rows, overlap, rng)?,
-    };
-    let x = data.x();
-    if let Some(s) = shift
-        && !data.feature_names().contains(&s.feature)
-    {
-        return Err(LoadStageError::ShiftFeature {
-            feature: s.feature.clone(),
-            family: serde_json::to_value(family).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
-            features: data.feature_names().to_vec(),
+    let generated = match family {
+        // Drawn straight into columns, in parallel (the same values as drawn in order).
+        SyntheticFamily::Default => {
+            let (columns, y) = synthetic::default_family_columns(rows, rng);
+            let names = synthetic::DEFAULT_FAMILY_FEATURES.map(str::to_owned).to_vec();
+            Generated { names, columns: columns.into(), y, row_ids: (0..rows as u64).collect() }
         }
-        .into());
+        SyntheticFamily::Anomaly => Generated::of(anomaly_family(rows, noise, rng)?),
+        SyntheticFamily::Correlation => Generated::of(correlation_family(rows, overlap, rng)?),
+        SyntheticFamily::Coordination => Generated::of(coordination_family(rows, overlap, rng)?),
+    };
+    let Generated { names, mut columns, y, row_ids } = generated;
+    if let Some(s) = shift {
+        let Some(shifted) = names.iter().position(|name| name == &s.feature) else {
+            return Err(LoadStageError::ShiftFeature {
+                feature: s.feature.clone(),
+                family: serde_json::to_value(family)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                features: names,
+            }
+            .into());
+        };
+        columns[shifted].par_iter_mut().for_each(|value| *value += s.by);
     }
-    // One column per core: reading a column of the row-major matrix is a strided walk.
-    let columns: Vec<Column> = data
-        .feature_names()
-        .par_iter()
-        .enumerate()
-        .map(|(j, name)| {
-            let by = shift.as_ref().filter(|s| &s.feature == name).map_or(0.0, |s| s.by);
-            Column { name: name.clone(), values: Values::Numeric(x.column(j).iter().map(|v| *v + by).collect()) }
-        })
-        .collect();
-    let features = Table::new(columns, data.row_ids().to_vec())?;
+    let features = Table::new(
+        names
+            .iter()
+            .zip(columns)
+            .map(|(name, values)| Column { name: name.clone(), values: Values::Numeric(values) })
+            .collect(),
+        row_ids,
+    )?;
     let schema = Schema {
-        features: data.feature_names().iter().map(|n| (n.clone(), ColumnKind::Numeric)).collect(),
+        features: names.iter().map(|n| (n.clone(), ColumnKind::Numeric)).collect(),
         group: None,
         encode: Encoding::OneHot,
         impute: false,
@@ -210,12 +216,33 @@ fn synthetic_rows(
         "source": "synthetic",
         "family": family,
         "seed": seed.unwrap_or(ctx.instance.seed),
-        "rows": data.n_rows(),
+        "rows": rows,
     });
     if let (Some(s), Value::Object(fields)) = (shift, &mut description) {
         fields.insert("shift".into(), json!(s));
     }
-    Ok(Loaded { features, y: data.y().to_vec(), group: None, schema, description })
+    Ok(Loaded { features, y, group: None, schema, description })
+}
+
+/// A synthetic family's rows as columns.
+struct Generated {
+    names: Vec<String>,
+    columns: Vec<Vec<f64>>,
+    y: Vec<u8>,
+    row_ids: Vec<u64>,
+}
+
+impl Generated {
+    /// A family generated as a row-major matrix, taken apart into columns (one per core:
+    /// reading a column of the matrix is a strided walk). Adding zero turns a `-0.0` into
+    /// `0.0`, as the hand-off files have always held it.
+    fn of(data: Dataset) -> Self {
+        let x = data.x();
+        let columns = (0..x.ncols()).into_par_iter().map(|j| x.column(j).iter().map(|v| v + 0.0).collect()).collect();
+        let row_ids = data.row_ids().to_vec();
+        let (names, _, y, _) = data.into_parts();
+        Self { names, columns, y, row_ids }
+    }
 }
 
 fn csv_file_rows(ctx: &StageContext<'_>, c: &CsvSource) -> Result<Loaded, StageError> {
@@ -407,10 +434,25 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
     let dir = data_dir(ctx.instance.id());
     let codebook = codebook(&loaded)?;
     let export = params.export_csv;
-    write_part(out, &dir, "train", &part(&loaded, &parts.train)?, &codebook, export)?;
-    write_part(out, &dir, "validation", &part(&loaded, &parts.validation)?, &codebook, export)?;
+    let mut later: Vec<(&str, &[usize])> = vec![("validation", &parts.validation)];
     if config.calibration_ratio.is_some() {
-        write_part(out, &dir, "calibration", &part(&loaded, &parts.calibration)?, &codebook, export)?;
+        later.push(("calibration", &parts.calibration));
+    }
+    // Each part is gathered while the previous one is written: the gather reads rows in
+    // random order (memory-bound, spread over the pool), the writing hashes and copies.
+    let mut remaining = later.into_iter();
+    let mut current = ("train", part(&loaded, &parts.train)?);
+    loop {
+        let next = remaining.next();
+        let (written, gathered) = rayon::join(
+            || write_part(out, &dir, current.0, &current.1, &codebook, export),
+            || next.map(|(name, rows)| part(&loaded, rows).map(|table| (name, table))).transpose(),
+        );
+        written?;
+        match gathered? {
+            Some(next) => current = next,
+            None => break,
+        }
     }
     if !codebook.is_empty() {
         write(out, &format!("{dir}/{CATEGORIES_FILE}"), &json_bytes(&json!(codebook))?)?;

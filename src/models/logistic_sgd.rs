@@ -181,10 +181,34 @@ impl Source<'_> {
             _ => self.touch_wide(order),
         };
         std::hint::black_box(touched);
-        let width = self.width;
-        for ((out, label), &index) in rows.chunks_exact_mut(width).zip(labels).zip(order) {
+        match self.width {
+            1 => self.copy::<1, I>(order, rows, labels),
+            2 => self.copy::<2, I>(order, rows, labels),
+            3 => self.copy::<3, I>(order, rows, labels),
+            4 => self.copy::<4, I>(order, rows, labels),
+            5 => self.copy::<5, I>(order, rows, labels),
+            6 => self.copy::<6, I>(order, rows, labels),
+            7 => self.copy::<7, I>(order, rows, labels),
+            8 => self.copy::<8, I>(order, rows, labels),
+            width => {
+                for ((out, label), &index) in rows.chunks_exact_mut(width).zip(labels).zip(order) {
+                    let row = index.row();
+                    out.copy_from_slice(&self.data[row * width..(row + 1) * width]);
+                    *label = self.labels[row];
+                }
+            }
+        }
+    }
+
+    /// The copy of [`Source::gather_rows`] for rows of `WIDTH` values: a copy of known size
+    /// is a few moves, where one of run-time size is a `memcpy` call per row.
+    fn copy<const WIDTH: usize, I: RowIndex>(&self, order: &[I], rows: &mut [f64], labels: &mut [u8]) {
+        for ((out, label), &index) in rows.chunks_exact_mut(WIDTH).zip(labels).zip(order) {
             let row = index.row();
-            out.copy_from_slice(&self.data[row * width..(row + 1) * width]);
+            let values = &self.data[row * WIDTH..(row + 1) * WIDTH];
+            for (out, value) in out.iter_mut().zip(values) {
+                *out = *value;
+            }
             *label = self.labels[row];
         }
     }

@@ -1,6 +1,6 @@
 //! How a run tells its caller what is happening; the CLI draws it, tests record it.
 
-use super::summary::InstanceReport;
+use crate::artifacts::InstanceReport;
 
 /// Receives progress events. The library never prints: the CLI implements this with a
 /// progress bar or plain lines.

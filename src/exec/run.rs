@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use crate::artifacts::{ArtifactFile, InstanceReport, InstanceStatus, RUN_FILE, RunStatus, RunSummary};
 use crate::audit::NoteSigner;
 use crate::error::Error;
 use crate::error_chain::error_chain;
@@ -29,7 +30,6 @@ use super::reporter::Reporter;
 use super::run_folder::{PipelineLock, RunFolder};
 use super::run_options::{ExecutorChoice, RunOptions};
 use super::slurm::Slurm;
-use super::summary::{InstanceReport, InstanceStatus, RunStatus, RunSummary};
 
 /// Refuses a run whose audit stage the log's trust policy would refuse at the end (no key, or
 /// another key, for a signed log; a policy that does not hold), before it makes its folder or
@@ -145,7 +145,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
         RunStatus::Succeeded
     };
     let summary = RunSummary {
-        format_version: 1,
+        format_version: RunSummary::FORMAT,
         run_id: folder.run_id().to_owned(),
         pipeline: plan.pipeline.name.clone(),
         status,
@@ -168,7 +168,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
         instances: reports,
     };
     let json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
-    folder.write("run.json", &json)?;
+    folder.write(RUN_FILE, &json)?;
     super::views::render_views(plan, &summary.instances, &folder, (&cache, &opts.link), reporter);
     folder.finish(status == RunStatus::Succeeded)?;
     // The lockfile records the history each instance read, so it is written first.

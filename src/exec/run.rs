@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use crate::artifacts::{ArtifactFile, InstanceReport, InstanceStatus, RUN_FILE, RunStatus, RunSummary};
+use crate::artifacts::{
+    ArtifactFile, InstanceReport, InstanceStatus, RESOLVED_MANIFEST_FILE, RUN_FILE, RunStatus, RunSummary,
+};
 use crate::audit::NoteSigner;
 use crate::error::Error;
 use crate::error_chain::error_chain;
@@ -111,7 +113,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
         cache.ensure_writable().map_err(Error::io("write into the cache folder", &opts.cache_dir))?;
     }
     let folder = RunFolder::create(&pipeline_dir, &opts.clock.compact(), &plan.manifest_digest)?;
-    folder.write("manifest.resolved.toml", plan.resolved.as_bytes())?;
+    folder.write(RESOLVED_MANIFEST_FILE, plan.resolved.as_bytes())?;
     let to_run = planned.iter().filter(|p| p.status == Status::Run).count();
     reporter.started(folder.run_id(), plan.instances.len(), to_run);
 

@@ -273,6 +273,7 @@ fn schedule(
                     .map(|()| (entry, cached))
                     .map_err(|e| InstanceError::Publish(Box::new(e)))
             });
+            let mut failure = None;
             match outcome {
                 Ok((entry, cached)) => {
                     report.key = Some(entry.key.clone());
@@ -297,11 +298,15 @@ fn schedule(
                 Err(e) => {
                     report.status = InstanceStatus::Failed;
                     report.error = Some(error_chain(&e));
+                    failure = Some(e);
                 }
             }
             state[i] = State::Done;
             let report = report.clone();
             reporter.instance_finished(&report);
+            if let Some(diagnostic) = failure.as_ref().and_then(InstanceError::diagnostic) {
+                reporter.instance_diagnostic(&report.id, diagnostic);
+            }
             for w in &report.warnings {
                 reporter.warning(&format!("{}: {w}", report.id));
             }

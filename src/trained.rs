@@ -13,7 +13,7 @@ use crate::models::{LoadError, Model, load_model};
 pub const ENVELOPE_VERSION: u32 = 1;
 
 /// Where a model came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Provenance {
     /// The cohort it was trained for.
     pub cohort: String,
@@ -29,13 +29,12 @@ pub struct Provenance {
     pub threshold: f64,
 }
 
+/// The whole `model.json`: its header's keys beside the preprocessor and the model.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Envelope {
-    format_version: u32,
-    model_type: String,
     #[serde(flatten)]
-    provenance: Provenance,
+    header: ModelHeader,
     preprocessor: Preprocessor,
     model: Value,
     /// Set on published copies by an `audit` stage (`trail::ModelAudit`); not needed to score.
@@ -58,17 +57,58 @@ pub enum TrainedModelError {
 }
 
 /// What other stages read of a `model.json` without loading the model: its type and
-/// provenance, through the same fields [`TrainedModel::to_json`] writes (the preprocessor, the
-/// model and an audit seal are left unread).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// provenance. The envelope [`TrainedModel::to_json`] writes is this header flattened beside
+/// the preprocessor, the model and an audit seal, so writer and readers share its keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "HeaderKeys", into = "HeaderKeys")]
 pub struct ModelHeader {
     /// [`ENVELOPE_VERSION`].
     pub format_version: u32,
     /// The model type (`logistic`, `correlation`, ...).
     pub model_type: String,
     /// Where it came from.
-    #[serde(flatten)]
     pub provenance: Provenance,
+}
+
+/// The header's keys, flat, as they are in the file. `ModelHeader` goes through this instead
+/// of flattening `Provenance` itself: the envelope flattens the header, and serde reads a
+/// flattened struct that has a flatten of its own as a map, which sees every key and claims
+/// none, so the envelope's `deny_unknown_fields` would refuse every file. A flattened plain
+/// struct claims the keys it reads.
+#[derive(Serialize, Deserialize)]
+struct HeaderKeys {
+    format_version: u32,
+    model_type: String,
+    cohort: String,
+    trained_at: String,
+    seed: u64,
+    training_rows: usize,
+    data: String,
+    threshold: f64,
+}
+
+impl From<HeaderKeys> for ModelHeader {
+    fn from(k: HeaderKeys) -> Self {
+        let HeaderKeys { format_version, model_type, cohort, trained_at, seed, training_rows, data, threshold } = k;
+        let provenance = Provenance { cohort, trained_at, seed, training_rows, data, threshold };
+        Self { format_version, model_type, provenance }
+    }
+}
+
+impl From<ModelHeader> for HeaderKeys {
+    fn from(h: ModelHeader) -> Self {
+        let Provenance { cohort, trained_at, seed, training_rows, data, threshold } = h.provenance;
+        Self {
+            format_version: h.format_version,
+            model_type: h.model_type,
+            cohort,
+            trained_at,
+            seed,
+            training_rows,
+            data,
+            threshold,
+        }
+    }
 }
 
 impl ModelHeader {
@@ -100,9 +140,11 @@ impl TrainedModel {
     /// The `model.json` document.
     pub fn to_json(&self) -> Result<Value, serde_json::Error> {
         let envelope = Envelope {
-            format_version: ENVELOPE_VERSION,
-            model_type: self.model.kind().to_owned(),
-            provenance: self.provenance.clone(),
+            header: ModelHeader {
+                format_version: ENVELOPE_VERSION,
+                model_type: self.model.kind().to_owned(),
+                provenance: self.provenance.clone(),
+            },
             preprocessor: self.preprocessor.clone(),
             model: self.model.to_json()?,
             audit: None,
@@ -113,14 +155,14 @@ impl TrainedModel {
     /// Reads a `model.json` document.
     pub fn from_json(text: &str) -> Result<Self, TrainedModelError> {
         let envelope: Envelope = serde_json::from_str(text).map_err(TrainedModelError::Envelope)?;
-        if envelope.format_version != ENVELOPE_VERSION {
+        if envelope.header.format_version != ENVELOPE_VERSION {
             return Err(TrainedModelError::Envelope(serde::de::Error::custom(format!(
                 "format_version {} is not {ENVELOPE_VERSION}",
-                envelope.format_version
+                envelope.header.format_version
             ))));
         }
         let model = load_model(&envelope.model.to_string()).map_err(TrainedModelError::Model)?;
-        Ok(Self { provenance: envelope.provenance, preprocessor: envelope.preprocessor, model })
+        Ok(Self { provenance: envelope.header.provenance, preprocessor: envelope.preprocessor, model })
     }
 
     /// P(y = 1) for every row of a raw table (numeric columns may arrive as text, as from a
@@ -156,4 +198,81 @@ pub fn read_raw_csv(bytes: &[u8], delimiter: u8, missing: &[&str]) -> Result<Tab
     }
     let columns = header.into_iter().zip(columns).map(|(name, v)| Column { name, values: Values::Text(v) }).collect();
     Table::new(columns, (0..rows).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::preprocess::Encoding;
+    use crate::models::Heuristic;
+
+    fn trained() -> TrainedModel {
+        let table = read_raw_csv(b"age,sex\n1,m\n2,f\n3,m\n4,f\n5,m\n6,f\n", b',', &[""]).expect("csv");
+        let preprocessor = Preprocessor::fit(&table, Encoding::Ordinal, true);
+        let (names, x) = preprocessor.transform(&table).expect("encode");
+        let model = Heuristic::fit(x.view(), &[0, 1, 0, 1, 1, 1], &names).expect("fit");
+        let provenance = Provenance {
+            cohort: "c".to_owned(),
+            trained_at: "2023-11-14T22:13:20Z".to_owned(),
+            seed: u64::MAX,
+            training_rows: 6,
+            data: "data".to_owned(),
+            threshold: 0.3,
+        };
+        TrainedModel { provenance, preprocessor, model: Box::new(model) }
+    }
+
+    #[test]
+    fn the_written_envelope_reads_back_whole_and_as_its_header() {
+        let model = trained();
+        let doc = model.to_json().expect("json");
+        let keys: Vec<&str> = doc.as_object().expect("object").keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "cohort",
+                "data",
+                "format_version",
+                "model",
+                "model_type",
+                "preprocessor",
+                "seed",
+                "threshold",
+                "trained_at",
+                "training_rows"
+            ]
+        );
+        let text = doc.to_string();
+        let header = ModelHeader::from_slice(text.as_bytes()).expect("header");
+        assert_eq!((header.format_version, header.model_type.as_str()), (ENVELOPE_VERSION, "heuristic"));
+        assert_eq!(header.provenance, model.provenance);
+        let back = TrainedModel::from_json(&text).expect("envelope");
+        assert_eq!(back.provenance, model.provenance);
+        assert_eq!(back.model.to_json().expect("json"), model.model.to_json().expect("json"));
+    }
+
+    #[test]
+    fn the_envelope_accepts_an_audit_seal_and_refuses_other_keys() {
+        let mut doc = trained().to_json().expect("json");
+        let fields = doc.as_object_mut().expect("object");
+        fields.insert("audit".to_owned(), serde_json::json!({"tree_size": 3}));
+        TrainedModel::from_json(&doc.to_string()).expect("an audit seal is part of the envelope");
+        let fields = doc.as_object_mut().expect("object");
+        fields.insert("extra".to_owned(), Value::from(1));
+        let e = TrainedModel::from_json(&doc.to_string()).expect_err("unknown key");
+        assert!(
+            crate::error_chain::error_chain(&e).contains("unknown field `extra`"),
+            "{}",
+            crate::error_chain::error_chain(&e)
+        );
+        let fields = doc.as_object_mut().expect("object");
+        fields.remove("extra");
+        fields.remove("threshold");
+        let e = ModelHeader::from_slice(doc.to_string().as_bytes()).expect_err("no threshold");
+        assert!(
+            crate::error_chain::error_chain(&e).contains("missing field `threshold`"),
+            "{}",
+            crate::error_chain::error_chain(&e)
+        );
+    }
 }

@@ -31,13 +31,18 @@ pub(crate) fn error(e: &Error) -> String {
             }
             out
         }
-        Error::Input(InputError::Located(located)) => {
-            let mut out = format!("error: cannot read `{}`\n\n", located.path());
-            if handler().render_report(&mut out, located.as_ref()).is_err() {
-                return format!("error: {}\n", error_chain(e));
-            }
-            out
-        }
+        Error::Input(InputError::Located(located)) => match diagnostic(located.as_ref()) {
+            Some(report) => format!("error: cannot read `{}`\n\n{report}", located.path()),
+            None => format!("error: {}\n", error_chain(e)),
+        },
         other => format!("error: {}\n", error_chain(other)),
     }
+}
+
+/// miette's graphical report of a diagnostic (a bad value with its file's line underlined);
+/// `None` if miette cannot draw it.
+pub(crate) fn diagnostic(d: &dyn miette::Diagnostic) -> Option<String> {
+    let mut out = String::new();
+    handler().render_report(&mut out, d).ok()?;
+    Some(out)
 }

@@ -98,6 +98,12 @@ impl Reporter for CliReporter {
         }
     }
 
+    fn instance_diagnostic(&self, _id: &str, diagnostic: &dyn miette::Diagnostic) {
+        if let Some(report) = super::render::diagnostic(diagnostic) {
+            self.line(report.trim_end());
+        }
+    }
+
     fn warning(&self, message: &str) {
         let bar = self.bar.lock().ok();
         match bar.as_ref().and_then(|b| b.as_ref()) {

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::git::git_info;
 use super::run_folder::RunFolder;
 use super::run_options::RunOptions;
-use super::summary::InstanceReport;
+use crate::artifacts::InstanceReport;
 use crate::audit::hash_from_hex;
 use crate::audit::{NoteSigner, hash_to_hex};
 use crate::error_chain::error_chain;
@@ -22,8 +22,9 @@ use crate::plan::{Plan, PlannedInstance, Status, audit_key, still_sealed, upstre
 use crate::stages::{AuditInput, ModelLink, audit_events, saves_cohort_model};
 use crate::store::{Cache, CacheEntry, EntryMeta, RelPath, is_timing_file, sha256_hex};
 use crate::trail::{
-    CrashPoint, FrontierFile, KeyName, LogDir, ModelAudit, SEAL_FILE, SealRecord, SealedIndex, SealedInstance,
-    attach_model_audit, canonical_line, json_safe, model_content_sha256, proves_model, seal,
+    CONSISTENCY_FILE, ConsistencyRecord, CrashPoint, FrontierFile, KeyName, LogDir, ModelAudit, SEAL_FILE, SealRecord,
+    SealedIndex, SealedInstance, TreeHead, attach_model_audit, canonical_line, json_safe, model_content_sha256,
+    proves_model, seal,
 };
 
 /// A model the run published, and where its proof comes from.
@@ -356,11 +357,11 @@ pub(super) fn run_audit(
     }
     let (from, to) = (sealed.before.size(), sealed.after.size());
     let proof = sealed.consistency_proof().map_err(|e| e.to_string())?;
-    let consistency = json!({
-        "from": {"size": from, "root": hash_to_hex(sealed.before.root())},
-        "to": {"size": to, "root": root},
-        "proof": proof.iter().map(hash_to_hex).collect::<Vec<_>>(),
-    });
+    let consistency = ConsistencyRecord {
+        from: TreeHead { root: hash_to_hex(sealed.before.root()), size: from },
+        proof: proof.iter().map(hash_to_hex).collect(),
+        to: TreeHead { root: root.clone(), size: to },
+    };
     let seal_record = SealRecord {
         audit_instance: inst.id().to_owned(),
         events: sealed.lines.len() as u64,
@@ -379,7 +380,8 @@ pub(super) fn run_audit(
     };
     put("audit/checkpoint.before", sealed.before_text.as_bytes(), false)?;
     put("audit/checkpoint", sealed.after_text.as_bytes(), false)?;
-    put("audit/consistency.json", &pretty(&consistency)?, false)?;
+    let consistency_value = serde_json::to_value(&consistency).map_err(|e| e.to_string())?;
+    put(&format!("audit/{CONSISTENCY_FILE}"), &pretty(&consistency_value)?, false)?;
     let seal_value = serde_json::to_value(&seal_record).map_err(|e| e.to_string())?;
     put(&format!("audit/{SEAL_FILE}"), &pretty(&seal_value)?, false)?;
 

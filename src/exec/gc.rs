@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::run_folder::PipelineLock;
-use super::summary::{RunStatus, RunSummary};
+use crate::artifacts::{RunStatus, RunSummary};
 use crate::error::Error;
 use crate::plan::{Lockfile, lockfile_path};
 use crate::store::{Cache, write_atomic};

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::summary::GitInfo;
+use crate::artifacts::GitInfo;
 
 /// `HEAD` and the dirty flag of the repository containing `dir`; `None` outside a repository
 /// or without git.

@@ -43,3 +43,14 @@ pub(crate) enum InstanceError {
     #[error("{0}")]
     Job(String),
 }
+
+impl InstanceError {
+    /// The failure as a diagnostic that shows where it is in a file, when the stage's error
+    /// has one; the Slurm executor's failures are text and have none.
+    pub(crate) fn diagnostic(&self) -> Option<&(dyn miette::Diagnostic + Send + Sync + 'static)> {
+        match self {
+            InstanceError::Stage(e) => e.diagnostic(),
+            _ => None,
+        }
+    }
+}

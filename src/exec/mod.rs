@@ -14,9 +14,10 @@ mod run;
 mod run_folder;
 mod run_options;
 pub mod slurm;
-mod summary;
 mod views;
 
+/// `run.json`'s types live in `artifacts`: the report reads the file too.
+pub use crate::artifacts::{GitInfo, InstanceReport, InstanceStatus, RunStatus, RunSummary};
 pub use crate::error_chain::error_chain;
 pub use export::{copy_files, copy_tree, export_models};
 pub use failpoints::{Failpoints, FailpointsError, Fault};
@@ -24,4 +25,3 @@ pub use gc::{GcInputError, GcItem, GcOptions, GcReport, gc, parse_age};
 pub use reporter::{Reporter, Silent};
 pub use run::run;
 pub use run_options::{ExecutorChoice, RunOptions};
-pub use summary::{GitInfo, InstanceReport, InstanceStatus, RunStatus, RunSummary};

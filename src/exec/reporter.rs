@@ -1,6 +1,6 @@
 //! How a run tells its caller what is happening; the CLI draws it, tests record it.
 
-use super::summary::InstanceReport;
+use crate::artifacts::InstanceReport;
 
 /// Receives progress events. The library never prints: the CLI implements this with a
 /// progress bar or plain lines.
@@ -11,6 +11,10 @@ pub trait Reporter: Sync {
     fn instance_started(&self, _id: &str) {}
     /// An instance finished, whatever the outcome.
     fn instance_finished(&self, _report: &InstanceReport) {}
+    /// A failed instance's error, after [`Reporter::instance_finished`], when it can show where
+    /// it is in a file (a bad value in a CSV the `load` stage read): the report's `error` is its
+    /// text, this the typed error for a renderer that draws the file's line.
+    fn instance_diagnostic(&self, _id: &str, _diagnostic: &dyn miette::Diagnostic) {}
     /// Where a computing instance stands (a model fit's epoch and loss): transient, for a
     /// person watching; it never reaches an artifact or the run's record.
     fn instance_progress(&self, _id: &str, _message: &str) {}

@@ -10,6 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use crate::artifacts::{
+    ArtifactFile, InstanceReport, InstanceStatus, RESOLVED_MANIFEST_FILE, RUN_FILE, RunStatus, RunSummary,
+};
 use crate::audit::NoteSigner;
 use crate::error::Error;
 use crate::error_chain::error_chain;
@@ -29,7 +32,6 @@ use super::reporter::Reporter;
 use super::run_folder::{PipelineLock, RunFolder};
 use super::run_options::{ExecutorChoice, RunOptions};
 use super::slurm::Slurm;
-use super::summary::{InstanceReport, InstanceStatus, RunStatus, RunSummary};
 
 /// Refuses a run whose audit stage the log's trust policy would refuse at the end (no key, or
 /// another key, for a signed log; a policy that does not hold), before it makes its folder or
@@ -111,7 +113,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
         cache.ensure_writable().map_err(Error::io("write into the cache folder", &opts.cache_dir))?;
     }
     let folder = RunFolder::create(&pipeline_dir, &opts.clock.compact(), &plan.manifest_digest)?;
-    folder.write("manifest.resolved.toml", plan.resolved.as_bytes())?;
+    folder.write(RESOLVED_MANIFEST_FILE, plan.resolved.as_bytes())?;
     let to_run = planned.iter().filter(|p| p.status == Status::Run).count();
     reporter.started(folder.run_id(), plan.instances.len(), to_run);
 
@@ -145,7 +147,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
         RunStatus::Succeeded
     };
     let summary = RunSummary {
-        format_version: 1,
+        format_version: RunSummary::FORMAT,
         run_id: folder.run_id().to_owned(),
         pipeline: plan.pipeline.name.clone(),
         status,
@@ -168,7 +170,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
         instances: reports,
     };
     let json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
-    folder.write("run.json", &json)?;
+    folder.write(RUN_FILE, &json)?;
     super::views::render_views(plan, &summary.instances, &folder, (&cache, &opts.link), reporter);
     folder.finish(status == RunStatus::Succeeded)?;
     // The lockfile records the history each instance read, so it is written first.
@@ -271,6 +273,7 @@ fn schedule(
                     .map(|()| (entry, cached))
                     .map_err(|e| InstanceError::Publish(Box::new(e)))
             });
+            let mut failure = None;
             match outcome {
                 Ok((entry, cached)) => {
                     report.key = Some(entry.key.clone());
@@ -295,11 +298,15 @@ fn schedule(
                 Err(e) => {
                     report.status = InstanceStatus::Failed;
                     report.error = Some(error_chain(&e));
+                    failure = Some(e);
                 }
             }
             state[i] = State::Done;
             let report = report.clone();
             reporter.instance_finished(&report);
+            if let Some(diagnostic) = failure.as_ref().and_then(InstanceError::diagnostic) {
+                reporter.instance_diagnostic(&report.id, diagnostic);
+            }
             for w in &report.warnings {
                 reporter.warning(&format!("{}: {w}", report.id));
             }

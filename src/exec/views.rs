@@ -8,13 +8,13 @@
 //! an earlier run's renders the same bytes; those are kept in the cache under their own digest
 //! and published as links like any artifact, and a no-op run adds no copy of them.
 
+use crate::artifacts::InstanceReport;
 use crate::plan::Plan;
 use crate::stages::{ViewInput, views};
 use crate::store::{Cache, EntryMeta, Linker, RelPath, sha256_hex};
 
 use super::reporter::Reporter;
 use super::run_folder::RunFolder;
-use super::summary::InstanceReport;
 
 /// Renders the views of every completed instance whose kind has any ([`crate::stages`]'s
 /// `Stage::views`: today the report's); a failure is warned about (the run's results stand;

@@ -26,6 +26,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::artifacts::{ResolvedInstance, ResolvedManifest};
+
 pub(crate) use diagnostic::did_you_mean;
 pub use diagnostic::{ManifestErrors, ManifestIssue};
 pub use input::{BadVariable, ENV_PREFIX, ManifestInput, Override, OverrideOrigin, OverrideSyntaxError};
@@ -111,41 +113,22 @@ pub fn load(input: &ManifestInput) -> Result<Manifest, ManifestErrors> {
     Ok(Manifest { pipeline, instances, resolved, digest, executor })
 }
 
-#[derive(Serialize)]
-struct ResolvedDoc<'a> {
-    pipeline: &'a PipelineMeta,
-    instances: BTreeMap<&'a str, ResolvedInstance<'a>>,
-}
-
-#[derive(Serialize)]
-struct ResolvedInstance<'a> {
-    stage: &'a str,
-    kind: StageKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cohort: Option<&'a str>,
-    needs: Vec<&'a str>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    matrix: &'a BTreeMap<String, toml::Value>,
-    params: &'a StageParams,
-}
-
+/// `manifest.resolved.toml`, through the type its readers use (`artifacts::ResolvedManifest`).
 fn render_resolved(pipeline: &PipelineMeta, instances: &[InstanceDecl]) -> String {
-    let doc = ResolvedDoc {
+    let doc: ResolvedManifest<&PipelineMeta, StageKind, &StageParams> = ResolvedManifest {
         pipeline,
         instances: instances
             .iter()
             .map(|i| {
-                (
-                    i.id.as_str(),
-                    ResolvedInstance {
-                        stage: &i.stage,
-                        kind: i.kind,
-                        cohort: i.cohort.as_deref(),
-                        needs: i.needs.values().flatten().map(String::as_str).collect(),
-                        matrix: &i.bindings,
-                        params: &i.params,
-                    },
-                )
+                let instance = ResolvedInstance {
+                    stage: i.stage.clone(),
+                    kind: i.kind,
+                    cohort: i.cohort.clone(),
+                    needs: i.needs.values().flatten().cloned().collect(),
+                    matrix: i.bindings.clone(),
+                    params: &i.params,
+                };
+                (i.id.clone(), instance)
             })
             .collect(),
     };

@@ -330,3 +330,25 @@ fn stages_that_need_an_invalid_stage_still_report_their_own_errors() {
     );
     assert_eq!(e, ["`source.synthetic.num_samples` must be at least 4 rows"]);
 }
+
+#[test]
+fn the_resolved_manifest_reads_back_through_its_file_type() {
+    let m = try_load(
+        &format!("{TRAIN}matrix = {{ lr = [0.1, 1.0] }}\nlearning_rate = \"${{matrix.lr}}\"\ncohort = \"c_${{matrix.lr}}\"\n[stages.gate]\nkind = \"gate\"\nneeds = [\"train\"]\n"),
+        &[],
+    )
+    .expect("valid");
+    let file: crate::artifacts::ResolvedManifestFile = toml::from_str(&m.resolved).expect("reads back");
+    assert_eq!(file.pipeline.get("name").and_then(toml::Value::as_str), Some("t"));
+    assert_eq!(file.instances.len(), m.instances.len());
+    for decl in &m.instances {
+        let read = &file.instances[&decl.id];
+        assert_eq!((read.stage.as_str(), read.kind.as_str()), (decl.stage.as_str(), decl.kind.name()), "{}", decl.id);
+        assert_eq!(read.cohort, decl.cohort, "{}", decl.id);
+        assert_eq!(read.needs, decl.needs.values().flatten().cloned().collect::<Vec<_>>(), "{}", decl.id);
+        assert_eq!(read.matrix, decl.bindings, "{}", decl.id);
+        let written = toml::Table::try_from(&decl.params).expect("params are a table");
+        assert_eq!(read.params, written, "{}", decl.id);
+    }
+    assert_eq!(file.instances["train[lr=0.1]"].params.get("learning_rate"), Some(&toml::Value::Float(0.1)));
+}

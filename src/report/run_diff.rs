@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::artifacts::{RESOLVED_MANIFEST_FILE, ResolvedManifestFile};
 use crate::metrics::compare::{self, ACCURACY, Bootstrap, ConfusionMetric, ROC_AUC, ab_sentence};
 use crate::predictions::{PredictionColumns, read_predictions};
 
@@ -51,14 +52,16 @@ pub struct RunDiff {
     pub cohorts: Vec<CohortDiff>,
 }
 
+fn flatten_table(prefix: &str, t: &toml::Table, out: &mut BTreeMap<String, Value>) {
+    for (k, v) in t {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        flatten(&key, v, out);
+    }
+}
+
 fn flatten(prefix: &str, v: &toml::Value, out: &mut BTreeMap<String, Value>) {
     match v {
-        toml::Value::Table(t) => {
-            for (k, v) in t {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-                flatten(&key, v, out);
-            }
-        }
+        toml::Value::Table(t) => flatten_table(prefix, t, out),
         other => {
             out.insert(prefix.to_owned(), serde_json::to_value(other).unwrap_or(Value::Null));
         }
@@ -77,8 +80,8 @@ pub enum RunDiffError {
         #[source]
         source: std::io::Error,
     },
-    /// The file is not TOML.
-    #[error("`{}` is not TOML", .path.display())]
+    /// The file is not TOML, or not a resolved manifest.
+    #[error("`{}` is not a resolved manifest", .path.display())]
     NotToml {
         /// The file.
         path: std::path::PathBuf,
@@ -88,36 +91,25 @@ pub enum RunDiffError {
     },
 }
 
-/// Cohort → its flattened parameters, from the run's `manifest.resolved.toml`.
+/// Cohort → its flattened parameters, from the run's `manifest.resolved.toml`: each `train`
+/// instance's parameters, and (as `data.<key>`) those of the first instance it needs.
 pub(crate) fn cohort_params(run: &Path) -> Result<BTreeMap<String, BTreeMap<String, Value>>, RunDiffError> {
-    let path = run.join("manifest.resolved.toml");
+    let path = run.join(RESOLVED_MANIFEST_FILE);
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(source) => return Err(RunDiffError::Read { path, source }),
     };
-    let doc: toml::Table = match text.parse() {
+    let doc: ResolvedManifestFile = match toml::from_str(&text) {
         Ok(doc) => doc,
         Err(source) => return Err(RunDiffError::NotToml { path, source }),
     };
-    let instances = doc.get("instances").and_then(toml::Value::as_table).cloned().unwrap_or_default();
     let mut out = BTreeMap::new();
-    for inst in instances.values() {
-        let (Some(kind), Some(cohort)) =
-            (inst.get("kind").and_then(toml::Value::as_str), inst.get("cohort").and_then(toml::Value::as_str))
-        else {
-            continue;
-        };
-        if kind != "train" {
-            continue;
-        }
+    for inst in doc.instances.values() {
+        let Some(cohort) = inst.cohort.as_deref().filter(|_| inst.kind == "train") else { continue };
         let mut params = BTreeMap::new();
-        if let Some(p) = inst.get("params") {
-            flatten("", p, &mut params);
-        }
-        let data =
-            inst.get("needs").and_then(toml::Value::as_array).and_then(|n| n.first()).and_then(toml::Value::as_str);
-        if let Some(p) = data.and_then(|d| instances.get(d)).and_then(|d| d.get("params")) {
-            flatten("data", p, &mut params);
+        flatten_table("", &inst.params, &mut params);
+        if let Some(data) = inst.needs.first().and_then(|d| doc.instances.get(d)) {
+            flatten_table("data", &data.params, &mut params);
         }
         out.insert(cohort.to_owned(), params);
     }
@@ -252,4 +244,34 @@ pub fn render_diff_markdown(d: &RunDiff) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{ManifestInput, load};
+
+    #[test]
+    fn cohort_params_reads_a_written_resolved_manifest() {
+        let text = "[pipeline]\nname = \"t\"\n[stages.data]\nkind = \"load\"\nsource = { synthetic = { num_samples = 300 } }\n\
+                    [stages.train]\nkind = \"train\"\nneeds = [\"data\"]\nmatrix = { model = [\"logistic\", \"anomaly\"] }\n\
+                    model = \"${matrix.model}\"\nepochs = 7\n";
+        let manifest = load(&ManifestInput::new(Path::new("t.toml"), text.to_owned(), Vec::new())).expect("valid");
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(RESOLVED_MANIFEST_FILE), &manifest.resolved).expect("write");
+        let cohorts = cohort_params(dir.path()).expect("reads");
+        assert_eq!(cohorts.keys().collect::<Vec<_>>(), ["train_anomaly", "train_logistic"]);
+        let logistic = &cohorts["train_logistic"];
+        assert_eq!(logistic.get("model"), Some(&Value::from("logistic")));
+        assert_eq!(logistic.get("epochs"), Some(&Value::from(7)));
+        assert_eq!(logistic.get("data.source.synthetic.num_samples"), Some(&Value::from(300)));
+    }
+
+    #[test]
+    fn a_resolved_manifest_of_another_shape_is_refused_with_its_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(RESOLVED_MANIFEST_FILE), "[instances.a]\nstage = \"a\"\n").expect("write");
+        let e = cohort_params(dir.path()).expect_err("no kind");
+        assert!(matches!(e, RunDiffError::NotToml { .. }), "{e:?}");
+    }
 }

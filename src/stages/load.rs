@@ -23,6 +23,7 @@ use super::{LoadStageError, StageContext, StageError, json_bytes, rel, write};
 use crate::data::csv_source::read_labeled_csv;
 use crate::data::data_file::read_data_file_until;
 use crate::data::guards::{Finding, GuardOptions};
+use crate::data::located_value::LocatedValueError;
 use crate::data::preprocess::Encoding;
 use crate::data::synthetic_anomaly::anomaly_family;
 use crate::data::synthetic_correlation::{coordination_family, correlation_family};
@@ -261,7 +262,13 @@ fn csv_file_rows(ctx: &StageContext<'_>, c: &CsvSource) -> Result<Loaded, StageE
 /// where the bytes came from and is completed with the read report.
 fn csv_rows(bytes: &[u8], display: &str, c: &CsvSource, mut description: Value) -> Result<Loaded, StageError> {
     let opts = c.options()?;
-    let (table, report) = read_labeled_csv(bytes, display, &opts)?;
+    let (table, report) = read_labeled_csv(bytes, display, &opts).map_err(|e| {
+        let name = if display == crate::data::data_file::STDIN { "<stdin>" } else { display };
+        match LocatedValueError::locate(name, bytes, opts.delimiter, e) {
+            Ok(located) => StageError::from(LoadStageError::BadValue(Box::new(located))),
+            Err(e) => StageError::from(e),
+        }
+    })?;
     if report.features.iter().any(|(n, _)| n == LABEL_COLUMN) || c.group.as_deref() == Some(LABEL_COLUMN) {
         return Err(LoadStageError::LabelClash.into());
     }

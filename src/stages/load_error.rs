@@ -1,8 +1,10 @@
 //! Why a `load` instance cannot produce its rows past its parameters' checks: a synthetic
 //! source too large for the machine, a shift of a feature its family lacks, a CSV column that
-//! clashes with the label, a Kaggle archive that no longer matches its pin. Typed so the runner
+//! clashes with the label, a Kaggle archive that no longer matches its pin, a bad value in a
+//! CSV it read, located in the file. Typed so the runner
 //! renders the message and a test can match the case without parsing text.
 
+use crate::data::located_value::LocatedValueError;
 use crate::data::memory::TooManyRows;
 
 use super::load::LABEL_COLUMN;
@@ -53,6 +55,11 @@ pub enum LoadStageError {
         /// The manifest's `sha256`.
         pinned: String,
     },
+    /// A value the CSV reader refuses, located in the bytes the stage read. Only a CSV the
+    /// manifest check could not read first gets here (standard input, a Kaggle archive's
+    /// file): a file on disk is refused when the manifest is read, at its manifest key.
+    #[error(transparent)]
+    BadValue(Box<LocatedValueError>),
 }
 
 #[cfg(test)]

@@ -21,10 +21,12 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::optimize_error::OptimizeError;
-use super::optimize_files::OptimizeGateFile;
+use super::optimize_files::{
+    BaselineRecord, CandidateOutcome, CandidatesFile, OPTIMIZE_FILES_FORMAT, OptimizeGateFile, RankedCandidate,
+};
 use super::train::{Prepared, fit_model};
 use super::{CandidateError, StageContext, StageError, UpstreamOutput, json_bytes, write};
 use crate::manifest::StageKind;
@@ -370,45 +372,43 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &OptimizeParams, out: &mut Sta
         promotion_gate(&best_measured.candidate_metrics(), &baseline.candidate_metrics(), &params.gate);
 
     let names: Vec<String> = space.params().keys().cloned().collect();
-    let ranked: Vec<Value> = result
+    let ranked: Vec<RankedCandidate<&Measured>> = result
         .evaluations
         .iter()
         .enumerate()
-        .map(|(rank, e)| {
-            let outcome = match outcomes.get(&e.config_id) {
-                Some(Ok(m)) => json!({"metrics": m}),
-                Some(Err(why)) => json!({"error": why}),
-                None => Value::Null,
-            };
-            json!({
-                "rank": rank + 1,
-                "config_id": e.config_id,
-                "generation": e.generation,
-                "config": e.config.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<BTreeMap<_, _>>(),
-                "outcome": outcome,
-            })
+        .map(|(rank, e)| RankedCandidate {
+            rank: rank + 1,
+            config_id: e.config_id.clone(),
+            generation: e.generation,
+            config: e.config.clone(),
+            outcome: outcomes.get(&e.config_id).map(|o| match o {
+                Ok(metrics) => CandidateOutcome::Measured { metrics },
+                Err(why) => CandidateOutcome::Failed { error: why.clone() },
+            }),
         })
         .collect();
     let grid_size = match params.technique {
         Technique::GridSearch => grid(&space, params.grid_steps as usize).map(|g| g.len()).ok(),
         _ => None,
     };
-    write(
-        out,
-        &format!("{dir}/candidates.json"),
-        &json_bytes(&json!({
-            "technique": params.technique,
-            "objective": params.objective.name(),
-            "model": params.model.name(),
-            "evaluations": result.evaluation_count,
-            "grid_size": grid_size,
-            "latency": params.latency,
-            "ns_per_op": NS_PER_OP,
-            "review_labels": params.review_labels,
-            "baseline": {"config_id": baseline_id, "config": baseline_values, "metrics": baseline},
-            "candidates": ranked,
-        }))?,
-    )?;
+    let candidates = CandidatesFile {
+        format_version: OPTIMIZE_FILES_FORMAT,
+        technique: params.technique,
+        objective: params.objective.name().to_owned(),
+        model: params.model.name().to_owned(),
+        evaluations: result.evaluation_count,
+        grid_size,
+        latency: params.latency,
+        ns_per_op: NS_PER_OP,
+        review_labels: params.review_labels.clone(),
+        baseline: BaselineRecord {
+            config_id: baseline_id.clone(),
+            config: baseline_values.clone(),
+            metrics: &baseline,
+        },
+        candidates: ranked,
+    };
+    write(out, &format!("{dir}/candidates.json"), &candidates.to_bytes()?)?;
     write(out, &format!("{dir}/candidates.csv"), &candidates_csv(&result, &outcomes, &names)?)?;
     let promoted_path = format!("models/current/{name}_optimized_model.json");
     write(

@@ -1,5 +1,5 @@
 //! The files of `optimize` that other code reads back: `gate.json` (read by the `report`
-//! stage and `nethical optimize`) and what `nethical optimize` reads of `candidates.json`.
+//! stage and `nethical optimize`) and `candidates.json` (read by `nethical optimize`).
 //!
 //! These files had no `format_version` before they were typed; they are version 0, written
 //! by leaving the field out, so their bytes are what they were, and a reader refuses a later
@@ -8,7 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::StageError;
-use crate::optimize::GateDecision;
+use crate::manifest::optimize_params::LatencyMode;
+use crate::optimize::{Config, GateDecision, Technique};
 
 /// The version of the files of this module this build writes and reads.
 pub(crate) const OPTIMIZE_FILES_FORMAT: u32 = 0;
@@ -106,38 +107,77 @@ impl OptimizeGateFile {
     }
 }
 
-/// What is read back of `optimize/<name>/candidates.json`: the count and the ranked
-/// candidates' headline figures. The writer builds the file from the search's own types
-/// (whose fitness may be NaN, written as `null`), so this reader names only the fields it
-/// uses, each typed, a figure that was NaN reading as `None`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct CandidatesSummary {
+/// `optimize/<name>/candidates.json`: the search's settings, the baseline and every
+/// configuration ranked, best first.
+///
+/// Generic over a measured configuration's figures, `M`: the stage writes its own measurement
+/// (whose floats may be NaN, which JSON writes as `null`), and a reader names the figures it
+/// uses as [`MeasuredFigures`], each an `Option` so a NaN reads as `None`
+/// ([`CandidatesSummary`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidatesFile<M> {
     /// [`OPTIMIZE_FILES_FORMAT`].
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub format_version: u32,
+    /// The search technique.
+    pub technique: Technique,
+    /// The objective's name.
+    pub objective: String,
+    /// The model type searched.
+    pub model: String,
     /// Configurations evaluated.
-    pub evaluations: u64,
+    pub evaluations: usize,
+    /// The grid's size, for a grid search whose space is valid.
+    pub grid_size: Option<usize>,
+    /// How latency was measured.
+    pub latency: LatencyMode,
+    /// Nanoseconds charged per operation by the deterministic latency estimate.
+    pub ns_per_op: f64,
+    /// The review labels file, when one was given.
+    pub review_labels: Option<String>,
+    /// What the best configuration is gated against.
+    pub baseline: BaselineRecord<M>,
     /// Best first.
-    pub candidates: Vec<RankedCandidate>,
+    pub candidates: Vec<RankedCandidate<M>>,
 }
 
-/// One ranked candidate of [`CandidatesSummary`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct RankedCandidate {
+/// What a reader of `candidates.json` takes from it: the measured figures as `Option`s.
+pub type CandidatesSummary = CandidatesFile<MeasuredFigures>;
+
+/// The baseline of [`CandidatesFile`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaselineRecord<M> {
+    /// A config id, or `cohort:<name>` for a trained cohort's model.
+    pub config_id: String,
+    /// Its parameters (empty for a trained cohort's model).
+    pub config: Config,
+    /// What it measured.
+    pub metrics: M,
+}
+
+/// One ranked configuration of [`CandidatesFile`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankedCandidate<M> {
+    /// 1 for the best.
+    pub rank: usize,
     /// Its config id.
     pub config_id: String,
+    /// The search generation that evaluated it.
+    pub generation: usize,
+    /// Its parameters.
+    pub config: Config,
     /// What it measured, or why it could not be (`null` when it was not run).
-    pub outcome: Option<CandidateOutcome>,
+    pub outcome: Option<CandidateOutcome<M>>,
 }
 
 /// A candidate's outcome.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum CandidateOutcome {
+pub enum CandidateOutcome<M> {
     /// Measured.
     Measured {
         /// The figures.
-        metrics: MeasuredFigures,
+        metrics: M,
     },
     /// Why it could not be measured.
     Failed {
@@ -165,7 +205,14 @@ pub struct FitnessFigure {
     pub value: Option<f64>,
 }
 
-impl CandidatesSummary {
+impl<M: Serialize> CandidatesFile<M> {
+    /// The file's bytes.
+    pub(crate) fn to_bytes(&self) -> Result<Vec<u8>, StageError> {
+        super::json_bytes(&serde_json::to_value(self)?)
+    }
+}
+
+impl<M: serde::de::DeserializeOwned> CandidatesFile<M> {
     /// Reads a `candidates.json` of `optimize`; `what` names the file in the error.
     pub fn from_bytes(bytes: &[u8], what: &str) -> Result<Self, StageError> {
         let file: Self = serde_json::from_slice(bytes)
@@ -218,20 +265,65 @@ mod tests {
         assert!(e.is_err_and(|e| e.to_string().contains("format version 1")));
     }
 
+    /// The figures of a measurement as the stage writes them: plain floats, NaN included.
+    #[derive(Serialize)]
+    struct Written {
+        fitness: WrittenFitness,
+        recall: f64,
+        precision: Option<f64>,
+        fp_rate: f64,
+        latency_ms: f64,
+    }
+
+    #[derive(Serialize)]
+    struct WrittenFitness {
+        value: f64,
+    }
+
+    fn written(value: f64, recall: f64) -> Written {
+        Written { fitness: WrittenFitness { value }, recall, precision: None, fp_rate: 0.1, latency_ms: 0.04 }
+    }
+
     #[test]
-    fn a_nan_figure_reads_as_none() -> Result<(), StageError> {
-        let file = json!({
-            "evaluations": 2,
-            "candidates": [
-                {"config_id": "a", "outcome": {"metrics": {"fitness": {"value": null}, "recall": null, "precision": null, "fp_rate": 0.1}}},
-                {"config_id": "b", "outcome": {"error": "diverged"}},
+    fn candidates_read_back_through_the_writers_type_with_nan_as_none() -> Result<(), StageError> {
+        let (baseline, nan, measured) = (written(0.5, 0.8), written(f64::NAN, f64::NAN), written(0.7, 0.9));
+        let config = |lr: f64| Config::from([("learning_rate".to_owned(), crate::optimize::ParamValue::Float(lr))]);
+        let candidate = |rank: usize, id: &str, outcome| RankedCandidate {
+            rank,
+            config_id: id.to_owned(),
+            generation: 0,
+            config: config(0.1 * rank as f64),
+            outcome,
+        };
+        let file = CandidatesFile {
+            format_version: OPTIMIZE_FILES_FORMAT,
+            technique: Technique::GridSearch,
+            objective: "fitness".to_owned(),
+            model: "logistic".to_owned(),
+            evaluations: 3,
+            grid_size: Some(3),
+            latency: LatencyMode::Deterministic,
+            ns_per_op: 1.0,
+            review_labels: None,
+            baseline: BaselineRecord { config_id: "cohort:a".to_owned(), config: Config::new(), metrics: &baseline },
+            candidates: vec![
+                candidate(1, "b", Some(CandidateOutcome::Measured { metrics: &measured })),
+                candidate(2, "a", Some(CandidateOutcome::Measured { metrics: &nan })),
+                candidate(3, "c", Some(CandidateOutcome::Failed { error: "diverged".to_owned() })),
             ],
-        });
-        let read = CandidatesSummary::from_bytes(file.to_string().as_bytes(), "`candidates.json`")?;
+        };
+        let bytes = file.to_bytes()?;
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("format_version"), "version 0 is written by leaving it out: {text}");
+        let read = CandidatesSummary::from_bytes(&bytes, "`candidates.json`")?;
+        assert_eq!((read.evaluations, read.grid_size, read.technique), (3, Some(3), Technique::GridSearch));
+        assert_eq!(read.baseline.metrics.recall, Some(0.8));
+        assert_eq!(read.candidates.iter().map(|c| c.config_id.as_str()).collect::<Vec<_>>(), ["b", "a", "c"]);
+        assert_eq!(read.candidates[0].config, config(0.1));
         assert!(
-            matches!(&read.candidates[0].outcome, Some(CandidateOutcome::Measured { metrics }) if metrics.fitness.value.is_none())
+            matches!(&read.candidates[1].outcome, Some(CandidateOutcome::Measured { metrics }) if metrics.fitness.value.is_none() && metrics.recall.is_none())
         );
-        assert!(matches!(&read.candidates[1].outcome, Some(CandidateOutcome::Failed { .. })));
+        assert!(matches!(&read.candidates[2].outcome, Some(CandidateOutcome::Failed { error }) if error == "diverged"));
         Ok(())
     }
 }

@@ -118,6 +118,15 @@ impl From<crate::artifacts::ArtifactError> for StageError {
 }
 
 impl StageError {
+    /// The error as a diagnostic that shows where it is in a file, when it has one (a bad
+    /// value of a CSV the `load` stage read), for a renderer that can draw it.
+    pub fn diagnostic(&self) -> Option<&(dyn miette::Diagnostic + Send + Sync + 'static)> {
+        match self {
+            StageError::Load(super::LoadStageError::BadValue(located)) => Some(located.as_ref()),
+            _ => None,
+        }
+    }
+
     /// Whether the stage stopped because the run was interrupted.
     pub fn is_cancelled(&self) -> bool {
         matches!(

@@ -6,6 +6,7 @@
 //! `docs/audit.md`: one canonical JSON event per line, each with `seq` (its leaf index),
 //! `prev` (the previous line's leaf hash, hex; empty for the first) and `run` (the run id).
 
+mod consistency_record;
 mod frontier_file;
 mod log_dir;
 mod logged_event;
@@ -21,6 +22,7 @@ mod verify;
 
 use serde_json::Value;
 
+pub use consistency_record::{CONSISTENCY_FILE, ConsistencyRecord, TreeHead};
 pub use frontier_file::{FRONTIER_FILE, FrontierFile};
 pub use log_dir::{
     CHECKPOINT_FILE, EVENTS_FILE, LineProblem, LogDir, LogScan, PENDING_FILE, Pending, parse_checkpoint_text,

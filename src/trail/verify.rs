@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::consistency_record::{CONSISTENCY_FILE, ConsistencyRecord};
 use super::log_dir::{LogDir, LogScan, prefix_root};
 use super::model_proof::{ModelAudit, ModelProofError, check_model_proof};
 use super::seal_record::{SEAL_FILE, SealRecord};
@@ -540,7 +541,7 @@ fn check_runs(
             }
         }
         if let [(_, before, _), (_, after, _)] = &recorded[..] {
-            check_consistency_file(&audit.join("consistency.json"), before, after, &run_id, v);
+            check_consistency_file(&audit.join(CONSISTENCY_FILE), before, after, &run_id, v);
         }
         let after = recorded.iter().find(|(name, ..)| *name == "checkpoint").map(|(_, c, t)| (c, t.as_str()));
         // A run that computed nothing reuses the seal of the run that did: its artifacts are
@@ -707,17 +708,14 @@ fn check_seal_fields(
 }
 
 fn check_consistency_file(path: &Path, before: &Checkpoint, after: &Checkpoint, run_id: &str, v: &mut Verification) {
-    let Some(value) = fs::read(path).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok()) else {
-        v.findings.push(Finding(format!("run {run_id}: `audit/consistency.json` is missing or not JSON")));
+    let Some(record) = fs::read(path).ok().and_then(|b| serde_json::from_slice::<ConsistencyRecord>(&b).ok()) else {
+        v.findings.push(Finding(format!("run {run_id}: `audit/{CONSISTENCY_FILE}` is missing or unreadable")));
         return;
     };
     if before.size() == 0 {
         return;
     }
-    let proof: Result<Vec<Hash>, _> = value["proof"]
-        .as_array()
-        .map(|a| a.iter().map(|h| hash_from_hex(h.as_str().unwrap_or_default())).collect())
-        .unwrap_or_else(|| Ok(Vec::new()));
+    let proof: Result<Vec<Hash>, _> = record.proof.iter().map(|h| hash_from_hex(h)).collect();
     let result = proof.map_err(|e| e.to_string()).and_then(|p| {
         verify_consistency(before.size(), after.size(), before.root(), after.root(), &p).map_err(|e| e.to_string())
     });

@@ -189,6 +189,37 @@ fn calibrate_without_a_calibration_split_is_explained() {
     );
 }
 
+/// A CSV the manifest check cannot read first (standard input) is refused by the `load`
+/// instance itself: its failure shows the value in its line, as `nethical metrics` shows one.
+#[test]
+fn a_bad_value_on_standard_input_fails_the_load_with_its_line_underlined() {
+    use std::io::Write;
+    let t = Test::new();
+    let m = t.manifest(
+        "stdin",
+        "[pipeline]\nname = \"stdin\"\n[stages.data]\nkind = \"load\"\nsource = { csv = { path = \"-\" } }\n",
+    );
+    let mut child = t
+        .command(&["run", m.to_str().expect("utf-8")])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(b"x,z,label\n1.5,2,0\n2.5,3,maybe\n3.5,4,1\n").expect("write");
+    let out = child.wait_with_output().expect("run");
+    assert_eq!(out.status.code(), Some(1), "a stage failed");
+    insta::assert_snapshot!("bad_value_on_standard_input", scrub(&String::from_utf8_lossy(&out.stderr)));
+    let runs = t.run_dirs("stdin");
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let run = t.read_json(&runs[0].join("run.json"));
+    assert_eq!(
+        run["instances"][0]["error"],
+        "<stdin>: invalid value `maybe` at line 3, column 3 (`label`): expected 0 or 1; map text labels with `label_map`",
+        "run.json keeps the text"
+    );
+}
+
 #[test]
 fn a_csv_path_of_dash_reads_standard_input_once_at_run() {
     use std::io::Write;

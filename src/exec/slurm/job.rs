@@ -116,8 +116,6 @@ pub enum JobError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("the manifest `{path}` cannot be read: {detail}")]
-    Manifest { path: PathBuf, detail: String },
     #[error("cannot write the job status `{path}`")]
     Status {
         path: PathBuf,

@@ -1,8 +1,16 @@
 //! What a run did, instance by instance: `run.json`, the summary table and `--json`.
+//!
+//! Written by the runner (`exec`); read back by `gc`, `nethical runs` and the report's run
+//! context, which is why it lives here and not beside the runner.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use super::ArtifactFile;
+
+/// The summary's name in a run folder.
+pub const RUN_FILE: &str = "run.json";
 
 /// How an instance ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,6 +136,15 @@ pub struct RunSummary {
 
 fn local() -> String {
     "local".to_owned()
+}
+
+impl ArtifactFile for RunSummary {
+    const FILE_NAME: &'static str = RUN_FILE;
+    const FORMAT: u32 = 1;
+
+    fn format_version(&self) -> u32 {
+        self.format_version
+    }
 }
 
 impl RunSummary {

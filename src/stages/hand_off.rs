@@ -9,7 +9,7 @@ use crate::data::table_npy::{Codebook, NpyPart, part_files};
 
 /// Where a hand-off's files are read: a file by name, `None` when the instance has no such
 /// file.
-pub(crate) type ReadFile<'a> = dyn Fn(&str) -> Result<Option<Vec<u8>>, StageError> + 'a;
+pub(crate) type ReadFile<'a> = dyn Fn(&str) -> Result<Option<Vec<u8>>, StageError> + Sync + 'a;
 
 /// A `load` instance's description and codebook, with which its parts are read.
 pub(crate) struct HandOff<'a> {

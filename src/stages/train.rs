@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use serde_json::Value;
 
 use super::hand_off::HandOff;
@@ -117,11 +118,13 @@ impl Prepared {
         let read = |name: &str| data.read_optional(name);
         let hand_off = HandOff::open(&data.id, &read)?;
         let schema = hand_off.schema.clone();
-        let train_part = split_part(hand_off.part("train")?, &schema)?;
-        let validation_part = split_part(hand_off.part("validation")?, &schema)?;
+        // The two parts are read, and then encoded, side by side.
+        let part = |name: &str| hand_off.part(name).and_then(|table| split_part(table, &schema));
+        let (train_part, validation_part) = rayon::join(|| part("train"), || part("validation"));
+        let (train_part, validation_part) = (train_part?, validation_part?);
         let pre = Preprocessor::fit(&train_part.features, schema.encode, schema.impute);
-        let train = encode(&train_part, &pre)?;
-        let validation = encode(&validation_part, &pre)?;
+        let (train, validation) = rayon::join(|| encode(&train_part, &pre), || encode(&validation_part, &pre));
+        let (train, validation) = (train?, validation?);
         let description = hand_off.description;
         let data_source = DataSourceRecord {
             instance: data.id.clone(),
@@ -343,33 +346,63 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     write(out, &format!("{dir}/metrics.json"), &metrics.to_bytes()?)?;
     let pred_path = format!("{dir}/predictions.csv");
     let r = rel(&pred_path)?;
-    out.write_with(&r, |w| {
-        let mut csv = csv::Writer::from_writer(w);
-        let mut header = vec!["row", "y_true", "y_prob", "y_pred"];
-        if let Some(g) = &schema.group {
-            header.push(g);
-        }
-        csv.write_record(&header)?;
-        // One reused buffer instead of a `String` per field: 200,000 rows per validation split.
-        let mut number = String::new();
-        for (i, ((row, y), p)) in validation.row_ids().iter().zip(validation.y()).zip(&probs).enumerate() {
-            for value in [row as &dyn std::fmt::Display, y, p, &u8::from(*p >= params.threshold)] {
-                number.clear();
-                write!(number, "{value}").map_err(std::io::Error::other)?;
-                csv.write_field(&number)?;
-            }
-            if let Some(groups) = &validation_part.group {
-                csv.write_field(&groups[i])?;
-            }
-            csv.write_record(None::<&[u8]>)?;
-        }
-        csv.flush()
-    })
-    .map_err(|source| StageError::Io { what: format!("write `{pred_path}`"), source })?;
+    let csv_chunks = predictions_csv(
+        schema.group.as_deref(),
+        validation,
+        &probs,
+        params.threshold,
+        validation_part.group.as_deref(),
+    )
+    .map_err(|source| StageError::Io { what: format!("write `{pred_path}`"), source: source.into() })?;
+    out.write_with(&r, |w| csv_chunks.iter().try_for_each(|chunk| w.write_all(chunk)))
+        .map_err(|source| StageError::Io { what: format!("write `{pred_path}`"), source })?;
     let group = schema.group.as_deref().zip(validation_part.group.as_deref());
     let binary = ValidationPredictions { rows: validation.row_ids(), y_true: validation.y(), y_prob: &probs, group };
     predictions_hand_off::write_binary(out, &dir, &binary)?;
     Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })
+}
+
+/// Rows of `predictions.csv` formatted per task.
+const CSV_ROWS_PER_TASK: usize = 16_384;
+
+/// `predictions.csv` (header `row,y_true,y_prob,y_pred[,group]`) as pieces to write in order:
+/// the header, then runs of rows formatted in parallel. Each record is formatted on its own,
+/// so the pieces joined are the bytes one writer would have written.
+fn predictions_csv(
+    group_column: Option<&str>,
+    validation: &Dataset,
+    probs: &[f64],
+    threshold: f64,
+    groups: Option<&[String]>,
+) -> Result<Vec<Vec<u8>>, csv::Error> {
+    let mut header = csv::Writer::from_writer(Vec::new());
+    let mut names = vec!["row", "y_true", "y_prob", "y_pred"];
+    names.extend(group_column);
+    header.write_record(&names)?;
+    let header = header.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
+    let tasks = probs.len().div_ceil(CSV_ROWS_PER_TASK);
+    let chunks = (0..tasks).into_par_iter().map(|task| {
+        let rows = task * CSV_ROWS_PER_TASK..probs.len().min((task + 1) * CSV_ROWS_PER_TASK);
+        let mut csv = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 40));
+        // One reused buffer instead of a `String` per field.
+        let mut number = String::new();
+        for i in rows {
+            let p = probs[i];
+            for value in
+                [&validation.row_ids()[i] as &dyn std::fmt::Display, &validation.y()[i], &p, &u8::from(p >= threshold)]
+            {
+                number.clear();
+                write!(number, "{value}").map_err(std::io::Error::other)?;
+                csv.write_field(&number)?;
+            }
+            if let Some(groups) = groups {
+                csv.write_field(&groups[i])?;
+            }
+            csv.write_record(None::<&[u8]>)?;
+        }
+        csv.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    });
+    std::iter::once(Ok(header)).chain(chunks.collect::<Vec<_>>()).collect()
 }
 
 /// The `train` kind.

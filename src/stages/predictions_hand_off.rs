@@ -186,16 +186,16 @@ fn read_binary(read: &ReadFile<'_>, description: &[u8], source: &str) -> Result<
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
     use std::collections::BTreeMap;
+    use std::sync::Mutex;
 
     use super::*;
 
     /// The files of a cohort folder, in memory.
-    type Files = RefCell<BTreeMap<String, Vec<u8>>>;
+    type Files = Mutex<BTreeMap<String, Vec<u8>>>;
 
     fn reader(files: &Files) -> impl Fn(&str) -> Result<Option<Vec<u8>>, StageError> + '_ {
-        |name| Ok(files.borrow().get(name).cloned())
+        |name| Ok(files.lock().expect("not poisoned").get(name).cloned())
     }
 
     /// What [`write_binary`] writes for these predictions, without a cache.
@@ -209,7 +209,7 @@ mod tests {
             files.insert("predictions_text.npy".to_owned(), text);
         }
         files.insert(DESCRIPTION_FILE.to_owned(), json_bytes(&description).expect("json"));
-        RefCell::new(files)
+        Mutex::new(files)
     }
 
     #[test]
@@ -234,7 +234,7 @@ mod tests {
     fn without_a_group_there_is_no_text_file() {
         let p = ValidationPredictions { rows: &[0, 1], y_true: &[0, 1], y_prob: &[0.25, 0.75], group: None };
         let files = binary_files(&p);
-        assert!(!files.borrow().contains_key("predictions_text.npy"));
+        assert!(!files.lock().expect("not poisoned").contains_key("predictions_text.npy"));
         let back = read(&reader(&files), "`c`", "c").expect("binary");
         assert_eq!(back.predictions.groups, None);
         assert_eq!(back.predictions.rows, Some(vec![0, 1]));
@@ -242,7 +242,7 @@ mod tests {
 
     #[test]
     fn a_folder_without_the_binary_files_is_read_from_its_csv() {
-        let files: Files = RefCell::new(BTreeMap::from([(
+        let files: Files = Mutex::new(BTreeMap::from([(
             "predictions.csv".to_owned(),
             b"row,y_true,y_prob,y_pred\n3,1,0.9,1\n".to_vec(),
         )]));
@@ -263,8 +263,9 @@ mod tests {
     fn a_later_format_is_refused() {
         let p = ValidationPredictions { rows: &[0], y_true: &[1], y_prob: &[0.5], group: None };
         let files = binary_files(&p);
-        let description = String::from_utf8(files.borrow()[DESCRIPTION_FILE].clone()).expect("utf-8");
-        files.borrow_mut().insert(
+        let description =
+            String::from_utf8(files.lock().expect("not poisoned")[DESCRIPTION_FILE].clone()).expect("utf-8");
+        files.lock().expect("not poisoned").insert(
             DESCRIPTION_FILE.to_owned(),
             description.replace("\"format_version\": 1", "\"format_version\": 2").into_bytes(),
         );

@@ -10,7 +10,7 @@
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -103,7 +103,7 @@ impl Prepared {
                 }
             }
         };
-        let mut prepared = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut prepared = lock_helping(&slot);
         if let Some(shared) = prepared.as_ref() {
             return Ok(Arc::clone(shared));
         }
@@ -134,6 +134,23 @@ impl Prepared {
         };
         let data_warnings = description.warnings.iter().map(ToString::to_string).collect();
         Ok(Self { schema, validation_part, pre, train, validation, data_warnings, data_source })
+    }
+}
+
+/// Locks `slot`; while another instance holds it (reading the data every instance waits for),
+/// this pool thread runs pending pool work, which is usually that reading's own parallel
+/// halves, instead of sleeping: blocked, it would leave the reader one core of two.
+fn lock_helping(slot: &SharedSlot) -> std::sync::MutexGuard<'_, Option<Arc<Prepared>>> {
+    loop {
+        match slot.try_lock() {
+            Ok(guard) => return guard,
+            Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                    std::thread::sleep(std::time::Duration::from_micros(100));
+                }
+            }
+        }
     }
 }
 

@@ -10,7 +10,7 @@
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -103,9 +103,7 @@ impl Prepared {
                 }
             }
         };
-        // Nothing in the read below runs on the pool: a pool thread holding this lock must not
-        // steal another instance's job, which could wait for the same lock on top of it.
-        let mut prepared = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut prepared = lock_helping(&slot);
         if let Some(shared) = prepared.as_ref() {
             return Ok(Arc::clone(shared));
         }
@@ -120,11 +118,13 @@ impl Prepared {
         let read = |name: &str| data.read_optional(name);
         let hand_off = HandOff::open(&data.id, &read)?;
         let schema = hand_off.schema.clone();
-        let train_part = split_part(hand_off.part("train")?, &schema)?;
-        let validation_part = split_part(hand_off.part("validation")?, &schema)?;
+        // The two parts are read, and then encoded, side by side.
+        let part = |name: &str| hand_off.part(name).and_then(|table| split_part(table, &schema));
+        let (train_part, validation_part) = rayon::join(|| part("train"), || part("validation"));
+        let (train_part, validation_part) = (train_part?, validation_part?);
         let pre = Preprocessor::fit(&train_part.features, schema.encode, schema.impute);
-        let train = encode(&train_part, &pre)?;
-        let validation = encode(&validation_part, &pre)?;
+        let (train, validation) = rayon::join(|| encode(&train_part, &pre), || encode(&validation_part, &pre));
+        let (train, validation) = (train?, validation?);
         let description = hand_off.description;
         let data_source = DataSourceRecord {
             instance: data.id.clone(),
@@ -134,6 +134,29 @@ impl Prepared {
         };
         let data_warnings = description.warnings.iter().map(ToString::to_string).collect();
         Ok(Self { schema, validation_part, pre, train, validation, data_warnings, data_source })
+    }
+}
+
+/// Locks `slot`; while another instance holds it (reading the data every instance waits for),
+/// this pool thread runs pending pool work, which is usually that reading's own parallel
+/// halves, instead of sleeping: blocked, it would leave the reader one core of two.
+///
+/// The reader itself uses the pool while it holds the lock. That is safe because instances
+/// are not pool jobs (see `exec::executor::Local`): what a waiting thread can steal is a part
+/// of a running instance's parallel work, and no such part takes this lock. Were instances
+/// pool jobs, the reader's thread could steal a second `train` instance that would then wait
+/// for this lock above the reader's own frame, forever.
+fn lock_helping(slot: &SharedSlot) -> std::sync::MutexGuard<'_, Option<Arc<Prepared>>> {
+    loop {
+        match slot.try_lock() {
+            Ok(guard) => return guard,
+            Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                    std::thread::sleep(std::time::Duration::from_micros(100));
+                }
+            }
+        }
     }
 }
 

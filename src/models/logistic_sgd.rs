@@ -297,10 +297,10 @@ impl<I: RowIndex> Pipeline<'_, I> {
     /// Trains on the epoch's blocks, starting with `current`, which holds the first block.
     /// On return `current` holds the first block of the next epoch, if there is one.
     ///
-    /// While block `k` trains, the pool gathers block `k + 1` and then draws a share of the
-    /// next epoch's order (the last share first, since the next epoch's first block is
-    /// gathered in its order). With the rows in huge pages, gathering and drawing together
-    /// take about as long as the gradient steps, so the two sides finish together.
+    /// While block `k` trains, the pool gathers block `k + 1`; the training thread then
+    /// draws a share of the next epoch's order, whose random reads would otherwise compete
+    /// with the gathering for memory. The last share is drawn on the gathering side, which
+    /// needs the finished order for the next epoch's first block.
     fn run_epoch(
         mut self,
         trainer: &mut Trainer,
@@ -317,18 +317,23 @@ impl<I: RowIndex> Pipeline<'_, I> {
             let len = self.block_rows.min(rows - start);
             let following = start + len..rows.min(start + len + self.block_rows);
             let last = block + 1 == blocks;
-            let next_order = self.next_order.as_mut();
+            let (mut draw_while_training, mut draw_then_gather) = match self.next_order.as_mut() {
+                Some(next_order) if last => (None, Some(next_order)),
+                next_order => (next_order, None),
+            };
             let (source, order, block_rows) = (self.source, self.order, self.block_rows);
             let (trained, ()) = rayon::join(
-                || trainer.train(current, len, epoch),
-                || match next_order {
-                    None if !last => source.gather(&order[following], next),
-                    None => {}
-                    Some(next_order) if !last => {
-                        source.gather(&order[following], next);
+                || {
+                    trainer.train(current, len, epoch)?;
+                    if let Some(next_order) = draw_while_training.as_mut() {
                         next_order.draw_share(order, block, blocks);
                     }
-                    Some(next_order) => {
+                    Ok(())
+                },
+                || {
+                    if !last {
+                        source.gather(&order[following], next);
+                    } else if let Some(next_order) = draw_then_gather.as_mut() {
                         next_order.draw_share(order, block, blocks);
                         source.gather(&next_order.order[..block_rows], next);
                     }

@@ -49,6 +49,7 @@ pub mod metrics;
 pub mod models;
 pub mod optimize;
 pub mod plan;
+pub mod pool_wait;
 pub mod predictions;
 pub mod report;
 pub mod stages;

@@ -58,8 +58,9 @@ impl HugePageBuffer {
         }
     }
 
-    /// Whether the buffer asked for huge pages (for tests; the kernel may still decline).
-    pub fn is_mapped(&self) -> bool {
+    /// Whether the buffer asked for huge pages (the kernel may still decline).
+    #[cfg(test)]
+    fn is_mapped(&self) -> bool {
         matches!(self.storage, Storage::Mapped(_))
     }
 }

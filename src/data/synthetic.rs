@@ -24,10 +24,7 @@ pub const DEFAULT_FAMILY_FEATURES: [&str; 5] =
 /// Row ids are `0..num_samples` and rows are not shuffled.
 pub fn default_family(num_samples: usize, rng: &mut ChaCha8Rng) -> Dataset {
     let (columns, y) = default_family_columns(num_samples, rng);
-    let mut x = Array2::zeros((num_samples, columns.len()));
-    for (mut target, column) in x.columns_mut().into_iter().zip(&columns) {
-        target.iter_mut().zip(column).for_each(|(target, value)| *target = *value);
-    }
+    let x = Array2::from_shape_fn((num_samples, columns.len()), |(row, feature)| columns[feature][row]);
     Dataset::from_checked_parts(
         DEFAULT_FAMILY_FEATURES.map(str::to_owned).to_vec(),
         x,

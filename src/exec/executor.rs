@@ -182,11 +182,7 @@ impl Local {
                         let outcome = execute(plan, index, &inputs, cache, opts, reporter);
                         let _ = tx.send(Finished { index, outcome, seconds: t.elapsed().as_secs_f64() });
                     }
-                    Err(mpsc::TryRecvError::Empty) => {
-                        if rayon::yield_now() != Some(rayon::Yield::Executed) {
-                            std::thread::sleep(IDLE_POLL);
-                        }
-                    }
+                    Err(mpsc::TryRecvError::Empty) => crate::pool_wait::help_or_sleep(IDLE_POLL),
                     // The scheduler is done and dropped its end.
                     Err(mpsc::TryRecvError::Disconnected) => return,
                 }

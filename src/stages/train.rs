@@ -151,11 +151,7 @@ fn lock_helping(slot: &SharedSlot) -> std::sync::MutexGuard<'_, Option<Arc<Prepa
         match slot.try_lock() {
             Ok(guard) => return guard,
             Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => {
-                if rayon::yield_now() != Some(rayon::Yield::Executed) {
-                    std::thread::sleep(std::time::Duration::from_micros(100));
-                }
-            }
+            Err(TryLockError::WouldBlock) => crate::pool_wait::help_or_sleep(std::time::Duration::from_micros(100)),
         }
     }
 }

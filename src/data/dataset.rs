@@ -58,11 +58,8 @@ impl Dataset {
         if let Some((row, &value)) = y.iter().enumerate().find(|&(_, &label)| label > 1) {
             return Err(DataError::InvalidLabel { row, value });
         }
-        let mut sorted_ids = row_ids.clone();
-        // A radix sort: a split part's hundreds of thousands of ids sort in a few passes.
-        radsort::sort(&mut sorted_ids);
-        if let Some(pair) = sorted_ids.windows(2).find(|pair| pair[0] == pair[1]) {
-            return Err(DataError::DuplicateRowId { id: pair[0] });
+        if let Some(id) = smallest_duplicate(&row_ids) {
+            return Err(DataError::DuplicateRowId { id });
         }
         for (row, values) in x.outer_iter().enumerate() {
             if let Some(feature) = values.iter().position(|value| !value.is_finite()) {
@@ -136,6 +133,31 @@ impl Dataset {
     }
 }
 
+/// The smallest id that occurs more than once in `ids`, if any.
+///
+/// Row ids are usually positions in a source file, so they are dense: one bit per possible id
+/// then tells them apart in one pass over a small bitmap. Only sparse ids, or ids that do
+/// repeat (to name the smallest), are sorted.
+fn smallest_duplicate(ids: &[u64]) -> Option<u64> {
+    let max = ids.iter().copied().max()?;
+    if max / 64 < ids.len() as u64 {
+        let mut seen = vec![0u64; (max / 64 + 1) as usize];
+        let unique = ids.iter().all(|&id| {
+            let (word, bit) = (&mut seen[(id / 64) as usize], 1u64 << (id % 64));
+            let new = *word & bit == 0;
+            *word |= bit;
+            new
+        });
+        if unique {
+            return None;
+        }
+    }
+    let mut sorted = ids.to_vec();
+    // A radix sort: a split part's hundreds of thousands of ids sort in a few passes.
+    radsort::sort(&mut sorted);
+    sorted.windows(2).find(|pair| pair[0] == pair[1]).map(|pair| pair[0])
+}
+
 #[cfg(test)]
 mod tests {
     use ndarray::array;
@@ -144,6 +166,18 @@ mod tests {
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|name| (*name).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_smallest_repeated_id_is_found_in_dense_and_sparse_ids() {
+        assert_eq!(smallest_duplicate(&[]), None);
+        assert_eq!(smallest_duplicate(&[4, 0, 2, 1, 3]), None, "dense, unique");
+        assert_eq!(smallest_duplicate(&[9, 5, 3, 5, 3, 9]), Some(3), "dense: the smallest of three repeats");
+        assert_eq!(smallest_duplicate(&[u64::MAX, 7, 1 << 40]), None, "sparse, unique");
+        assert_eq!(smallest_duplicate(&[1 << 40, u64::MAX, 1 << 40, u64::MAX]), Some(1 << 40), "sparse");
+        // The bitmap's edges: ids 63 and 64 fall in two words.
+        assert_eq!(smallest_duplicate(&[63, 64, 0, 64]), Some(64));
+        assert_eq!(smallest_duplicate(&[63, 64, 0, 1]), None);
     }
 
     #[test]

@@ -21,6 +21,7 @@ use std::io::{self, Write};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use ndarray_npy::npy::header::{Header, Layout};
 use ndarray_npy::{ReadNpyExt, ReadableElement, ViewElement, ViewNpyError, ViewNpyExt, WritableElement};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::DataError;
@@ -238,38 +239,50 @@ impl Table {
         if text.dim() != (row_ids.len(), want(ColumnKind::Text)) {
             return Err(shape_mismatch(&names[2], text.shape(), want(ColumnKind::Text)));
         }
+        // Each column's place in its file, then the columns copied out (and text decoded) on
+        // all cores; errors are taken in column order, the one a sequential pass would meet.
         let (mut next_numeric, mut next_text) = (0, 0);
-        let mut columns = Vec::with_capacity(kinds.len());
-        for (name, kind) in kinds {
-            let values = match kind {
-                ColumnKind::Numeric => {
-                    let column = numeric.column(next_numeric);
-                    next_numeric += 1;
-                    Values::Numeric(column.to_vec())
-                }
-                ColumnKind::Text => {
-                    let column = text.column(next_text);
-                    next_text += 1;
-                    let book = codebook.columns.iter().find(|c| &c.column == name).map_or(&[][..], |c| &c.values);
-                    let decoded = column
-                        .iter()
-                        .map(|&code| match code {
-                            MISSING => Ok(None),
-                            code => usize::try_from(code).ok().and_then(|i| book.get(i)).cloned().map(Some).ok_or_else(
-                                || {
-                                    npy_error(
-                                        &names[2],
-                                        format!("code {code} of text column `{name}` is not in `categories.json`"),
-                                    )
-                                },
-                            ),
-                        })
-                        .collect::<Result<Vec<_>, _>>()?;
-                    Values::Text(decoded)
-                }
-            };
-            columns.push(Column { name: name.clone(), values });
-        }
+        let places: Vec<usize> = kinds
+            .iter()
+            .map(|(_, kind)| {
+                let next = if *kind == ColumnKind::Numeric { &mut next_numeric } else { &mut next_text };
+                *next += 1;
+                *next - 1
+            })
+            .collect();
+        let columns: Vec<Result<Column, DataError>> = kinds
+            .par_iter()
+            .zip(places)
+            .map(|((name, kind), place)| {
+                let values = match kind {
+                    ColumnKind::Numeric => Values::Numeric(numeric.column(place).to_vec()),
+                    ColumnKind::Text => {
+                        let book = codebook.columns.iter().find(|c| &c.column == name).map_or(&[][..], |c| &c.values);
+                        let decoded = text
+                            .column(place)
+                            .iter()
+                            .map(|&code| match code {
+                                MISSING => Ok(None),
+                                code => usize::try_from(code)
+                                    .ok()
+                                    .and_then(|i| book.get(i))
+                                    .cloned()
+                                    .map(Some)
+                                    .ok_or_else(|| {
+                                        npy_error(
+                                            &names[2],
+                                            format!("code {code} of text column `{name}` is not in `categories.json`"),
+                                        )
+                                    }),
+                            })
+                            .collect::<Result<Vec<_>, _>>()?;
+                        Values::Text(decoded)
+                    }
+                };
+                Ok(Column { name: name.clone(), values })
+            })
+            .collect();
+        let columns = columns.into_iter().collect::<Result<Vec<_>, _>>()?;
         Table::new(columns, row_ids)
     }
 }

@@ -19,6 +19,7 @@
 //! under METRICS.md's conventions.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -63,8 +64,9 @@ pub struct CohortActions {
     pub threshold: f64,
     /// The gate's violations: (type, severity).
     pub gate_violations: Vec<(String, String)>,
-    /// Input features of the validation rows, by name (for feature drift).
-    pub features: BTreeMap<String, Vec<f64>>,
+    /// Input features of the validation rows, by name (for feature drift). Shared: every
+    /// cohort trained on one data instance has the same features, held once.
+    pub features: Arc<BTreeMap<String, Vec<f64>>>,
 }
 
 /// `violation_stats` of a cohort.
@@ -194,7 +196,7 @@ pub struct PairwiseDrift {
 /// Every comparison of the report: the reference cohort against each other, and each other
 /// pair, on `y_prob` and every feature both cohorts of a pair have.
 pub fn pairwise(
-    cohorts: &[CohortActions],
+    cohorts: &[&CohortActions],
     reference: usize,
     thresholds: &DriftThresholds,
 ) -> Result<Vec<PairwiseDrift>, DriftError> {
@@ -208,7 +210,7 @@ pub fn pairwise(
         }
     }
     let pairs: Vec<(&CohortActions, &CohortActions)> =
-        pairs.into_iter().map(|(i, j)| (&cohorts[i], &cohorts[j])).collect();
+        pairs.into_iter().map(|(i, j)| (cohorts[i], cohorts[j])).collect();
     compare(&pairs, thresholds)
 }
 
@@ -422,7 +424,7 @@ mod tests {
             y_prob: p.to_vec(),
             threshold: 0.5,
             gate_violations: Vec::new(),
-            features: BTreeMap::new(),
+            features: Arc::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -125,8 +126,9 @@ struct CohortFiles {
     /// Its predictions ([`predictions_hand_off::read`]).
     predictions: ReadBack,
     gates: Vec<GateRecord>,
-    /// The numeric features of its data instance's validation rows ([`validation_features`]).
-    features: BTreeMap<String, Vec<f64>>,
+    /// The numeric features of its data instance's validation rows ([`validation_features`]),
+    /// shared by the cohorts of that instance.
+    features: Arc<BTreeMap<String, Vec<f64>>>,
 }
 
 fn build(files: CohortFiles) -> Result<Cohort, StageError> {
@@ -175,7 +177,8 @@ pub(super) fn gather(ctx: &StageContext<'_>) -> Result<Vec<Cohort>, StageError> 
             None => Ok(BTreeMap::new()),
         })
         .collect();
-    let features: Vec<BTreeMap<String, Vec<f64>>> = features.into_iter().collect::<Result<_, _>>()?;
+    let features: Vec<Arc<BTreeMap<String, Vec<f64>>>> =
+        features.into_iter().map(|f| f.map(Arc::new)).collect::<Result<_, _>>()?;
     let cohorts: Vec<Result<Cohort, StageError>> = trains
         .par_iter()
         .zip(models)
@@ -199,7 +202,7 @@ pub(super) fn gather(ctx: &StageContext<'_>) -> Result<Vec<Cohort>, StageError> 
                 )?,
                 model,
                 gates,
-                features: features.get(at).cloned().unwrap_or_default(),
+                features: features.get(at).map(Arc::clone).unwrap_or_default(),
             })
         })
         .collect();
@@ -255,7 +258,7 @@ fn baseline_cohorts(dir: &Path) -> Result<Vec<Cohort>, StageError> {
             let path = data_dir.join(name);
             if path.is_file() { read_file(&path).map(Some) } else { Ok(None) }
         };
-        let features = validation_features(&format!("{}", data_dir.display()), &read)?;
+        let features = Arc::new(validation_features(&format!("{}", data_dir.display()), &read)?);
         out.push(build(CohortFiles {
             name: format!("{run_id}/{name}"),
             predictions,
@@ -283,7 +286,7 @@ pub(super) fn drift_comparisons(
         })?,
         None => 0,
     };
-    let actions: Vec<CohortActions> = cohorts.iter().map(|c| c.actions.clone()).collect();
+    let actions: Vec<&CohortActions> = cohorts.iter().map(|c| &c.actions).collect();
     let mut pairs = pairwise(&actions, reference, thresholds)?;
     if let Some(run) = &params.baseline_run {
         let state = ctx.state_dir.ok_or_else(|| CohortError::NoRunsFolder { run: run.clone() })?;
@@ -294,7 +297,7 @@ pub(super) fn drift_comparisons(
         })?;
         let baseline = baseline_cohorts(&dir)?;
         let mut matched = Vec::new();
-        for c in &actions {
+        for &c in &actions {
             let wanted = params.baseline_cohort.as_deref().unwrap_or(&c.cohort);
             let found = baseline.iter().find(|b| b.name().split_once('/').is_some_and(|(_, n)| n == wanted));
             match found {

@@ -117,14 +117,22 @@ fn summary_of(up: &UpstreamOutput) -> Result<StageSummary, StageError> {
 }
 
 /// (FPR, TPR) after each distinct score from the highest down, thinned to at most 101 points.
+/// `x` as an unsigned key that orders as [`f64::total_cmp`] does.
+fn total_order_key(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 { !bits } else { bits | 1 << 63 }
+}
+
 fn roc_curve(y: &[u8], p: &[f64]) -> Vec<[f64; 2]> {
     let positives = y.iter().filter(|&&v| v == 1).count() as f64;
     let negatives = y.len() as f64 - positives;
     if positives == 0.0 || negatives == 0.0 {
         return Vec::new();
     }
+    // Highest probability first, ties in row order: a stable radix sort by the inverted
+    // total-order key, in linear time (a comparison sort of 200,000 rows cost 15 ms).
     let mut order: Vec<usize> = (0..y.len()).collect();
-    order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+    radsort::sort_by_key(&mut order, |&i| !total_order_key(p[i]));
     let mut points = vec![[0.0, 0.0]];
     let (mut tp, mut fp) = (0.0, 0.0);
     let mut k = 0;
@@ -357,5 +365,38 @@ impl super::stage::Stage for Report {
             .into_iter()
             .map(|(name, text)| (beside(name), text))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_total_order_key_orders_as_total_cmp() {
+        let values = [f64::NEG_INFINITY, -2.5, -1e-300, -0.0, 0.0, 1e-300, 0.5, 1.0, f64::INFINITY, f64::NAN];
+        for a in values {
+            for b in values {
+                assert_eq!(total_order_key(a).cmp(&total_order_key(b)), a.total_cmp(&b), "{a} vs {b}");
+            }
+        }
+    }
+
+    /// The radix order is the comparison sort's it replaced (stable, highest first), so the
+    /// curve is the same, ties and signed zeros included.
+    #[test]
+    fn the_roc_curve_is_that_of_the_stable_comparison_sort() {
+        let n = 5_000;
+        let p: Vec<f64> =
+            (0..n).map(|i| if i % 97 == 0 { -0.0 } else { f64::from((i * 7919) % 613) / 613.0 }).collect();
+        let y: Vec<u8> = (0..n).map(|i| u8::from((i * 31) % 7 < 3)).collect();
+        let mut order: Vec<usize> = (0..p.len()).collect();
+        order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+        let mut radix: Vec<usize> = (0..p.len()).collect();
+        radsort::sort_by_key(&mut radix, |&i| !total_order_key(p[i]));
+        assert_eq!(radix, order);
+        let curve = roc_curve(&y, &p);
+        assert_eq!(curve.first(), Some(&[0.0, 0.0]));
+        assert_eq!(curve.last(), Some(&[1.0, 1.0]));
     }
 }

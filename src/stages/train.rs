@@ -123,7 +123,7 @@ impl Prepared {
         let (train_part, validation_part) = rayon::join(|| part("train"), || part("validation"));
         let (train_part, validation_part) = (train_part?, validation_part?);
         let pre = Preprocessor::fit(&train_part.features, schema.encode, schema.impute);
-        let (train, validation) = rayon::join(|| encode(&train_part, &pre), || encode(&validation_part, &pre));
+        let (train, validation) = rayon::join(|| encode_owned(train_part, &pre), || encode(&validation_part, &pre));
         let (train, validation) = (train?, validation?);
         let description = hand_off.description;
         let data_source = DataSourceRecord {
@@ -220,6 +220,13 @@ fn split_part(table: Table, schema: &Schema) -> Result<Part, StageError> {
 fn encode(part: &Part, pre: &Preprocessor) -> Result<Dataset, StageError> {
     let (names, x) = pre.transform(&part.features)?;
     Ok(Dataset::with_row_ids(names, x, part.y.clone(), part.features.row_ids().to_vec())?)
+}
+
+/// [`encode`] of a part that is not kept: its labels and row ids move into the dataset.
+fn encode_owned(part: Part, pre: &Preprocessor) -> Result<Dataset, StageError> {
+    let (names, x) = pre.transform(&part.features)?;
+    let (_, row_ids) = part.features.into_parts();
+    Ok(Dataset::with_row_ids(names, x, part.y, row_ids)?)
 }
 
 /// A metric in the instance's summary line: four decimals, `n/a` when undefined.

@@ -101,7 +101,9 @@ impl AucComponents {
             .enumerate()
             .map(|(row, (&p, &y))| (((p + 0.0).to_bits() << 1) | u64::from(y), row as u32))
             .collect();
-        keys.sort_unstable();
+        // By radix on the key alone: stable, so rows that tie stay in row order, which is the
+        // order of sorting the (key, row) pairs, in linear time.
+        radsort::sort_by_key(&mut keys, |&(key, _)| key);
 
         let mut components = vec![0.0; y_true.len()];
         let (twice_m, twice_n) = (2 * positives, 2 * negatives);

@@ -258,12 +258,12 @@ fn csv_file_rows(ctx: &StageContext<'_>, c: &CsvSource) -> Result<Loaded, StageE
     csv_rows(&file.bytes, &c.path, c, description)
 }
 
-/// Reads CSV `bytes` (named `display` in errors) with the options of `c`; `description` says
+/// Reads CSV `bytes` (named `display` in errors, `<stdin>` for `-`) with the options of `c`; `description` says
 /// where the bytes came from and is completed with the read report.
 fn csv_rows(bytes: &[u8], display: &str, c: &CsvSource, mut description: Value) -> Result<Loaded, StageError> {
     let opts = c.options()?;
-    let (table, report) = read_labeled_csv(bytes, display, &opts).map_err(|e| {
-        let name = if display == crate::data::data_file::STDIN { "<stdin>" } else { display };
+    let name = crate::data::data_file::display_name(display);
+    let (table, report) = read_labeled_csv(bytes, name, &opts).map_err(|e| {
         match LocatedValueError::locate(name, bytes, opts.delimiter, e) {
             Ok(located) => StageError::from(LoadStageError::BadValue(Box::new(located))),
             Err(e) => StageError::from(e),

@@ -65,6 +65,24 @@ impl MetricsFile {
         json_bytes(&serde_json::to_value(self)?)
     }
 
+    /// The ten scalar metrics runs are compared on (`nethical compare`), by their METRICS.md
+    /// names: `None` where the metric is undefined (written as `null`).
+    pub fn scalar_metrics(&self) -> [(&'static str, Option<f64>); 10] {
+        let r = &self.report;
+        [
+            ("accuracy", r.accuracy),
+            ("precision", r.precision),
+            ("recall", r.recall),
+            ("f1", r.f1),
+            ("fp_rate", r.fp_rate),
+            ("roc_auc", r.roc_auc),
+            ("average_precision", r.average_precision),
+            ("brier", r.brier),
+            ("log_loss", r.log_loss),
+            ("ece", r.ece),
+        ]
+    }
+
     /// The share of the validation rows in their most frequent class: the accuracy of always
     /// predicting it, which a model's accuracy is read against. `None` without rows.
     pub fn majority_class_rate(&self) -> Option<f64> {
@@ -109,6 +127,17 @@ mod tests {
         let rate = |y: &[u8]| file(y, &vec![0.5; y.len()]).majority_class_rate();
         assert_eq!(rate(&[1, 0, 0, 0]), Some(0.75));
         assert_eq!(rate(&[1, 1, 1, 1]), Some(1.0));
+    }
+
+    #[test]
+    fn scalar_metrics_are_the_written_fields_by_name() -> Result<(), serde_json::Error> {
+        let f = file(&[1, 1, 1], &[0.9, 0.8, 0.7]);
+        let written = serde_json::to_value(&f)?;
+        for (name, value) in f.scalar_metrics() {
+            assert_eq!(written.get(name), Some(&serde_json::to_value(value)?), "{name}");
+        }
+        assert_eq!(f.scalar_metrics()[5], ("roc_auc", None), "one class: undefined");
+        Ok(())
     }
 
     #[test]

@@ -76,6 +76,9 @@ pub(super) fn gc(args: GcArgs) -> Result<i32, Error> {
     for b in &report.busy {
         tracing::warn!("pipeline `{b}` is running (its lock is held): its runs and leftovers were left alone");
     }
+    for u in &report.unreadable {
+        tracing::warn!("{}: run folder left alone", u.reason);
+    }
     if let Some(why) = &report.cache_skipped {
         tracing::warn!("cache entries were not collected: {why}");
     }

@@ -11,7 +11,7 @@ use crate::stages::{CandidateOutcome, CandidatesSummary, OptimizeGateFile, Stage
 /// when it is malformed; `None` silently when it is absent (a failed stage writes none).
 fn read<T>(path: &Path, parse: impl Fn(&[u8], &str) -> Result<T, StageError>) -> Option<T> {
     let bytes = std::fs::read(path).ok()?;
-    parse(&bytes, &format!("`{}`", path.display())).map_err(|e| tracing::warn!("warning: {e}")).ok()
+    parse(&bytes, &format!("`{}`", path.display())).map_err(|e| tracing::warn!("{e}")).ok()
 }
 
 fn num(v: Option<f64>) -> f64 {

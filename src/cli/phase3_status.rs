@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 /// when it is malformed; `None` silently when it is absent.
 fn read<T>(path: &Path, parse: impl Fn(&[u8], &str) -> Result<T, crate::stages::StageError>) -> Option<T> {
     let bytes = std::fs::read(path).ok()?;
-    parse(&bytes, &format!("`{}`", path.display())).map_err(|e| tracing::warn!("warning: {e}")).ok()
+    parse(&bytes, &format!("`{}`", path.display())).map_err(|e| tracing::warn!("{e}")).ok()
 }
 
 /// A JSON value as Python's `repr` prints it (the original's status lines are dict reprs).

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::args::{CompareArgs, RunsArgs};
 use super::commands::table;
 use super::out::{out, outln};
-use crate::artifacts::{ArtifactFile, MetricsFile};
+use crate::artifacts::{ArtifactFile, MetricsFile, RUN_FILE};
 use crate::error::{Error, InputError};
 use crate::exec::{RunStatus, RunSummary};
 use crate::exit_code;
@@ -44,7 +44,7 @@ fn describe(run_dir: &Path, summary: &RunSummary) -> RunLine {
         let m = match MetricsFile::from_bytes(&bytes, &format!("`{}`", path.display())) {
             Ok(m) => m,
             Err(e) => {
-                tracing::warn!("warning: {e}");
+                tracing::warn!("{e}");
                 continue;
             }
         };
@@ -114,10 +114,16 @@ pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
             if name.starts_with('.') || name == "latest" || path.is_symlink() {
                 continue;
             }
-            let Some(summary) =
-                std::fs::read(path.join("run.json")).ok().and_then(|b| serde_json::from_slice::<RunSummary>(&b).ok())
-            else {
-                continue;
+            // A folder without `run.json` is no run (the audit log's); one this build cannot
+            // read (damaged, or of a later format) is left out with a warning naming it.
+            let file = path.join(RUN_FILE);
+            let Ok(bytes) = std::fs::read(&file) else { continue };
+            let summary = match RunSummary::from_bytes(&bytes, &format!("`{}`", file.display())) {
+                Ok(summary) => summary,
+                Err(e) => {
+                    tracing::warn!("{e}: run not listed");
+                    continue;
+                }
             };
             if args.table {
                 experiments.push((summary.run_id.clone(), crate::report::run_rows(&path, p, &summary.run_id)));

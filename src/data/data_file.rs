@@ -104,19 +104,27 @@ pub struct DataFile {
 /// The path that names standard input.
 pub const STDIN: &str = "-";
 
+/// What errors call standard input: a file named `-` would read as a typo in the manifest.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// The name errors give the data file `written` (as in the manifest).
+pub fn display_name(written: &str) -> &str {
+    if written == STDIN { STDIN_NAME } else { written }
+}
+
 /// Standard input, read once per process: every instance of a stage that reads `-` (its folds,
 /// its matrix) sees the same bytes.
 fn stdin_bytes() -> Result<&'static [u8], DataFileError> {
     static BYTES: std::sync::OnceLock<Result<Vec<u8>, String>> = std::sync::OnceLock::new();
     let got = BYTES.get_or_init(|| {
         let stdin = std::io::stdin().lock();
-        let path = Path::new("<stdin>");
+        let path = Path::new(STDIN_NAME);
         read_capped(stdin, path).map_err(|e| e.to_string())
     });
     match got {
         Ok(bytes) => Ok(bytes),
         Err(message) => {
-            Err(DataFileError::Read { path: PathBuf::from("<stdin>"), source: std::io::Error::other(message.clone()) })
+            Err(DataFileError::Read { path: PathBuf::from(STDIN_NAME), source: std::io::Error::other(message.clone()) })
         }
     }
 }

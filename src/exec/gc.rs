@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::run_folder::PipelineLock;
-use crate::artifacts::{RunStatus, RunSummary};
+use crate::artifacts::{ArtifactFile, RUN_FILE, RunStatus, RunSummary};
 use crate::error::Error;
 use crate::plan::{Lockfile, lockfile_path};
 use crate::store::{Cache, write_atomic};
@@ -69,11 +69,24 @@ pub struct GcReport {
     pub cache_entries: Vec<GcItem>,
     /// Pipelines whose lock another process holds: left alone.
     pub busy: Vec<String>,
+    /// Run folders whose `run.json` this build cannot read (damaged, or written by a later
+    /// nethical): left alone, since gc cannot tell how old they are or what they keep.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<UnreadableRun>,
     /// Why the cache was not collected, if it was not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_skipped: Option<String>,
     /// Bytes the file system gets back: a hard-linked file counts once all its names go.
     pub freed_bytes: u64,
+}
+
+/// A run folder gc left alone because it cannot read its `run.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnreadableRun {
+    /// The run folder.
+    pub path: PathBuf,
+    /// Why its `run.json` cannot be read, naming the file.
+    pub reason: String,
 }
 
 struct RunInfo {
@@ -129,15 +142,19 @@ pub fn gc(opts: &GcOptions) -> Result<GcReport, Error> {
     }
     let mut runs: BTreeMap<String, Vec<RunInfo>> = BTreeMap::new();
     for (name, dir) in &pipelines {
-        runs.insert(name.clone(), list_runs(dir)?);
+        runs.insert(name.clone(), list_runs(dir, &mut report.unreadable)?);
     }
     let mut lockfiles: BTreeSet<PathBuf> = opts.lockfiles.iter().cloned().collect();
     for run in runs.values().flatten() {
         lockfiles.insert(lockfile_path(Path::new(&run.summary.manifest)));
     }
     let locked: Vec<Lockfile> = lockfiles.iter().filter_map(|p| Lockfile::read(p).ok().flatten()).collect();
-    // A misspelt `--keep` would keep nothing; a busy pipeline's runs are not listed, though.
-    if let Some(keep) = opts.keep.iter().find(|k| !runs.values().flatten().any(|r| &&r.id == k))
+    // A misspelt `--keep` would keep nothing; a busy pipeline's runs are not listed, though,
+    // and an unreadable run is kept anyway.
+    let known = |k: &String| {
+        runs.values().flatten().any(|r| &r.id == k) || report.unreadable.iter().any(|u| u.path.ends_with(k))
+    };
+    if let Some(keep) = opts.keep.iter().find(|k| !known(k))
         && report.busy.is_empty()
     {
         return Err(GcInputError::UnknownKeptRun { keep: keep.clone(), runs_dir: opts.runs_dir.clone() }.into());
@@ -310,20 +327,30 @@ fn remove_run(dir: &Path, run: &RunInfo, reason: &str, bytes: u64, now: DateTime
 }
 
 /// The complete run folders of a pipeline (those with a readable `run.json`), oldest first:
-/// run ids start with the run's UTC time (to the second).
-fn list_runs(dir: &Path) -> Result<Vec<RunInfo>, Error> {
+/// run ids start with the run's UTC time (to the second). A folder without `run.json` is no
+/// run (the audit log's); one whose `run.json` cannot be read goes to `unreadable`, never to
+/// the runs gc may remove.
+fn list_runs(dir: &Path, unreadable: &mut Vec<UnreadableRun>) -> Result<Vec<RunInfo>, Error> {
     let mut out = Vec::new();
     for id in subfolders(dir)? {
         let path = dir.join(&id);
         if id.starts_with('.') || id == "latest" || path.is_symlink() {
             continue;
         }
-        let Some(summary) =
-            fs::read(path.join("run.json")).ok().and_then(|b| serde_json::from_slice::<RunSummary>(&b).ok())
-        else {
-            continue;
+        let file = path.join(RUN_FILE);
+        let read = match fs::read(&file) {
+            Ok(bytes) => RunSummary::from_bytes(&bytes, &format!("`{}`", file.display())).map_err(|e| e.to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => Err(format!("cannot read `{}`: {e}", file.display())),
         };
-        let finished = fs::metadata(path.join("run.json")).and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
+        let summary = match read {
+            Ok(summary) => summary,
+            Err(reason) => {
+                unreadable.push(UnreadableRun { path, reason });
+                continue;
+            }
+        };
+        let finished = fs::metadata(&file).and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
         out.push(RunInfo { id, dir: path, summary, finished });
     }
     out.sort_by(|a, b| (a.id.get(..16), a.finished, &a.id).cmp(&(b.id.get(..16), b.finished, &b.id)));
@@ -426,6 +453,21 @@ pub fn parse_age(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_damaged_run_json_is_unreadable_and_a_folder_without_one_is_no_run() -> std::io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        fs::create_dir_all(dir.path().join("audit"))?;
+        fs::create_dir_all(dir.path().join("20231114T221320Z-000001"))?;
+        fs::write(dir.path().join("20231114T221320Z-000001/run.json"), "{\"format_version\": 1")?;
+        let mut unreadable = Vec::new();
+        let runs = list_runs(dir.path(), &mut unreadable).map_err(std::io::Error::other)?;
+        assert!(runs.is_empty());
+        assert_eq!(unreadable.len(), 1, "{unreadable:?}");
+        assert!(unreadable[0].path.ends_with("20231114T221320Z-000001"));
+        assert!(unreadable[0].reason.contains("run.json` is not readable"), "{}", unreadable[0].reason);
+        Ok(())
+    }
 
     #[test]
     fn ages_parse_with_units() {

@@ -21,7 +21,7 @@ pub use crate::artifacts::{GitInfo, InstanceReport, InstanceStatus, RunStatus, R
 pub use crate::error_chain::error_chain;
 pub use export::{copy_files, copy_tree, export_models};
 pub use failpoints::{Failpoints, FailpointsError, Fault};
-pub use gc::{GcInputError, GcItem, GcOptions, GcReport, gc, parse_age};
+pub use gc::{GcInputError, GcItem, GcOptions, GcReport, UnreadableRun, gc, parse_age};
 pub use reporter::{Reporter, Silent};
 pub use run::run;
 pub use run_options::{ExecutorChoice, RunOptions};

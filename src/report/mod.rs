@@ -37,4 +37,4 @@ pub fn render_views(doc: &ComparisonReport, context: Option<&RunContext>) -> [(&
 }
 pub use provenance::CohortProvenance;
 pub use run_context::{AuditSeal, RunContext};
-pub use run_diff::{Change, CohortDiff, METRICS, RunDiff, RunDiffError, diff_runs, render_diff_markdown};
+pub use run_diff::{Change, CohortDiff, RunDiff, RunDiffError, diff_runs, render_diff_markdown};

@@ -8,13 +8,9 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::artifacts::{RESOLVED_MANIFEST_FILE, ResolvedManifestFile};
+use crate::artifacts::{ArtifactError, ArtifactFile, MetricsFile, RESOLVED_MANIFEST_FILE, ResolvedManifestFile};
 use crate::metrics::compare::{self, ACCURACY, Bootstrap, ConfusionMetric, ROC_AUC, ab_sentence};
 use crate::predictions::{PredictionColumns, read_predictions};
-
-/// The metrics compared (the scalar ones of `metrics.json`).
-pub const METRICS: [&str; 10] =
-    ["accuracy", "precision", "recall", "f1", "fp_rate", "roc_auc", "average_precision", "brier", "log_loss", "ece"];
 
 /// One value in both runs.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -68,7 +64,8 @@ fn flatten(prefix: &str, v: &toml::Value, out: &mut BTreeMap<String, Value>) {
     }
 }
 
-/// Why a run folder cannot be compared: its `manifest.resolved.toml` cannot be read.
+/// Why a run folder cannot be compared: its `manifest.resolved.toml` or a cohort's
+/// `metrics.json` cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum RunDiffError {
     /// The file cannot be read.
@@ -89,6 +86,10 @@ pub enum RunDiffError {
         #[source]
         source: toml::de::Error,
     },
+    /// A cohort's `metrics.json` is damaged or of another format (the error names it): a
+    /// metric that cannot be read would otherwise show as absent.
+    #[error(transparent)]
+    Metrics(#[from] ArtifactError),
 }
 
 /// Cohort → its flattened parameters, from the run's `manifest.resolved.toml`: each `train`
@@ -116,8 +117,16 @@ pub(crate) fn cohort_params(run: &Path) -> Result<BTreeMap<String, BTreeMap<Stri
     Ok(out)
 }
 
-fn read_json(path: &Path) -> Option<Value> {
-    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+/// A cohort's `metrics.json` in a run, `None` when the run has none (the cohort is not in
+/// it, or its `train` failed).
+fn read_metrics(run: &Path, cohort: &str) -> Result<Option<MetricsFile>, RunDiffError> {
+    let path = run.join("cohorts").join(cohort).join(MetricsFile::FILE_NAME);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(RunDiffError::Read { path, source }),
+    };
+    Ok(Some(MetricsFile::from_bytes(&bytes, &format!("`{}`", path.display()))?))
 }
 
 fn change(a: Option<&Value>, b: Option<&Value>) -> Change {
@@ -194,11 +203,16 @@ pub fn diff_runs(a: &Path, b: &Path, only_changed: bool) -> Result<RunDiff, RunD
             .map(|k| (k.clone(), change(pa.get(k), pb.get(k))))
             .filter(|(_, c)| !only_changed || c.a != c.b)
             .collect();
-        let ma = read_json(&a.join("cohorts").join(cohort).join("metrics.json")).unwrap_or(Value::Null);
-        let mb = read_json(&b.join("cohorts").join(cohort).join("metrics.json")).unwrap_or(Value::Null);
-        let metrics: BTreeMap<String, Change> = METRICS
-            .iter()
-            .map(|m| ((*m).to_owned(), change(ma.get(*m), mb.get(*m))))
+        // Metric → its value in A and in B; `null` where undefined or the run has no file.
+        let mut values: BTreeMap<&str, [Value; 2]> = BTreeMap::new();
+        for (side, run) in [a, b].into_iter().enumerate() {
+            for (name, value) in read_metrics(run, cohort)?.iter().flat_map(MetricsFile::scalar_metrics) {
+                values.entry(name).or_default()[side] = value.map_or(Value::Null, Value::from);
+            }
+        }
+        let metrics: BTreeMap<String, Change> = values
+            .into_iter()
+            .map(|(m, [va, vb])| (m.to_owned(), change(Some(&va), Some(&vb))))
             .filter(|(_, c)| !(c.a.is_null() && c.b.is_null()))
             .filter(|(_, c)| !only_changed || c.a != c.b)
             .collect();
@@ -265,6 +279,61 @@ mod tests {
         assert_eq!(logistic.get("model"), Some(&Value::from("logistic")));
         assert_eq!(logistic.get("epochs"), Some(&Value::from(7)));
         assert_eq!(logistic.get("data.source.synthetic.num_samples"), Some(&Value::from(300)));
+    }
+
+    /// A run folder of one `train` cohort, `lr`, whose `metrics.json` has `format_version` and
+    /// the metrics of `y_prob` on the labels 1, 0, 1.
+    fn run_with_metrics(format_version: u32, y_prob: &[f64]) -> Result<tempfile::TempDir, Box<dyn std::error::Error>> {
+        let text = "[pipeline]\nname = \"t\"\n[stages.data]\nkind = \"load\"\nsource = { synthetic = { num_samples = 300 } }\n\
+                    [stages.train]\nkind = \"train\"\nneeds = [\"data\"]\nmodel = \"logistic\"\ncohort = \"lr\"\n";
+        let manifest = load(&ManifestInput::new(Path::new("t.toml"), text.to_owned(), Vec::new()))?;
+        let dir = tempfile::tempdir()?;
+        std::fs::write(dir.path().join(RESOLVED_MANIFEST_FILE), &manifest.resolved)?;
+        let report = crate::metrics::evaluate(&[1, 0, 1], y_prob, &crate::metrics::MetricsConfig::default())?;
+        let metrics = MetricsFile {
+            format_version,
+            cohort: "lr".to_owned(),
+            model_type: "logistic".to_owned(),
+            split: "validation".to_owned(),
+            report,
+            fairness: None,
+            data_warnings: Vec::new(),
+            data_source: None,
+        };
+        std::fs::create_dir_all(dir.path().join("cohorts/lr"))?;
+        std::fs::write(dir.path().join("cohorts/lr/metrics.json"), metrics.to_bytes()?)?;
+        Ok(dir)
+    }
+
+    #[test]
+    fn an_undefined_metric_or_a_missing_file_reads_as_null() -> Result<(), Box<dyn std::error::Error>> {
+        let a = run_with_metrics(crate::artifacts::METRICS_FORMAT, &[0.9, 0.2, 0.4])?;
+        // Nothing predicted positive: precision is undefined.
+        let b = run_with_metrics(crate::artifacts::METRICS_FORMAT, &[0.4, 0.2, 0.3])?;
+        let d = diff_runs(a.path(), b.path(), false)?;
+        let metrics = &d.cohorts.first().ok_or("a cohort")?.metrics;
+        assert_eq!(metrics.len(), 10, "{metrics:?}");
+        let precision = metrics.get("precision").ok_or("precision")?;
+        assert_eq!((&precision.a, &precision.b, precision.delta), (&Value::from(1.0), &Value::Null, None));
+        let accuracy = metrics.get("accuracy").ok_or("accuracy")?;
+        assert_eq!((accuracy.a.as_f64(), accuracy.b.as_f64()), (Some(2.0 / 3.0), Some(1.0 / 3.0)));
+
+        std::fs::remove_file(b.path().join("cohorts/lr/metrics.json"))?;
+        let d = diff_runs(a.path(), b.path(), false)?;
+        let metrics = &d.cohorts.first().ok_or("a cohort")?.metrics;
+        assert!(metrics.values().all(|c| c.b.is_null() && c.delta.is_none()), "{metrics:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_metrics_json_of_a_later_format_is_refused_naming_the_file() -> Result<(), Box<dyn std::error::Error>> {
+        let current = run_with_metrics(crate::artifacts::METRICS_FORMAT, &[0.9, 0.2, 0.4])?;
+        let later = run_with_metrics(crate::artifacts::METRICS_FORMAT + 1, &[0.9, 0.2, 0.4])?;
+        let e = diff_runs(current.path(), later.path(), false).err().ok_or("refused")?;
+        assert!(matches!(e, RunDiffError::Metrics(ArtifactError::Format { found: 2, reads: 1, .. })), "{e:?}");
+        let file = later.path().join("cohorts/lr/metrics.json");
+        assert_eq!(e.to_string(), format!("`{}` has format_version 2; this nethical reads 1", file.display()));
+        Ok(())
     }
 
     #[test]

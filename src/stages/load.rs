@@ -258,12 +258,12 @@ fn csv_file_rows(ctx: &StageContext<'_>, c: &CsvSource) -> Result<Loaded, StageE
     csv_rows(&file.bytes, &c.path, c, description)
 }
 
-/// Reads CSV `bytes` (named `display` in errors) with the options of `c`; `description` says
+/// Reads CSV `bytes` (named `display` in errors, `<stdin>` for `-`) with the options of `c`; `description` says
 /// where the bytes came from and is completed with the read report.
 fn csv_rows(bytes: &[u8], display: &str, c: &CsvSource, mut description: Value) -> Result<Loaded, StageError> {
     let opts = c.options()?;
-    let (table, report) = read_labeled_csv(bytes, display, &opts).map_err(|e| {
-        let name = if display == crate::data::data_file::STDIN { "<stdin>" } else { display };
+    let name = crate::data::data_file::display_name(display);
+    let (table, report) = read_labeled_csv(bytes, name, &opts).map_err(|e| {
         match LocatedValueError::locate(name, bytes, opts.delimiter, e) {
             Ok(located) => StageError::from(LoadStageError::BadValue(Box::new(located))),
             Err(e) => StageError::from(e),
@@ -356,14 +356,16 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
     let mut volatile = None;
     let mut fallback_reason = None;
     let mut source_warnings = Vec::new();
-    let (loaded, source) = match &params.source {
-        DataSource::Synthetic(s) => (synthetic_rows(ctx, s, &mut rng)?, "synthetic rows".to_owned()),
+    // `from_file`: the rows are a user's table (a file, or Kaggle's download), not generated
+    // ones (a synthetic source, or the Kaggle fallback).
+    let (loaded, source, from_file) = match &params.source {
+        DataSource::Synthetic(s) => (synthetic_rows(ctx, s, &mut rng)?, "synthetic rows".to_owned(), false),
         DataSource::Csv(c) => {
             if c.path == crate::data::data_file::STDIN {
                 // Its bytes are not in the key: what a later run pipes in may differ.
                 volatile = Some("it reads standard input".to_owned());
             }
-            (csv_file_rows(ctx, c)?, format!("rows of {}", c.path))
+            (csv_file_rows(ctx, c)?, format!("rows of {}", c.path), true)
         }
         DataSource::Kaggle(k) => match fetch_csv(k, ctx.kaggle, &mut fallback_reason)? {
             Some(got) => {
@@ -371,7 +373,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
                 source_warnings = got.warnings;
                 let sha = got.archive_sha256.get(..12).unwrap_or_default();
                 let source = format!("rows of Kaggle {} (archive sha256 {sha}…)", got.display);
-                (csv_rows(&got.bytes, &got.display, &k.csv, got.description)?, source)
+                (csv_rows(&got.bytes, &got.display, &k.csv, got.description)?, source, true)
             }
             None => {
                 let reason = fallback_reason.unwrap_or_default();
@@ -390,7 +392,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
                 }
                 volatile = Some(format!("Kaggle was unavailable, so the synthetic fallback was used ({reason})"));
                 let source = format!("SYNTHETIC FALLBACK rows: Kaggle dataset {} unavailable: {reason}", k.dataset);
-                (loaded, source)
+                (loaded, source, false)
             }
         },
     };
@@ -406,11 +408,6 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
     };
     // A file read from disk or Kaggle splits on a stream of its own; synthetic rows (and the
     // Kaggle fallback) go on with the stream that drew them.
-    let from_file = match &params.source {
-        DataSource::Csv(_) => true,
-        DataSource::Kaggle(_) => loaded.description.get("fallback_for").is_none(),
-        DataSource::Synthetic(_) => false,
-    };
     if from_file {
         rng = ChaCha8Rng::seed_from_u64(split_seed(ctx.pipeline.seed));
     }
@@ -423,9 +420,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &LoadParams, out: &mut Staging
     // The guards look at a user's table; synthetic families are the original's by design.
     let findings = match &params.source {
         DataSource::Csv(c) => guards(&loaded, &parts.train, c),
-        DataSource::Kaggle(k) if loaded.description.get("fallback_for").is_none() => {
-            guards(&loaded, &parts.train, &k.csv)
-        }
+        DataSource::Kaggle(k) if from_file => guards(&loaded, &parts.train, &k.csv),
         _ => Vec::new(),
     };
     let strict = match &params.source {

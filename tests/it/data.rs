@@ -220,6 +220,31 @@ fn a_bad_value_on_standard_input_fails_the_load_with_its_line_underlined() {
     );
 }
 
+/// Every CSV error of standard input names it `<stdin>`, not the manifest's `-`: here the
+/// header check, which fails before any value is read.
+#[test]
+fn a_missing_label_column_on_standard_input_names_stdin() {
+    use std::io::Write;
+    let t = Test::new();
+    let m = t.manifest(
+        "stdin",
+        "[pipeline]\nname = \"stdin\"\n[stages.data]\nkind = \"load\"\nsource = { csv = { path = \"-\", label = \"outcome\" } }\n",
+    );
+    let mut child = t
+        .command(&["run", m.to_str().expect("utf-8")])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(b"x,z,label\n1.5,2,0\n2.5,3,1\n").expect("write");
+    let out = child.wait_with_output().expect("run");
+    assert_eq!(out.status.code(), Some(1), "a stage failed");
+    let stderr = scrub(&String::from_utf8_lossy(&out.stderr));
+    assert!(stderr.contains("data failed: <stdin>: label `outcome` is not a column"), "{stderr}");
+    insta::assert_snapshot!("missing_label_on_standard_input", stderr);
+}
+
 #[test]
 fn a_csv_path_of_dash_reads_standard_input_once_at_run() {
     use std::io::Write;

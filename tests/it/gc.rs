@@ -112,6 +112,43 @@ fn gc_removes_entries_only_old_runs_used_and_honours_older_than() {
     assert!(plan.stdout.contains("5 instances, 0 to run, 5 cached"), "{}", plan.stdout);
 }
 
+/// A run whose `run.json` a later nethical wrote: `runs` leaves it out and `gc` never
+/// removes it, and both say which file they could not read.
+#[test]
+fn a_run_json_of_a_later_format_is_named_and_its_run_never_removed() {
+    let t = Test::new();
+    let m = t.manifest("small", SMALL);
+    let m = m.to_str().expect("utf-8");
+    for _ in 0..3 {
+        t.run(&["run", "--force", m]).ok();
+    }
+    let runs = t.run_dirs("small");
+    assert_eq!(runs.len(), 3);
+    let file = runs[0].join("run.json");
+    let mut summary = t.read_json(&file);
+    summary["format_version"] = serde_json::json!(2);
+    crate::common::replace_file(&file, serde_json::to_vec_pretty(&summary).expect("json"));
+    let later = format!("`runs/small/{}/run.json` has format_version 2; this nethical reads 1", name(&runs[0]));
+
+    let r = t.run(&["runs", "--json"]);
+    r.ok();
+    assert!(r.stderr.contains(&format!("warning: {later}: run not listed\n")), "{}", r.stderr);
+    let listed: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let ids: Vec<&str> = listed.as_array().expect("list").iter().filter_map(|l| l["run_id"].as_str()).collect();
+    assert_eq!(ids, [name(&runs[2]), name(&runs[1])], "the readable runs, newest first");
+
+    let dry = t.run(&["gc", "--keep-last", "1", "--dry-run", "--json"]);
+    dry.ok();
+    let v: serde_json::Value = serde_json::from_str(&dry.stdout).expect("json");
+    assert_eq!(v["unreadable"][0]["path"], format!("runs/small/{}", name(&runs[0])));
+    assert_eq!(v["unreadable"][0]["reason"], later);
+    let r = t.run(&["gc", "--keep-last", "1", "--keep", &name(&runs[0])]);
+    r.ok();
+    assert!(r.stderr.contains(&format!("warning: {later}: run folder left alone\n")), "{}", r.stderr);
+    assert!(r.stdout.starts_with(&format!("removed run runs/small/{} ", name(&runs[1]))), "{}", r.stdout);
+    assert_eq!(t.run_dirs("small"), [runs[0].clone(), runs[2].clone()], "only the readable older run went");
+}
+
 #[test]
 fn gc_refuses_an_unknown_keep_and_a_bad_age() {
     let t = Test::new();

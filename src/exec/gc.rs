@@ -202,6 +202,13 @@ pub fn gc(opts: &GcOptions) -> Result<GcReport, Error> {
             "a run of {} is in progress: it may be about to use entries no run folder names yet",
             report.busy.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", ")
         ));
+    } else if !report.unreadable.is_empty() {
+        // Which entries an unreadable run uses is unknown, so none is collected: its folder
+        // is kept, and so is every entry it may name.
+        report.cache_skipped = Some(format!(
+            "{} cannot be read, so the cache entries it uses are unknown",
+            report.unreadable.iter().map(|u| format!("`{}`", u.path.display())).collect::<Vec<_>>().join(", ")
+        ));
     } else {
         let cache = Cache::new(&opts.cache_dir);
         for key in cache.keys().map_err(Error::io("read", &opts.cache_dir))? {

@@ -142,6 +142,9 @@ fn a_run_json_of_a_later_format_is_named_and_its_run_never_removed() {
     let v: serde_json::Value = serde_json::from_str(&dry.stdout).expect("json");
     assert_eq!(v["unreadable"][0]["path"], format!("runs/small/{}", name(&runs[0])));
     assert_eq!(v["unreadable"][0]["reason"], later);
+    let skipped = v["cache_skipped"].as_str().unwrap_or_default();
+    assert!(skipped.contains("cannot be read, so the cache entries it uses are unknown"), "{v}");
+    assert!(v["cache_entries"].as_array().is_none_or(Vec::is_empty), "no entry is collected: {v}");
     let r = t.run(&["gc", "--keep-last", "1", "--keep", &name(&runs[0])]);
     r.ok();
     assert!(r.stderr.contains(&format!("warning: {later}: run folder left alone\n")), "{}", r.stderr);

@@ -189,15 +189,21 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
     let cohorts: Vec<Cohort> = gather(ctx)?;
     let trains: Vec<&UpstreamOutput> = ctx.inputs.iter().filter(|u| u.kind == StageKind::Train).collect();
     let bootstrap = Bootstrap::new(params.resamples as usize, ctx.instance.seed)?;
-    let stats: Vec<compare::Cohort<'_>> = cohorts
-        .iter()
-        .map(|c| compare::Cohort::new(&c.actions.y_true, &c.actions.y_prob, c.actions.threshold, c.metrics.report.bins))
-        .collect::<Result<_, _>>()?;
+    // Each cohort prepared (a sort, a pass) and its ROC curve drawn on all cores; errors are
+    // taken in cohort order, the one a sequential pass would meet.
+    let (stats, rocs): (Vec<_>, Vec<_>) = cohorts
+        .par_iter()
+        .map(|c| {
+            let (y, p) = (&c.actions.y_true, &c.actions.y_prob);
+            (compare::Cohort::new(y, p, c.actions.threshold, c.metrics.report.bins), roc_curve(y, p))
+        })
+        .unzip();
+    let stats: Vec<compare::Cohort<'_>> = stats.into_iter().collect::<Result<_, _>>()?;
     let intervals: Vec<_> = stats.par_iter().map(|s| s.intervals(&bootstrap)).collect();
     let params_by_cohort = differing(&trains);
     let mut reports = Vec::new();
     let mut folds: Vec<CvCohort> = Vec::new();
-    for (((c, up), iv), p) in cohorts.iter().zip(&trains).zip(intervals).zip(params_by_cohort) {
+    for ((((c, up), iv), p), roc) in cohorts.iter().zip(&trains).zip(intervals).zip(params_by_cohort).zip(rocs) {
         let gate = ctx
             .inputs
             .iter()
@@ -221,7 +227,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
             params: p,
             intervals: iv,
             reliability: to_value(&c.metrics.report.reliability)?,
-            roc: roc_curve(&c.actions.y_true, &c.actions.y_prob),
+            roc,
             gate: gate.map(|g| GateSummary { decision: g.decision, criteria: g.criteria }),
             majority_class_rate: metrics.majority_class_rate(),
             fairness,

@@ -33,6 +33,13 @@ struct Headline {
     ece: Option<f64>,
 }
 
+/// `path` read through its artifact type; `None` when it is missing, and when it cannot be
+/// read (damaged, or of a later format), then with a warning naming it and ending in `then`.
+fn read_or_warn<T: ArtifactFile>(path: &Path, then: &str) -> Option<T> {
+    let bytes = std::fs::read(path).ok()?;
+    T::from_bytes(&bytes, &format!("`{}`", path.display())).map_err(|e| tracing::warn!("{e}{then}")).ok()
+}
+
 /// One run's line: a cohort whose `metrics.json` is missing is left out, one whose file is
 /// malformed too, with a warning naming it.
 fn describe(run_dir: &Path, summary: &RunSummary) -> RunLine {
@@ -40,14 +47,7 @@ fn describe(run_dir: &Path, summary: &RunSummary) -> RunLine {
     for i in summary.instances.iter().filter(|i| i.kind == "train") {
         let Some(cohort) = &i.cohort else { continue };
         let path = run_dir.join("cohorts").join(cohort).join("metrics.json");
-        let Ok(bytes) = std::fs::read(&path) else { continue };
-        let m = match MetricsFile::from_bytes(&bytes, &format!("`{}`", path.display())) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!("{e}");
-                continue;
-            }
-        };
+        let Some(m) = read_or_warn::<MetricsFile>(&path, "") else { continue };
         cohorts.insert(cohort.clone(), Headline { accuracy: m.report.accuracy, ece: m.report.ece });
     }
     RunLine {
@@ -117,14 +117,7 @@ pub(super) fn runs(args: &RunsArgs) -> Result<i32, Error> {
             // A folder without `run.json` is no run (the audit log's); one this build cannot
             // read (damaged, or of a later format) is left out with a warning naming it.
             let file = path.join(RUN_FILE);
-            let Ok(bytes) = std::fs::read(&file) else { continue };
-            let summary = match RunSummary::from_bytes(&bytes, &format!("`{}`", file.display())) {
-                Ok(summary) => summary,
-                Err(e) => {
-                    tracing::warn!("{e}: run not listed");
-                    continue;
-                }
-            };
+            let Some(summary) = read_or_warn::<RunSummary>(&file, ": run not listed") else { continue };
             if args.table {
                 experiments.push((summary.run_id.clone(), crate::report::run_rows(&path, p, &summary.run_id)));
             }

@@ -189,16 +189,9 @@ fn calibrate_without_a_calibration_split_is_explained() {
     );
 }
 
-/// A CSV the manifest check cannot read first (standard input) is refused by the `load`
-/// instance itself: its failure shows the value in its line, as `nethical metrics` shows one.
-#[test]
-fn a_bad_value_on_standard_input_fails_the_load_with_its_line_underlined() {
+/// `nethical run` of manifest `m` with `input` on its standard input.
+fn run_with_stdin(t: &Test, m: &std::path::Path, input: &[u8]) -> std::process::Output {
     use std::io::Write;
-    let t = Test::new();
-    let m = t.manifest(
-        "stdin",
-        "[pipeline]\nname = \"stdin\"\n[stages.data]\nkind = \"load\"\nsource = { csv = { path = \"-\" } }\n",
-    );
     let mut child = t
         .command(&["run", m.to_str().expect("utf-8")])
         .stdin(std::process::Stdio::piped())
@@ -206,8 +199,20 @@ fn a_bad_value_on_standard_input_fails_the_load_with_its_line_underlined() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
-    child.stdin.take().expect("stdin").write_all(b"x,z,label\n1.5,2,0\n2.5,3,maybe\n3.5,4,1\n").expect("write");
-    let out = child.wait_with_output().expect("run");
+    child.stdin.take().expect("stdin").write_all(input).expect("write");
+    child.wait_with_output().expect("run")
+}
+
+/// A CSV the manifest check cannot read first (standard input) is refused by the `load`
+/// instance itself: its failure shows the value in its line, as `nethical metrics` shows one.
+#[test]
+fn a_bad_value_on_standard_input_fails_the_load_with_its_line_underlined() {
+    let t = Test::new();
+    let m = t.manifest(
+        "stdin",
+        "[pipeline]\nname = \"stdin\"\n[stages.data]\nkind = \"load\"\nsource = { csv = { path = \"-\" } }\n",
+    );
+    let out = run_with_stdin(&t, &m, b"x,z,label\n1.5,2,0\n2.5,3,maybe\n3.5,4,1\n");
     assert_eq!(out.status.code(), Some(1), "a stage failed");
     insta::assert_snapshot!("bad_value_on_standard_input", scrub(&String::from_utf8_lossy(&out.stderr)));
     let runs = t.run_dirs("stdin");
@@ -224,21 +229,12 @@ fn a_bad_value_on_standard_input_fails_the_load_with_its_line_underlined() {
 /// header check, which fails before any value is read.
 #[test]
 fn a_missing_label_column_on_standard_input_names_stdin() {
-    use std::io::Write;
     let t = Test::new();
     let m = t.manifest(
         "stdin",
         "[pipeline]\nname = \"stdin\"\n[stages.data]\nkind = \"load\"\nsource = { csv = { path = \"-\", label = \"outcome\" } }\n",
     );
-    let mut child = t
-        .command(&["run", m.to_str().expect("utf-8")])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child.stdin.take().expect("stdin").write_all(b"x,z,label\n1.5,2,0\n2.5,3,1\n").expect("write");
-    let out = child.wait_with_output().expect("run");
+    let out = run_with_stdin(&t, &m, b"x,z,label\n1.5,2,0\n2.5,3,1\n");
     assert_eq!(out.status.code(), Some(1), "a stage failed");
     let stderr = scrub(&String::from_utf8_lossy(&out.stderr));
     assert!(stderr.contains("data failed: <stdin>: label `outcome` is not a column"), "{stderr}");

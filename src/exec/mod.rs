@@ -14,7 +14,6 @@ mod run;
 mod run_folder;
 mod run_options;
 pub mod slurm;
-mod start_order;
 mod views;
 
 /// `run.json`'s types live in `artifacts`: the report reads the file too.

@@ -32,7 +32,6 @@ use super::reporter::Reporter;
 use super::run_folder::{PipelineLock, RunFolder};
 use super::run_options::{ExecutorChoice, RunOptions};
 use super::slurm::Slurm;
-use super::start_order::ReadyQueue;
 
 /// Refuses a run whose audit stage the log's trust policy would refuse at the end (no key, or
 /// another key, for a signed log; a policy that does not hold), before it makes its folder or
@@ -210,8 +209,7 @@ fn schedule(
     }
     let mut state: Vec<State> = vec![State::Pending; n];
     let mut entries: Vec<Option<CacheEntry>> = vec![None; n];
-    let mut ready = ReadyQueue::new(planned, &opts.runs_dir.join(&plan.pipeline.name));
-    (0..n).filter(|&i| waiting[i] == 0).for_each(|i| ready.insert(i));
+    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
     let mut stopped_by: Option<String> = None;
     let mut deferred: Vec<usize> = Vec::new();
 
@@ -226,7 +224,7 @@ fn schedule(
             }
             let mut batch = Vec::new();
             while running + batch.len() < executor.capacity() && stopped_by.is_none() && !cancelled {
-                let Some(i) = ready.pop() else { break };
+                let Some(i) = ready.pop_first() else { break };
                 if plan.instances[i].decl.kind == StageKind::Audit {
                     // Sealed after everything else, in plan order, so the log's order never
                     // depends on scheduling.
@@ -394,7 +392,7 @@ fn skip_dependents(
     failed: usize,
     dependents: &[Vec<usize>],
     state: &mut [State],
-    ready: &mut ReadyQueue,
+    ready: &mut BTreeSet<usize>,
     reports: &mut [InstanceReport],
     reporter: &dyn Reporter,
 ) {
@@ -404,7 +402,7 @@ fn skip_dependents(
             continue;
         }
         state[d] = State::Done;
-        ready.remove(d);
+        ready.remove(&d);
         reports[d].status = InstanceStatus::Skipped;
         reports[d].reason = format!("not run: it needs `{}`, which failed", plan.instances[failed].id());
         reporter.instance_finished(&reports[d]);

@@ -89,29 +89,3 @@ fn second_run_of_the_same_pipeline_is_refused_while_the_first_holds_the_lock() {
     drop(lock);
     t.run(&["run", m.to_str().expect("utf-8")]).ok();
 }
-
-/// Ready instances start longest first, by the time each took when it last ran: here `b`
-/// and then `c` were slowed down in the first run, so the forced second run starts them first
-/// (`-j 1`, so starts are one at a time and in order); `a`, never slow, comes last.
-#[test]
-fn ready_instances_start_longest_first_by_their_last_running_time() {
-    let t = Test::new();
-    let load =
-        |name: &str| format!("[stages.{name}]\nkind = \"load\"\nsource = {{ synthetic = {{ num_samples = 200 }} }}\n");
-    let text = format!("[pipeline]\nname = \"order\"\n{}{}{}", load("a"), load("b"), load("c"));
-    let m = t.manifest("order", &text);
-    let m = m.to_str().expect("utf-8");
-    t.run_with(&[("NETHICAL_FAILPOINTS", "b=sleep(600);c=sleep(300)")], &["run", "-j", "1", m]).ok();
-    let started = |stderr: &str| -> Vec<String> {
-        stderr.lines().filter_map(|l| l.strip_prefix("debug: started ")).map(str::to_owned).collect()
-    };
-    let r = t.run(&["run", "-j", "1", "-v", "--force", m]);
-    r.ok();
-    assert_eq!(started(&r.stderr), ["b", "c", "a"], "{}", r.stderr);
-    // Without earlier runs, the plan's order.
-    let fresh = Test::new();
-    let m = fresh.manifest("order", &text);
-    let r = fresh.run(&["run", "-j", "1", "-v", m.to_str().expect("utf-8")]);
-    r.ok();
-    assert_eq!(started(&r.stderr), ["a", "b", "c"], "{}", r.stderr);
-}

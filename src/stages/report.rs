@@ -123,16 +123,23 @@ fn total_order_key(x: f64) -> u64 {
     if bits >> 63 == 1 { !bits } else { bits | 1 << 63 }
 }
 
+/// The rows by probability, highest first, ties in row order: a stable radix sort by the
+/// inverted total-order key, in linear time (a comparison sort of 200,000 rows cost 15 ms).
+/// The keys sit beside the rows: a key function reading `p[row]` would read at random on
+/// every pass of the sort.
+fn descending_order(p: &[f64]) -> Vec<usize> {
+    let mut keyed: Vec<(u64, usize)> = p.iter().enumerate().map(|(i, &v)| (!total_order_key(v), i)).collect();
+    radsort::sort_by_key(&mut keyed, |&(key, _)| key);
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
 fn roc_curve(y: &[u8], p: &[f64]) -> Vec<[f64; 2]> {
     let positives = y.iter().filter(|&&v| v == 1).count() as f64;
     let negatives = y.len() as f64 - positives;
     if positives == 0.0 || negatives == 0.0 {
         return Vec::new();
     }
-    // Highest probability first, ties in row order: a stable radix sort by the inverted
-    // total-order key, in linear time (a comparison sort of 200,000 rows cost 15 ms).
-    let mut order: Vec<usize> = (0..y.len()).collect();
-    radsort::sort_by_key(&mut order, |&i| !total_order_key(p[i]));
+    let order = descending_order(p);
     let mut points = vec![[0.0, 0.0]];
     let (mut tp, mut fp) = (0.0, 0.0);
     let mut k = 0;
@@ -398,9 +405,7 @@ mod tests {
         let y: Vec<u8> = (0..n).map(|i| u8::from((i * 31) % 7 < 3)).collect();
         let mut order: Vec<usize> = (0..p.len()).collect();
         order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
-        let mut radix: Vec<usize> = (0..p.len()).collect();
-        radsort::sort_by_key(&mut radix, |&i| !total_order_key(p[i]));
-        assert_eq!(radix, order);
+        assert_eq!(descending_order(&p), order);
         let curve = roc_curve(&y, &p);
         assert_eq!(curve.first(), Some(&[0.0, 0.0]));
         assert_eq!(curve.last(), Some(&[1.0, 1.0]));

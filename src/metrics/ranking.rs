@@ -73,8 +73,9 @@ impl Ranking {
     }
 }
 
-/// `(p, label)` packed so that integer order is `total_cmp` order on `p`, then label.
-fn sort_key(p: f64, label: u8) -> u64 {
+/// `(p, label)` packed so that integer order is `total_cmp` order on `p`, then label (also
+/// DeLong's rank keys, `compare::delong`).
+pub(crate) fn sort_key(p: f64, label: u8) -> u64 {
     ((p + 0.0).to_bits() << 1) | u64::from(label)
 }
 

@@ -99,7 +99,7 @@ impl AucComponents {
             .iter()
             .zip(y_true)
             .enumerate()
-            .map(|(row, (&p, &y))| (((p + 0.0).to_bits() << 1) | u64::from(y), row as u32))
+            .map(|(row, (&p, &y))| (crate::metrics::ranking::sort_key(p, y), row as u32))
             .collect();
         // By radix on the key alone: stable, so rows that tie stay in row order, which is the
         // order of sorting the (key, row) pairs, in linear time.

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::cohort_error::CohortError;
 use super::dataset_file::{AnyDatasetFile, DatasetFileV1};
-use super::hand_off::{HandOff, ReadFile};
+use super::hand_off::{HandOff, OpenFile, ReadFile};
 use super::predictions_hand_off::{self, ReadBack};
 use super::{StageContext, StageError, UpstreamOutput};
 use crate::artifacts::{ArtifactFile, GateRecord, MetricsFile};
@@ -56,8 +56,12 @@ pub(super) fn model_of(up: &UpstreamOutput) -> Result<ModelHeader, StageError> {
 }
 
 /// The numeric features of a data instance's validation rows, by name, missing values left
-/// out; `read` reads the instance's files.
-fn validation_features(id: &str, read: &ReadFile<'_>) -> Result<BTreeMap<String, Vec<f64>>, StageError> {
+/// out; `read` reads the instance's files, and `open` opens its parts when they are cached.
+fn validation_features<'a>(
+    id: &str,
+    read: &'a ReadFile<'a>,
+    open: Option<&'a OpenFile<'a>>,
+) -> Result<BTreeMap<String, Vec<f64>>, StageError> {
     let Some(dataset) = read("dataset.json")? else { return Ok(BTreeMap::new()) };
     let dataset = match AnyDatasetFile::from_bytes(&dataset, id)? {
         AnyDatasetFile::Current(dataset) => *dataset,
@@ -69,7 +73,10 @@ fn validation_features(id: &str, read: &ReadFile<'_>) -> Result<BTreeMap<String,
             };
         }
     };
-    let hand_off = HandOff::with_description(id, dataset, read)?;
+    let mut hand_off = HandOff::with_description(id, dataset, read)?;
+    if let Some(open) = open {
+        hand_off = hand_off.streaming(open);
+    }
     let table = hand_off.part("validation")?;
     let mut out = BTreeMap::new();
     for (name, kind) in &hand_off.schema.features {
@@ -173,7 +180,11 @@ pub(super) fn gather(ctx: &StageContext<'_>) -> Result<Vec<Cohort>, StageError> 
     let features: Vec<Result<BTreeMap<String, Vec<f64>>, StageError>> = data_ids
         .par_iter()
         .map(|id| match ctx.inputs.iter().find(|l| l.kind == StageKind::Load && &l.id == id) {
-            Some(load) => validation_features(id, &|name: &str| load.read_optional(name)),
+            Some(load) => validation_features(
+                id,
+                &|name: &str| load.read_optional(name),
+                Some(&|name: &str| load.open_optional(name)),
+            ),
             None => Ok(BTreeMap::new()),
         })
         .collect();
@@ -197,6 +208,7 @@ pub(super) fn gather(ctx: &StageContext<'_>) -> Result<Vec<Cohort>, StageError> 
                 metrics: up.read_artifact()?,
                 predictions: predictions_hand_off::read(
                     &|name: &str| up.read_optional(name),
+                    Some(&|name: &str| up.open_optional(name)),
                     &format!("`{}`", up.id),
                     &up.id,
                 )?,
@@ -241,7 +253,8 @@ fn baseline_cohorts(dir: &Path) -> Result<Vec<Cohort>, StageError> {
             let path = folder.join(name);
             if path.is_file() { read_file(&path).map(Some) } else { Ok(None) }
         };
-        let predictions = predictions_hand_off::read(&in_folder, &format!("`{}`", folder.display()), &csv_source)?;
+        let predictions =
+            predictions_hand_off::read(&in_folder, None, &format!("`{}`", folder.display()), &csv_source)?;
         let named = |path: &Path| format!("`{}`", path.display());
         let model_path = folder.join("model.json");
         let model = model_header(&read_file(&model_path)?, &named(&model_path))?;
@@ -258,7 +271,7 @@ fn baseline_cohorts(dir: &Path) -> Result<Vec<Cohort>, StageError> {
             let path = data_dir.join(name);
             if path.is_file() { read_file(&path).map(Some) } else { Ok(None) }
         };
-        let features = Arc::new(validation_features(&format!("{}", data_dir.display()), &read)?);
+        let features = Arc::new(validation_features(&format!("{}", data_dir.display()), &read, None)?);
         out.push(build(CohortFiles {
             name: format!("{run_id}/{name}"),
             predictions,
@@ -352,7 +365,7 @@ mod tests {
         let dataset = format!(r#"{{"format_version": 1, {SCHEMA}}}"#);
         let csv = "row,a,t,b,y_true\n0,1.5,x,,1\n1, 2 ,y,3,0\n".as_bytes().to_vec();
         let read = reader(HashMap::from([("dataset.json", dataset.into_bytes()), ("validation.csv", csv)]));
-        let features = validation_features("old", &read)?;
+        let features = validation_features("old", &read, None)?;
         assert_eq!(features, BTreeMap::from([("a".into(), vec![1.5, 2.0]), ("b".into(), vec![3.0])]));
         Ok(())
     }
@@ -386,10 +399,10 @@ mod tests {
         if let Some(text) = files.text {
             all.insert("validation_text.npy", text);
         }
-        let features = validation_features("new", &reader(all))?;
+        let features = validation_features("new", &reader(all), None)?;
         assert_eq!(features, BTreeMap::from([("a".into(), vec![1.5, 2.0]), ("b".into(), vec![3.0])]));
         // No dataset.json: no features (a baseline run whose data folder is gone).
-        assert!(validation_features("gone", &reader(HashMap::new()))?.is_empty());
+        assert!(validation_features("gone", &reader(HashMap::new()), None)?.is_empty());
         Ok(())
     }
 }

@@ -87,6 +87,17 @@ impl UpstreamOutput {
         self.read(name).map(Some)
     }
 
+    /// Opens the output whose path ends with `/name` to be read as a stream, checked as it is
+    /// read (see [`crate::store::CheckedReader`]); `None` when there is none.
+    pub(crate) fn open_optional(&self, name: &str) -> Result<Option<OpenedFile<'_>>, StageError> {
+        let Ok(path) = self.find(name) else { return Ok(None) };
+        let what = format!("read `{path}` of `{}`", self.id);
+        match self.entry.open(path) {
+            Ok(reader) => Ok(Some(OpenedFile { reader, what })),
+            Err(source) => Err(StageError::Io { what, source }),
+        }
+    }
+
     /// Reads and checks one of its artifacts through its type; errors name the file and the
     /// instance.
     pub(crate) fn read_artifact<T: ArtifactFile>(&self) -> Result<T, StageError> {
@@ -100,6 +111,23 @@ impl UpstreamOutput {
         self.entry
             .read(path)
             .map_err(|source| StageError::Io { what: format!("read `{path}` of `{}`", self.id), source })
+    }
+}
+
+/// A cached output being read as a stream, with what reading it is called in errors.
+pub(crate) struct OpenedFile<'a> {
+    /// The file, checked against its digest as it is read.
+    pub reader: crate::store::CheckedReader<'a>,
+    /// "read `<path>` of `<instance>`".
+    pub what: String,
+}
+
+impl OpenedFile<'_> {
+    /// Reads what is left; a file that could not be read or does not hold its digest's
+    /// bytes is the error, as [`UpstreamOutput::read`] reports it.
+    pub(crate) fn finish(self) -> Result<(), StageError> {
+        let what = self.what;
+        self.reader.finish().map_err(|problem| StageError::Io { what, source: problem.to_io() })
     }
 }
 

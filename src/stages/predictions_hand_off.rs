@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::hand_off::ReadFile;
+use super::hand_off::{OpenFile, ReadFile, read_streams};
 use super::{StageError, Staging, json_bytes, write};
 use crate::data::DataError;
 use crate::data::table::{Column, ColumnKind, Table, Values};
@@ -105,10 +105,15 @@ pub(super) struct ReadBack {
 
 /// Reads a cohort's predictions through `read`: the binary files when its folder has them, else
 /// its `predictions.csv`. Errors name a binary file as "`<file>` of `folder`", and the CSV as
-/// `csv_source`.
-pub(super) fn read(read: &ReadFile<'_>, folder: &str, csv_source: &str) -> Result<ReadBack, StageError> {
+/// `csv_source`. With `open` (cached outputs), the binary files are read as streams.
+pub(super) fn read<'a>(
+    read: &'a ReadFile<'a>,
+    open: Option<&'a OpenFile<'a>>,
+    folder: &str,
+    csv_source: &str,
+) -> Result<ReadBack, StageError> {
     match read(DESCRIPTION_FILE)? {
-        Some(description) => read_binary(read, &description, folder),
+        Some(description) => read_binary(read, open, &description, folder),
         None => {
             let csv = read("predictions.csv")?
                 .ok_or_else(|| StageError::MissingInput(format!("{folder} produced no `predictions.csv`")))?;
@@ -127,7 +132,12 @@ fn read_csv(csv: &[u8], source: &str) -> Result<ReadBack, StageError> {
     Ok(ReadBack { predictions: read_predictions(csv, source, &cols)?, group_column })
 }
 
-fn read_binary(read: &ReadFile<'_>, description: &[u8], source: &str) -> Result<ReadBack, StageError> {
+fn read_binary<'a>(
+    read: &'a ReadFile<'a>,
+    open: Option<&'a OpenFile<'a>>,
+    description: &[u8],
+    source: &str,
+) -> Result<ReadBack, StageError> {
     let named = |file: &str| format!("`{file}` of {source}");
     let bad = |file: &str, message: String| StageError::Data(DataError::Npy { file: named(file), message });
     let description: Description =
@@ -152,15 +162,26 @@ fn read_binary(read: &ReadFile<'_>, description: &[u8], source: &str) -> Result<
         ));
     }
     let files = part_files(PART);
-    let required = |file: &str| read(file)?.ok_or_else(|| StageError::MissingInput(named(file)));
-    let part = NpyPart {
-        numeric: required(&files[0])?,
-        rows: required(&files[1])?,
-        text: if expected_text == 1 { Some(required(&files[2])?) } else { None },
-    };
     let kinds: Vec<(String, ColumnKind)> = description.columns.iter().map(|c| (c.name.clone(), c.kind)).collect();
     let files_named = files.clone().map(|f| named(&f));
-    let (columns, rows) = Table::from_npy(&part, &files_named, &kinds, &description.codebook)?.into_parts();
+    let table = match open {
+        Some(open) => {
+            let required = |file: &str| open(file)?.ok_or_else(|| StageError::MissingInput(named(file)));
+            let (numeric, rows) = (required(&files[0])?, required(&files[1])?);
+            let text = if expected_text == 1 { Some(required(&files[2])?) } else { None };
+            read_streams(numeric, rows, text, &files_named, &kinds, &description.codebook)?
+        }
+        None => {
+            let required = |file: &str| read(file)?.ok_or_else(|| StageError::MissingInput(named(file)));
+            let part = NpyPart {
+                numeric: required(&files[0])?,
+                rows: required(&files[1])?,
+                text: if expected_text == 1 { Some(required(&files[2])?) } else { None },
+            };
+            Table::from_npy(&part, &files_named, &kinds, &description.codebook)?
+        }
+    };
+    let (columns, rows) = table.into_parts();
     let mut columns = columns.into_iter().map(|c| c.values);
     let (Some(Values::Numeric(y_true)), Some(Values::Numeric(y_prob))) = (columns.next(), columns.next()) else {
         return Err(bad(&files[0], "does not hold two numeric columns".to_owned()));
@@ -222,7 +243,7 @@ mod tests {
             group: Some(("sex", &groups)),
         };
         let files = binary_files(&p);
-        let binary = read(&reader(&files), "`c`", "c").expect("binary");
+        let binary = read(&reader(&files), None, "`c`", "c").expect("binary");
         let csv = b"row,y_true,y_prob,y_pred,sex\n7,1,0.875,1,a\n2,0,0.125,0,b\n9,1,0.5,1,a\n";
         let text = read_csv(csv, "p.csv").expect("csv");
         assert_eq!(binary.predictions, text.predictions);
@@ -235,7 +256,7 @@ mod tests {
         let p = ValidationPredictions { rows: &[0, 1], y_true: &[0, 1], y_prob: &[0.25, 0.75], group: None };
         let files = binary_files(&p);
         assert!(!files.lock().expect("not poisoned").contains_key("predictions_text.npy"));
-        let back = read(&reader(&files), "`c`", "c").expect("binary");
+        let back = read(&reader(&files), None, "`c`", "c").expect("binary");
         assert_eq!(back.predictions.groups, None);
         assert_eq!(back.predictions.rows, Some(vec![0, 1]));
     }
@@ -246,7 +267,7 @@ mod tests {
             "predictions.csv".to_owned(),
             b"row,y_true,y_prob,y_pred\n3,1,0.9,1\n".to_vec(),
         )]));
-        let back = read(&reader(&files), "`c`", "c").expect("csv");
+        let back = read(&reader(&files), None, "`c`", "c").expect("csv");
         assert_eq!(back.predictions.y_prob, vec![0.9]);
         assert_eq!(back.predictions.rows, Some(vec![3]));
     }
@@ -255,7 +276,7 @@ mod tests {
     fn a_probability_out_of_range_is_an_error_naming_the_file() {
         let p = ValidationPredictions { rows: &[0], y_true: &[1], y_prob: &[1.5], group: None };
         let files = binary_files(&p);
-        let e = read(&reader(&files), "`train`", "train").err().expect("refused").to_string();
+        let e = read(&reader(&files), None, "`train`", "train").err().expect("refused").to_string();
         assert!(e.contains("`predictions.npy` of `train`") && e.contains("probability 1.5"), "{e}");
     }
 
@@ -269,7 +290,7 @@ mod tests {
             DESCRIPTION_FILE.to_owned(),
             description.replace("\"format_version\": 1", "\"format_version\": 2").into_bytes(),
         );
-        let e = read(&reader(&files), "`train`", "train").err().expect("refused").to_string();
+        let e = read(&reader(&files), None, "`train`", "train").err().expect("refused").to_string();
         assert!(e.contains("format version 2"), "{e}");
     }
 }

@@ -116,7 +116,8 @@ impl Prepared {
     /// Reads and encodes a `load` instance's training and validation parts.
     pub(super) fn read(data: &UpstreamOutput) -> Result<Self, StageError> {
         let read = |name: &str| data.read_optional(name);
-        let hand_off = HandOff::open(&data.id, &read)?;
+        let open = |name: &str| data.open_optional(name);
+        let hand_off = HandOff::open(&data.id, &read)?.streaming(&open);
         let schema = hand_off.schema.clone();
         // The two parts are read, and then encoded, side by side.
         let part = |name: &str| hand_off.part(name).and_then(|table| split_part(table, &schema));
@@ -170,7 +171,8 @@ pub(super) fn fit_model(
         None => model,
         Some(method) => {
             let read = |name: &str| data.read_optional(name);
-            let hand_off = HandOff::open(&data.id, &read)?;
+            let open = |name: &str| data.open_optional(name);
+            let hand_off = HandOff::open(&data.id, &read)?.streaming(&open);
             let part = hand_off.optional_part("calibration")?.ok_or_else(|| {
                 StageError::MissingInput(format!(
                     "`calibrate` needs a calibration split: set `split.calibration_ratio` in `{}`",

@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use super::atomic::write_durable;
 use super::digest::FileDigest;
 use super::rel_path::RelPath;
-use super::stat_index::{FileProblem, StatIndex, StatTrust};
+use super::stat_index::{CheckedReader, FileProblem, StatIndex, StatTrust};
 
 static STAGING: AtomicU64 = AtomicU64::new(0);
 
@@ -91,7 +91,17 @@ impl CacheEntry {
         let want = self.outputs.get(rel).ok_or_else(|| {
             io::Error::new(io::ErrorKind::NotFound, format!("`{rel}` is not an output of this entry"))
         })?;
-        self.index.read(&self.files.join(rel), want).map_err(problem_to_io)
+        self.index.read(&self.files.join(rel), want).map_err(|p| p.to_io())
+    }
+
+    /// Opens one output file to be read as a stream, checked against its recorded digest as
+    /// it is read (see [`CheckedReader`]): for a large file that a stage reads straight into
+    /// its own vectors.
+    pub fn open(&self, rel: &str) -> io::Result<CheckedReader<'_>> {
+        let want = self.outputs.get(rel).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::NotFound, format!("`{rel}` is not an output of this entry"))
+        })?;
+        self.index.open(&self.files.join(rel), want).map_err(|p| p.to_io())
     }
 
     /// Checks every output file against its digest (a `stat` each when the index vouches for
@@ -104,14 +114,6 @@ impl CacheEntry {
     pub fn path(&self, rel: &str) -> PathBuf {
         self.files.join(rel)
     }
-}
-
-fn problem_to_io(p: FileProblem) -> io::Error {
-    let kind = match &p {
-        FileProblem::Unreadable { source, .. } => source.kind(),
-        FileProblem::Changed { .. } => io::ErrorKind::InvalidData,
-    };
-    io::Error::new(kind, p.to_string())
 }
 
 /// The cache folder.

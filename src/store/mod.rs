@@ -14,4 +14,4 @@ pub use cache_check::{CacheCheck, DamagedEntry};
 pub use digest::{FileDigest, canonical_digest, is_timing_file, sha256_hex, tree_digest};
 pub use link::{LinkMode, Linker};
 pub use rel_path::{RelPath, RelPathError};
-pub use stat_index::{FileProblem, INDEX_FILE, StatIndex, StatTrust};
+pub use stat_index::{CheckedReader, FileProblem, INDEX_FILE, StatIndex, StatTrust};

@@ -135,6 +135,17 @@ pub enum FileProblem {
     },
 }
 
+impl FileProblem {
+    /// The problem as an I/O error of its kind, with its message.
+    pub fn to_io(&self) -> io::Error {
+        let kind = match self {
+            FileProblem::Unreadable { source, .. } => source.kind(),
+            FileProblem::Changed { .. } => io::ErrorKind::InvalidData,
+        };
+        io::Error::new(kind, self.to_string())
+    }
+}
+
 /// The index of one cache folder, shared by every thread of a run.
 #[derive(Debug)]
 pub struct StatIndex {
@@ -178,8 +189,7 @@ impl StatIndex {
         let records = self.records();
         let r = records.files.get(&self.key(path))?;
         let settled = r.written || r.stamp.settled_at(r.checked_ms);
-        (r.stamp == *stamp && settled && (self.trust == StatTrust::Stat || r.fresh))
-            .then(|| r.sha256.clone())
+        (r.stamp == *stamp && settled && (self.trust == StatTrust::Stat || r.fresh)).then(|| r.sha256.clone())
     }
 
     /// Records that `path`, as `stamp` describes it, holds bytes with this digest.
@@ -254,21 +264,41 @@ impl StatIndex {
     /// Reads `path`, checking it holds `want`: hashed only when the index cannot vouch for
     /// the stat the open file has.
     pub fn read(&self, path: &Path, want: &FileDigest) -> Result<Vec<u8>, FileProblem> {
+        let mut reader = self.open(path, want)?;
+        let mut bytes = Vec::with_capacity(usize::try_from(reader.stamp.size).unwrap_or(0));
+        let read = reader.read_to_end(&mut bytes);
+        reader.finish()?;
+        read.map_err(|source| FileProblem::Unreadable { path: path.to_owned(), source })?;
+        Ok(bytes)
+    }
+
+    /// Opens `path` to be read as a stream, checked against `want` as it is read (see
+    /// [`CheckedReader`]). A file whose size or recorded digest already says it is not `want`
+    /// is refused here.
+    pub fn open(&self, path: &Path, want: &FileDigest) -> Result<CheckedReader<'_>, FileProblem> {
         let unreadable = |source| FileProblem::Unreadable { path: path.to_owned(), source };
-        let mut file = fs::File::open(path).map_err(unreadable)?;
+        let file = fs::File::open(path).map_err(unreadable)?;
         let stamp = Stamp::of(&file.metadata().map_err(unreadable)?);
-        let mut bytes = Vec::with_capacity(usize::try_from(stamp.size).unwrap_or(0));
-        file.read_to_end(&mut bytes).map_err(unreadable)?;
-        let digest = match self.known(path, &stamp) {
-            Some(d) if bytes.len() as u64 == stamp.size => d,
-            _ => {
-                self.bytes_hashed.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                let d = hex::encode(Sha256::digest(&bytes));
-                self.record(path, stamp, &d);
-                d
-            }
+        let changed = || FileProblem::Changed { path: path.to_owned() };
+        if stamp.size != want.bytes {
+            return Err(changed());
+        }
+        let hasher = match self.known(path, &stamp) {
+            Some(digest) if digest == want.sha256 => None,
+            Some(_) => return Err(changed()),
+            None => Some(Sha256::new()),
         };
-        if digest == want.sha256 { Ok(bytes) } else { Err(FileProblem::Changed { path: path.to_owned() }) }
+        Ok(CheckedReader {
+            index: self,
+            file,
+            path: path.to_owned(),
+            stamp,
+            want: want.sha256.clone(),
+            hasher,
+            seen: 0,
+            at_end: false,
+            problem: None,
+        })
     }
 
     fn hash_file(&self, path: &Path) -> io::Result<String> {
@@ -307,6 +337,96 @@ impl StatIndex {
         write_atomic(&path, &json)?;
         records.dirty = false;
         Ok(())
+    }
+}
+
+/// A cached file being read, checked as it is read: when the stat index cannot vouch for the
+/// file, every byte read is hashed, and reaching the end compares the digest with the one
+/// wanted (and records it). A stage can so read a large file straight into the vectors that
+/// hold its values, with no copy of the whole file in memory, and still never take changed
+/// bytes for good ones, provided it reads to the end before it uses them:
+/// [`CheckedReader::finish`] does, and says what was wrong.
+#[derive(Debug)]
+pub struct CheckedReader<'a> {
+    index: &'a StatIndex,
+    file: fs::File,
+    path: PathBuf,
+    stamp: Stamp,
+    want: String,
+    /// Present while the file is being hashed.
+    hasher: Option<Sha256>,
+    /// Bytes read so far.
+    seen: u64,
+    at_end: bool,
+    /// What reading found wrong: every later read fails with it.
+    problem: Option<FileProblem>,
+}
+
+impl CheckedReader<'_> {
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads what is left and reports what was wrong with the file, if anything: it could not
+    /// be read, or its bytes are not the ones wanted.
+    pub fn finish(mut self) -> Result<(), FileProblem> {
+        let drained = io::copy(&mut self, &mut io::sink());
+        if let Some(problem) = self.problem.take() {
+            return Err(problem);
+        }
+        drained.map(|_| ()).map_err(|source| FileProblem::Unreadable { path: self.path.clone(), source })
+    }
+
+    /// Checks the whole file once the end is reached.
+    fn check_end(&mut self) -> Result<(), FileProblem> {
+        self.at_end = true;
+        let digest_ok = match self.hasher.take() {
+            None => true,
+            Some(hasher) => {
+                self.index.bytes_hashed.fetch_add(self.seen, Ordering::Relaxed);
+                let digest = hex::encode(hasher.finalize());
+                if self.seen == self.stamp.size {
+                    self.index.record(&self.path, self.stamp, &digest);
+                }
+                digest == self.want
+            }
+        };
+        if digest_ok && self.seen == self.stamp.size {
+            Ok(())
+        } else {
+            Err(FileProblem::Changed { path: self.path.clone() })
+        }
+    }
+}
+
+impl Read for CheckedReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(problem) = &self.problem {
+            return Err(problem.to_io());
+        }
+        let n = match self.file.read(buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(e),
+            Err(source) => {
+                let problem = FileProblem::Unreadable { path: self.path.clone(), source };
+                let error = problem.to_io();
+                self.problem = Some(problem);
+                return Err(error);
+            }
+        };
+        self.seen += n as u64;
+        if let Some(hasher) = self.hasher.as_mut() {
+            hasher.update(&buf[..n]);
+        }
+        if n == 0 && !buf.is_empty() && !self.at_end {
+            if let Err(problem) = self.check_end() {
+                let error = problem.to_io();
+                self.problem = Some(problem);
+                return Err(error);
+            }
+        }
+        Ok(n)
     }
 }
 
@@ -362,6 +482,41 @@ mod tests {
         let next = StatIndex::new(dir.path(), StatTrust::Stat);
         next.check(&file, &want).expect("ok");
         assert_eq!(next.bytes_hashed(), 5);
+    }
+
+    #[test]
+    fn a_stream_is_hashed_as_it_is_read_and_checked_at_its_end() {
+        let (dir, file, want) = setup();
+        let index = StatIndex::new(dir.path(), StatTrust::Stat);
+        let mut reader = index.open(&file, &want).expect("open");
+        let mut start = [0u8; 2];
+        reader.read_exact(&mut start).expect("read");
+        assert_eq!(&start, b"he");
+        reader.finish().expect("the rest holds the digest's bytes");
+        assert_eq!(index.bytes_hashed(), 5);
+        // Now vouched for: streamed without hashing.
+        let mut bytes = Vec::new();
+        index.open(&file, &want).expect("open").read_to_end(&mut bytes).expect("read");
+        assert_eq!((bytes.as_slice(), index.bytes_hashed()), (&b"hello"[..], 5));
+
+        // The same size, other bytes, and a stat the index cannot vouch for.
+        fs::write(&file, b"jello").expect("edit");
+        let fresh = StatIndex::new(dir.path(), StatTrust::Stat);
+        let mut reader = fresh.open(&file, &want).expect("the size is right");
+        reader.read_exact(&mut start).expect("the first bytes come");
+        assert!(matches!(reader.finish(), Err(FileProblem::Changed { .. })), "found at the end");
+        let mut reader = fresh.open(&file, &want).expect("open");
+        let error = reader.read_to_end(&mut Vec::new()).expect_err("the end is refused");
+        assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+        assert!(reader.read(&mut start).is_err(), "and every read after it");
+
+        fs::write(&file, b"hell").expect("truncate");
+        assert!(
+            matches!(fresh.open(&file, &want), Err(FileProblem::Changed { .. })),
+            "a size that is not the digest's"
+        );
+        fs::remove_file(&file).expect("remove");
+        assert!(matches!(fresh.open(&file, &want), Err(FileProblem::Unreadable { .. })));
     }
 
     #[test]

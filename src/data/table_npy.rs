@@ -243,19 +243,22 @@ impl Table {
         let header = Header::from_reader(&mut numeric).map_err(|e| npy_error(&names[0], e))?;
         check_shape(&header.shape, row_ids.len(), kinds, ColumnKind::Numeric, &names[0])?;
         let (n_rows, n_columns) = (header.shape[0], header.shape[1]);
-        let read_error = |e| npy_error(&names[0], e);
-        let columns = if header.layout == Layout::Fortran || n_rows <= 1 || n_columns <= 1 {
-            // Column after column, as `write_numeric_npy` lays them out.
-            let column_bytes = u64::try_from(n_rows * size_of::<f64>()).unwrap_or(u64::MAX);
-            (0..n_columns)
-                .map(|_| f64::read_to_end_exact_vec(numeric.take(column_bytes), &header.type_descriptor, n_rows))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(read_error)?
-        } else {
-            let values = f64::read_to_end_exact_vec(&mut *numeric, &header.type_descriptor, n_rows * n_columns)
-                .map_err(read_error)?;
-            (0..n_columns).map(|j| values.iter().skip(j).step_by(n_columns).copied().collect()).collect()
-        };
+        let column_major = header.layout == Layout::Fortran || n_rows <= 1 || n_columns <= 1;
+        let columns =
+            if column_major && cfg!(target_endian = "little") && header.type_descriptor == f64::type_descriptor() {
+                read_columns(numeric, n_rows, n_columns).map_err(|e| npy_error(&names[0], e))?
+            } else if column_major {
+                // Column after column, as `write_numeric_npy` lays them out.
+                let column_bytes = u64::try_from(n_rows * size_of::<f64>()).unwrap_or(u64::MAX);
+                (0..n_columns)
+                    .map(|_| f64::read_to_end_exact_vec(numeric.take(column_bytes), &header.type_descriptor, n_rows))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| npy_error(&names[0], e))?
+            } else {
+                let values = f64::read_to_end_exact_vec(&mut *numeric, &header.type_descriptor, n_rows * n_columns)
+                    .map_err(|e| npy_error(&names[0], e))?;
+                (0..n_columns).map(|j| values.iter().skip(j).step_by(n_columns).copied().collect()).collect()
+            };
         let mut extra = [0u8; 1];
         match numeric.read(&mut extra) {
             Ok(0) => {}
@@ -272,6 +275,27 @@ impl Table {
         };
         assemble(columns, text.as_deref(), row_ids, names, kinds, codebook)
     }
+}
+
+/// Values per 4 KiB page.
+const PAGE_VALUES: usize = 4096 / size_of::<f64>();
+
+/// Reads `columns` columns of `rows` little-endian `f64` from `reader`, each straight into its
+/// vector.
+///
+/// Fresh memory costs more than the copy into it (a page fault and a zeroed page per 4 KiB:
+/// at 1,000,000 rows, two thirds of reading a part), so every page is touched on all cores
+/// first, and the read that follows is a plain copy.
+fn read_columns(reader: &mut dyn Read, rows: usize, columns: usize) -> io::Result<Vec<Vec<f64>>> {
+    let mut out: Vec<Vec<f64>> = (0..columns).map(|_| vec![0.0; rows]).collect();
+    out.par_iter_mut().flat_map(|column| column.par_chunks_mut(PAGE_VALUES)).for_each(|page| {
+        // An opaque zero: a known one could be dropped as a store into zeroed memory.
+        page[0] = std::hint::black_box(0.0);
+    });
+    for column in &mut out {
+        reader.read_exact(bytemuck::cast_slice_mut(column.as_mut_slice()))?;
+    }
+    Ok(out)
 }
 
 /// Checks that a file's `shape` is the rows × the columns of `kind` that `dataset.json` lists.

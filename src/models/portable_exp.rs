@@ -38,12 +38,15 @@ const TAYLOR: [f64; 14] = [
 ///
 /// Only non-positive arguments occur (the stable sigmoid needs `e^-|z|`), which removes
 /// the overflow case.
+///
+/// Written without branches (both scalings are computed and one is selected; the exponent
+/// is taken from the bits of the rounding sum, with no float-to-integer conversion), so a
+/// loop over many rows compiles to vector instructions, two or four rows at a time; each
+/// lane does the same IEEE operations as one row alone, so the bits are the same.
 #[inline]
 pub fn exp_non_positive(x: f64) -> f64 {
-    if x < UNDERFLOW {
-        return 0.0;
-    }
-    let k = (x * LOG2_E + ROUNDING_SHIFTER) - ROUNDING_SHIFTER;
+    let shifted = x * LOG2_E + ROUNDING_SHIFTER;
+    let k = shifted - ROUNDING_SHIFTER;
     let r = (x - k * LN2_HI) - k * LN2_LO;
     // e^r = 1 + r + r²·P(r), with P evaluated by Estrin's scheme: a tree of depth three
     // instead of a chain of eleven dependent steps, so rows overlap in the pipeline. Adding
@@ -53,21 +56,20 @@ pub fn exp_non_positive(x: f64) -> f64 {
     let pair = |n: usize| TAYLOR[n] + TAYLOR[n + 1] * r;
     let tail = (pair(2) + pair(4) * r2) + ((pair(6) + pair(8) * r2) + (pair(10) + pair(12) * r2) * r4) * r4;
     let mantissa = 1.0 + (r + r2 * tail);
-    // NaN converts to 0 here, and the NaN mantissa carries through the product.
-    let k = k as i64;
-    if k >= -1021 {
-        mantissa * power_of_two(k)
-    } else {
-        // 2^k itself would be subnormal; scale in two steps.
-        mantissa * power_of_two(k + 1000) * power_of_two(-1000)
-    }
+    // `shifted` is 1.5 · 2^52 + k exactly, so its low bits are k in two's complement; adding
+    // an exponent bias and shifting the sum into the exponent field gives 2^(k + offset) for
+    // any offset that keeps the exponent normal (a NaN mantissa carries through the product).
+    let k_bits = shifted.to_bits();
+    let power_of_two = |offset: u64| f64::from_bits(k_bits.wrapping_add(1023 + offset) << 52);
+    let normal = mantissa * power_of_two(0);
+    // 2^k itself would be subnormal; scale in two steps.
+    let subnormal = mantissa * power_of_two(1000) * TWO_TO_MINUS_1000;
+    let scaled = if k >= -1021.0 { normal } else { subnormal };
+    if x < UNDERFLOW { 0.0 } else { scaled }
 }
 
-/// 2^k for a normal exponent (-1022 <= k <= 1023).
-#[inline]
-fn power_of_two(k: i64) -> f64 {
-    f64::from_bits(((k + 1023) as u64) << 52)
-}
+/// 2^-1000.
+const TWO_TO_MINUS_1000: f64 = f64::from_bits(23 << 52);
 
 #[cfg(test)]
 mod tests {
@@ -84,6 +86,38 @@ mod tests {
             x -= 0.001_234_567;
         }
         assert!(worst < 3e-16, "worst relative error {worst}");
+    }
+
+    /// The exponential as it was written before it was made branch-free, to compare bits.
+    fn with_branches(x: f64) -> f64 {
+        if x < UNDERFLOW {
+            return 0.0;
+        }
+        let k = (x * LOG2_E + ROUNDING_SHIFTER) - ROUNDING_SHIFTER;
+        let r = (x - k * LN2_HI) - k * LN2_LO;
+        let r2 = r * r;
+        let r4 = r2 * r2;
+        let pair = |n: usize| TAYLOR[n] + TAYLOR[n + 1] * r;
+        let tail = (pair(2) + pair(4) * r2) + ((pair(6) + pair(8) * r2) + (pair(10) + pair(12) * r2) * r4) * r4;
+        let mantissa = 1.0 + (r + r2 * tail);
+        let power_of_two = |k: i64| f64::from_bits(((k + 1023) as u64) << 52);
+        let k = k as i64;
+        if k >= -1021 { mantissa * power_of_two(k) } else { mantissa * power_of_two(k + 1000) * power_of_two(-1000) }
+    }
+
+    #[test]
+    fn branch_free_form_gives_the_same_bits() {
+        let mut x: f64 = 0.0;
+        while x > -760.0 {
+            for x in [x, x.next_down(), x.next_up().min(0.0)] {
+                assert_eq!(exp_non_positive(x).to_bits(), with_branches(x).to_bits(), "x = {x:e}");
+            }
+            x -= 0.000_987_654_3;
+        }
+        for x in [0.0, -0.0, -1e-300, -5e-324, UNDERFLOW, UNDERFLOW.next_up(), -708.4, -1021.0 / LOG2_E, f64::MIN] {
+            assert_eq!(exp_non_positive(x).to_bits(), with_branches(x).to_bits(), "x = {x:e}");
+        }
+        assert_eq!(TWO_TO_MINUS_1000, 2f64.powi(-1000));
     }
 
     #[test]

@@ -419,12 +419,14 @@ impl Read for CheckedReader<'_> {
         if let Some(hasher) = self.hasher.as_mut() {
             hasher.update(&buf[..n]);
         }
-        if n == 0 && !buf.is_empty() && !self.at_end {
-            if let Err(problem) = self.check_end() {
-                let error = problem.to_io();
-                self.problem = Some(problem);
-                return Err(error);
-            }
+        if n == 0
+            && !buf.is_empty()
+            && !self.at_end
+            && let Err(problem) = self.check_end()
+        {
+            let error = problem.to_io();
+            self.problem = Some(problem);
+            return Err(error);
         }
         Ok(n)
     }

@@ -533,6 +533,9 @@ mod tests {
         Ok(())
     }
 
+    /// A part's bytes read as a table, whole ([`Table::from_npy`]) or streamed.
+    type Reader = fn(&NpyPart, &[String; 3], &[(String, ColumnKind)], &Codebook) -> Result<Table, DataError>;
+
     #[test]
     fn a_file_of_the_wrong_shape_or_type_is_named() -> Result<(), DataError> {
         let table = sample();
@@ -541,21 +544,31 @@ mod tests {
         let names = part_files("train");
         let mut wrong = kinds(&table);
         wrong.push(("extra".into(), ColumnKind::Numeric));
-        let error = Table::from_npy(&part, &names, &wrong, &book).expect_err("one column too many");
-        assert_eq!(
-            error.to_string(),
-            "`train.npy`: has shape [3, 2]; expected 3 rows × 3 columns (from `dataset.json`)"
-        );
-        let swapped = NpyPart { numeric: part.rows.clone(), ..part.clone() };
-        let error = Table::from_npy(&swapped, &names, &kinds(&table), &book).expect_err("u64 is not f64");
-        assert!(error.to_string().starts_with("`train.npy`: "), "{error}");
-        let mut bad_code = part.clone();
-        if let Some(text) = &mut bad_code.text {
-            let at = text.len() - 4;
-            text[at..].copy_from_slice(&7i32.to_le_bytes());
+        for read in [Table::from_npy as Reader, from_streams] {
+            let error = read(&part, &names, &wrong, &book).expect_err("one column too many");
+            assert_eq!(
+                error.to_string(),
+                "`train.npy`: has shape [3, 2]; expected 3 rows × 3 columns (from `dataset.json`)"
+            );
+            let swapped = NpyPart { numeric: part.rows.clone(), ..part.clone() };
+            let error = read(&swapped, &names, &kinds(&table), &book).expect_err("u64 is not f64");
+            assert!(error.to_string().starts_with("`train.npy`: "), "{error}");
+            let mut bad_code = part.clone();
+            if let Some(text) = &mut bad_code.text {
+                let at = text.len() - 4;
+                text[at..].copy_from_slice(&7i32.to_le_bytes());
+            }
+            let error = read(&bad_code, &names, &kinds(&table), &book).expect_err("code 7");
+            assert_eq!(error.to_string(), "`train_text.npy`: code 7 of text column `sex` is not in `categories.json`");
+            let mut longer = part.clone();
+            longer.numeric.push(0);
+            let mut shorter = part.clone();
+            shorter.numeric.pop();
+            for (damaged, what) in [(&longer, "a byte after the data"), (&shorter, "a byte short")] {
+                let error = read(damaged, &names, &kinds(&table), &book).expect_err(what);
+                assert!(error.to_string().starts_with("`train.npy`: "), "{what}: {error}");
+            }
         }
-        let error = Table::from_npy(&bad_code, &names, &kinds(&table), &book).expect_err("code 7");
-        assert_eq!(error.to_string(), "`train_text.npy`: code 7 of text column `sex` is not in `categories.json`");
         Ok(())
     }
 
@@ -595,33 +608,6 @@ mod tests {
         )
         .map_err(|e| npy_error("test", e))?;
         assert_eq!(from_streams(&files, &names, &kinds(&table), &book)?, table);
-        Ok(())
-    }
-
-    #[test]
-    fn streams_refuse_what_the_bytes_refuse() -> Result<(), DataError> {
-        let table = sample();
-        let book = Codebook::of(&table)?;
-        let part = table.to_npy(&book)?;
-        let names = part_files("train");
-        let mut wrong = kinds(&table);
-        wrong.push(("extra".into(), ColumnKind::Numeric));
-        let error = from_streams(&part, &names, &wrong, &book).expect_err("one column too many");
-        assert_eq!(
-            error.to_string(),
-            "`train.npy`: has shape [3, 2]; expected 3 rows × 3 columns (from `dataset.json`)"
-        );
-        let swapped = NpyPart { numeric: part.rows.clone(), ..part.clone() };
-        let error = from_streams(&swapped, &names, &kinds(&table), &book).expect_err("u64 is not f64");
-        assert!(error.to_string().starts_with("`train.npy`: "), "{error}");
-        let mut longer = part.clone();
-        longer.numeric.push(0);
-        let error = from_streams(&longer, &names, &kinds(&table), &book).expect_err("a byte after the data");
-        assert_eq!(error.to_string(), "`train.npy`: has bytes after its data");
-        let mut shorter = part.clone();
-        shorter.numeric.pop();
-        let error = from_streams(&shorter, &names, &kinds(&table), &book).expect_err("a byte short");
-        assert!(error.to_string().starts_with("`train.npy`: "), "{error}");
         Ok(())
     }
 }

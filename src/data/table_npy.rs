@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use std::io::{self, Read, Write};
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView2};
 use ndarray_npy::npy::header::{Header, Layout};
 use ndarray_npy::{ReadNpyExt, ReadableElement, ViewElement, ViewNpyError, ViewNpyExt, WritableElement};
 use rayon::prelude::*;
@@ -209,20 +209,17 @@ impl Table {
     }
 
     /// Reads a part's files back into a table whose columns are `kinds`, decoding text with
-    /// `codebook`. `names` name the three files in errors.
+    /// `codebook`. `names` name the three files in errors. The bytes are parsed as
+    /// [`Table::read_npy`] parses a stream.
     pub fn from_npy(
         part: &NpyPart,
         names: &[String; 3],
         kinds: &[(String, ColumnKind)],
         codebook: &Codebook,
     ) -> Result<Self, DataError> {
-        let numeric = matrix::<f64>(&part.numeric, &names[0])?;
-        let row_ids = read_column::<u64>(&part.rows, &names[1])?;
-        let numeric = numeric.view();
-        check_shape(numeric.shape(), row_ids.len(), kinds, ColumnKind::Numeric, &names[0])?;
-        // The columns copied out on all cores.
-        let numeric: Vec<Vec<f64>> = (0..numeric.ncols()).into_par_iter().map(|j| numeric.column(j).to_vec()).collect();
-        assemble(numeric, part.text.as_deref(), row_ids, names, kinds, codebook)
+        let mut text = part.text.as_deref();
+        let text = text.as_mut().map(|t| t as &mut dyn Read);
+        Self::read_npy(&mut &part.numeric[..], &mut &part.rows[..], text, names, kinds, codebook)
     }
 
     /// [`Table::from_npy`] reading the files from streams: each numeric column goes straight
@@ -247,17 +244,19 @@ impl Table {
         let columns =
             if column_major && cfg!(target_endian = "little") && header.type_descriptor == f64::type_descriptor() {
                 read_columns(numeric, n_rows, n_columns).map_err(|e| npy_error(&names[0], e))?
-            } else if column_major {
-                // Column after column, as `write_numeric_npy` lays them out.
-                let column_bytes = u64::try_from(n_rows * size_of::<f64>()).unwrap_or(u64::MAX);
-                (0..n_columns)
-                    .map(|_| f64::read_to_end_exact_vec(numeric.take(column_bytes), &header.type_descriptor, n_rows))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| npy_error(&names[0], e))?
             } else {
+                // Another byte order or type (which the reading refuses), or a row-major matrix of
+                // several columns, which `write_numeric_npy` never writes: read whole, then split.
                 let values = f64::read_to_end_exact_vec(&mut *numeric, &header.type_descriptor, n_rows * n_columns)
                     .map_err(|e| npy_error(&names[0], e))?;
-                (0..n_columns).map(|j| values.iter().skip(j).step_by(n_columns).copied().collect()).collect()
+                let column = |j: usize| -> Vec<f64> {
+                    if column_major {
+                        values[j * n_rows..(j + 1) * n_rows].to_vec()
+                    } else {
+                        values.iter().skip(j).step_by(n_columns).copied().collect()
+                    }
+                };
+                (0..n_columns).map(column).collect()
             };
         let mut extra = [0u8; 1];
         match numeric.read(&mut extra) {
@@ -401,16 +400,6 @@ fn matrix<'a, T: ViewElement + ReadableElement>(bytes: &'a [u8], file: &str) -> 
         Ok(view) => Ok(Matrix::View(view)),
         Err(ViewNpyError::MisalignedData) => {
             Array2::<T>::read_npy(bytes).map(Matrix::Owned).map_err(|e| npy_error(file, e))
-        }
-        Err(e) => Err(npy_error(file, e)),
-    }
-}
-
-fn read_column<T: ViewElement + ReadableElement + Clone>(bytes: &[u8], file: &str) -> Result<Vec<T>, DataError> {
-    match ArrayView1::<T>::view_npy(bytes) {
-        Ok(view) => Ok(view.to_vec()),
-        Err(ViewNpyError::MisalignedData) => {
-            Array1::<T>::read_npy(bytes).map(|a| a.to_vec()).map_err(|e| npy_error(file, e))
         }
         Err(e) => Err(npy_error(file, e)),
     }

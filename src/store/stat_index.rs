@@ -363,11 +363,6 @@ pub struct CheckedReader<'a> {
 }
 
 impl CheckedReader<'_> {
-    /// The file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Reads what is left and reports what was wrong with the file, if anything: it could not
     /// be read, or its bytes are not the ones wanted.
     pub fn finish(mut self) -> Result<(), FileProblem> {

@@ -1,17 +1,17 @@
 //! One cohort's validation rows, prepared once, and its metrics with 95% intervals.
 //!
-//! Preparation is O(N log N) (one sort for DeLong, one pass for the cells); after it every
-//! bootstrap resample costs O(cells), not O(N): see [`super`] for the method and its exactness.
+//! Preparation is O(N): one radix sort for DeLong's components and the ROC curve, one pass for
+//! the cells. After it every bootstrap resample costs O(cells), not O(N): see [`super`] for the
+//! method and its exactness.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::super::scoring::{brier_unchecked, log_loss_unchecked};
 use super::bootstrap::{Bootstrap, BootstrapEstimate};
 use super::cohort_cells::CohortCells;
 use super::confusion_metric::ConfusionMetric;
-use super::delong::{AucComponents, DelongAuc};
+use super::delong::{AucComponents, DelongAuc, Ranked};
 use super::{CompareError, validate};
 
 /// Generator stream of the cohort intervals (paired comparisons use others).
@@ -34,6 +34,8 @@ pub struct Cohort<'a> {
     brier: f64,
     log_loss: f64,
     pub(crate) auc: Result<AucComponents, CompareError>,
+    /// The ROC curve, from the same ranking as the AUC.
+    roc: Vec<[f64; 2]>,
 }
 
 /// Every metric of one cohort with its 95% interval.
@@ -85,16 +87,26 @@ impl<'a> Cohort<'a> {
         if ece_bins == 0 {
             return Err(CompareError::ZeroBins);
         }
+        let ranked = Ranked::new(y_true, y_prob);
+        let cells = CohortCells::new(y_true, y_prob, threshold, ece_bins);
+        let [brier, log_loss] = cells.estimates();
         Ok(Self {
             y_true,
             y_prob,
             threshold,
-            cells: CohortCells::new(y_true, y_prob, threshold, ece_bins),
+            cells,
             ece_bins,
-            brier: brier_unchecked(y_true, y_prob),
-            log_loss: log_loss_unchecked(y_true, y_prob),
-            auc: AucComponents::unchecked(y_true, y_prob),
+            brier,
+            log_loss,
+            auc: AucComponents::from_ranked(y_true, &ranked),
+            roc: ranked.roc_curve(),
         })
+    }
+
+    /// (FPR, TPR) at 0 and after each distinct probability from the highest down, thinned to
+    /// at most 101 points; empty when a class is missing.
+    pub fn roc_curve(&self) -> &[[f64; 2]] {
+        &self.roc
     }
 
     /// Point estimates and 95% intervals of every metric.

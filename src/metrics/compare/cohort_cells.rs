@@ -56,6 +56,10 @@ pub(crate) struct CohortCells {
     prob: CellMoments,
     brier: CellMoments,
     log_loss: CellMoments,
+    /// The Brier score and log loss of the rows, summed in row order from the same terms as
+    /// the cells: `scoring::brier_unchecked`'s and `log_loss_unchecked`'s bits, with each
+    /// row's logarithm taken once.
+    estimates: [f64; 2],
 }
 
 /// One per-row quantity's population mean and standard deviation in each non-empty cell, and
@@ -148,8 +152,11 @@ impl CohortCells {
         let rows = y_true.len() as u64;
         let prob = DenseMoments::new(&cell_of_row, &count, y_prob);
         let term = |f: fn(u8, f64) -> f64| -> Vec<f64> { y_true.iter().zip(y_prob).map(|(&y, &p)| f(y, p)).collect() };
-        let brier = DenseMoments::new(&cell_of_row, &count, &term(brier_term)).compact(&count, rows);
-        let log_loss = DenseMoments::new(&cell_of_row, &count, &term(log_loss_term)).compact(&count, rows);
+        let (brier_terms, log_loss_terms) = (term(brier_term), term(log_loss_term));
+        let mean_in_row_order = |terms: &[f64]| terms.iter().fold(0.0, |sum, t| sum + t) / terms.len() as f64;
+        let estimates = [mean_in_row_order(&brier_terms), mean_in_row_order(&log_loss_terms)];
+        let brier = DenseMoments::new(&cell_of_row, &count, &brier_terms).compact(&count, rows);
+        let log_loss = DenseMoments::new(&cell_of_row, &count, &log_loss_terms).compact(&count, rows);
 
         let mut cells = Self {
             rows,
@@ -162,6 +169,7 @@ impl CohortCells {
             prob: prob.compact(&count, rows),
             brier,
             log_loss,
+            estimates,
         };
         for cell in (0..dense).filter(|&cell| count[cell] > 0) {
             let (positive, predicted) = (cell / 2 % 2 == 1, cell % 2 == 1);
@@ -191,6 +199,11 @@ impl CohortCells {
     /// `B` of the log loss.
     pub(crate) fn log_loss_approximation_bound(&self) -> f64 {
         self.log_loss.bound
+    }
+
+    /// The Brier score and the log loss of the rows (`metrics.json`'s).
+    pub(crate) fn estimates(&self) -> [f64; 2] {
+        self.estimates
     }
 
     /// Confusion counts and ECE on the original rows.

@@ -77,6 +77,63 @@ pub fn delong_test(y_true: &[u8], prob_a: &[f64], prob_b: &[f64]) -> Result<Delo
     a.compare(&b)
 }
 
+/// The rows ranked once by probability, then label: what DeLong's components and the ROC
+/// curve both walk, so a cohort is sorted once for the two.
+#[derive(Debug, Clone)]
+pub(crate) struct Ranked {
+    /// `(key, row)` ascending. Keys as in `metrics::ranking`: for p in [0, 1] the bits of
+    /// `p + 0.0` order like the value (and merge -0.0 with 0.0, as numpy compares them); the
+    /// label sits in the low bit. Rows that tie keep row order.
+    keys: Vec<(u64, u32)>,
+    positives: u64,
+    negatives: u64,
+}
+
+impl Ranked {
+    /// Expects validated input.
+    pub(crate) fn new(y_true: &[u8], y_prob: &[f64]) -> Self {
+        let positives = y_true.iter().filter(|&&y| y == 1).count() as u64;
+        let negatives = y_true.len() as u64 - positives;
+        let mut keys: Vec<(u64, u32)> = y_prob
+            .iter()
+            .zip(y_true)
+            .enumerate()
+            .map(|(row, (&p, &y))| (crate::metrics::ranking::sort_key(p, y), row as u32))
+            .collect();
+        // By radix on the key alone: stable, so rows that tie stay in row order, which is the
+        // order of sorting the (key, row) pairs, in linear time.
+        radsort::sort_by_key(&mut keys, |&(key, _)| key);
+        Self { keys, positives, negatives }
+    }
+
+    /// The runs of rows with equal probability, lowest first; within a run, the negatives
+    /// come first (the label is the key's low bit).
+    fn runs(&self) -> impl DoubleEndedIterator<Item = &[(u64, u32)]> {
+        self.keys.chunk_by(|a, b| a.0 >> 1 == b.0 >> 1)
+    }
+
+    /// The ROC curve: (FPR, TPR) at 0 and after each distinct probability from the highest
+    /// down (sklearn's `roc_curve` points with `drop_intermediate=False`), thinned to at most
+    /// 101 points, the last always kept. Empty when a class is missing.
+    pub(crate) fn roc_curve(&self) -> Vec<[f64; 2]> {
+        if self.positives == 0 || self.negatives == 0 {
+            return Vec::new();
+        }
+        let (positives, negatives) = (self.positives as f64, self.negatives as f64);
+        let mut points = vec![[0.0, 0.0]];
+        let (mut tp, mut fp) = (0_u64, 0_u64);
+        for run in self.runs().rev() {
+            let run_negatives = run.partition_point(|key| key.0 & 1 == 0) as u64;
+            fp += run_negatives;
+            tp += run.len() as u64 - run_negatives;
+            points.push([fp as f64 / negatives, tp as f64 / positives]);
+        }
+        let step = points.len().div_ceil(100).max(1);
+        let last = points.len() - 1;
+        points.iter().enumerate().filter(|(i, _)| i % step == 0 || *i == last).map(|(_, p)| *p).collect()
+    }
+}
+
 impl AucComponents {
     /// Validates and prepares one classifier's scores, for pairing with others later.
     pub fn new(y_true: &[u8], y_prob: &[f64]) -> Result<Self, CompareError> {
@@ -88,29 +145,21 @@ impl AucComponents {
     /// Expects validated input. Fails when a class has fewer than 2 rows: the components'
     /// sample variance is then 0/0.
     pub(crate) fn unchecked(y_true: &[u8], y_prob: &[f64]) -> Result<Self, CompareError> {
-        let positives = y_true.iter().filter(|&&y| y == 1).count() as u64;
-        let negatives = y_true.len() as u64 - positives;
+        Self::from_ranked(y_true, &Ranked::new(y_true, y_prob))
+    }
+
+    /// The components from the rows ranked once ([`Ranked`]), which the ROC curve shares.
+    pub(crate) fn from_ranked(y_true: &[u8], ranked: &Ranked) -> Result<Self, CompareError> {
+        let (positives, negatives) = (ranked.positives, ranked.negatives);
         if positives < 2 || negatives < 2 {
             return Err(CompareError::TooFewPerClass { positives, negatives });
         }
-        // Keys as in `metrics::ranking`: for p in [0, 1] the bits of `p + 0.0` order like the
-        // value (and merge -0.0 with 0.0); the label sits in the low bit, the row beside it.
-        let mut keys: Vec<(u64, u32)> = y_prob
-            .iter()
-            .zip(y_true)
-            .enumerate()
-            .map(|(row, (&p, &y))| (crate::metrics::ranking::sort_key(p, y), row as u32))
-            .collect();
-        // By radix on the key alone: stable, so rows that tie stay in row order, which is the
-        // order of sorting the (key, row) pairs, in linear time.
-        radsort::sort_by_key(&mut keys, |&(key, _)| key);
-
         let mut components = vec![0.0; y_true.len()];
         let (twice_m, twice_n) = (2 * positives, 2 * negatives);
         let (mut negatives_below, mut positives_below) = (0_u64, 0_u64);
         // Σ over positives of (2 · negatives below + tied negatives) = 2 · U, exact in integers.
         let mut twice_u: u128 = 0;
-        for run in keys.chunk_by(|a, b| a.0 >> 1 == b.0 >> 1) {
+        for run in ranked.runs() {
             let run_negatives = run.partition_point(|key| key.0 & 1 == 0) as u64;
             let run_positives = run.len() as u64 - run_negatives;
             let positives_above = positives - positives_below - run_positives;
@@ -307,5 +356,44 @@ mod tests {
         let a = AucComponents::unchecked(&[0, 0, 1, 1], &[0.1, 0.2, 0.8, 0.9]).expect("two per class");
         let b = AucComponents::unchecked(&[0, 1, 0, 1], &[0.1, 0.2, 0.8, 0.9]).expect("two per class");
         assert_eq!(a.compare(&b), Err(CompareError::DifferentRows));
+    }
+
+    /// The ROC curve by definition, as sklearn's `roc_curve(y, p, drop_intermediate=False)`
+    /// draws it: (0, 0), then for each distinct score t from the highest down, the rates of
+    /// rows with `p >= t` (numpy's comparisons, so -0.0 and 0.0 are one score).
+    fn roc_by_definition(y: &[u8], p: &[f64]) -> Vec<[f64; 2]> {
+        let mut scores: Vec<f64> = p.iter().map(|&v| v + 0.0).collect();
+        scores.sort_by(|a, b| b.total_cmp(a));
+        scores.dedup();
+        let positives = y.iter().filter(|&&v| v == 1).count() as f64;
+        let negatives = y.len() as f64 - positives;
+        let rate = |t: f64, label: u8| {
+            y.iter().zip(p).filter(|&(&l, &v)| l == label && v >= t).count() as f64
+                / if label == 1 { positives } else { negatives }
+        };
+        std::iter::once([0.0, 0.0]).chain(scores.iter().map(|&t| [rate(t, 0), rate(t, 1)])).collect()
+    }
+
+    #[test]
+    fn the_roc_curve_from_the_ranking_is_the_definition() {
+        // 60 rows, 37 distinct scores with ties across labels and both signed zeros: under the
+        // 101 points, so nothing is thinned.
+        let p: Vec<f64> = (0..60).map(|i| if i % 11 == 0 { -0.0 } else { f64::from((i * 7) % 37) / 36.0 }).collect();
+        let y: Vec<u8> = (0..60).map(|i| u8::from((i * 31) % 7 < 3)).collect();
+        let curve = Ranked::new(&y, &p).roc_curve();
+        assert_eq!(curve, roc_by_definition(&y, &p));
+        assert_eq!((curve.first(), curve.last()), (Some(&[0.0, 0.0]), Some(&[1.0, 1.0])));
+        // Thinned: every `step`-th point and the last, at most 101.
+        let p: Vec<f64> = (0..5_000).map(|i| f64::from((i * 7919) % 613) / 613.0).collect();
+        let y: Vec<u8> = (0..5_000).map(|i| u8::from((i * 31) % 7 < 3)).collect();
+        let full = roc_by_definition(&y, &p);
+        let step = full.len().div_ceil(100);
+        let thinned: Vec<[f64; 2]> =
+            full.iter().enumerate().filter(|(i, _)| i % step == 0 || *i == full.len() - 1).map(|(_, q)| *q).collect();
+        let curve = Ranked::new(&y, &p).roc_curve();
+        assert!(curve.len() <= 101);
+        assert_eq!(curve, thinned);
+        // One class only: no curve.
+        assert!(Ranked::new(&[1, 1], &[0.2, 0.7]).roc_curve().is_empty());
     }
 }

@@ -229,3 +229,17 @@ fn loss_intervals_are_deterministic_and_leave_the_other_intervals_unchanged() {
     assert_eq!(first.metrics[&ConfusionMetric::Accuracy], want_accuracy);
     assert_eq!(first.ece, BootstrapEstimate::median_corrected(Some(point_ece), &ece, 0.0));
 }
+
+/// The cells' Brier score and log loss are `metrics.json`'s to the bit: the same terms summed
+/// in row order, each row's logarithm taken once for both uses.
+#[test]
+fn the_cells_estimates_are_the_scoring_functions_bits() {
+    for (rows, seed, shift) in [(1, 3, 0.0), (2_000, 16, 0.25), (50_001, 5, -0.1)] {
+        let (y, p, _) = synthetic(rows, seed, shift);
+        let want = [
+            crate::metrics::scoring::brier_unchecked(&y, &p).to_bits(),
+            crate::metrics::scoring::log_loss_unchecked(&y, &p).to_bits(),
+        ];
+        assert_eq!(CohortCells::new(&y, &p, 0.5, 10).estimates().map(f64::to_bits), want, "{rows} rows");
+    }
+}

@@ -8,6 +8,7 @@ mod data_error;
 pub mod data_file;
 mod dataset;
 mod dataset_csv;
+pub mod float_text;
 pub mod guards;
 pub mod huge_page_buffer;
 pub mod kaggle;

@@ -22,6 +22,7 @@ mod optimize_error;
 mod optimize_files;
 mod phase3;
 mod phase3_files;
+mod predictions_csv;
 mod predictions_hand_off;
 mod report;
 mod stage;

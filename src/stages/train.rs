@@ -9,16 +9,15 @@
 //! ([`predictions_hand_off`]).
 
 use std::collections::VecDeque;
-use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 use serde_json::Value;
 
 use super::hand_off::HandOff;
 use super::load::{LABEL_COLUMN, Schema};
+use super::predictions_csv;
 use super::predictions_hand_off::{self, ValidationPredictions};
 use super::{StageContext, StageError, UpstreamOutput, json_bytes, rel, write};
 use crate::artifacts::{CohortFairness, DataSourceRecord, METRICS_FORMAT, MetricsFile};
@@ -374,9 +373,10 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     write(out, &format!("{dir}/metrics.json"), &metrics.to_bytes()?)?;
     let pred_path = format!("{dir}/predictions.csv");
     let r = rel(&pred_path)?;
-    let csv_chunks = predictions_csv(
+    let csv_chunks = predictions_csv::chunks(
         schema.group.as_deref(),
-        validation,
+        validation.row_ids(),
+        validation.y(),
         &probs,
         params.threshold,
         validation_part.group.as_deref(),
@@ -388,49 +388,6 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     let binary = ValidationPredictions { rows: validation.row_ids(), y_true: validation.y(), y_prob: &probs, group };
     predictions_hand_off::write_binary(out, &dir, &binary)?;
     Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })
-}
-
-/// Rows of `predictions.csv` formatted per task.
-const CSV_ROWS_PER_TASK: usize = 16_384;
-
-/// `predictions.csv` (header `row,y_true,y_prob,y_pred[,group]`) as pieces to write in order:
-/// the header, then runs of rows formatted in parallel. Each record is formatted on its own,
-/// so the pieces joined are the bytes one writer would have written.
-fn predictions_csv(
-    group_column: Option<&str>,
-    validation: &Dataset,
-    probs: &[f64],
-    threshold: f64,
-    groups: Option<&[String]>,
-) -> Result<Vec<Vec<u8>>, csv::Error> {
-    let mut header = csv::Writer::from_writer(Vec::new());
-    let mut names = vec!["row", "y_true", "y_prob", "y_pred"];
-    names.extend(group_column);
-    header.write_record(&names)?;
-    let header = header.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
-    let tasks = probs.len().div_ceil(CSV_ROWS_PER_TASK);
-    let chunks = (0..tasks).into_par_iter().map(|task| {
-        let rows = task * CSV_ROWS_PER_TASK..probs.len().min((task + 1) * CSV_ROWS_PER_TASK);
-        let mut csv = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 40));
-        // One reused buffer instead of a `String` per field.
-        let mut number = String::new();
-        for i in rows {
-            let p = probs[i];
-            for value in
-                [&validation.row_ids()[i] as &dyn std::fmt::Display, &validation.y()[i], &p, &u8::from(p >= threshold)]
-            {
-                number.clear();
-                write!(number, "{value}").map_err(std::io::Error::other)?;
-                csv.write_field(&number)?;
-            }
-            if let Some(groups) = groups {
-                csv.write_field(&groups[i])?;
-            }
-            csv.write_record(None::<&[u8]>)?;
-        }
-        csv.into_inner().map_err(|e| csv::Error::from(e.into_error()))
-    });
-    std::iter::once(Ok(header)).chain(chunks.collect::<Vec<_>>()).collect()
 }
 
 /// The `train` kind.

@@ -61,9 +61,13 @@ impl Dataset {
         if let Some(id) = smallest_duplicate(&row_ids) {
             return Err(DataError::DuplicateRowId { id });
         }
-        for (row, values) in x.outer_iter().enumerate() {
-            if let Some(feature) = values.iter().position(|value| !value.is_finite()) {
-                return Err(DataError::NonFiniteFeature { row, feature: feature_names[feature].clone() });
+        // One pass over the values, which vectorizes, before looking for the row to name.
+        let finite = |values: &[f64]| values.iter().fold(true, |all, value| all & value.is_finite());
+        if !x.as_slice().is_some_and(finite) {
+            for (row, values) in x.outer_iter().enumerate() {
+                if let Some(feature) = values.iter().position(|value| !value.is_finite()) {
+                    return Err(DataError::NonFiniteFeature { row, feature: feature_names[feature].clone() });
+                }
             }
         }
         Ok(Self::from_checked_parts(feature_names, x, y, row_ids))

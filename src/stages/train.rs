@@ -321,7 +321,25 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     let Prepared { schema, validation_part, pre, train, validation, data_warnings, data_source } = &*prepared;
     let probs = model.predict_dataset(validation)?;
     let config = MetricsConfig { threshold: params.threshold, bins: params.ece_bins as usize };
-    let report = evaluate(validation.y(), &probs, &config)?;
+    let pred_path = format!("cohorts/{cohort}/predictions.csv");
+    // The metrics (a sort, mostly one thread) beside the CSV's records (formatted in parallel
+    // runs): at 200,000 rows about 8 ms off the instance. The metrics' error, if any, first.
+    let (report, csv_chunks) = rayon::join(
+        || evaluate(validation.y(), &probs, &config),
+        || {
+            predictions_csv::chunks(
+                schema.group.as_deref(),
+                validation.row_ids(),
+                validation.y(),
+                &probs,
+                params.threshold,
+                validation_part.group.as_deref(),
+            )
+        },
+    );
+    let report = report?;
+    let csv_chunks =
+        csv_chunks.map_err(|source| StageError::Io { what: format!("write `{pred_path}`"), source: source.into() })?;
 
     let dir = format!("cohorts/{cohort}");
     let trained = TrainedModel {
@@ -371,17 +389,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
         data_source: Some(data_source.clone()),
     };
     write(out, &format!("{dir}/metrics.json"), &metrics.to_bytes()?)?;
-    let pred_path = format!("{dir}/predictions.csv");
     let r = rel(&pred_path)?;
-    let csv_chunks = predictions_csv::chunks(
-        schema.group.as_deref(),
-        validation.row_ids(),
-        validation.y(),
-        &probs,
-        params.threshold,
-        validation_part.group.as_deref(),
-    )
-    .map_err(|source| StageError::Io { what: format!("write `{pred_path}`"), source: source.into() })?;
     out.write_with(&r, |w| csv_chunks.iter().try_for_each(|chunk| w.write_all(chunk)))
         .map_err(|source| StageError::Io { what: format!("write `{pred_path}`"), source })?;
     let group = schema.group.as_deref().zip(validation_part.group.as_deref());

@@ -80,22 +80,40 @@ struct DenseMoments {
 }
 
 impl DenseMoments {
-    /// Two passes over the rows (`cell_of_row[i]` is row `i`'s dense cell): sums, then central
-    /// moments about the exact cell means (no cancellation).
-    fn new(cell_of_row: &[usize], count: &[u64], values: &[f64]) -> Self {
+    /// The moments of `N` per-row quantities: two passes over the rows (`cell_of_row[i]` is row
+    /// `i`'s dense cell), sums, then central moments about the exact cell means (no
+    /// cancellation). Each cell's additions run in row order, quantity by quantity, as one
+    /// quantity's two passes would make them, so the bits are the same. A row adds to its
+    /// cell's accumulators, so one quantity's adds wait on each other whenever rows share a
+    /// cell; `N` quantities side by side keep `N` such chains in flight, in `N` times fewer
+    /// passes (the report's cells of 200,000 rows: about 6 → 3 ms).
+    fn of_each<const N: usize>(cell_of_row: &[u32], count: &[u64], values: [&[f64]; N]) -> [Self; N] {
         let dense = count.len();
-        let mut sum = vec![0.0_f64; dense];
-        for (&cell, &v) in cell_of_row.iter().zip(values) {
-            sum[cell] += v;
+        let mut sum = vec![[0.0_f64; N]; dense];
+        for (row, &cell) in cell_of_row.iter().enumerate() {
+            let sums = &mut sum[cell as usize];
+            for (sum, values) in sums.iter_mut().zip(&values) {
+                *sum += values[row];
+            }
         }
-        let mean: Vec<f64> = count.iter().zip(&sum).map(|(&n, &s)| if n > 0 { s / n as f64 } else { 0.0 }).collect();
-        let (mut m2, mut m3) = (vec![0.0_f64; dense], vec![0.0_f64; dense]);
-        for (&cell, &v) in cell_of_row.iter().zip(values) {
-            let d = (v - mean[cell]).abs();
-            m2[cell] += d * d;
-            m3[cell] += d * d * d;
+        let mean: Vec<[f64; N]> =
+            count.iter().zip(&sum).map(|(&n, sums)| sums.map(|s| if n > 0 { s / n as f64 } else { 0.0 })).collect();
+        let mut m2 = vec![[0.0_f64; N]; dense];
+        let mut m3 = vec![[0.0_f64; N]; dense];
+        for (row, &cell) in cell_of_row.iter().enumerate() {
+            let cell = cell as usize;
+            for k in 0..N {
+                let d = (values[k][row] - mean[cell][k]).abs();
+                m2[cell][k] += d * d;
+                m3[cell][k] += d * d * d;
+            }
         }
-        Self { sum, mean, m2, m3 }
+        std::array::from_fn(|k| Self {
+            sum: sum.iter().map(|s| s[k]).collect(),
+            mean: mean.iter().map(|m| m[k]).collect(),
+            m2: m2.iter().map(|m| m[k]).collect(),
+            m3: m3.iter().map(|m| m[k]).collect(),
+        })
     }
 
     /// The moments of the non-empty cells, in dense order, and `B` over `rows` rows.
@@ -140,23 +158,25 @@ impl CohortCells {
         let cell_of = |y: u8, p: f64| (bin_of(&bounds, p) * 2 + usize::from(y)) * 2 + usize::from(p >= threshold);
         let dense = 4 * bins;
         let mut count = vec![0_u64; dense];
-        let cell_of_row: Vec<usize> = y_true
+        // Dense cells number 4 · bins: at most 4,000 from a manifest; bins near 2^30 would need
+        // 32 GiB of counts before a cell number outgrew `u32`.
+        let cell_of_row: Vec<u32> = y_true
             .iter()
             .zip(y_prob)
             .map(|(&y, &p)| {
                 let cell = cell_of(y, p);
                 count[cell] += 1;
-                cell
+                cell as u32
             })
             .collect();
         let rows = y_true.len() as u64;
-        let prob = DenseMoments::new(&cell_of_row, &count, y_prob);
         let term = |f: fn(u8, f64) -> f64| -> Vec<f64> { y_true.iter().zip(y_prob).map(|(&y, &p)| f(y, p)).collect() };
         let (brier_terms, log_loss_terms) = (term(brier_term), term(log_loss_term));
         let mean_in_row_order = |terms: &[f64]| terms.iter().fold(0.0, |sum, t| sum + t) / terms.len() as f64;
         let estimates = [mean_in_row_order(&brier_terms), mean_in_row_order(&log_loss_terms)];
-        let brier = DenseMoments::new(&cell_of_row, &count, &brier_terms).compact(&count, rows);
-        let log_loss = DenseMoments::new(&cell_of_row, &count, &log_loss_terms).compact(&count, rows);
+        let [prob, brier, log_loss] =
+            DenseMoments::of_each(&cell_of_row, &count, [y_prob, &brier_terms[..], &log_loss_terms[..]]);
+        let (brier, log_loss) = (brier.compact(&count, rows), log_loss.compact(&count, rows));
 
         let mut cells = Self {
             rows,
@@ -266,6 +286,43 @@ mod tests {
         let cases = [(0.0, 0), (0.1, 0), (0.2, 1), (0.30000000000000004, 2), (0.3, 2), (0.31, 3), (1.0, 9)];
         for (p, want) in cases {
             assert_eq!(bin_of(&bounds, p), want, "p = {p}");
+        }
+    }
+
+    /// One quantity's two passes, as they were before the quantities shared them.
+    fn one_at_a_time(cell_of_row: &[u32], dense: usize, values: &[f64]) -> [Vec<u64>; 3] {
+        let mut count = vec![0_u64; dense];
+        let mut sum = vec![0.0_f64; dense];
+        for (&cell, &v) in cell_of_row.iter().zip(values) {
+            count[cell as usize] += 1;
+            sum[cell as usize] += v;
+        }
+        let mean: Vec<f64> = count.iter().zip(&sum).map(|(&n, &s)| if n > 0 { s / n as f64 } else { 0.0 }).collect();
+        let (mut m2, mut m3) = (vec![0.0_f64; dense], vec![0.0_f64; dense]);
+        for (&cell, &v) in cell_of_row.iter().zip(values) {
+            let d = (v - mean[cell as usize]).abs();
+            m2[cell as usize] += d * d;
+            m3[cell as usize] += d * d * d;
+        }
+        [sum, m2, m3].map(|v| v.iter().map(|x| x.to_bits()).collect())
+    }
+
+    #[test]
+    fn quantities_side_by_side_give_each_ones_own_bits() {
+        let (dense, rows) = (40, 10_007);
+        let cell_of_row: Vec<u32> = (0..rows).map(|i| ((i * 7_919) % 977 % dense) as u32).collect();
+        let mut count = vec![0_u64; dense];
+        for &cell in &cell_of_row {
+            count[cell as usize] += 1;
+        }
+        let a: Vec<f64> = (0..rows).map(|i| (i as f64 * 0.618).fract()).collect();
+        let b: Vec<f64> = a.iter().map(|p| (p - 0.3) * (p - 0.3)).collect();
+        let c: Vec<f64> = a.iter().map(|p| -(p.clamp(1e-15, 1.0 - 1e-15)).ln()).collect();
+        let together = DenseMoments::of_each(&cell_of_row, &count, [&a[..], &b[..], &c[..]]);
+        for (moments, values) in together.iter().zip([&a, &b, &c]) {
+            let bits: [Vec<u64>; 3] =
+                [&moments.sum, &moments.m2, &moments.m3].map(|v| v.iter().map(|x| x.to_bits()).collect());
+            assert_eq!(bits, one_at_a_time(&cell_of_row, dense, values));
         }
     }
 }

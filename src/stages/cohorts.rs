@@ -77,15 +77,19 @@ fn validation_features<'a>(
     if let Some(open) = open {
         hand_off = hand_off.streaming(open);
     }
-    let table = hand_off.part("validation")?;
+    let (columns, _) = hand_off.part("validation")?.into_parts();
+    let numeric =
+        |name: &str| hand_off.schema.features.iter().any(|(f, kind)| f == name && *kind == ColumnKind::Numeric);
     let mut out = BTreeMap::new();
-    for (name, kind) in &hand_off.schema.features {
-        if let (ColumnKind::Numeric, Some(column)) = (kind, table.column(name))
-            && let Values::Numeric(values) = &column.values
+    // The columns move out of the part, their missing values dropped in place: a copy of
+    // 200,000 × 5 values into fresh memory was an eighth of what `drift` spent.
+    for column in columns {
+        if numeric(&column.name)
+            && let Values::Numeric(mut present) = column.values
         {
-            let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+            present.retain(|v| !v.is_nan());
             if !present.is_empty() {
-                out.insert(name.clone(), present);
+                out.insert(column.name, present);
             }
         }
     }

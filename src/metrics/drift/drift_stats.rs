@@ -37,7 +37,9 @@ pub fn drift_between(reference: &[f64], current: &[f64]) -> Result<DriftStats, D
 /// sample with several others sorts it once.
 pub fn drift_between_sorted(r: &Sorted, c: &Sorted) -> DriftStats {
     let psi = psi_sorted(&r.0, &c.0);
-    let walk = Walk::new(&r.0, &c.0);
+    // Cohorts of one data instance share its features: their pairs compare a sample with itself.
+    let itself = if std::ptr::eq(r, c) { Walk::of_itself(&r.0) } else { None };
+    let walk = itself.unwrap_or_else(|| Walk::new(&r.0, &c.0));
     let ks = ks_from_statistic(r.0.len(), c.0.len(), walk.ks_statistic(), ks_exact::two_sided_pvalue);
     let js_distance = jensen_shannon_base2(&psi.reference_props, &psi.current_props);
     DriftStats {

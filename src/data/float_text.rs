@@ -30,14 +30,21 @@ pub fn push_f64(out: &mut Vec<u8>, value: f64, buffer: &mut zmij::Buffer) {
         return;
     };
     // `d.ddd` times 10^exponent: the point goes `exponent + 1` digits into the digits.
-    let digits: Vec<u8> = mantissa.bytes().filter(|&b| b != b'.').collect();
+    // At most 17 significant digits: a buffer on the stack, not an allocation per value.
+    let mut buffer = [0u8; 24];
+    let mut len = 0;
+    for b in mantissa.bytes().filter(|&b| b != b'.') {
+        buffer[len] = b;
+        len += 1;
+    }
+    let digits = &buffer[..len];
     let point = exponent.parse::<i64>().unwrap_or(0) + 1;
     if point <= 0 {
         out.extend_from_slice(b"0.");
         out.extend(std::iter::repeat_n(b'0', point.unsigned_abs() as usize));
-        out.extend_from_slice(&digits);
+        out.extend_from_slice(digits);
     } else if point as usize >= digits.len() {
-        out.extend_from_slice(&digits);
+        out.extend_from_slice(digits);
         out.extend(std::iter::repeat_n(b'0', point as usize - digits.len()));
     } else {
         let (whole, fraction) = digits.split_at(point as usize);

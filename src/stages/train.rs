@@ -321,7 +321,8 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     let Prepared { schema, validation_part, pre, train, validation, data_warnings, data_source } = &*prepared;
     let probs = model.predict_dataset(validation)?;
     let config = MetricsConfig { threshold: params.threshold, bins: params.ece_bins as usize };
-    let pred_path = format!("cohorts/{cohort}/predictions.csv");
+    let dir = format!("cohorts/{cohort}");
+    let pred_path = format!("{dir}/predictions.csv");
     // The metrics (a sort, mostly one thread) beside the CSV's records (formatted in parallel
     // runs): at 200,000 rows about 8 ms off the instance. The metrics' error, if any, first.
     let (report, csv_chunks) = rayon::join(
@@ -341,7 +342,6 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     let csv_chunks =
         csv_chunks.map_err(|source| StageError::Io { what: format!("write `{pred_path}`"), source: source.into() })?;
 
-    let dir = format!("cohorts/{cohort}");
     let trained = TrainedModel {
         provenance: Provenance {
             cohort: cohort.to_owned(),

@@ -67,6 +67,9 @@ pub struct CohortActions {
     /// Input features of the validation rows, by name (for feature drift). Shared: every
     /// cohort trained on one data instance has the same features, held once.
     pub features: Arc<BTreeMap<String, Vec<f64>>>,
+    /// The rows ranked by probability ([`crate::metrics::rank_rows`]), when `train` handed it
+    /// on: drift then takes it instead of sorting `y_prob`. Only the speed depends on it.
+    pub ranking: Option<Vec<u32>>,
 }
 
 /// `violation_stats` of a cohort.
@@ -242,19 +245,27 @@ pub fn compare<'a>(
         x.len() == y.len()
             && (std::ptr::eq(x.as_ptr(), y.as_ptr()) || x.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits()))
     };
-    let mut samples: Vec<(&[f64], &'static str)> = Vec::new();
+    // Each sample with its name in errors and, for probabilities, the cohort (whose labels and
+    // ranking spare the sort).
+    let mut samples: Vec<(&[f64], &'static str, Option<&CohortActions>)> = Vec::new();
     for &(r, c, variable) in &jobs {
         for (a, name) in [(r, "reference"), (c, "current")] {
             let v = values(a, variable);
-            if !samples.iter().any(|(k, _)| same(k, v)) {
-                samples.push((v, name));
+            if !samples.iter().any(|(k, ..)| same(k, v)) {
+                samples.push((v, name, (variable == "y_prob").then_some(a)));
             }
         }
     }
     // Collected whole, then the first error in order: the one a sequential pass would meet.
-    let sorted: Vec<Result<Sorted, DriftError>> = samples.par_iter().map(|&(v, name)| Sorted::new(name, v)).collect();
+    let sorted: Vec<Result<Sorted, DriftError>> = samples
+        .par_iter()
+        .map(|&(v, name, cohort)| match cohort {
+            Some(a) => Sorted::ranked(name, v, &a.y_true, a.ranking.as_deref()),
+            None => Sorted::new(name, v),
+        })
+        .collect();
     let sorted: Vec<Sorted> = sorted.into_iter().collect::<Result<_, _>>()?;
-    let index = |v: &[f64]| samples.iter().position(|(k, _)| same(k, v)).unwrap_or(0);
+    let index = |v: &[f64]| samples.iter().position(|(k, ..)| same(k, v)).unwrap_or(0);
     // Each distinct pair of samples is compared once: cohorts of one data instance meet on
     // equal features in every pair, and the statistics are a function of the two samples.
     let job_pairs: Vec<(usize, usize)> =
@@ -425,6 +436,7 @@ mod tests {
             threshold: 0.5,
             gate_violations: Vec::new(),
             features: Arc::default(),
+            ranking: None,
         }
     }
 

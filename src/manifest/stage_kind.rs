@@ -17,7 +17,9 @@ impl StageKind {
             // 2: Platt fits on more than 65,536 rows start from a sample's fit and stop at the
             // sums' rounding floor: the same optimum to ~1e-14, but the last bits may differ.
             // 3: the validation predictions are handed on in binary too (`predictions.npy`, …).
-            StageKind::Train => 3,
+            // 4: and their ranking (`predictions_ranking.npy`), which spares the comparing
+            // stages a sort per cohort.
+            StageKind::Train => 4,
             // 2: a candidate's seed comes from the canonical digest of its parameters, not from
             // their JSON in declaration order.
             StageKind::Optimize => 2,

@@ -33,7 +33,7 @@ pub use fairness_bootstrap::{FAIRNESS_INTERVAL_METHOD, FairnessIntervals};
 pub use fairness_options::{
     DEFAULT_FAIRNESS_RESAMPLES, DEFAULT_MIN_GROUP_SIZE, FairnessOptions, POOLED_GROUP, POOLED_GROUP_FALLBACK,
 };
-pub use ranking::{average_precision, roc_auc};
+pub use ranking::{average_precision, rank_rows, roc_auc};
 pub use report::{MetricsReport, evaluate};
 pub use scoring::{LOG_LOSS_EPS, brier, log_loss};
 pub use undefined::Undefined;

@@ -79,6 +79,59 @@ pub(crate) fn sort_key(p: f64, label: u8) -> u64 {
     ((p + 0.0).to_bits() << 1) | u64::from(label)
 }
 
+/// Every row's `(sort_key, row)`, ascending, rows that tie in row order: the ranking that
+/// DeLong's components and the ROC curve walk (`compare::delong`). Expects validated input.
+pub(crate) fn ranked_pairs(y_true: &[u8], y_prob: &[f64]) -> Vec<(u64, u32)> {
+    let mut pairs: Vec<(u64, u32)> =
+        y_prob.iter().zip(y_true).enumerate().map(|(row, (&p, &y))| (sort_key(p, y), row as u32)).collect();
+    // By radix on the key alone: stable, so rows that tie stay in row order, which is the
+    // order of sorting the (key, row) pairs, in linear time.
+    radsort::sort_by_key(&mut pairs, |&(key, _)| key);
+    pairs
+}
+
+/// The rows in ranked order ([`ranked_pairs`]): `train` hands it on beside its predictions,
+/// so that the stages comparing cohorts (`drift`, `report`) take the ranking instead of
+/// sorting every cohort again. Expects validated input.
+pub fn rank_rows(y_true: &[u8], y_prob: &[f64]) -> Vec<u32> {
+    ranked_pairs(y_true, y_prob).into_iter().map(|(_, row)| row).collect()
+}
+
+/// [`ranked_pairs`] taken from `order`, a ranking handed on: `None` unless `order` is exactly
+/// the ranking of these rows. Strictly ascending pairs over `y_prob.len()` positions below
+/// that count name every row once (a row's key is a function of the row), so the check is one
+/// pass, and a damaged or stale ranking costs a sort, never a wrong result.
+pub(crate) fn ranked_pairs_from(y_true: &[u8], y_prob: &[f64], order: &[u32]) -> Option<Vec<(u64, u32)>> {
+    let mut pairs = Vec::with_capacity(order.len());
+    walk_ranking(y_true, y_prob, order, |pair| pairs.push(pair)).then_some(pairs)
+}
+
+/// Whether `order` is the ranking of these rows ([`ranked_pairs_from`] without keeping the
+/// pairs).
+pub(crate) fn is_ranking(y_true: &[u8], y_prob: &[f64], order: &[u32]) -> bool {
+    walk_ranking(y_true, y_prob, order, |_| {})
+}
+
+/// Walks `order`'s `(sort_key, row)` pairs, handing each to `each`, while they ascend
+/// strictly; true when every position was walked and the pairs are the rows' ranking.
+fn walk_ranking(y_true: &[u8], y_prob: &[f64], order: &[u32], mut each: impl FnMut((u64, u32))) -> bool {
+    if order.len() != y_prob.len() || y_true.len() != y_prob.len() {
+        return false;
+    }
+    let mut last: Option<(u64, u32)> = None;
+    for &row in order {
+        let at = row as usize;
+        let (Some(&p), Some(&y)) = (y_prob.get(at), y_true.get(at)) else { return false };
+        let pair = (sort_key(p, y), row);
+        if last.is_some_and(|last| last >= pair) {
+            return false;
+        }
+        last = Some(pair);
+        each(pair);
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests_reference::*;
@@ -152,5 +205,40 @@ mod tests {
         ));
         assert!(matches!(roc_auc(&[0, 1], &[0.5, f64::NAN]), Err(MetricsError::InvalidProbability { index: 1, .. })));
         assert!(matches!(average_precision(&[2, 1], &[0.5, 0.5]), Err(MetricsError::InvalidLabel { index: 0, .. })));
+    }
+
+    #[test]
+    fn a_ranking_is_the_rows_sorted_by_key_then_row_and_is_checked_exactly() {
+        // Ties within and across labels, both signed zeros, 0 and 1.
+        let p: Vec<f64> =
+            (0..2_000).map(|i| if i % 97 == 0 { -0.0 } else { f64::from((i * 7919) % 251) / 250.0 }).collect();
+        let y: Vec<u8> = (0..2_000).map(|i| u8::from((i * 31) % 7 < 3)).collect();
+        let ranking = rank_rows(&y, &p);
+        // The definition: the (key, row) pairs sorted.
+        let mut pairs: Vec<(u64, u32)> =
+            p.iter().zip(&y).enumerate().map(|(row, (&p, &y))| (sort_key(p, y), row as u32)).collect();
+        pairs.sort_unstable();
+        assert_eq!(ranking, pairs.iter().map(|&(_, row)| row).collect::<Vec<_>>());
+        assert!(is_ranking(&y, &p, &ranking));
+        assert_eq!(ranked_pairs_from(&y, &p, &ranking), Some(pairs));
+        // Anything else is refused.
+        let refused = |order: &[u32]| !is_ranking(&y, &p, order) && ranked_pairs_from(&y, &p, order).is_none();
+        let mut swapped = ranking.clone();
+        swapped.swap(10, 11);
+        assert!(refused(&swapped));
+        let mut repeated = ranking.clone();
+        repeated[5] = repeated[4];
+        assert!(refused(&repeated));
+        assert!(refused(&ranking[1..]));
+        let mut longer = ranking.clone();
+        longer.push(0);
+        assert!(refused(&longer));
+        let mut beyond = ranking.clone();
+        *beyond.last_mut().expect("rows") = 2_000;
+        assert!(refused(&beyond));
+        // The ranking of other probabilities: a stale or misplaced file.
+        let other: Vec<f64> = p.iter().map(|v| 1.0 - v).collect();
+        assert!(refused(&rank_rows(&y, &other)));
+        assert!(!is_ranking(&y[1..], &p, &ranking));
     }
 }

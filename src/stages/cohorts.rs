@@ -143,7 +143,7 @@ struct CohortFiles {
 }
 
 fn build(files: CohortFiles) -> Result<Cohort, StageError> {
-    let ReadBack { mut predictions, group_column: group } = files.predictions;
+    let ReadBack { mut predictions, group_column: group, ranking } = files.predictions;
     let rows = predictions.rows.take().unwrap_or_else(|| (0..predictions.y_true.len() as u64).collect());
     let violations =
         files.gates.iter().flat_map(|g| &g.violations).map(|v| (v.kind.clone(), v.severity.clone())).collect();
@@ -159,6 +159,7 @@ fn build(files: CohortFiles) -> Result<Cohort, StageError> {
             threshold: files.model.provenance.threshold,
             gate_violations: violations,
             features,
+            ranking,
         },
         rows,
         groups: group.zip(predictions.groups),

@@ -5,6 +5,10 @@
 //! - `predictions.npy`: `float64`, rows × (`y_true`, `y_prob`), column-major;
 //! - `predictions_rows.npy`: `uint64`, the validation rows' ids;
 //! - `predictions_text.npy`: `int32`, the group column's codes, when the data has one;
+//! - `predictions_ranking.npy`: `uint32`, the rows' positions ranked by probability, then label,
+//!   then position ([`crate::metrics::rank_rows`]), so that the stages comparing cohorts take
+//!   each cohort's ranking instead of sorting it again; they check it in one pass and sort when
+//!   it is not the ranking, so only their speed depends on it;
 //! - `predictions.json`: the columns' names and kinds, the group column and its codebook.
 //!
 //! `predictions.csv` holds the same values (and `y_pred`) for people and other tools; parsing
@@ -26,6 +30,9 @@ pub(crate) const DESCRIPTION_FILE: &str = "predictions.json";
 /// The part name of the `.npy` files (`predictions.npy`, `predictions_rows.npy`, …).
 const PART: &str = "predictions";
 
+/// The ranking's file name.
+const RANKING_FILE: &str = "predictions_ranking.npy";
+
 /// The version of the layout described here.
 const FORMAT_VERSION: u32 = 1;
 
@@ -46,6 +53,9 @@ struct Description {
     /// The group column's values, in code order.
     #[serde(default)]
     codebook: Codebook,
+    /// Whether [`RANKING_FILE`] is there (absent in folders written before it was).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    ranked: bool,
 }
 
 /// One column of the files.
@@ -65,6 +75,8 @@ pub(super) struct ValidationPredictions<'a> {
     pub y_prob: &'a [f64],
     /// The group column's name and each row's group, when the data has one.
     pub group: Option<(&'a str, &'a [String])>,
+    /// The rows' ranking ([`crate::metrics::rank_rows`]), when the caller made it.
+    pub ranking: Option<&'a [u32]>,
 }
 
 /// The table and description of `p`'s binary files.
@@ -84,6 +96,7 @@ fn layout(p: &ValidationPredictions<'_>) -> Result<(Table, Description), StageEr
         columns: table.columns().iter().map(|c| ColumnRecord { name: c.name.clone(), kind: c.values.kind() }).collect(),
         group_column: p.group.map(|(name, _)| name.to_owned()),
         codebook: Codebook::of(&table)?,
+        ranked: p.ranking.is_some(),
     };
     Ok((table, description))
 }
@@ -92,7 +105,20 @@ fn layout(p: &ValidationPredictions<'_>) -> Result<(Table, Description), StageEr
 pub(super) fn write_binary(out: &mut Staging, dir: &str, p: &ValidationPredictions<'_>) -> Result<(), StageError> {
     let (table, description) = layout(p)?;
     super::load::write_part(out, dir, PART, &table, &description.codebook, false)?;
+    if let Some(ranking) = p.ranking {
+        write(out, &format!("{dir}/{RANKING_FILE}"), &ranking_npy(ranking)?)?;
+    }
     write(out, &format!("{dir}/{DESCRIPTION_FILE}"), &json_bytes(&description)?)
+}
+
+/// The ranking as a one-dimensional `uint32` `.npy` file.
+fn ranking_npy(ranking: &[u32]) -> Result<Vec<u8>, StageError> {
+    use ndarray_npy::WriteNpyExt;
+    let mut bytes = Vec::with_capacity(128 + 4 * ranking.len());
+    ndarray::ArrayView1::from(ranking)
+        .write_npy(&mut bytes)
+        .map_err(|e| StageError::Data(DataError::Npy { file: RANKING_FILE.to_owned(), message: e.to_string() }))?;
+    Ok(bytes)
 }
 
 /// A cohort's predictions read back, with the group column's name when there is one.
@@ -101,6 +127,8 @@ pub(super) struct ReadBack {
     pub predictions: Predictions,
     /// The group column's name.
     pub group_column: Option<String>,
+    /// The rows' ranking, when the folder has one (see [`RANKING_FILE`]).
+    pub ranking: Option<Vec<u32>>,
 }
 
 /// Reads a cohort's predictions through `read`: the binary files when its folder has them, else
@@ -129,7 +157,7 @@ fn read_csv(csv: &[u8], source: &str) -> Result<ReadBack, StageError> {
     let group_column = header.get(4).cloned();
     let cols =
         PredictionColumns { group: group_column.clone(), row: Some("row".to_owned()), ..PredictionColumns::default() };
-    Ok(ReadBack { predictions: read_predictions(csv, source, &cols)?, group_column })
+    Ok(ReadBack { predictions: read_predictions(csv, source, &cols)?, group_column, ranking: None })
 }
 
 fn read_binary<'a>(
@@ -198,8 +226,17 @@ fn read_binary<'a>(
         Some(Values::Text(groups)) => Some(groups.into_iter().map(Option::unwrap_or_default).collect()),
         _ => None,
     };
+    let ranking = if description.ranked {
+        use ndarray_npy::ReadNpyExt;
+        let bytes = read(RANKING_FILE)?.ok_or_else(|| StageError::MissingInput(named(RANKING_FILE)))?;
+        let ranking = ndarray::Array1::<u32>::read_npy(bytes.as_slice())
+            .map_err(|e| bad(RANKING_FILE, format!("is not a ranking of the rows: {e}")))?;
+        Some(ranking.to_vec())
+    } else {
+        None
+    };
     let predictions = Predictions { y_true, y_prob, groups, rows: Some(rows) };
-    Ok(ReadBack { predictions, group_column: description.group_column })
+    Ok(ReadBack { predictions, group_column: description.group_column, ranking })
 }
 
 #[cfg(test)]
@@ -226,6 +263,9 @@ mod tests {
         if let Some(text) = npy.text {
             files.insert("predictions_text.npy".to_owned(), text);
         }
+        if let Some(ranking) = p.ranking {
+            files.insert(RANKING_FILE.to_owned(), ranking_npy(ranking).expect("npy"));
+        }
         files.insert(DESCRIPTION_FILE.to_owned(), json_bytes(&description).expect("json"));
         Mutex::new(files)
     }
@@ -238,6 +278,7 @@ mod tests {
             y_true: &[1, 0, 1],
             y_prob: &[0.875, 0.125, 0.5],
             group: Some(("sex", &groups)),
+            ranking: None,
         };
         let files = binary_files(&p);
         let binary = read(&reader(&files), None, "`c`", "c").expect("binary");
@@ -250,7 +291,8 @@ mod tests {
 
     #[test]
     fn without_a_group_there_is_no_text_file() {
-        let p = ValidationPredictions { rows: &[0, 1], y_true: &[0, 1], y_prob: &[0.25, 0.75], group: None };
+        let p =
+            ValidationPredictions { rows: &[0, 1], y_true: &[0, 1], y_prob: &[0.25, 0.75], group: None, ranking: None };
         let files = binary_files(&p);
         assert!(!files.lock().expect("not poisoned").contains_key("predictions_text.npy"));
         let back = read(&reader(&files), None, "`c`", "c").expect("binary");
@@ -271,7 +313,7 @@ mod tests {
 
     #[test]
     fn a_probability_out_of_range_is_an_error_naming_the_file() {
-        let p = ValidationPredictions { rows: &[0], y_true: &[1], y_prob: &[1.5], group: None };
+        let p = ValidationPredictions { rows: &[0], y_true: &[1], y_prob: &[1.5], group: None, ranking: None };
         let files = binary_files(&p);
         let e = read(&reader(&files), None, "`train`", "train").err().expect("refused").to_string();
         assert!(e.contains("`predictions.npy` of `train`") && e.contains("probability 1.5"), "{e}");
@@ -279,7 +321,7 @@ mod tests {
 
     #[test]
     fn a_later_format_is_refused() {
-        let p = ValidationPredictions { rows: &[0], y_true: &[1], y_prob: &[0.5], group: None };
+        let p = ValidationPredictions { rows: &[0], y_true: &[1], y_prob: &[0.5], group: None, ranking: None };
         let files = binary_files(&p);
         let description =
             String::from_utf8(files.lock().expect("not poisoned")[DESCRIPTION_FILE].clone()).expect("utf-8");
@@ -289,5 +331,32 @@ mod tests {
         );
         let e = read(&reader(&files), None, "`train`", "train").err().expect("refused").to_string();
         assert!(e.contains("format version 2"), "{e}");
+    }
+
+    #[test]
+    fn the_ranking_is_handed_on_when_made_and_its_file_is_required_then() {
+        let (y_true, y_prob) = ([1, 0, 1, 0], [0.875, 0.125, 0.5, 0.125]);
+        let ranking = crate::metrics::rank_rows(&y_true, &y_prob);
+        let p = ValidationPredictions {
+            rows: &[4, 3, 2, 1],
+            y_true: &y_true,
+            y_prob: &y_prob,
+            group: None,
+            ranking: Some(&ranking),
+        };
+        let files = binary_files(&p);
+        let back = read(&reader(&files), None, "`c`", "c").expect("binary");
+        assert_eq!(back.ranking, Some(vec![1, 3, 2, 0]));
+        // Without one, none is written or read.
+        let unranked = binary_files(&ValidationPredictions { ranking: None, ..p });
+        assert!(!unranked.lock().expect("not poisoned").contains_key(RANKING_FILE));
+        assert_eq!(read(&reader(&unranked), None, "`c`", "c").expect("binary").ranking, None);
+        // Announced but missing, or not a `uint32` array: errors naming the file.
+        files.lock().expect("not poisoned").insert(RANKING_FILE.to_owned(), b"not npy".to_vec());
+        let e = read(&reader(&files), None, "`train`", "train").err().expect("refused").to_string();
+        assert!(e.contains("`predictions_ranking.npy` of `train`"), "{e}");
+        files.lock().expect("not poisoned").remove(RANKING_FILE);
+        let e = read(&reader(&files), None, "`train`", "train").err().expect("refused").to_string();
+        assert!(e.contains("predictions_ranking.npy"), "{e}");
     }
 }

@@ -158,8 +158,13 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
     let prepared: Vec<_> = cohorts
         .par_iter()
         .map(|c| {
-            let stat =
-                compare::Cohort::new(&c.actions.y_true, &c.actions.y_prob, c.actions.threshold, c.metrics.report.bins)?;
+            let stat = compare::Cohort::with_ranking(
+                &c.actions.y_true,
+                &c.actions.y_prob,
+                c.actions.threshold,
+                c.metrics.report.bins,
+                c.actions.ranking.as_deref(),
+            )?;
             let intervals = stat.intervals(&bootstrap);
             Ok::<_, compare::CompareError>((stat, intervals))
         })

@@ -26,7 +26,7 @@ use crate::data::preprocess::Preprocessor;
 use crate::data::table::{Table, Values, present};
 use crate::manifest::StageKind;
 use crate::manifest::params::{CalibrateName, ClassWeightName, ModelType, SolverName, TrainParams, TreeAlgorithmName};
-use crate::metrics::{DEFAULT_FAIRNESS_RESAMPLES, FairnessOptions, MetricsConfig, evaluate, fairness_with};
+use crate::metrics::{DEFAULT_FAIRNESS_RESAMPLES, FairnessOptions, MetricsConfig, evaluate, fairness_with, rank_rows};
 use crate::models::calibration::CalibrationMethod;
 use crate::models::{
     Anomaly, AnomalyParams, Calibrated, ClassWeight, Correlation, CorrelationParams, EpochProgress, FeatureTokens,
@@ -390,10 +390,22 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &TrainParams, out: &mut Stagin
     };
     write(out, &format!("{dir}/metrics.json"), &metrics.to_bytes()?)?;
     let r = rel(&pred_path)?;
-    out.write_with(&r, |w| csv_chunks.iter().try_for_each(|chunk| w.write_all(chunk)))
-        .map_err(|source| StageError::Io { what: format!("write `{pred_path}`"), source })?;
+    // The ranking handed on with the predictions (a sort) is made while the CSV is written and
+    // hashed on this thread. The metrics validated the probabilities; row positions are `u32`
+    // in the ranking.
+    let (written, ranking) = rayon::join(
+        || out.write_with(&r, |w| csv_chunks.iter().try_for_each(|chunk| w.write_all(chunk))),
+        || u32::try_from(probs.len()).is_ok().then(|| rank_rows(validation.y(), &probs)),
+    );
+    written.map_err(|source| StageError::Io { what: format!("write `{pred_path}`"), source })?;
     let group = schema.group.as_deref().zip(validation_part.group.as_deref());
-    let binary = ValidationPredictions { rows: validation.row_ids(), y_true: validation.y(), y_prob: &probs, group };
+    let binary = ValidationPredictions {
+        rows: validation.row_ids(),
+        y_true: validation.y(),
+        y_prob: &probs,
+        group,
+        ranking: ranking.as_deref(),
+    };
     predictions_hand_off::write_binary(out, &dir, &binary)?;
     Ok(EntryMeta { summary, failure: None, volatile: None, warnings: Vec::new() })
 }

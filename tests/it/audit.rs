@@ -113,7 +113,7 @@ fn two_runs_append_verify_and_prove() {
         "{}",
         ok.stdout
     );
-    assert!(ok.stdout.contains("2 runs, 50 artifacts, 8 model proofs checked"), "{}", ok.stdout);
+    assert!(ok.stdout.contains("2 runs, 54 artifacts, 8 model proofs checked"), "{}", ok.stdout);
     verify(&t, &["--json"]).ok();
     t.run(&["audit", "verify", "runs/a/latest"]).ok();
 
@@ -464,7 +464,7 @@ fn train_enable_audit_writes_the_log_where_audit_path_says() {
     // The run folder knows where its log is, so verifying it checks its artifacts too.
     let v = t.run(&["audit", "verify", t.latest("train").to_str().expect("utf-8")]);
     v.ok();
-    assert!(v.stdout.contains("1 runs, 14 artifacts, 2 model proofs checked"), "{}", v.stdout);
+    assert!(v.stdout.contains("1 runs, 15 artifacts, 2 model proofs checked"), "{}", v.stdout);
 }
 
 #[test]
@@ -520,7 +520,7 @@ fn a_run_that_computes_nothing_seals_nothing() {
     assert!(model["audit"]["event"].as_str().expect("event").contains(&format!("\"run\":\"{first_id}\"")));
     let v = verify(&t, &[]);
     v.ok();
-    assert!(v.stdout.contains("2 runs, 50 artifacts, 8 model proofs checked"), "{}", v.stdout);
+    assert!(v.stdout.contains("2 runs, 54 artifacts, 8 model proofs checked"), "{}", v.stdout);
 
     // A change seals again (only what changed: the two gates); changing it back finds the
     // first seal still in the log.
@@ -573,7 +573,7 @@ fn a_run_that_computes_part_seals_only_that_part() {
     }
     let v = verify(&t, &[]);
     v.ok();
-    assert!(v.stdout.contains("2 runs, 50 artifacts, 8 model proofs checked"), "{}", v.stdout);
+    assert!(v.stdout.contains("2 runs, 54 artifacts, 8 model proofs checked"), "{}", v.stdout);
 
     // The index is a hint: a record naming a run whose folder does not prove the result is
     // not believed; that result is sealed again.
@@ -643,7 +643,7 @@ fn record_cached_runs_logs_one_event_naming_the_seal() {
     assert_eq!((seal["first_event"].as_u64(), seal["events"].as_u64()), (Some(PER_RUN as u64), Some(1)));
     let v = verify(&t, &[]);
     v.ok();
-    assert!(v.stdout.contains("2 runs, 50 artifacts, 8 model proofs checked"), "{}", v.stdout);
+    assert!(v.stdout.contains("2 runs, 54 artifacts, 8 model proofs checked"), "{}", v.stdout);
 }
 
 #[test]

@@ -17,7 +17,7 @@ fn plan_says_code_changed_with_the_old_and_new_versions() {
     let same = t.run(&["plan", m]);
     same.ok();
     assert!(same.stdout.contains("5 cached"), "{}", same.stdout);
-    let bumped = t.run_with(&[("NETHICAL_DEBUG_CODE_VERSIONS", "train=4,logistic=2")], &["plan", m]);
+    let bumped = t.run_with(&[("NETHICAL_DEBUG_CODE_VERSIONS", "train=5,logistic=2")], &["plan", m]);
     bumped.ok();
     insta::assert_snapshot!(scrub(&bumped.stdout));
 }

@@ -81,13 +81,26 @@ impl<'a> Cohort<'a> {
     /// Validates the rows and prepares them: `threshold` for the hard predictions (METRICS.md
     /// `p >= threshold`), `ece_bins` equal-width bins for the ECE.
     pub fn new(y_true: &'a [u8], y_prob: &'a [f64], threshold: f64, ece_bins: usize) -> Result<Self, CompareError> {
+        Self::with_ranking(y_true, y_prob, threshold, ece_bins, None)
+    }
+
+    /// [`Cohort::new`] taking the rows' ranking from `ranking` ([`crate::metrics::rank_rows`],
+    /// as `train` hands it on) instead of sorting them, when it is their ranking; the same
+    /// value either way.
+    pub fn with_ranking(
+        y_true: &'a [u8],
+        y_prob: &'a [f64],
+        threshold: f64,
+        ece_bins: usize,
+        ranking: Option<&[u32]>,
+    ) -> Result<Self, CompareError> {
         validate::labels("y_true", y_true)?;
         validate::probabilities("y_prob", y_true.len(), y_prob)?;
         validate::threshold(threshold)?;
         if ece_bins == 0 {
             return Err(CompareError::ZeroBins);
         }
-        let ranked = Ranked::new(y_true, y_prob);
+        let ranked = Ranked::with_order(y_true, y_prob, ranking);
         let cells = CohortCells::new(y_true, y_prob, threshold, ece_bins);
         let [brier, log_loss] = cells.estimates();
         Ok(Self {

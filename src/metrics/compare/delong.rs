@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::interval::Interval;
 use super::normal::{Z_975, two_sided_p};
 use super::{CompareError, validate};
+use crate::metrics::ranking;
 
 /// One classifier's AUC and its DeLong structural components.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,17 +93,22 @@ pub(crate) struct Ranked {
 impl Ranked {
     /// Expects validated input.
     pub(crate) fn new(y_true: &[u8], y_prob: &[f64]) -> Self {
+        Self::of_pairs(y_true, ranking::ranked_pairs(y_true, y_prob))
+    }
+
+    /// [`Ranked::new`] from a ranking handed on with the rows ([`crate::metrics::rank_rows`]),
+    /// when `order` is that ranking; sorted as by [`Ranked::new`] otherwise. The same value
+    /// either way. Expects validated input.
+    pub(crate) fn with_order(y_true: &[u8], y_prob: &[f64], order: Option<&[u32]>) -> Self {
+        match order.and_then(|order| ranking::ranked_pairs_from(y_true, y_prob, order)) {
+            Some(pairs) => Self::of_pairs(y_true, pairs),
+            None => Self::new(y_true, y_prob),
+        }
+    }
+
+    fn of_pairs(y_true: &[u8], keys: Vec<(u64, u32)>) -> Self {
         let positives = y_true.iter().filter(|&&y| y == 1).count() as u64;
         let negatives = y_true.len() as u64 - positives;
-        let mut keys: Vec<(u64, u32)> = y_prob
-            .iter()
-            .zip(y_true)
-            .enumerate()
-            .map(|(row, (&p, &y))| (crate::metrics::ranking::sort_key(p, y), row as u32))
-            .collect();
-        // By radix on the key alone: stable, so rows that tie stay in row order, which is the
-        // order of sorting the (key, row) pairs, in linear time.
-        radsort::sort_by_key(&mut keys, |&(key, _)| key);
         Self { keys, positives, negatives }
     }
 
@@ -395,5 +401,20 @@ mod tests {
         assert_eq!(curve, thinned);
         // One class only: no curve.
         assert!(Ranked::new(&[1, 1], &[0.2, 0.7]).roc_curve().is_empty());
+    }
+
+    #[test]
+    fn a_ranking_handed_on_gives_the_sorted_ranking_and_a_wrong_one_is_sorted() {
+        let p: Vec<f64> = (0..500).map(|i| if i % 11 == 0 { -0.0 } else { f64::from((i * 7) % 37) / 36.0 }).collect();
+        let y: Vec<u8> = (0..500).map(|i| u8::from((i * 31) % 7 < 3)).collect();
+        let sorted = Ranked::new(&y, &p);
+        let ranking = crate::metrics::rank_rows(&y, &p);
+        let mut wrong = ranking.clone();
+        wrong.swap(0, 499);
+        for order in [Some(&ranking[..]), Some(&wrong[..]), Some(&ranking[1..]), None] {
+            let taken = Ranked::with_order(&y, &p, order);
+            assert_eq!(taken.keys, sorted.keys);
+            assert_eq!((taken.positives, taken.negatives), (sorted.positives, sorted.negatives));
+        }
     }
 }

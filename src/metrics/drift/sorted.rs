@@ -16,6 +16,30 @@ impl Sorted {
         Ok(Self(sorted))
     }
 
+    /// [`Sorted::new`] of predicted probabilities with their labels, taking the values in the
+    /// order of `ranking` ([`crate::metrics::rank_rows`], as `train` hands it on) instead of
+    /// sorting them, when it is their ranking and that order is ascending (it is not when both
+    /// -0.0 and 0.0 occur, which the ranking merges and this order keeps apart): the same
+    /// value either way.
+    pub fn ranked(
+        name: &'static str,
+        values: &[f64],
+        labels: &[u8],
+        ranking: Option<&[u32]>,
+    ) -> Result<Self, DriftError> {
+        check_finite(name, values)?;
+        let ranked = ranking.filter(|order| crate::metrics::ranking::is_ranking(labels, values, order));
+        if let Some(order) = ranked {
+            let sorted: Vec<f64> = order.iter().map(|&row| values[row as usize]).collect();
+            if sorted.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
+                return Ok(Self(sorted));
+            }
+        }
+        let mut sorted = values.to_vec();
+        sort_values(&mut sorted);
+        Ok(Self(sorted))
+    }
+
     /// Validates both samples, then sorts them on both cores at once.
     pub(super) fn pair(reference: &[f64], current: &[f64]) -> Result<(Self, Self), DriftError> {
         check_finite("reference", reference)?;
@@ -79,5 +103,31 @@ mod tests {
         sort_values(&mut values);
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&values), bits(&expected));
+    }
+
+    #[test]
+    fn a_ranking_handed_on_gives_the_sorted_sample_bit_for_bit() {
+        let bits = |s: &Sorted| s.0.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let p: Vec<f64> = (0..3_000).map(|i| f64::from((i * 7919) % 613) / 612.0).collect();
+        let y: Vec<u8> = (0..3_000).map(|i| u8::from((i * 31) % 7 < 3)).collect();
+        let ranking = crate::metrics::rank_rows(&y, &p);
+        let sorted = Sorted::new("current", &p).expect("valid");
+        let mut wrong = ranking.clone();
+        wrong.swap(1, 2);
+        for order in [Some(&ranking[..]), Some(&wrong[..]), Some(&ranking[..10]), None] {
+            assert_eq!(bits(&Sorted::ranked("current", &p, &y, order).expect("valid")), bits(&sorted));
+        }
+        // The ranking merges -0.0 with 0.0 (ties in row order), `total_cmp` does not: sorted.
+        let (p, y) = ([0.5, 0.0, -0.0, 0.0], [1, 0, 0, 0]);
+        let ranking = crate::metrics::rank_rows(&y, &p);
+        assert_eq!(ranking, [1, 2, 3, 0]);
+        let taken = Sorted::ranked("current", &p, &y, Some(&ranking)).expect("valid");
+        assert_eq!(bits(&taken), bits(&Sorted::new("current", &p).expect("valid")));
+        assert_eq!(taken.0[0].to_bits(), (-0.0_f64).to_bits());
+        // Checked like any sample.
+        assert!(matches!(
+            Sorted::ranked("current", &[0.5, f64::NAN], &[0, 1], Some(&[0, 1])),
+            Err(DriftError::NonFinite { index: 1, .. })
+        ));
     }
 }

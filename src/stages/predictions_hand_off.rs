@@ -214,12 +214,19 @@ fn read_binary<'a>(
     let (Some(Values::Numeric(y_true)), Some(Values::Numeric(y_prob))) = (columns.next(), columns.next()) else {
         return Err(bad(&files[0], "does not hold two numeric columns".to_owned()));
     };
-    if let Some(y) = y_true.iter().find(|&&y| y != 0.0 && y != 1.0) {
+    // Each check is a loop without exits, which vectorizes; the offending value is looked
+    // for only when there is one.
+    let label = |y: f64| y == 0.0 || y == 1.0;
+    if !y_true.iter().fold(true, |all, &y| all & label(y))
+        && let Some(y) = y_true.iter().find(|&&y| !label(y))
+    {
         return Err(bad(&files[0], format!("has label {y}; expected 0 or 1")));
     }
-    // Checked first, converted in a loop without exits, which vectorizes.
     let y_true: Vec<u8> = y_true.iter().map(|&y| u8::from(y == 1.0)).collect();
-    if let Some(p) = y_prob.iter().find(|p| !(0.0..=1.0).contains(*p)) {
+    let probability = |p: f64| (0.0..=1.0).contains(&p);
+    if !y_prob.iter().fold(true, |all, &p| all & probability(p))
+        && let Some(p) = y_prob.iter().find(|&&p| !probability(p))
+    {
         return Err(bad(&files[0], format!("has probability {p}; expected one between 0 and 1")));
     }
     let groups = match columns.next() {

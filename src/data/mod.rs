@@ -2,6 +2,7 @@
 //! its binary (`.npy`) and CSV hand-off forms, the synthetic generator, train/validation/calibration splits and the
 //! feature standardizer fitted on training rows.
 
+mod columns;
 mod csv_chunks;
 pub mod csv_source;
 mod data_error;
@@ -26,6 +27,7 @@ pub mod synthetic_correlation;
 pub mod table;
 pub mod table_npy;
 
+pub use columns::{Columns, FeatureSource, Features};
 pub use data_error::DataError;
 pub use dataset::Dataset;
 pub use split::{PartIndices, SplitConfig, SplitStrategy, Splits, split, split_indices};

@@ -84,6 +84,17 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     Some((below + upper) / 2.0)
 }
 
+/// A table's encoded features held as columns ([`Preprocessor::into_columns`]).
+#[derive(Debug)]
+pub struct EncodedColumns {
+    /// The features' names.
+    pub names: Vec<String>,
+    /// One column per feature, in feature order.
+    pub columns: Vec<Vec<f64>>,
+    /// The table's row ids.
+    pub row_ids: Vec<u64>,
+}
+
 impl Preprocessor {
     /// Fits on training rows; with `impute`, missing values get the training median (numeric)
     /// or most frequent value (text, ties broken by the smaller category).
@@ -246,6 +257,47 @@ impl Preprocessor {
             }
         }
         Ok((names, x))
+    }
+
+    /// The encoded features as columns, moved out of `table`, when every feature is a numeric
+    /// column stored as numbers: missing values filled in place, so each column holds the
+    /// values of [`Preprocessor::transform`]'s matrix column. `Err(table)` otherwise (a text
+    /// column, or a missing value with no fill, which `transform` then reports), untouched.
+    pub fn into_columns(&self, table: Table) -> Result<EncodedColumns, Table> {
+        let fills: Option<Vec<(usize, Option<f64>)>> = self
+            .columns
+            .iter()
+            .map(|enc| match enc {
+                ColumnEncoder::Numeric { name, fill } => {
+                    let at = table.columns().iter().position(|c| c.name == *name)?;
+                    match &table.columns()[at].values {
+                        Values::Numeric(v) if fill.is_some() || v.iter().all(|x| !x.is_nan()) => Some((at, *fill)),
+                        _ => None,
+                    }
+                }
+                ColumnEncoder::Categorical { .. } => None,
+            })
+            .collect();
+        let Some(fills) = fills else { return Err(table) };
+        // A raw column used twice would have to be copied; no fitted preprocessor does that.
+        let mut positions: Vec<usize> = fills.iter().map(|&(at, _)| at).collect();
+        positions.sort_unstable();
+        positions.dedup();
+        if positions.len() != fills.len() {
+            return Err(table);
+        }
+        let (columns, row_ids) = table.into_parts();
+        let mut slots: Vec<Option<Vec<f64>>> =
+            columns.into_iter().map(|c| if let Values::Numeric(v) = c.values { Some(v) } else { None }).collect();
+        let mut out = Vec::with_capacity(fills.len());
+        for (at, fill) in fills {
+            let mut values = slots[at].take().unwrap_or_default();
+            if let Some(fill) = fill {
+                values.par_iter_mut().filter(|v| v.is_nan()).for_each(|v| *v = fill);
+            }
+            out.push(values);
+        }
+        Ok(EncodedColumns { names: self.feature_names(), columns: out, row_ids })
     }
 
     /// [`Preprocessor::transform`] when every feature is a numeric column stored as numbers

@@ -4,9 +4,10 @@
 //! so validation leaked into preprocessing and a saved model could not score raw inputs.
 
 use ndarray::{Array2, ArrayView2};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::DataError;
+use super::{Columns, DataError, Features};
 
 /// Maps each feature to `(x - mean) * (1 / std)`.
 ///
@@ -52,16 +53,50 @@ impl Standardizer {
         });
         let mut fitted = Self { mean, std: Vec::with_capacity(width) };
         for j in 0..width {
-            let std = (squares[j] / rows as f64).sqrt();
-            // Comparing min and max catches exact constants, whose mean may be off by a
-            // rounding step and whose computed std would then blow noise up to unit scale.
-            let constant = min[j] == max[j] && fitted.mean[j].is_finite();
-            if constant {
-                fitted.mean[j] = min[j];
-            }
-            fitted.std.push(if constant || std == 0.0 { 1.0 } else { std });
+            let (mean, std) = finish(rows, fitted.mean[j], squares[j], min[j], max[j]);
+            fitted.mean[j] = mean;
+            fitted.std.push(std);
         }
         Ok(fitted)
+    }
+
+    /// [`Standardizer::fit`] of the matrix whose columns these are, the columns on all cores. Each column's sums still run over its rows in order, with the same
+    /// operations, so the statistics are the same bits as `fit`'s; what changes is that a
+    /// column is read from contiguous memory, on a core of its own.
+    pub fn fit_columns(columns: Columns<'_>) -> Result<Self, DataError> {
+        let rows = columns.rows();
+        if rows == 0 {
+            return Err(DataError::EmptyStandardizerFit);
+        }
+        let statistics: Vec<(f64, f64)> = columns
+            .columns()
+            .par_iter()
+            .map(|column| {
+                let (mut sum, mut min, mut max) = (0.0, f64::INFINITY, f64::NEG_INFINITY);
+                for &value in column {
+                    sum += value;
+                    min = min.min(value);
+                    max = max.max(value);
+                }
+                let mean = sum / rows as f64;
+                let mut squares = 0.0;
+                for &value in column {
+                    let deviation = value - mean;
+                    squares += deviation * deviation;
+                }
+                finish(rows, mean, squares, min, max)
+            })
+            .collect();
+        let (mean, std) = statistics.into_iter().unzip();
+        Ok(Self { mean, std })
+    }
+
+    /// [`Standardizer::fit`] of either layout: the same statistics.
+    pub fn fit_features(x: Features<'_>) -> Result<Self, DataError> {
+        match x {
+            Features::Rows(x) => Self::fit(x),
+            Features::Columns(columns) => Self::fit_columns(columns),
+        }
     }
 
     pub fn n_features(&self) -> usize {
@@ -87,6 +122,15 @@ impl Standardizer {
         }
         Ok(out)
     }
+}
+
+/// A column's mean and std from its mean, its sum of squared deviations and its extremes.
+fn finish(rows: usize, mean: f64, squares: f64, min: f64, max: f64) -> (f64, f64) {
+    let std = (squares / rows as f64).sqrt();
+    // Comparing min and max catches exact constants, whose mean may be off by a rounding step
+    // and whose computed std would then blow noise up to unit scale.
+    let constant = min == max && mean.is_finite();
+    (if constant { min } else { mean }, if constant || std == 0.0 { 1.0 } else { std })
 }
 
 /// Calls `visit` with each row of `x` in order, as a slice: in place when the rows are
@@ -125,6 +169,33 @@ mod tests {
         assert_eq!(fitted.std, [1.0, 1.0]);
         let fitted = Standardizer::fit(array![[0.0], [0.0], [3.0], [3.0]].view())?;
         assert_eq!((fitted.mean[0], fitted.std[0]), (1.5, 1.5));
+        Ok(())
+    }
+
+    #[test]
+    fn the_columns_give_the_statistics_of_the_rows_bit_for_bit() -> Result<(), DataError> {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let rows = 50_001;
+        let mut draw = |f: &dyn Fn(f64) -> f64| (0..rows).map(|_| f(rng.random::<f64>())).collect::<Vec<f64>>();
+        // Uniform; a large offset, where the order of the additions shows in the last bits; an
+        // exact constant; a mean that is not representable; huge values.
+        let columns = [
+            draw(&|u| u),
+            draw(&|u| 1e9 + u * 1e-3),
+            vec![0.1; rows],
+            draw(&|u| if u < 0.5 { 0.1 } else { 0.2 }),
+            draw(&|u| (u - 0.5) * 1e300),
+        ];
+        let c = Columns::new(&columns).expect("one length");
+        let by_rows = Standardizer::fit(c.to_rows().view())?;
+        for by_columns in [Standardizer::fit_columns(c)?, Standardizer::fit_features(Features::Columns(c))?] {
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&by_columns.mean), bits(&by_rows.mean));
+            assert_eq!(bits(&by_columns.std), bits(&by_rows.std));
+        }
+        assert_eq!(by_rows.std[2], 1.0);
+        assert!(Standardizer::fit_columns(Columns::new(&[Vec::new()]).expect("one length")).is_err());
         Ok(())
     }
 

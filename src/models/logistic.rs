@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use super::log_loss::{margin, sigmoid};
 use super::logistic_sgd;
 use super::{ClassWeight, FORMAT_VERSION, FitError, LoadError, LogisticParams, LogisticSolver, Model};
-use crate::data::Standardizer;
+use crate::data::{FeatureSource, Features, Standardizer};
 
 /// Rows per task when predicting.
 const PREDICT_ROWS: usize = 8_192;
@@ -65,6 +65,21 @@ impl LogisticRegression {
         rng: &mut ChaCha8Rng,
         cancel: &dyn Fn() -> bool,
     ) -> Result<Self, FitError> {
+        Self::fit_features(&Features::Rows(x), y, feature_names, params, rng, cancel)
+    }
+
+    /// [`LogisticRegression::fit`] of a matrix in either layout, with the same result: the
+    /// `sgd` solver reads its statistics and standardized rows straight from columns, and
+    /// gives the matrix back once it has its standardized copy; the `lbfgs` solver reads the
+    /// row-major matrix (made from columns when it is lent those) throughout its fit.
+    pub fn fit_features(
+        x: &impl FeatureSource,
+        y: &[u8],
+        feature_names: &[String],
+        params: &LogisticParams,
+        rng: &mut ChaCha8Rng,
+        cancel: &dyn Fn() -> bool,
+    ) -> Result<Self, FitError> {
         params.validate()?;
         let (rows, width) = x.dim();
         if width == 0 {
@@ -88,7 +103,13 @@ impl LogisticRegression {
         }
         let row_weights = ClassWeight::weights(params.class_weight, label_counts);
         if params.solver == LogisticSolver::Lbfgs {
-            let fitted = super::logistic_lbfgs::fit(x, y, feature_names, params, row_weights, cancel)?;
+            let fitted = x.lend(|x| match x {
+                Features::Rows(x) => super::logistic_lbfgs::fit(x, y, feature_names, params, row_weights, cancel),
+                Features::Columns(columns) => {
+                    let x = columns.to_rows();
+                    super::logistic_lbfgs::fit(x.view(), y, feature_names, params, row_weights, cancel)
+                }
+            })?;
             return Ok(Self {
                 feature_names: feature_names.to_vec(),
                 standardizer: fitted.standardizer,
@@ -348,6 +369,36 @@ mod tests {
         let first = fit_on(&splits.train, &params, 11)?;
         assert_eq!(bits(&fit_on(&splits.train, &params, 11)?), bits(&first));
         assert_ne!(bits(&fit_on(&splits.train, &params, 12)?), bits(&first));
+        Ok(())
+    }
+
+    #[test]
+    fn columns_fit_as_the_rows_do_bit_for_bit() -> Result<(), Box<dyn Error>> {
+        let splits = stratified(3_000, 21)?;
+        let train = &splits.train;
+        let columns: Vec<Vec<f64>> = train.x().columns().into_iter().map(|c| c.to_vec()).collect();
+        let columns = crate::data::Columns::new(&columns).ok_or("one length")?;
+        let bits = |model: &LogisticRegression| {
+            let s = model.standardizer();
+            [&model.weights[..], &[model.bias], &model.history, &s.mean, &s.std]
+                .concat()
+                .iter()
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>()
+        };
+        for solver in [LogisticSolver::Sgd, LogisticSolver::Lbfgs] {
+            let params = LogisticParams { epochs: 5, solver, ..LogisticParams::default() };
+            let by_rows = fit_on(train, &params, 4)?;
+            let by_columns = LogisticRegression::fit_features(
+                &Features::Columns(columns),
+                train.y(),
+                train.feature_names(),
+                &params,
+                &mut ChaCha8Rng::seed_from_u64(4),
+                &never,
+            )?;
+            assert_eq!(bits(&by_columns), bits(&by_rows), "{solver:?}");
+        }
         Ok(())
     }
 

@@ -5,15 +5,14 @@
 
 use std::f64::consts::LN_2;
 
-use ndarray::ArrayView2;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::log_loss::{BatchGradient, DIVERGENCE_LOSS_FACTOR};
 use super::{FitError, LogisticParams};
-use crate::data::Standardizer;
 use crate::data::huge_page_buffer::HugePageBuffer;
 use crate::data::sampling::shuffle_steps;
+use crate::data::{FeatureSource, Features, Standardizer};
 
 /// Bytes of standardized rows gathered per step of an epoch. Two blocks are in flight (one
 /// trained on, one being gathered), small enough to stay in cache (L2 or L3; the training
@@ -74,7 +73,7 @@ pub(super) struct Fitted {
 /// share of the next epoch's order. Only the gradient steps touch the weights, so the
 /// threads change when things happen, never what is computed.
 pub(super) fn fit_in_order<I: RowIndex>(
-    x: ArrayView2<'_, f64>,
+    x: &impl FeatureSource,
     y: &[u8],
     feature_names: &[String],
     params: &LogisticParams,
@@ -84,15 +83,21 @@ pub(super) fn fit_in_order<I: RowIndex>(
 ) -> Result<Fitted, FitError> {
     let (rows, width) = x.dim();
     let mut order: Vec<I> = (0..rows).map(I::from_row).collect();
-    // The first epoch's order does not depend on the statistics, so it is drawn meanwhile.
-    let (standardizer, ()) = rayon::join(|| Standardizer::fit(x), || shuffle_steps(&mut order, 0..rows, rng));
-    let standardizer = standardizer.map_err(|_| FitError::EmptyTrainingSet)?;
-    let statistics = standardizer.mean.iter().zip(&standardizer.std);
-    if let Some(feature) = statistics.map(|(mean, std)| mean.is_finite() && std.is_finite()).position(|finite| !finite)
-    {
-        return Err(FitError::NonFiniteFeature { feature: feature_names[feature].clone() });
-    }
-    let standardized = standardize_rows(x, &standardizer);
+    // The matrix is read only here, for the statistics and the standardized copy, and then
+    // given back.
+    let (standardizer, standardized) = x.lend(|x| {
+        // The first epoch's order does not depend on the statistics, so it is drawn meanwhile.
+        let (standardizer, ()) =
+            rayon::join(|| Standardizer::fit_features(x), || shuffle_steps(&mut order, 0..rows, rng));
+        let standardizer = standardizer.map_err(|_| FitError::EmptyTrainingSet)?;
+        let statistics = standardizer.mean.iter().zip(&standardizer.std);
+        let finite = statistics.map(|(mean, std)| mean.is_finite() && std.is_finite());
+        if let Some(feature) = finite.into_iter().position(|finite| !finite) {
+            return Err(FitError::NonFiniteFeature { feature: feature_names[feature].clone() });
+        }
+        let standardized = standardize_rows(x, &standardizer);
+        Ok((standardizer, standardized))
+    })?;
     let source = Source { data: standardized.as_slice(), labels: y, width };
 
     let block_rows = (BLOCK_BYTES / (width * size_of::<f64>())).clamp(1, rows);
@@ -142,17 +147,30 @@ struct Source<'a> {
 /// here rather than once per epoch as they are gathered (the same operation on the same
 /// values, so the same bits), and they live in huge pages, which halve the cost of the
 /// random reads (see [`HugePageBuffer`]). The copy costs one pass over the matrix.
-fn standardize_rows(x: ArrayView2<'_, f64>, standardizer: &Standardizer) -> HugePageBuffer {
+fn standardize_rows(x: Features<'_>, standardizer: &Standardizer) -> HugePageBuffer {
     let (rows, width) = x.dim();
     let inverse_std = standardizer.inverse_std();
     let mut buffer = HugePageBuffer::zeroed(rows * width);
     const ROWS_PER_TASK: usize = 4096;
     buffer.as_mut_slice().par_chunks_mut(ROWS_PER_TASK * width).enumerate().for_each(|(task, out)| {
         let first = task * ROWS_PER_TASK;
-        for (row, out) in out.chunks_exact_mut(width).enumerate() {
-            let values = x.row(first + row);
-            for (((out, value), mean), scale) in out.iter_mut().zip(values).zip(&standardizer.mean).zip(&inverse_std) {
-                *out = (value - mean) * scale;
+        let scale = standardizer.mean.iter().zip(&inverse_std);
+        match x {
+            Features::Rows(x) => {
+                for (row, out) in out.chunks_exact_mut(width).enumerate() {
+                    let values = x.row(first + row);
+                    for ((out, value), (mean, scale)) in out.iter_mut().zip(values).zip(scale.clone()) {
+                        *out = (value - mean) * scale;
+                    }
+                }
+            }
+            Features::Columns(columns) => {
+                for (row, out) in out.chunks_exact_mut(width).enumerate() {
+                    let values = columns.columns().iter().map(|column| column[first + row]);
+                    for ((out, value), (mean, scale)) in out.iter_mut().zip(values).zip(scale.clone()) {
+                        *out = (value - mean) * scale;
+                    }
+                }
             }
         }
     });

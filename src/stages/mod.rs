@@ -28,6 +28,7 @@ mod report;
 mod stage;
 mod stage_error;
 mod train;
+mod training_rows;
 
 use std::sync::atomic::AtomicBool;
 

@@ -19,6 +19,7 @@ use super::hand_off::HandOff;
 use super::load::{LABEL_COLUMN, Schema};
 use super::predictions_csv;
 use super::predictions_hand_off::{self, ValidationPredictions};
+use super::training_rows::TrainingRows;
 use super::{StageContext, StageError, UpstreamOutput, json_bytes, rel, write};
 use crate::artifacts::{CohortFairness, DataSourceRecord, METRICS_FORMAT, MetricsFile};
 use crate::data::Dataset;
@@ -55,7 +56,7 @@ pub(super) struct Prepared {
     /// The fitted preprocessor.
     pub pre: Preprocessor,
     /// Encoded training rows.
-    pub train: Dataset,
+    pub train: TrainingRows,
     /// Encoded validation rows.
     pub validation: Dataset,
     /// The data guards' findings on the `load` instance (`dataset.json`'s `warnings`).
@@ -123,7 +124,8 @@ impl Prepared {
         let (train_part, validation_part) = rayon::join(|| part("train"), || part("validation"));
         let (train_part, validation_part) = (train_part?, validation_part?);
         let pre = Preprocessor::fit(&train_part.features, schema.encode, schema.impute);
-        let (train, validation) = rayon::join(|| encode_owned(train_part, &pre), || encode(&validation_part, &pre));
+        let (train, validation) =
+            rayon::join(|| TrainingRows::encode(train_part, &pre), || encode(&validation_part, &pre));
         let (train, validation) = (train?, validation?);
         let description = hand_off.description;
         let data_source = DataSourceRecord {
@@ -223,13 +225,6 @@ fn encode(part: &Part, pre: &Preprocessor) -> Result<Dataset, StageError> {
     Ok(Dataset::with_row_ids(names, x, part.y.clone(), part.features.row_ids().to_vec())?)
 }
 
-/// [`encode`] of a part that is not kept: its labels and row ids move into the dataset.
-fn encode_owned(part: Part, pre: &Preprocessor) -> Result<Dataset, StageError> {
-    let (names, x) = pre.transform(&part.features)?;
-    let (_, row_ids) = part.features.into_parts();
-    Ok(Dataset::with_row_ids(names, x, part.y, row_ids)?)
-}
-
 /// A metric in the instance's summary line: four decimals, `n/a` when undefined.
 fn metric_text(value: Option<f64>) -> String {
     value.map_or_else(|| "n/a".to_owned(), |x| format!("{x:.4}"))
@@ -244,7 +239,10 @@ fn fit(
     hooks: &FitHooks<'_>,
 ) -> Result<Box<dyn Model>, StageError> {
     let train = &prepared.train;
-    let (x, y, names) = (train.x(), train.y(), train.feature_names());
+    let (y, names) = (train.y(), train.feature_names());
+    // The row-major matrix, made on first use; the `sgd` solver is lent the columns instead
+    // while there are no rows.
+    let x = || train.dataset().x();
     let cancel = hooks.cancel;
     Ok(match params.model {
         ModelType::Logistic => {
@@ -263,9 +261,13 @@ fn fit(
                 class_weight: params.class_weight.map(|ClassWeightName::Balanced| ClassWeight::Balanced),
                 solver,
             };
-            Box::new(LogisticRegression::fit(x, y, names, &p, rng, cancel)?)
+            Box::new(match solver {
+                // Lent the columns while it standardizes them, when there are no rows yet.
+                LogisticSolver::Sgd => LogisticRegression::fit_features(train, y, names, &p, rng, cancel)?,
+                LogisticSolver::Lbfgs => LogisticRegression::fit(x(), y, names, &p, rng, cancel)?,
+            })
         }
-        ModelType::Heuristic => Box::new(Heuristic::fit(x, y, names)?),
+        ModelType::Heuristic => Box::new(Heuristic::fit(x(), y, names)?),
         ModelType::Correlation => {
             let d = CorrelationParams::default();
             let p = CorrelationParams {
@@ -280,9 +282,9 @@ fn fit(
                     TreeAlgorithmName::Exact => TreeAlgorithm::Exact,
                 }),
             };
-            Box::new(Correlation::fit(x, y, names, &p, rng, cancel)?)
+            Box::new(Correlation::fit(x(), y, names, &p, rng, cancel)?)
         }
-        ModelType::Anomaly => Box::new(Anomaly::fit(x, y, names, &AnomalyParams::default(), rng, cancel)?),
+        ModelType::Anomaly => Box::new(Anomaly::fit(x(), y, names, &AnomalyParams::default(), rng, cancel)?),
         ModelType::SimpleTransformer => {
             let d = TransformerParams::default();
             let p = TransformerParams {
@@ -292,7 +294,7 @@ fn fit(
                 l2: params.l2.unwrap_or(d.l2),
                 ..d
             };
-            Box::new(SimpleTransformer::fit_with(x, y, names, &transformer_tokens(prepared)?, &p, rng, hooks)?)
+            Box::new(SimpleTransformer::fit_with(x(), y, names, &transformer_tokens(prepared)?, &p, rng, hooks)?)
         }
     })
 }

@@ -403,14 +403,54 @@ fn pelz_good_cdf(n: i64, x: f64) -> f64 {
 }
 
 /// C's `ldexp`: `x · 2^e`, in steps so intermediate powers of two stay representable.
+#[inline]
 pub(super) fn ldexp(mut x: f64, mut e: i32) -> f64 {
     while e > 1000 {
-        x *= 2f64.powi(1000);
+        x *= power_of_two(1000);
         e -= 1000;
     }
     while e < -1000 {
-        x *= 2f64.powi(-1000);
+        x *= power_of_two(-1000);
         e += 1000;
     }
-    x * 2f64.powi(e)
+    x * power_of_two(e)
+}
+
+/// 2^e for `e` in −1000..=1000, built from its exponent bits: exactly `2f64.powi(e)` (every
+/// such power is a normal double, which `powi`'s squarings reach without rounding), without
+/// the run-time `powi` call, which was a fifth of the Smirnov series' time.
+#[inline]
+fn power_of_two(e: i32) -> f64 {
+    debug_assert!((-1000..=1000).contains(&e));
+    f64::from_bits(((e + 1023) as u64) << 52)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn powers_of_two_from_their_bits_are_powi_bit_for_bit() {
+        for e in -1000..=1000 {
+            assert_eq!(power_of_two(e).to_bits(), 2f64.powi(e).to_bits(), "2^{e}");
+        }
+        // `ldexp` against the steps it took with `powi`, across the range, into subnormals
+        // and overflow.
+        let by_powi = |mut x: f64, mut e: i32| {
+            while e > 1000 {
+                x *= 2f64.powi(1000);
+                e -= 1000;
+            }
+            while e < -1000 {
+                x *= 2f64.powi(-1000);
+                e += 1000;
+            }
+            x * 2f64.powi(e)
+        };
+        for x in [1.0, -0.75, 0.6180339887498949, 1e-300, 5e-324, 1.7e308, 0.0, -0.0] {
+            for e in (-2200..=2200).step_by(7).chain([-1075, -1074, -1022, 1023, 1024]) {
+                assert_eq!(ldexp(x, e).to_bits(), by_powi(x, e).to_bits(), "ldexp({x}, {e})");
+            }
+        }
+    }
 }

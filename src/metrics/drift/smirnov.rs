@@ -78,24 +78,36 @@ pub(super) fn smirnov(n: i64, x: f64) -> f64 {
     let mut aj_sum = Dd::from(0.0) + first;
     update_binomial(&mut c_man, &mut c_expt, n, 0);
     // xsf's loop, its terms computed a block at a time on all cores: each term depends only
-    // on j and the binomial coefficient, which is updated in order (cheaply) before the
-    // block, and the terms are then summed and tested in order, so the sum and the term at
-    // which the series stops are xsf's. Blocks start small and double, because the series
-    // may stop after a few terms: at most about as many terms are computed as are used.
-    let mut block = FIRST_BLOCK;
-    let mut j = 1;
-    'series: while j < n_terms {
-        let end = n_terms.min(j + block);
-        let mut coefficients = Vec::with_capacity((end - j) as usize);
-        for k in j..end {
-            coefficients.push((c_man, c_expt));
+    // on j and the binomial coefficient, which is updated in order (cheaply, and for the next
+    // block while this one's terms are computed), and the terms are summed and tested in
+    // order, so the sum and the term at which the series stops are xsf's. Blocks start small
+    // and double, because the series may stop after a few terms: at most about as many terms
+    // are computed as are used.
+    let mut coefficients = |range: std::ops::Range<i64>| {
+        let mut block = Vec::with_capacity(range.end.saturating_sub(range.start) as usize);
+        for k in range {
+            block.push((c_man, c_expt));
             update_binomial(&mut c_man, &mut c_expt, n, k);
         }
-        let terms: Vec<Dd> = coefficients
-            .par_iter()
-            .enumerate()
-            .map(|(i, &(c_man, c_expt))| compute_av(n, x, start + (j + i as i64) * step, c_man, c_expt))
-            .collect();
+        block
+    };
+    let mut block = FIRST_BLOCK;
+    let mut j = 1;
+    let mut end = n_terms.min(j + block);
+    let mut these = coefficients(j..end);
+    'series: while j < n_terms {
+        let next_block = (2 * block).min(MAX_BLOCK);
+        let following = end..n_terms.min(end + next_block);
+        let (terms, next) = rayon::join(
+            || {
+                these
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, &(c_man, c_expt))| compute_av(n, x, start + (j + i as i64) * step, c_man, c_expt))
+                    .collect::<Vec<Dd>>()
+            },
+            || coefficients(following.clone()),
+        );
         for (i, aj) in terms.into_iter().enumerate() {
             let j = j + i as i64;
             if aj.hi.is_finite() && aj != 0.0 {
@@ -109,8 +121,7 @@ pub(super) fn smirnov(n: i64, x: f64) -> f64 {
                 break 'series;
             }
         }
-        j = end;
-        block = (2 * block).min(MAX_BLOCK);
+        (j, end, these, block) = (end, following.end, next, next_block);
     }
     let prob = (x * aj_sum).hi;
     clamp(if step < 0 { 1.0 - prob } else { prob })

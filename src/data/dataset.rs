@@ -145,8 +145,8 @@ fn all_finite(values: &[f64]) -> bool {
     values.iter().fold(true, |all, value| all & value.is_finite())
 }
 
-/// The checks of [`Dataset::with_row_ids`] on a matrix of `(rows, columns)` whose first non-finite value
-/// (row, feature) `first_non_finite` finds.
+/// The checks of [`Dataset::with_row_ids`] on a matrix of `(rows, columns)` whose first
+/// non-finite value (row, feature) `first_non_finite` finds.
 fn check(
     feature_names: &[String],
     (rows, columns): (usize, usize),

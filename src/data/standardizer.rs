@@ -60,9 +60,10 @@ impl Standardizer {
         Ok(fitted)
     }
 
-    /// [`Standardizer::fit`] of the matrix whose columns these are, the columns on all cores. Each column's sums still run over its rows in order, with the same
-    /// operations, so the statistics are the same bits as `fit`'s; what changes is that a
-    /// column is read from contiguous memory, on a core of its own.
+    /// [`Standardizer::fit`] of the matrix whose columns these are, the columns on all cores.
+    /// Each column's sums still run over its rows in order, with the same operations, so the
+    /// statistics are the same bits as `fit`'s; what changes is that a column is read from
+    /// contiguous memory, on a core of its own.
     pub fn fit_columns(columns: Columns<'_>) -> Result<Self, DataError> {
         let rows = columns.rows();
         if rows == 0 {

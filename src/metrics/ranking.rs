@@ -106,10 +106,11 @@ pub(crate) fn ranked_pairs_from(y_true: &[u8], y_prob: &[f64], order: &[u32]) ->
     walk_ranking(y_true, y_prob, order, |pair| pairs.push(pair)).then_some(pairs)
 }
 
-/// Whether `order` is the ranking of these rows ([`ranked_pairs_from`] without keeping the
-/// pairs).
-pub(crate) fn is_ranking(y_true: &[u8], y_prob: &[f64], order: &[u32]) -> bool {
-    walk_ranking(y_true, y_prob, order, |_| {})
+/// The probabilities in the order of `order`, when it is the rows' ranking (the check and the
+/// gathering in one pass): the sample sorted, but for `-0.0` and `0.0`, which it merges.
+pub(crate) fn ranked_probabilities(y_true: &[u8], y_prob: &[f64], order: &[u32]) -> Option<Vec<f64>> {
+    let mut probabilities = Vec::with_capacity(order.len());
+    walk_ranking(y_true, y_prob, order, |(_, row)| probabilities.push(y_prob[row as usize])).then_some(probabilities)
 }
 
 /// Walks `order`'s `(sort_key, row)` pairs, handing each to `each`, while they ascend
@@ -219,10 +220,11 @@ mod tests {
             p.iter().zip(&y).enumerate().map(|(row, (&p, &y))| (sort_key(p, y), row as u32)).collect();
         pairs.sort_unstable();
         assert_eq!(ranking, pairs.iter().map(|&(_, row)| row).collect::<Vec<_>>());
-        assert!(is_ranking(&y, &p, &ranking));
+        assert!(ranked_probabilities(&y, &p, &ranking).is_some());
         assert_eq!(ranked_pairs_from(&y, &p, &ranking), Some(pairs));
         // Anything else is refused.
-        let refused = |order: &[u32]| !is_ranking(&y, &p, order) && ranked_pairs_from(&y, &p, order).is_none();
+        let refused =
+            |order: &[u32]| ranked_probabilities(&y, &p, order).is_none() && ranked_pairs_from(&y, &p, order).is_none();
         let mut swapped = ranking.clone();
         swapped.swap(10, 11);
         assert!(refused(&swapped));
@@ -239,6 +241,6 @@ mod tests {
         // The ranking of other probabilities: a stale or misplaced file.
         let other: Vec<f64> = p.iter().map(|v| 1.0 - v).collect();
         assert!(refused(&rank_rows(&y, &other)));
-        assert!(!is_ranking(&y[1..], &p, &ranking));
+        assert!(ranked_probabilities(&y[1..], &p, &ranking).is_none());
     }
 }

@@ -39,12 +39,6 @@ pub(super) fn smirnov(n: i64, x: f64) -> f64 {
     }
     let nf = n as f64;
     let (alpha, nxfl) = mod_nx(n, x);
-    let mut n1mxfl = n - nxfl - i64::from(alpha != 0.0);
-    let mut n1mxceil = n - nxfl;
-    if alpha == 0.0 {
-        n1mxfl -= 1;
-        n1mxceil += 1;
-    }
     // x ≤ 1/n.
     if nxfl == 0 || (nxfl == 1 && alpha == 0.0) {
         let t = pow_d(Dd::from(1.0) + x, n - 1).hi;
@@ -62,16 +56,7 @@ pub(super) fn smirnov(n: i64, x: f64) -> f64 {
         let logp = -(6.0 * nf * x + 1.0).powf(2.0) / 18.0 / nf;
         return if logp < -std::f64::consts::LN_2 { logp.exp() } else { 1.0 - -logp.exp_m1() };
     }
-
-    let n_upper_terms = n - n1mxceil + 1;
-    let use_upper_sum = (n_upper_terms <= 1 && x < 0.5)
-        || (n >= SM_UPPERSUM_MIN_N && n_upper_terms <= SM_UPPER_MAX_TERMS && x <= 0.5 / nf.sqrt());
-
-    let (start, step, n_terms, first) = if use_upper_sum {
-        (n, -1, n - n1mxceil + 1, pow4_d(1.0, x, 1.0, 0.0, n - 1))
-    } else {
-        (0, 1, n1mxfl + 1, pow4_d(1.0, -x, 1.0, 0.0, n) / Dd::from(x))
-    };
+    let Series { start, step, n_terms, first } = Series::of(n, x, alpha, nxfl);
     let vmid = n / 2;
     let mut c_man = Dd::from(1.0);
     let mut c_expt: i64 = 0;
@@ -125,6 +110,35 @@ pub(super) fn smirnov(n: i64, x: f64) -> f64 {
     }
     let prob = (x * aj_sum).hi;
     clamp(if step < 0 { 1.0 - prob } else { prob })
+}
+
+/// Which of Smirnov's sums xsf takes for `(n, x)`, and where it starts: the terms run over
+/// `v = start + j · step` for `j` in `1..n_terms`, after `first`.
+struct Series {
+    start: i64,
+    step: i64,
+    n_terms: i64,
+    first: Dd,
+}
+
+impl Series {
+    /// `(alpha, nxfl)` is [`mod_nx`]`(n, x)`.
+    fn of(n: i64, x: f64, alpha: f64, nxfl: i64) -> Self {
+        let mut n1mxfl = n - nxfl - i64::from(alpha != 0.0);
+        let mut n1mxceil = n - nxfl;
+        if alpha == 0.0 {
+            n1mxfl -= 1;
+            n1mxceil += 1;
+        }
+        let n_upper_terms = n - n1mxceil + 1;
+        let use_upper_sum = (n_upper_terms <= 1 && x < 0.5)
+            || (n >= SM_UPPERSUM_MIN_N && n_upper_terms <= SM_UPPER_MAX_TERMS && x <= 0.5 / (n as f64).sqrt());
+        if use_upper_sum {
+            Self { start: n, step: -1, n_terms: n - n1mxceil + 1, first: pow4_d(1.0, x, 1.0, 0.0, n - 1) }
+        } else {
+            Self { start: 0, step: 1, n_terms: n1mxfl + 1, first: pow4_d(1.0, -x, 1.0, 0.0, n) / Dd::from(x) }
+        }
+    }
 }
 
 fn clamp(p: f64) -> f64 {
@@ -263,24 +277,11 @@ fn compute_av(n: i64, x: f64, v: i64, c_man: Dd, c_expt: i64) -> Dd {
 mod tests {
     use super::*;
 
-    /// xsf's loop as it was ported, one term after another: the oracle of the blocks.
+    /// xsf's loop as it was ported, one term after another (after the same choice of sum): the
+    /// oracle of the blocks.
     fn sequential(n: i64, x: f64) -> f64 {
-        let nf = n as f64;
         let (alpha, nxfl) = mod_nx(n, x);
-        let mut n1mxfl = n - nxfl - i64::from(alpha != 0.0);
-        let mut n1mxceil = n - nxfl;
-        if alpha == 0.0 {
-            n1mxfl -= 1;
-            n1mxceil += 1;
-        }
-        let n_upper_terms = n - n1mxceil + 1;
-        let use_upper_sum = (n_upper_terms <= 1 && x < 0.5)
-            || (n >= SM_UPPERSUM_MIN_N && n_upper_terms <= SM_UPPER_MAX_TERMS && x <= 0.5 / nf.sqrt());
-        let (start, step, n_terms, first) = if use_upper_sum {
-            (n, -1, n - n1mxceil + 1, pow4_d(1.0, x, 1.0, 0.0, n - 1))
-        } else {
-            (0, 1, n1mxfl + 1, pow4_d(1.0, -x, 1.0, 0.0, n) / Dd::from(x))
-        };
+        let Series { start, step, n_terms, first } = Series::of(n, x, alpha, nxfl);
         let vmid = n / 2;
         let (mut c_man, mut c_expt) = (Dd::from(1.0), 0);
         let mut aj_sum = Dd::from(0.0) + first;

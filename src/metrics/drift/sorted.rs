@@ -28,12 +28,9 @@ impl Sorted {
         ranking: Option<&[u32]>,
     ) -> Result<Self, DriftError> {
         check_finite(name, values)?;
-        let ranked = ranking.filter(|order| crate::metrics::ranking::is_ranking(labels, values, order));
-        if let Some(order) = ranked {
-            let sorted: Vec<f64> = order.iter().map(|&row| values[row as usize]).collect();
-            if sorted.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
-                return Ok(Self(sorted));
-            }
+        let ranked = ranking.and_then(|order| crate::metrics::ranking::ranked_probabilities(labels, values, order));
+        if let Some(sorted) = ranked.filter(|sorted| sorted.is_sorted_by(|a, b| a.total_cmp(b).is_le())) {
+            return Ok(Self(sorted));
         }
         let mut sorted = values.to_vec();
         sort_values(&mut sorted);

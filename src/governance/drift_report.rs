@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 
 use rayon::prelude::*;
 
-use crate::metrics::drift::{DriftError, KsMethod, Sorted, drift_between_sorted};
+use crate::metrics::drift::{DriftError, DriftStats, KsMethod, Sorted, drift_between_sorted, drift_of_itself};
 
 /// The original's risk tiers, by lower bound.
 pub fn risk_tier(risk: f64) -> &'static str {
@@ -235,7 +235,8 @@ pub fn compare<'a>(
         }
     }
     // Each distinct sample is sorted once, however many pairs it is in (a cohort meets every
-    // other one), on all cores; then every pair's statistics, in parallel, in order. Samples
+    // other one), on all cores, unless only itself meets it; then every pair's statistics, in
+    // parallel, in order. Samples
     // are told apart by address, then by content: cohorts trained on one data instance carry
     // equal copies of its features, and equal samples sort alike.
     let values = |a: &'a CohortActions, variable: &str| -> &'a [f64] {
@@ -256,24 +257,37 @@ pub fn compare<'a>(
             }
         }
     }
-    // Collected whole, then the first error in order: the one a sequential pass would meet.
-    let sorted: Vec<Result<Sorted, DriftError>> = samples
-        .par_iter()
-        .map(|&(v, name, cohort)| match cohort {
-            Some(a) => Sorted::ranked(name, v, &a.y_true, a.ranking.as_deref()),
-            None => Sorted::new(name, v),
-        })
-        .collect();
-    let sorted: Vec<Sorted> = sorted.into_iter().collect::<Result<_, _>>()?;
     let index = |v: &[f64]| samples.iter().position(|(k, ..)| same(k, v)).unwrap_or(0);
-    // Each distinct pair of samples is compared once: cohorts of one data instance meet on
-    // equal features in every pair, and the statistics are a function of the two samples.
     let job_pairs: Vec<(usize, usize)> =
         jobs.iter().map(|&(r, c, variable)| (index(values(r, variable)), index(values(c, variable)))).collect();
+    // A sample met only by itself (a feature every cohort of one data instance shares) needs no
+    // sort: its statistics against itself come from its deciles.
+    let met_by_another: Vec<bool> =
+        (0..samples.len()).map(|i| job_pairs.iter().any(|&(r, c)| r != c && (r == i || c == i))).collect();
+    // Collected whole, then the first error in order: the one a sequential pass would meet.
+    let prepared: Vec<Result<Prepared, DriftError>> = samples
+        .par_iter()
+        .zip(&met_by_another)
+        .map(|(&(v, name, cohort), &met)| match cohort {
+            _ if !met => drift_of_itself(name, v).map(Prepared::Itself),
+            Some(a) => Sorted::ranked(name, v, &a.y_true, a.ranking.as_deref()).map(Prepared::Sorted),
+            None => Sorted::new(name, v).map(Prepared::Sorted),
+        })
+        .collect();
+    let prepared: Vec<Prepared> = prepared.into_iter().collect::<Result<_, _>>()?;
+    // Each distinct pair of samples is compared once: cohorts of one data instance meet on
+    // equal features in every pair, and the statistics are a function of the two samples.
     let mut distinct: Vec<(usize, usize)> = job_pairs.clone();
     distinct.sort_unstable();
     distinct.dedup();
-    let stats: Vec<_> = distinct.par_iter().map(|&(r, c)| drift_between_sorted(&sorted[r], &sorted[c])).collect();
+    let stats: Vec<_> = distinct
+        .par_iter()
+        .map(|&(r, c)| match (&prepared[r], &prepared[c]) {
+            (Prepared::Sorted(r), Prepared::Sorted(c)) => drift_between_sorted(r, c),
+            // Only a sample met by no other is prepared so, and its one pair is with itself.
+            (Prepared::Itself(stats), _) | (_, Prepared::Itself(stats)) => stats.clone(),
+        })
+        .collect();
     Ok(jobs
         .par_iter()
         .zip(&job_pairs)
@@ -294,6 +308,14 @@ pub fn compare<'a>(
             }
         })
         .collect())
+}
+
+/// A sample of [`compare`], ready for its pairs.
+enum Prepared {
+    /// Sorted, for pairs with other samples.
+    Sorted(Sorted),
+    /// Met only by itself: its one pair's statistics.
+    Itself(DriftStats),
 }
 
 /// `drift_metrics` and `recommendations` of the report.

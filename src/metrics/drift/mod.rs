@@ -21,11 +21,12 @@ mod ks_exact;
 mod kstwo;
 mod numpy_sum;
 mod psi;
+mod select;
 mod smirnov;
 mod sorted;
 mod walk;
 
-pub use drift_stats::{DriftStats, drift_between, drift_between_sorted};
+pub use drift_stats::{DriftStats, drift_between, drift_between_sorted, drift_of_itself};
 pub use error::DriftError;
 pub use jensen_shannon::js_distance;
 pub use ks::{KS_MAX_EXACT_N, Ks, KsMethod, ks_2samp};

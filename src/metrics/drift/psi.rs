@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::error::DriftError;
 use super::numpy_sum::numpy_sum;
+use super::select::order_statistics;
 use super::sorted::{Sorted, check_edges, check_finite};
 
 /// The quantiles of R that become the PSI bin edges, as `np.arange(1, 10) / 10` computes them
@@ -84,11 +85,7 @@ pub fn psi_edges(reference: &[f64]) -> Result<Vec<f64>, DriftError> {
 pub fn binned_proportions(values: &[f64], edges: &[f64]) -> Result<Vec<f64>, DriftError> {
     check_finite("values", values)?;
     check_edges(edges)?;
-    let mut counts = vec![0usize; edges.len() + 1];
-    for &v in values {
-        counts[edges.partition_point(|&e| e <= v)] += 1;
-    }
-    Ok(proportions(&counts, values.len()))
+    Ok(proportions(&bin_counts(values, edges), values.len()))
 }
 
 /// PSI of `current` against `reference` on the reference's decile bins.
@@ -97,20 +94,19 @@ pub fn psi(reference: &[f64], current: &[f64]) -> Result<Psi, DriftError> {
     Ok(psi_sorted(&r.0, &c.0))
 }
 
-/// numpy's linear-interpolation quantile (`method="linear"`) of a sorted, non-empty sample.
-fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    let n = sorted.len();
+/// numpy's linear-interpolation quantile (`method="linear"`) of a sample of `n` values (n > 0):
+/// the positions of its two neighbours in the sorted sample and the weight of the upper one.
+fn quantile_position(n: usize, q: f64) -> (usize, usize, f64) {
     let virtual_index = (n - 1) as f64 * q;
     // numpy points both neighbours at the last value when the index reaches the end; its
-    // `gamma` is then `virtual_index + 1`, which the `t >= 0.5` branch below turns into `b`.
-    let (below, above, gamma) = if virtual_index >= (n - 1) as f64 {
+    // `gamma` is then `virtual_index + 1`, which the `t >= 0.5` branch of `lerp` turns into `b`.
+    if virtual_index >= (n - 1) as f64 {
         (n - 1, n - 1, virtual_index + 1.0)
     } else {
         let floor = virtual_index.floor();
         let below = floor as usize;
         (below, below + 1, virtual_index - floor)
-    };
-    lerp(sorted[below], sorted[above], gamma)
+    }
 }
 
 /// numpy's `_lerp`: from the nearer end, so that `t = 1` gives `b` exactly.
@@ -120,7 +116,19 @@ fn lerp(a: f64, b: f64, t: f64) -> f64 {
 }
 
 fn edges_from_sorted(sorted: &[f64]) -> Vec<f64> {
-    let mut edges: Vec<f64> = PSI_QUANTILES.iter().map(|&q| quantile_sorted(sorted, q)).collect();
+    edges_from(sorted.len(), |positions| positions.iter().map(|&i| sorted[i]).collect())
+}
+
+/// The edges of a sample of `n` values, given the values its sort puts at any positions.
+fn edges_from(n: usize, values_at: impl FnOnce(&[usize]) -> Vec<f64>) -> Vec<f64> {
+    let quantiles = PSI_QUANTILES.map(|q| quantile_position(n, q));
+    let positions: Vec<usize> = quantiles.iter().flat_map(|&(below, above, _)| [below, above]).collect();
+    let values = values_at(&positions);
+    let mut edges: Vec<f64> = quantiles
+        .iter()
+        .zip(values.chunks_exact(2))
+        .map(|(&(.., gamma), pair)| lerp(pair[0], pair[1], gamma))
+        .collect();
     // np.unique: sort, then keep the first of each run of equal values.
     edges.sort_by(f64::total_cmp);
     edges.dedup_by(|later, earlier| later == earlier);
@@ -146,8 +154,45 @@ fn proportions(counts: &[usize], total: usize) -> Vec<f64> {
 
 pub(super) fn psi_sorted(reference: &[f64], current: &[f64]) -> Psi {
     let edges = edges_from_sorted(reference);
-    let reference_props = proportions(&bin_counts_sorted(reference, &edges), reference.len());
-    let current_props = proportions(&bin_counts_sorted(current, &edges), current.len());
+    let (reference_counts, current_counts) = (bin_counts_sorted(reference, &edges), bin_counts_sorted(current, &edges));
+    psi_of_counts(edges, &reference_counts, reference.len(), &current_counts, current.len())
+}
+
+/// [`psi_sorted`] of a validated sample against itself, without sorting it: its deciles are
+/// selected ([`order_statistics`]) and its bins counted in one pass, which gives the same
+/// edges and counts.
+pub(super) fn psi_of_itself(values: &[f64]) -> Psi {
+    let edges = edges_from(values.len(), |positions| order_statistics(values, positions));
+    let counts = bin_counts(values, &edges);
+    psi_of_counts(edges, &counts, values.len(), &counts, values.len())
+}
+
+/// Counts of `values` in the bins of `edges` (finite, strictly increasing), a value equal to
+/// an edge in the upper bin: at most [`PSI_QUANTILES`]' nine edges compared with every
+/// value, without branches, otherwise a binary search per value.
+fn bin_counts(values: &[f64], edges: &[f64]) -> Vec<usize> {
+    let mut counts = vec![0usize; edges.len() + 1];
+    if edges.len() <= PSI_QUANTILES.len() {
+        for &v in values {
+            counts[edges.iter().map(|&e| usize::from(e <= v)).sum::<usize>()] += 1;
+        }
+    } else {
+        for &v in values {
+            counts[edges.partition_point(|&e| e <= v)] += 1;
+        }
+    }
+    counts
+}
+
+fn psi_of_counts(
+    edges: Vec<f64>,
+    reference_counts: &[usize],
+    reference_len: usize,
+    current_counts: &[usize],
+    current_len: usize,
+) -> Psi {
+    let reference_props = proportions(reference_counts, reference_len);
+    let current_props = proportions(current_counts, current_len);
     let floor = |p: f64| if p == 0.0 { PSI_EMPTY_BIN_FLOOR } else { p };
     let terms: Vec<f64> = reference_props
         .iter()

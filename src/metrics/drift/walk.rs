@@ -54,8 +54,12 @@ impl Walk {
     /// is `+0.0`, which is what [`Walk::new`] computes. `None` when the sample is empty or
     /// spans more than `f64::MAX` (an infinite step would make a term NaN).
     pub(super) fn of_itself(sorted: &[f64]) -> Option<Self> {
-        let (first, last) = (sorted.first()?, sorted.last()?);
-        (last - first).is_finite().then_some(Self { max_diff: 0.0, min_diff: 0.0, wasserstein: 0.0 })
+        Self::of_span(*sorted.first()?, *sorted.last()?)
+    }
+
+    /// [`Walk::of_itself`] of a sample whose smallest and largest values are `min` and `max`.
+    pub(super) fn of_span(min: f64, max: f64) -> Option<Self> {
+        (max - min).is_finite().then_some(Self { max_diff: 0.0, min_diff: 0.0, wasserstein: 0.0 })
     }
 
     /// scipy's two-sided D: `max(maxS, clip(−minS, 0, 1))`, preferring `maxS` on a tie.

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::git::git_info;
+use super::git::GitProbe;
 use super::run_folder::RunFolder;
 use super::run_options::RunOptions;
 use crate::artifacts::InstanceReport;
@@ -114,9 +114,10 @@ fn run_events(
     folder: &RunFolder,
     reports: &[InstanceReport],
     reused: &BTreeMap<usize, ReusedPart>,
+    git: &GitProbe,
 ) -> Result<(Vec<Value>, Vec<ModelCopy>), String> {
     let sealed = upstream_closure(plan, audit);
-    let git = git_info(opts.manifest_path.parent().unwrap_or(std::path::Path::new(".")));
+    let git = git.info();
     let mut events = vec![json!({
         "event": "run_start",
         "pipeline": plan.pipeline.name,
@@ -232,6 +233,10 @@ pub(super) struct AuditOutcome {
 /// models and appends nothing. Otherwise appends this run's events (or, with
 /// `record_cached_runs` and nothing computed, one `run_cached` event) and keeps what it wrote in
 /// the cache for the next run with the same results.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the instance and its plan entry, the run's options, stores and records, its git state"
+)]
 pub(super) fn run_audit(
     plan: &Plan,
     i: usize,
@@ -240,6 +245,7 @@ pub(super) fn run_audit(
     reports: &[InstanceReport],
     cache: &Cache,
     planned: &PlannedInstance,
+    git: &GitProbe,
 ) -> Result<AuditOutcome, String> {
     let inst = &plan.instances[i];
     let key = audit_key(plan, i, |j| reports[j].key.clone().filter(|_| reports[j].status.completed()));
@@ -286,7 +292,7 @@ pub(super) fn run_audit(
     };
     let (events, models) = match reused {
         Some(entry) => (vec![cached_run_event(plan, i, opts, reports, entry)?], Vec::new()),
-        None => run_events(plan, i, opts, folder, reports, &parts)?,
+        None => run_events(plan, i, opts, folder, reports, &parts, git)?,
     };
     let crash = if opts.failpoints.crashes_at(inst.id(), "mid_append") {
         Some(CrashPoint::MidAppend)

@@ -26,7 +26,7 @@ use crate::trail::{LogDir, Trust, parse_checkpoint_text};
 
 use super::audit_step::run_audit;
 use super::executor::{Executor, Launch, Local};
-use super::git::git_info;
+use super::git::GitProbe;
 use super::instance_error::InstanceError;
 use super::reporter::Reporter;
 use super::run_folder::{PipelineLock, RunFolder};
@@ -62,6 +62,7 @@ enum State {
 /// means the run could not be carried out at all (lock held, folder not writable).
 pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<RunSummary, Error> {
     let started = Instant::now();
+    let git = GitProbe::start(opts.manifest_path.parent().unwrap_or(std::path::Path::new(".")));
     if let ExecutorChoice::Slurm(launch) = &opts.executor {
         super::slurm::preflight(launch)?;
     }
@@ -135,7 +136,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
             seconds: 0.0,
         })
         .collect();
-    let entries = schedule(plan, opts, &cache, &folder, &planned, &mut reports, reporter)?;
+    let entries = schedule(plan, opts, &cache, &folder, &planned, &mut reports, reporter, &git)?;
 
     let cancelled = opts.cancel.load(Ordering::Relaxed);
     let any_failed = reports.iter().any(|r| r.status == InstanceStatus::Failed);
@@ -153,7 +154,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
         status,
         manifest: opts.manifest_path.display().to_string(),
         manifest_digest: plan.manifest_digest.clone(),
-        git: git_info(opts.manifest_path.parent().unwrap_or(std::path::Path::new("."))),
+        git: git.info(),
         tool_version: crate::VERSION.to_owned(),
         seed: plan.pipeline.seed,
         started_at: opts.clock.timestamp(),
@@ -188,6 +189,10 @@ pub fn run(plan: &Plan, opts: &RunOptions, reporter: &dyn Reporter) -> Result<Ru
 }
 
 #[expect(clippy::too_many_lines, reason = "one loop owns the scheduler's state; splitting it scatters the invariants")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the run's plan, options, stores and records, and the git state audits seal"
+)]
 fn schedule(
     plan: &Plan,
     opts: &RunOptions,
@@ -196,6 +201,7 @@ fn schedule(
     planned: &[PlannedInstance],
     reports: &mut [InstanceReport],
     reporter: &dyn Reporter,
+    git: &GitProbe,
 ) -> Result<Vec<Option<CacheEntry>>, Error> {
     let n = plan.instances.len();
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -351,7 +357,7 @@ fn schedule(
             reporter.instance_started(plan.instances[i].id());
         }
         let t = Instant::now();
-        let outcome = run_audit(plan, i, opts, folder, reports, cache, &planned[i]);
+        let outcome = run_audit(plan, i, opts, folder, reports, cache, &planned[i], git);
         let report = &mut reports[i];
         report.seconds = t.elapsed().as_secs_f64();
         match outcome {

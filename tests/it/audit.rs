@@ -684,3 +684,38 @@ fn the_frontier_file_changes_no_byte_and_a_tampered_tail_is_still_caught() {
         r.stderr
     );
 }
+
+/// `git` in `args` at the test's folder, which must succeed; its output.
+fn git(t: &Test, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.org"])
+        .args(args)
+        .current_dir(t.path())
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn run_json_and_the_audit_log_record_the_git_state_the_run_started_from() {
+    let t = audited();
+    git(&t, &["init", "-q"]);
+    t.file(".gitignore", "runs/\n.nethical/\npipelines/*.lock\n");
+    git(&t, &["add", "."]);
+    git(&t, &["commit", "-qm", "pipeline"]);
+    let head = git(&t, &["rev-parse", "HEAD"]).trim().to_owned();
+    let recorded = |t: &Test| {
+        let summary = t.read_json(&t.latest("a").join("run.json"));
+        let start = log_lines(t).iter().rev().map(|l| json(l)).find(|e| e["event"] == "run_start").expect("run_start");
+        assert_eq!(summary["git"], start["git"], "run.json and the log agree");
+        summary["git"].clone()
+    };
+    run(&t).ok();
+    assert_eq!(recorded(&t), serde_json::json!({"commit": head, "dirty": false}));
+    // A tracked file changed: dirty. An untracked one alone would not be.
+    let manifest = t.path().join("pipelines/a.toml");
+    fs::write(&manifest, format!("{AUDITED}# edited\n")).expect("edit");
+    run(&t).ok();
+    assert_eq!(recorded(&t), serde_json::json!({"commit": head, "dirty": true}));
+}

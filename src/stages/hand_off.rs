@@ -5,7 +5,7 @@ use super::dataset_file::DatasetFile;
 use super::load::{CATEGORIES_FILE, Schema};
 use super::{OpenedFile, StageError};
 use crate::data::table::{ColumnKind, Table};
-use crate::data::table_npy::{Codebook, NpyPart, part_files};
+use crate::data::table_npy::{Codebook, NpyPart, NumericStream, part_files};
 
 /// Where a hand-off's files are read: a file by name, `None` when the instance has no such
 /// file.
@@ -83,6 +83,17 @@ impl<'a> HandOff<'a> {
 
     fn missing(&self, file: &str) -> StageError {
         StageError::MissingInput(format!("`{}` produced no `{file}`", self.id))
+    }
+}
+
+/// A cached file's stream hands its bytes to positional reads when it is not being hashed.
+impl NumericStream for crate::store::CheckedReader<'_> {
+    fn positional(&self) -> Option<(&std::fs::File, u64)> {
+        crate::store::CheckedReader::positional(self)
+    }
+
+    fn skip(&mut self, bytes: u64) -> std::io::Result<()> {
+        crate::store::CheckedReader::skip(self, bytes)
     }
 }
 

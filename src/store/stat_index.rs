@@ -27,7 +27,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -384,6 +384,25 @@ impl CheckedReader<'_> {
         drained.map(|_| ()).map_err(|source| FileProblem::Unreadable { path: self.path.clone(), source })
     }
 
+    /// The file and the offset of its next byte, when nothing needs to see the bytes pass (no
+    /// digest is being computed) and reading has not failed or ended: positional reads may
+    /// then take bytes ahead (on several threads at once), and [`CheckedReader::skip`] moves
+    /// past them. The file's size was checked when it was opened, and is again at its end.
+    pub fn positional(&self) -> Option<(&fs::File, u64)> {
+        (self.hasher.is_none() && self.problem.is_none() && !self.at_end).then_some((&self.file, self.seen))
+    }
+
+    /// Moves past `bytes` bytes that positional reads took ([`CheckedReader::positional`]).
+    pub fn skip(&mut self, bytes: u64) -> io::Result<()> {
+        if self.hasher.is_some() {
+            return Err(io::Error::other("the file is being hashed: its bytes must be read through"));
+        }
+        let offset = i64::try_from(bytes).map_err(io::Error::other)?;
+        self.file.seek(io::SeekFrom::Current(offset))?;
+        self.seen += bytes;
+        Ok(())
+    }
+
     /// Checks the whole file once the end is reached.
     fn check_end(&mut self) -> Result<(), FileProblem> {
         self.at_end = true;
@@ -525,6 +544,35 @@ mod tests {
         );
         fs::remove_file(&file).expect("remove");
         assert!(matches!(fresh.open(&file, &want), Err(FileProblem::Unreadable { .. })));
+    }
+
+    #[test]
+    fn only_a_stream_nothing_hashes_hands_its_bytes_to_positional_reads() {
+        use std::os::unix::fs::FileExt;
+        let (dir, file, want) = setup();
+        let index = StatIndex::new(dir.path(), StatTrust::Stat);
+        let mut hashed = index.open(&file, &want).expect("open");
+        assert!(hashed.positional().is_none(), "an unknown file is hashed as it is read");
+        assert!(hashed.skip(1).is_err());
+        hashed.finish().expect("holds the digest's bytes");
+        // Vouched for now: the bytes ahead may be read where they are, then skipped.
+        let mut trusted = index.open(&file, &want).expect("open");
+        let mut first = [0u8; 1];
+        trusted.read_exact(&mut first).expect("read");
+        let (f, at) = trusted.positional().expect("positional");
+        let mut ahead = [0u8; 3];
+        f.read_exact_at(&mut ahead, at).expect("read ahead");
+        assert_eq!((&first, &ahead), (b"h", b"ell"));
+        trusted.skip(3).expect("skip");
+        let mut rest = Vec::new();
+        trusted.read_to_end(&mut rest).expect("the rest");
+        assert_eq!(rest, b"o");
+        assert!(trusted.positional().is_none(), "the end was reached");
+        trusted.finish().expect("the whole file was accounted for");
+        // Skipping past the end is the size check's to refuse.
+        let mut past = index.open(&file, &want).expect("open");
+        past.skip(6).expect("a seek");
+        assert!(matches!(past.finish(), Err(FileProblem::Changed { .. })));
     }
 
     #[test]

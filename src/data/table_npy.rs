@@ -254,7 +254,7 @@ impl Table {
         kinds: &[(String, ColumnKind)],
         codebook: &Codebook,
     ) -> Result<Self, DataError> {
-        let row_ids = Array1::<u64>::read_npy(rows).map_err(|e| npy_error(&names[1], e))?.to_vec();
+        let row_ids = into_vec(Array1::<u64>::read_npy(rows).map_err(|e| npy_error(&names[1], e))?);
         let mut numeric = numeric;
         let header = Header::from_reader(&mut numeric).map_err(|e| npy_error(&names[0], e))?;
         check_shape(&header.shape, row_ids.len(), kinds, ColumnKind::Numeric, &names[0])?;
@@ -293,6 +293,20 @@ impl Table {
         };
         assemble(columns, text.as_deref(), row_ids, names, kinds, codebook)
     }
+}
+
+/// The values of a vector read from a file, in order: the array's own storage when it holds
+/// exactly them (as a freshly read one does), a copy otherwise.
+pub fn into_vec<A: Clone>(array: Array1<A>) -> Vec<A> {
+    let len = array.len();
+    if array.is_standard_layout() {
+        let (values, offset) = array.into_raw_vec_and_offset();
+        if offset.unwrap_or(0) == 0 && values.len() == len {
+            return values;
+        }
+        return values.into_iter().skip(offset.unwrap_or(0)).take(len).collect();
+    }
+    array.to_vec()
 }
 
 /// Values per 4 KiB page.
@@ -603,6 +617,20 @@ mod tests {
             }
         }
         Ok(())
+    }
+
+    #[test]
+    fn a_read_vector_is_taken_whole_and_any_other_copied_in_order() {
+        let fresh = Array1::from(vec![1_u32, 2, 3, 4]);
+        let storage = fresh.as_ptr();
+        let taken = into_vec(fresh);
+        assert_eq!((taken.as_slice(), taken.as_ptr()), (&[1, 2, 3, 4][..], storage), "no copy");
+        let tail = Array1::from(vec![1_u32, 2, 3, 4]).slice_axis_move(ndarray::Axis(0), ndarray::Slice::from(1..3));
+        assert_eq!(into_vec(tail), [2, 3]);
+        let reversed =
+            Array1::from(vec![1_u32, 2, 3]).slice_axis_move(ndarray::Axis(0), ndarray::Slice::new(0, None, -1));
+        assert_eq!(into_vec(reversed), [3, 2, 1]);
+        assert!(into_vec(Array1::<u64>::from(vec![])).is_empty());
     }
 
     /// A file read as a stream that offers positional reads, as a cached file does.

@@ -235,10 +235,22 @@ fn read_binary<'a>(
     };
     let ranking = if description.ranked {
         use ndarray_npy::ReadNpyExt;
-        let bytes = read(RANKING_FILE)?.ok_or_else(|| StageError::MissingInput(named(RANKING_FILE)))?;
-        let ranking = ndarray::Array1::<u32>::read_npy(bytes.as_slice())
-            .map_err(|e| bad(RANKING_FILE, format!("is not a ranking of the rows: {e}")))?;
-        Some(ranking.to_vec())
+        let parse = |reader: &mut dyn std::io::Read| {
+            ndarray::Array1::<u32>::read_npy(reader)
+                .map(crate::data::table_npy::into_vec)
+                .map_err(|e| bad(RANKING_FILE, format!("is not a ranking of the rows: {e}")))
+        };
+        let missing = || StageError::MissingInput(named(RANKING_FILE));
+        // From the file as a stream when it is a cached output: no copy of its bytes first.
+        Some(match open {
+            Some(open) => {
+                let mut file = open(RANKING_FILE)?.ok_or_else(missing)?;
+                let ranking = parse(&mut file.reader);
+                file.finish()?;
+                ranking?
+            }
+            None => parse(&mut read(RANKING_FILE)?.ok_or_else(missing)?.as_slice())?,
+        })
     } else {
         None
     };

@@ -319,7 +319,7 @@ pub struct RunArgs {
     /// After a failure, keep running instances that do not depend on it.
     #[arg(short = 'k', long)]
     pub keep_going: bool,
-    /// Recompute every instance, ignoring the cache.
+    /// Recompute every instance, ignoring the cache and the figures kept between runs.
     #[arg(short = 'f', long)]
     pub force: bool,
     /// Folder of run folders.
@@ -341,7 +341,8 @@ pub struct RunArgs {
     )]
     pub link: Vec<LinkArg>,
     /// Hash every cached artifact this run uses instead of trusting the cache's stat index
-    /// (size, modification time, inode); a changed one is computed again.
+    /// (size, modification time, inode); a changed one is computed again, and nothing is
+    /// taken from the figures kept between runs.
     #[arg(long)]
     pub verify: bool,
     /// Wait for another run of the same pipeline to finish instead of refusing.

@@ -101,6 +101,9 @@ pub(crate) fn compute(
     opts.failpoints.hit(inst.id(), &opts.cancel)?;
     let mut staging =
         cache.stage(key).map_err(|source| InstanceError::Staging { dir: cache.root().to_owned(), source })?;
+    // Parts of the work kept between runs, unless this run must compute everything.
+    let memo = crate::store::Memo::new(cache.root());
+    let remember = !(opts.force || opts.verify || opts.forcerun.contains(inst.id()));
     let ctx = StageContext {
         instance: inst,
         pipeline: &plan.pipeline,
@@ -111,6 +114,7 @@ pub(crate) fn compute(
         kaggle: &opts.kaggle,
         state_dir: plan.state_dir.as_deref(),
         progress: &|message| reporter.instance_progress(inst.id(), message),
+        memo: remember.then_some(&memo),
     };
     let meta = match run_stage(&ctx, &mut staging) {
         Ok(meta) => meta,

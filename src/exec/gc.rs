@@ -246,6 +246,20 @@ pub fn gc(opts: &GcOptions) -> Result<GcReport, Error> {
                 removed.map_err(Error::io("remove", &path))?;
             }
         }
+        // The memo only saves time (a run computes again what it does not hold), and which of
+        // its entries a later run will want is unknown: it goes whole.
+        let memo = opts.cache_dir.join(crate::store::MEMO_DIR);
+        if memo.is_dir() {
+            let bytes = freed.measure(&memo)?;
+            report.leftovers.push(GcItem {
+                path: memo.clone(),
+                bytes,
+                reason: "figures kept between runs of reports (a run computes what it needs again)".to_owned(),
+            });
+            if !opts.dry_run {
+                fs::remove_dir_all(&memo).map_err(Error::io("remove", &memo))?;
+            }
+        }
         if !opts.dry_run {
             // Only a hint; records of removed files are dropped when it is saved.
             let _ = cache.index().save();

@@ -154,6 +154,9 @@ pub struct StageContext<'a> {
     /// Reports where a long computation stands (one short line, replaced by the next); for a
     /// person watching only, so nothing it is given may reach an output.
     pub progress: &'a dyn Fn(&str),
+    /// Where parts of the work are kept between runs ([`crate::store::Memo`]); `None` when
+    /// the run must compute everything (`--force`, `--verify`, `--forcerun` of this instance).
+    pub memo: Option<&'a crate::store::Memo>,
 }
 
 impl StageContext<'_> {

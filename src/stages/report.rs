@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::cohorts::{Cohort, gather, model_of};
@@ -29,7 +30,7 @@ use crate::report::{
     CV_METRICS, CohortProvenance, CohortReport, ComparisonReport, CvCohort, FairnessSection, GateSummary, PairReport,
     StageSummary, cross_validation,
 };
-use crate::store::{EntryMeta, Staging};
+use crate::store::{EntryMeta, Memo, Staging};
 use crate::trained::ModelHeader;
 
 /// A typed part of an artifact as the report model's `Value`.
@@ -148,33 +149,145 @@ fn fold_of(c: &Cohort, up: &UpstreamOutput, iv: &compare::CohortIntervals, fold:
     }
 }
 
+/// What a cohort's intervals and ROC curve are computed from, which keys them in the memo:
+/// its prediction files, its threshold and ECE bins, and the bootstrap.
+#[derive(Serialize)]
+struct CohortInputs<'a> {
+    part: &'static str,
+    code_version: u32,
+    /// The digest of each of the cohort's prediction files.
+    predictions: BTreeMap<&'a str, &'a str>,
+    threshold: f64,
+    ece_bins: usize,
+    resamples: usize,
+    seed: u64,
+}
+
+impl<'a> CohortInputs<'a> {
+    fn of(c: &Cohort, up: &'a UpstreamOutput, bootstrap: &Bootstrap) -> Self {
+        let prefix = format!("cohorts/{}/predictions", c.name());
+        Self {
+            part: "report cohort",
+            code_version: StageKind::Report.code_version(),
+            predictions: up
+                .entry
+                .outputs
+                .iter()
+                .filter(|(path, _)| path.starts_with(&prefix))
+                .map(|(path, digest)| (path.as_str(), digest.sha256.as_str()))
+                .collect(),
+            threshold: c.actions.threshold,
+            ece_bins: c.metrics.report.bins,
+            resamples: bootstrap.resamples(),
+            seed: bootstrap.seed(),
+        }
+    }
+}
+
+/// The memo's key of a pair's comparison: both cohorts' inputs.
+#[derive(Serialize)]
+struct PairInputs<'a> {
+    part: &'static str,
+    a: &'a CohortInputs<'a>,
+    b: &'a CohortInputs<'a>,
+}
+
+/// What the memo keeps under `key`, when there are both.
+fn recall<T: serde::de::DeserializeOwned>(memo: Option<&Memo>, key: &Option<String>) -> Option<T> {
+    memo.zip(key.as_deref()).and_then(|(memo, key)| memo.get(key))
+}
+
+/// Keeps `value` in the memo under `key`, when there are both.
+fn keep<T: Serialize>(memo: Option<&Memo>, key: &Option<String>, value: &T) {
+    if let (Some(memo), Some(key)) = (memo, key) {
+        memo.put(key, value);
+    }
+}
+
+/// What the report keeps of a cohort between runs.
+#[derive(Serialize, Deserialize)]
+struct CohortPart {
+    intervals: compare::CohortIntervals,
+    roc: Vec<[f64; 2]>,
+}
+
 pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Staging) -> Result<EntryMeta, StageError> {
     let cohorts: Vec<Cohort> = gather(ctx)?;
     let trains: Vec<&UpstreamOutput> = ctx.inputs.iter().filter(|u| u.kind == StageKind::Train).collect();
     let bootstrap = Bootstrap::new(params.resamples as usize, ctx.instance.seed)?;
+    let comparable = |i: usize, j: usize| {
+        cohorts[i].rows == cohorts[j].rows && cohorts[i].actions.y_true == cohorts[j].actions.y_true
+    };
+    // Counted before any is built: 1,000 cohorts have 499,500 pairs.
+    let all_pairs = (0..cohorts.len()).flat_map(|i| (i + 1..cohorts.len()).map(move |j| (i, j)));
+    let total = all_pairs.clone().filter(|&(i, j)| comparable(i, j)).count();
+    let pairs: Vec<(usize, usize)> = if total <= params.max_pairs() {
+        all_pairs.filter(|&(i, j)| comparable(i, j)).collect()
+    } else {
+        (1..cohorts.len()).map(|j| (0, j)).filter(|&(i, j)| comparable(i, j)).take(params.max_pairs()).collect()
+    };
+    // What earlier runs computed from the same inputs (a cohort that was not retrained, a pair
+    // of them) is taken from the memo; only the rest is computed.
+    let memo = ctx.memo;
+    let inputs: Vec<CohortInputs> =
+        cohorts.iter().zip(&trains).map(|(c, up)| CohortInputs::of(c, up, &bootstrap)).collect();
+    let memo_keys = |key: &dyn Fn(usize) -> Option<String>, n: usize| -> Vec<Option<String>> {
+        (0..n).map(|i| memo.and(key(i))).collect()
+    };
+    let cohort_keys = memo_keys(&|i| Memo::key(&inputs[i]), cohorts.len());
+    let pair_keys = memo_keys(
+        &|n| {
+            let (i, j) = pairs[n];
+            Memo::key(&PairInputs { part: "report pair", a: &inputs[i], b: &inputs[j] })
+        },
+        pairs.len(),
+    );
+    let remembered: Vec<Option<CohortPart>> = cohort_keys.par_iter().map(|key| recall(memo, key)).collect();
+    let remembered_pairs: Vec<Option<compare::Comparison>> =
+        pair_keys.par_iter().map(|key| recall(memo, key)).collect();
+    // A cohort is prepared when its own figures or a pair it is in must be computed.
+    let mut paired: Vec<bool> = vec![false; cohorts.len()];
+    for (&(i, j), known) in pairs.iter().zip(&remembered_pairs) {
+        if known.is_none() {
+            (paired[i], paired[j]) = (true, true);
+        }
+    }
     // Each cohort prepared (a sort, a pass) and its intervals drawn in one task, on all cores,
     // with no wait between the two phases; errors are taken in cohort order, the one a
     // sequential pass would meet.
     let prepared: Vec<_> = cohorts
         .par_iter()
-        .map(|c| {
-            let stat = compare::Cohort::with_ranking(
-                &c.actions.y_true,
-                &c.actions.y_prob,
-                c.actions.threshold,
-                c.metrics.report.bins,
-                c.actions.ranking.as_deref(),
-            )?;
-            let intervals = stat.intervals(&bootstrap);
-            Ok::<_, compare::CompareError>((stat, intervals))
+        .zip(remembered)
+        .zip(&paired)
+        .zip(&cohort_keys)
+        .map(|(((c, known), &paired), key)| {
+            let stat = || {
+                compare::Cohort::with_ranking(
+                    &c.actions.y_true,
+                    &c.actions.y_prob,
+                    c.actions.threshold,
+                    c.metrics.report.bins,
+                    c.actions.ranking.as_deref(),
+                )
+            };
+            Ok::<_, StageError>(match known {
+                Some(part) => (if paired { Some(stat()?) } else { None }, part),
+                None => {
+                    let stat = stat()?;
+                    let part = CohortPart { intervals: stat.intervals(&bootstrap), roc: stat.roc_curve().to_vec() };
+                    keep(memo, key, &part);
+                    (Some(stat), part)
+                }
+            })
         })
         .collect();
-    let (stats, intervals): (Vec<compare::Cohort<'_>>, Vec<_>) =
+    let (stats, parts): (Vec<Option<compare::Cohort<'_>>>, Vec<CohortPart>) =
         prepared.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter().unzip();
     let params_by_cohort = differing(&trains);
     let mut reports = Vec::new();
     let mut folds: Vec<CvCohort> = Vec::new();
-    for ((((c, up), iv), p), stat) in cohorts.iter().zip(&trains).zip(intervals).zip(params_by_cohort).zip(&stats) {
+    for (((c, up), part), p) in cohorts.iter().zip(&trains).zip(parts).zip(params_by_cohort) {
+        let CohortPart { intervals: iv, roc } = part;
         let gate = ctx
             .inputs
             .iter()
@@ -198,7 +311,7 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
             params: p,
             intervals: iv,
             reliability: to_value(&c.metrics.report.reliability)?,
-            roc: stat.roc_curve().to_vec(),
+            roc,
             gate: gate.map(|g| GateSummary { decision: g.decision, criteria: g.criteria }),
             majority_class_rate: metrics.majority_class_rate(),
             fairness,
@@ -213,21 +326,25 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
                 .transpose()?,
         });
     }
-    let comparable = |i: usize, j: usize| {
-        cohorts[i].rows == cohorts[j].rows && cohorts[i].actions.y_true == cohorts[j].actions.y_true
-    };
-    // Counted before any is built: 1,000 cohorts have 499,500 pairs.
-    let all_pairs = (0..cohorts.len()).flat_map(|i| (i + 1..cohorts.len()).map(move |j| (i, j)));
-    let total = all_pairs.clone().filter(|&(i, j)| comparable(i, j)).count();
-    let pairs: Vec<(usize, usize)> = if total <= params.max_pairs() {
-        all_pairs.filter(|&(i, j)| comparable(i, j)).collect()
-    } else {
-        (1..cohorts.len()).map(|j| (0, j)).filter(|&(i, j)| comparable(i, j)).take(params.max_pairs()).collect()
-    };
     let omitted_pairs = (total - pairs.len()) as u64;
     let compared: Vec<compare::Comparison> = pairs
         .par_iter()
-        .map(|&(i, j)| compare::compare(&stats[i], &stats[j], &bootstrap).map_err(StageError::from))
+        .zip(remembered_pairs)
+        .zip(&pair_keys)
+        .map(|((&(i, j), known), key)| {
+            if let Some(comparison) = known {
+                return Ok(comparison);
+            }
+            let (Some(a), Some(b)) = (&stats[i], &stats[j]) else {
+                return Err(StageError::Unprepared {
+                    a: cohorts[i].name().to_owned(),
+                    b: cohorts[j].name().to_owned(),
+                });
+            };
+            let comparison = compare::compare(a, b, &bootstrap)?;
+            keep(memo, key, &comparison);
+            Ok(comparison)
+        })
         .collect::<Result<_, StageError>>()?;
     // Holm's adjustment over each metric's family: every pair's McNemar test is one family,
     // every pair's DeLong test another.

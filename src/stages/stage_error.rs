@@ -93,6 +93,13 @@ pub enum StageError {
     /// The drift figures do not deserialize into the report's types (a bug of the stage).
     #[error("the drift figures do not have the drift report's shape")]
     DriftShape(#[source] serde_json::Error),
+    /// The report compared a pair of cohorts without preparing both (a bug of the report).
+    #[error("the report compared `{a}` with `{b}` without preparing both")]
+    Unprepared {
+        /// The pair's cohorts.
+        a: String,
+        b: String,
+    },
     /// An `audit` instance reached the stage runner, which never runs one (a bug of the runner).
     #[error("an audit instance is run by the runner, not as a stage")]
     AuditNotAStage,

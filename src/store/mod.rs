@@ -5,6 +5,7 @@ mod cache;
 mod cache_check;
 mod digest;
 mod link;
+mod memo;
 mod rel_path;
 mod stat_index;
 
@@ -13,5 +14,6 @@ pub use cache::{Cache, CacheEntry, EntryMeta, Staging};
 pub use cache_check::{CacheCheck, DamagedEntry};
 pub use digest::{FileDigest, canonical_digest, is_timing_file, sha256_hex, tree_digest};
 pub use link::{LinkMode, Linker};
+pub use memo::{MEMO_DIR, Memo};
 pub use rel_path::{RelPath, RelPathError};
 pub use stat_index::{CheckedReader, FileProblem, INDEX_FILE, StatIndex, StatTrust};

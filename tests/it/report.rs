@@ -324,3 +324,101 @@ max_pairs = 3
     assert_eq!(report["comparisons"].as_array().map(Vec::len), Some(6));
     assert!(report.get("omitted_pairs").is_none());
 }
+
+/// Three cohorts whose learning rates are `rates`, and the report.
+fn three_cohorts(rates: &str) -> String {
+    format!(
+        r#"[pipeline]
+name = "memo"
+seed = 5
+
+[stages.data]
+kind = "load"
+source = {{ synthetic = {{ num_samples = 1500 }} }}
+
+[stages.train]
+kind = "train"
+needs = ["data"]
+model = "logistic"
+epochs = 3
+matrix = {{ lr = [{rates}] }}
+learning_rate = "${{matrix.lr}}"
+cohort = "lr_${{matrix.lr}}"
+
+[stages.report]
+kind = "report"
+needs = ["train"]
+resamples = 300
+"#
+    )
+}
+
+/// The memo's files, by name.
+fn memo_files(t: &Test) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = walk(&t.path().join(".nethical/cache/memo"));
+    files.sort();
+    files
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .filter_map(Result::ok)
+        .flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] })
+        .collect()
+}
+
+#[test]
+fn a_report_after_one_cohort_changed_computes_only_that_cohorts_figures_and_reads_as_a_fresh_one() {
+    let t = Test::new();
+    let m = t.manifest("memo", &three_cohorts("0.1, 0.3, 0.5"));
+    let m = m.to_str().expect("utf-8");
+    t.run(&["run", m]).ok();
+    // Each cohort's figures and each pair's tests, kept.
+    assert_eq!(memo_files(&t).len(), 3 + 3);
+    // One cohort retrained: its figures and its two pairs are computed, the rest are read.
+    t.manifest("memo", &three_cohorts("0.1, 0.3, 0.7"));
+    t.run(&["run", m]).ok();
+    assert_eq!(memo_files(&t).len(), 6 + 1 + 2);
+    let incremental = fs::read(t.latest("memo").join("report/comparison.json")).expect("report");
+    // The same manifest computed from nothing, in a fresh folder.
+    let fresh = Test::new();
+    let fm = fresh.manifest("memo", &three_cohorts("0.1, 0.3, 0.7"));
+    fresh.run(&["run", fm.to_str().expect("utf-8")]).ok();
+    let from_nothing = fs::read(fresh.latest("memo").join("report/comparison.json")).expect("report");
+    assert!(incremental == from_nothing, "the report with figures from the memo is the report computed whole");
+
+    // The figures are read, not recomputed: an edited memo entry shows in the next report
+    // (the memo is trusted as the cache is, and `--force` computes everything).
+    let unchanged_cohort = memo_files(&t)
+        .into_iter()
+        .find(|p| fs::read_to_string(p).is_ok_and(|s| s.contains("\"intervals\"") && s.contains("\"rows\"")))
+        .expect("a cohort's entry");
+    let text = fs::read_to_string(&unchanged_cohort).expect("read");
+    let edited = text.replacen("\"resamples\":300", "\"resamples\":301", 1);
+    assert_ne!(edited, text);
+    fs::write(&unchanged_cohort, edited).expect("edit");
+    t.manifest("memo", &three_cohorts("0.1, 0.3, 0.9"));
+    t.run(&["run", m]).ok();
+    let report = fs::read_to_string(t.latest("memo").join("report/comparison.json")).expect("report");
+    assert!(report.contains("\"resamples\": 301"), "the edited entry was read");
+    t.run(&["run", "--force", m]).ok();
+    let forced = fs::read_to_string(t.latest("memo").join("report/comparison.json")).expect("report");
+    assert!(!forced.contains("\"resamples\": 301"), "--force computes everything");
+
+    // A damaged entry is a miss: computed again, and the report is the fresh one.
+    for file in memo_files(&t) {
+        fs::write(&file, b"{\"key\":").expect("damage");
+    }
+    t.manifest("memo", &three_cohorts("0.1, 0.3, 0.8"));
+    t.run(&["run", m]).ok();
+    let recomputed = fs::read(t.latest("memo").join("report/comparison.json")).expect("report");
+    let fresh = Test::new();
+    let fm = fresh.manifest("memo", &three_cohorts("0.1, 0.3, 0.8"));
+    fresh.run(&["run", fm.to_str().expect("utf-8")]).ok();
+    assert!(recomputed == fs::read(fresh.latest("memo").join("report/comparison.json")).expect("report"));
+
+    // gc removes the memo; the next run keeps what it computes again.
+    t.run(&["gc", "--keep-last", "1"]).ok();
+    assert!(memo_files(&t).is_empty());
+}

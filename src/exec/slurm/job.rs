@@ -52,6 +52,10 @@ pub struct JobSpec {
     pub clock_fixed: bool,
     /// Recompute even if the cache has it.
     pub force: bool,
+    /// The run hashes every file it uses (`--verify`): the job computes everything, taking
+    /// nothing from the memo. Absent in specs written before it existed.
+    #[serde(default)]
+    pub verify: bool,
     /// Where to write the status.
     pub status: PathBuf,
 }
@@ -241,7 +245,7 @@ fn run_one(spec: &JobSpec, plan: &Plan, i: usize, inputs: &[UpstreamOutput], can
         audit_key: None,
         executor: ExecutorChoice::Local,
         link: crate::store::Linker::default(),
-        verify: false,
+        verify: spec.verify,
     };
     let replace = match lookup(&cache, &spec.key, &spec.instance, &opts) {
         Lookup::Hit(_) => return JobOutcome::Cached,

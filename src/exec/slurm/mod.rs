@@ -157,6 +157,7 @@ impl<'a> Slurm<'a> {
                 clock: self.opts.clock.unix_seconds(),
                 clock_fixed: self.opts.clock.is_fixed(),
                 force: self.opts.force || self.opts.forcerun.contains(self.plan.instances[*index].id()),
+                verify: self.opts.verify,
                 status: self.dir.join(format!("{stem}.status.json")),
             };
             let path = self.dir.join(format!("{stem}.spec.json"));

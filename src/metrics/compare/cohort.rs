@@ -5,6 +5,7 @@
 //! method and its exactness.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -28,11 +29,10 @@ pub struct Cohort<'a> {
     pub(crate) y_true: &'a [u8],
     pub(crate) y_prob: &'a [f64],
     pub(crate) threshold: f64,
-    cells: CohortCells,
+    /// Made on first use by [`Cohort::intervals`] (a pass over the rows): a cohort prepared
+    /// only to be compared with others never needs them.
+    cells: OnceLock<CohortCells>,
     ece_bins: usize,
-    /// `metrics::brier` and `metrics::log_loss` of the rows: the estimates `metrics.json` has.
-    brier: f64,
-    log_loss: f64,
     pub(crate) auc: Result<AucComponents, CompareError>,
     /// The ROC curve, from the same ranking as the AUC.
     roc: Vec<[f64; 2]>,
@@ -101,16 +101,12 @@ impl<'a> Cohort<'a> {
             return Err(CompareError::ZeroBins);
         }
         let ranked = Ranked::with_order(y_true, y_prob, ranking);
-        let cells = CohortCells::new(y_true, y_prob, threshold, ece_bins);
-        let [brier, log_loss] = cells.estimates();
         Ok(Self {
             y_true,
             y_prob,
             threshold,
-            cells,
+            cells: OnceLock::new(),
             ece_bins,
-            brier,
-            log_loss,
             auc: AucComponents::from_ranked(y_true, &ranked),
             roc: ranked.roc_curve(),
         })
@@ -124,25 +120,29 @@ impl<'a> Cohort<'a> {
 
     /// Point estimates and 95% intervals of every metric.
     pub fn intervals(&self, bootstrap: &Bootstrap) -> CohortIntervals {
+        let cells =
+            self.cells.get_or_init(|| CohortCells::new(self.y_true, self.y_prob, self.threshold, self.ece_bins));
+        // `metrics::brier` and `metrics::log_loss` of the rows: the estimates `metrics.json` has.
+        let [brier, log_loss] = cells.estimates();
         let mut rng = bootstrap.rng(COHORT_STREAM);
         let mut loss_rng = bootstrap.rng(LOSS_STREAM);
-        let mut scratch = self.cells.scratch();
+        let mut scratch = cells.scratch();
         let resamples = bootstrap.resamples();
         let mut replicates = vec![Vec::with_capacity(resamples); ConfusionMetric::ALL.len()];
         let mut ece_replicates = Vec::with_capacity(resamples);
         let mut brier_replicates = Vec::with_capacity(resamples);
         let mut log_loss_replicates = Vec::with_capacity(resamples);
         for _ in 0..resamples {
-            let (counts, ece) = self.cells.resample(&mut rng, &mut scratch);
+            let (counts, ece) = cells.resample(&mut rng, &mut scratch);
             for (metric, values) in ConfusionMetric::ALL.iter().zip(&mut replicates) {
                 values.push(metric.value(counts));
             }
             ece_replicates.push(Some(ece));
-            let (brier, log_loss) = self.cells.resample_losses(&mut loss_rng, &scratch);
+            let (brier, log_loss) = cells.resample_losses(&mut loss_rng, &scratch);
             brier_replicates.push(Some(brier));
             log_loss_replicates.push(Some(log_loss));
         }
-        let (counts, ece) = self.cells.point();
+        let (counts, ece) = cells.point();
         let metrics = ConfusionMetric::ALL
             .iter()
             .zip(&replicates)
@@ -158,11 +158,11 @@ impl<'a> Cohort<'a> {
             // percentile interval always contains the estimate.
             ece: BootstrapEstimate::median_corrected(Some(ece), &ece_replicates, 0.0),
             ece_bins: self.ece_bins,
-            ece_approximation_bound: self.cells.approximation_bound(),
-            brier: BootstrapEstimate::new(Some(self.brier), &brier_replicates),
-            brier_approximation_bound: self.cells.brier_approximation_bound(),
-            log_loss: BootstrapEstimate::new(Some(self.log_loss), &log_loss_replicates),
-            log_loss_approximation_bound: self.cells.log_loss_approximation_bound(),
+            ece_approximation_bound: cells.approximation_bound(),
+            brier: BootstrapEstimate::new(Some(brier), &brier_replicates),
+            brier_approximation_bound: cells.brier_approximation_bound(),
+            log_loss: BootstrapEstimate::new(Some(log_loss), &log_loss_replicates),
+            log_loss_approximation_bound: cells.log_loss_approximation_bound(),
             roc_auc: self.auc.as_ref().ok().map(AucComponents::interval),
             roc_auc_unavailable: self.auc.as_ref().err().map(ToString::to_string),
         }

@@ -254,7 +254,7 @@ impl Table {
         kinds: &[(String, ColumnKind)],
         codebook: &Codebook,
     ) -> Result<Self, DataError> {
-        let row_ids = into_vec(Array1::<u64>::read_npy(rows).map_err(|e| npy_error(&names[1], e))?);
+        let row_ids = Array1::<u64>::read_npy(rows).map_err(|e| npy_error(&names[1], e))?.to_vec();
         let mut numeric = numeric;
         let header = Header::from_reader(&mut numeric).map_err(|e| npy_error(&names[0], e))?;
         check_shape(&header.shape, row_ids.len(), kinds, ColumnKind::Numeric, &names[0])?;

@@ -184,16 +184,8 @@ pub fn gc(opts: &GcOptions) -> Result<GcReport, Error> {
             if !(entry.starts_with(".partial-") || entry.starts_with(".gc-removing-")) {
                 continue;
             }
-            let path = dir.join(&entry);
-            let bytes = freed.measure(&path)?;
-            report.leftovers.push(GcItem {
-                path: path.clone(),
-                bytes,
-                reason: format!("left by a run of `{name}` that ended without finishing"),
-            });
-            if !opts.dry_run {
-                fs::remove_dir_all(&path).map_err(Error::io("remove", &path))?;
-            }
+            let reason = format!("left by a run of `{name}` that ended without finishing");
+            collect_leftover(&mut report, &mut freed, dir.join(&entry), reason, opts.dry_run)?;
         }
     }
 
@@ -234,31 +226,15 @@ pub fn gc(opts: &GcOptions) -> Result<GcReport, Error> {
             if staging_pid(&name).is_some_and(process_alive) {
                 continue;
             }
-            let path = tmp.join(&name);
-            let bytes = freed.measure(&path)?;
-            report.leftovers.push(GcItem {
-                path: path.clone(),
-                bytes,
-                reason: "cache staging of a process that is gone".to_owned(),
-            });
-            if !opts.dry_run {
-                let removed = if path.is_dir() { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
-                removed.map_err(Error::io("remove", &path))?;
-            }
+            let reason = "cache staging of a process that is gone".to_owned();
+            collect_leftover(&mut report, &mut freed, tmp.join(&name), reason, opts.dry_run)?;
         }
         // The memo only saves time (a run computes again what it does not hold), and which of
         // its entries a later run will want is unknown: it goes whole.
         let memo = opts.cache_dir.join(crate::store::MEMO_DIR);
         if memo.is_dir() {
-            let bytes = freed.measure(&memo)?;
-            report.leftovers.push(GcItem {
-                path: memo.clone(),
-                bytes,
-                reason: "figures kept between runs of reports (a run computes what it needs again)".to_owned(),
-            });
-            if !opts.dry_run {
-                fs::remove_dir_all(&memo).map_err(Error::io("remove", &memo))?;
-            }
+            let reason = "figures kept between runs of reports (a run computes what it needs again)".to_owned();
+            collect_leftover(&mut report, &mut freed, memo, reason, opts.dry_run)?;
         }
         if !opts.dry_run {
             // Only a hint; records of removed files are dropped when it is saved.
@@ -399,6 +375,24 @@ fn names(dir: &Path, folders: bool) -> Result<Vec<String>, Error> {
         .collect();
     out.sort();
     Ok(out)
+}
+
+/// Lists `path` (a folder or a file) among the leftovers, with its size and `reason`, and
+/// removes it unless this is a dry run.
+fn collect_leftover(
+    report: &mut GcReport,
+    freed: &mut Freed,
+    path: PathBuf,
+    reason: String,
+    dry_run: bool,
+) -> Result<(), Error> {
+    let bytes = freed.measure(&path)?;
+    if !dry_run {
+        let removed = if path.is_dir() { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+        removed.map_err(Error::io("remove", &path))?;
+    }
+    report.leftovers.push(GcItem { path, bytes, reason });
+    Ok(())
 }
 
 /// The process that made a staging name: `<key>.<pid>.<n>`, `<key>.<pid>.replaced`,

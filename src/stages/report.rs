@@ -154,6 +154,8 @@ fn fold_of(c: &Cohort, up: &UpstreamOutput, iv: &compare::CohortIntervals, fold:
 #[derive(Serialize)]
 struct CohortInputs<'a> {
     part: &'static str,
+    /// As a cache key does, the tool's version and the kind's code version.
+    tool_version: &'static str,
     code_version: u32,
     /// The digest of each of the cohort's prediction files.
     predictions: BTreeMap<&'a str, &'a str>,
@@ -168,6 +170,7 @@ impl<'a> CohortInputs<'a> {
         let prefix = format!("cohorts/{}/predictions", c.name());
         Self {
             part: "report cohort",
+            tool_version: crate::VERSION,
             code_version: StageKind::Report.code_version(),
             predictions: up
                 .entry
@@ -234,11 +237,15 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
     let memo_keys = |key: &dyn Fn(usize) -> Option<String>, n: usize| -> Vec<Option<String>> {
         (0..n).map(|i| memo.and(key(i))).collect()
     };
-    let cohort_keys = memo_keys(&|i| Memo::key(&inputs[i]), cohorts.len());
+    // A cohort whose prediction files are not among its instance's outputs is not named by
+    // them, so it is neither kept nor taken back.
+    let named = |i: usize| !inputs[i].predictions.is_empty();
+    let cohort_keys = memo_keys(&|i| named(i).then(|| Memo::key(&inputs[i])).flatten(), cohorts.len());
     let pair_keys = memo_keys(
         &|n| {
             let (i, j) = pairs[n];
-            Memo::key(&PairInputs { part: "report pair", a: &inputs[i], b: &inputs[j] })
+            let pair = PairInputs { part: "report pair", a: &inputs[i], b: &inputs[j] };
+            (named(i) && named(j)).then(|| Memo::key(&pair)).flatten()
         },
         pairs.len(),
     );

@@ -26,7 +26,9 @@ use serde_json::{Value, json};
 
 use rayon::prelude::*;
 
-use crate::metrics::drift::{DriftError, DriftStats, KsMethod, Sorted, drift_between_sorted, drift_of_itself};
+use crate::metrics::drift::{
+    DriftError, DriftStats, KsMethod, Sorted, drift_between, drift_between_sorted, drift_of_itself,
+};
 
 /// The original's risk tiers, by lower bound.
 pub fn risk_tier(risk: f64) -> &'static str {
@@ -70,6 +72,21 @@ pub struct CohortActions {
     /// The rows ranked by probability ([`crate::metrics::rank_rows`]), when `train` handed it
     /// on: drift then takes it instead of sorting `y_prob`. Only the speed depends on it.
     pub ranking: Option<Vec<u32>>,
+    /// Where `y_prob` and each feature were read from (`variable` → a name of its values,
+    /// such as the digest of its file and its column): samples of equal names hold equal
+    /// values, so a pair's statistics may be kept between runs under the names
+    /// ([`PairMemo`]). A sample without one is always computed.
+    pub sources: BTreeMap<String, String>,
+}
+
+/// Where the statistics of a pair of samples are kept between runs, under the samples'
+/// [`CohortActions::sources`]. Only speed depends on it: what it gives back must be what
+/// [`drift_between_sorted`] computes for samples of those names.
+pub trait PairMemo: Sync {
+    /// The statistics kept for (reference, current), if any.
+    fn recall(&self, reference: &str, current: &str) -> Option<DriftStats>;
+    /// Keeps them.
+    fn keep(&self, reference: &str, current: &str, stats: &DriftStats);
 }
 
 /// `violation_stats` of a cohort.
@@ -202,6 +219,7 @@ pub fn pairwise(
     cohorts: &[&CohortActions],
     reference: usize,
     thresholds: &DriftThresholds,
+    memo: Option<&dyn PairMemo>,
 ) -> Result<Vec<PairwiseDrift>, DriftError> {
     let mut pairs: Vec<(usize, usize)> =
         (0..cohorts.len()).filter(|&j| j != reference).map(|j| (reference, j)).collect();
@@ -214,7 +232,7 @@ pub fn pairwise(
     }
     let pairs: Vec<(&CohortActions, &CohortActions)> =
         pairs.into_iter().map(|(i, j)| (cohorts[i], cohorts[j])).collect();
-    compare(&pairs, thresholds)
+    compare(&pairs, thresholds, memo)
 }
 
 /// Each (reference, current) pair compared on `y_prob` and on every feature both have, in
@@ -223,6 +241,7 @@ pub fn pairwise(
 pub fn compare<'a>(
     pairs: &[(&'a CohortActions, &'a CohortActions)],
     thresholds: &DriftThresholds,
+    memo: Option<&dyn PairMemo>,
 ) -> Result<Vec<PairwiseDrift>, DriftError> {
     // Every (pair, variable) in report order.
     let mut jobs: Vec<(&'a CohortActions, &'a CohortActions, &'a str)> = Vec::new();
@@ -249,45 +268,69 @@ pub fn compare<'a>(
     // Each sample with its name in errors and, for probabilities, the cohort (whose labels and
     // ranking spare the sort).
     let mut samples: Vec<(&[f64], &'static str, Option<&CohortActions>)> = Vec::new();
+    let mut sources: Vec<Option<&str>> = Vec::new();
     for &(r, c, variable) in &jobs {
         for (a, name) in [(r, "reference"), (c, "current")] {
             let v = values(a, variable);
             if !samples.iter().any(|(k, ..)| same(k, v)) {
                 samples.push((v, name, (variable == "y_prob").then_some(a)));
+                sources.push(a.sources.get(variable).map(String::as_str));
             }
         }
     }
     let index = |v: &[f64]| samples.iter().position(|(k, ..)| same(k, v)).unwrap_or(0);
     let job_pairs: Vec<(usize, usize)> =
         jobs.iter().map(|&(r, c, variable)| (index(values(r, variable)), index(values(c, variable)))).collect();
-    // A sample met only by itself (a feature every cohort of one data instance shares) needs no
-    // sort: its statistics against itself come from its deciles.
+    // Each distinct pair of samples is compared once: cohorts of one data instance meet on
+    // equal features in every pair, and the statistics are a function of the two samples; a
+    // pair an earlier run compared, by the samples' sources, is taken from the memo.
+    let mut distinct: Vec<(usize, usize)> = job_pairs.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let named = |(r, c): (usize, usize)| sources[r].zip(sources[c]);
+    let remembered: Vec<Option<DriftStats>> =
+        distinct.par_iter().map(|&pair| memo.zip(named(pair)).and_then(|(memo, (r, c))| memo.recall(r, c))).collect();
+    let unknown = || distinct.iter().zip(&remembered).filter(|(_, known)| known.is_none()).map(|(&pair, _)| pair);
+    // A sample is prepared when a pair it is in must be computed. One met only by itself (a
+    // feature every cohort of one data instance shares) needs no sort: its statistics against
+    // itself come from its deciles.
+    let needed: Vec<bool> = (0..samples.len()).map(|i| unknown().any(|(r, c)| r == i || c == i)).collect();
     let met_by_another: Vec<bool> =
-        (0..samples.len()).map(|i| job_pairs.iter().any(|&(r, c)| r != c && (r == i || c == i))).collect();
+        (0..samples.len()).map(|i| unknown().any(|(r, c)| r != c && (r == i || c == i))).collect();
     // Collected whole, then the first error in order: the one a sequential pass would meet.
     let prepared: Vec<Result<Prepared, DriftError>> = samples
         .par_iter()
+        .zip(&needed)
         .zip(&met_by_another)
-        .map(|(&(v, name, cohort), &met)| match cohort {
+        .map(|((&(v, name, cohort), &needed), &met)| match cohort {
+            _ if !needed => Ok(Prepared::Remembered),
             _ if !met => drift_of_itself(name, v).map(Prepared::Itself),
             Some(a) => Sorted::ranked(name, v, &a.y_true, a.ranking.as_deref()).map(Prepared::Sorted),
             None => Sorted::new(name, v).map(Prepared::Sorted),
         })
         .collect();
     let prepared: Vec<Prepared> = prepared.into_iter().collect::<Result<_, _>>()?;
-    // Each distinct pair of samples is compared once: cohorts of one data instance meet on
-    // equal features in every pair, and the statistics are a function of the two samples.
-    let mut distinct: Vec<(usize, usize)> = job_pairs.clone();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let stats: Vec<_> = distinct
+    let stats: Vec<Result<DriftStats, DriftError>> = distinct
         .par_iter()
-        .map(|&(r, c)| match (&prepared[r], &prepared[c]) {
-            (Prepared::Sorted(r), Prepared::Sorted(c)) => drift_between_sorted(r, c),
-            // Only a sample met by no other is prepared so, and its one pair is with itself.
-            (Prepared::Itself(stats), _) | (_, Prepared::Itself(stats)) => stats.clone(),
+        .zip(remembered)
+        .map(|(&(r, c), known)| {
+            if let Some(stats) = known {
+                return Ok(stats);
+            }
+            let stats = match (&prepared[r], &prepared[c]) {
+                (Prepared::Sorted(r), Prepared::Sorted(c)) => drift_between_sorted(r, c),
+                // Only a sample met by no other is prepared so, and its one pair is with itself.
+                (Prepared::Itself(stats), _) | (_, Prepared::Itself(stats)) => stats.clone(),
+                // Not reached: a pair that was not remembered had both samples prepared.
+                (Prepared::Remembered, _) | (_, Prepared::Remembered) => drift_between(samples[r].0, samples[c].0)?,
+            };
+            if let Some((memo, (r, c))) = memo.zip(named((r, c))) {
+                memo.keep(r, c, &stats);
+            }
+            Ok(stats)
         })
         .collect();
+    let stats: Vec<DriftStats> = stats.into_iter().collect::<Result<_, _>>()?;
     Ok(jobs
         .par_iter()
         .zip(&job_pairs)
@@ -316,6 +359,8 @@ enum Prepared {
     Sorted(Sorted),
     /// Met only by itself: its one pair's statistics.
     Itself(DriftStats),
+    /// Every pair it is in was taken from the memo.
+    Remembered,
 }
 
 /// `drift_metrics` and `recommendations` of the report.
@@ -459,6 +504,7 @@ mod tests {
             gate_violations: Vec::new(),
             features: Arc::default(),
             ranking: None,
+            sources: BTreeMap::new(),
         }
     }
 
@@ -526,5 +572,79 @@ mod tests {
         assert!(r[0].contains("'false_positive'") && r[0].contains("`b`") && r[0].contains("`a`"), "{r:?}");
         assert!(r[1].starts_with("High risk score variance across cohorts (60.00%)"), "{r:?}");
         assert!(r.iter().any(|x| x.starts_with("High overall drift score")), "{r:?}");
+    }
+    /// A memo in memory, counting what it was asked for and given.
+    #[derive(Default)]
+    struct Recorded {
+        kept: std::sync::Mutex<BTreeMap<(String, String), DriftStats>>,
+        recalls: std::sync::atomic::AtomicUsize,
+    }
+
+    impl PairMemo for Recorded {
+        fn recall(&self, reference: &str, current: &str) -> Option<DriftStats> {
+            self.recalls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.kept.lock().ok()?.get(&(reference.to_owned(), current.to_owned())).cloned()
+        }
+
+        fn keep(&self, reference: &str, current: &str, stats: &DriftStats) {
+            if let Ok(mut kept) = self.kept.lock() {
+                kept.insert((reference.to_owned(), current.to_owned()), stats.clone());
+            }
+        }
+    }
+
+    /// Cohorts of one data instance (two shared features), `y_prob` named by its values.
+    fn named_cohorts(probabilities: &[&[f64]]) -> Vec<CohortActions> {
+        let features = Arc::new(BTreeMap::from([
+            ("f".to_owned(), (0..40).map(|i| f64::from(i % 7) / 3.0).collect::<Vec<_>>()),
+            ("g".to_owned(), (0..40).map(|i| f64::from(i * i % 11)).collect()),
+        ]));
+        probabilities
+            .iter()
+            .enumerate()
+            .map(|(k, p)| {
+                let y: Vec<u8> = (0..p.len()).map(|i| u8::from(i % 3 == 0)).collect();
+                let mut c = cohort(&format!("c{k}"), &y, p);
+                c.features = Arc::clone(&features);
+                c.sources = BTreeMap::from([
+                    ("y_prob".to_owned(), format!("{:?}", p.iter().map(|v| v.to_bits()).collect::<Vec<_>>())),
+                    ("f".to_owned(), "data:f".to_owned()),
+                    ("g".to_owned(), "data:g".to_owned()),
+                ]);
+                c
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pairs_an_earlier_run_compared_are_taken_from_the_memo_and_the_rest_computed() {
+        let p = |shift: f64| -> Vec<f64> { (0..40).map(|i| (f64::from(i) * 0.37 + shift).fract()).collect() };
+        let (a, b, c, d) = (p(0.0), p(0.1), p(0.25), p(0.6));
+        let thresholds = DriftThresholds::default();
+        let run = |cohorts: &[CohortActions], memo: Option<&dyn PairMemo>| {
+            let refs: Vec<&CohortActions> = cohorts.iter().collect();
+            serde_json::to_string(&pairwise(&refs, 0, &thresholds, memo).expect("valid")).expect("json")
+        };
+        let first = named_cohorts(&[&a, &b, &c]);
+        let memo = Recorded::default();
+        let fresh = run(&first, None);
+        assert_eq!(run(&first, Some(&memo)), fresh, "keeping changes nothing");
+        // Three y_prob pairs and the two features, each against itself.
+        assert_eq!(memo.kept.lock().expect("lock").len(), 3 + 2);
+        // Cohort c retrained: its two pairs are computed, the rest read.
+        let second = named_cohorts(&[&a, &b, &d]);
+        assert_eq!(run(&second, Some(&memo)), run(&second, None));
+        assert_eq!(memo.kept.lock().expect("lock").len(), 5 + 2);
+        // What is read is the memo's: an edited entry shows.
+        for stats in memo.kept.lock().expect("lock").values_mut() {
+            stats.wasserstein = 42.0;
+        }
+        assert!(run(&second, Some(&memo)).contains("\"wasserstein\":42.0"));
+        // Samples without sources are always computed.
+        let mut unnamed = named_cohorts(&[&a, &b, &d]);
+        unnamed.iter_mut().for_each(|c| c.sources.clear());
+        let before = memo.recalls.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(run(&unnamed, Some(&memo)), run(&second, None));
+        assert_eq!(memo.recalls.load(std::sync::atomic::Ordering::Relaxed), before);
     }
 }

@@ -16,9 +16,11 @@ use super::predictions_hand_off::{self, ReadBack};
 use super::{StageContext, StageError, UpstreamOutput};
 use crate::artifacts::{ArtifactFile, GateRecord, MetricsFile};
 use crate::data::table::{ColumnKind, Values};
-use crate::governance::drift_report::{CohortActions, DriftThresholds, PairwiseDrift, compare, pairwise};
+use crate::governance::drift_report::{CohortActions, DriftThresholds, PairMemo, PairwiseDrift, compare, pairwise};
 use crate::manifest::StageKind;
 use crate::manifest::params::DriftParams;
+use crate::metrics::drift::DriftStats;
+use crate::store::Memo;
 use crate::trained::ModelHeader;
 
 /// One cohort's model and what it did.
@@ -140,6 +142,8 @@ struct CohortFiles {
     /// The numeric features of its data instance's validation rows ([`validation_features`]),
     /// shared by the cohorts of that instance.
     features: Arc<BTreeMap<String, Vec<f64>>>,
+    /// Where `y_prob` and the features came from ([`CohortActions::sources`]).
+    sources: BTreeMap<String, String>,
 }
 
 fn build(files: CohortFiles) -> Result<Cohort, StageError> {
@@ -160,6 +164,7 @@ fn build(files: CohortFiles) -> Result<Cohort, StageError> {
             gate_violations: violations,
             features,
             ranking,
+            sources: files.sources,
         },
         rows,
         groups: group.zip(predictions.groups),
@@ -195,6 +200,16 @@ pub(super) fn gather(ctx: &StageContext<'_>) -> Result<Vec<Cohort>, StageError> 
         .collect();
     let features: Vec<Arc<BTreeMap<String, Vec<f64>>>> =
         features.into_iter().map(|f| f.map(Arc::new)).collect::<Result<_, _>>()?;
+    // A feature is named by its validation file's digest and its column.
+    let validation_digests: Vec<Option<&str>> = data_ids
+        .iter()
+        .map(|id| {
+            ctx.inputs
+                .iter()
+                .find(|l| l.kind == StageKind::Load && &l.id == id)
+                .and_then(|l| digest_of(l, "validation.npy"))
+        })
+        .collect();
     let cohorts: Vec<Result<Cohort, StageError>> = trains
         .par_iter()
         .zip(models)
@@ -220,6 +235,11 @@ pub(super) fn gather(ctx: &StageContext<'_>) -> Result<Vec<Cohort>, StageError> 
                 model,
                 gates,
                 features: features.get(at).map(Arc::clone).unwrap_or_default(),
+                sources: sources(
+                    digest_of(up, "predictions.npy"),
+                    validation_digests.get(at).copied().flatten(),
+                    features.get(at).map(|f| f.keys()),
+                ),
             })
         })
         .collect();
@@ -283,10 +303,74 @@ fn baseline_cohorts(dir: &Path) -> Result<Vec<Cohort>, StageError> {
             model,
             metrics,
             gates,
+            // A baseline's files are not cache entries with digests: always compared afresh.
+            sources: BTreeMap::new(),
             features,
         })?);
     }
     Ok(out)
+}
+
+/// The digest of the output whose path ends with `/name`, if there is one.
+fn digest_of<'a>(up: &'a UpstreamOutput, name: &str) -> Option<&'a str> {
+    up.find(name).ok().and_then(|path| up.entry.outputs.get(path)).map(|d| d.sha256.as_str())
+}
+
+/// [`CohortActions::sources`]: `y_prob` named by the digest of the predictions file, each
+/// feature by the validation file's and its column.
+fn sources<'a>(
+    predictions: Option<&str>,
+    validation: Option<&str>,
+    features: Option<impl Iterator<Item = &'a String>>,
+) -> BTreeMap<String, String> {
+    let mut named = BTreeMap::new();
+    if let Some(digest) = predictions {
+        named.insert("y_prob".to_owned(), format!("{digest}:y_prob"));
+    }
+    if let (Some(digest), Some(features)) = (validation, features) {
+        named.extend(features.map(|f| (f.clone(), format!("{digest}:{f}"))));
+    }
+    named
+}
+
+/// The drift statistics of pairs of samples kept in the run's memo, keyed by the samples'
+/// sources, the tool's version and the stage kind's code version.
+struct DriftMemo<'a> {
+    memo: &'a Memo,
+    code_version: u32,
+}
+
+#[derive(serde::Serialize)]
+struct DriftPairInputs<'a> {
+    part: &'static str,
+    tool_version: &'static str,
+    code_version: u32,
+    reference: &'a str,
+    current: &'a str,
+}
+
+impl DriftMemo<'_> {
+    fn key(&self, reference: &str, current: &str) -> Option<String> {
+        Memo::key(&DriftPairInputs {
+            part: "drift pair",
+            tool_version: crate::VERSION,
+            code_version: self.code_version,
+            reference,
+            current,
+        })
+    }
+}
+
+impl PairMemo for DriftMemo<'_> {
+    fn recall(&self, reference: &str, current: &str) -> Option<DriftStats> {
+        self.memo.get(&self.key(reference, current)?)
+    }
+
+    fn keep(&self, reference: &str, current: &str, stats: &DriftStats) {
+        if let Some(key) = self.key(reference, current) {
+            self.memo.put(&key, stats);
+        }
+    }
 }
 
 /// The run's cohorts compared with each other (against the reference and pairwise) and, with
@@ -305,7 +389,9 @@ pub(super) fn drift_comparisons(
         None => 0,
     };
     let actions: Vec<&CohortActions> = cohorts.iter().map(|c| &c.actions).collect();
-    let mut pairs = pairwise(&actions, reference, thresholds)?;
+    let memo = ctx.memo.map(|memo| DriftMemo { memo, code_version: ctx.instance.decl.kind.code_version() });
+    let memo = memo.as_ref().map(|m| m as &dyn PairMemo);
+    let mut pairs = pairwise(&actions, reference, thresholds, memo)?;
     if let Some(run) = &params.baseline_run {
         let state = ctx.state_dir.ok_or_else(|| CohortError::NoRunsFolder { run: run.clone() })?;
         let dir = crate::plan::baseline_run_dir(state, run).ok_or_else(|| CohortError::UnknownBaselineRun {
@@ -331,7 +417,7 @@ pub(super) fn drift_comparisons(
             let known = baseline.iter().map(|b| b.name().to_owned()).collect();
             return Err(CohortError::NoCommonCohort { dir, known }.into());
         }
-        pairs.extend(compare(&matched, thresholds)?);
+        pairs.extend(compare(&matched, thresholds, memo)?);
     }
     Ok((reference, pairs))
 }

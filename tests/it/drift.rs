@@ -118,3 +118,62 @@ fn train_enable_drift_tracking_writes_the_report_to_the_drift_report_dir() {
     let report: Value = serde_json::from_slice(&fs::read(files[0].path()).expect("read")).expect("json");
     assert_eq!(report["drift_metrics"]["cohort_count"], 5);
 }
+
+/// Three cohorts of one data instance whose learning rates are `rates`, and drift across them.
+fn three_cohorts(rates: &str) -> String {
+    format!(
+        r#"[pipeline]
+name = "dm"
+seed = 9
+
+[stages.data]
+kind = "load"
+source = {{ synthetic = {{ num_samples = 1500 }} }}
+
+[stages.train]
+kind = "train"
+needs = ["data"]
+model = "logistic"
+epochs = 3
+matrix = {{ lr = [{rates}] }}
+learning_rate = "${{matrix.lr}}"
+cohort = "lr_${{matrix.lr}}"
+
+[stages.drift]
+kind = "drift"
+needs = ["data", "train"]
+"#
+    )
+}
+
+/// The drift report's bytes in the latest run of `t`.
+fn report_bytes(t: &Test) -> Vec<u8> {
+    let dir = t.latest("dm").join("drift_reports");
+    let file = fs::read_dir(&dir).expect("drift_reports").filter_map(Result::ok).next().expect("a report");
+    fs::read(file.path()).expect("read")
+}
+
+#[test]
+fn drift_after_one_cohort_changed_reads_the_other_pairs_from_the_memo_and_equals_a_fresh_report() {
+    let t = Test::new();
+    let m = t.manifest("dm", &three_cohorts("0.1, 0.3, 0.5"));
+    let m = m.to_str().expect("utf-8");
+    t.run(&["run", m]).ok();
+    let memo = t.path().join(".nethical/cache/memo");
+    let entries = |dir: &Path| -> usize {
+        fs::read_dir(dir)
+            .map(|d| d.filter_map(Result::ok).map(|e| fs::read_dir(e.path()).map_or(0, Iterator::count)).sum())
+            .unwrap_or(0)
+    };
+    // Three pairs of cohorts on `y_prob`, and each of the data's features against itself.
+    let first = entries(&memo);
+    assert!(first > 3, "{first} entries");
+    t.manifest("dm", &three_cohorts("0.1, 0.3, 0.7"));
+    t.run(&["run", m]).ok();
+    assert_eq!(entries(&memo), first + 2, "only the retrained cohort's two pairs are new");
+    let incremental = report_bytes(&t);
+    let fresh = Test::new();
+    let fm = fresh.manifest("dm", &three_cohorts("0.1, 0.3, 0.7"));
+    fresh.run(&["run", fm.to_str().expect("utf-8")]).ok();
+    assert!(incremental == report_bytes(&fresh), "the drift report with pairs from the memo is the one computed whole");
+}

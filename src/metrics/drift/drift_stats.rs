@@ -1,6 +1,6 @@
 //! All drift statistics of one cohort against another, computed from one sorted copy of each.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::DriftError;
 use super::jensen_shannon::jensen_shannon_base2;
@@ -12,7 +12,7 @@ use super::sorted::check_finite;
 use super::walk::Walk;
 
 /// All drift statistics of C against R, as stored in a drift artifact.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DriftStats {
     pub psi: f64,
     pub ks_statistic: f64,

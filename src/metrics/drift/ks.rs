@@ -1,7 +1,7 @@
 //! The two-sample Kolmogorov–Smirnov test as `scipy.stats.ks_2samp(method="auto")` runs it:
 //! the exact lattice-path p-value for small cohorts, `kstwo.sf` for large ones.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::DriftError;
 use super::sorted::Sorted;
@@ -25,7 +25,7 @@ pub struct Ks {
 }
 
 /// How a KS p-value was computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KsMethod {
     /// Exact lattice-path count, used when both cohorts have at most [`KS_MAX_EXACT_N`] values.

@@ -255,9 +255,8 @@ pub fn compare<'a>(
     }
     // Each distinct sample is sorted once, however many pairs it is in (a cohort meets every
     // other one), on all cores, unless only itself meets it; then every pair's statistics, in
-    // parallel, in order. Samples
-    // are told apart by address, then by content: cohorts trained on one data instance carry
-    // equal copies of its features, and equal samples sort alike.
+    // parallel, in order. Samples are told apart by address, then by content: cohorts trained
+    // on one data instance carry equal copies of its features, and equal samples sort alike.
     let values = |a: &'a CohortActions, variable: &str| -> &'a [f64] {
         if variable == "y_prob" { &a.y_prob } else { a.features.get(variable).map_or(&[][..], Vec::as_slice) }
     };

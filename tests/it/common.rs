@@ -306,3 +306,28 @@ pub fn tree(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 fn scrub_replaces_ids_and_times() {
     assert_eq!(scrub("run small/20231114T221320Z-3f2a1b-2 ok (0.12s) x"), "run small/[RUN_ID] ok (TIME) x\n");
 }
+
+/// A pipeline `name` of one synthetic data instance (1,500 rows) and a logistic cohort per
+/// learning rate in `rates` (`lr_<rate>`), followed by `tail` (the stages under test).
+pub fn cohorts_by_rate(name: &str, seed: u64, rates: &str, tail: &str) -> String {
+    format!(
+        r#"[pipeline]
+name = "{name}"
+seed = {seed}
+
+[stages.data]
+kind = "load"
+source = {{ synthetic = {{ num_samples = 1500 }} }}
+
+[stages.train]
+kind = "train"
+needs = ["data"]
+model = "logistic"
+epochs = 3
+matrix = {{ lr = [{rates}] }}
+learning_rate = "${{matrix.lr}}"
+cohort = "lr_${{matrix.lr}}"
+
+{tail}"#
+    )
+}

@@ -121,29 +121,7 @@ fn train_enable_drift_tracking_writes_the_report_to_the_drift_report_dir() {
 
 /// Three cohorts of one data instance whose learning rates are `rates`, and drift across them.
 fn three_cohorts(rates: &str) -> String {
-    format!(
-        r#"[pipeline]
-name = "dm"
-seed = 9
-
-[stages.data]
-kind = "load"
-source = {{ synthetic = {{ num_samples = 1500 }} }}
-
-[stages.train]
-kind = "train"
-needs = ["data"]
-model = "logistic"
-epochs = 3
-matrix = {{ lr = [{rates}] }}
-learning_rate = "${{matrix.lr}}"
-cohort = "lr_${{matrix.lr}}"
-
-[stages.drift]
-kind = "drift"
-needs = ["data", "train"]
-"#
-    )
+    crate::common::cohorts_by_rate("dm", 9, rates, "[stages.drift]\nkind = \"drift\"\nneeds = [\"data\", \"train\"]\n")
 }
 
 /// The drift report's bytes in the latest run of `t`.

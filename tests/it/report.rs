@@ -327,29 +327,11 @@ max_pairs = 3
 
 /// Three cohorts whose learning rates are `rates`, and the report.
 fn three_cohorts(rates: &str) -> String {
-    format!(
-        r#"[pipeline]
-name = "memo"
-seed = 5
-
-[stages.data]
-kind = "load"
-source = {{ synthetic = {{ num_samples = 1500 }} }}
-
-[stages.train]
-kind = "train"
-needs = ["data"]
-model = "logistic"
-epochs = 3
-matrix = {{ lr = [{rates}] }}
-learning_rate = "${{matrix.lr}}"
-cohort = "lr_${{matrix.lr}}"
-
-[stages.report]
-kind = "report"
-needs = ["train"]
-resamples = 300
-"#
+    crate::common::cohorts_by_rate(
+        "memo",
+        5,
+        rates,
+        "[stages.report]\nkind = \"report\"\nneeds = [\"train\"]\nresamples = 300\n",
     )
 }
 

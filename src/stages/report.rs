@@ -234,21 +234,18 @@ pub(super) fn run(ctx: &StageContext<'_>, params: &ReportParams, out: &mut Stagi
     let memo = ctx.memo;
     let inputs: Vec<CohortInputs> =
         cohorts.iter().zip(&trains).map(|(c, up)| CohortInputs::of(c, up, &bootstrap)).collect();
-    let memo_keys = |key: &dyn Fn(usize) -> Option<String>, n: usize| -> Vec<Option<String>> {
-        (0..n).map(|i| memo.and(key(i))).collect()
-    };
     // A cohort whose prediction files are not among its instance's outputs is not named by
     // them, so it is neither kept nor taken back.
-    let named = |i: usize| !inputs[i].predictions.is_empty();
-    let cohort_keys = memo_keys(&|i| named(i).then(|| Memo::key(&inputs[i])).flatten(), cohorts.len());
-    let pair_keys = memo_keys(
-        &|n| {
-            let (i, j) = pairs[n];
+    let named = |i: usize| memo.is_some() && !inputs[i].predictions.is_empty();
+    let cohort_keys: Vec<Option<String>> =
+        (0..cohorts.len()).map(|i| named(i).then(|| Memo::key(&inputs[i])).flatten()).collect();
+    let pair_keys: Vec<Option<String>> = pairs
+        .iter()
+        .map(|&(i, j)| {
             let pair = PairInputs { part: "report pair", a: &inputs[i], b: &inputs[j] };
             (named(i) && named(j)).then(|| Memo::key(&pair)).flatten()
-        },
-        pairs.len(),
-    );
+        })
+        .collect();
     let remembered: Vec<Option<CohortPart>> = cohort_keys.par_iter().map(|key| recall(memo, key)).collect();
     let remembered_pairs: Vec<Option<compare::Comparison>> =
         pair_keys.par_iter().map(|key| recall(memo, key)).collect();

@@ -66,15 +66,6 @@ impl Memo {
             let _ = write_atomic(&self.path(key), &bytes);
         }
     }
-
-    /// `get`, or `compute` and `put`.
-    pub fn get_or<T: Serialize + DeserializeOwned>(&self, key: &str, compute: impl FnOnce() -> T) -> T {
-        self.get(key).unwrap_or_else(|| {
-            let value = compute();
-            self.put(key, &value);
-            value
-        })
-    }
 }
 
 #[cfg(test)]
@@ -116,13 +107,13 @@ mod tests {
         fs::create_dir_all(path(&b).parent().expect("parent")).expect("mkdir");
         fs::copy(path(&a), path(&b)).expect("copy");
         assert_eq!(memo.get::<u32>(&b), None, "an entry answers the key it names");
-        assert_eq!(memo.get_or(&b, || 2_u32), 2);
+        memo.put(&b, &2_u32);
         assert_eq!(memo.get::<u32>(&b), Some(2));
         // A file where the memo's folder would be: nothing is kept, nothing fails.
         let blocked = tempfile::tempdir().expect("temp dir");
         fs::write(blocked.path().join(MEMO_DIR), b"").expect("block");
         let memo = Memo::new(blocked.path());
-        assert_eq!(memo.get_or(&a, || 3_u32), 3);
+        memo.put(&a, &3_u32);
         assert_eq!(memo.get::<u32>(&a), None);
     }
 }

@@ -331,3 +331,17 @@ cohort = "lr_${{matrix.lr}}"
 {tail}"#
     )
 }
+
+/// The files of the cache's memo (`.nethical/cache/memo`) in `t`, sorted; none without one.
+pub fn memo_files(t: &Test) -> Vec<PathBuf> {
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+        entries
+            .filter_map(Result::ok)
+            .flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] })
+            .collect()
+    }
+    let mut files = walk(&t.path().join(".nethical/cache/memo"));
+    files.sort();
+    files
+}

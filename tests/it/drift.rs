@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::Test;
+use crate::common::{Test, memo_files};
 
 fn report(dir: &Path) -> Value {
     let reports: Vec<_> =
@@ -137,18 +137,12 @@ fn drift_after_one_cohort_changed_reads_the_other_pairs_from_the_memo_and_equals
     let m = t.manifest("dm", &three_cohorts("0.1, 0.3, 0.5"));
     let m = m.to_str().expect("utf-8");
     t.run(&["run", m]).ok();
-    let memo = t.path().join(".nethical/cache/memo");
-    let entries = |dir: &Path| -> usize {
-        fs::read_dir(dir)
-            .map(|d| d.filter_map(Result::ok).map(|e| fs::read_dir(e.path()).map_or(0, Iterator::count)).sum())
-            .unwrap_or(0)
-    };
     // Three pairs of cohorts on `y_prob`, and each of the data's features against itself.
-    let first = entries(&memo);
+    let first = memo_files(&t).len();
     assert!(first > 3, "{first} entries");
     t.manifest("dm", &three_cohorts("0.1, 0.3, 0.7"));
     t.run(&["run", m]).ok();
-    assert_eq!(entries(&memo), first + 2, "only the retrained cohort's two pairs are new");
+    assert_eq!(memo_files(&t).len(), first + 2, "only the retrained cohort's two pairs are new");
     let incremental = report_bytes(&t);
     let fresh = Test::new();
     let fm = fresh.manifest("dm", &three_cohorts("0.1, 0.3, 0.7"));

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::common::Test;
+use crate::common::{Test, memo_files};
 
 const TWO_COHORTS: &str = r#"[pipeline]
 name = "ab"
@@ -333,21 +333,6 @@ fn three_cohorts(rates: &str) -> String {
         rates,
         "[stages.report]\nkind = \"report\"\nneeds = [\"train\"]\nresamples = 300\n",
     )
-}
-
-/// The memo's files, by name.
-fn memo_files(t: &Test) -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = walk(&t.path().join(".nethical/cache/memo"));
-    files.sort();
-    files
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
-    entries
-        .filter_map(Result::ok)
-        .flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] })
-        .collect()
 }
 
 #[test]
